@@ -1,0 +1,109 @@
+/**
+ * Gas snapshot of every consortium operation, measured on the in-process Hardhat network
+ * (deterministic: same compiler, same inputs, same gas).
+ *
+ *   npm run gas:snapshot   measure and write bench/gas/snapshot.json and snapshot.md
+ *   npm run gas:check      measure and fail when any figure differs from the committed snapshot
+ */
+import fs from "node:fs";
+import path from "node:path";
+import hre from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+import { loadSuite } from "../../src/suite";
+import { NodeType } from "../../src/nodeTypes";
+
+const SNAPSHOT_JSON = path.join(__dirname, "snapshot.json");
+const SNAPSHOT_MD = path.join(__dirname, "snapshot.md");
+
+/** What each operation costs, in the order measured. */
+type Snapshot = Record<string, number>;
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("expected a receipt");
+  return Number(receipt.gasUsed);
+}
+
+async function measure(): Promise<Snapshot> {
+  await hre.deployments.fixture(["consortium"]);
+  const [, voter1, voter2, voter3, , subject, bank, provider, , newVoter] = await hre.ethers.getSigners();
+  const { classification, consensus } = await loadSuite(hre);
+  const s: Snapshot = {};
+
+  s["NodeClassification.registerSubject"] = await gasOf(classification.connect(subject).registerSubject());
+  s["NodeClassification.requestAdmission (opens a vote)"] = await gasOf(
+    classification.connect(subject).requestAdmission(bank.address, NodeType.CreditAccessUser),
+  );
+  s["NodeClassification.requestAdmission (already a member: no-op)"] = await gasOf(
+    classification.connect(subject).requestAdmission(subject.address, NodeType.CreditSubject),
+  );
+  s["ConsensusJudgment.vote (approval, below quorum)"] = await gasOf(consensus.connect(voter1).vote(1, true));
+  s["ConsensusJudgment.vote (approval that executes an admission)"] = await gasOf(
+    consensus.connect(voter2).vote(1, true),
+  );
+  s["ConsensusJudgment.proposeAdmission"] = await gasOf(
+    consensus.connect(voter1).proposeAdmission(provider.address, NodeType.InformationProvider),
+  );
+  s["ConsensusJudgment.vote (rejection)"] = await gasOf(consensus.connect(voter2).vote(2, false));
+  s["ConsensusJudgment.vote (rejection that defeats)"] = await gasOf(consensus.connect(voter3).vote(2, false));
+  s["ConsensusJudgment.proposeVoterAddition"] = await gasOf(
+    consensus.connect(voter1).proposeVoterAddition(newVoter.address),
+  );
+  await gasOf(consensus.connect(voter1).vote(3, true));
+  s["ConsensusJudgment.vote (approval that adds a voter)"] = await gasOf(consensus.connect(voter2).vote(3, true));
+  s["ConsensusJudgment.proposeRemoval"] = await gasOf(consensus.connect(voter1).proposeRemoval(bank.address));
+  await gasOf(consensus.connect(voter1).vote(4, true));
+  await gasOf(consensus.connect(voter2).vote(4, true));
+  s["ConsensusJudgment.vote (approval that removes a node)"] = await gasOf(consensus.connect(voter3).vote(4, true));
+  s["ConsensusJudgment.proposeVoterRemoval"] = await gasOf(
+    consensus.connect(voter1).proposeVoterRemoval(newVoter.address),
+  );
+  return s;
+}
+
+function toMarkdown(s: Snapshot): string {
+  const rows = Object.entries(s).map(([op, gas]) => `| ${op} | ${gas.toLocaleString("en-US")} |`);
+  return [
+    "# Gas snapshot: consortium layer",
+    "",
+    "Measured on the in-process Hardhat network (solc 0.8.28, optimizer 200 runs, EVM cancun) by",
+    "`npm run gas:snapshot`; `npm run gas:check` (run in CI) fails when a figure moves.",
+    "",
+    "| operation | gas |",
+    "| --- | ---: |",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const measured = await measure();
+  if (process.env.GAS_SNAPSHOT === "write") {
+    fs.writeFileSync(SNAPSHOT_JSON, JSON.stringify(measured, null, 2) + "\n");
+    fs.writeFileSync(SNAPSHOT_MD, toMarkdown(measured));
+    console.log(toMarkdown(measured));
+    return;
+  }
+  const committed: Snapshot = fs.existsSync(SNAPSHOT_JSON) ? JSON.parse(fs.readFileSync(SNAPSHOT_JSON, "utf8")) : {};
+  const names = new Set([...Object.keys(committed), ...Object.keys(measured)]);
+  const changes: string[] = [];
+  for (const name of names) {
+    const before = committed[name];
+    const now = measured[name];
+    if (before === now) continue;
+    const ratio = before && now ? ` (${((now / before - 1) * 100).toFixed(2)} %)` : "";
+    changes.push(`  ${name}: committed ${before ?? "none"}, measured ${now ?? "none"}${ratio}`);
+  }
+  if (changes.length > 0) {
+    console.error(`gas snapshot differs from bench/gas/snapshot.json:\n${changes.join("\n")}`);
+    console.error("If the change is intended, run `npm run gas:snapshot` and commit the result.");
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`gas snapshot: ${names.size} operations match bench/gas/snapshot.json`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,21 @@
+import type { DeployFunction } from "hardhat-deploy/types";
+import { NodeType } from "../src/nodeTypes";
+
+/** Node classification, with the credit bureau as its genesis node; wired as a history writer. */
+const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
+  const { deployer, bureau } = await getNamedAccounts();
+  const history = await deployments.get("HistoryRecord");
+  const result = await deployments.deploy("NodeClassification", {
+    from: deployer,
+    args: [history.address, [bureau], [NodeType.CreditBureau]],
+    log: true,
+  });
+  if (!result.newlyDeployed) return;
+
+  const writerRole = await deployments.read("HistoryRecord", "WRITER_ROLE");
+  await deployments.execute("HistoryRecord", { from: deployer, log: true }, "grantRole", writerRole, result.address);
+};
+
+deploy.tags = ["NodeClassification", "consortium"];
+deploy.dependencies = ["HistoryRecord"];
+export default deploy;

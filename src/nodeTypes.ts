@@ -1,0 +1,67 @@
+/**
+ * Node types and statuses, mirroring `INodeTypes.sol`: the same numbers cross the ABI.
+ * @module
+ */
+
+/** The kind of node an address is (paper section 3.1). */
+export enum NodeType {
+  None = 0,
+  CreditSubject = 1,
+  CreditBureau = 2,
+  InformationProvider = 3,
+  CreditAccessUser = 4,
+}
+
+/** Where a node stands in the consortium. */
+export enum NodeStatus {
+  Unknown = 0,
+  Active = 1,
+  Removed = 2,
+}
+
+/** The lifecycle of a consensus proposal, mirroring `IConsensusJudgment.ProposalState`. */
+export enum ProposalState {
+  Nonexistent = 0,
+  Active = 1,
+  Defeated = 2,
+  Expired = 3,
+  Executed = 4,
+}
+
+/** What a consensus proposal would do, mirroring `IConsensusJudgment.ProposalKind`. */
+export enum ProposalKind {
+  AdmitNode = 0,
+  RemoveNode = 1,
+  AddVoter = 2,
+  RemoveVoter = 3,
+}
+
+/** What an audit entry records, mirroring `IHistoryRecord.AuditAction`. */
+export enum AuditAction {
+  AdmissionRequested = 0,
+  NodeAdmitted = 1,
+  NodeRemoved = 2,
+  IdentityCommitted = 3,
+  DataCommitted = 4,
+  PermissionRequested = 5,
+  PermissionGranted = 6,
+  PermissionRevoked = 7,
+  PermissionUsed = 8,
+}
+
+/**
+ * Parses a node type from its name (case-insensitive, dashes or underscores allowed) or number.
+ * @param value e.g. `"credit-access-user"`, `"CreditBureau"` or `"4"`
+ * @returns the node type
+ * @throws Error when the value names no node type
+ * @example parseNodeType("credit-access-user") // NodeType.CreditAccessUser
+ */
+export function parseNodeType(value: string): NodeType {
+  const key = value.replace(/[-_\s]/g, "").toLowerCase();
+  for (const [name, number] of Object.entries(NodeType)) {
+    if (typeof number !== "number" || number === NodeType.None) continue;
+    if (name.toLowerCase() === key || String(number) === key) return number;
+  }
+  const known = Object.keys(NodeType).filter((k) => Number.isNaN(Number(k)) && k !== "None");
+  throw new Error(`expected a node type (${known.join(", ")} or 1-4), got "${value}"`);
+}

@@ -1,0 +1,237 @@
+/**
+ * Property test of the admission invariant, against the real contracts on the in-process EVM:
+ *
+ *   a node is active  ⇔  some admission proposal for it gathered at least its quorum of
+ *                         distinct eligible voters before its deadline.
+ *
+ * fast-check draws random sequences of proposals (admissions, voter additions and removals),
+ * votes and time jumps. A plain model of the specification predicts the outcome of every
+ * transaction (success or the exact custom error) and the contracts must agree at each step;
+ * after each step the invariant is checked from the votes the chain actually accepted.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import { deployConsortium } from "../helpers/consortium";
+import { DEFAULT_CONSORTIUM } from "../../src/config";
+
+const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
+const GAS = { gasLimit: 1_000_000 }; // sent without estimation, so every revert is mined at the model's time
+
+type Command =
+  | { kind: "admit"; proposer: number; node: number; nodeType: number }
+  | { kind: "addVoter"; proposer: number; candidate: number }
+  | { kind: "removeVoter"; proposer: number; candidate: number }
+  | { kind: "vote"; voter: number; proposal: number; support: boolean }
+  | { kind: "wait"; seconds: number };
+
+interface ModelProposal {
+  kind: "admit" | "addVoter" | "removeVoter";
+  account: string;
+  deadline: number;
+  quorum: number;
+  eligible: number;
+  approvals: Map<string, number>; // voter → block time of its accepted vote
+  rejections: Set<string>;
+  executed: boolean;
+}
+
+/** The specification, written plainly. */
+class Model {
+  now = 0;
+  voters = new Map<string, number>(); // voter → first proposal id it may vote on
+  active = new Set<string>();
+  proposals: ModelProposal[] = [];
+  latest = new Map<string, number>();
+
+  state(id: number): "Active" | "Defeated" | "Expired" | "Executed" {
+    const p = this.proposals[id - 1];
+    if (p.executed) return "Executed";
+    if (p.rejections.size > p.eligible - p.quorum) return "Defeated";
+    if (this.now > p.deadline) return "Expired";
+    return "Active";
+  }
+
+  propose(kind: ModelProposal["kind"], proposer: string, account: string): string {
+    if (!this.voters.has(proposer)) return "ConsensusUnauthorizedVoter";
+    if (kind === "admit" && this.active.has(account)) return "ConsensusNodeAlreadyActive";
+    if (kind === "addVoter" && this.voters.has(account)) return "ConsensusAlreadyVoter";
+    if (kind === "removeVoter" && !this.voters.has(account)) return "ConsensusNotVoter";
+    if (kind === "removeVoter" && this.voters.size === 1) return "ConsensusLastVoter";
+    const pending = this.latest.get(account);
+    if (pending !== undefined && this.state(pending) === "Active") return "ConsensusProposalPending";
+    const eligible = this.voters.size;
+    this.proposals.push({
+      kind,
+      account,
+      deadline: this.now + PERIOD,
+      quorum: Math.ceil((eligible * 2) / 3),
+      eligible,
+      approvals: new Map(),
+      rejections: new Set(),
+      executed: false,
+    });
+    this.latest.set(account, this.proposals.length);
+    return "ok";
+  }
+
+  vote(voter: string, id: number, support: boolean): string {
+    if (!this.voters.has(voter)) return "ConsensusUnauthorizedVoter";
+    if (id < 1 || id > this.proposals.length) return "ConsensusNonexistentProposal";
+    if (this.state(id) !== "Active") return "ConsensusUnexpectedProposalState";
+    if (this.voters.get(voter)! > id) return "ConsensusVoterNotEligible";
+    const p = this.proposals[id - 1];
+    if (p.approvals.has(voter) || p.rejections.has(voter)) return "ConsensusAlreadyVoted";
+    if (!support) {
+      p.rejections.add(voter);
+      return "ok";
+    }
+    if (p.approvals.size + 1 === p.quorum) {
+      if (p.kind === "removeVoter" && this.voters.size === 1) return "ConsensusLastVoter"; // whole vote reverts
+      p.executed = true;
+      if (p.kind === "admit") this.active.add(p.account);
+      if (p.kind === "addVoter") this.voters.set(p.account, this.proposals.length + 1);
+      if (p.kind === "removeVoter") this.voters.delete(p.account);
+    }
+    p.approvals.set(voter, this.now);
+    return "ok";
+  }
+
+  /** The invariant's right-hand side, from the accepted votes alone. */
+  admittedByVote(account: string): boolean {
+    return this.proposals.some(
+      (p) =>
+        p.kind === "admit" &&
+        p.account === account &&
+        [...p.approvals.values()].filter((at) => at <= p.deadline).length >= p.quorum,
+    );
+  }
+}
+
+/** A voter-pool index, mostly a genesis voter (0–2), sometimes a candidate (3–5). */
+const member = fc.oneof({ weight: 3, arbitrary: fc.nat(2) }, { weight: 1, arbitrary: fc.nat(5) });
+
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("admit" as const),
+      proposer: member,
+      node: fc.nat(3),
+      nodeType: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("addVoter" as const), proposer: member, candidate: fc.nat(5) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("removeVoter" as const), proposer: member, candidate: fc.nat(5) }),
+  },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant("vote" as const),
+      voter: member,
+      proposal: fc.integer({ min: -1, max: 20 }),
+      support: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("wait" as const), seconds: fc.constantFrom(1, 3600, PERIOD / 2, PERIOD) }),
+  },
+);
+
+describe("ConsensusJudgment invariant", function () {
+  async function fixture() {
+    const f = await deployConsortium();
+    const signers = await ethers.getSigners();
+    // Three genesis voters and three candidates; four addresses that may be admitted.
+    return { ...f, voterPool: [...f.voters, ...signers.slice(9, 12)], nodePool: signers.slice(12, 16) };
+  }
+
+  /** Success, or the name of the custom error the transaction reverted with. */
+  async function outcome(
+    f: Awaited<ReturnType<typeof fixture>>,
+    send: () => Promise<ContractTransactionResponse>,
+  ): Promise<string> {
+    try {
+      await (await send()).wait();
+      return "ok";
+    } catch (e) {
+      const data = (e as { data?: string }).data;
+      if (!data) throw e;
+      const parsed = f.consensus.interface.parseError(data) ?? f.classification.interface.parseError(data);
+      if (!parsed) throw e;
+      return parsed.name;
+    }
+  }
+
+  it("a node is active iff an admission proposal reached its quorum before its deadline", async function () {
+    // Counted over all runs, so that the property cannot pass because nothing ever happens.
+    const seen = { admitted: 0, refusedVotes: 0, voterChanges: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandArb, { minLength: 10, maxLength: 40 }), async (commands) => {
+        const f = await loadFixture(fixture);
+        const model = new Model();
+        model.now = await time.latest();
+        f.voters.forEach((v) => model.voters.set(v.address, 1));
+
+        for (const c of commands) {
+          if (c.kind === "wait") {
+            model.now += c.seconds;
+            continue;
+          }
+          model.now += 1;
+          await time.setNextBlockTimestamp(model.now);
+          let expected: string;
+          let actual: string;
+          if (c.kind === "admit") {
+            const proposer = f.voterPool[c.proposer];
+            const node = f.nodePool[c.node].address;
+            expected = model.propose("admit", proposer.address, node);
+            actual = await outcome(f, () => f.consensus.connect(proposer).proposeAdmission(node, c.nodeType, GAS));
+          } else if (c.kind === "addVoter" || c.kind === "removeVoter") {
+            const proposer = f.voterPool[c.proposer];
+            const candidate = f.voterPool[c.candidate].address;
+            expected = model.propose(c.kind, proposer.address, candidate);
+            const consensus = f.consensus.connect(proposer);
+            actual = await outcome(f, () =>
+              c.kind === "addVoter"
+                ? consensus.proposeVoterAddition(candidate, GAS)
+                : consensus.proposeVoterRemoval(candidate, GAS),
+            );
+          } else {
+            const voter = f.voterPool[c.voter];
+            // Mostly one of the latest proposals; now and then one that does not exist.
+            const count = model.proposals.length;
+            const id = c.proposal < 0 || count === 0 ? count + 1 : count - (c.proposal % Math.min(count, 3));
+            expected = model.vote(voter.address, id, c.support);
+            actual = await outcome(f, () => f.consensus.connect(voter).vote(id, c.support, GAS));
+            if (expected !== "ok") seen.refusedVotes++;
+          }
+          expect(actual, `${JSON.stringify(c)} at ${model.now}`).to.equal(expected);
+
+          for (const node of f.nodePool) {
+            expect(await f.classification.isActive(node.address)).to.equal(model.admittedByVote(node.address));
+          }
+          expect(await f.consensus.voterCount()).to.equal(model.voters.size);
+        }
+        seen.admitted += f.nodePool.filter((n) => model.active.has(n.address)).length;
+        seen.voterChanges += model.proposals.filter((p) => p.kind !== "admit" && p.executed).length;
+        // The quorum of every proposal is the one fixed when it opened.
+        for (const [i, p] of model.proposals.entries()) {
+          expect((await f.consensus.proposal(i + 1)).quorum).to.equal(p.quorum);
+        }
+      }),
+      { numRuns: 80 },
+    );
+    expect(seen.admitted, "admissions").to.be.greaterThan(10);
+    expect(seen.refusedVotes, "refused votes").to.be.greaterThan(20);
+    expect(seen.voterChanges, "voter changes carried out").to.be.greaterThan(1);
+  });
+});

@@ -1,0 +1,415 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployConsortium } from "../helpers/consortium";
+import { NodeType, ProposalKind, ProposalState } from "../../src/nodeTypes";
+import { DEFAULT_CONSORTIUM } from "../../src/config";
+
+const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
+
+describe("ConsensusJudgment", function () {
+  async function fixture() {
+    return deployConsortium();
+  }
+
+  /** Opens an admission vote for the bank and returns its id. */
+  async function openAdmission(f: Awaited<ReturnType<typeof fixture>>) {
+    await f.consensus.connect(f.voters[0]).proposeAdmission(f.bank.address, NodeType.CreditAccessUser);
+    return f.consensus.proposalCount();
+  }
+
+  describe("constructor", function () {
+    async function deployWith(voters: string[], num: number, den: number, period: number, classification?: string) {
+      const { classification: c } = await loadFixture(fixture);
+      const factory = await ethers.getContractFactory("ConsensusJudgment");
+      return factory.deploy(classification ?? (await c.getAddress()), voters, num, den, period);
+    }
+
+    it("reverts when the quorum fraction or the period is invalid, or there are no voters", async function () {
+      const { consensus, voters } = await loadFixture(fixture);
+      const v = [voters[0].address];
+      for (const [num, den, period, list] of [
+        [0, 3, 10, v],
+        [2, 0, 10, v],
+        [4, 3, 10, v],
+        [2, 3, 0, v],
+        [2, 3, 10, []],
+      ] as const) {
+        await expect(deployWith([...list], num, den, period))
+          .to.be.revertedWithCustomError(consensus, "ConsensusInvalidParameters")
+          .withArgs(num, den, period);
+      }
+    });
+
+    it("reverts on a zero classification, a zero voter or a repeated voter", async function () {
+      const { consensus, voters } = await loadFixture(fixture);
+      await expect(deployWith([voters[0].address], 2, 3, 10, ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        consensus,
+        "ConsensusZeroAddress",
+      );
+      await expect(deployWith([ethers.ZeroAddress], 2, 3, 10)).to.be.revertedWithCustomError(
+        consensus,
+        "ConsensusZeroAddress",
+      );
+      await expect(deployWith([voters[0].address, voters[0].address], 2, 3, 10))
+        .to.be.revertedWithCustomError(consensus, "ConsensusAlreadyVoter")
+        .withArgs(voters[0].address);
+    });
+
+    it("seeds the voters and the parameters", async function () {
+      const { consensus, classification, voters } = await loadFixture(fixture);
+      expect(await consensus.voterCount()).to.equal(3);
+      for (const v of voters) expect(await consensus.isVoter(v.address)).to.equal(true);
+      expect(await consensus.quorumNumerator()).to.equal(2);
+      expect(await consensus.quorumDenominator()).to.equal(3);
+      expect(await consensus.votingPeriod()).to.equal(PERIOD);
+      expect(await consensus.classification()).to.equal(await classification.getAddress());
+    });
+  });
+
+  describe("quorumFor", function () {
+    it("is the quorum fraction of the voters, rounded up", async function () {
+      const { consensus } = await loadFixture(fixture);
+      const expected: [number, number][] = [
+        [1, 1],
+        [2, 2],
+        [3, 2],
+        [4, 3],
+        [5, 4],
+        [6, 4],
+        [7, 5],
+      ];
+      for (const [voters, quorum] of expected) expect(await consensus.quorumFor(voters)).to.equal(quorum);
+    });
+  });
+
+  describe("proposeAdmission", function () {
+    it("opens a vote with the quorum and deadline fixed at opening", async function () {
+      const f = await loadFixture(fixture);
+      const openedAt = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(openedAt);
+      const deadline = openedAt + PERIOD;
+      await expect(f.consensus.connect(f.voters[0]).proposeAdmission(f.bank.address, NodeType.CreditAccessUser))
+        .to.emit(f.consensus, "ProposalCreated")
+        .withArgs(
+          1,
+          ProposalKind.AdmitNode,
+          f.bank.address,
+          NodeType.CreditAccessUser,
+          f.voters[0].address,
+          2,
+          deadline,
+        );
+      const p = await f.consensus.proposal(1);
+      expect(p.quorum).to.equal(2);
+      expect(p.eligibleVoters).to.equal(3);
+      expect(await f.consensus.state(1)).to.equal(ProposalState.Active);
+      expect(await f.consensus.latestProposalFor(f.bank.address)).to.equal(1);
+    });
+
+    it("reverts when the caller is not a voter", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.consensus.connect(f.outsider).proposeAdmission(f.bank.address, NodeType.CreditAccessUser))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnauthorizedVoter")
+        .withArgs(f.outsider.address);
+    });
+
+    it("reverts on the zero address", async function () {
+      const f = await loadFixture(fixture);
+      await expect(
+        f.consensus.connect(f.voters[0]).proposeAdmission(ethers.ZeroAddress, NodeType.CreditAccessUser),
+      ).to.be.revertedWithCustomError(f.consensus, "ConsensusZeroAddress");
+    });
+
+    it("reverts on an unknown node type, None included", async function () {
+      const f = await loadFixture(fixture);
+      for (const value of [0, 5, 255]) {
+        await expect(f.consensus.connect(f.voters[0]).proposeAdmission(f.bank.address, value))
+          .to.be.revertedWithCustomError(f.consensus, "ConsensusUnknownNodeType")
+          .withArgs(value);
+      }
+    });
+
+    it("reverts when the node is already admitted", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.consensus.connect(f.voters[0]).proposeAdmission(f.bureau.address, NodeType.CreditBureau))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusNodeAlreadyActive")
+        .withArgs(f.bureau.address);
+    });
+
+    it("reverts on a second proposal for the same address while the first is open", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      await expect(f.consensus.connect(f.voters[1]).proposeAdmission(f.bank.address, NodeType.InformationProvider))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusProposalPending")
+        .withArgs(f.bank.address, id);
+      await expect(f.consensus.connect(f.voters[1]).proposeVoterAddition(f.bank.address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusProposalPending")
+        .withArgs(f.bank.address, id);
+    });
+
+    it("allows a new proposal once the previous one has expired", async function () {
+      const f = await loadFixture(fixture);
+      await openAdmission(f);
+      await time.increase(PERIOD + 1);
+      await expect(f.consensus.connect(f.voters[1]).proposeAdmission(f.bank.address, NodeType.CreditAccessUser))
+        .to.emit(f.consensus, "ProposalCreated")
+        .withArgs(
+          2,
+          ProposalKind.AdmitNode,
+          f.bank.address,
+          NodeType.CreditAccessUser,
+          f.voters[1].address,
+          2,
+          anyUint,
+        );
+    });
+  });
+
+  describe("vote", function () {
+    it("admits the node on the vote that reaches the quorum", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      await expect(f.consensus.connect(f.voters[0]).vote(id, true))
+        .to.emit(f.consensus, "VoteCast")
+        .withArgs(id, f.voters[0].address, true)
+        .and.not.to.emit(f.consensus, "ProposalExecuted");
+      expect(await f.classification.isActive(f.bank.address)).to.equal(false);
+      await expect(f.consensus.connect(f.voters[1]).vote(id, true))
+        .to.emit(f.consensus, "ProposalExecuted")
+        .withArgs(id)
+        .and.to.emit(f.classification, "NodeAdmitted")
+        .withArgs(f.bank.address, NodeType.CreditAccessUser, id);
+      expect(await f.classification.isActiveAs(f.bank.address, NodeType.CreditAccessUser)).to.equal(true);
+      expect(await f.consensus.state(id)).to.equal(ProposalState.Executed);
+      expect(await f.consensus.hasVoted(id, f.voters[1].address)).to.equal(true);
+      expect(await f.consensus.hasVoted(id, f.voters[2].address)).to.equal(false);
+    });
+
+    it("counts a vote cast exactly at the deadline and refuses one a second later", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      const { deadline } = await f.consensus.proposal(id);
+      await f.consensus.connect(f.voters[0]).vote(id, true);
+      await time.setNextBlockTimestamp(deadline);
+      await expect(f.consensus.connect(f.voters[1]).vote(id, true)).to.emit(f.consensus, "ProposalExecuted");
+
+      const id2 = await (async () => {
+        await f.consensus.connect(f.voters[0]).proposeAdmission(f.provider.address, NodeType.InformationProvider);
+        return f.consensus.proposalCount();
+      })();
+      const p2 = await f.consensus.proposal(id2);
+      await f.consensus.connect(f.voters[0]).vote(id2, true);
+      await time.setNextBlockTimestamp(p2.deadline + 1n);
+      await expect(f.consensus.connect(f.voters[1]).vote(id2, true))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnexpectedProposalState")
+        .withArgs(id2, ProposalState.Expired, ProposalState.Active);
+      expect(await f.classification.isActive(f.provider.address)).to.equal(false);
+    });
+
+    it("reverts when the caller is not a voter", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      await expect(f.consensus.connect(f.bank).vote(id, true))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnauthorizedVoter")
+        .withArgs(f.bank.address);
+    });
+
+    it("reverts on a double vote, in either direction", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      await f.consensus.connect(f.voters[0]).vote(id, false);
+      for (const support of [false, true]) {
+        await expect(f.consensus.connect(f.voters[0]).vote(id, support))
+          .to.be.revertedWithCustomError(f.consensus, "ConsensusAlreadyVoted")
+          .withArgs(id, f.voters[0].address);
+      }
+    });
+
+    it("reverts on an unknown proposal", async function () {
+      const f = await loadFixture(fixture);
+      for (const id of [0, 1, 99]) {
+        await expect(f.consensus.connect(f.voters[0]).vote(id, true))
+          .to.be.revertedWithCustomError(f.consensus, "ConsensusNonexistentProposal")
+          .withArgs(id);
+      }
+    });
+
+    it("reverts on an executed proposal", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      await f.consensus.connect(f.voters[0]).vote(id, true);
+      await f.consensus.connect(f.voters[1]).vote(id, true);
+      await expect(f.consensus.connect(f.voters[2]).vote(id, true))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnexpectedProposalState")
+        .withArgs(id, ProposalState.Executed, ProposalState.Active);
+    });
+
+    it("defeats a proposal once the quorum is out of reach, leaving no membership", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      await f.consensus.connect(f.voters[0]).vote(id, false);
+      expect(await f.consensus.state(id)).to.equal(ProposalState.Active);
+      await f.consensus.connect(f.voters[1]).vote(id, false);
+      expect(await f.consensus.state(id)).to.equal(ProposalState.Defeated);
+      await expect(f.consensus.connect(f.voters[2]).vote(id, true))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnexpectedProposalState")
+        .withArgs(id, ProposalState.Defeated, ProposalState.Active);
+      await time.increase(PERIOD + 1);
+      expect(await f.consensus.state(id)).to.equal(ProposalState.Defeated);
+      expect(await f.classification.isActive(f.bank.address)).to.equal(false);
+    });
+
+    it("reverts when the node became active by other means while the vote was open", async function () {
+      const f = await loadFixture(fixture);
+      await f.consensus.connect(f.voters[0]).proposeAdmission(f.subject.address, NodeType.CreditAccessUser);
+      await f.classification.connect(f.subject).registerSubject();
+      await f.consensus.connect(f.voters[0]).vote(1, true);
+      await expect(f.consensus.connect(f.voters[1]).vote(1, true))
+        .to.be.revertedWithCustomError(f.classification, "NodeClassificationAlreadyActive")
+        .withArgs(f.subject.address);
+    });
+  });
+
+  describe("proposeRemoval", function () {
+    it("removes an active node by quorum", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.consensus.connect(f.voters[0]).proposeRemoval(f.bureau.address))
+        .to.emit(f.consensus, "ProposalCreated")
+        .withArgs(1, ProposalKind.RemoveNode, f.bureau.address, NodeType.None, f.voters[0].address, 2, anyUint);
+      await f.consensus.connect(f.voters[0]).vote(1, true);
+      await expect(f.consensus.connect(f.voters[2]).vote(1, true))
+        .to.emit(f.classification, "NodeRemoved")
+        .withArgs(f.bureau.address, 1);
+      expect(await f.classification.isActive(f.bureau.address)).to.equal(false);
+    });
+
+    it("reverts when the caller is not a voter", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.consensus.connect(f.bureau).proposeRemoval(f.bureau.address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnauthorizedVoter")
+        .withArgs(f.bureau.address);
+    });
+
+    it("reverts when the node is not active", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.consensus.connect(f.voters[0]).proposeRemoval(f.bank.address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusNodeNotActive")
+        .withArgs(f.bank.address);
+    });
+  });
+
+  describe("voter changes", function () {
+    it("adds a voter by vote; the newcomer may not vote on proposals opened before it joined", async function () {
+      const f = await loadFixture(fixture);
+      const admission = await openAdmission(f);
+      await expect(f.consensus.connect(f.voters[0]).proposeVoterAddition(f.newVoter.address))
+        .to.emit(f.consensus, "ProposalCreated")
+        .withArgs(2, ProposalKind.AddVoter, f.newVoter.address, NodeType.None, f.voters[0].address, 2, anyUint);
+      await f.consensus.connect(f.voters[0]).vote(2, true);
+      await expect(f.consensus.connect(f.voters[1]).vote(2, true))
+        .to.emit(f.consensus, "VoterAdded")
+        .withArgs(f.newVoter.address);
+      expect(await f.consensus.voterCount()).to.equal(4);
+
+      await expect(f.consensus.connect(f.newVoter).vote(admission, true))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusVoterNotEligible")
+        .withArgs(admission, f.newVoter.address);
+      expect((await f.consensus.proposal(admission)).quorum).to.equal(2);
+
+      // A proposal opened now needs three of four, and the newcomer may vote on it.
+      await f.consensus.connect(f.newVoter).proposeAdmission(f.provider.address, NodeType.InformationProvider);
+      expect((await f.consensus.proposal(3)).quorum).to.equal(3);
+      await expect(f.consensus.connect(f.newVoter).vote(3, true)).to.emit(f.consensus, "VoteCast");
+    });
+
+    it("removes a voter by vote; the removed voter can no longer vote, its cast votes stand", async function () {
+      const f = await loadFixture(fixture);
+      const admission = await openAdmission(f);
+      await f.consensus.connect(f.voters[2]).vote(admission, true);
+      await f.consensus.connect(f.voters[0]).proposeVoterRemoval(f.voters[2].address);
+      await f.consensus.connect(f.voters[0]).vote(2, true);
+      await expect(f.consensus.connect(f.voters[1]).vote(2, true))
+        .to.emit(f.consensus, "VoterRemoved")
+        .withArgs(f.voters[2].address);
+      expect(await f.consensus.voterCount()).to.equal(2);
+      expect(await f.consensus.isVoter(f.voters[2].address)).to.equal(false);
+      await expect(f.consensus.connect(f.voters[2]).vote(admission, false))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnauthorizedVoter")
+        .withArgs(f.voters[2].address);
+      // The quorum of the open proposal stays at two: one more approval admits the bank.
+      await expect(f.consensus.connect(f.voters[0]).vote(admission, true)).to.emit(f.classification, "NodeAdmitted");
+    });
+
+    it("reverts on adding an existing voter or removing a non-voter", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.consensus.connect(f.voters[0]).proposeVoterAddition(f.voters[1].address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusAlreadyVoter")
+        .withArgs(f.voters[1].address);
+      await expect(f.consensus.connect(f.voters[0]).proposeVoterRemoval(f.outsider.address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusNotVoter")
+        .withArgs(f.outsider.address);
+      await expect(
+        f.consensus.connect(f.voters[0]).proposeVoterAddition(ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(f.consensus, "ConsensusZeroAddress");
+    });
+
+    it("reverts when a non-voter proposes a voter change", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.consensus.connect(f.outsider).proposeVoterAddition(f.outsider.address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnauthorizedVoter")
+        .withArgs(f.outsider.address);
+      await expect(f.consensus.connect(f.outsider).proposeVoterRemoval(f.voters[0].address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnauthorizedVoter")
+        .withArgs(f.outsider.address);
+    });
+
+    it("never removes the last voter, at proposal or at execution", async function () {
+      const f = await loadFixture(fixture);
+      const factory = await ethers.getContractFactory("ConsensusJudgment");
+      const solo = await factory.deploy(await f.classification.getAddress(), [f.voters[0].address], 1, 1, PERIOD);
+      await expect(solo.connect(f.voters[0]).proposeVoterRemoval(f.voters[0].address))
+        .to.be.revertedWithCustomError(solo, "ConsensusLastVoter")
+        .withArgs(f.voters[0].address);
+
+      // Two voters, two removals both approved: the second to execute would leave none.
+      const duo = await factory.deploy(
+        await f.classification.getAddress(),
+        [f.voters[0].address, f.voters[1].address],
+        1,
+        1,
+        PERIOD,
+      );
+      await duo.connect(f.voters[0]).proposeVoterRemoval(f.voters[0].address);
+      await duo.connect(f.voters[0]).proposeVoterRemoval(f.voters[1].address);
+      await duo.connect(f.voters[0]).vote(2, true);
+      await duo.connect(f.voters[0]).vote(1, true);
+      await duo.connect(f.voters[1]).vote(1, true);
+      expect(await duo.voterCount()).to.equal(1);
+      await expect(duo.connect(f.voters[1]).vote(2, true))
+        .to.be.revertedWithCustomError(duo, "ConsensusLastVoter")
+        .withArgs(f.voters[1].address);
+    });
+  });
+
+  describe("state", function () {
+    it("is Nonexistent for unknown ids and all-zero data", async function () {
+      const f = await loadFixture(fixture);
+      expect(await f.consensus.state(7)).to.equal(ProposalState.Nonexistent);
+      expect((await f.consensus.proposal(7)).deadline).to.equal(0);
+    });
+
+    it("turns Expired after the deadline without the quorum", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      await f.consensus.connect(f.voters[0]).vote(id, true);
+      await time.increase(PERIOD + 1);
+      expect(await f.consensus.state(id)).to.equal(ProposalState.Expired);
+    });
+  });
+});
+
+/** Matches any uint in a `withArgs` list. */
+function anyUint(value: bigint): boolean {
+  return typeof value === "bigint" && value >= 0n;
+}
