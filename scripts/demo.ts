@@ -2,13 +2,15 @@
  * The main job: the BlindCredit story on the in-process Hardhat network, narrated step by step
  * with the gas and time of each. Run with `npm run demo`.
  *
- * For now it covers consortium set-up and paper flow 3.3 (admitting a bank by vote); later
- * issues extend it to consent and the blind credit check.
+ * It covers consortium set-up, paper flow 3.3 (admitting a bank by vote) and flow 3.4 (the
+ * subject's consent); later issues extend it to the blind credit check.
  */
 import hre from "hardhat";
 import { loadSuite } from "../src/suite";
 import { castVote, isMemberAs, requestAdmission } from "../src/clients/consortium";
-import { NodeType, ProposalState } from "../src/nodeTypes";
+import { AuditAction, NodeType, ProposalState } from "../src/nodeTypes";
+import { findPermissionRecord, signConsent } from "../src/clients/consent";
+import { Level, levelNames } from "../src/permissions";
 
 interface StepRecord {
   readonly step: string;
@@ -46,12 +48,13 @@ async function main(): Promise<void> {
     [subject.address, "the subject"],
     [bank.address, "the bank"],
     [provider.address, "the provider"],
+    [bureau.address, "the bureau"],
   ]);
 
   console.log("\nBlindCredit demo on the in-process Hardhat network\n");
   console.log("1. Consortium set-up");
-  await step("deploy history record, node classification and consensus judgment", async () => {
-    await hre.deployments.fixture(["consortium"]);
+  await step("deploy the suite: history, classification, consensus, permissions, ownership", async () => {
+    await hre.deployments.fixture();
   });
   const suite = await loadSuite(hre);
   console.log(
@@ -92,9 +95,60 @@ async function main(): Promise<void> {
   }
   console.log(`     the provider is a member: ${await suite.classification.isActive(provider.address)}`);
 
-  console.log("\n4. The history record: what the subject can see");
+  console.log("\n4. Paper flow 3.4: the subject grants the bank blind-read");
+  await step("the subject commits to its identity (salted hash, no identity on-chain)", async () => {
+    const commitment = hre.ethers.keccak256(
+      hre.ethers.AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "bytes"],
+        [hre.ethers.id("salt"), hre.ethers.toUtf8Bytes("subject")],
+      ),
+    );
+    await (await suite.ownership.connect(subject).commitIdentity(commitment)).wait();
+  });
+  const latest = await hre.ethers.provider.getBlock("latest");
+  const expiry = BigInt(latest!.timestamp) + 7n * 24n * 3600n;
+  await step("the bank asks for single-use blind-read for seven days", async () => {
+    await (await suite.permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 1)).wait();
+  });
+  const { permissions } = await findPermissionRecord(suite.history, subject.address, subject);
+  console.log(
+    `     the subject finds its permission record: history → ownership → ${(await permissions.getAddress()).slice(0, 10)}`,
+  );
+  await step("the subject approves the request", async () => {
+    await (await permissions.approveRequest(bank.address)).wait();
+  });
+  const grant = await permissions.grantOf(subject.address, bank.address);
+  console.log(
+    `     the bank holds ${levelNames(Number(grant.levels)).join(", ")}, ${grant.maxUses} use, ` +
+      `until ${new Date(Number(grant.expiry) * 1000).toISOString()}`,
+  );
+
+  console.log("\n5. A consent signed by the subject, submitted by the bureau: the subject pays no gas");
+  const signed = await signConsent(permissions, subject, {
+    grantee: bureau.address,
+    levels: Level.Read | Level.Write,
+    expiry,
+    maxUses: 0,
+    deadline: expiry,
+  });
+  const balanceBefore = await hre.ethers.provider.getBalance(subject.address);
+  await step("the bureau submits the subject's EIP-712 consent", async () => {
+    await (await permissions.connect(bureau).setPermissionWithConsent(signed.consent, signed.signature)).wait();
+  });
+  console.log(
+    `     the subject's balance changed by ${balanceBefore - (await hre.ethers.provider.getBalance(subject.address))} wei`,
+  );
+  await step("the subject revokes the bureau's grant (and voids unused consents)", async () => {
+    await (await permissions.revoke(bureau.address)).wait();
+  });
+
+  console.log("\n6. The history record: what the subject can see");
   const [related] = await suite.history.relatedNodes(subject.address, 0, 10);
-  console.log(`     related nodes of the subject: ${related.map((a) => name.get(a) ?? a).join(", ")}`);
+  console.log(`     related nodes: ${related.map((a) => name.get(a) ?? a).join(", ")}`);
+  const [trail] = await suite.history.auditTrail(subject.address, 0, 100);
+  for (const entry of trail) {
+    console.log(`     ${AuditAction[Number(entry.action)].padEnd(20)} ${name.get(entry.actor) ?? entry.actor}`);
+  }
 
   console.log("\nSummary");
   console.table(

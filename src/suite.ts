@@ -9,9 +9,13 @@ import {
   ConsensusJudgment__factory,
   HistoryRecord__factory,
   NodeClassification__factory,
+  OwnershipJudgment__factory,
+  PermissionSetting__factory,
   type ConsensusJudgment,
   type HistoryRecord,
   type NodeClassification,
+  type OwnershipJudgment,
+  type PermissionSetting,
 } from "../typechain-types";
 
 /** Typed handles on every deployed BlindCredit contract. */
@@ -19,6 +23,8 @@ export interface Suite {
   readonly history: HistoryRecord;
   readonly classification: NodeClassification;
   readonly consensus: ConsensusJudgment;
+  readonly permissions: PermissionSetting;
+  readonly ownership: OwnershipJudgment;
 }
 
 /**
@@ -40,5 +46,7 @@ export async function loadSuite(hre: HardhatRuntimeEnvironment, runner?: Signer)
     history: HistoryRecord__factory.connect(await address("HistoryRecord"), signer),
     classification: NodeClassification__factory.connect(await address("NodeClassification"), signer),
     consensus: ConsensusJudgment__factory.connect(await address("ConsensusJudgment"), signer),
+    permissions: PermissionSetting__factory.connect(await address("PermissionSetting"), signer),
+    ownership: OwnershipJudgment__factory.connect(await address("OwnershipJudgment"), signer),
   };
 }

@@ -11,6 +11,8 @@ import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { loadSuite } from "../../src/suite";
 import { NodeType } from "../../src/nodeTypes";
+import { Level } from "../../src/permissions";
+import { signConsent } from "../../src/clients/consent";
 
 const SNAPSHOT_JSON = path.join(__dirname, "snapshot.json");
 const SNAPSHOT_MD = path.join(__dirname, "snapshot.md");
@@ -25,9 +27,9 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 }
 
 async function measure(): Promise<Snapshot> {
-  await hre.deployments.fixture(["consortium"]);
+  await hre.deployments.fixture();
   const [, voter1, voter2, voter3, , subject, bank, provider, , newVoter] = await hre.ethers.getSigners();
-  const { classification, consensus } = await loadSuite(hre);
+  const { classification, consensus, permissions, ownership } = await loadSuite(hre);
   const s: Snapshot = {};
 
   s["NodeClassification.registerSubject"] = await gasOf(classification.connect(subject).registerSubject());
@@ -58,13 +60,56 @@ async function measure(): Promise<Snapshot> {
   s["ConsensusJudgment.proposeVoterRemoval"] = await gasOf(
     consensus.connect(voter1).proposeVoterRemoval(newVoter.address),
   );
+
+  // Consent: the subject's ownership record, grants, signed grants, uses, revocation.
+  const [deployer, , , , bureau] = await hre.ethers.getSigners();
+  const expiry = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp) + 86_400n;
+  await gasOf(consensus.connect(voter1).proposeAdmission(provider.address, NodeType.InformationProvider));
+  await gasOf(consensus.connect(voter1).vote(6, true));
+  await gasOf(consensus.connect(voter2).vote(6, true));
+  await gasOf(consensus.connect(voter3).vote(6, true)); // four voters by now: the quorum is three
+  await gasOf(consensus.connect(voter1).proposeAdmission(bank.address, NodeType.CreditAccessUser));
+  await gasOf(consensus.connect(voter1).vote(7, true));
+  await gasOf(consensus.connect(voter2).vote(7, true));
+  await gasOf(consensus.connect(voter3).vote(7, true));
+  await gasOf(permissions.grantRole(await permissions.CONSUMER_ROLE(), deployer.address));
+  s["OwnershipJudgment.commitIdentity"] = await gasOf(ownership.connect(subject).commitIdentity(hre.ethers.id("c")));
+  s["PermissionSetting.requestPermission"] = await gasOf(
+    permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 1),
+  );
+  s["PermissionSetting.approveRequest (first grant to this grantee)"] = await gasOf(
+    permissions.connect(subject).approveRequest(bank.address),
+  );
+  s["PermissionSetting.setPermission (change of an existing grant)"] = await gasOf(
+    permissions.connect(subject).setPermission(bank.address, Level.BlindRead, expiry, 2),
+  );
+  s["PermissionSetting.setPermission (same terms: no-op)"] = await gasOf(
+    permissions.connect(subject).setPermission(bank.address, Level.BlindRead, expiry, 2),
+  );
+  const signed = await signConsent(permissions, subject, {
+    grantee: provider.address,
+    levels: Level.Write,
+    expiry,
+    maxUses: 0,
+    deadline: expiry,
+  });
+  s["PermissionSetting.setPermissionWithConsent (signed grant, submitted by the bureau)"] = await gasOf(
+    permissions.connect(bureau).setPermissionWithConsent(signed.consent, signed.signature),
+  );
+  s["PermissionSetting.consume (a use)"] = await gasOf(
+    permissions.connect(deployer).consume(subject.address, bank.address, Level.BlindRead),
+  );
+  s["OwnershipJudgment.commitData (consumes a write grant)"] = await gasOf(
+    ownership.connect(provider).commitData(subject.address, hre.ethers.id("score"), hre.ethers.id("data")),
+  );
+  s["PermissionSetting.revoke"] = await gasOf(permissions.connect(subject).revoke(bank.address));
   return s;
 }
 
 function toMarkdown(s: Snapshot): string {
   const rows = Object.entries(s).map(([op, gas]) => `| ${op} | ${gas.toLocaleString("en-US")} |`);
   return [
-    "# Gas snapshot: consortium layer",
+    "# Gas snapshot",
     "",
     "Measured on the in-process Hardhat network (solc 0.8.28, optimizer 200 runs, EVM cancun) by",
     "`npm run gas:snapshot`; `npm run gas:check` (run in CI) fails when a figure moves.",

@@ -22,7 +22,7 @@ interface IHistoryRecord {
     /// @notice One line of a node's audit trail: two slots (actor, action and timestamp share one).
     // solhint-disable-next-line gas-struct-packing
     struct AuditEntry {
-        address actor; // who acted on the node
+        address actor; // the other party: the requester, the grantee, the writer (for its own acts, the node)
         AuditAction action; // what was done
         uint64 timestamp; // block time of the action
         bytes32 ref; // what it refers to: a proposal id, a grant id, a check id

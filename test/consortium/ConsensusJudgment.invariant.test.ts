@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
-import { deployConsortium } from "../helpers/consortium";
+import { deploySuite } from "../helpers/suite";
 import { DEFAULT_CONSORTIUM } from "../../src/config";
 
 const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
@@ -148,7 +148,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 
 describe("ConsensusJudgment invariant", function () {
   async function fixture() {
-    const f = await deployConsortium();
+    const f = await deploySuite();
     const signers = await ethers.getSigners();
     // Three genesis voters and three candidates; four addresses that may be admitted.
     return { ...f, voterPool: [...f.voters, ...signers.slice(9, 12)], nodePool: signers.slice(12, 16) };

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployConsortium } from "../helpers/consortium";
+import { deploySuite } from "../helpers/suite";
 import { NodeType, ProposalKind, ProposalState } from "../../src/nodeTypes";
 import { DEFAULT_CONSORTIUM } from "../../src/config";
 
@@ -9,7 +9,7 @@ const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
 
 describe("ConsensusJudgment", function () {
   async function fixture() {
-    return deployConsortium();
+    return deploySuite();
   }
 
   /** Opens an admission vote for the bank and returns its id. */

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { actors } from "../helpers/consortium";
+import { actors } from "../helpers/suite";
 import { AuditAction } from "../../src/nodeTypes";
 
 describe("HistoryRecord", function () {

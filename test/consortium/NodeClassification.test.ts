@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployConsortium } from "../helpers/consortium";
+import { deploySuite } from "../helpers/suite";
 import { AuditAction, NodeStatus, NodeType } from "../../src/nodeTypes";
 
 describe("NodeClassification", function () {
   async function fixture() {
-    return deployConsortium();
+    return deploySuite();
   }
 
   /** A classification wired to an EOA posing as the consensus contract, to reach its guards directly. */

@@ -5,14 +5,14 @@
  */
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployConsortium } from "../helpers/consortium";
+import { deploySuite } from "../helpers/suite";
 import { castVote, isMemberAs, requestAdmission } from "../../src/clients/consortium";
 import { AuditAction, NodeStatus, NodeType, ProposalState } from "../../src/nodeTypes";
 
 describe("Flow 3.3: admitting a credit access user", function () {
   /** Steps (1)–(3): the subject registers, the bank asks it, it submits the bank's address. */
   async function bankAskedSubject() {
-    const f = await deployConsortium();
+    const f = await deploySuite();
     await f.classification.connect(f.subject).registerSubject();
     const request = await requestAdmission(
       f.classification.connect(f.subject),

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {INodeTypes} from "./INodeTypes.sol";
+
+/// @title Permission setting (paper section 3.2 (5) and flow 3.4).
+/// @notice Per (subject, grantee): the paper's four levels as bit flags, an expiry and an
+/// optional number of uses. Only the subject changes its grants, directly or through an EIP-712
+/// consent that anyone may submit (the credit bureau, a relayer, the grantee), so that a subject
+/// needs no gas. Revocation takes effect at once and voids every consent not yet used.
+interface IPermissionSetting is INodeTypes {
+    /// @notice A grant as stored: one slot.
+    struct Grant {
+        uint8 levels; // bit flags: READ | OWNERSHIP | WRITE | BLIND_READ; zero when there is none
+        uint64 expiry; // last block time at which the grant may be used
+        uint32 maxUses; // uses allowed; zero means unlimited
+        uint32 uses; // uses consumed since the grant was last set
+        uint32 version; // bumped on every change: names the grant in {grantId}
+    }
+
+    /// @notice A grant as listed, with its grantee and id.
+    struct GrantView {
+        address grantee; // who holds it
+        bytes32 grantId; // keccak256(subject, grantee, version)
+        Grant grant; // its terms and use count
+    }
+
+    /// @notice What a grantee asked for (paper flow 3.4 step (1)).
+    struct Request {
+        uint8 levels; // levels asked for
+        uint64 expiry; // until when
+        uint32 maxUses; // how many uses (zero: unlimited)
+    }
+
+    /// @notice The subject's consent to set a grant, signed as EIP-712 typed data.
+    struct Consent {
+        address subject; // whose data
+        address grantee; // who gets the grant
+        uint8 levels; // the levels granted
+        uint64 expiry; // last block time of use
+        uint32 maxUses; // uses allowed (zero: unlimited)
+        uint256 nonce; // the subject's current consent nonce
+        uint256 deadline; // last block time at which the signature may be submitted
+    }
+
+    /// @notice Thrown when `caller` is not an active credit subject.
+    error PermissionNotSubject(address caller);
+
+    /// @notice Thrown when `account` is not an active node.
+    error PermissionUnknownNode(address account);
+
+    /// @notice Thrown when `levels` has bits outside the four known levels, or is zero where a level is needed.
+    error PermissionUnknownLevels(uint256 levels);
+
+    /// @notice Thrown when a node of `nodeType` may not hold `levels` (a bank only ever gets blind-read).
+    error PermissionLevelsNotAllowed(address grantee, NodeType nodeType, uint8 levels, uint8 allowed);
+
+    /// @notice Thrown when an expiry is not in the future.
+    error PermissionExpiryInPast(uint64 expiry, uint256 nowTime);
+
+    /// @notice Thrown when `grantee` holds no grant from `subject`.
+    error PermissionNoGrant(address subject, address grantee);
+
+    /// @notice Thrown when the grant of `grantee` from `subject` expired at `expiry`.
+    error PermissionGrantExpired(address subject, address grantee, uint64 expiry);
+
+    /// @notice Thrown when the grant of `grantee` from `subject` has used all its `maxUses`.
+    error PermissionGrantExhausted(address subject, address grantee, uint32 maxUses);
+
+    /// @notice Thrown when the grant holds `levels` but the access needs `required`.
+    error PermissionMissingLevel(address subject, address grantee, uint8 levels, uint8 required);
+
+    /// @notice Thrown when `grantee` has no pending request with `subject`.
+    error PermissionNoRequest(address subject, address grantee);
+
+    /// @notice Thrown when a consent signature is submitted after its `deadline`.
+    error PermissionConsentExpired(uint256 deadline, uint256 nowTime);
+
+    /// @notice Thrown when a consent was signed by `signer`, not by its `subject`.
+    error PermissionInvalidSigner(address subject, address signer);
+
+    /// @notice Thrown when `caller` may not consume grants.
+    error PermissionUnauthorizedConsumer(address caller);
+
+    /// @notice Emitted when `grantee` asks `subject` for `levels`.
+    event PermissionRequested(
+        address indexed subject,
+        address indexed grantee,
+        uint8 levels,
+        uint64 expiry,
+        uint32 maxUses
+    );
+
+    /// @notice Emitted when a grant is created or changed; `consentBy` is the submitter of a signed
+    /// consent, or the subject itself.
+    event PermissionSet(
+        address indexed subject,
+        address indexed grantee,
+        bytes32 indexed grantId,
+        uint8 levels,
+        uint64 expiry,
+        uint32 maxUses,
+        address consentBy
+    );
+
+    /// @notice Emitted when `subject` revokes the grant of `grantee`.
+    event PermissionRevoked(address indexed subject, address indexed grantee, bytes32 indexed grantId);
+
+    /// @notice Emitted when `consumer` uses the grant `grantId` for `level`.
+    event PermissionUsed(
+        address indexed subject,
+        address indexed grantee,
+        bytes32 indexed grantId,
+        uint8 level,
+        uint32 uses,
+        address consumer
+    );
+
+    /// @notice Paper flow 3.4 step (1): the caller asks `subject` for a grant.
+    ///
+    /// Requirements: the caller is an active node allowed `levels`; `subject` is an active
+    /// credit subject; `expiry` is in the future.
+    ///
+    /// Emits a {PermissionRequested} event.
+    function requestPermission(address subject, uint8 levels, uint64 expiry, uint32 maxUses) external;
+
+    /// @notice Paper flow 3.4 step (7): the subject grants what `grantee` asked for.
+    ///
+    /// Requirements: the caller is an active credit subject with a pending request from `grantee`.
+    ///
+    /// May emit a {PermissionSet} event.
+    function approveRequest(address grantee) external returns (bytes32 grantId);
+
+    /// @notice The subject sets the grant of `grantee`. Setting exactly the grant it already has
+    /// changes nothing; anything else replaces it and resets its use count.
+    ///
+    /// Requirements:
+    /// - the caller is an active credit subject;
+    /// - `grantee` is an active node allowed `levels`; `levels` is known and not zero;
+    /// - `expiry` is in the future.
+    ///
+    /// May emit a {PermissionSet} event.
+    function setPermission(address grantee, uint8 levels, uint64 expiry, uint32 maxUses) external returns (bytes32);
+
+    /// @notice Sets a grant on the subject's signed consent; anyone may submit it.
+    ///
+    /// Requirements: as {setPermission} for the consent's terms; the signature is the subject's
+    /// (EIP-712, low-s), its nonce is the subject's current one, and its deadline has not passed.
+    ///
+    /// May emit a {PermissionSet} event.
+    function setPermissionWithConsent(Consent calldata consent, bytes calldata signature) external returns (bytes32);
+
+    /// @notice The subject revokes the grant of `grantee` at once, and voids every consent
+    /// signature it has issued and not yet used.
+    ///
+    /// Requirements: the caller is an active credit subject and `grantee` holds a grant from it.
+    ///
+    /// Emits a {PermissionRevoked} event.
+    function revoke(address grantee) external;
+
+    /// @notice Uses the grant of `grantee` from `subject` for `level`, counting one use.
+    ///
+    /// Requirements:
+    /// - the caller has the consumer role (the contracts that perform accesses);
+    /// - the grant exists, holds `level`, has not expired (valid at `expiry`, not after) and has uses left.
+    ///
+    /// Emits a {PermissionUsed} event.
+    function consume(address subject, address grantee, uint8 level) external returns (bytes32 grantId);
+
+    /// @notice Whether `grantee` may access `subject`'s data at `level` now.
+    function hasPermission(address subject, address grantee, uint8 level) external view returns (bool);
+
+    /// @notice The grant of `grantee` from `subject` (all zero when none).
+    function grantOf(address subject, address grantee) external view returns (Grant memory);
+
+    /// @notice The id of the current grant: keccak256(abi.encode(subject, grantee, version)).
+    function grantId(address subject, address grantee) external view returns (bytes32);
+
+    /// @notice The pending request of `grantee` with `subject` (all zero when none).
+    function requestOf(address subject, address grantee) external view returns (Request memory);
+
+    /// @notice A page of everyone `subject` has ever granted to, with their current grants.
+    function grantsOf(
+        address subject,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (GrantView[] memory page, uint256 total);
+
+    /// @notice The levels a node of `nodeType` may hold.
+    function allowedLevels(NodeType nodeType) external pure returns (uint8);
+
+    /// @notice The EIP-712 digest a subject signs for `consent`.
+    function consentDigest(Consent calldata consent) external view returns (bytes32);
+}

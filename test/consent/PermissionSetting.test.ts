@@ -1,0 +1,442 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithMembers } from "../helpers/suite";
+import { Level } from "../../src/permissions";
+import { CONSENT_TYPES, consentDomain, signConsent } from "../../src/clients/consent";
+import { AuditAction, NodeType } from "../../src/nodeTypes";
+
+const DAY = 24 * 60 * 60;
+/** secp256k1's group order: s and n − s both verify, only the low one is accepted. */
+const SECP256K1_N = BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+
+describe("PermissionSetting", function () {
+  async function fixture() {
+    const f = await deployWithMembers();
+    // A test account with the consumer role stands for the contracts that perform accesses.
+    const consumer = f.outsider;
+    await f.permissions.grantRole(await f.permissions.CONSUMER_ROLE(), consumer.address);
+    const now = BigInt(await time.latest());
+    return { ...f, consumer, expiry: now + 30n * BigInt(DAY), deadline: now + BigInt(DAY) };
+  }
+
+  /** The subject grants the bank blind-read, with `maxUses` uses, and returns the grant id. */
+  async function grantBank(f: Awaited<ReturnType<typeof fixture>>, maxUses = 0) {
+    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, f.expiry, maxUses);
+    return f.permissions.grantId(f.subject.address, f.bank.address);
+  }
+
+  describe("requestPermission", function () {
+    it("records the request and audits it on the subject's trail", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1))
+        .to.emit(f.permissions, "PermissionRequested")
+        .withArgs(f.subject.address, f.bank.address, Level.BlindRead, f.expiry, 1);
+      const request = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      expect([request.levels, request.expiry, request.maxUses]).to.deep.equal([BigInt(Level.BlindRead), f.expiry, 1n]);
+      const length = await f.history.auditLength(f.subject.address);
+      const [[last]] = await f.history.auditTrail(f.subject.address, length - 1n, 1);
+      expect([last.actor, Number(last.action)]).to.deep.equal([f.bank.address, AuditAction.PermissionRequested]);
+    });
+
+    it("reverts when the target is not a credit subject", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.permissions.connect(f.bank).requestPermission(f.bureau.address, Level.BlindRead, f.expiry, 1))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bureau.address);
+    });
+
+    it("reverts when the requester is not a member", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.permissions.connect(f.newVoter).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionUnknownNode")
+        .withArgs(f.newVoter.address);
+    });
+
+    it("reverts when a bank asks for more than blind-read", async function () {
+      const f = await loadFixture(fixture);
+      for (const levels of [Level.Read, Level.Write, Level.Ownership, Level.BlindRead | Level.Read]) {
+        await expect(f.permissions.connect(f.bank).requestPermission(f.subject.address, levels, f.expiry, 1))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionLevelsNotAllowed")
+          .withArgs(f.bank.address, NodeType.CreditAccessUser, levels, Level.BlindRead);
+      }
+    });
+
+    it("reverts on unknown levels and on an expiry not in the future", async function () {
+      const f = await loadFixture(fixture);
+      for (const levels of [0, 16, 255]) {
+        await expect(f.permissions.connect(f.bank).requestPermission(f.subject.address, levels, f.expiry, 1))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionUnknownLevels")
+          .withArgs(levels);
+      }
+      const now = await time.latest();
+      await time.setNextBlockTimestamp(now + 5);
+      await expect(f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, now + 5, 1))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionExpiryInPast")
+        .withArgs(now + 5, now + 5);
+    });
+  });
+
+  describe("approveRequest", function () {
+    it("grants exactly what was asked and clears the request", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 2);
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address)).to.emit(
+        f.permissions,
+        "PermissionSet",
+      );
+      const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
+      expect([grant.levels, grant.expiry, grant.maxUses, grant.uses]).to.deep.equal([8n, f.expiry, 2n, 0n]);
+      expect((await f.permissions.requestOf(f.subject.address, f.bank.address)).levels).to.equal(0);
+    });
+
+    it("reverts without a pending request, or for a non-subject", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+      await expect(f.permissions.connect(f.bank).approveRequest(f.bank.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+    });
+  });
+
+  describe("setPermission", function () {
+    it("creates a grant, relates the nodes and audits it", async function () {
+      const f = await loadFixture(fixture);
+      const id = ethers.keccak256(
+        ethers.AbiCoder.defaultAbiCoder().encode(
+          ["address", "address", "uint32"],
+          [f.subject.address, f.bank.address, 1],
+        ),
+      );
+      await expect(f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, f.expiry, 1))
+        .to.emit(f.permissions, "PermissionSet")
+        .withArgs(f.subject.address, f.bank.address, id, Level.BlindRead, f.expiry, 1, f.subject.address);
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).to.equal(id);
+      expect(await f.permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(true);
+      expect(await f.history.isRelated(f.subject.address, f.bank.address)).to.equal(true);
+    });
+
+    it("changes nothing when the grantee already has exactly these terms", async function () {
+      const f = await loadFixture(fixture);
+      const id = await grantBank(f, 3);
+      await f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead);
+      const auditBefore = await f.history.auditLength(f.subject.address);
+      await expect(
+        f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, f.expiry, 3),
+      ).not.to.emit(f.permissions, "PermissionSet");
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).to.equal(id);
+      expect((await f.permissions.grantOf(f.subject.address, f.bank.address)).uses).to.equal(1);
+      expect(await f.history.auditLength(f.subject.address)).to.equal(auditBefore);
+    });
+
+    it("replaces different terms with a new grant id and a fresh use count", async function () {
+      const f = await loadFixture(fixture);
+      const first = await grantBank(f, 1);
+      await f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead);
+      await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, f.expiry, 2);
+      const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
+      expect([grant.maxUses, grant.uses, grant.version]).to.deep.equal([2n, 0n, 2n]);
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).not.to.equal(first);
+    });
+
+    it("reverts when a grantee extends its own grant", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f, 1);
+      await expect(f.permissions.connect(f.bank).setPermission(f.bank.address, Level.BlindRead, f.expiry + 1n, 0))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+    });
+
+    it("reverts when the bureau changes a grant without the subject's consent", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.permissions.connect(f.bureau).setPermission(f.bank.address, Level.BlindRead, f.expiry, 0))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bureau.address);
+    });
+
+    it("reverts for a grantee that is not a member, or levels its type may not hold", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.permissions.connect(f.subject).setPermission(f.newVoter.address, Level.BlindRead, f.expiry, 0))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionUnknownNode")
+        .withArgs(f.newVoter.address);
+      await expect(f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Read, f.expiry, 0))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionLevelsNotAllowed")
+        .withArgs(f.provider.address, NodeType.InformationProvider, Level.Read, Level.Write);
+    });
+
+    it("reverts on an unknown level value in raw calldata", async function () {
+      const f = await loadFixture(fixture);
+      const to = await f.permissions.getAddress();
+      for (const levels of [16, 0x80, 0xff]) {
+        const data = f.permissions.interface.encodeFunctionData("setPermission", [f.bank.address, levels, f.expiry, 0]);
+        await expect(f.subject.sendTransaction({ to, data }))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionUnknownLevels")
+          .withArgs(levels);
+      }
+    });
+  });
+
+  describe("setPermissionWithConsent", function () {
+    async function signed(f: Awaited<ReturnType<typeof fixture>>, overrides: { deadline?: bigint } = {}) {
+      return signConsent(f.permissions, f.subject, {
+        grantee: f.bank.address,
+        levels: Level.BlindRead,
+        expiry: f.expiry,
+        maxUses: 1,
+        deadline: overrides.deadline ?? f.deadline,
+      });
+    }
+
+    it("sets the grant on a consent submitted by the bureau; the subject pays nothing", async function () {
+      const f = await loadFixture(fixture);
+      const { consent, signature } = await signed(f);
+      const balance = await ethers.provider.getBalance(f.subject.address);
+      await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature))
+        .to.emit(f.permissions, "PermissionSet")
+        .withArgs(f.subject.address, f.bank.address, anyBytes32, Level.BlindRead, f.expiry, 1, f.bureau.address);
+      expect(await ethers.provider.getBalance(f.subject.address)).to.equal(balance);
+      expect(await f.permissions.nonces(f.subject.address)).to.equal(1);
+    });
+
+    it("reverts on a replayed signature", async function () {
+      const f = await loadFixture(fixture);
+      const { consent, signature } = await signed(f);
+      await f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature);
+      await expect(f.permissions.connect(f.bank).setPermissionWithConsent(consent, signature))
+        .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
+        .withArgs(f.subject.address, 1);
+    });
+
+    it("accepts a signature at its deadline and refuses it one second later", async function () {
+      const f = await loadFixture(fixture);
+      const first = await signed(f);
+      await time.setNextBlockTimestamp(first.consent.deadline as bigint);
+      await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(first.consent, first.signature)).to.emit(
+        f.permissions,
+        "PermissionSet",
+      );
+      const deadline = BigInt(await time.latest()) + 100n;
+      const late = await signConsent(f.permissions, f.subject, {
+        grantee: f.bank.address,
+        levels: Level.BlindRead,
+        expiry: f.expiry,
+        maxUses: 2,
+        deadline,
+      });
+      await time.setNextBlockTimestamp(deadline + 1n);
+      await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(late.consent, late.signature))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionConsentExpired")
+        .withArgs(deadline, deadline + 1n);
+    });
+
+    it("reverts on a signature for another chain id or another deployment", async function () {
+      const f = await loadFixture(fixture);
+      const { consent } = await signed(f);
+      const domain = await consentDomain(f.permissions);
+      const otherChain = await f.subject.signTypedData({ ...domain, chainId: 1n }, CONSENT_TYPES, consent);
+      const otherDeployment = await f.subject.signTypedData(
+        { ...domain, verifyingContract: await f.history.getAddress() },
+        CONSENT_TYPES,
+        consent,
+      );
+      for (const signature of [otherChain, otherDeployment]) {
+        await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionInvalidSigner")
+          .withArgs(f.subject.address, anyAddressBut(f.subject.address));
+      }
+    });
+
+    it("reverts on a wrong signer", async function () {
+      const f = await loadFixture(fixture);
+      const { consent } = await signed(f);
+      const forged = await f.bank.signTypedData(await consentDomain(f.permissions), CONSENT_TYPES, consent);
+      await expect(f.permissions.connect(f.bank).setPermissionWithConsent(consent, forged))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionInvalidSigner")
+        .withArgs(f.subject.address, f.bank.address);
+    });
+
+    it("reverts on a signature issued before a revocation and submitted after it", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f, 5);
+      const { consent, signature } = await signed(f);
+      await f.permissions.connect(f.subject).revoke(f.bank.address);
+      await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature))
+        .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
+        .withArgs(f.subject.address, 1);
+    });
+
+    it("reverts on a high-s (malleable) signature", async function () {
+      const f = await loadFixture(fixture);
+      const { consent, signature } = await signed(f);
+      const sig = ethers.Signature.from(signature);
+      const highS = SECP256K1_N - BigInt(sig.s);
+      const malleable = ethers.concat([sig.r, ethers.toBeHex(highS, 32), ethers.toBeHex(sig.v === 27 ? 28 : 27, 1)]);
+      await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, malleable))
+        .to.be.revertedWithCustomError(f.permissions, "ECDSAInvalidSignatureS")
+        .withArgs(ethers.toBeHex(highS, 32));
+    });
+
+    it("reverts on a signature of the wrong length", async function () {
+      const f = await loadFixture(fixture);
+      const { consent, signature } = await signed(f);
+      await expect(
+        f.permissions.connect(f.bureau).setPermissionWithConsent(consent, ethers.dataSlice(signature, 0, 64)),
+      )
+        .to.be.revertedWithCustomError(f.permissions, "ECDSAInvalidSignatureLength")
+        .withArgs(64);
+    });
+
+    it("reverts when the signer is not a credit subject", async function () {
+      const f = await loadFixture(fixture);
+      const consent = {
+        subject: f.bank.address,
+        grantee: f.provider.address,
+        levels: Level.Write,
+        expiry: f.expiry,
+        maxUses: 0,
+        nonce: 0,
+        deadline: f.deadline,
+      };
+      const signature = await f.bank.signTypedData(await consentDomain(f.permissions), CONSENT_TYPES, consent);
+      await expect(f.permissions.connect(f.bank).setPermissionWithConsent(consent, signature))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+    });
+
+    it("signs the digest the contract computes", async function () {
+      const f = await loadFixture(fixture);
+      const { consent } = await signed(f);
+      const expected = ethers.TypedDataEncoder.hash(await consentDomain(f.permissions), CONSENT_TYPES, consent);
+      expect(await f.permissions.consentDigest(consent)).to.equal(expected);
+    });
+  });
+
+  describe("revoke", function () {
+    it("ends the grant at once and voids outstanding consents", async function () {
+      const f = await loadFixture(fixture);
+      const id = await grantBank(f);
+      await expect(f.permissions.connect(f.subject).revoke(f.bank.address))
+        .to.emit(f.permissions, "PermissionRevoked")
+        .withArgs(f.subject.address, f.bank.address, id);
+      expect(await f.permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(false);
+      expect(await f.permissions.nonces(f.subject.address)).to.equal(1);
+      await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant")
+        .withArgs(f.subject.address, f.bank.address);
+    });
+
+    it("reverts without a grant, and for a non-subject", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.permissions.connect(f.subject).revoke(f.bank.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant")
+        .withArgs(f.subject.address, f.bank.address);
+      await expect(f.permissions.connect(f.bank).revoke(f.subject.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+    });
+  });
+
+  describe("consume", function () {
+    it("counts a use, emits it and audits it as the grantee's access", async function () {
+      const f = await loadFixture(fixture);
+      const id = await grantBank(f, 2);
+      await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.emit(f.permissions, "PermissionUsed")
+        .withArgs(f.subject.address, f.bank.address, id, Level.BlindRead, 1, f.consumer.address);
+      const length = await f.history.auditLength(f.subject.address);
+      const [[last]] = await f.history.auditTrail(f.subject.address, length - 1n, 1);
+      expect([last.actor, Number(last.action), last.ref]).to.deep.equal([
+        f.bank.address,
+        AuditAction.PermissionUsed,
+        id,
+      ]);
+    });
+
+    it("reverts for a caller without the consumer role", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f);
+      await expect(f.permissions.connect(f.bank).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionUnauthorizedConsumer")
+        .withArgs(f.bank.address);
+    });
+
+    it("is valid at the expiry and invalid one second later", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f);
+      await time.setNextBlockTimestamp(f.expiry);
+      await f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead);
+      await time.setNextBlockTimestamp(f.expiry + 1n);
+      await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionGrantExpired")
+        .withArgs(f.subject.address, f.bank.address, f.expiry);
+    });
+
+    it("refuses a second use of a single-use grant", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f, 1);
+      await f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead);
+      expect(await f.permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(false);
+      await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionGrantExhausted")
+        .withArgs(f.subject.address, f.bank.address, 1);
+    });
+
+    it("refuses a read grant used for write or blind-read, and level zero", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Read, f.expiry, 0);
+      for (const level of [Level.Write, Level.BlindRead, 0]) {
+        await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bureau.address, level))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionMissingLevel")
+          .withArgs(f.subject.address, f.bureau.address, Level.Read, level);
+      }
+      expect(await f.permissions.hasPermission(f.subject.address, f.bureau.address, 0)).to.equal(false);
+    });
+  });
+
+  describe("grantsOf", function () {
+    it("lists every grantee with its current grant, by page", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f, 1);
+      await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, f.expiry, 0);
+      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Read | Level.Ownership, f.expiry, 0);
+      await f.permissions.connect(f.subject).revoke(f.provider.address);
+      const [first, total] = await f.permissions.grantsOf(f.subject.address, 0, 2);
+      const [rest] = await f.permissions.grantsOf(f.subject.address, 2, 2);
+      expect(total).to.equal(3);
+      expect([...first, ...rest].map((g) => [g.grantee, Number(g.grant.levels)])).to.deep.equal([
+        [f.bank.address, Level.BlindRead],
+        [f.provider.address, 0],
+        [f.bureau.address, Level.Read | Level.Ownership],
+      ]);
+      const [past] = await f.permissions.grantsOf(f.subject.address, 9, 2);
+      expect(past.length).to.equal(0);
+      await expect(f.permissions.grantsOf(f.subject.address, 0, 0))
+        .to.be.revertedWithCustomError(f.permissions, "HistoryRecordInvalidPageSize")
+        .withArgs(0, 100);
+    });
+  });
+
+  describe("allowedLevels", function () {
+    it("gives a bank only blind-read, a provider only write, a subject nothing", async function () {
+      const f = await loadFixture(fixture);
+      expect(await f.permissions.allowedLevels(NodeType.CreditAccessUser)).to.equal(Level.BlindRead);
+      expect(await f.permissions.allowedLevels(NodeType.InformationProvider)).to.equal(Level.Write);
+      expect(await f.permissions.allowedLevels(NodeType.CreditBureau)).to.equal(
+        Level.Read | Level.Ownership | Level.Write,
+      );
+      expect(await f.permissions.allowedLevels(NodeType.CreditSubject)).to.equal(0);
+    });
+  });
+});
+
+/** Matches any 32-byte hex value in a `withArgs` list. */
+function anyBytes32(value: string): boolean {
+  return ethers.isHexString(value, 32);
+}
+
+/** Matches any address other than `excluded`. */
+function anyAddressBut(excluded: string) {
+  return (value: string) => ethers.isAddress(value) && value !== excluded;
+}

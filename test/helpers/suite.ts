@@ -1,0 +1,69 @@
+/**
+ * Test fixtures: the suite as the deploy files build it, and the
+ * accounts by role.
+ */
+import hre, { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { loadSuite, type Suite } from "../../src/suite";
+import { NodeType } from "../../src/nodeTypes";
+
+/** Accounts by role, matching `namedAccounts` in hardhat.config.ts (0–4) plus test actors. */
+export interface Actors {
+  readonly deployer: HardhatEthersSigner;
+  readonly voters: readonly HardhatEthersSigner[];
+  readonly bureau: HardhatEthersSigner;
+  readonly subject: HardhatEthersSigner;
+  readonly bank: HardhatEthersSigner;
+  readonly outsider: HardhatEthersSigner;
+  readonly provider: HardhatEthersSigner;
+  readonly newVoter: HardhatEthersSigner;
+}
+
+/** The signers by role. */
+export async function actors(): Promise<Actors> {
+  const s = await ethers.getSigners();
+  return {
+    deployer: s[0],
+    voters: [s[1], s[2], s[3]],
+    bureau: s[4],
+    subject: s[5],
+    bank: s[6],
+    outsider: s[7],
+    provider: s[8],
+    newVoter: s[9],
+  };
+}
+
+/** The whole suite as the deploy files build it, with the actors. */
+export async function deploySuite(): Promise<Suite & Actors> {
+  await hre.deployments.fixture();
+  return { ...(await loadSuite(hre)), ...(await actors()) };
+}
+
+/** Admits `account` as `nodeType` by a passed vote of the first two voters. */
+export async function admitByVote(f: Suite & Actors, account: string, nodeType: NodeType): Promise<void> {
+  await (await f.consensus.connect(f.voters[0]).proposeAdmission(account, nodeType)).wait();
+  const id = await f.consensus.proposalCount();
+  await (await f.consensus.connect(f.voters[0]).vote(id, true)).wait();
+  await (await f.consensus.connect(f.voters[1]).vote(id, true)).wait();
+}
+
+/** The subject's identity commitment in the tests: keccak256(abi.encode(salt, identity)). */
+export const SUBJECT_SALT = ethers.id("salt of the test subject");
+export const SUBJECT_IDENTITY = ethers.toUtf8Bytes("ID 110101199003070000, Zhang San");
+export const SUBJECT_COMMITMENT = ethers.keccak256(
+  ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes"], [SUBJECT_SALT, SUBJECT_IDENTITY]),
+);
+
+/**
+ * The suite with its members in place: the subject registered with its identity committed, the
+ * bank admitted as a credit access user and the provider as an information provider.
+ */
+export async function deployWithMembers(): Promise<Suite & Actors> {
+  const f = await deploySuite();
+  await (await f.classification.connect(f.subject).registerSubject()).wait();
+  await (await f.ownership.connect(f.subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
+  await admitByVote(f, f.bank.address, NodeType.CreditAccessUser);
+  await admitByVote(f, f.provider.address, NodeType.InformationProvider);
+  return f;
+}
