@@ -1,4 +1,5 @@
 import type { DeployFunction } from "hardhat-deploy/types";
+import { grantRoles } from "../src/deployWiring";
 
 /** Permission setting; wired as a history writer. */
 const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
@@ -14,8 +15,7 @@ const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
   });
   if (!result.newlyDeployed) return;
 
-  const writerRole = await deployments.read("HistoryRecord", "WRITER_ROLE");
-  await deployments.execute("HistoryRecord", { from: deployer, log: true }, "grantRole", writerRole, result.address);
+  await grantRoles(deployments, deployer, result.address, [["HistoryRecord", "WRITER_ROLE"]]);
 };
 
 deploy.tags = ["PermissionSetting", "consent"];

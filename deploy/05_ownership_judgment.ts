@@ -1,4 +1,5 @@
 import type { DeployFunction } from "hardhat-deploy/types";
+import { grantRoles } from "../src/deployWiring";
 
 /** Ownership judgment; wired as a history writer and linker, and as a consumer of write grants. */
 const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
@@ -15,15 +16,11 @@ const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
   });
   if (!result.newlyDeployed) return;
 
-  const wiring: [string, string][] = [
+  await grantRoles(deployments, deployer, result.address, [
     ["HistoryRecord", "WRITER_ROLE"],
     ["HistoryRecord", "LINKER_ROLE"],
     ["PermissionSetting", "CONSUMER_ROLE"],
-  ];
-  for (const [contract, roleName] of wiring) {
-    const role = await deployments.read(contract, roleName);
-    await deployments.execute(contract, { from: deployer, log: true }, "grantRole", role, result.address);
-  }
+  ]);
 };
 
 deploy.tags = ["OwnershipJudgment", "consent"];

@@ -2,8 +2,8 @@
  * The main job: the BlindCredit story on the in-process Hardhat network, narrated step by step
  * with the gas and time of each. Run with `npm run demo`.
  *
- * It covers consortium set-up, paper flow 3.3 (admitting a bank by vote) and flow 3.4 (the
- * subject's consent); later issues extend it to the blind credit check.
+ * It covers consortium set-up, paper flow 3.3 (admitting a bank by vote), flow 3.4 (the
+ * subject's consent) and flow 3.5 (blind credit checks in decision and paper mode).
  */
 import hre from "hardhat";
 import { loadSuite } from "../src/suite";
@@ -11,6 +11,10 @@ import { castVote, isMemberAs, requestAdmission } from "../src/clients/consortiu
 import { AuditAction, NodeType, ProposalState } from "../src/nodeTypes";
 import { findPermissionRecord, signConsent } from "../src/clients/consent";
 import { Level, levelNames } from "../src/permissions";
+import { generateKeyPair, RandomnessPool } from "../src/paillier";
+import { BankClient, BureauClient } from "../src/clients/creditCheck";
+import { MemoryBoard } from "../src/protocol/board";
+import type { CheckMode, Condition } from "../src/protocol/form";
 
 interface StepRecord {
   readonly step: string;
@@ -107,8 +111,8 @@ async function main(): Promise<void> {
   });
   const latest = await hre.ethers.provider.getBlock("latest");
   const expiry = BigInt(latest!.timestamp) + 7n * 24n * 3600n;
-  await step("the bank asks for single-use blind-read for seven days", async () => {
-    await (await suite.permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 1)).wait();
+  await step("the bank asks for blind-read, four uses, for seven days", async () => {
+    await (await suite.permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 4)).wait();
   });
   const { permissions } = await findPermissionRecord(suite.history, subject.address, subject);
   console.log(
@@ -142,7 +146,90 @@ async function main(): Promise<void> {
     await (await permissions.revoke(bureau.address)).wait();
   });
 
-  console.log("\n6. The history record: what the subject can see");
+  console.log("\n6. Paper flow 3.5: blind credit checks");
+  const { privateKey } = await step("the bank makes its 3072-bit Paillier key", async () => generateKeyPair());
+  const board = new MemoryBoard();
+  const bankPool = new RandomnessPool(privateKey, { capacity: 128 });
+  const bureauPool = new RandomnessPool(privateKey.publicKey, { capacity: 128 });
+  const applicant = new Map<string, bigint>([
+    ["creditScore", 712n],
+    ["annualIncome", 58_000n],
+    ["defaultsFiveYears", 0n],
+    ["debtToIncome", 2850n],
+    ["bankruptcy", 0n],
+  ]);
+  const bankClient = new BankClient(suite.matching.connect(bank), privateKey, board, bankPool);
+  const bureauClient = new BureauClient(
+    suite.matching.connect(bureau),
+    board,
+    async () => applicant,
+    () => bureauPool,
+  );
+  await step("the bank registers its public key on-chain", async () => bankClient.registerKey());
+  console.log(
+    `     key fingerprint ${privateKey.publicKey.fingerprint.slice(0, 18)}…; the bureau holds the applicant's data`,
+  );
+
+  const checks: { title: string; mode: CheckMode; conditions: Condition[] }[] = [
+    {
+      title: "decision mode, a loan the applicant qualifies for",
+      mode: "decision",
+      conditions: [
+        { field: "creditScore", op: "ge", values: [650] },
+        { field: "annualIncome", op: "ge", values: [40_000] },
+        { field: "defaultsFiveYears", op: "eq", values: [0] },
+        { field: "debtToIncome", op: "le", values: ["35"] },
+      ],
+    },
+    {
+      title: "decision mode, a loan the applicant does not qualify for",
+      mode: "decision",
+      conditions: [
+        { field: "creditScore", op: "ge", values: [750] },
+        { field: "annualIncome", op: "ge", values: [40_000] },
+        { field: "debtToIncome", op: "le", values: ["35"] },
+      ],
+    },
+    {
+      title: "paper mode (equality, leak fixed), met",
+      mode: "paper",
+      conditions: [
+        { field: "bankruptcy", op: "eq", values: [0] },
+        { field: "defaultsFiveYears", op: "eq", values: [0] },
+      ],
+    },
+    {
+      title: "paper mode, one condition not met",
+      mode: "paper",
+      conditions: [
+        { field: "bankruptcy", op: "eq", values: [0] },
+        { field: "creditScore", op: "eq", values: [700] },
+      ],
+    },
+  ];
+  for (const { title, mode, conditions } of checks) {
+    console.log(`   ${title}: ${conditions.map((c) => `${c.field} ${c.op} ${c.values.join("..")}`).join(", ")}`);
+    const check = await step("  the bank encrypts its form and opens the check", async () =>
+      bankClient.openCheck({ subject: subject.address, bureau: bureau.address, mode, conditions }),
+    );
+    if (mode === "decision") {
+      await step("  the bureau sends its blinded comparisons (DGK)", async () => bureauClient.step(check.checkId));
+      await step("  the bank answers with its encrypted shares", async () => bankClient.respond(check));
+    }
+    await step("  the bureau answers", async () => bureauClient.step(check.checkId));
+    const decision = await step("  the bank decrypts and commits to its decision", async () =>
+      bankClient.decide(check),
+    );
+    console.log(`     the bank decided: ${decision.approved ? "APPROVED" : "DECLINED"}`);
+    console.log(
+      mode === "decision"
+        ? `     what the bank saw: one bit, and per comparison a share that is a coin flip (${decision.view.shares.join("")})`
+        : `     what the bank saw: ${decision.view.matches.filter(Boolean).length} of ${decision.view.matches.length} shuffled equality results met; no value, no difference`,
+    );
+  }
+  await Promise.all([bankPool.close(), bureauPool.close()]);
+
+  console.log("\n7. The history record: what the subject can see");
   const [related] = await suite.history.relatedNodes(subject.address, 0, 10);
   console.log(`     related nodes: ${related.map((a) => name.get(a) ?? a).join(", ")}`);
   const [trail] = await suite.history.auditTrail(subject.address, 0, 100);

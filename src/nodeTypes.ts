@@ -1,5 +1,6 @@
 /**
- * Node types and statuses, mirroring `INodeTypes.sol`: the same numbers cross the ABI.
+ * The contracts' enums in TypeScript (node types and statuses, proposal, audit and check states):
+ * the same numbers cross the ABI.
  * @module
  */
 
@@ -46,7 +47,26 @@ export enum AuditAction {
   PermissionRequested = 5,
   PermissionGranted = 6,
   PermissionRevoked = 7,
-  PermissionUsed = 8,
+  CheckRequested = 8,
+  CheckAnswered = 9,
+  CheckDecided = 10,
+}
+
+/** How much the bank learns from a check, mirroring `IConditionMatching.CheckMode`. */
+export enum CheckModeId {
+  Decision = 0,
+  Paper = 1,
+}
+
+/** The lifecycle of a credit check, mirroring `IConditionMatching.CheckState`. */
+export enum CheckState {
+  None = 0,
+  Requested = 1,
+  Challenged = 2,
+  Responded = 3,
+  Answered = 4,
+  Decided = 5,
+  Expired = 6,
 }
 
 /**

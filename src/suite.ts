@@ -6,11 +6,13 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import {
+  ConditionMatching__factory,
   ConsensusJudgment__factory,
   HistoryRecord__factory,
   NodeClassification__factory,
   OwnershipJudgment__factory,
   PermissionSetting__factory,
+  type ConditionMatching,
   type ConsensusJudgment,
   type HistoryRecord,
   type NodeClassification,
@@ -25,6 +27,7 @@ export interface Suite {
   readonly consensus: ConsensusJudgment;
   readonly permissions: PermissionSetting;
   readonly ownership: OwnershipJudgment;
+  readonly matching: ConditionMatching;
 }
 
 /**
@@ -48,5 +51,6 @@ export async function loadSuite(hre: HardhatRuntimeEnvironment, runner?: Signer)
     consensus: ConsensusJudgment__factory.connect(await address("ConsensusJudgment"), signer),
     permissions: PermissionSetting__factory.connect(await address("PermissionSetting"), signer),
     ownership: OwnershipJudgment__factory.connect(await address("OwnershipJudgment"), signer),
+    matching: ConditionMatching__factory.connect(await address("ConditionMatching"), signer),
   };
 }

@@ -114,7 +114,6 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         uint32 uses = ++grant.uses;
         id = _grantId(subject, grantee, grant.version);
         emit PermissionUsed(subject, grantee, id, level, uses, msg.sender);
-        _history.appendAudit(subject, grantee, IHistoryRecord.AuditAction.PermissionUsed, id);
     }
 
     /// @inheritdoc IPermissionSetting

@@ -16,7 +16,9 @@ interface IHistoryRecord {
         PermissionRequested, // a node asked the subject for a grant (ref: the levels)
         PermissionGranted, // a grant was set or changed (ref: the grant id)
         PermissionRevoked, // the subject revoked a grant (ref: the revoked grant id)
-        PermissionUsed // a grant was used for an access (ref: the grant id)
+        CheckRequested, // a bank opened a credit check of the subject (ref: the check id)
+        CheckAnswered, // the bureau answered a credit check (ref: the check id)
+        CheckDecided // the bank recorded its decision on a check (ref: the check id)
     }
 
     /// @notice One line of a node's audit trail: two slots (actor, action and timestamp share one).

@@ -158,7 +158,9 @@ interface IPermissionSetting is INodeTypes {
     /// Emits a {PermissionRevoked} event.
     function revoke(address grantee) external;
 
-    /// @notice Uses the grant of `grantee` from `subject` for `level`, counting one use.
+    /// @notice Uses the grant of `grantee` from `subject` for `level`, counting one use. The
+    /// consuming contract records the access itself in the subject's history (what was accessed,
+    /// under which reference), so that one access is one audit entry.
     ///
     /// Requirements:
     /// - the caller has the consumer role (the contracts that perform accesses);

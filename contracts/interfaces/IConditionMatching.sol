@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Condition matching (paper section 3.2 (6), flow 3.5).
+/// @notice One record per credit check: the bank, the subject, the bureau, the blind-read grant it
+/// consumed, the bank's Paillier key, and keccak256 commitments to every protocol message. The
+/// ciphertexts themselves travel off-chain and are checked against these commitments; each
+/// message binds the chain id, this contract, the check id and the key fingerprint, so it cannot
+/// be replayed into another check. The commitments to decision mode's two middle messages live in
+/// the {CheckChallenged} and {CheckResponded} logs only: nothing on-chain reads them, and logs
+/// cost a fraction of storage. The bank's decision is recorded as a salted commitment: chain
+/// observers learn that a check happened, never its outcome.
+///
+/// Every step checks, in this order: the check's state, its mode, a non-zero commitment, the caller.
+interface IConditionMatching {
+    /// @notice How much the bank learns.
+    enum CheckMode {
+        Decision, // one bit: every condition holds or not (two extra messages for the comparisons)
+        Paper // the paper's flow, leak fixed: shuffled per-condition match results, equality only
+    }
+
+    /// @notice The lifecycle of a check, derived by {state}.
+    enum CheckState {
+        None, // no such check
+        Requested, // the bank committed to its encrypted form
+        Challenged, // decision mode: the bureau committed to its blinded comparisons
+        Responded, // decision mode: the bank committed to its encrypted comparison shares
+        Answered, // the bureau committed to its answer
+        Decided, // the bank committed to its decision
+        Expired // the deadline passed before a decision
+    }
+
+    /// @notice A check as stored.
+    struct Check {
+        address bank; // who asks: a credit access user
+        uint64 deadline; // last block time for any step
+        CheckMode mode; // what the bank may learn
+        CheckState stage; // the last step taken (never Expired: that is derived)
+        address subject; // whose data
+        address bureau; // who evaluates
+        bytes32 grantId; // the blind-read grant consumed by this check
+        bytes32 keyFingerprint; // the bank's registered Paillier key
+        bytes32 formHash; // keccak256 of the bank's encrypted condition form
+        bytes32 answerHash; // keccak256 of the bureau's answer
+        bytes32 decisionHash; // keccak256(abi.encode(checkId, approved, salt))
+    }
+
+    /// @notice Thrown when `caller` is not an active credit access user.
+    error MatchingNotBank(address caller);
+
+    /// @notice Thrown when `account` is not an active credit bureau.
+    error MatchingNotBureau(address account);
+
+    /// @notice Thrown when a key's modulus has `bits` bits: only 2048, 3072 and 4096 are accepted.
+    error MatchingUnsupportedKeySize(uint256 bits);
+
+    /// @notice Thrown when a key's modulus is even, or has leading zero bytes.
+    error MatchingMalformedKey();
+
+    /// @notice Thrown when `owner` has already registered the key `fingerprint`.
+    error MatchingKeyAlreadyRegistered(address owner, bytes32 fingerprint);
+
+    /// @notice Thrown when the key `fingerprint` is not registered by `bank`.
+    error MatchingUnknownKey(address bank, bytes32 fingerprint);
+
+    /// @notice Thrown when a check's duration is outside [`min`, `max`] seconds.
+    error MatchingInvalidDuration(uint256 duration, uint256 min, uint256 max);
+
+    /// @notice Thrown when a message commitment is zero.
+    error MatchingZeroHash();
+
+    /// @notice Thrown when `caller` is not the party whose turn it is (`expected`).
+    error MatchingWrongParty(bytes32 checkId, address caller, address expected);
+
+    /// @notice Thrown when check `checkId` is in `current` state and only `expected` would do.
+    error MatchingUnexpectedState(bytes32 checkId, CheckState current, CheckState expected);
+
+    /// @notice Thrown when decision mode's challenge is posted on a paper-mode check.
+    error MatchingWrongMode(bytes32 checkId, CheckMode mode);
+
+    /// @notice Emitted when `owner` registers a Paillier key; the modulus is in the log for anyone to fetch.
+    event KeyRegistered(address indexed owner, bytes32 indexed fingerprint, uint256 bits, bytes modulus);
+
+    /// @notice Emitted when a bank opens a check.
+    event CheckRequested(
+        bytes32 indexed checkId,
+        address indexed bank,
+        address indexed subject,
+        address bureau,
+        CheckMode mode,
+        bytes32 keyFingerprint,
+        bytes32 grantId,
+        bytes32 formHash,
+        uint64 deadline
+    );
+
+    /// @notice Emitted when the bureau commits to its blinded comparisons.
+    event CheckChallenged(bytes32 indexed checkId, bytes32 challengeHash);
+
+    /// @notice Emitted when the bank commits to its encrypted comparison shares.
+    event CheckResponded(bytes32 indexed checkId, bytes32 responseHash);
+
+    /// @notice Emitted when the bureau commits to its answer.
+    event CheckAnswered(bytes32 indexed checkId, bytes32 answerHash);
+
+    /// @notice Emitted when the bank commits to its decision.
+    event CheckDecided(bytes32 indexed checkId, bytes32 decisionHash);
+
+    /// @notice A bank registers its Paillier public key (big-endian modulus; g is n + 1).
+    ///
+    /// Keys are registered per bank: a modulus is public, so another bank registering the same
+    /// one first must not lock its owner out.
+    ///
+    /// Requirements: the caller is an active credit access user; the modulus has exactly 2048,
+    /// 3072 or 4096 bits, no leading zero byte, and is odd; the caller has not registered it yet.
+    ///
+    /// Emits a {KeyRegistered} event.
+    function registerKey(bytes calldata modulus) external returns (bytes32 fingerprint);
+
+    /// @notice Opens a check of `subject`, consuming one use of the caller's blind-read grant.
+    /// The check id is {nextCheckId} of the caller, which the form must already bind.
+    ///
+    /// Requirements:
+    /// - the caller is an active credit access user holding a live blind-read grant from `subject`;
+    /// - `bureau` is an active credit bureau; `keyFingerprint` is the caller's registered key;
+    /// - `formHash` is not zero; `duration` is within the allowed range.
+    ///
+    /// Emits a {CheckRequested} event.
+    function openCheck(
+        address subject,
+        address bureau,
+        bytes32 keyFingerprint,
+        CheckMode mode,
+        bytes32 formHash,
+        uint64 duration
+    ) external returns (bytes32 checkId);
+
+    /// @notice Decision mode: the bureau commits to its blinded comparisons.
+    ///
+    /// Requirements: the caller is the check's bureau; the check is a decision-mode check in
+    /// {CheckState.Requested}; `challengeHash` is not zero.
+    ///
+    /// Emits a {CheckChallenged} event.
+    function postChallenge(bytes32 checkId, bytes32 challengeHash) external;
+
+    /// @notice Decision mode: the bank commits to its encrypted comparison shares.
+    ///
+    /// Requirements: the caller is the check's bank; the check is in {CheckState.Challenged};
+    /// `responseHash` is not zero.
+    ///
+    /// Emits a {CheckResponded} event.
+    function postResponse(bytes32 checkId, bytes32 responseHash) external;
+
+    /// @notice The bureau commits to its answer.
+    ///
+    /// Requirements: the caller is the check's bureau; the check is in {CheckState.Responded}
+    /// (decision mode) or {CheckState.Requested} (paper mode); `answerHash` is not zero.
+    ///
+    /// Emits a {CheckAnswered} event.
+    function postAnswer(bytes32 checkId, bytes32 answerHash) external;
+
+    /// @notice The bank commits to its decision: `decisionHash` = keccak256(abi.encode(checkId, approved, salt)).
+    ///
+    /// Requirements: the caller is the check's bank; the check is in {CheckState.Answered};
+    /// `decisionHash` is not zero.
+    ///
+    /// Emits a {CheckDecided} event.
+    function recordDecision(bytes32 checkId, bytes32 decisionHash) external;
+
+    /// @notice Whether `approved` and `salt` open the decision recorded for `checkId`.
+    function verifyDecision(bytes32 checkId, bool approved, bytes32 salt) external view returns (bool);
+
+    /// @notice The state of `checkId`.
+    function state(bytes32 checkId) external view returns (CheckState);
+
+    /// @notice The stored record of `checkId` (all zero when none).
+    function checkOf(bytes32 checkId) external view returns (Check memory);
+
+    /// @notice The id the next check opened by `bank` will have.
+    function nextCheckId(address bank) external view returns (bytes32);
+
+    /// @notice The size in bits of the key `fingerprint` registered by `owner` (zero when none).
+    function keyBits(address owner, bytes32 fingerprint) external view returns (uint256);
+}

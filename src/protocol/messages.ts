@@ -1,0 +1,132 @@
+/**
+ * The protocol's messages: canonical bytes, their keccak256 commitments, and parsing that refuses
+ * anything malformed, oversized, foreign to the check, or not a valid ciphertext of the bank's key.
+ *
+ * Every message names its stage and its context (chain id, condition-matching contract, check id,
+ * key fingerprint); its hash is what goes on-chain. A message from another check, chain,
+ * deployment, key or stage therefore never matches the commitment it is checked against.
+ * @module
+ */
+import { keccak256 } from "ethers";
+import { Ciphertext, type PaillierPublicKey } from "../paillier";
+
+/** The protocol name and version carried by every message. */
+export const PROTOCOL = "blindcredit/1";
+/** The largest message accepted, in bytes (a 32-condition form at 4096 bits fits well below). */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** What a message is bound to. */
+export interface CheckContext {
+  readonly chainId: bigint;
+  /** The condition-matching contract. */
+  readonly contract: string;
+  /** The check id (bytes32 hex). */
+  readonly checkId: string;
+  /** The bank's key fingerprint (bytes32 hex). */
+  readonly keyFingerprint: string;
+}
+
+/** The protocol's stages, in order. */
+export type Stage = "form" | "challenge" | "response" | "answer";
+
+/**
+ * The canonical bytes of a message: UTF-8 JSON with members in a fixed order.
+ * @param body JSON-ready data; ciphertexts appear as their canonical hex
+ */
+export function encodeMessage(stage: Stage, context: CheckContext, body: unknown): Uint8Array {
+  const json = JSON.stringify({ protocol: PROTOCOL, stage, context: contextJson(context), body });
+  return new TextEncoder().encode(json);
+}
+
+/** The commitment to a message that goes on-chain. */
+export function messageHash(bytes: Uint8Array): string {
+  return keccak256(bytes);
+}
+
+/**
+ * Parses a message and checks its commitment, protocol, stage and context.
+ * @param expectedHash the on-chain commitment, when there is one to check
+ * @returns the body, still to be validated by the caller's reader
+ * @throws Error naming what did not match
+ */
+export function decodeMessage(
+  bytes: Uint8Array,
+  stage: Stage,
+  context: CheckContext,
+  expectedHash?: string,
+): Record<string, unknown> {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`${stage} message: expected bytes, got ${typeof bytes}`);
+  if (bytes.length > MAX_MESSAGE_BYTES) {
+    throw new Error(`${stage} message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
+  }
+  if (expectedHash !== undefined && messageHash(bytes).toLowerCase() !== expectedHash.toLowerCase()) {
+    throw new Error(
+      `${stage} message: its keccak256 ${messageHash(bytes)} does not match the on-chain commitment ${expectedHash}: ` +
+        "tampered with, or from another check",
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new Error(`${stage} message: expected UTF-8 JSON, got unparsable bytes (${(e as Error).message})`);
+  }
+  const message = asRecord(parsed, `${stage} message`);
+  if (message.protocol !== PROTOCOL) {
+    throw new Error(`${stage} message: expected protocol "${PROTOCOL}", got ${JSON.stringify(message.protocol)}`);
+  }
+  if (message.stage !== stage)
+    throw new Error(`${stage} message: expected stage "${stage}", got ${JSON.stringify(message.stage)}`);
+  const expected = contextJson(context);
+  const got = asRecord(message.context, `${stage} message context`);
+  for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
+    if (got[key] !== expected[key]) {
+      throw new Error(
+        `${stage} message: bound to ${key} ${JSON.stringify(got[key])}, expected ${JSON.stringify(expected[key])}: ` +
+          "it belongs to another check",
+      );
+    }
+  }
+  return asRecord(message.body, `${stage} message body`);
+}
+
+/**
+ * Reads a ciphertext of `publicKey` from its hex form.
+ * @throws Error naming `where` and what was wrong (format, range, common factor with n)
+ */
+export function readCiphertext(publicKey: PaillierPublicKey, value: unknown, where: string): Ciphertext {
+  if (typeof value !== "string") throw new Error(`${where}: expected a ciphertext as 0x-hex, got ${typeof value}`);
+  try {
+    return Ciphertext.fromHex(publicKey, value);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+}
+
+/** Reads an array of exactly `length` items (any length when omitted). */
+export function readArray(value: unknown, where: string, length?: number): unknown[] {
+  if (!Array.isArray(value))
+    throw new Error(`${where}: expected an array, got ${value === null ? "null" : typeof value}`);
+  if (length !== undefined && value.length !== length)
+    throw new Error(`${where}: expected ${length} items, got ${value.length}`);
+  return value;
+}
+
+/** Reads a JSON object. */
+export function asRecord(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(
+      `${where}: expected an object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+function contextJson(context: CheckContext) {
+  return {
+    chainId: context.chainId.toString(),
+    contract: context.contract.toLowerCase(),
+    checkId: context.checkId.toLowerCase(),
+    keyFingerprint: context.keyFingerprint.toLowerCase(),
+  };
+}

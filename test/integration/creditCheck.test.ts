@@ -1,0 +1,250 @@
+/**
+ * Paper flow 3.5, a whole blind credit check on the in-process network: the bank encrypts its form
+ * under its own key and opens the check; the bureau evaluates it homomorphically and answers; the
+ * bank decrypts one bit (decision mode) or the shuffled equality results (paper mode) and commits
+ * to its decision. And every way a check must be refused.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithMembers } from "../helpers/suite";
+import { fixtureKey } from "../paillier/helpers";
+import { BankClient, BureauClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { MemoryBoard } from "../../src/protocol/board";
+import { holds, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
+import { encodeMessage } from "../../src/protocol/messages";
+import { Level } from "../../src/permissions";
+import { AuditAction } from "../../src/nodeTypes";
+
+const APPLICANT = {
+  creditScore: 712n,
+  annualIncome: 58_000n,
+  defaultsFiveYears: 0n,
+  debtToIncome: 2850n,
+  yearsOfHistory: 9n,
+  bankruptcy: 0n,
+};
+
+const LOAN_CONDITIONS: Condition[] = [
+  { field: "creditScore", op: "ge", values: [650] },
+  { field: "annualIncome", op: "ge", values: [40_000] },
+  { field: "defaultsFiveYears", op: "eq", values: [0] },
+  { field: "debtToIncome", op: "le", values: ["35"] },
+];
+
+describe("Flow 3.5: a blind credit check", function () {
+  async function fixture() {
+    const f = await deployWithMembers();
+    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
+    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 100);
+    const board = new MemoryBoard();
+    const subjects = new Map<string, Record<string, bigint>>([[f.subject.address, APPLICANT]]);
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
+    const bureau = new BureauClient(
+      f.matching.connect(f.bureau),
+      board,
+      async (s) => new Map(Object.entries(subjects.get(s) ?? {})),
+    );
+    await bank.registerKey();
+    return { ...f, board, subjects, bankClient: bank, bureauClient: bureau, expiry };
+  }
+  type Fixture = Awaited<ReturnType<typeof fixture>>;
+
+  /** Runs a check to its decision with the applicant's values set to `values`. */
+  async function runCheck(f: Fixture, mode: CheckMode, conditions: Condition[], values = APPLICANT) {
+    f.subjects.set(f.subject.address, values);
+    const check = await f.bankClient.openCheck({
+      subject: f.subject.address,
+      bureau: f.bureau.address,
+      mode,
+      conditions,
+    });
+    if (mode === "decision") {
+      expect(await f.bureauClient.step(check.checkId)).to.equal(CheckState.Challenged);
+      await f.bankClient.respond(check);
+    }
+    expect(await f.bureauClient.step(check.checkId)).to.equal(CheckState.Answered);
+    const decision = await f.bankClient.decide(check);
+    return { check, decision };
+  }
+
+  it("approves an applicant who meets every condition, and records the decision as a commitment", async function () {
+    const f = await loadFixture(fixture);
+    const { check, decision } = await runCheck(f, "decision", LOAN_CONDITIONS);
+    expect(decision.approved).to.equal(true);
+    expect(await f.matching.state(check.checkId)).to.equal(CheckState.Decided);
+    expect(await f.matching.verifyDecision(check.checkId, true, decision.salt)).to.equal(true);
+    expect(await f.matching.verifyDecision(check.checkId, false, decision.salt)).to.equal(false);
+
+    // The subject sees the whole check in its history.
+    const [trail] = await f.history.auditTrail(f.subject.address, 0, 100);
+    const checkEntries = trail.filter((e) => e.ref === check.checkId).map((e) => [Number(e.action), e.actor]);
+    expect(checkEntries).to.deep.equal([
+      [AuditAction.CheckRequested, f.bank.address],
+      [AuditAction.CheckAnswered, f.bureau.address],
+      [AuditAction.CheckDecided, f.bank.address],
+    ]);
+  });
+
+  it("declines an applicant who misses one condition", async function () {
+    const f = await loadFixture(fixture);
+    const { decision } = await runCheck(f, "decision", LOAN_CONDITIONS, { ...APPLICANT, debtToIncome: 3501n });
+    expect(decision.approved).to.equal(false);
+  });
+
+  describe("each operator at t − 1, t, t + 1, on-chain", function () {
+    const t = 20n;
+    const operators: Condition[] = [
+      { field: "yearsOfHistory", op: "eq", values: [t] },
+      { field: "yearsOfHistory", op: "ne", values: [t] },
+      { field: "yearsOfHistory", op: "ge", values: [t] },
+      { field: "yearsOfHistory", op: "gt", values: [t] },
+      { field: "yearsOfHistory", op: "le", values: [t] },
+      { field: "yearsOfHistory", op: "lt", values: [t] },
+      { field: "yearsOfHistory", op: "between", values: [t, t + 2n] },
+      { field: "yearsOfHistory", op: "in", values: [t - 5n, t] },
+    ];
+    for (const condition of operators) {
+      it(`decision mode: ${condition.op} ${condition.values.join(", ")}`, async function () {
+        const f = await loadFixture(fixture);
+        const [parsed] = parseForm([condition], "decision");
+        for (const x of [t - 1n, t, t + 1n]) {
+          const { decision } = await runCheck(f, "decision", [condition], { ...APPLICANT, yearsOfHistory: x });
+          expect(decision.approved, `yearsOfHistory = ${x}`).to.equal(holds(parsed, x));
+        }
+      });
+    }
+
+    it("paper mode: eq at t − 1, t, t + 1", async function () {
+      const f = await loadFixture(fixture);
+      const conditions: Condition[] = [
+        { field: "yearsOfHistory", op: "eq", values: [t] },
+        { field: "bankruptcy", op: "eq", values: [0] },
+      ];
+      for (const x of [t - 1n, t, t + 1n]) {
+        const { decision } = await runCheck(f, "paper", conditions, { ...APPLICANT, yearsOfHistory: x });
+        expect(decision.approved, `yearsOfHistory = ${x}`).to.equal(x === t);
+        expect(decision.view.matches.filter(Boolean).length).to.equal(x === t ? 2 : 1);
+      }
+    });
+  });
+
+  describe("refusals", function () {
+    async function openOnly(f: Fixture, conditions = LOAN_CONDITIONS): Promise<BankCheck> {
+      return f.bankClient.openCheck({
+        subject: f.subject.address,
+        bureau: f.bureau.address,
+        mode: "decision",
+        conditions,
+      });
+    }
+
+    it("refuses a check without a grant", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.subject).revoke(f.bank.address);
+      await expect(openOnly(f))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant")
+        .withArgs(f.subject.address, f.bank.address);
+    });
+
+    it("refuses a check on an expired grant, and on a used-up one", async function () {
+      const f = await loadFixture(fixture);
+      await time.increaseTo(f.expiry + 1n);
+      await expect(openOnly(f)).to.be.revertedWithCustomError(f.permissions, "PermissionGrantExpired");
+
+      const g = await loadFixture(fixture);
+      const expiry = BigInt(await time.latest()) + 86_400n;
+      await g.permissions.connect(g.subject).setPermission(g.bank.address, Level.BlindRead, expiry, 1);
+      await openOnly(g);
+      await expect(openOnly(g))
+        .to.be.revertedWithCustomError(g.permissions, "PermissionGrantExhausted")
+        .withArgs(g.subject.address, g.bank.address, 1);
+    });
+
+    it("refuses a tampered answer: the bank records nothing", async function () {
+      const f = await loadFixture(fixture);
+      const check = await openOnly(f);
+      await f.bureauClient.step(check.checkId);
+      await f.bankClient.respond(check);
+      await f.bureauClient.step(check.checkId);
+      const { answerHash } = await f.matching.checkOf(check.checkId);
+      const genuine = await f.board.fetch(answerHash);
+      const forged = encodeMessage("answer", check.context, { answer: "0x" + "00".repeat(511) + "01" });
+      f.board.tamper(answerHash, forged);
+      await expect(f.bankClient.decide(check)).to.be.rejectedWith(/does not match the on-chain commitment/);
+      expect(await f.matching.state(check.checkId)).to.equal(CheckState.Answered);
+      f.board.tamper(answerHash, genuine);
+      expect((await f.bankClient.decide(check)).approved).to.equal(true);
+    });
+
+    it("refuses a form replayed from another check: the bureau commits nothing", async function () {
+      const f = await loadFixture(fixture);
+      const first = await openOnly(f);
+      // A second check whose on-chain commitment is the first check's form.
+      const checkId = await f.matching.nextCheckId(f.bank.address);
+      await f.matching
+        .connect(f.bank)
+        .openCheck(f.subject.address, f.bureau.address, first.context.keyFingerprint, 0, first.form.hash, 3600);
+      await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(/bound to checkId .* it belongs to another check/);
+      expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
+    });
+
+    it("refuses a malformed ciphertext in the form, naming where it is", async function () {
+      const f = await loadFixture(fixture);
+      const key = fixtureKey(2048).publicKey;
+      for (const [bad, message] of [
+        ["0x00", /form condition 1 value: .*0 < c/],
+        [ethers.toBeHex(key.n), /form condition 1 value: .*gcd\(c, n\) = 1/],
+        ["0xzz", /form condition 1 value: .*hex/],
+      ] as const) {
+        // A well-bound form whose only ciphertext is bad, committed on-chain like any other.
+        const checkId = await f.matching.nextCheckId(f.bank.address);
+        const context = {
+          chainId: 31337n,
+          contract: await f.matching.getAddress(),
+          checkId,
+          keyFingerprint: key.fingerprint,
+        };
+        const form = encodeMessage("form", context, {
+          mode: "paper",
+          conditions: [{ field: "bankruptcy", op: "eq", arity: 1, value: bad }],
+        });
+        const formHash = await f.board.publish(form);
+        await f.matching
+          .connect(f.bank)
+          .openCheck(f.subject.address, f.bureau.address, key.fingerprint, 1, formHash, 3600);
+        await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(message);
+        expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
+      }
+    });
+
+    it("refuses every step past the deadline", async function () {
+      const f = await loadFixture(fixture);
+      const check = await openOnly(f);
+      await f.bureauClient.step(check.checkId);
+      const { deadline } = await f.matching.checkOf(check.checkId);
+      await time.increaseTo(deadline + 1n);
+      expect(await f.matching.state(check.checkId)).to.equal(CheckState.Expired);
+      await expect(f.bankClient.respond(check)).to.be.rejectedWith(/expected state Challenged, got Expired/);
+      await expect(f.matching.connect(f.bank).postResponse(check.checkId, ethers.id("late")))
+        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
+        .withArgs(check.checkId, CheckState.Expired, CheckState.Challenged);
+    });
+  });
+
+  it("runs a whole decision-mode check with a 3072-bit key", async function () {
+    const f = await loadFixture(fixture);
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(3072), f.board);
+    await bank.registerKey();
+    const check = await bank.openCheck({
+      subject: f.subject.address,
+      bureau: f.bureau.address,
+      mode: "decision",
+      conditions: [{ field: "creditScore", op: "ge", values: [713] }],
+    });
+    await f.bureauClient.step(check.checkId);
+    await bank.respond(check);
+    await f.bureauClient.step(check.checkId);
+    expect((await bank.decide(check)).approved).to.equal(false);
+  });
+});

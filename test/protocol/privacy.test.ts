@@ -1,0 +1,211 @@
+/**
+ * Privacy as a tested property: what the bank decrypts carries nothing beyond the decision it may
+ * learn. Each test has a negative control (a construction that leaks) that the same statistical
+ * test must catch, so the tests can fail.
+ *
+ * (a) Paper mode: over many non-matching checks, the values the bank decrypts are independent of
+ *     the difference x − t; the paper's unblinded E(x − t) is caught.
+ * (b) Decision mode: the bank's whole view is distributed alike whether the applicant failed the
+ *     first condition, the last, or all; a variant that returns shuffled per-condition results is caught.
+ *
+ * Chi-square tests of independence at significance 0.001 (a false alarm once in a thousand runs).
+ */
+import { expect } from "chai";
+import { fixtureKey } from "../paillier/helpers";
+import { chiSquareIndependence, contingency } from "../helpers/stats";
+import {
+  addConstant,
+  decryptRaw,
+  multiplyByConstant,
+  negate,
+  randomUnit,
+  rerandomize,
+  RandomnessPool,
+} from "../../src/paillier";
+import { buildForm, respondToChallenge, readAnswer } from "../../src/protocol/bank";
+import { answerDecision, answerPaper, challenge, encryptedMisses, readForm } from "../../src/protocol/bureau";
+import { shuffle } from "../../src/protocol/comparison";
+import { decodeMessage, readArray, readCiphertext, type CheckContext } from "../../src/protocol/messages";
+import type { Condition } from "../../src/protocol/form";
+
+const ALPHA = 0.001;
+const key = fixtureKey(2048);
+const CONTEXT: CheckContext = {
+  chainId: 31337n,
+  contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  checkId: "0x" + "22".repeat(32),
+  keyFingerprint: key.publicKey.fingerprint,
+};
+
+describe("Privacy", function () {
+  let pool: RandomnessPool;
+  before(async function () {
+    // The bureau's randomizers, filled by a worker on the other core.
+    pool = new RandomnessPool(key.publicKey, { capacity: 256 });
+  });
+  after(async function () {
+    await pool.close();
+  });
+
+  it("the chi-square test itself: known p-values", function () {
+    const approx = (x: number, y: number) => Math.abs(x - y) < 1e-3;
+    // A 2×2 table with statistic 3.841 at one degree of freedom has p = 0.05.
+    expect(
+      chiSquareIndependence([
+        [60, 40],
+        [40, 60],
+      ]).pValue,
+    ).to.satisfy((p: number) => approx(p, 0.0047));
+    expect(
+      chiSquareIndependence([
+        [50, 50],
+        [50, 50],
+      ]).pValue,
+    ).to.equal(1);
+    expect(
+      chiSquareIndependence([
+        [100, 0],
+        [0, 100],
+      ]).pValue,
+    ).to.be.below(1e-40);
+  });
+
+  describe("(a) paper mode: non-matching results are independent of x − t", function () {
+    const CONDITION: Condition[] = [{ field: "annualIncome", op: "eq", values: [50_000] }];
+    const SMALL = [1n, 2n, 3n, 4n];
+    const LARGE = [1_000n, 2_500n, 4_000n, 5_000n];
+    const RUNS = 96;
+
+    /** What the bank decrypts from one non-matching check, as a category: the residue modulo 8. */
+    function observe(
+      difference: bigint,
+      answer: (formBytes: Uint8Array, hash: string, x: bigint) => Uint8Array,
+    ): string {
+      const form = buildForm(key, CONTEXT, "paper", CONDITION);
+      const bytes = answer(form.bytes, form.hash, 50_000n + difference);
+      const body = decodeMessage(bytes, "answer", CONTEXT);
+      const [result] = readArray(body.results, "results", 1).map((r) => readCiphertext(key.publicKey, r, "result"));
+      return String(decryptRaw(key, result) % 8n);
+    }
+
+    const blinded = (formBytes: Uint8Array, hash: string, x: bigint) =>
+      answerPaper(CONTEXT, readForm(key.publicKey, CONTEXT, formBytes, hash), new Map([["annualIncome", x]]), pool)
+        .bytes;
+
+    /** The paper's own construction, E(M_i) × E(M)^−1 with no blinding: the negative control. */
+    const unblinded = (formBytes: Uint8Array, hash: string, x: bigint) => {
+      const form = readForm(key.publicKey, CONTEXT, formBytes, hash);
+      const difference = rerandomize(addConstant(negate(form.conditions[0].value!), x), { pool });
+      return new TextEncoder().encode(
+        JSON.stringify({
+          protocol: "blindcredit/1",
+          stage: "answer",
+          context: contextJson(),
+          body: { results: [difference.toHex()] },
+        }),
+      );
+    };
+
+    function sample(answer: typeof blinded): string[][] {
+      return [SMALL, LARGE].map((differences) =>
+        Array.from({ length: RUNS }, (_, i) => observe(differences[i % differences.length], answer)),
+      );
+    }
+
+    it("passes for the blinded results E(r · (x − t))", function () {
+      const { pValue } = chiSquareIndependence(contingency(sample(blinded)));
+      expect(pValue, "decrypted values depend on x − t").to.be.above(ALPHA);
+    });
+
+    it("fails for the paper's unblinded E(x − t) (negative control)", function () {
+      const { pValue } = chiSquareIndependence(contingency(sample(unblinded)));
+      expect(pValue).to.be.below(ALPHA);
+    });
+  });
+
+  describe("(b) decision mode: the bank's view does not depend on which conditions failed", function () {
+    // The applicant has no bankruptcy (0). Three one-comparison conditions per form; the scenarios
+    // move which of them fail.
+    const holdsA: Condition = { field: "bankruptcy", op: "le", values: [0] };
+    const holdsB: Condition = { field: "bankruptcy", op: "lt", values: [1] };
+    const failsA: Condition = { field: "bankruptcy", op: "ge", values: [1] };
+    const failsB: Condition = { field: "bankruptcy", op: "gt", values: [0] };
+    const failsC: Condition = { field: "bankruptcy", op: "lt", values: [0] };
+    const SCENARIOS: Record<string, Condition[]> = {
+      "fails the first": [failsA, holdsA, holdsB],
+      "fails the last": [holdsA, holdsB, failsB],
+      "fails all": [failsA, failsB, failsC],
+    };
+    const RUNS = 50;
+    const VALUES = new Map([["bankruptcy", 0n]]);
+    const FEATURES = ["shares", "zeros", "residues"] as const;
+
+    /**
+     * The bank's whole view of one check, feature by feature: its share of every comparison, how
+     * many of the results it decrypts are zero, and their residues modulo 4 (sorted: the order
+     * results come in does not count).
+     */
+    function observe(conditions: Condition[], perCondition: boolean): Record<(typeof FEATURES)[number], string> {
+      const form = buildForm(key, CONTEXT, "decision", conditions);
+      const received = readForm(key.publicKey, CONTEXT, form.bytes, form.hash);
+      const ch = challenge(CONTEXT, received, VALUES, pool);
+      const response = respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash);
+      let results;
+      if (perCondition) {
+        // The negative control: each condition's blinded miss, shuffled, like the paper's A[n].
+        const shares = readArray(decodeMessage(response.bytes, "response", CONTEXT).shares, "shares").map((s) =>
+          readCiphertext(key.publicKey, s, "share"),
+        );
+        results = encryptedMisses(ch.state, shares).map((m) =>
+          rerandomize(multiplyByConstant(m, randomUnit(key.publicKey.n)), { pool }),
+        );
+        shuffle(results);
+      } else {
+        const answer = answerDecision(key.publicKey, CONTEXT, ch.state, response.bytes, response.hash, pool);
+        expect(readAnswer(key, CONTEXT, form, answer.bytes, answer.hash, response.shares).approved).to.equal(false);
+        results = [readCiphertext(key.publicKey, decodeMessage(answer.bytes, "answer", CONTEXT).answer, "answer")];
+      }
+      const plaintexts = results.map((r) => decryptRaw(key, r));
+      return {
+        shares: response.shares.join(""),
+        zeros: String(plaintexts.filter((m) => m === 0n).length),
+        residues: plaintexts
+          .filter((m) => m !== 0n)
+          .map((m) => String(m % 4n))
+          .sort()
+          .join(","),
+      };
+    }
+
+    /** The smallest p-value over the features, against α divided among them (Bonferroni). */
+    function leastPValue(perCondition: boolean): number {
+      const views = Object.values(SCENARIOS).map((conditions) =>
+        Array.from({ length: RUNS }, () => observe(conditions, perCondition)),
+      );
+      return Math.min(
+        ...FEATURES.map(
+          (feature) => chiSquareIndependence(contingency(views.map((v) => v.map((x) => x[feature])))).pValue,
+        ),
+      );
+    }
+
+    it("passes for the one-bit answer E(ρ · (k − Σ holds_i))", function () {
+      expect(leastPValue(false), "the bank's view depends on which conditions failed").to.be.above(
+        ALPHA / FEATURES.length,
+      );
+    });
+
+    it("fails for shuffled per-condition results (negative control)", function () {
+      expect(leastPValue(true)).to.be.below(ALPHA / FEATURES.length);
+    });
+  });
+});
+
+function contextJson() {
+  return {
+    chainId: CONTEXT.chainId.toString(),
+    contract: CONTEXT.contract.toLowerCase(),
+    checkId: CONTEXT.checkId,
+    keyFingerprint: CONTEXT.keyFingerprint,
+  };
+}
