@@ -10,8 +10,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse } from "ethers";
-import { deployWithMembers } from "../helpers/suite";
+import { deployWithMembers, outcome } from "../helpers/suite";
 import { Level } from "../../src/permissions";
 
 const GAS = { gasLimit: 1_000_000 }; // sent without estimation, so every revert is mined at the model's time
@@ -65,21 +64,6 @@ describe("PermissionSetting property", function () {
     return { ...f, grantees };
   }
 
-  async function outcome(
-    f: Awaited<ReturnType<typeof fixture>>,
-    send: () => Promise<ContractTransactionResponse>,
-  ): Promise<string> {
-    try {
-      await (await send()).wait();
-      return "ok";
-    } catch (e) {
-      const data = (e as { data?: string }).data;
-      const parsed = data ? f.permissions.interface.parseError(data) : null;
-      if (!parsed) throw e;
-      return parsed.name;
-    }
-  }
-
   it("allows an access iff a live, unrevoked, unexhausted grant of the right level exists", async function () {
     const seen = { allowed: 0, refused: 0 };
     await fc.assert(
@@ -109,13 +93,15 @@ describe("PermissionSetting property", function () {
             const same =
               current && current.levels === levels && current.expiry === expiry && current.maxUses === c.maxUses;
             if (!same) model.set(c.grantee, { levels, expiry, maxUses: c.maxUses, uses: 0 });
-            actual = await outcome(f, () =>
+            actual = await outcome([f.permissions], () =>
               f.permissions.connect(f.subject).setPermission(grantee.signer.address, levels, expiry, c.maxUses, GAS),
             );
           } else if (c.kind === "revoke") {
             expected = current ? "ok" : "PermissionNoGrant";
             model.delete(c.grantee);
-            actual = await outcome(f, () => f.permissions.connect(f.subject).revoke(grantee.signer.address, GAS));
+            actual = await outcome([f.permissions], () =>
+              f.permissions.connect(f.subject).revoke(grantee.signer.address, GAS),
+            );
           } else {
             if (!current) expected = "PermissionNoGrant";
             else if ((current.levels & c.level) !== c.level) expected = "PermissionMissingLevel";
@@ -127,7 +113,7 @@ describe("PermissionSetting property", function () {
             }
             if (expected === "ok") seen.allowed++;
             else seen.refused++;
-            actual = await outcome(f, () =>
+            actual = await outcome([f.permissions], () =>
               f.permissions.connect(f.outsider).consume(f.subject.address, grantee.signer.address, c.level, GAS),
             );
           }

@@ -13,8 +13,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse } from "ethers";
-import { deploySuite } from "../helpers/suite";
+import { deploySuite, outcome } from "../helpers/suite";
 import { DEFAULT_CONSORTIUM } from "../../src/config";
 
 const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
@@ -154,23 +153,6 @@ describe("ConsensusJudgment invariant", function () {
     return { ...f, voterPool: [...f.voters, ...signers.slice(9, 12)], nodePool: signers.slice(12, 16) };
   }
 
-  /** Success, or the name of the custom error the transaction reverted with. */
-  async function outcome(
-    f: Awaited<ReturnType<typeof fixture>>,
-    send: () => Promise<ContractTransactionResponse>,
-  ): Promise<string> {
-    try {
-      await (await send()).wait();
-      return "ok";
-    } catch (e) {
-      const data = (e as { data?: string }).data;
-      if (!data) throw e;
-      const parsed = f.consensus.interface.parseError(data) ?? f.classification.interface.parseError(data);
-      if (!parsed) throw e;
-      return parsed.name;
-    }
-  }
-
   it("a node is active iff an admission proposal reached its quorum before its deadline", async function () {
     // Counted over all runs, so that the property cannot pass because nothing ever happens.
     const seen = { admitted: 0, refusedVotes: 0, voterChanges: 0 };
@@ -194,13 +176,15 @@ describe("ConsensusJudgment invariant", function () {
             const proposer = f.voterPool[c.proposer];
             const node = f.nodePool[c.node].address;
             expected = model.propose("admit", proposer.address, node);
-            actual = await outcome(f, () => f.consensus.connect(proposer).proposeAdmission(node, c.nodeType, GAS));
+            actual = await outcome([f.consensus, f.classification], () =>
+              f.consensus.connect(proposer).proposeAdmission(node, c.nodeType, GAS),
+            );
           } else if (c.kind === "addVoter" || c.kind === "removeVoter") {
             const proposer = f.voterPool[c.proposer];
             const candidate = f.voterPool[c.candidate].address;
             expected = model.propose(c.kind, proposer.address, candidate);
             const consensus = f.consensus.connect(proposer);
-            actual = await outcome(f, () =>
+            actual = await outcome([f.consensus, f.classification], () =>
               c.kind === "addVoter"
                 ? consensus.proposeVoterAddition(candidate, GAS)
                 : consensus.proposeVoterRemoval(candidate, GAS),
@@ -211,7 +195,9 @@ describe("ConsensusJudgment invariant", function () {
             const count = model.proposals.length;
             const id = c.proposal < 0 || count === 0 ? count + 1 : count - (c.proposal % Math.min(count, 3));
             expected = model.vote(voter.address, id, c.support);
-            actual = await outcome(f, () => f.consensus.connect(voter).vote(id, c.support, GAS));
+            actual = await outcome([f.consensus, f.classification], () =>
+              f.consensus.connect(voter).vote(id, c.support, GAS),
+            );
             if (expected !== "ok") seen.refusedVotes++;
           }
           expect(actual, `${JSON.stringify(c)} at ${model.now}`).to.equal(expected);

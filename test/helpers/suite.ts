@@ -4,6 +4,7 @@
  */
 import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { BaseContract, ContractTransactionResponse } from "ethers";
 import { loadSuite, type Suite } from "../../src/suite";
 import { NodeType } from "../../src/nodeTypes";
 
@@ -66,4 +67,23 @@ export async function deployWithMembers(): Promise<Suite & Actors> {
   await admitByVote(f, f.bank.address, NodeType.CreditAccessUser);
   await admitByVote(f, f.provider.address, NodeType.InformationProvider);
   return f;
+}
+
+/**
+ * Sends a transaction and returns "ok", or the name of the custom error it reverted with, as
+ * decoded by the first of `decoders` that knows it: for model-based tests that predict outcomes.
+ */
+export async function outcome(
+  decoders: readonly BaseContract[],
+  send: () => Promise<ContractTransactionResponse>,
+): Promise<string> {
+  try {
+    await (await send()).wait();
+    return "ok";
+  } catch (e) {
+    const data = (e as { data?: string }).data;
+    const parsed = data ? decoders.map((c) => c.interface.parseError(data)).find((p) => p) : undefined;
+    if (!parsed) throw e;
+    return parsed.name;
+  }
 }
