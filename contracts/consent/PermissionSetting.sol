@@ -8,6 +8,7 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IHistoryRecord} from "../interfaces/IHistoryRecord.sol";
 import {INodeClassification} from "../interfaces/INodeClassification.sol";
 import {IPermissionSetting} from "../interfaces/IPermissionSetting.sol";
+import {Pages} from "../libraries/Pages.sol";
 import {PermissionLevels} from "../libraries/PermissionLevels.sol";
 
 /// @title Permission setting (paper section 3.2 (5), flow 3.4).
@@ -16,7 +17,7 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
     /// @notice May consume grants: the contracts that perform accesses (ownership judgment, condition matching).
     bytes32 public constant CONSUMER_ROLE = keccak256("CONSUMER_ROLE");
     /// @notice The largest page {grantsOf} returns.
-    uint256 public constant MAX_PAGE_SIZE = 100;
+    uint256 public constant MAX_PAGE_SIZE = Pages.MAX_SIZE;
     /// @notice The EIP-712 type of a {Consent}.
     bytes32 public constant CONSENT_TYPEHASH =
         keccak256(
@@ -147,12 +148,9 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         uint256 offset,
         uint256 limit
     ) external view returns (GrantView[] memory page, uint256 total) {
-        if (limit == 0 || limit > MAX_PAGE_SIZE)
-            revert IHistoryRecord.HistoryRecordInvalidPageSize(limit, MAX_PAGE_SIZE);
         address[] storage all = _grantees[subject];
         total = all.length;
-        uint256 start = offset < total ? offset : total;
-        uint256 end = total - start < limit ? total : start + limit;
+        (uint256 start, uint256 end) = Pages.bounds(total, offset, limit);
         page = new GrantView[](end - start);
         for (uint256 i = start; i < end; ++i) {
             address grantee = all[i];

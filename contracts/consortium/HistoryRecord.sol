@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IHistoryRecord} from "../interfaces/IHistoryRecord.sol";
+import {Pages} from "../libraries/Pages.sol";
 
 /// @title History record (paper section 3.2 (3)).
 /// @notice Related nodes, ownership record links and the append-only audit trail of every node.
@@ -14,7 +15,7 @@ contract HistoryRecord is IHistoryRecord, AccessControl {
     /// @notice May set the ownership record of any node.
     bytes32 public constant LINKER_ROLE = keccak256("LINKER_ROLE");
     /// @notice The largest page a paginated read returns.
-    uint256 public constant MAX_PAGE_SIZE = 100;
+    uint256 public constant MAX_PAGE_SIZE = Pages.MAX_SIZE;
 
     mapping(address node => address[] related) private _related;
     mapping(address a => mapping(address b => bool)) private _isRelated;
@@ -74,7 +75,7 @@ contract HistoryRecord is IHistoryRecord, AccessControl {
     ) external view returns (address[] memory page, uint256 total) {
         address[] storage all = _related[node];
         total = all.length;
-        (uint256 start, uint256 end) = _pageBounds(total, offset, limit);
+        (uint256 start, uint256 end) = Pages.bounds(total, offset, limit);
         page = new address[](end - start);
         for (uint256 i = start; i < end; ++i) page[i - start] = all[i];
     }
@@ -92,16 +93,8 @@ contract HistoryRecord is IHistoryRecord, AccessControl {
     ) external view returns (AuditEntry[] memory page, uint256 total) {
         AuditEntry[] storage all = _audit[node];
         total = all.length;
-        (uint256 start, uint256 end) = _pageBounds(total, offset, limit);
+        (uint256 start, uint256 end) = Pages.bounds(total, offset, limit);
         page = new AuditEntry[](end - start);
         for (uint256 i = start; i < end; ++i) page[i - start] = all[i];
-    }
-
-    /// @dev The slice [start, end) of a list of `total` items; empty when `offset` is past the end.
-    function _pageBounds(uint256 total, uint256 offset, uint256 limit) private pure returns (uint256, uint256) {
-        if (limit == 0 || limit > MAX_PAGE_SIZE) revert HistoryRecordInvalidPageSize(limit, MAX_PAGE_SIZE);
-        if (offset >= total) return (total, total);
-        uint256 end = total - offset < limit ? total : offset + limit;
-        return (offset, end);
     }
 }
