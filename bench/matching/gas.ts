@@ -206,7 +206,9 @@ async function ourCheck(s: Setup, mode: number, k: number, start: number): Promi
   const formHash = commitment(`form ${tag}`, k, n2);
   txs.push(
     await measureTx("openCheck", t++, () =>
-      matching.connect(bank).openCheck(subject.address, bureau.address, keyFingerprint, mode, formHash, CHECK_DURATION),
+      matching
+        .connect(bank)
+        .openCheck(checkId, subject.address, bureau.address, keyFingerprint, mode, formHash, CHECK_DURATION),
     ),
   );
   if (mode === DECISION) {

@@ -69,6 +69,10 @@ interface IConditionMatching {
     /// @notice Thrown when a message commitment is zero.
     error MatchingZeroHash();
 
+    /// @notice The check id the caller bound its form to is not the id this check would get:
+    /// another check of the same bank opened first.
+    error MatchingCheckIdMismatch(bytes32 expected, bytes32 given);
+
     /// @notice Thrown when `caller` is not the party whose turn it is (`expected`).
     error MatchingWrongParty(bytes32 checkId, address caller, address expected);
 
@@ -118,22 +122,26 @@ interface IConditionMatching {
     function registerKey(bytes calldata modulus) external returns (bytes32 fingerprint);
 
     /// @notice Opens a check of `subject`, consuming one use of the caller's blind-read grant.
-    /// The check id is {nextCheckId} of the caller, which the form must already bind.
+    /// `checkId` must be {nextCheckId} of the caller, which the form already binds: a check
+    /// opened concurrently by the same bank then reverts instead of spending a grant use on a
+    /// form the bureau would refuse.
     ///
     /// Requirements:
     /// - the caller is an active credit access user holding a live blind-read grant from `subject`;
     /// - `bureau` is an active credit bureau; `keyFingerprint` is the caller's registered key;
-    /// - `formHash` is not zero; `duration` is within the allowed range.
+    /// - `formHash` is not zero; `duration` is within the allowed range;
+    /// - `checkId` is {nextCheckId} of the caller.
     ///
     /// Emits a {CheckRequested} event.
     function openCheck(
+        bytes32 checkId,
         address subject,
         address bureau,
         bytes32 keyFingerprint,
         CheckMode mode,
         bytes32 formHash,
         uint64 duration
-    ) external returns (bytes32 checkId);
+    ) external;
 
     /// @notice Decision mode: the bureau commits to its blinded comparisons.
     ///

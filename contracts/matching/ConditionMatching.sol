@@ -46,14 +46,17 @@ contract ConditionMatching is IConditionMatching {
 
     /// @inheritdoc IConditionMatching
     function openCheck(
+        bytes32 checkId,
         address subject,
         address bureau,
         bytes32 keyFingerprint,
         CheckMode mode,
         bytes32 formHash,
         uint64 duration
-    ) external returns (bytes32 checkId) {
+    ) external {
         _checkBank(msg.sender);
+        bytes32 expected = nextCheckId(msg.sender);
+        if (checkId != expected) revert MatchingCheckIdMismatch(expected, checkId);
         if (!_classification.isActiveAs(bureau, INodeTypes.NodeType.CreditBureau)) revert MatchingNotBureau(bureau);
         if (_keyBits[msg.sender][keyFingerprint] == 0) revert MatchingUnknownKey(msg.sender, keyFingerprint);
         if (formHash == bytes32(0)) revert MatchingZeroHash();
@@ -62,7 +65,6 @@ contract ConditionMatching is IConditionMatching {
         }
         bytes32 grantId = _permissions.consume(subject, msg.sender, PermissionLevels.BLIND_READ);
 
-        checkId = nextCheckId(msg.sender);
         ++_checksOpened[msg.sender];
         uint64 deadline = uint64(block.timestamp) + duration;
         Check storage check = _checks[checkId];

@@ -78,6 +78,7 @@ export class BankClient {
     await this.board.publish(form.bytes);
     const mode = options.mode === "decision" ? CheckModeId.Decision : CheckModeId.Paper;
     const tx = await this.matching.openCheck(
+      checkId,
       options.subject,
       options.bureau,
       context.keyFingerprint,

@@ -184,7 +184,15 @@ describe("Flow 3.5: a blind credit check", function () {
       const checkId = await f.matching.nextCheckId(f.bank.address);
       await f.matching
         .connect(f.bank)
-        .openCheck(f.subject.address, f.bureau.address, first.context.keyFingerprint, 0, first.form.hash, 3600);
+        .openCheck(
+          checkId,
+          f.subject.address,
+          f.bureau.address,
+          first.context.keyFingerprint,
+          0,
+          first.form.hash,
+          3600,
+        );
       await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(/bound to checkId .* it belongs to another check/);
       expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
     });
@@ -212,7 +220,7 @@ describe("Flow 3.5: a blind credit check", function () {
         const formHash = await f.board.publish(form);
         await f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, key.fingerprint, 1, formHash, 3600);
+          .openCheck(checkId, f.subject.address, f.bureau.address, key.fingerprint, 1, formHash, 3600);
         await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(message);
         expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
       }

@@ -75,7 +75,15 @@ describe("ConditionMatching", function () {
     await (
       await f.matching
         .connect(f.bank)
-        .openCheck(f.subject.address, f.bureau.address, f.fingerprint, mode, FORM, duration)
+        .openCheck(
+          await f.matching.nextCheckId(f.bank.address),
+          f.subject.address,
+          f.bureau.address,
+          f.fingerprint,
+          mode,
+          FORM,
+          duration,
+        )
     ).wait();
     return { id, deadline: BigInt(at + duration) };
   }
@@ -290,7 +298,15 @@ describe("ConditionMatching", function () {
       await expect(
         f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, fingerprint, CheckMode.Decision, FORM, DURATION),
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            f.subject.address,
+            f.bureau.address,
+            fingerprint,
+            CheckMode.Decision,
+            FORM,
+            DURATION,
+          ),
       )
         .to.be.revertedWithCustomError(f.matching, "MatchingUnknownKey")
         .withArgs(f.bank.address, fingerprint);
@@ -304,7 +320,15 @@ describe("ConditionMatching", function () {
       await expect(
         f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, fingerprint, CheckMode.Decision, FORM, DURATION),
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            f.subject.address,
+            f.bureau.address,
+            fingerprint,
+            CheckMode.Decision,
+            FORM,
+            DURATION,
+          ),
       )
         .to.emit(f.matching, "CheckRequested")
         .withArgs(
@@ -354,22 +378,33 @@ describe("ConditionMatching", function () {
   });
 
   describe("openCheck", function () {
+    it("refuses a check id other than nextCheckId, before spending a grant use", async function () {
+      const f = await loadFixture(fixture);
+      const stale = await f.matching.nextCheckId(f.bank.address);
+      await open(f); // another check of the same bank takes that id first
+      const expected = await f.matching.nextCheckId(f.bank.address);
+      const usesBefore = (await f.permissions.grantOf(f.subject.address, f.bank.address)).uses;
+      await expect(
+        f.matching
+          .connect(f.bank)
+          .openCheck(stale, f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+      )
+        .to.be.revertedWithCustomError(f.matching, "MatchingCheckIdMismatch")
+        .withArgs(expected, stale);
+      expect((await f.permissions.grantOf(f.subject.address, f.bank.address)).uses).to.equal(usesBefore);
+    });
+
     it("opens a check under nextCheckId, consuming one use of the grant", async function () {
       const f = await loadFixture(fixture);
       const grantId = await f.permissions.grantId(f.subject.address, f.bank.address);
       const id = await f.matching.nextCheckId(f.bank.address);
-      expect(
-        await f.matching
-          .connect(f.bank)
-          .openCheck.staticCall(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
-      ).to.equal(id);
       const at = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(at);
       const deadline = at + DURATION;
       await expect(
         f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+          .openCheck(id, f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
       )
         .to.emit(f.matching, "CheckRequested")
         .withArgs(
@@ -446,7 +481,15 @@ describe("ConditionMatching", function () {
         await expect(
           f.matching
             .connect(caller)
-            .openCheck(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+            .openCheck(
+              await f.matching.nextCheckId(f.bank.address),
+              f.subject.address,
+              f.bureau.address,
+              f.fingerprint,
+              CheckMode.Decision,
+              FORM,
+              DURATION,
+            ),
         )
           .to.be.revertedWithCustomError(f.matching, "MatchingNotBank")
           .withArgs(caller.address);
@@ -459,7 +502,15 @@ describe("ConditionMatching", function () {
         await expect(
           f.matching
             .connect(f.bank)
-            .openCheck(f.subject.address, bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+            .openCheck(
+              await f.matching.nextCheckId(f.bank.address),
+              f.subject.address,
+              bureau.address,
+              f.fingerprint,
+              CheckMode.Decision,
+              FORM,
+              DURATION,
+            ),
         )
           .to.be.revertedWithCustomError(f.matching, "MatchingNotBureau")
           .withArgs(bureau.address);
@@ -475,7 +526,15 @@ describe("ConditionMatching", function () {
         await expect(
           f.matching
             .connect(f.bank)
-            .openCheck(f.subject.address, f.bureau.address, fingerprint, CheckMode.Decision, FORM, DURATION),
+            .openCheck(
+              await f.matching.nextCheckId(f.bank.address),
+              f.subject.address,
+              f.bureau.address,
+              fingerprint,
+              CheckMode.Decision,
+              FORM,
+              DURATION,
+            ),
         )
           .to.be.revertedWithCustomError(f.matching, "MatchingUnknownKey")
           .withArgs(f.bank.address, fingerprint);
@@ -487,7 +546,15 @@ describe("ConditionMatching", function () {
       await expect(
         f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Paper, ethers.ZeroHash, DURATION),
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            f.subject.address,
+            f.bureau.address,
+            f.fingerprint,
+            CheckMode.Paper,
+            ethers.ZeroHash,
+            DURATION,
+          ),
       ).to.be.revertedWithCustomError(f.matching, "MatchingZeroHash");
     });
 
@@ -497,7 +564,15 @@ describe("ConditionMatching", function () {
         await expect(
           f.matching
             .connect(f.bank)
-            .openCheck(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, duration),
+            .openCheck(
+              await f.matching.nextCheckId(f.bank.address),
+              f.subject.address,
+              f.bureau.address,
+              f.fingerprint,
+              CheckMode.Decision,
+              FORM,
+              duration,
+            ),
         )
           .to.be.revertedWithCustomError(f.matching, "MatchingInvalidDuration")
           .withArgs(duration, MIN_DURATION, MAX_DURATION);
@@ -519,7 +594,15 @@ describe("ConditionMatching", function () {
         await expect(
           f.matching
             .connect(f.bank)
-            .openCheck(subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+            .openCheck(
+              await f.matching.nextCheckId(f.bank.address),
+              subject.address,
+              f.bureau.address,
+              f.fingerprint,
+              CheckMode.Decision,
+              FORM,
+              DURATION,
+            ),
         )
           .to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant")
           .withArgs(subject.address, f.bank.address);
@@ -534,7 +617,15 @@ describe("ConditionMatching", function () {
       await expect(
         f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            f.subject.address,
+            f.bureau.address,
+            f.fingerprint,
+            CheckMode.Decision,
+            FORM,
+            DURATION,
+          ),
       )
         .to.be.revertedWithCustomError(f.permissions, "PermissionGrantExhausted")
         .withArgs(f.subject.address, f.bank.address, 1);
@@ -549,7 +640,15 @@ describe("ConditionMatching", function () {
       await expect(
         f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            f.subject.address,
+            f.bureau.address,
+            f.fingerprint,
+            CheckMode.Decision,
+            FORM,
+            DURATION,
+          ),
       )
         .to.be.revertedWithCustomError(f.permissions, "PermissionGrantExpired")
         .withArgs(f.subject.address, f.bank.address, f.expiry);
@@ -561,7 +660,15 @@ describe("ConditionMatching", function () {
       await expect(
         f.matching
           .connect(f.bank)
-          .openCheck(f.subject.address, f.bureau.address, f.fingerprint, CheckMode.Decision, FORM, DURATION),
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            f.subject.address,
+            f.bureau.address,
+            f.fingerprint,
+            CheckMode.Decision,
+            FORM,
+            DURATION,
+          ),
       )
         .to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant")
         .withArgs(f.subject.address, f.bank.address);
