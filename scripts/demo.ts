@@ -159,12 +159,9 @@ async function main(): Promise<void> {
     ["bankruptcy", 0n],
   ]);
   const bankClient = new BankClient(suite.matching.connect(bank), privateKey, board, bankPool);
-  const bureauClient = new BureauClient(
-    suite.matching.connect(bureau),
-    board,
-    async () => applicant,
-    () => bureauPool,
-  );
+  const bureauClient = new BureauClient(suite.matching.connect(bureau), board, async () => applicant, {
+    poolFor: () => bureauPool,
+  });
   await step("the bank registers its public key on-chain", async () => bankClient.registerKey());
   console.log(
     `     key fingerprint ${privateKey.publicKey.fingerprint.slice(0, 18)}…; the bureau holds the applicant's data`,

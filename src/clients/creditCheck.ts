@@ -7,7 +7,13 @@
  */
 import { AbiCoder, hexlify, keccak256, randomBytes, toBeArray, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
-import { importPublicKey, type PaillierPrivateKey, type PaillierPublicKey, type RandomizerSource } from "../paillier";
+import {
+  importPublicKey,
+  type Blind,
+  type PaillierPrivateKey,
+  type PaillierPublicKey,
+  type RandomizerSource,
+} from "../paillier";
 import { buildForm, readAnswer, respondToChallenge, type BankForm, type BankView } from "../protocol/bank";
 import {
   answerDecision,
@@ -131,13 +137,17 @@ export class BureauClient {
 
   /**
    * @param valuesOf the subject's values by field, from the bureau's store
-   * @param poolFor a randomness pool for a bank's key, if the bureau keeps one
+   * @param options.poolFor a randomness pool for a bank's key, if the bureau keeps one
+   * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
    */
   constructor(
     readonly matching: ConditionMatching,
     readonly board: MessageBoard,
     readonly valuesOf: (subject: string) => Promise<SubjectValues>,
-    readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined,
+    readonly options: {
+      readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
+      readonly blind?: Blind;
+    } = {},
   ) {}
 
   /**
@@ -151,20 +161,20 @@ export class BureauClient {
     const current = Number(await this.matching.state(checkId)) as CheckState;
     const key = await this.bankKey(record.bank, record.keyFingerprint);
     const context = await contextOf(this.matching, checkId, record.keyFingerprint);
-    const pool = this.poolFor?.(key);
+    const blinding = { pool: this.options.poolFor?.(key), blind: this.options.blind };
     const decisionMode = Number(record.mode) === CheckModeId.Decision;
 
     if (current === CheckState.Requested) {
       const form = readForm(key, context, await this.board.fetch(record.formHash), record.formHash);
       const values = await this.valuesOf(record.subject);
       if (decisionMode) {
-        const message = challenge(context, form, values, pool);
+        const message = await challenge(context, form, values, blinding);
         await this.board.publish(message.bytes);
         this.#pending.set(checkId, message.state);
         await (await this.matching.postChallenge(checkId, message.hash)).wait();
         return CheckState.Challenged;
       }
-      const answer = answerPaper(context, form, values, pool);
+      const answer = await answerPaper(context, form, values, blinding);
       await this.board.publish(answer.bytes);
       await (await this.matching.postAnswer(checkId, answer.hash)).wait();
       return CheckState.Answered;
@@ -174,7 +184,7 @@ export class BureauClient {
       if (!state) throw new Error(`check ${checkId}: no challenge state kept for it: the bureau cannot answer`);
       const responseHash = await loggedHash(this.matching, "CheckResponded", checkId);
       const response = await this.board.fetch(responseHash);
-      const answer = answerDecision(key, context, state, response, responseHash, pool);
+      const answer = await answerDecision(key, context, state, response, responseHash, blinding);
       await this.board.publish(answer.bytes);
       await (await this.matching.postAnswer(checkId, answer.hash)).wait();
       this.#pending.delete(checkId);

@@ -24,6 +24,7 @@ import {
   crtRandomizer,
   decryptResidue,
   encryptResidue,
+  isZeroResidue,
   publicRandomizer,
 } from "./scheme";
 
@@ -225,7 +226,9 @@ export function decrypt(privateKey: PaillierPrivateKey, ciphertext: Ciphertext):
 
 /**
  * Whether a ciphertext decrypts to zero: the decision step of equality tests and one-bit conjunctions, where
- * non-zero results are blinded by a random factor and must not be decoded.
+ * non-zero results are blinded by a random factor and must not be decoded. It tests the plaintext modulo p only,
+ * at half the cost of a decryption: a non-zero plaintext that passes would be a multiple of p, which only someone
+ * who has factored n can make.
  *
  * @param privateKey - the key
  * @param ciphertext - a ciphertext under its public key
@@ -233,5 +236,7 @@ export function decrypt(privateKey: PaillierPrivateKey, ciphertext: Ciphertext):
  * @throws {PaillierError} `KEY_MISMATCH` when the ciphertext is under another key
  */
 export function isZero(privateKey: PaillierPrivateKey, ciphertext: Ciphertext): boolean {
-  return decryptRaw(privateKey, ciphertext) === 0n;
+  checkPrivateKey(privateKey, "isZero: privateKey");
+  checkCiphertext(privateKey.publicKey, ciphertext, "isZero: ciphertext");
+  return isZeroResidue(privateContext(privateKey), ciphertext.value);
 }

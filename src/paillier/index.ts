@@ -59,6 +59,9 @@ export { pack, packingCapacity, unpack } from "./packing";
 export type { PackingLayout } from "./packing";
 
 export { RandomnessPool } from "./pool";
+
+export { BlindingWorkers, blindInline } from "./blinding";
+export type { Blind } from "./blinding";
 export type { PoolMode, RandomnessPoolOptions, RandomnessPoolStats } from "./pool";
 
 export { ModularExponentiator, modPow, modPowBigInt, modPowCounters } from "./modpow";

@@ -21,12 +21,12 @@
  * @module
  */
 
-import { extname, join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { byteLength } from "./arith";
 import { RandomizerSource, generateRandomizer } from "./engine";
 import { PaillierError, assertInteger, describeValue } from "./errors";
 import { PaillierPrivateKey, PaillierPublicKey } from "./keys";
+import { startWorker } from "./threads";
 import type { PoolWorkerData, PoolWorkerReply, PoolWorkerRequest } from "./pool-worker";
 
 /** Where a pool computes its values. */
@@ -67,18 +67,6 @@ export interface RandomnessPoolStats {
   /** Why the worker was abandoned, if it was. */
   readonly workerError?: string;
 }
-
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-if (workerData.tsNode) {
-  require(workerData.tsNode).register({
-    transpileOnly: true,
-    skipProject: true,
-    compilerOptions: { module: "commonjs", target: "es2022", esModuleInterop: true },
-  });
-}
-require(workerData.entry);
-`;
 
 interface Waiter {
   resolve(): void;
@@ -274,13 +262,11 @@ export class RandomnessPool implements RandomizerSource {
 
   #startWorker(): Worker | undefined {
     try {
-      const entry = join(__dirname, `pool-worker${extname(__filename)}`);
-      const tsNode = entry.endsWith(".ts") ? require.resolve("ts-node") : undefined;
       const init: PoolWorkerData =
         this.#key instanceof PaillierPrivateKey
           ? { n: this.publicKey.n, p: this.#key.p, q: this.#key.q }
           : { n: this.publicKey.n };
-      const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsNode, init } });
+      const worker = startWorker("pool-worker", init);
       worker.on("message", (reply: PoolWorkerReply) => {
         if (reply.type === "randomizer") {
           this.#pending = Math.max(0, this.#pending - 1);

@@ -6,16 +6,15 @@
  */
 import {
   addConstant,
-  multiplyByConstant,
-  randomUnit,
-  rerandomize,
+  blindInline,
   sum,
+  type Blind,
   type Ciphertext,
   type PaillierPublicKey,
   type RandomizerSource,
 } from "../paillier";
 import { negateAll } from "./batch";
-import { blindComparison, comparisonBit, shuffle } from "./comparison";
+import { comparisonBit, comparisonValues, shuffle } from "./comparison";
 import {
   combinationOf,
   MAX_CONDITIONS,
@@ -57,6 +56,14 @@ export interface BureauCheckState {
 
 /** The subject's values by field name, scaled (see `parseFieldValue`). */
 export type SubjectValues = ReadonlyMap<string, bigint>;
+
+/** How the bureau computes its blinded messages. */
+export interface BlindingOptions {
+  /** Randomizers for the bank's key, precomputed (see `RandomnessPool`). */
+  readonly pool?: RandomizerSource;
+  /** How a batch is blinded: on this thread by default, or spread over `BlindingWorkers`. */
+  readonly blind?: Blind;
+}
 
 /**
  * Reads and validates the bank's form against its on-chain commitment, the check and the schema.
@@ -109,33 +116,37 @@ export function readForm(
  * Decision mode, first message: the blinded comparisons, and the state to keep for the answer.
  * @throws Error when the bureau holds no value for a field of the form
  */
-export function challenge(
+export async function challenge(
   context: CheckContext,
   form: ReceivedForm,
   values: SubjectValues,
-  pool?: RandomizerSource,
-): SignedOffMessage & { readonly state: BureauCheckState } {
+  { pool, blind = blindInline }: BlindingOptions = {},
+): Promise<SignedOffMessage & { readonly state: BureauCheckState }> {
   const allBits = form.conditions.flatMap((c) => c.comparisons.flat());
   const negated = negateAll(allBits);
   let offset = 0;
   const shares: (0 | 1)[] = [];
-  const comparisons: string[][] = [];
+  const unblinded: Ciphertext[][] = [];
   for (const condition of form.conditions) {
     const field = fieldNamed(condition.field);
     const x = valueOf(values, condition.field);
     const { directions } = combinationOf(condition);
     condition.comparisons.forEach((bits, j) => {
-      const blinded = blindComparison(
-        bits,
-        negated.slice(offset, offset + bits.length),
-        subjectOperand(field, directions[j], x),
-        pool,
-      );
+      const operand = subjectOperand(field, directions[j], x);
+      const comparison = comparisonValues(bits, negated.slice(offset, offset + bits.length), operand);
       offset += bits.length;
-      shares.push(blinded.share);
-      comparisons.push(blinded.values.map((v) => v.toHex()));
+      shares.push(comparison.share);
+      unblinded.push(comparison.values);
     });
   }
+  // One batch for the whole form, so that every core has work.
+  const blinded = await blind(unblinded.flat(), pool);
+  let next = 0;
+  const comparisons = unblinded.map(({ length }) => {
+    const slice = blinded.slice(next, (next += length));
+    shuffle(slice);
+    return slice.map((v) => v.toHex());
+  });
   const bytes = encodeMessage("challenge", context, { comparisons });
   return {
     bytes,
@@ -149,20 +160,20 @@ export function challenge(
  * zero iff all k conditions hold and otherwise uniform in Z_n*: one bit, nothing more.
  * @throws Error when the response does not match its commitment or the check, or is malformed
  */
-export function answerDecision(
+export async function answerDecision(
   publicKey: PaillierPublicKey,
   context: CheckContext,
   state: BureauCheckState,
   response: Uint8Array,
   responseHash: string,
-  pool?: RandomizerSource,
-): SignedOffMessage {
+  { pool, blind = blindInline }: BlindingOptions = {},
+): Promise<SignedOffMessage> {
   const body = decodeMessage(response, "response", context, responseHash);
   const bankShares = readArray(body.shares, "response shares", state.shares.length).map((s, i) =>
     readCiphertext(publicKey, s, `response share ${i + 1}`),
   );
   const missing = sum(encryptedMisses(state, bankShares));
-  const answer = rerandomize(multiplyByConstant(missing, randomUnit(publicKey.n)), { pool });
+  const [answer] = await blind([missing], pool);
   const bytes = encodeMessage("answer", context, { answer: answer.toHex() });
   return { bytes, hash: messageHash(bytes) };
 }
@@ -194,18 +205,16 @@ export function encryptedMisses(state: BureauCheckState, bankShares: readonly Ci
  * condition that holds decrypts to zero; one that does not, to a uniform non-zero value rather
  * than to the difference the paper's E(x_i − t_i) hands the bank.
  */
-export function answerPaper(
+export async function answerPaper(
   context: CheckContext,
   form: ReceivedForm,
   values: SubjectValues,
-  pool?: RandomizerSource,
-): SignedOffMessage {
+  { pool, blind = blindInline }: BlindingOptions = {},
+): Promise<SignedOffMessage> {
   const thresholds = form.conditions.map((c) => c.value as Ciphertext);
   const negated = negateAll(thresholds);
-  const results = form.conditions.map((c, i) => {
-    const difference = addConstant(negated[i], valueOf(values, c.field));
-    return rerandomize(multiplyByConstant(difference, randomUnit(thresholds[i].publicKey.n)), { pool });
-  });
+  const differences = form.conditions.map((c, i) => addConstant(negated[i], valueOf(values, c.field)));
+  const results = await blind(differences, pool);
   shuffle(results);
   const bytes = encodeMessage("answer", context, { results: results.map((r) => r.toHex()) });
   return { bytes, hash: messageHash(bytes) };

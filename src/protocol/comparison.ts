@@ -8,7 +8,8 @@
  *    secret share δ_A ∈ {0, 1} and s = 1 − 2δ_A, and for every bit position j computes
  *        e_j = s + a_j − c_j + 3 · Σ_{k>j} (a_k ⊕ c_k).
  *    Some e_j is zero iff the operands first differ at j in the direction s names. Each e_j is
- *    multiplied by a fresh secret factor uniform in Z_n*, re-randomised, and the list shuffled.
+ *    multiplied by a fresh secret factor uniform in Z_n*, re-randomised (the costly part, done in
+ *    a batch over worker threads), and the list shuffled.
  * 3. The bank decrypts: its share δ_B is 1 iff some value is zero. Then δ_A ⊕ δ_B = [a < c]. The
  *    bank's view (δ_B, and values uniform in Z_n* but for at most one zero at a uniform place)
  *    is independent of the result, because δ_A is uniform and secret.
@@ -23,8 +24,6 @@ import {
   isZero,
   multiplyByConstant,
   randomBelow,
-  randomUnit,
-  rerandomize,
   type PaillierPrivateKey,
   type PaillierPublicKey,
   type RandomizerSource,
@@ -47,26 +46,27 @@ export function encryptBits(
   return Array.from({ length: bits }, (_, j) => encrypt(key, (threshold >> BigInt(j)) & 1n, { pool }));
 }
 
-/** The bureau's side of one comparison after step 2: its secret share and the blinded values to send. */
-export interface BlindedComparison {
+/** The bureau's side of one comparison after step 2, before blinding. */
+export interface ComparisonValues {
   /** δ_A: the bureau's share of [a < c]. Secret. */
   readonly share: 0 | 1;
-  /** The shuffled, blinded e_j, one per bit position plus the extension bit. */
+  /** E(e_j), one per bit position plus the extension bit, most significant first: to be blinded and shuffled. */
   readonly values: Ciphertext[];
 }
 
 /**
- * Step 2, the bureau: blinds the DGK values for `a` against the bank's encrypted bits.
+ * Step 2, the bureau: the DGK values for `a` against the bank's encrypted bits, not yet blinded. They must never
+ * leave the bureau as they are: the caller multiplies each by a fresh secret unit, re-randomises (see
+ * `BlindingWorkers`) and shuffles them.
  * @param bitCiphertexts the bank's encrypted bits of c, least significant first
  * @param negatedBits their negations (see {@link negateAll}), computed together for speed
  * @param a the bureau's operand, in [0, 2^bits)
  */
-export function blindComparison(
+export function comparisonValues(
   bitCiphertexts: readonly Ciphertext[],
   negatedBits: readonly Ciphertext[],
   a: bigint,
-  pool?: RandomizerSource,
-): BlindedComparison {
+): ComparisonValues {
   const bits = bitCiphertexts.length;
   if (a < 0n || a >> BigInt(bits) !== 0n)
     throw new Error(`comparison: expected an operand in [0, 2^${bits}), got ${a}`);
@@ -81,15 +81,13 @@ export function blindComparison(
     const aj = j >= 0 ? (a >> BigInt(j)) & 1n : 1n;
     // E(s + a_j − c_j)
     const local = j >= 0 ? addConstant(negatedBits[j], s + aj) : addConstant(trivialZero(publicKey), s + aj);
-    const e = add(local, multiplyByConstant(differing, 3n));
-    values.push(rerandomize(multiplyByConstant(e, randomUnit(publicKey.n)), { pool }));
+    values.push(add(local, multiplyByConstant(differing, 3n)));
     if (j >= 0) {
       // a_j ⊕ c_j = c_j when a_j = 0, else 1 − c_j
       const xor = aj === 0n ? bitCiphertexts[j] : addConstant(negatedBits[j], 1n);
       differing = add(differing, xor);
     }
   }
-  shuffle(values);
   return { share, values };
 }
 

@@ -188,6 +188,28 @@ describe("paillier/engine", () => {
       expect(isZero(key, Ciphertext.fromBigInt(pk, 1n))).to.equal(true);
     });
 
+    it("isZero agrees with the reference decryption on zero, small and blinded plaintexts", () => {
+      const ref = referenceKeys(key).privateKey;
+      fc.assert(
+        fc.property(
+          fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 1n << 64n }), fc.bigInt({ min: 1n, max: pk.n - 1n })),
+          (m) => {
+            const c = encrypt(pk, 0n).value; // then shifted to m: c · (1 + m·n)
+            const ct = Ciphertext.fromBigInt(pk, (c * (1n + m * pk.n)) % pk.nSquared);
+            expect(isZero(key, ct)).to.equal(ref.decrypt(ct.value) === 0n);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
+    it("isZero tests the plaintext modulo p only: a multiple of p passes (only someone who factored n can make one)", () => {
+      const ct = Ciphertext.fromBigInt(pk, (1n + key.p * pk.n) % pk.nSquared);
+      expect(decryptRaw(key, ct)).to.equal(key.p);
+      expect(isZero(key, ct)).to.equal(true);
+      expect(isZero(key, Ciphertext.fromBigInt(pk, (1n + key.q * pk.n) % pk.nSquared))).to.equal(false);
+    });
+
     it("decrypts a ciphertext with c ≡ 1 (mod p²) (the OpenSSL refusal case) correctly", () => {
       // c = 1 + k·p² with gcd(c, n) = 1: decryption takes the closed form for base 1 modulo p².
       const c = 1n + 5n * key.p * key.p;

@@ -17,18 +17,23 @@ const CONTEXT: CheckContext = {
 };
 
 /** Runs a whole check between a bank and a bureau and returns what the bank decided. */
-export function runCheck(mode: CheckMode, conditions: Condition[], values: Record<string, bigint>, context = CONTEXT) {
+export async function runCheck(
+  mode: CheckMode,
+  conditions: Condition[],
+  values: Record<string, bigint>,
+  context = CONTEXT,
+) {
   const key = fixtureKey(2048);
   const form = buildForm(key, context, mode, conditions);
   const received = readForm(key.publicKey, context, form.bytes, form.hash);
   const subject = new Map(Object.entries(values));
   if (mode === "paper") {
-    const answer = answerPaper(context, received, subject);
+    const answer = await answerPaper(context, received, subject);
     return readAnswer(key, context, form, answer.bytes, answer.hash);
   }
-  const ch = challenge(context, received, subject);
+  const ch = await challenge(context, received, subject);
   const response = respondToChallenge(key, context, form, ch.bytes, ch.hash);
-  const answer = answerDecision(key.publicKey, context, ch.state, response.bytes, response.hash);
+  const answer = await answerDecision(key.publicKey, context, ch.state, response.bytes, response.hash);
   return readAnswer(key, context, form, answer.bytes, answer.hash, response.shares);
 }
 
@@ -46,67 +51,67 @@ describe("Blind condition matching protocol", function () {
       { field: "defaultsFiveYears", op: "in", values: [t, t + 5n] },
     ];
     for (const condition of cases) {
-      it(`${condition.op} ${condition.values.join(", ")}`, function () {
+      it(`${condition.op} ${condition.values.join(", ")}`, async function () {
         const [parsed] = parseForm([condition], "decision");
         for (const x of [t - 1n, t, t + 1n]) {
-          const view = runCheck("decision", [condition], { defaultsFiveYears: x });
+          const view = await runCheck("decision", [condition], { defaultsFiveYears: x });
           expect(view.approved, `x = ${x}`).to.equal(holds(parsed, x));
         }
       });
     }
   });
 
-  it("decision mode: the edges of a field's range", function () {
-    const view = (op: Condition["op"], t: number, x: bigint) =>
-      runCheck("decision", [{ field: "creditScore", op, values: [t] }], { creditScore: x }).approved;
-    expect(view("ge", 300, 300n)).to.equal(true);
-    expect(view("lt", 300, 300n)).to.equal(false);
-    expect(view("gt", 850, 850n)).to.equal(false);
-    expect(view("le", 850, 850n)).to.equal(true);
-    expect(view("ge", 850, 849n)).to.equal(false);
+  it("decision mode: the edges of a field's range", async function () {
+    const view = async (op: Condition["op"], t: number, x: bigint) =>
+      (await runCheck("decision", [{ field: "creditScore", op, values: [t] }], { creditScore: x })).approved;
+    expect(await view("ge", 300, 300n)).to.equal(true);
+    expect(await view("lt", 300, 300n)).to.equal(false);
+    expect(await view("gt", 850, 850n)).to.equal(false);
+    expect(await view("le", 850, 850n)).to.equal(true);
+    expect(await view("ge", 850, 849n)).to.equal(false);
   });
 
-  it("decision mode: a conjunction holds only if every condition holds", function () {
+  it("decision mode: a conjunction holds only if every condition holds", async function () {
     const conditions: Condition[] = [
       { field: "creditScore", op: "ge", values: [650] },
       { field: "debtToIncome", op: "le", values: ["35"] },
       { field: "bankruptcy", op: "eq", values: [0] },
     ];
     const good = { creditScore: 700n, debtToIncome: 3499n, bankruptcy: 0n };
-    expect(runCheck("decision", conditions, good).approved).to.equal(true);
-    expect(runCheck("decision", conditions, { ...good, creditScore: 649n }).approved).to.equal(false);
-    expect(runCheck("decision", conditions, { ...good, debtToIncome: 3501n }).approved).to.equal(false);
-    expect(runCheck("decision", conditions, { ...good, bankruptcy: 1n, creditScore: 10n + 300n }).approved).to.equal(
-      false,
-    );
+    expect((await runCheck("decision", conditions, good)).approved).to.equal(true);
+    expect((await runCheck("decision", conditions, { ...good, creditScore: 649n })).approved).to.equal(false);
+    expect((await runCheck("decision", conditions, { ...good, debtToIncome: 3501n })).approved).to.equal(false);
+    expect(
+      (await runCheck("decision", conditions, { ...good, bankruptcy: 1n, creditScore: 10n + 300n })).approved,
+    ).to.equal(false);
   });
 
-  it("paper mode: equality conditions, met and not met", function () {
+  it("paper mode: equality conditions, met and not met", async function () {
     const conditions: Condition[] = [
       { field: "bankruptcy", op: "eq", values: [0] },
       { field: "defaultsFiveYears", op: "eq", values: [0] },
     ];
-    const met = runCheck("paper", conditions, { bankruptcy: 0n, defaultsFiveYears: 0n });
+    const met = await runCheck("paper", conditions, { bankruptcy: 0n, defaultsFiveYears: 0n });
     expect([met.approved, met.matches.filter(Boolean).length]).to.deep.equal([true, 2]);
-    const oneMissed = runCheck("paper", conditions, { bankruptcy: 0n, defaultsFiveYears: 1n });
+    const oneMissed = await runCheck("paper", conditions, { bankruptcy: 0n, defaultsFiveYears: 1n });
     expect([oneMissed.approved, oneMissed.matches.filter(Boolean).length]).to.deep.equal([false, 1]);
   });
 
-  it("refuses a form of the wrong shape for paper mode, or with an unknown field", function () {
-    expect(() => runCheck("paper", [{ field: "creditScore", op: "ge", values: [600] }], {})).to.throw(
+  it("refuses a form of the wrong shape for paper mode, or with an unknown field", async function () {
+    await expect(runCheck("paper", [{ field: "creditScore", op: "ge", values: [600] }], {})).to.be.rejectedWith(
       /paper mode supports only "eq" conditions, got "ge"/,
     );
-    expect(() => runCheck("decision", [{ field: "shoeSize", op: "ge", values: [40] }], {})).to.throw(
+    await expect(runCheck("decision", [{ field: "shoeSize", op: "ge", values: [40] }], {})).to.be.rejectedWith(
       /unknown credit field "shoeSize"/,
     );
-    expect(() => runCheck("decision", [], {})).to.throw(/expected at least one condition, got none/);
-    expect(() => runCheck("decision", [{ field: "creditScore", op: "ge", values: [900] }], {})).to.throw(
+    await expect(runCheck("decision", [], {})).to.be.rejectedWith(/expected at least one condition, got none/);
+    await expect(runCheck("decision", [{ field: "creditScore", op: "ge", values: [900] }], {})).to.be.rejectedWith(
       /creditScore: expected a value between 300 and 850, got 900/,
     );
   });
 
-  it("refuses a form the bureau has no value for", function () {
-    expect(() => runCheck("decision", [{ field: "creditScore", op: "ge", values: [600] }], {})).to.throw(
+  it("refuses a form the bureau has no value for", async function () {
+    await expect(runCheck("decision", [{ field: "creditScore", op: "ge", values: [600] }], {})).to.be.rejectedWith(
       /the bureau holds no value of "creditScore"/,
     );
   });

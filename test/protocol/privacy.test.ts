@@ -77,23 +77,26 @@ describe("Privacy", function () {
     const RUNS = 96;
 
     /** What the bank decrypts from one non-matching check, as a category: the residue modulo 8. */
-    function observe(
+    async function observe(
       difference: bigint,
-      answer: (formBytes: Uint8Array, hash: string, x: bigint) => Uint8Array,
-    ): string {
+      answer: (formBytes: Uint8Array, hash: string, x: bigint) => Promise<Uint8Array>,
+    ): Promise<string> {
       const form = buildForm(key, CONTEXT, "paper", CONDITION);
-      const bytes = answer(form.bytes, form.hash, 50_000n + difference);
+      const bytes = await answer(form.bytes, form.hash, 50_000n + difference);
       const body = decodeMessage(bytes, "answer", CONTEXT);
       const [result] = readArray(body.results, "results", 1).map((r) => readCiphertext(key.publicKey, r, "result"));
       return String(decryptRaw(key, result) % 8n);
     }
 
-    const blinded = (formBytes: Uint8Array, hash: string, x: bigint) =>
-      answerPaper(CONTEXT, readForm(key.publicKey, CONTEXT, formBytes, hash), new Map([["annualIncome", x]]), pool)
-        .bytes;
+    const blinded = async (formBytes: Uint8Array, hash: string, x: bigint) =>
+      (
+        await answerPaper(CONTEXT, readForm(key.publicKey, CONTEXT, formBytes, hash), new Map([["annualIncome", x]]), {
+          pool,
+        })
+      ).bytes;
 
     /** The paper's own construction, E(M_i) × E(M)^−1 with no blinding: the negative control. */
-    const unblinded = (formBytes: Uint8Array, hash: string, x: bigint) => {
+    const unblinded = async (formBytes: Uint8Array, hash: string, x: bigint) => {
       const form = readForm(key.publicKey, CONTEXT, formBytes, hash);
       const difference = rerandomize(addConstant(negate(form.conditions[0].value!), x), { pool });
       return new TextEncoder().encode(
@@ -106,19 +109,23 @@ describe("Privacy", function () {
       );
     };
 
-    function sample(answer: typeof blinded): string[][] {
-      return [SMALL, LARGE].map((differences) =>
-        Array.from({ length: RUNS }, (_, i) => observe(differences[i % differences.length], answer)),
-      );
+    async function sample(answer: typeof blinded): Promise<string[][]> {
+      const samples: string[][] = [];
+      for (const differences of [SMALL, LARGE]) {
+        const row: string[] = [];
+        for (let i = 0; i < RUNS; i++) row.push(await observe(differences[i % differences.length], answer));
+        samples.push(row);
+      }
+      return samples;
     }
 
-    it("passes for the blinded results E(r · (x − t))", function () {
-      const { pValue } = chiSquareIndependence(contingency(sample(blinded)));
+    it("passes for the blinded results E(r · (x − t))", async function () {
+      const { pValue } = chiSquareIndependence(contingency(await sample(blinded)));
       expect(pValue, "decrypted values depend on x − t").to.be.above(ALPHA);
     });
 
-    it("fails for the paper's unblinded E(x − t) (negative control)", function () {
-      const { pValue } = chiSquareIndependence(contingency(sample(unblinded)));
+    it("fails for the paper's unblinded E(x − t) (negative control)", async function () {
+      const { pValue } = chiSquareIndependence(contingency(await sample(unblinded)));
       expect(pValue).to.be.below(ALPHA);
     });
   });
@@ -145,10 +152,13 @@ describe("Privacy", function () {
      * many of the results it decrypts are zero, and their residues modulo 4 (sorted: the order
      * results come in does not count).
      */
-    function observe(conditions: Condition[], perCondition: boolean): Record<(typeof FEATURES)[number], string> {
+    async function observe(
+      conditions: Condition[],
+      perCondition: boolean,
+    ): Promise<Record<(typeof FEATURES)[number], string>> {
       const form = buildForm(key, CONTEXT, "decision", conditions);
       const received = readForm(key.publicKey, CONTEXT, form.bytes, form.hash);
-      const ch = challenge(CONTEXT, received, VALUES, pool);
+      const ch = await challenge(CONTEXT, received, VALUES, { pool });
       const response = respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash);
       let results;
       if (perCondition) {
@@ -161,7 +171,7 @@ describe("Privacy", function () {
         );
         shuffle(results);
       } else {
-        const answer = answerDecision(key.publicKey, CONTEXT, ch.state, response.bytes, response.hash, pool);
+        const answer = await answerDecision(key.publicKey, CONTEXT, ch.state, response.bytes, response.hash, { pool });
         expect(readAnswer(key, CONTEXT, form, answer.bytes, answer.hash, response.shares).approved).to.equal(false);
         results = [readCiphertext(key.publicKey, decodeMessage(answer.bytes, "answer", CONTEXT).answer, "answer")];
       }
@@ -178,10 +188,13 @@ describe("Privacy", function () {
     }
 
     /** The smallest p-value over the features, against α divided among them (Bonferroni). */
-    function leastPValue(perCondition: boolean): number {
-      const views = Object.values(SCENARIOS).map((conditions) =>
-        Array.from({ length: RUNS }, () => observe(conditions, perCondition)),
-      );
+    async function leastPValue(perCondition: boolean): Promise<number> {
+      const views: Record<(typeof FEATURES)[number], string>[][] = [];
+      for (const conditions of Object.values(SCENARIOS)) {
+        const row = [];
+        for (let i = 0; i < RUNS; i++) row.push(await observe(conditions, perCondition));
+        views.push(row);
+      }
       return Math.min(
         ...FEATURES.map(
           (feature) => chiSquareIndependence(contingency(views.map((v) => v.map((x) => x[feature])))).pValue,
@@ -189,14 +202,14 @@ describe("Privacy", function () {
       );
     }
 
-    it("passes for the one-bit answer E(ρ · (k − Σ holds_i))", function () {
-      expect(leastPValue(false), "the bank's view depends on which conditions failed").to.be.above(
+    it("passes for the one-bit answer E(ρ · (k − Σ holds_i))", async function () {
+      expect(await leastPValue(false), "the bank's view depends on which conditions failed").to.be.above(
         ALPHA / FEATURES.length,
       );
     });
 
-    it("fails for shuffled per-condition results (negative control)", function () {
-      expect(leastPValue(true)).to.be.below(ALPHA / FEATURES.length);
+    it("fails for shuffled per-condition results (negative control)", async function () {
+      expect(await leastPValue(true)).to.be.below(ALPHA / FEATURES.length);
     });
   });
 });

@@ -1,0 +1,66 @@
+/**
+ * The message board of a bureau service, over its HTTP API: banks publish their forms and
+ * responses there and fetch the bureau's messages by the hash the chain holds. Nothing fetched is
+ * trusted: every message is checked against the hash it was asked for.
+ * @module
+ */
+import type { MessageBoard } from "../protocol/board";
+import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
+
+/** How long one request may take before it is abandoned (a 16 MiB message on loopback takes far less). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export class HttpBoard implements MessageBoard {
+  readonly #base: string;
+
+  /** @param baseUrl the bureau service, for instance `http://127.0.0.1:8600` */
+  constructor(baseUrl: string) {
+    this.#base = baseUrl.replace(/\/+$/, "");
+  }
+
+  async publish(bytes: Uint8Array): Promise<string> {
+    if (bytes.length > MAX_MESSAGE_BYTES)
+      throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
+    const response = await this.#request("/v1/messages", {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: bytes,
+    });
+    const { hash } = (await response.json()) as { hash?: string };
+    const expected = messageHash(bytes);
+    if (hash?.toLowerCase() !== expected)
+      throw new Error(`bureau at ${this.#base} stored the message under ${hash}, expected ${expected}`);
+    return expected;
+  }
+
+  async fetch(hash: string): Promise<Uint8Array> {
+    const response = await this.#request(`/v1/messages/${hash.toLowerCase()}`, { method: "GET" });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > MAX_MESSAGE_BYTES)
+      throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
+    if (messageHash(bytes) !== hash.toLowerCase())
+      throw new Error(`bureau at ${this.#base} served bytes that do not hash to ${hash}: refused`);
+    return bytes;
+  }
+
+  async #request(path: string, init: RequestInit): Promise<Response> {
+    const url = `${this.#base}${path}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      throw new Error(`cannot reach the bureau at ${this.#base}: ${(error as Error).message}`);
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let reason = text;
+      try {
+        reason = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not JSON: report the body as it came
+      }
+      throw new Error(`bureau at ${this.#base}: ${init.method} ${path} answered ${response.status}: ${reason}`);
+    }
+    return response;
+  }
+}
