@@ -130,13 +130,57 @@ export class BankClient {
   }
 }
 
+/** Where a check stands for the bureau after it published a message: enough to post it again or go on. */
+export interface JournalEntry {
+  /** "challenged": the blinded comparisons are published (decision mode); "answered": the answer is. */
+  readonly stage: "challenged" | "answered";
+  /** keccak256 of the message published at this stage, the commitment to post on-chain. */
+  readonly messageHash: string;
+  /** Decision mode, once challenged: the bureau's secret shares, needed for the answer. */
+  readonly state?: BureauCheckState;
+}
+
+/**
+ * What the bureau remembers of its checks between steps. The bureau service keeps it in its database, so that
+ * a restart loses nothing: a message is journaled with the state it needs before its hash goes on-chain.
+ */
+export interface BureauJournal {
+  /** Publishes `message` and records `entry` for the check, both or neither. */
+  record(checkId: string, entry: JournalEntry, message: Uint8Array): Promise<void>;
+  /** The check's entry, if any. */
+  entry(checkId: string): Promise<JournalEntry | undefined>;
+  /** Forgets a finished check (its secret shares are no longer needed). */
+  forget(checkId: string): Promise<void>;
+}
+
+/** A journal in memory, publishing to a board: for a bureau in one process (the tests). */
+export class MemoryJournal implements BureauJournal {
+  readonly #entries = new Map<string, JournalEntry>();
+  constructor(readonly board: MessageBoard) {}
+
+  async record(checkId: string, entry: JournalEntry, message: Uint8Array): Promise<void> {
+    await this.board.publish(message);
+    this.#entries.set(checkId.toLowerCase(), entry);
+  }
+
+  async entry(checkId: string): Promise<JournalEntry | undefined> {
+    return this.#entries.get(checkId.toLowerCase());
+  }
+
+  async forget(checkId: string): Promise<void> {
+    this.#entries.delete(checkId.toLowerCase());
+  }
+}
+
 /** The bureau's side: it holds the subjects' values and works on the bank's ciphertexts. */
 export class BureauClient {
   readonly #keys = new Map<string, PaillierPublicKey>();
-  readonly #pending = new Map<string, BureauCheckState>();
+  readonly journal: BureauJournal;
 
   /**
+   * @param board where the banks' messages are fetched from
    * @param valuesOf the subject's values by field, from the bureau's store
+   * @param options.journal where the bureau's messages and secret state go (default: in memory, published to `board`)
    * @param options.poolFor a randomness pool for a bank's key, if the bureau keeps one
    * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
    */
@@ -145,52 +189,88 @@ export class BureauClient {
     readonly board: MessageBoard,
     readonly valuesOf: (subject: string) => Promise<SubjectValues>,
     readonly options: {
+      readonly journal?: BureauJournal;
       readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
       readonly blind?: Blind;
     } = {},
-  ) {}
+  ) {
+    this.journal = options.journal ?? new MemoryJournal(board);
+  }
 
   /**
    * Takes the next step the check needs from the bureau: in decision mode the blinded comparisons,
    * then the answer; in paper mode the answer. Refuses (throws, commits nothing) a form or response
-   * that does not match its commitment or check, or carries a malformed ciphertext.
-   * @returns the state the check is in afterwards
+   * that does not match its commitment or check, or carries a malformed ciphertext. A step whose message
+   * was journaled but whose commitment never reached the chain (a crash in between) posts it again.
+   * @returns the state the check is in afterwards; unchanged when the bureau has nothing to do in it
    */
   async step(checkId: string): Promise<CheckState> {
-    const record = await this.matching.checkOf(checkId);
     const current = Number(await this.matching.state(checkId)) as CheckState;
-    const key = await this.bankKey(record.bank, record.keyFingerprint);
-    const context = await contextOf(this.matching, checkId, record.keyFingerprint);
-    const blinding = { pool: this.options.poolFor?.(key), blind: this.options.blind };
-    const decisionMode = Number(record.mode) === CheckModeId.Decision;
-
+    const decisionMode = Number((await this.matching.checkOf(checkId)).mode) === CheckModeId.Decision;
+    const entry = await this.journal.entry(checkId);
     if (current === CheckState.Requested) {
-      const form = readForm(key, context, await this.board.fetch(record.formHash), record.formHash);
-      const values = await this.valuesOf(record.subject);
-      if (decisionMode) {
-        const message = await challenge(context, form, values, blinding);
-        await this.board.publish(message.bytes);
-        this.#pending.set(checkId, message.state);
-        await (await this.matching.postChallenge(checkId, message.hash)).wait();
-        return CheckState.Challenged;
-      }
-      const answer = await answerPaper(context, form, values, blinding);
-      await this.board.publish(answer.bytes);
-      await (await this.matching.postAnswer(checkId, answer.hash)).wait();
-      return CheckState.Answered;
+      if (entry?.stage === "challenged") return this.#post(checkId, entry);
+      if (entry?.stage === "answered" && !decisionMode) return this.#post(checkId, entry);
+      return this.#post(checkId, await this.#first(checkId, decisionMode));
     }
     if (current === CheckState.Responded) {
-      const state = this.#pending.get(checkId);
-      if (!state) throw new Error(`check ${checkId}: no challenge state kept for it: the bureau cannot answer`);
-      const responseHash = await loggedHash(this.matching, "CheckResponded", checkId);
-      const response = await this.board.fetch(responseHash);
-      const answer = await answerDecision(key, context, state, response, responseHash, blinding);
-      await this.board.publish(answer.bytes);
-      await (await this.matching.postAnswer(checkId, answer.hash)).wait();
-      this.#pending.delete(checkId);
-      return CheckState.Answered;
+      if (entry?.stage === "answered") return this.#post(checkId, entry);
+      if (entry?.state === undefined) {
+        throw new Error(`check ${checkId}: no challenge state kept for it: the bureau cannot answer`);
+      }
+      return this.#post(checkId, await this.#answer(checkId, entry.state));
     }
-    throw new Error(`check ${checkId}: nothing for the bureau to do in state ${CheckState[current]}`);
+    if (current !== CheckState.Challenged && entry !== undefined) await this.journal.forget(checkId);
+    return current;
+  }
+
+  /** The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled. */
+  async #first(checkId: string, decisionMode: boolean): Promise<JournalEntry> {
+    const { record, key, context, blinding } = await this.#check(checkId);
+    const form = readForm(key, context, await this.board.fetch(record.formHash), record.formHash);
+    const values = await this.valuesOf(record.subject);
+    let entry: JournalEntry;
+    let bytes: Uint8Array;
+    if (decisionMode) {
+      const message = await challenge(context, form, values, blinding);
+      entry = { stage: "challenged", messageHash: message.hash, state: message.state };
+      bytes = message.bytes;
+    } else {
+      const message = await answerPaper(context, form, values, blinding);
+      entry = { stage: "answered", messageHash: message.hash };
+      bytes = message.bytes;
+    }
+    await this.journal.record(checkId, entry, bytes);
+    return entry;
+  }
+
+  /** Decision mode: the answer from the bank's response and the journaled shares, journaled. */
+  async #answer(checkId: string, state: BureauCheckState): Promise<JournalEntry> {
+    const { key, context, blinding } = await this.#check(checkId);
+    const responseHash = await loggedHash(this.matching, "CheckResponded", checkId);
+    const response = await this.board.fetch(responseHash);
+    const answer = await answerDecision(key, context, state, response, responseHash, blinding);
+    const entry: JournalEntry = { stage: "answered", messageHash: answer.hash };
+    await this.journal.record(checkId, entry, answer.bytes);
+    return entry;
+  }
+
+  /** Posts a journaled commitment on-chain. */
+  async #post(checkId: string, entry: JournalEntry): Promise<CheckState> {
+    if (entry.stage === "challenged") {
+      await (await this.matching.postChallenge(checkId, entry.messageHash)).wait();
+      return CheckState.Challenged;
+    }
+    await (await this.matching.postAnswer(checkId, entry.messageHash)).wait();
+    await this.journal.forget(checkId);
+    return CheckState.Answered;
+  }
+
+  async #check(checkId: string) {
+    const record = await this.matching.checkOf(checkId);
+    const key = await this.bankKey(record.bank, record.keyFingerprint);
+    const context = await contextOf(this.matching, checkId, record.keyFingerprint);
+    return { record, key, context, blinding: { pool: this.options.poolFor?.(key), blind: this.options.blind } };
   }
 
   /** The bank's registered key, from the `KeyRegistered` log, verified against its fingerprint. */

@@ -1,0 +1,195 @@
+/**
+ * The bureau's evaluator: watches the chain for checks addressed to this bureau, verifies that the grant each one
+ * consumed is still in force, and takes the bureau's steps through {@link BureauClient}. It keeps no state of its
+ * own that matters: the chain says where each check stands and the journal holds the bureau's secrets, so a
+ * restarted evaluator rescans the logs and carries on where the last one stopped.
+ * @module
+ */
+import type { BureauClient } from "../clients/creditCheck";
+import { CheckState } from "../nodeTypes";
+import { Level } from "../permissions";
+import type { Suite } from "../suite";
+
+/** How a step can go. */
+export type StepOutcome = "stepped" | "refused" | "failed";
+
+/** What the evaluator has done since it started (the metrics endpoint shows it). */
+export interface EvaluatorMetrics {
+  /** Checks addressed to this bureau seen in the logs. */
+  checksSeen: number;
+  /** Steps taken (messages committed on-chain). */
+  steps: number;
+  /** Checks refused because their grant was revoked, replaced or expired after the check opened. */
+  refused: number;
+  /** Steps that threw (each check is retried up to {@link MAX_ATTEMPTS} times). */
+  failures: number;
+  /** Checks given up after too many failures. */
+  abandoned: number;
+  /** Seconds spent computing and posting steps. */
+  stepSeconds: number;
+  /** The last block whose logs were read. */
+  lastBlock: number;
+  /** The last failure, for the operator. */
+  lastError?: string;
+}
+
+/** Options of an {@link Evaluator}. */
+export interface EvaluatorOptions {
+  /** How often to look for work, in milliseconds; default 1000. */
+  readonly pollIntervalMs?: number;
+  /** The first block to read logs from; default 0 (a restart rescans: every step is idempotent). */
+  readonly fromBlock?: number;
+  /** Where progress lines go; default nowhere. */
+  readonly log?: (line: string) => void;
+}
+
+/** How many times a failing check is tried before it is left to expire on-chain. */
+export const MAX_ATTEMPTS = 3;
+
+/** Logs are read in windows of this many blocks, within what public RPC nodes accept. */
+const LOG_WINDOW = 5000;
+
+export class Evaluator {
+  readonly metrics: EvaluatorMetrics = {
+    checksSeen: 0,
+    steps: 0,
+    refused: 0,
+    failures: 0,
+    abandoned: 0,
+    stepSeconds: 0,
+    lastBlock: -1,
+  };
+  /** Checks that may still need this bureau, by id, with their failed attempts. */
+  readonly #active = new Map<string, number>();
+  readonly #pollIntervalMs: number;
+  readonly #log: (line: string) => void;
+  #nextBlock: number;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(
+    readonly suite: Suite,
+    readonly client: BureauClient,
+    readonly bureau: string,
+    options: EvaluatorOptions = {},
+  ) {
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.#nextBlock = options.fromBlock ?? 0;
+    this.#log = options.log ?? (() => undefined);
+  }
+
+  /** Checks this bureau may still have to work on. */
+  get activeChecks(): number {
+    return this.#active.size;
+  }
+
+  /** Starts polling; each round waits for the previous one. */
+  start(): void {
+    const loop = async () => {
+      if (this.#stopped) return;
+      this.#running = this.tick().catch((err: Error) => {
+        this.metrics.lastError = err.message;
+        this.#log(`evaluator: ${err.message}`);
+      });
+      await this.#running;
+      if (!this.#stopped) this.#timer = setTimeout(loop, this.#pollIntervalMs);
+    };
+    void loop();
+  }
+
+  /** Stops polling and waits for the round in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** One round: read new logs, then take every step that is due (also callable by hand when stopped). */
+  async tick(): Promise<void> {
+    await this.#scan();
+    for (const checkId of [...this.#active.keys()]) await this.#advance(checkId);
+  }
+
+  async #scan(): Promise<void> {
+    const matching = this.suite.matching;
+    const latest = await matching.runner!.provider!.getBlockNumber();
+    while (this.#nextBlock <= latest) {
+      const to = Math.min(latest, this.#nextBlock + LOG_WINDOW - 1);
+      const logs = await matching.queryFilter(matching.filters.CheckRequested(), this.#nextBlock, to);
+      for (const log of logs) {
+        if (log.args.bureau.toLowerCase() !== this.bureau.toLowerCase()) continue;
+        const checkId = log.args.checkId.toLowerCase();
+        if (!this.#active.has(checkId)) {
+          this.#active.set(checkId, 0);
+          this.metrics.checksSeen++;
+        }
+      }
+      this.metrics.lastBlock = to;
+      this.#nextBlock = to + 1;
+    }
+  }
+
+  /** Takes the step a check needs, if any; drops it once the bureau has nothing more to do. */
+  async #advance(checkId: string): Promise<StepOutcome | undefined> {
+    const state = Number(await this.suite.matching.state(checkId)) as CheckState;
+    if (state === CheckState.Challenged) return undefined; // the bank's turn
+    if (state !== CheckState.Requested && state !== CheckState.Responded) {
+      await this.client.step(checkId); // lets the client forget what it journaled
+      this.#active.delete(checkId);
+      return undefined;
+    }
+    const refusal = state === CheckState.Requested ? await this.#grantProblem(checkId) : undefined;
+    if (refusal !== undefined) {
+      this.metrics.refused++;
+      this.#active.delete(checkId);
+      this.#log(`check ${short(checkId)}: refused, ${refusal}; it will expire on-chain`);
+      return "refused";
+    }
+    const started = process.hrtime.bigint();
+    try {
+      const after = await this.client.step(checkId);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.steps++;
+      this.metrics.stepSeconds += seconds;
+      this.#log(`check ${short(checkId)}: ${CheckState[state]} → ${CheckState[after]} in ${seconds.toFixed(2)} s`);
+      if (after === CheckState.Answered) this.#active.delete(checkId);
+      return "stepped";
+    } catch (err) {
+      const attempts = (this.#active.get(checkId) ?? 0) + 1;
+      this.metrics.failures++;
+      this.metrics.lastError = `check ${checkId}: ${(err as Error).message}`;
+      if (attempts >= MAX_ATTEMPTS) {
+        this.#active.delete(checkId);
+        this.metrics.abandoned++;
+        this.#log(`check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`);
+      } else {
+        this.#active.set(checkId, attempts);
+        this.#log(`check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`);
+      }
+      return "failed";
+    }
+  }
+
+  /**
+   * Why the grant a check consumed no longer allows it, or undefined when it does. The contract checked it when the
+   * check opened; the subject may have revoked or replaced it since, and then the bureau does not evaluate.
+   */
+  async #grantProblem(checkId: string): Promise<string | undefined> {
+    const { permissions, matching } = this.suite;
+    const record = await matching.checkOf(checkId);
+    const [currentId, grant, block] = await Promise.all([
+      permissions.grantId(record.subject, record.bank),
+      permissions.grantOf(record.subject, record.bank),
+      matching.runner!.provider!.getBlock("latest"),
+    ]);
+    if (currentId !== record.grantId) return "the subject revoked or replaced the grant it consumed";
+    if ((Number(grant.levels) & Level.BlindRead) === 0) return "the grant no longer holds blind-read";
+    if (block !== null && BigInt(block.timestamp) > grant.expiry) return "the grant has expired";
+    return undefined;
+  }
+}
+
+function short(checkId: string): string {
+  return `${checkId.slice(0, 10)}…`;
+}

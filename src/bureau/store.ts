@@ -1,0 +1,165 @@
+/**
+ * The bureau's storage, as the service sees it: credit records (sealed, append-only), the protocol's public
+ * message board, and the evaluator's per-check progress (sealed), with transactions across them.
+ *
+ * Every method is asynchronous so that a server database (PostgreSQL) can implement the same interface; the
+ * embedded default is `openSqliteStore` in `./sqliteStore`.
+ *
+ * Errors, for whoever maps them to HTTP statuses or alarms:
+ * - `SealingError` (`./sealing`) means stored data failed its integrity check: `tampered` (a sealed blob or a
+ *   stored message was altered, moved to another row, or a record version is missing) or `wrong-key` (the store
+ *   or a row was sealed under another key). Never retry, never skip: raise an alarm.
+ * - {@link StoreError} is everything else: a bad argument, no record for a subject, a closed store, a schema from
+ *   a newer release, a transaction misused.
+ * - `RecordError` (`./records`) when record bytes given to {@link BureauStoreOps.putRecord} are not canonical.
+ * @module
+ */
+import type { CreditRecord } from "./records";
+
+/**
+ * Why the store refused.
+ *
+ * - `invalid-argument`: a malformed address, hash, check id or stage; a hash that does not match its bytes; a record
+ *   whose subject or provider differ from the ones given.
+ * - `no-record`: the subject has no credit record.
+ * - `closed`: the store was used after `close()`.
+ * - `schema`: the database was written by a newer release, or is not a bureau database.
+ * - `transaction`: the store itself was used inside `transaction()` (use the handle passed to the callback), or
+ *   a handle was used after its transaction ended.
+ */
+export type StoreErrorCode = "invalid-argument" | "no-record" | "closed" | "schema" | "transaction";
+
+/** Thrown by the store when it refuses a call; branch on `code`, the message is for people. */
+export class StoreError extends Error {
+  /** Why it was refused. */
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}
+
+/** One stored version of a subject's record. */
+export interface StoredRecord {
+  /** 1 for the subject's first record, then 2, 3… with no gaps. */
+  readonly version: number;
+  /** keccak256 of `bytes`: the on-chain commitment (lower-case 0x-hex). */
+  readonly hash: string;
+  /** The canonical bytes, as submitted (for audits against the chain). */
+  readonly bytes: Uint8Array;
+  /** The decoded record. */
+  readonly record: CreditRecord;
+  /** When the bureau stored it, Unix milliseconds. */
+  readonly storedAt: number;
+}
+
+/** What {@link BureauStoreOps.putRecord} did. */
+export interface PutRecordResult {
+  /** The version holding the record: new, or the existing one when the hash was stored before. */
+  readonly version: number;
+  /** False when the subject already had a record with this hash (nothing was written). */
+  readonly created: boolean;
+}
+
+/** Where the evaluator stands in one check, kept so that a restart loses nothing. */
+export interface CheckProgress {
+  /** A name the service chooses for its stage, e.g. "challenged" (1 to 64 characters of [A-Za-z0-9._-]). */
+  readonly stage: string;
+  /** The bureau's secret state (its comparison shares), serialised by the service; sealed at rest. */
+  readonly state: Uint8Array;
+  /** keccak256 of the last message the bureau published for this check, when there is one. */
+  readonly messageHash?: string;
+  /** When this progress was written, Unix milliseconds. */
+  readonly updatedAt: number;
+}
+
+/** A check's progress with its id, as listed. */
+export interface StoredCheck extends CheckProgress {
+  /** The check id (bytes32, lower-case 0x-hex). */
+  readonly checkId: string;
+}
+
+/** Counts for the metrics endpoint. */
+export interface StoreStats {
+  /** Subjects with at least one record. */
+  readonly subjects: number;
+  /** Record versions, all subjects. */
+  readonly records: number;
+  /** Messages on the board. */
+  readonly messages: number;
+  /** Checks in progress, by stage. */
+  readonly checksByStage: Readonly<Record<string, number>>;
+}
+
+/** What can be done on the store and inside a transaction. Addresses in any case; hashes and ids as 0x-hex. */
+export interface BureauStoreOps {
+  /**
+   * Appends `bytes` as the subject's next record version, sealed. Idempotent: a hash the subject already has is
+   * not stored again and its version is returned.
+   * @param hash - keccak256 of `bytes`, checked
+   * @param subject, provider - must be the record's own (the bytes are decoded and compared)
+   * @throws `RecordError` when `bytes` is not a canonical record; {@link StoreError} `invalid-argument` when the
+   * hash, subject or provider do not match it
+   */
+  putRecord(bytes: Uint8Array, hash: string, subject: string, provider: string): Promise<PutRecordResult>;
+
+  /**
+   * The subject's records, oldest first, each opened and checked; empty when it has none.
+   * @throws `SealingError` `tampered` / `wrong-key` when any row fails its check (nothing is skipped)
+   */
+  recordsOf(subject: string): Promise<StoredRecord[]>;
+
+  /**
+   * The subject's current values: for each field, the value in the latest record carrying it.
+   * @throws {StoreError} `no-record` when the subject has no record; `SealingError` as {@link recordsOf}
+   */
+  valuesOf(subject: string): Promise<Map<string, bigint>>;
+
+  /**
+   * Stores a public protocol message under its keccak256; storing it again is a no-op.
+   * @throws {StoreError} `invalid-argument` when `hash` is not keccak256(`bytes`) or the message is oversized
+   */
+  putMessage(hash: string, bytes: Uint8Array): Promise<void>;
+
+  /**
+   * The message whose keccak256 is `hash`, or undefined when there is none.
+   * @throws `SealingError` `tampered` when the stored bytes no longer hash to `hash`
+   */
+  getMessage(hash: string): Promise<Uint8Array | undefined>;
+
+  /** Writes (or replaces) a check's progress; its state is sealed and bound to the check id. */
+  putCheck(checkId: string, progress: CheckProgress): Promise<void>;
+
+  /**
+   * A check's progress, or undefined when there is none.
+   * @throws `SealingError` `tampered` / `wrong-key` when the row fails its check
+   */
+  getCheck(checkId: string): Promise<CheckProgress | undefined>;
+
+  /**
+   * Checks in progress (all, or those in `stage`), oldest update first, each opened and checked.
+   * @throws `SealingError` as {@link getCheck}
+   */
+  listChecks(stage?: string): Promise<StoredCheck[]>;
+
+  /** Forgets a check's progress; true when there was some. */
+  deleteCheck(checkId: string): Promise<boolean>;
+}
+
+/** The bureau's store. */
+export interface BureauStore extends BureauStoreOps {
+  /**
+   * Runs `fn` in one transaction: everything it writes through `tx` is stored together, or nothing is when it
+   * throws (the error is rethrown). Calls on the store itself wait until the transaction ends; calling the store
+   * (not `tx`) from inside `fn` is refused with {@link StoreError} `transaction`, since it would wait forever.
+   */
+  transaction<T>(fn: (tx: BureauStoreOps) => Promise<T>): Promise<T>;
+
+  /** Counts for the metrics endpoint. */
+  stats(): Promise<StoreStats>;
+
+  /** Waits for a running transaction, then closes; later calls throw {@link StoreError} `closed`. */
+  close(): Promise<void>;
+}

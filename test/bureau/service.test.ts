@@ -1,0 +1,236 @@
+/**
+ * The bureau service on the in-process network: a real SQLite file, a real HTTP server on loopback, the evaluator
+ * answering real checks. Provider ingestion with and without a write grant, whole checks through the HTTP board,
+ * health and metrics, a revoked grant, a tampered record.
+ */
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithMembers } from "../helpers/suite";
+import { fixtureKey } from "../paillier/helpers";
+import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { submitCreditRecord } from "../../src/clients/provider";
+import { HttpBoard } from "../../src/bureau/httpBoard";
+import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, parseRecordFields } from "../../src/bureau/records";
+import { generateSealingKey } from "../../src/bureau/sealing";
+import { startBureauService, type BureauService } from "../../src/bureau/service";
+import { Level } from "../../src/permissions";
+import type { Condition } from "../../src/protocol/form";
+import type { Suite } from "../../src/suite";
+
+const LOAN: Condition[] = [
+  { field: "creditScore", op: "ge", values: [650] },
+  { field: "debtToIncome", op: "le", values: ["35"] },
+];
+
+describe("Bureau service", function () {
+  let dir: string;
+  let service: BureauService | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "blindcredit-bureau-"));
+  });
+  afterEach(async () => {
+    await service?.stop();
+    service = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function fixture() {
+    const f = await deployWithMembers();
+    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
+    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
+    await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
+    return f;
+  }
+
+  async function start(f: Awaited<ReturnType<typeof fixture>>, sealingKey = generateSealingKey()) {
+    const suite = connect(f, f.bureau);
+    service = await startBureauService({
+      suite,
+      databasePath: join(dir, "bureau.db"),
+      sealingKey,
+      port: 0,
+      pollIntervalMs: 50,
+      threads: 2,
+    });
+    return service;
+  }
+
+  function connect(f: Suite, signer: Parameters<Suite["matching"]["connect"]>[0]): Suite {
+    return {
+      history: f.history.connect(signer),
+      classification: f.classification.connect(signer),
+      consensus: f.consensus.connect(signer),
+      permissions: f.permissions.connect(signer),
+      ownership: f.ownership.connect(signer),
+      matching: f.matching.connect(signer),
+    };
+  }
+
+  /** The bank's side of a whole check through the service's HTTP board; the evaluator does the bureau's. */
+  async function check(f: Awaited<ReturnType<typeof fixture>>, url: string, mode: "decision" | "paper" = "decision") {
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    await bank.registerKey();
+    const conditions: Condition[] = mode === "paper" ? [{ field: "bankruptcy", op: "eq", values: [0] }] : LOAN;
+    const opened = await bank.openCheck({ subject: f.subject.address, bureau: f.bureau.address, mode, conditions });
+    if (mode === "decision") {
+      await until(f, opened, CheckState.Challenged);
+      await bank.respond(opened);
+    }
+    await until(f, opened, CheckState.Answered);
+    return bank.decide(opened);
+  }
+
+  async function until(f: Suite, check: BankCheck, state: CheckState, timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Number(await f.matching.state(check.checkId)) !== state) {
+      if (Date.now() > deadline) throw new Error(`check did not reach ${CheckState[state]}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it("stores a provider's record whose hash it committed, and answers checks from it", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    const fields = parseRecordFields({ creditScore: "712", debtToIncome: "28.5", bankruptcy: "0" });
+    const stored = await submitCreditRecord(f.ownership.connect(f.provider), url, f.subject.address, fields);
+    expect(stored.version).to.equal(1);
+    expect(await f.ownership.dataHashOf(f.subject.address, CREDIT_RECORD_CATEGORY)).to.equal(stored.hash);
+    expect((await check(f, url)).approved).to.equal(true);
+    expect((await check(f, url, "paper")).approved).to.equal(true);
+
+    // A later record from the provider lowers the score: the next check is declined.
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "640" }),
+    );
+    expect((await check(f, url)).approved).to.equal(false);
+    expect(service!.evaluator.metrics.steps).to.equal(5);
+  });
+
+  it("refuses a record without an on-chain commitment by its provider (403), and a malformed one (400)", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    const fields = parseRecordFields({ creditScore: "700" });
+    const bytes = encodeRecord(newRecord({ subject: f.subject.address, provider: f.provider.address, fields }));
+    const uncommitted = await fetch(`${url}/v1/records`, { method: "POST", body: bytes });
+    expect(uncommitted.status).to.equal(403);
+    expect(((await uncommitted.json()) as { error: string }).error).to.match(
+      /no DataCommitted log .* must commit the record's hash/,
+    );
+
+    // An outsider without a write grant cannot commit, so it cannot submit either.
+    await expect(
+      submitCreditRecord(f.ownership.connect(f.outsider), url, f.subject.address, fields),
+    ).to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant");
+
+    const malformed = await fetch(`${url}/v1/records`, { method: "POST", body: '{"format":"nope"}' });
+    expect(malformed.status).to.equal(400);
+    expect(((await malformed.json()) as { error: string }).error).to.match(/record/);
+    expect((await service!.store.stats()).records).to.equal(0);
+  });
+
+  it("serves messages by hash, with health and metrics; refuses bad hashes and oversized bodies", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    const board = new HttpBoard(url);
+    const hash = await board.publish(new TextEncoder().encode("hello"));
+    expect(new TextDecoder().decode(await board.fetch(hash))).to.equal("hello");
+    expect((await fetch(`${url}/v1/messages/0x${"00".repeat(32)}`)).status).to.equal(404);
+    expect((await fetch(`${url}/v1/messages/xyz`)).status).to.equal(400);
+    const big = await fetch(`${url}/v1/records`, { method: "POST", body: new Uint8Array(70 * 1024) });
+    expect(big.status).to.equal(413);
+
+    const health = await (await fetch(`${url}/health`)).json();
+    expect(health).to.include({ status: "ok", bureau: f.bureau.address, chainId: "31337" });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).to.match(/^blindcredit_store_messages 1$/m);
+    expect(metrics).to.match(/blindcredit_http_requests_total\{route="POST \/v1\/messages"\} 1/);
+  });
+
+  it("does not evaluate a check whose grant the subject revoked after it opened", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
+    );
+    await service!.evaluator.stop(); // hold the evaluator while the subject changes its mind
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    await bank.registerKey();
+    const opened = await bank.openCheck({
+      subject: f.subject.address,
+      bureau: f.bureau.address,
+      mode: "decision",
+      conditions: LOAN,
+    });
+    await (await f.permissions.connect(f.subject).revoke(f.bank.address)).wait();
+    await service!.evaluator.tick();
+    expect(service!.evaluator.metrics.refused).to.equal(1);
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Requested);
+  });
+
+  it("fails closed on a tampered record: the check is not answered and the failure is reported", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
+    );
+    await service!.evaluator.stop();
+    // Someone with access to the database file flips a byte of the sealed record.
+    const db = new Database(join(dir, "bureau.db"));
+    const row = db.prepare("SELECT subject, version, sealed FROM records").get() as {
+      subject: string;
+      version: number;
+      sealed: Buffer;
+    };
+    row.sealed[row.sealed.length - 20] ^= 0x01;
+    db.prepare("DROP TRIGGER IF EXISTS records_no_update").run();
+    db.prepare("UPDATE records SET sealed = ? WHERE subject = ? AND version = ?").run(
+      row.sealed,
+      row.subject,
+      row.version,
+    );
+    db.close();
+
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    await bank.registerKey();
+    const opened = await bank.openCheck({
+      subject: f.subject.address,
+      bureau: f.bureau.address,
+      mode: "decision",
+      conditions: LOAN,
+    });
+    await service!.evaluator.tick();
+    expect(service!.evaluator.metrics.failures).to.equal(1);
+    expect(service!.evaluator.metrics.lastError, service!.evaluator.metrics.lastError).to.match(/sealed blob: authentication failed: its bytes were altered/);
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Requested);
+  });
+
+  it("refuses to start for an account that is not a credit bureau, or on a database sealed under another key", async function () {
+    const f = await loadFixture(fixture);
+    await expect(
+      startBureauService({
+        suite: connect(f, f.outsider),
+        databasePath: join(dir, "x.db"),
+        sealingKey: generateSealingKey(),
+        port: 0,
+      }),
+    ).to.be.rejectedWith(/is not an active credit bureau/);
+    const first = await start(f);
+    await first.stop();
+    service = undefined;
+    await expect(start(f, generateSealingKey())).to.be.rejectedWith(/sealing key|wrong key/i);
+  });
+});
