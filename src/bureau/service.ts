@@ -29,6 +29,8 @@ export interface BureauServiceOptions {
   readonly port?: number;
   /** How often the evaluator looks for work; default 1000 ms. */
   readonly pollIntervalMs?: number;
+  /** Whether the evaluator polls by itself (default true); false leaves it to `evaluator.tick()` (the demo). */
+  readonly watch?: boolean;
   /** Blinding threads; default one per core. */
   readonly threads?: number;
   /** Where progress lines go. */
@@ -91,7 +93,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     await Promise.all([workers.close(), store.close()]);
     throw err;
   }
-  evaluator.start();
+  if (options.watch ?? true) evaluator.start();
   log(`bureau ${bureau} serving on ${api.url}`);
   return {
     url: api.url,
