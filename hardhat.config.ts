@@ -31,7 +31,7 @@ const config: HardhatUserConfig = {
     version: SOLC_VERSION,
     settings: {
       optimizer: { enabled: true, runs: 200 },
-      // Cancun: supported by Hardhat, anvil and Hyperledger Besu; see README "Networks".
+      // Cancun: supported by Hardhat, anvil and Hyperledger Besu; see README "Running node".
       evmVersion: "cancun",
     },
   },
@@ -42,6 +42,8 @@ const config: HardhatUserConfig = {
       url: process.env.BLINDCREDIT_RPC_URL ?? "http://127.0.0.1:8545",
       chainId: process.env.BLINDCREDIT_CHAIN_ID ? Number(process.env.BLINDCREDIT_CHAIN_ID) : undefined,
       accounts: remoteAccounts,
+      // Free-gas chains (Besu with zeroBaseFee): BLINDCREDIT_GAS_PRICE=0.
+      gasPrice: process.env.BLINDCREDIT_GAS_PRICE === undefined ? "auto" : Number(process.env.BLINDCREDIT_GAS_PRICE),
     },
   },
   // Roles by account index on local networks; a remote network names them by the order of its keys.

@@ -1,0 +1,231 @@
+/**
+ * The bureau service is restart-safe: `blindcredit bureau start` runs as its own process against a `hardhat node`,
+ * is killed with SIGKILL in the middle of checks, and restarted on the same database. Every check still reaches
+ * the right decision (the bureau's secret comparison shares survived in its sealed journal), and a check whose
+ * deadline passed while the bureau was down is let expire and forgotten.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
+import { runHardhat, startNode, PROJECT_ROOT, type LocalNode } from "../helpers/node";
+import { SUBJECT_COMMITMENT } from "../helpers/suite";
+import { fixtureKey } from "../paillier/helpers";
+import { loadDeployedSuite } from "../../src/deployments";
+import type { Suite } from "../../src/suite";
+import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { submitCreditRecord } from "../../src/clients/provider";
+import { HttpBoard } from "../../src/bureau/httpBoard";
+import { parseRecordFields } from "../../src/bureau/records";
+import { generateSealingKey, loadSealingKey, saveSealingKey } from "../../src/bureau/sealing";
+import { openSqliteStore } from "../../src/bureau/sqliteStore";
+import { Level } from "../../src/permissions";
+import { NodeType } from "../../src/nodeTypes";
+import type { Condition } from "../../src/protocol/form";
+
+const BIN = path.join(PROJECT_ROOT, "bin", "blindcredit");
+
+/** Enough comparisons that the bureau's first step takes a while: room to kill it mid-computation. */
+const LOAN: Condition[] = [
+  { field: "creditScore", op: "between", values: [650, 850] },
+  { field: "annualIncome", op: "ge", values: [40_000] },
+  { field: "debtToIncome", op: "le", values: ["35"] },
+];
+
+describe("Bureau service: killed mid-check and restarted, it loses nothing", function () {
+  let node: LocalNode;
+  let provider: JsonRpcProvider;
+  let suite: Suite;
+  let signers: JsonRpcSigner[];
+  let dir: string;
+  let keyFile: string;
+  let bank: BankClient;
+  let service: { child: ChildProcess; url: string } | undefined;
+  /** The service comes back on the same port, as an operator's would: the bank's board URL stays valid. */
+  let port: number;
+
+  before(async function () {
+    node = await startNode("hardhat");
+    await runHardhat(node, ["deploy", "--network", "localhost", "--no-compile"]);
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
+    signers = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => provider.getSigner(i)));
+    suite = await loadDeployedSuite(node.deploymentsDir, signers[0]);
+    const [voter1, voter2, subject, bankSigner, providerSigner] = [1, 2, 5, 6, 8].map((i) => signers[i]);
+
+    // Members: the subject, a bank and a provider admitted by vote, with their grants.
+    await (await suite.classification.connect(subject).registerSubject()).wait();
+    await (await suite.ownership.connect(subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
+    for (const [account, type] of [
+      [bankSigner, NodeType.CreditAccessUser],
+      [providerSigner, NodeType.InformationProvider],
+    ] as const) {
+      await (await suite.consensus.connect(voter1).proposeAdmission(await account.getAddress(), type)).wait();
+      const id = await suite.consensus.proposalCount();
+      await (await suite.consensus.connect(voter1).vote(id, true)).wait();
+      await (await suite.consensus.connect(voter2).vote(id, true)).wait();
+    }
+    const expiry = BigInt((await provider.getBlock("latest"))!.timestamp) + 30n * 86_400n;
+    const permissions = suite.permissions.connect(subject);
+    await (await permissions.setPermission(await bankSigner.getAddress(), Level.BlindRead, expiry, 10)).wait();
+    await (await permissions.setPermission(await providerSigner.getAddress(), Level.Write, expiry, 10)).wait();
+
+    dir = mkdtempSync(path.join(tmpdir(), "blindcredit-restart-"));
+    keyFile = path.join(dir, "sealing.key");
+    saveSealingKey(keyFile, generateSealingKey());
+
+    port = await freePort();
+    service = await startService();
+    await submitCreditRecord(
+      suite.ownership.connect(providerSigner),
+      service.url,
+      await subject.getAddress(),
+      parseRecordFields({ creditScore: "712", annualIncome: "58000", debtToIncome: "28.5" }),
+    );
+    bank = new BankClient(suite.matching.connect(bankSigner), fixtureKey(2048), new HttpBoard(service.url));
+    await bank.registerKey();
+  });
+
+  after(async function () {
+    if (service) kill(service.child);
+    provider?.destroy();
+    await node?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `blindcredit bureau start` as the bureau's operator runs it; resolves once it listens. */
+  async function startService(): Promise<{ child: ChildProcess; url: string }> {
+    const child = spawn(
+      process.execPath,
+      [BIN, "bureau", "start", "--json", "--account", "4", "--port", String(port), "--poll", "100", "--threads", "2"],
+      {
+        cwd: dir,
+        env: {
+          ...process.env,
+          BLINDCREDIT_RPC_URL: node.url,
+          BLINDCREDIT_DEPLOYMENTS: node.deploymentsDir,
+          BLINDCREDIT_SEALING_KEY_FILE: keyFile,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bureau did not start:\n${stderr}`)), 60_000);
+      child.stdout!.on("data", (c: Buffer) => {
+        stdout += c.toString();
+        const match = /"url":\s*"([^"]+)"/.exec(stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`bureau exited with ${code}:\n${stderr}`)));
+    });
+    return { child, url };
+  }
+
+  function kill(child: ChildProcess): Promise<void> {
+    return new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    });
+  }
+
+  async function restart(): Promise<void> {
+    service = await startService();
+  }
+
+  async function until(check: BankCheck, states: CheckState[], timeoutMs = 60_000): Promise<CheckState> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = Number(await suite.matching.state(check.checkId)) as CheckState;
+      if (states.includes(state)) return state;
+      if (Date.now() > deadline) throw new Error(`check stuck in ${CheckState[state]}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it("killed after its challenge: restarted, it answers from the shares it journaled", async function () {
+    const check = await bank.openCheck({
+      subject: await signers[5].getAddress(),
+      bureau: await signers[4].getAddress(),
+      mode: "decision",
+      conditions: LOAN,
+    });
+    await until(check, [CheckState.Challenged]);
+    await kill(service!.child);
+    await restart();
+    await bank.respond(check);
+    await until(check, [CheckState.Answered]);
+    expect((await bank.decide(check)).approved).to.equal(true);
+  });
+
+  it("killed in the middle of computing its challenge: restarted, the check completes", async function () {
+    const check = await bank.openCheck({
+      subject: await signers[5].getAddress(),
+      bureau: await signers[4].getAddress(),
+      mode: "decision",
+      conditions: LOAN,
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the service picks the check up and starts blinding
+    await kill(service!.child);
+    expect(Number(await suite.matching.state(check.checkId))).to.be.oneOf([
+      CheckState.Requested,
+      CheckState.Challenged,
+    ]);
+    await restart();
+    await until(check, [CheckState.Challenged]);
+    await bank.respond(check);
+    await until(check, [CheckState.Answered]);
+    expect((await bank.decide(check)).approved).to.equal(true);
+  });
+
+  it("down past a check's deadline: restarted, it lets the check expire and forgets its shares", async function () {
+    const check = await bank.openCheck({
+      subject: await signers[5].getAddress(),
+      bureau: await signers[4].getAddress(),
+      mode: "decision",
+      conditions: LOAN,
+      durationSeconds: 300,
+    });
+    await until(check, [CheckState.Challenged]);
+    await kill(service!.child);
+    await provider.send("evm_increaseTime", [301]);
+    await provider.send("evm_mine", []);
+    expect(Number(await suite.matching.state(check.checkId))).to.equal(CheckState.Expired);
+    await restart();
+    // The restarted service forgets the expired check's journal entry on its first rounds.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 300));
+      const health = (await (await fetch(`${service!.url}/health`)).json()) as { activeChecks: number };
+      if (health.activeChecks === 0) break;
+      if (Date.now() > deadline) throw new Error("the expired check is still active");
+    }
+    await kill(service!.child);
+    service = undefined;
+    const s = await openSqliteStore({ path: path.join(dir, "bureau.db"), sealingKey: loadSealingKey(keyFile) });
+    try {
+      expect(await s.getCheck(check.checkId)).to.equal(undefined);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
