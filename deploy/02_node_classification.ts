@@ -11,8 +11,6 @@ const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
     args: [history.address, [bureau], [NodeType.CreditBureau]],
     log: true,
   });
-  if (!result.newlyDeployed) return;
-
   await grantRoles(deployments, deployer, result.address, [["HistoryRecord", "WRITER_ROLE"]]);
 };
 

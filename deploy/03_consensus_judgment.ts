@@ -11,8 +11,9 @@ const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
     args: [classification.address, [voter1, voter2, voter3], quorumNumerator, quorumDenominator, votingPeriodSeconds],
     log: true,
   });
-  if (!result.newlyDeployed) return;
-
+  // Once only (the contract refuses a second call); skipped when a re-run finds it done.
+  const current: string = await deployments.read("NodeClassification", "consensus");
+  if (current.toLowerCase() === result.address.toLowerCase()) return;
   await deployments.execute("NodeClassification", { from: deployer, log: true }, "setConsensus", result.address);
 };
 

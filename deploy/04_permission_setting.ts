@@ -13,8 +13,6 @@ const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
     args: [classification.address, history.address, deployer],
     log: true,
   });
-  if (!result.newlyDeployed) return;
-
   await grantRoles(deployments, deployer, result.address, [["HistoryRecord", "WRITER_ROLE"]]);
 };
 

@@ -14,8 +14,6 @@ const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {
     args: [classification.address, history.address, permissions.address],
     log: true,
   });
-  if (!result.newlyDeployed) return;
-
   await grantRoles(deployments, deployer, result.address, [
     ["HistoryRecord", "WRITER_ROLE"],
     ["HistoryRecord", "LINKER_ROLE"],

@@ -5,7 +5,8 @@
 import type { DeploymentsExtension } from "hardhat-deploy/types";
 
 /**
- * Grants `grantee` each (contract, role constant name) pair, logging every transaction.
+ * Grants `grantee` each (contract, role constant name) pair it does not hold yet, logging every transaction.
+ * Idempotent, so a deployment interrupted between a contract and its wiring completes when run again.
  * @example await grantRoles(deployments, deployer, address, [["HistoryRecord", "WRITER_ROLE"]]);
  */
 export async function grantRoles(
@@ -16,6 +17,7 @@ export async function grantRoles(
 ): Promise<void> {
   for (const [contract, roleName] of roles) {
     const role = await deployments.read(contract, roleName);
+    if (await deployments.read(contract, "hasRole", role, grantee)) continue;
     await deployments.execute(contract, { from, log: true }, "grantRole", role, grantee);
   }
 }
