@@ -214,7 +214,9 @@ describe("Bureau service", function () {
     });
     await service!.evaluator.tick();
     expect(service!.evaluator.metrics.failures).to.equal(1);
-    expect(service!.evaluator.metrics.lastError, service!.evaluator.metrics.lastError).to.match(/sealed blob: authentication failed: its bytes were altered/);
+    expect(service!.evaluator.metrics.lastError, service!.evaluator.metrics.lastError).to.match(
+      /sealed blob: authentication failed: its bytes were altered/,
+    );
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Requested);
   });
 

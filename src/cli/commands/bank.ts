@@ -1,0 +1,474 @@
+/**
+ * `blindcredit bank`: a credit access user makes and registers its Paillier key, asks a subject for
+ * blind-read access, writes condition forms, runs blind credit checks against the bureau service,
+ * and reads decisions back (paper flow 3.5). The private key never leaves the bank's machine: it is
+ * read from a file, used in this process, and only its public half goes on-chain.
+ * @module
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { Option, type Command } from "commander";
+import type { ConditionMatching } from "../../../typechain-types";
+import type { PaillierPrivateKey } from "../../paillier";
+import { comparisonsOf, type CheckMode, type ParsedCondition } from "../../protocol/form";
+import { fieldNamed, formatFieldValue } from "../../protocol/schema";
+import { CheckState } from "../../nodeTypes";
+import { Level } from "../../permissions";
+import { parseAddress, parseBytes32, parseDuration, parseMaxUses } from "../args";
+import { action, connectReader, connectSigner, type Invocation } from "../context";
+import { argParser, CliError, usageError } from "../errors";
+import { ExitCode } from "../exitCodes";
+import { readFormFile } from "../formFile";
+import { isoTime, toJson, type Output } from "../output";
+import { addExpiryOptions, refuseExisting, resolveExpiry, writeSecretFile, type ExpiryOptions } from "../shared";
+
+/** Key sizes `keygen` makes: the engine's and the contract's (2048 the minimum, 3072 the default). */
+const KEY_BITS = [2048, 3072, 4096] as const;
+
+/** How often the bank looks at the check's state while it waits for the bureau. */
+const POLL_MS = 1000;
+
+export function register(program: Command): void {
+  const bank = program
+    .command("bank")
+    .description("credit access users: keys, access requests, condition forms, blind credit checks");
+
+  bank
+    .command("keygen")
+    .description("generate a Paillier key pair and write the private key (JSON, mode 0600) to --out")
+    .requiredOption("--out <file>", "where to write the private key; an existing file is never overwritten")
+    .option(
+      "--bits <bits>",
+      "modulus size: 2048 (minimum), 3072 or 4096",
+      argParser((v) => parseKeyBits(v)),
+      3072,
+    )
+    .action(
+      action(async ({ out }, opts: { out: string; bits: number }) => {
+        refuseExisting(opts.out, "--out");
+        const { exportPrivateKey, generateKeyPair } = await import("../../paillier");
+        out.progress(`generating a ${opts.bits}-bit Paillier key (two ${opts.bits / 2}-bit primes)…`);
+        const { privateKey } = await generateKeyPair({
+          bits: opts.bits,
+          onProgress: (p) => {
+            const elapsed = `${(p.elapsedMs / 1000).toFixed(1)} s`;
+            if (p.stage === "prime") out.progress(`  prime ${p.primesFound}/2 found (${elapsed})`);
+            if (p.stage === "retry")
+              out.progress(`  the pair failed a check: drawing again (attempt ${p.attempt + 1})`);
+            if (p.stage === "done") out.progress(`  key ready in ${elapsed}`);
+          },
+        });
+        writeSecretFile(opts.out, `${JSON.stringify(exportPrivateKey(privateKey), null, 2)}\n`, "--out");
+        const data = {
+          file: path.resolve(opts.out),
+          bits: privateKey.publicKey.bits,
+          fingerprint: privateKey.publicKey.fingerprint,
+        };
+        out.result(data, (d) => [
+          `wrote a ${d.bits}-bit private key to ${d.file} (mode 0600: keep it secret)`,
+          `fingerprint ${d.fingerprint}`,
+          `next: blindcredit bank register-key --key ${opts.out}`,
+        ]);
+      }),
+    );
+
+  bank
+    .command("register-key")
+    .description("register the public half of a key file on-chain (once per key)")
+    .requiredOption("--key <file>", "the bank's private key file (from bank keygen)")
+    .action(
+      action(async (inv, opts: { key: string }) => {
+        const key = await loadKeyFile(opts.key);
+        const conn = await connectSigner(inv);
+        const { BankClient } = await import("../../clients/creditCheck");
+        const { MemoryBoard } = await import("../../protocol/board");
+        const { fingerprint, bits } = key.publicKey;
+        const already = (await conn.suite.matching.keyBits(conn.address, fingerprint)) !== 0n;
+        if (!already) inv.out.progress(`registerKey: registering the ${bits}-bit key ${fingerprint}`);
+        // The board is not used to register a key.
+        await new BankClient(conn.suite.matching, key, new MemoryBoard()).registerKey();
+        inv.out.result({ bank: conn.address, fingerprint, bits, alreadyRegistered: already }, (d) =>
+          d.alreadyRegistered
+            ? `the key ${d.fingerprint} is already registered for ${d.bank}: nothing to do`
+            : `registered the ${d.bits}-bit key ${d.fingerprint} for ${d.bank}`,
+        );
+      }),
+    );
+
+  addExpiryOptions(
+    bank
+      .command("request-access")
+      .description("ask <subject> for blind-read access (the subject approves with subject approve)")
+      .argument("<subject>", "the applicant's address", argParser(parseAddress))
+      .option("--max-uses <n>", 'checks allowed, or "unlimited" (default 1)', argParser(parseMaxUses), 1),
+    "30d",
+  ).action(
+    action(async (inv, subject: string, opts: ExpiryOptions & { maxUses: number }) => {
+      const conn = await connectSigner(inv);
+      const expiry = await resolveExpiry(conn.provider, opts);
+      await inv.out.send(
+        "requestPermission",
+        conn.suite.permissions.requestPermission(subject, Level.BlindRead, expiry, opts.maxUses),
+      );
+      const data = {
+        bank: conn.address,
+        subject,
+        levels: "blind-read",
+        expiry: isoTime(expiry),
+        maxUses: opts.maxUses,
+      };
+      inv.out.result(
+        data,
+        (d) =>
+          `asked ${d.subject} for blind-read until ${d.expiry}, ${d.maxUses === 0 ? "unlimited" : d.maxUses} use(s); ` +
+          `the subject approves with: blindcredit subject approve ${d.bank}`,
+      );
+    }),
+  );
+
+  bank
+    .command("form")
+    .description("validate a condition-form file against the credit schema and print its conditions (no network)")
+    .requiredOption("--file <form.json>", "the form file")
+    .addOption(modeOption())
+    .action(
+      action(async ({ out }, opts: { file: string; mode?: CheckMode }) => {
+        const form = readFormFile(opts.file, opts.mode);
+        const conditions = form.parsed.map(describeCondition);
+        const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
+        out.result({ file: form.file, mode: form.mode, conditions, comparisons }, (d) => [
+          `${d.file}: a valid ${d.mode}-mode form with ${d.conditions.length} condition(s), ${d.comparisons} comparison(s)`,
+          ...d.conditions.map((c, i) => `  ${i + 1}. ${c.text}`),
+        ]);
+      }),
+    );
+
+  bank
+    .command("check")
+    .description(
+      "run a blind credit check: encrypt the form under your key, open the check, answer the bureau, decide; " +
+        "saves the decision's salt to --out (default checks/<checkId>.json)",
+    )
+    .requiredOption("--subject <address>", "the applicant", argParser(parseAddress))
+    .addOption(
+      new Option("--bureau <address>", "the credit bureau's address")
+        .env("BLINDCREDIT_BUREAU_ADDRESS")
+        .argParser(argParser(parseAddress))
+        .makeOptionMandatory(),
+    )
+    .requiredOption("--form <form.json>", "the condition form")
+    .requiredOption("--key <file>", "the bank's private key file (registered with bank register-key)")
+    .addOption(modeOption())
+    .addOption(bureauUrlOption())
+    .addOption(
+      new Option("--timeout <duration>", "give up waiting for the bureau after this long in all: seconds, or 5m, 1h")
+        .argParser(argParser(parseDuration))
+        .default(300, "300 s"),
+    )
+    .addOption(
+      new Option("--duration <duration>", "how long the check stays open on-chain (its deadline)")
+        .argParser(argParser(parseDuration))
+        .default(3600, "1h"),
+    )
+    .option("--out <file>", "where to save the check record (never overwritten)")
+    .action(action(runCheck));
+
+  bank
+    .command("decision")
+    .description("read a check's on-chain record; with --record, verify that its salt opens the recorded decision")
+    .argument("<checkId>", "the check id (0x + 64 hex digits)", argParser(parseBytes32))
+    .option("--record <file>", "a check record saved by bank check (or given to the subject by the bank)")
+    .action(
+      action(async (inv, checkId: string, opts: { record?: string }) => {
+        const claim = opts.record ? readCheckRecord(opts.record, checkId) : undefined;
+        const conn = await connectReader(inv);
+        const { matching } = conn.suite;
+        const [record, state] = await Promise.all([matching.checkOf(checkId), matching.state(checkId)]);
+        if (Number(state) === CheckState.None) {
+          throw usageError(
+            `no check ${checkId} on chain ${conn.chainId} (condition matching ${await matching.getAddress()})`,
+          );
+        }
+        const data: Record<string, unknown> = {
+          checkId,
+          state: CheckState[Number(state)],
+          mode: Number(record.mode) === 0 ? "decision" : "paper",
+          bank: record.bank,
+          subject: record.subject,
+          bureau: record.bureau,
+          deadline: isoTime(record.deadline),
+          decisionHash: record.decisionHash,
+        };
+        if (claim) {
+          const verified =
+            Number(state) === CheckState.Decided &&
+            (await matching.verifyDecision(checkId, claim.approved, claim.salt));
+          Object.assign(data, { approved: claim.approved, verified });
+          if (!verified) {
+            throw new CliError(
+              ExitCode.VerificationFailed,
+              Number(state) === CheckState.Decided
+                ? `${opts.record}: "approved": ${claim.approved} with its salt does not open the decision recorded for ${checkId}`
+                : `${opts.record}: check ${checkId} is ${data.state}, no decision is recorded to verify`,
+              data,
+            );
+          }
+        }
+        inv.out.result(data, (d) => [
+          `check ${d.checkId}: ${d.state} (${d.mode} mode), bank ${d.bank}, subject ${d.subject}, deadline ${d.deadline}`,
+          `decision commitment ${d.decisionHash}`,
+          ...(d.verified ? [`verified: the record opens it: ${d.approved ? "APPROVED" : "DECLINED"}`] : []),
+        ]);
+      }),
+    );
+}
+
+/** The whole bank side of a check, from the form file to the saved decision. */
+async function runCheck(
+  inv: Invocation,
+  opts: {
+    subject: string;
+    bureau: string;
+    form: string;
+    key: string;
+    mode?: CheckMode;
+    bureauUrl: string;
+    timeout: number;
+    duration: number;
+    out?: string;
+  },
+): Promise<void> {
+  const { out } = inv;
+  // Everything local first: a bad form, key or output path costs no transaction.
+  const form = readFormFile(opts.form, opts.mode);
+  const key = await loadKeyFile(opts.key);
+  if (opts.out) refuseExisting(opts.out, "--out");
+
+  const conn = await connectSigner(inv);
+  const { matching, permissions } = conn.suite;
+  const fingerprint = key.publicKey.fingerprint;
+  // Refuse early what openCheck would refuse, before the form is encrypted and published.
+  if ((await matching.keyBits(conn.address, fingerprint)) === 0n) {
+    throw new CliError(
+      ExitCode.Refused,
+      `refused: the key ${fingerprint} of ${opts.key} is not registered for ${conn.address}: ` +
+        `blindcredit bank register-key --key ${opts.key}`,
+      { reason: "key-not-registered", fingerprint },
+    );
+  }
+  if (!(await permissions.hasPermission(opts.subject, conn.address, Level.BlindRead))) {
+    throw new CliError(
+      ExitCode.Refused,
+      `refused: ${conn.address} holds no live blind-read grant from ${opts.subject}: ` +
+        `ask with blindcredit bank request-access ${opts.subject}`,
+      { reason: "no-live-grant" },
+    );
+  }
+
+  const { BankClient, decisionHash } = await import("../../clients/creditCheck");
+  const { HttpBoard } = await import("../../bureau/httpBoard");
+  const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl));
+  const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
+  out.progress(
+    `encrypting the ${form.mode}-mode form (${form.parsed.length} condition(s), ${comparisons} comparison(s)) ` +
+      `and opening the check with ${opts.bureau}…`,
+  );
+  const check = await client.openCheck({
+    subject: opts.subject,
+    bureau: opts.bureau,
+    mode: form.mode,
+    conditions: form.conditions,
+    durationSeconds: opts.duration,
+  });
+  out.progress(`check ${check.checkId} opened`);
+
+  const giveUpAt = Date.now() + opts.timeout * 1000;
+  if (form.mode === "decision") {
+    await waitForState(out, matching, check.checkId, CheckState.Challenged, giveUpAt, "the bureau's challenge");
+    out.progress("answering the bureau's blinded comparisons…");
+    await client.respond(check);
+  }
+  await waitForState(out, matching, check.checkId, CheckState.Answered, giveUpAt, "the bureau's answer");
+  out.progress("decrypting the answer and recording the decision…");
+  const decision = await client.decide(check);
+
+  const file = opts.out ?? path.join("checks", `${check.checkId}.json`);
+  const saved = {
+    checkId: check.checkId,
+    chainId: check.context.chainId,
+    contract: check.context.contract,
+    bank: conn.address,
+    subject: opts.subject,
+    bureau: opts.bureau,
+    mode: form.mode,
+    approved: decision.approved,
+    salt: decision.salt,
+    decisionHash: decisionHash(check.checkId, decision.approved, decision.salt),
+    keyFingerprint: fingerprint,
+    conditions: form.conditions,
+    view: { shares: decision.view.shares, matches: decision.view.matches },
+  };
+  try {
+    writeSecretFile(file, `${toJson(saved)}\n`, "--out");
+  } catch (e) {
+    // The decision is on-chain already: the salt must not be lost with the file.
+    throw new CliError(
+      ExitCode.Unexpected,
+      `${(e as Error).message}; the check was decided (${decision.approved ? "approved" : "declined"}) with salt ` +
+        `${decision.salt}: keep it, it opens the on-chain decision`,
+      { checkId: check.checkId, approved: decision.approved, salt: decision.salt },
+    );
+  }
+
+  const result = {
+    checkId: check.checkId,
+    approved: decision.approved,
+    mode: form.mode,
+    subject: opts.subject,
+    bureau: opts.bureau,
+    record: path.resolve(file),
+    saw:
+      form.mode === "decision"
+        ? { kind: "one bit", approved: decision.approved }
+        : {
+            kind: "shuffled per-condition results",
+            met: decision.view.matches.filter(Boolean).length,
+            of: decision.view.matches.length,
+          },
+  };
+  out.result(result, (d) => [
+    `${d.approved ? "APPROVED" : "DECLINED"}: check ${d.checkId} of ${d.subject}`,
+    d.mode === "decision"
+      ? "what the bank saw: one bit (all conditions met or not), nothing about the applicant's values"
+      : `what the bank saw: ${decision.view.matches.filter(Boolean).length} of ${decision.view.matches.length} ` +
+        "equality conditions met, in shuffled order; no value, no difference",
+    `record (with the salt that opens the on-chain decision, for the subject) saved to ${d.record}`,
+  ]);
+}
+
+/**
+ * Polls the check until it reaches `wanted`, showing how long it has waited.
+ * @throws CliError exit 5 when the check expires on-chain or `giveUpAt` passes
+ */
+async function waitForState(
+  out: Output,
+  matching: ConditionMatching,
+  checkId: string,
+  wanted: CheckState,
+  giveUpAt: number,
+  what: string,
+): Promise<void> {
+  const started = Date.now();
+  let lastLine = -1;
+  for (;;) {
+    const state = Number(await matching.state(checkId)) as CheckState;
+    if (state >= wanted && state !== CheckState.Expired) {
+      out.status(`waiting for ${what}: arrived after ${((Date.now() - started) / 1000).toFixed(0)} s`, true);
+      return;
+    }
+    if (state === CheckState.Expired) {
+      const { deadline } = await matching.checkOf(checkId);
+      throw new CliError(
+        ExitCode.TimedOut,
+        `check ${checkId} expired on-chain at ${isoTime(deadline)} before ${what} came`,
+        { checkId, state: "Expired" },
+      );
+    }
+    const waited = Math.floor((Date.now() - started) / 1000);
+    if (Date.now() >= giveUpAt) {
+      throw new CliError(
+        ExitCode.TimedOut,
+        `timed out after waiting ${waited} s for ${what} on check ${checkId} (state ${CheckState[state]}); ` +
+          "is the bureau service running (blindcredit bureau start)? The check stays open until its deadline",
+        { checkId, state: CheckState[state] },
+      );
+    }
+    out.status(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
+    // Off a terminal, one line every ten seconds rather than a line per poll.
+    if (!out.stderr.isTTY && waited >= lastLine + 10) {
+      lastLine = waited;
+      out.progress(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * Reads a bank's private key file (the engine's JSON export) and checks it as the engine does.
+ * @throws CliError exit 2 naming the file and the problem: missing, not JSON, wrong kty, a public
+ *   key only, a modulus under 2048 bits or of an unsupported size, factors that do not check out
+ */
+export async function loadKeyFile(file: string): Promise<PaillierPrivateKey> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(`key file ${file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
+  }
+  const { importPrivateKey, PaillierError } = await import("../../paillier");
+  try {
+    return importPrivateKey(text);
+  } catch (e) {
+    if (e instanceof PaillierError) throw usageError(`key file ${file}: ${e.message}`, { code: e.code });
+    throw e;
+  }
+}
+
+/** A saved check record's claim: the decision and the salt that should open it. */
+function readCheckRecord(file: string, checkId: string): { approved: boolean; salt: string } {
+  if (!existsSync(file)) throw usageError(`--record ${file}: no such file`);
+  let json: { checkId?: unknown; approved?: unknown; salt?: unknown };
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw usageError(`--record ${file}: expected JSON, got text that does not parse (${(e as Error).message})`);
+  }
+  if (typeof json.checkId === "string" && json.checkId.toLowerCase() !== checkId) {
+    throw usageError(`--record ${file}: it is the record of check ${json.checkId}, not of ${checkId}`);
+  }
+  if (typeof json.approved !== "boolean") throw usageError(`--record ${file}: expected "approved": true or false`);
+  if (typeof json.salt !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(json.salt)) {
+    throw usageError(`--record ${file}: expected "salt" as 0x and 64 hex digits`);
+  }
+  return { approved: json.approved, salt: json.salt };
+}
+
+/** One condition as people read it: `creditScore ≥ 650`, `debtToIncome between 0.00 and 35.50`. */
+function describeCondition(c: ParsedCondition): { field: string; op: string; values: string[]; text: string } {
+  const field = fieldNamed(c.field);
+  const values = c.values.map((v) => formatFieldValue(field, v));
+  const symbol: Record<string, string> = { eq: "=", ne: "≠", ge: "≥", gt: ">", le: "≤", lt: "<" };
+  const text =
+    c.op === "between"
+      ? `${c.field} between ${values[0]} and ${values[1]}`
+      : c.op === "in"
+        ? `${c.field} in {${values.join(", ")}}`
+        : `${c.field} ${symbol[c.op]} ${values[0]}`;
+  return { field: c.field, op: c.op, values, text };
+}
+
+function parseKeyBits(value: string): number {
+  const bits = Number(value);
+  if (!(KEY_BITS as readonly number[]).includes(bits)) {
+    throw new Error(
+      `expected ${KEY_BITS.join(", ")} bits, got "${value}"` +
+        (Number.isFinite(bits) && bits < 2048 ? " (keys under 2048 bits are refused)" : ""),
+    );
+  }
+  return bits;
+}
+
+function modeOption(): Option {
+  return new Option(
+    "--mode <mode>",
+    "decision (one bit, the default) or paper (per-condition, equality only); overrides the form's",
+  ).choices(["decision", "paper"]);
+}
+
+/** The bureau service's URL (shared with provider submit). */
+export function bureauUrlOption(): Option {
+  return new Option("--bureau-url <url>", "the bureau service's HTTP API")
+    .env("BLINDCREDIT_BUREAU_URL")
+    .default("http://127.0.0.1:8600");
+}

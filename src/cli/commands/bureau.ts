@@ -1,0 +1,123 @@
+/**
+ * `blindcredit bureau`: the credit bureau makes the key that seals its store at rest, and runs its
+ * service (encrypted record store, provider ingestion, check evaluation, HTTP API) as the bureau's
+ * signer until it is stopped with Ctrl-C or SIGTERM.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { Option, type Command } from "commander";
+import { NodeType } from "../../nodeTypes";
+import { parseInteger } from "../args";
+import { action, connectSigner } from "../context";
+import { argParser, CliError, usageError } from "../errors";
+import { ExitCode } from "../exitCodes";
+
+export function register(program: Command): void {
+  const bureau = program.command("bureau").description("the credit bureau: its sealing key and its service");
+
+  bureau
+    .command("sealing-key")
+    .description("generate the key that seals the bureau's store at rest (64 hex digits, mode 0600)")
+    .requiredOption("--out <file>", "where to write it; an existing file is never overwritten")
+    .action(
+      action(async ({ out }, opts: { out: string }) => {
+        const { generateSealingKey, saveSealingKey } = await import("../../bureau/sealing");
+        if (existsSync(opts.out)) throw usageError(`--out ${opts.out}: the file exists; refusing to overwrite it`);
+        const key = generateSealingKey();
+        saveSealingKey(opts.out, key);
+        out.result({ file: path.resolve(opts.out), keyId: key.id }, (d) => [
+          `wrote a sealing key to ${d.file} (mode 0600; key id ${d.keyId})`,
+          "keep it apart from the database and backed up: without it the records cannot be read",
+        ]);
+      }),
+    );
+
+  bureau
+    .command("start")
+    .description(
+      "start the bureau service and run until stopped (Ctrl-C, SIGTERM); with --json, prints " +
+        "{ bureau, url, db } once it listens",
+    )
+    .option(
+      "--port <port>",
+      "HTTP port (0: any free port)",
+      argParser((v) => parseInteger(v, 0, 65_535)),
+      8600,
+    )
+    .option("--host <host>", "HTTP interface to listen on", "127.0.0.1")
+    .option("--db <file>", "the record store (SQLite; created when missing)", "bureau.db")
+    .addOption(
+      new Option("--sealing-key-file <file>", "the key that seals the store at rest (see bureau sealing-key)")
+        .env("BLINDCREDIT_SEALING_KEY_FILE")
+        .makeOptionMandatory(),
+    )
+    .option(
+      "--threads <n>",
+      "blinding threads (default: one per core)",
+      argParser((v) => parseInteger(v, 1, 256)),
+    )
+    .option(
+      "--poll <ms>",
+      "how often to look for checks, in milliseconds",
+      argParser((v) => parseInteger(v, 50, 60_000)),
+      1000,
+    )
+    .action(
+      action(
+        async (
+          inv,
+          opts: { port: number; host: string; db: string; sealingKeyFile: string; threads?: number; poll: number },
+        ) => {
+          const { out } = inv;
+          const { loadSealingKey, SealingError } = await import("../../bureau/sealing");
+          let sealingKey;
+          try {
+            sealingKey = loadSealingKey(opts.sealingKeyFile);
+          } catch (e) {
+            if (e instanceof SealingError) throw usageError(e.message);
+            throw e;
+          }
+          const conn = await connectSigner(inv);
+          if (!(await conn.suite.classification.isActiveAs(conn.address, NodeType.CreditBureau))) {
+            throw new CliError(
+              ExitCode.Refused,
+              `refused: ${conn.address} is not an active credit bureau of this consortium: it cannot serve checks`,
+            );
+          }
+          const { startBureauService } = await import("../../bureau/service");
+          let service;
+          try {
+            service = await startBureauService({
+              suite: conn.suite,
+              databasePath: opts.db,
+              sealingKey,
+              host: opts.host,
+              port: opts.port,
+              threads: opts.threads,
+              pollIntervalMs: opts.poll,
+              log: (line) => out.progress(line),
+            });
+          } catch (e) {
+            if (e instanceof SealingError) throw usageError(`--db ${opts.db}: ${e.message}`);
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+              throw new CliError(ExitCode.Network, `cannot listen on ${opts.host}:${opts.port} (${code})`);
+            }
+            throw e;
+          }
+          out.result(
+            { bureau: service.bureau, url: service.url, db: path.resolve(opts.db) },
+            (d) => `bureau ${d.bureau} serving on ${d.url} (store ${d.db}); stop with Ctrl-C`,
+          );
+          const signal = await new Promise<NodeJS.Signals>((resolve) => {
+            process.once("SIGINT", () => resolve("SIGINT"));
+            process.once("SIGTERM", () => resolve("SIGTERM"));
+          });
+          out.progress(`${signal}: stopping after the current step…`);
+          await service.stop();
+          out.progress("bureau stopped");
+        },
+      ),
+    );
+}

@@ -1,0 +1,223 @@
+/**
+ * `blindcredit provider`: an information provider asks a subject for write access, then submits
+ * the subject's credit record: the record's hash is committed on-chain (consuming one use of the
+ * write grant) and its bytes go to the bureau service, which stores them encrypted and checks them
+ * against that hash (paper section 3.2 (4), DESIGN journey 3).
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { Level } from "../../permissions";
+import { parseAddress, parseMaxUses } from "../args";
+import { action, connectSigner, type Invocation } from "../context";
+import { argParser, CliError, usageError } from "../errors";
+import { ExitCode } from "../exitCodes";
+import { isoTime } from "../output";
+import { addExpiryOptions, refuseExisting, resolveExpiry, writeSecretFile, type ExpiryOptions } from "../shared";
+import { bureauUrlOption } from "./bank";
+
+export function register(program: Command): void {
+  const provider = program
+    .command("provider")
+    .description("information providers: ask for write access, submit credit records");
+
+  addExpiryOptions(
+    provider
+      .command("request-write")
+      .description("ask <subject> for write access (the subject approves with subject approve)")
+      .argument("<subject>", "the subject's address", argParser(parseAddress))
+      .option("--max-uses <n>", 'records allowed, or "unlimited" (default 1)', argParser(parseMaxUses), 1),
+    "30d",
+  ).action(
+    action(async (inv, subject: string, opts: ExpiryOptions & { maxUses: number }) => {
+      const conn = await connectSigner(inv);
+      const expiry = await resolveExpiry(conn.provider, opts);
+      await inv.out.send(
+        "requestPermission",
+        conn.suite.permissions.requestPermission(subject, Level.Write, expiry, opts.maxUses),
+      );
+      const data = { provider: conn.address, subject, levels: "write", expiry: isoTime(expiry), maxUses: opts.maxUses };
+      inv.out.result(
+        data,
+        (d) =>
+          `asked ${d.subject} for write access until ${d.expiry}; ` +
+          `the subject approves with: blindcredit subject approve ${d.provider}`,
+      );
+    }),
+  );
+
+  provider
+    .command("submit")
+    .description(
+      "submit <subject>'s credit record: fields validated, hash committed on-chain (uses the write grant), bytes sent to the bureau",
+    )
+    .argument("<subject>", "the subject's address", argParser(parseAddress))
+    .option(
+      "--field <name=value>",
+      "a field, repeatable: --field creditScore=720 --field debtToIncome=35.5",
+      collectField,
+    )
+    .option("--file <record.json>", 'the fields as a JSON object, e.g. {"creditScore": "720"}')
+    .option("--save <file>", "also keep the record's bytes in this file")
+    .addOption(bureauUrlOption())
+    .action(
+      action(
+        async (
+          inv,
+          subject: string,
+          opts: { field?: Record<string, string>; file?: string; save?: string; bureauUrl: string },
+        ) => {
+          const { parseRecordFields, newRecord, encodeRecord, recordHash, CREDIT_RECORD_CATEGORY, RecordError } =
+            await import("../../bureau/records");
+          const input = fieldInput(opts);
+          let fields: Map<string, bigint>;
+          try {
+            fields = parseRecordFields(input);
+          } catch (e) {
+            if (e instanceof RecordError) throw usageError(e.message);
+            throw e;
+          }
+          if (opts.save) refuseExisting(opts.save, "--save");
+
+          const conn = await connectSigner(inv);
+          const bytes = encodeRecord(newRecord({ subject, provider: conn.address, fields }));
+          const hash = recordHash(bytes);
+          if (opts.save) writeSecretFile(opts.save, Buffer.from(bytes).toString("utf8"), "--save");
+          await inv.out.send("commitData", conn.suite.ownership.commitData(subject, CREDIT_RECORD_CATEGORY, hash));
+
+          let stored: { version?: unknown };
+          try {
+            stored = await postRecord(inv, opts.bureauUrl, bytes);
+          } catch (e) {
+            // The hash is on-chain now: keep the bytes so that they can be sent again.
+            const keep = opts.save ?? path.join("records", `${hash}.json`);
+            if (!opts.save) writeSecretFile(keep, Buffer.from(bytes).toString("utf8"), "record");
+            const error = e as CliError;
+            throw new CliError(
+              error.exitCode ?? ExitCode.Unexpected,
+              `${error.message}; the hash ${hash} is committed on-chain and the record is saved in ${keep}: ` +
+                `send it again with blindcredit provider resend ${keep}`,
+              { ...(error.details ?? {}), hash, saved: keep },
+            );
+          }
+          const data = {
+            subject,
+            provider: conn.address,
+            hash,
+            fields: [...fields.keys()],
+            version: stored.version ?? null,
+          };
+          inv.out.result(
+            data,
+            (d) =>
+              `submitted ${d.fields.join(", ")} for ${d.subject}: hash ${d.hash} committed, bureau stored version ${d.version}`,
+          );
+        },
+      ),
+    );
+
+  provider
+    .command("resend")
+    .description(
+      "send a saved record's bytes to the bureau again (after a failed submit; the hash is already on-chain)",
+    )
+    .argument("<file>", "the saved record")
+    .addOption(bureauUrlOption())
+    .action(
+      action(async (inv, file: string, opts: { bureauUrl: string }) => {
+        const { decodeRecord, recordHash, RecordError } = await import("../../bureau/records");
+        let bytes: Uint8Array;
+        try {
+          bytes = new Uint8Array(readFileSync(file));
+          decodeRecord(bytes);
+        } catch (e) {
+          if (e instanceof RecordError) throw usageError(`${file}: ${e.message}`);
+          throw usageError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        const stored = await postRecord(inv, opts.bureauUrl, bytes);
+        const data = { hash: recordHash(bytes), version: stored.version ?? null };
+        inv.out.result(data, (d) => `the bureau stored the record ${d.hash} (version ${d.version})`);
+      }),
+    );
+}
+
+/** The fields from `--field` pairs or `--file`, exactly one of them. */
+function fieldInput(opts: { field?: Record<string, string>; file?: string }): Record<string, unknown> {
+  const pairs = opts.field !== undefined;
+  if (pairs && opts.file) throw usageError("expected fields from --field or from --file, got both");
+  if (!pairs && !opts.file)
+    throw usageError("expected the record's fields: --field name=value (repeatable) or --file record.json");
+  if (!opts.file) return opts.field ?? {};
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(opts.file, "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(
+      `--file ${opts.file}: ${code ? `cannot read it (${code === "ENOENT" ? "no such file" : code})` : `expected JSON (${(e as Error).message})`}`,
+    );
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw usageError(`--file ${opts.file}: expected a JSON object of field → value, e.g. {"creditScore": "720"}`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/** Collects repeated `--field name=value` into an object, refusing a field given twice. */
+function collectField(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf("=");
+  if (at <= 0) throw new InvalidArgumentError(`expected name=value, e.g. creditScore=720, got "${value}"`);
+  const name = value.slice(0, at).trim();
+  if (name in previous) throw new InvalidArgumentError(`${name} given twice`);
+  return { ...previous, [name]: value.slice(at + 1).trim() };
+}
+
+/**
+ * POSTs a record's bytes to the bureau service (`POST /v1/records`).
+ * @returns the service's answer: `{ subject, hash, version }`
+ * @throws CliError exit 3 when the service cannot be reached or fails, exit 4 when it refuses the record
+ */
+async function postRecord(inv: Invocation, baseUrl: string, bytes: Uint8Array): Promise<{ version?: unknown }> {
+  const url = `${baseUrl.replace(/\/+$/, "")}/v1/records`;
+  inv.out.progress(`sending the record to the bureau at ${url}`);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: bytes,
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    throw new CliError(
+      ExitCode.Network,
+      `cannot reach the bureau service at ${baseUrl} (${cause?.code ?? (e as Error).message}): ` +
+        "is it running (blindcredit bureau start)? Set --bureau-url or BLINDCREDIT_BUREAU_URL",
+    );
+  }
+  const text = await response.text();
+  let body: { error?: unknown; version?: unknown } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // reported below with the status
+  }
+  if (response.status >= 400 && response.status < 500) {
+    throw new CliError(
+      ExitCode.Refused,
+      `refused by the bureau (HTTP ${response.status}): ${String(body.error ?? text)}`,
+      {
+        status: response.status,
+      },
+    );
+  }
+  if (!response.ok) {
+    throw new CliError(
+      ExitCode.Network,
+      `the bureau service failed (HTTP ${response.status}): ${String(body.error ?? text)}`,
+    );
+  }
+  return body;
+}

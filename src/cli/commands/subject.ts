@@ -1,0 +1,370 @@
+/**
+ * `blindcredit subject`: a credit subject registers and commits to its identity, answers
+ * permission requests, grants, limits and revokes, and reads who accessed its data (paper flow
+ * 3.4 and the history record of section 3.2 (3)).
+ * @module
+ */
+import { unlinkSync } from "node:fs";
+import type { Command } from "commander";
+import { AbiCoder, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
+import { AuditAction, NodeStatus, NodeType } from "../../nodeTypes";
+import type { PermissionSetting } from "../../../typechain-types";
+import { nodeTypeName, parseAddress, parseInteger, parseLevelList, parseMaxUses } from "../args";
+import { action, connectReader, connectSigner, eventsNamed, subjectAddress, type SigningConnection } from "../context";
+import { argParser, usageError } from "../errors";
+import { isoTime, table, type Output } from "../output";
+import {
+  addExpiryOptions,
+  chainTime,
+  grantStanding,
+  levelText,
+  refuseExisting,
+  resolveExpiry,
+  writeSecretFile,
+  type ExpiryOptions,
+} from "../shared";
+
+/** The largest page the contracts serve. */
+const PAGE = 100;
+
+export function register(program: Command): void {
+  const subject = program
+    .command("subject")
+    .description("credit subjects: register, answer requests, grant and revoke, see who checked you");
+
+  subject
+    .command("register")
+    .description(
+      "register as a credit subject and commit to your identity (a salted hash goes on-chain, never the identity); " +
+        "the salt is saved to --salt-file",
+    )
+    .requiredOption("--identity <text>", "your identity string, e.g. a national id and name")
+    .option("--salt-file <file>", "where to save the salt that opens the commitment (default identity-<address>.json)")
+    .action(
+      action(async (inv, opts: { identity: string; saltFile?: string }) => {
+        if (opts.identity.trim() === "") throw usageError("--identity: expected a non-empty identity string");
+        if (opts.saltFile) refuseExisting(opts.saltFile, "--salt-file");
+        const conn = await connectSigner(inv);
+        const { classification, ownership } = conn.suite;
+        const saltFile = opts.saltFile ?? `identity-${conn.address}.json`;
+        refuseExisting(saltFile, "--salt-file");
+
+        const node = await classification.nodeOf(conn.address);
+        const registered =
+          Number(node.status) === NodeStatus.Active && Number(node.nodeType) === NodeType.CreditSubject;
+        if (!registered) await inv.out.send("registerSubject", classification.registerSubject());
+        else inv.out.progress(`registerSubject: ${conn.address} is already an active credit subject`);
+
+        const salt = hexlify(randomBytes(32));
+        const identity = toUtf8Bytes(opts.identity);
+        const commitment = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes"], [salt, identity]));
+        // The salt is saved before the commitment is sent: a commitment nobody can open is worthless.
+        writeSecretFile(
+          saltFile,
+          `${JSON.stringify(
+            {
+              subject: conn.address,
+              identity: opts.identity,
+              salt,
+              commitment,
+              chainId: conn.chainId.toString(),
+              ownership: await ownership.getAddress(),
+            },
+            null,
+            2,
+          )}\n`,
+          "--salt-file",
+        );
+        try {
+          await inv.out.send("commitIdentity", ownership.commitIdentity(commitment));
+        } catch (e) {
+          unlinkSync(saltFile); // nothing was committed: the salt opens nothing
+          throw e;
+        }
+        inv.out.result({ subject: conn.address, commitment, saltFile }, (d) => [
+          `registered ${d.subject} as a credit subject; identity commitment ${d.commitment}`,
+          `salt saved to ${d.saltFile} (keep it: it proves the commitment is yours)`,
+        ]);
+      }),
+    );
+
+  subject
+    .command("requests")
+    .description("pending permission requests: who asked for what, until when")
+    .argument("[subject]", "the subject (default: the signer)", argParser(parseAddress))
+    .option(
+      "--from-block <n>",
+      "search request events from this block",
+      argParser((v) => parseInteger(v)),
+      0,
+    )
+    .action(
+      action(async (inv, given: string | undefined, opts: { fromBlock: number }) => {
+        const conn = await connectReader(inv);
+        const { permissions, classification } = conn.suite;
+        const address = subjectAddress(conn, given, "a subject address");
+        const logs = await permissions.queryFilter(permissions.filters.PermissionRequested(address), opts.fromBlock);
+        const grantees = [...new Set(logs.map((l) => l.args.grantee))];
+        const requests = [];
+        for (const grantee of grantees) {
+          // The event says a request was made; the contract says whether it is still pending.
+          const [request, node] = await Promise.all([
+            permissions.requestOf(address, grantee),
+            classification.nodeOf(grantee),
+          ]);
+          if (request.levels === 0n) continue;
+          requests.push({
+            grantee,
+            granteeType: nodeTypeName(Number(node.nodeType)),
+            levels: levelText(request.levels),
+            expiry: isoTime(request.expiry),
+            maxUses: Number(request.maxUses),
+          });
+        }
+        inv.out.result({ subject: address, requests }, (d) =>
+          d.requests.length === 0
+            ? `no pending requests for ${d.subject}`
+            : [
+                ...table(
+                  ["grantee", "type", "levels", "until", "uses"],
+                  d.requests.map((r) => [r.grantee, r.granteeType, r.levels, r.expiry, usesText(r.maxUses)]),
+                ),
+                "approve with: blindcredit subject approve <grantee>",
+              ],
+        );
+      }),
+    );
+
+  subject
+    .command("approve")
+    .description("grant exactly what <grantee> asked for (see subject requests)")
+    .argument("<grantee>", "who asked", argParser(parseAddress))
+    .action(
+      action(async (inv, grantee: string) => {
+        const conn = await connectSigner(inv);
+        const permissions = await permissionRecord(inv.out, conn);
+        const request = await permissions.requestOf(conn.address, grantee);
+        if (request.levels !== 0n) {
+          inv.out.progress(
+            `approving ${grantee}: ${levelText(request.levels)} until ${isoTime(request.expiry)}, ${usesText(Number(request.maxUses))}`,
+          );
+        }
+        const { receipt } = await inv.out.send("approveRequest", permissions.approveRequest(grantee));
+        const [set] = await eventsNamed(permissions, receipt, "PermissionSet");
+        await printGrant(inv.out, conn, permissions, grantee, set ? "granted" : "unchanged");
+      }),
+    );
+
+  addExpiryOptions(
+    subject
+      .command("grant")
+      .description("set <grantee>'s grant: levels, expiry and use limit (replaces its current grant)")
+      .argument("<grantee>", "who gets it", argParser(parseAddress))
+      .requiredOption(
+        "--levels <levels>",
+        "read, ownership, write, blind-read, comma-separated (a bank only ever gets blind-read)",
+        argParser(parseLevelList),
+      )
+      .option(
+        "--max-uses <n>",
+        'uses allowed, or "unlimited" (default 1: a one-time grant)',
+        argParser(parseMaxUses),
+        1,
+      ),
+    "30d",
+  ).action(
+    action(async (inv, grantee: string, opts: ExpiryOptions & { levels: number; maxUses: number }) => {
+      const conn = await connectSigner(inv);
+      const permissions = await permissionRecord(inv.out, conn);
+      const expiry = await resolveExpiry(conn.provider, opts);
+      const { receipt } = await inv.out.send(
+        "setPermission",
+        permissions.setPermission(grantee, opts.levels, expiry, opts.maxUses),
+      );
+      const [set] = await eventsNamed(permissions, receipt, "PermissionSet");
+      await printGrant(inv.out, conn, permissions, grantee, set ? "granted" : "unchanged");
+    }),
+  );
+
+  subject
+    .command("revoke")
+    .description("revoke <grantee>'s grant at once (and void every consent you signed and it has not used)")
+    .argument("<grantee>", "whose grant", argParser(parseAddress))
+    .action(
+      action(async (inv, grantee: string) => {
+        const conn = await connectSigner(inv);
+        const permissions = await permissionRecord(inv.out, conn);
+        const { receipt } = await inv.out.send("revoke", permissions.revoke(grantee));
+        const [event] = await eventsNamed(permissions, receipt, "PermissionRevoked");
+        const data = { subject: conn.address, grantee, revokedGrantId: event?.args.grantId as string };
+        inv.out.result(data, (d) => `revoked the grant of ${d.grantee} (grant ${d.revokedGrantId})`);
+      }),
+    );
+
+  subject
+    .command("grants")
+    .description("everyone you have granted to: levels, expiry, uses, and whether the grant is live")
+    .argument("[subject]", "the subject (default: the signer)", argParser(parseAddress))
+    .action(
+      action(async (inv, given: string | undefined) => {
+        const conn = await connectReader(inv);
+        const { permissions } = conn.suite;
+        const address = subjectAddress(conn, given, "a subject address");
+        const now = await chainTime(conn.provider);
+        const grants = [];
+        for (let offset = 0n; ; offset += BigInt(PAGE)) {
+          const [page, total] = await permissions.grantsOf(address, offset, PAGE);
+          for (const g of page) {
+            grants.push({
+              grantee: g.grantee,
+              grantId: g.grantId,
+              levels: levelText(g.grant.levels),
+              expiry: g.grant.expiry === 0n ? null : isoTime(g.grant.expiry),
+              uses: Number(g.grant.uses),
+              maxUses: Number(g.grant.maxUses),
+              standing: grantStanding(g.grant, now),
+            });
+          }
+          if (offset + BigInt(PAGE) >= total) break;
+        }
+        inv.out.result({ subject: address, grants }, (d) =>
+          d.grants.length === 0
+            ? `${d.subject} has granted nothing`
+            : table(
+                ["grantee", "levels", "until", "uses", "standing"],
+                d.grants.map((g) => [
+                  g.grantee,
+                  g.levels,
+                  g.expiry ?? "-",
+                  `${g.uses}/${g.maxUses === 0 ? "unlimited" : g.maxUses}`,
+                  g.standing,
+                ]),
+              ),
+        );
+      }),
+    );
+
+  subject
+    .command("history")
+    .description("who checked you: your audit trail (requests, grants, data commits, checks), oldest first")
+    .argument("[subject]", "the subject (default: the signer)", argParser(parseAddress))
+    .option(
+      "--offset <n>",
+      "first entry to show (default: the last --limit entries)",
+      argParser((v) => parseInteger(v)),
+    )
+    .option(
+      "--limit <n>",
+      "entries to show, 1 to 100",
+      argParser((v) => parseInteger(v, 1, PAGE)),
+      20,
+    )
+    .action(
+      action(async (inv, given: string | undefined, opts: { offset?: number; limit: number }) => {
+        const conn = await connectReader(inv);
+        const { history } = conn.suite;
+        const address = subjectAddress(conn, given, "a subject address");
+        const total = await history.auditLength(address);
+        const offset = opts.offset !== undefined ? BigInt(opts.offset) : maxBig(0n, total - BigInt(opts.limit));
+        const [page] = total === 0n ? [[]] : await history.auditTrail(address, offset, opts.limit);
+        const entries = page.map((e, i) => {
+          const action = Number(e.action) as AuditAction;
+          return {
+            index: offset + BigInt(i),
+            time: isoTime(e.timestamp),
+            action: AuditAction[action],
+            actor: e.actor,
+            ...refOf(action, e.ref),
+          };
+        });
+        inv.out.result({ subject: address, total, offset, entries }, (d) =>
+          d.total === 0n
+            ? `no history for ${d.subject}`
+            : [
+                `${d.subject}: entries ${d.offset} to ${d.offset + BigInt(d.entries.length) - 1n} of ${d.total}`,
+                ...table(
+                  ["#", "time", "action", "by", "reference"],
+                  d.entries.map((e) => [String(e.index), e.time, e.action, e.actor, `${e.refKind} ${e.refValue}`]),
+                ),
+              ],
+        );
+      }),
+    );
+}
+
+/** Paper flow 3.4 steps (2)–(6): history record → ownership record → permission record. */
+async function permissionRecord(out: Output, conn: SigningConnection): Promise<PermissionSetting> {
+  const { findPermissionRecord } = await import("../../clients/consent");
+  const { permissions } = await findPermissionRecord(conn.suite.history, conn.address, conn.signer).catch(
+    (e: Error) => {
+      throw usageError(`${e.message} (blindcredit subject register --identity …)`);
+    },
+  );
+  out.progress(`permission record of ${conn.address}: ${await permissions.getAddress()}`);
+  return permissions;
+}
+
+async function printGrant(
+  out: Output,
+  conn: SigningConnection,
+  permissions: PermissionSetting,
+  grantee: string,
+  outcome: "granted" | "unchanged",
+): Promise<void> {
+  const [grant, grantId, now] = await Promise.all([
+    permissions.grantOf(conn.address, grantee),
+    permissions.grantId(conn.address, grantee),
+    chainTime(conn.provider),
+  ]);
+  const data = {
+    outcome,
+    subject: conn.address,
+    grantee,
+    grantId,
+    levels: levelText(grant.levels),
+    expiry: isoTime(grant.expiry),
+    maxUses: Number(grant.maxUses),
+    uses: Number(grant.uses),
+    standing: grantStanding(grant, now),
+  };
+  out.result(
+    data,
+    (d) =>
+      `${d.outcome === "granted" ? "granted" : "no change (same terms):"} ${d.grantee}: ${d.levels} until ${d.expiry}, ` +
+      `${usesText(d.maxUses)} (grant ${d.grantId})`,
+  );
+}
+
+/** What an audit entry's reference is, by its action. */
+function refOf(action: AuditAction, ref: string): { refKind: string; refValue: string; checkId?: string } {
+  switch (action) {
+    case AuditAction.AdmissionRequested:
+    case AuditAction.NodeAdmitted:
+    case AuditAction.NodeRemoved:
+      // Zero for genesis members and self-registered subjects: no vote admitted them.
+      return { refKind: "proposal", refValue: BigInt(ref) === 0n ? "none" : BigInt(ref).toString() };
+    case AuditAction.PermissionRequested:
+      return { refKind: "levels", refValue: levelText(BigInt(ref)) };
+    case AuditAction.PermissionGranted:
+    case AuditAction.PermissionRevoked:
+      return { refKind: "grant", refValue: ref };
+    case AuditAction.IdentityCommitted:
+      return { refKind: "commitment", refValue: ref };
+    case AuditAction.DataCommitted:
+      return { refKind: "data hash", refValue: ref };
+    case AuditAction.CheckRequested:
+    case AuditAction.CheckAnswered:
+    case AuditAction.CheckDecided:
+      return { refKind: "check", refValue: ref, checkId: ref };
+    default:
+      return { refKind: "ref", refValue: ref };
+  }
+}
+
+function usesText(maxUses: number): string {
+  return maxUses === 0 ? "unlimited uses" : maxUses === 1 ? "1 use" : `${maxUses} uses`;
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}

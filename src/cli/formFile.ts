@@ -1,0 +1,102 @@
+/**
+ * Condition-form files, as a bank writes them:
+ *
+ * ```json
+ * { "mode": "decision",
+ *   "conditions": [ { "field": "creditScore", "op": "ge", "value": "650" },
+ *                   { "field": "debtToIncome", "op": "between", "values": ["0", "35.5"] } ] }
+ * ```
+ *
+ * `value` is shorthand for a one-element `values`. Members are checked strictly (a typo such as
+ * `"condition"` is an error, not an empty form), then the conditions go through `parseForm`, the
+ * same validation the bank's client applies, so the file is refused with its messages.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { fieldNamed } from "../protocol/schema";
+import { parseForm, type CheckMode, type Condition, type Operator, type ParsedCondition } from "../protocol/form";
+import { usageError } from "./errors";
+
+/** A form file, read and validated. */
+export interface FormFile {
+  readonly file: string;
+  readonly mode: CheckMode;
+  /** The conditions as written (what the bank's client takes). */
+  readonly conditions: readonly Condition[];
+  /** The same, validated and scaled. */
+  readonly parsed: readonly ParsedCondition[];
+}
+
+const FORM_MEMBERS = ["mode", "conditions"];
+const CONDITION_MEMBERS = ["field", "op", "value", "values"];
+
+/**
+ * Reads and validates a form file.
+ * @param modeOverride a mode given on the command line, which wins over the file's
+ * @throws CliError (exit 2) naming the file and what is wrong with it
+ */
+export function readFormFile(file: string, modeOverride?: CheckMode): FormFile {
+  const fail = (message: string) => usageError(`form ${file}: ${message}`);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw fail(`cannot read it (${code === "ENOENT" ? "no such file" : code})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw fail(`expected JSON, got text that does not parse (${(e as Error).message})`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw fail(
+      `expected a JSON object with "conditions" (and optionally "mode"), got ${Array.isArray(json) ? "an array" : typeof json}`,
+    );
+  }
+  const form = json as Record<string, unknown>;
+  for (const key of Object.keys(form)) {
+    if (!FORM_MEMBERS.includes(key)) throw fail(`unexpected member "${key}": expected only ${FORM_MEMBERS.join(", ")}`);
+  }
+  const mode = modeOverride ?? form.mode ?? "decision";
+  if (mode !== "decision" && mode !== "paper") {
+    throw fail(`expected "mode" to be "decision" or "paper", got ${JSON.stringify(mode)}`);
+  }
+  if (!Array.isArray(form.conditions)) {
+    throw fail(`expected "conditions" to be an array of conditions, got ${JSON.stringify(form.conditions) ?? "none"}`);
+  }
+  const conditions = form.conditions.map((c: unknown, i: number): Condition => {
+    const where = `condition ${i + 1}`;
+    if (typeof c !== "object" || c === null || Array.isArray(c)) {
+      throw fail(`${where}: expected an object { "field", "op", "value" or "values" }, got ${JSON.stringify(c)}`);
+    }
+    const record = c as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!CONDITION_MEMBERS.includes(key)) {
+        throw fail(`${where}: unexpected member "${key}": expected ${CONDITION_MEMBERS.join(", ")}`);
+      }
+    }
+    if (typeof record.field !== "string")
+      throw fail(`${where}: expected "field" to be a field name, got ${JSON.stringify(record.field)}`);
+    try {
+      fieldNamed(record.field); // parseForm says which field is unknown, not where
+    } catch (e) {
+      throw fail(`${where}: ${(e as Error).message}`);
+    }
+    if (typeof record.op !== "string")
+      throw fail(`${where}: expected "op" to be an operator, got ${JSON.stringify(record.op)}`);
+    if ("value" in record && "values" in record) throw fail(`${where}: expected "value" or "values", got both`);
+    const values = "value" in record ? [record.value] : record.values;
+    if (!Array.isArray(values))
+      throw fail(`${where}: expected "value" or an array "values", got ${JSON.stringify(values) ?? "none"}`);
+    return { field: record.field, op: record.op as Operator, values: values as Condition["values"] };
+  });
+  let parsed: ParsedCondition[];
+  try {
+    parsed = parseForm(conditions, mode);
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+  return { file, mode, conditions, parsed };
+}

@@ -1,0 +1,140 @@
+/**
+ * `blindcredit`: the command line of every BlindCredit role. Commands are grouped by role
+ * (`member`, `voter`, `subject`, `provider`, `bank`, `bureau`) plus `deploy` and `schema`; each
+ * role's file in `commands/` registers its own. Handlers import their heavy modules (contract
+ * types, the Paillier engine) lazily, so that `--help` and the offline commands start fast.
+ * @module
+ */
+import { Command, Option } from "commander";
+import { argParser, classify, CliError } from "./errors";
+import { EXIT_CODE_HELP, ExitCode } from "./exitCodes";
+import { Output } from "./output";
+import { DEFAULT_DEPLOYMENTS } from "./context";
+import { parseInteger } from "./args";
+import * as bank from "./commands/bank";
+import * as bureau from "./commands/bureau";
+import * as deploy from "./commands/deploy";
+import * as member from "./commands/member";
+import * as provider from "./commands/provider";
+import * as schema from "./commands/schema";
+import * as subject from "./commands/subject";
+import * as voter from "./commands/voter";
+
+const EPILOGUE = `
+Signer (for commands that send transactions), highest first:
+  --private-key-file <file> or --account <index> on the command line, then the environment:
+  BLINDCREDIT_PRIVATE_KEY_FILE, BLINDCREDIT_PRIVATE_KEY (0x + 64 hex digits) or BLINDCREDIT_ACCOUNT.
+
+Output: human text on stdout, progress on stderr; --json prints exactly one JSON document on stdout
+(bigints as decimal strings; on failure {"error": {"exitCode", "message", ...}}).
+
+Exit codes:
+${EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`).join("\n")}`;
+
+/** The whole command tree. */
+export function buildProgram(): Command {
+  const program = new Command("blindcredit");
+  // Before any subcommand is added, so that every subcommand inherits these settings.
+  program
+    .description("BlindCredit: privacy-preserving credit checks on Ethereum, one command group per role")
+    .version(packageVersion(), "-V, --version")
+    .exitOverride()
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .showSuggestionAfterError(true)
+    .addOption(
+      new Option("--rpc-url <url>", "JSON-RPC endpoint of the node")
+        .env("BLINDCREDIT_RPC_URL")
+        .default("http://127.0.0.1:8545")
+        .argParser(argParser(parseRpcUrl)),
+    )
+    .addOption(
+      new Option("--deployments <dir>", "hardhat-deploy records of the suite (a network's directory)")
+        .env("BLINDCREDIT_DEPLOYMENTS")
+        .default(DEFAULT_DEPLOYMENTS),
+    )
+    .addOption(
+      new Option("--private-key-file <file>", "sign with the key in this file (0x + 64 hex digits)").env(
+        "BLINDCREDIT_PRIVATE_KEY_FILE",
+      ),
+    )
+    .addOption(
+      new Option("--account <index>", "sign with the node's unlocked account <index> (dev nodes)")
+        .env("BLINDCREDIT_ACCOUNT")
+        .argParser(argParser((v) => parseInteger(v, 0, 1_000_000))),
+    )
+    .addOption(new Option("--json", "print the result as one JSON document on stdout"))
+    .addOption(new Option("--quiet", "no progress lines on stderr"))
+    .addHelpText("after", EPILOGUE);
+
+  member.register(program);
+  voter.register(program);
+  subject.register(program);
+  provider.register(program);
+  bank.register(program);
+  bureau.register(program);
+  deploy.register(program);
+  schema.register(program);
+  return program;
+}
+
+/**
+ * Runs the command line.
+ * @param argv as `process.argv` (node, script, arguments)
+ * @returns the exit code
+ */
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  const program = buildProgram();
+  // Known before parsing, so that even a usage error is reported as JSON when --json was asked.
+  const args = argv.slice(2);
+  const end = args.indexOf("--");
+  const flags = end === -1 ? args : args.slice(0, end);
+  const out = new Output(flags.includes("--json"), flags.includes("--quiet"));
+  try {
+    await program.parseAsync([...argv]);
+    return ExitCode.Ok;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    // commander has already printed help, the version, or its own usage message.
+    if (code === "commander.helpDisplayed" || code === "commander.version") return ExitCode.Ok;
+    if (typeof code === "string" && code.startsWith("commander.")) {
+      const message =
+        code === "commander.help"
+          ? "expected a subcommand (see the list above)"
+          : (e as Error).message.replace(/^error: /, "");
+      out.failure(new CliError(ExitCode.Usage, message, { code }), true);
+      return ExitCode.Usage;
+    }
+    const error = classify(e);
+    out.failure(error);
+    if (error.exitCode === ExitCode.Unexpected && process.env.BLINDCREDIT_DEBUG) {
+      process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    }
+    return error.exitCode;
+  }
+}
+
+/** Runs the command line and exits the process once stdout and stderr are flushed. */
+export function run(argv: readonly string[]): void {
+  void main(argv).then((code) => {
+    // Workers (a randomness pool) or open sockets must not keep a finished command alive.
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  });
+}
+
+function parseRpcUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`expected an http(s) URL such as http://127.0.0.1:8545, got "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`expected an http(s) URL, got the scheme "${url.protocol}" in "${value}"`);
+  }
+  return value;
+}
+
+function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("../../package.json") as { version: string }).version;
+}

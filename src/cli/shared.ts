@@ -1,0 +1,109 @@
+/**
+ * Pieces several role commands share: expiry options resolved against chain time, level names,
+ * grant standing, and files written once with owner-only permissions.
+ * @module
+ */
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
+import path from "node:path";
+import { Option, type Command } from "commander";
+import type { Provider } from "ethers";
+import { levelNames } from "../permissions";
+import { parseDuration, parseIsoTime } from "./args";
+import { argParser, usageError } from "./errors";
+
+/** The expiry options a command that asks for or sets a grant takes. */
+export interface ExpiryOptions {
+  readonly expiresIn: number;
+  readonly expiresAt?: number;
+}
+
+/** Adds `--expires-in <duration>` (default `fallback`) and `--expires-at <iso>`, which exclude each other. */
+export function addExpiryOptions(command: Command, fallback: string): Command {
+  return command
+    .addOption(
+      new Option("--expires-in <duration>", "valid for this long from now (chain time): 30d, 12h, 90m, 2w")
+        .argParser(argParser(parseDuration))
+        .default(parseDuration(fallback), fallback)
+        .conflicts("expiresAt"),
+    )
+    .addOption(
+      new Option("--expires-at <iso>", "valid until this ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z").argParser(
+        argParser(parseIsoTime),
+      ),
+    );
+}
+
+/**
+ * The expiry in Unix seconds. Durations count from the latest block's time, not the local clock:
+ * the contract compares against block time, and a dev node's clock may have been moved.
+ * @throws CliError exit 2 for an expiry not in the future or beyond uint64
+ */
+export async function resolveExpiry(provider: Provider, opts: ExpiryOptions): Promise<bigint> {
+  const now = await chainTime(provider);
+  const expiry = opts.expiresAt !== undefined ? BigInt(opts.expiresAt) : now + BigInt(opts.expiresIn);
+  if (expiry <= now) {
+    throw usageError(
+      `--expires-at: expected a time after the chain's current time ${new Date(Number(now) * 1000).toISOString()}, ` +
+        `got ${new Date(Number(expiry) * 1000).toISOString()}`,
+    );
+  }
+  if (expiry >= 2n ** 64n) throw usageError("--expires-at: expected a time that fits in 64 bits of seconds");
+  return expiry;
+}
+
+/** The latest block's time in Unix seconds: the clock every expiry and deadline is compared with. */
+export async function chainTime(provider: Provider): Promise<bigint> {
+  const block = await provider.getBlock("latest");
+  if (!block) throw new Error("expected the node to return its latest block, got none");
+  return BigInt(block.timestamp);
+}
+
+/** Levels as the CLI writes them: `blind-read`, `read,write`. */
+export function levelText(levels: number | bigint): string {
+  const names = levelNames(Number(levels)).map((n) => n.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase());
+  return names.length === 0 ? "none" : names.join(",");
+}
+
+/** A grant's standing now. */
+export type GrantStanding = "live" | "expired" | "exhausted" | "revoked";
+
+/** Whether a grant can be used at `now` (valid at its expiry, not one second after). */
+export function grantStanding(
+  grant: { levels: bigint | number; expiry: bigint | number; maxUses: bigint | number; uses: bigint | number },
+  now: bigint,
+): GrantStanding {
+  if (BigInt(grant.levels) === 0n) return "revoked";
+  if (BigInt(grant.expiry) < now) return "expired";
+  if (BigInt(grant.maxUses) !== 0n && BigInt(grant.uses) >= BigInt(grant.maxUses)) return "exhausted";
+  return "live";
+}
+
+/**
+ * Writes a new file readable by its owner only (mode 0600), refusing to overwrite one: key files,
+ * salts and check records are secrets, and losing an old one to a typo would be worse than an error.
+ * @throws CliError exit 2 when the file exists or cannot be created
+ */
+export function writeSecretFile(file: string, contents: string, what: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let fd: number;
+  try {
+    fd = openSync(file, "wx", 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(
+      code === "EEXIST"
+        ? `${what} ${file}: the file exists; refusing to overwrite it (move it away or choose another path)`
+        : `${what} ${file}: cannot create it (${code})`,
+    );
+  }
+  try {
+    writeSync(fd, contents);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Fails with exit 2 when `file` exists: checked before any transaction whose result it will hold. */
+export function refuseExisting(file: string, what: string): void {
+  if (existsSync(file)) throw usageError(`${what} ${file}: the file exists; refusing to overwrite it`);
+}

@@ -1,0 +1,312 @@
+/**
+ * The command line without a chain, as a user drives it: help, the schema, condition forms, key
+ * generation, and every kind of bad input that must be caught before anything is sent. Commands
+ * that would need a node are pointed at a closed port, so that an exit code other than 3 proves the
+ * input was refused before any network call.
+ */
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import type { Command } from "commander";
+import { buildProgram } from "../../src/cli/main";
+import { importPrivateKey } from "../../src/paillier";
+import { readFixture } from "../paillier/helpers";
+import { cli, closedPort, expectExit, ok, scratchDir } from "./helpers";
+
+/** Nothing listens there: a command that reaches the network fails with exit 3 (set in `before`). */
+let CLOSED: string[] = [];
+let closedUrl = "";
+const SOMEONE = "0x8ba1f109551bD432803012645Ac136ddd64DBA72";
+const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // hardhat account 0
+
+/** Every command of the tree, as the words a user types. */
+function commandPaths(command: Command, prefix: string[] = []): string[][] {
+  return command.commands.flatMap((c) => {
+    const words = [...prefix, c.name()];
+    return [words, ...commandPaths(c, words)];
+  });
+}
+
+/** The long flags a command's own help must name. */
+function optionFlags(program: Command, words: readonly string[]): string[] {
+  let command = program;
+  for (const word of words) command = command.commands.find((c) => c.name() === word)!;
+  return command.options.map((o) => o.long!).filter((f) => f !== "--help");
+}
+
+/** Runs `work` over `items`, `limit` at a time (each item spawns a process). */
+async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += limit)
+    results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
+  return results;
+}
+
+describe("blindcredit without a chain", function () {
+  this.timeout(120_000);
+
+  before(async function () {
+    closedUrl = `http://127.0.0.1:${await closedPort()}`;
+    CLOSED = ["--rpc-url", closedUrl];
+  });
+
+  describe("--help", function () {
+    it("documents the global options, the environment and the exit codes", async function () {
+      const run = await ok(["--help"]);
+      for (const flag of ["--rpc-url", "--deployments", "--private-key-file", "--account", "--json", "--quiet"]) {
+        expect(run.stdout).to.include(flag);
+      }
+      for (const text of ["BLINDCREDIT_RPC_URL", "BLINDCREDIT_PRIVATE_KEY", "Exit codes:", "  4  refused on-chain"]) {
+        expect(run.stdout).to.include(text);
+      }
+    });
+
+    it("exits 0 for every command and names its options and the global ones", async function () {
+      const program = buildProgram();
+      const paths = commandPaths(program).filter((words) => words.at(-1) !== "help");
+      expect(paths.map((p) => p.join(" "))).to.include.members([
+        "member apply",
+        "voter vote",
+        "subject history",
+        "provider submit",
+        "bank check",
+        "bureau start",
+        "deploy",
+        "schema",
+      ]);
+      const runs = await inBatches(paths, 4, (words) => cli([...words, "--help"]));
+      runs.forEach((run, i) => {
+        expectExit(run, 0);
+        expect(run.stdout).to.include(`Usage: blindcredit ${paths[i].join(" ")}`);
+        for (const flag of optionFlags(program, paths[i])) expect(run.stdout, paths[i].join(" ")).to.include(flag);
+        if (paths[i].length > 1 || ["deploy", "schema"].includes(paths[i][0]))
+          expect(run.stdout).to.include("--rpc-url");
+      });
+    });
+  });
+
+  describe("usage errors (exit 2)", function () {
+    it("refuses an unknown command, an unknown flag and a missing subcommand", async function () {
+      expect(expectExit(await cli(["lend"]), 2).stderr).to.match(/unknown command 'lend'/);
+      expect(expectExit(await cli(["schema", "--colour"]), 2).stderr).to.match(/unknown option '--colour'/);
+      expectExit(await cli(["voter"]), 2);
+    });
+
+    it("refuses a malformed address or id before connecting", async function () {
+      const bad = expectExit(await cli([...CLOSED, "member", "status", "0x1234"]), 2);
+      expect(bad.stderr).to.match(/expected an Ethereum address .* got "0x1234"/);
+      expectExit(await cli([...CLOSED, "voter", "vote", "zero", "--yes"]), 2);
+      expectExit(await cli([...CLOSED, "bank", "decision", "0x12"]), 2);
+    });
+
+    it("asks for exactly one of --yes and --no", async function () {
+      const run = expectExit(await cli([...CLOSED, "--account", "1", "voter", "vote", "1"]), 2);
+      expect(run.stderr).to.include("expected exactly one of --yes and --no");
+      expectExit(await cli([...CLOSED, "--account", "1", "voter", "vote", "1", "--yes", "--no"]), 2);
+    });
+
+    it("asks for a signer for a command that sends, and refuses two", async function () {
+      const none = expectExit(await cli([...CLOSED, "subject", "register", "--identity", "x"]), 2);
+      expect(none.stderr).to.match(/expected a signer: --private-key-file/);
+      const dir = scratchDir();
+      const keyFile = path.join(dir, "key.hex");
+      writeFileSync(keyFile, `${DEV_KEY}\n`);
+      const two = expectExit(
+        await cli([...CLOSED, "--account", "1", "--private-key-file", keyFile, "voter", "vote", "1", "--yes"]),
+        2,
+      );
+      expect(two.stderr).to.include("expected one signer, got --private-key-file and --account");
+    });
+
+    it("refuses a malformed private key file without echoing it", async function () {
+      const dir = scratchDir();
+      const keyFile = path.join(dir, "key.hex");
+      writeFileSync(keyFile, "0xnot-a-key-but-a-secret\n");
+      const run = expectExit(await cli([...CLOSED, "--private-key-file", keyFile, "voter", "vote", "1", "--yes"]), 2);
+      expect(run.stderr).to.include(`--private-key-file ${keyFile}: expected a private key as 0x and 64 hex digits`);
+      expect(run.stderr).not.to.include("secret");
+      const missing = expectExit(
+        await cli([...CLOSED, "--private-key-file", path.join(dir, "nope"), "voter", "vote", "1", "--yes"]),
+        2,
+      );
+      expect(missing.stderr).to.include("no such file");
+    });
+
+    it("reports a usage error as one JSON document with --json", async function () {
+      const run = expectExit(await cli(["--json", "member", "status", "nope"]), 2);
+      expect(run.json<{ error: { exitCode: number; code: string } }>().error).to.include({
+        exitCode: 2,
+        code: "commander.invalidArgument",
+      });
+    });
+
+    it("refuses bad provider fields before any transaction", async function () {
+      const args = [...CLOSED, "--account", "8", "provider", "submit", SOMEONE];
+      const unknown = expectExit(await cli([...args, "--field", "salary=5"]), 2);
+      expect(unknown.stderr).to.match(/unknown credit field "salary"/);
+      const range = expectExit(await cli([...args, "--field", "creditScore=900"]), 2);
+      expect(range.stderr).to.match(/creditScore: expected a value between 300 and 850, got 900/);
+      expectExit(await cli([...args]), 2);
+      expectExit(await cli([...args, "--field", "creditScore"]), 2);
+    });
+  });
+
+  describe("network errors (exit 3)", function () {
+    it("says the node cannot be reached", async function () {
+      const run = expectExit(await cli([...CLOSED, "member", "status", SOMEONE]), 3);
+      expect(run.stderr).to.include(`cannot reach a JSON-RPC node at ${closedUrl} (ECONNREFUSED)`);
+      const json = expectExit(await cli([...CLOSED, "--json", "voter", "list"]), 3).json<{
+        error: { exitCode: number };
+      }>();
+      expect(json.error.exitCode).to.equal(3);
+    });
+
+    it("takes the node from BLINDCREDIT_RPC_URL", async function () {
+      const run = expectExit(await cli(["member", "status", SOMEONE], { env: { BLINDCREDIT_RPC_URL: closedUrl } }), 3);
+      expect(run.stderr).to.include(closedUrl);
+    });
+  });
+
+  describe("schema", function () {
+    it("prints every field with its range, and the operators", async function () {
+      const human = await ok(["schema"]);
+      expect(human.stdout).to.match(/debtToIncome\s+0\.00 to 1000\.00\s+2/);
+      const { fields, operators } = (await ok(["schema", "--json"])).json<{
+        fields: { name: string; min: string; max: string; decimals: number }[];
+        operators: string[];
+      }>();
+      expect(fields.find((f) => f.name === "creditScore")).to.deep.include({ min: "300", max: "850", decimals: 0 });
+      expect(operators).to.deep.equal(["eq", "ne", "ge", "gt", "le", "lt", "between", "in"]);
+    });
+  });
+
+  describe("bank form", function () {
+    const dir = scratchDir("forms");
+    const write = (name: string, form: unknown) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, typeof form === "string" ? form : JSON.stringify(form));
+      return file;
+    };
+
+    it("validates a form and prints its conditions", async function () {
+      const file = write("loan.json", {
+        mode: "decision",
+        conditions: [
+          { field: "creditScore", op: "ge", value: "650" },
+          { field: "debtToIncome", op: "between", values: ["0", "35.5"] },
+        ],
+      });
+      expect((await ok(["bank", "form", "--file", file])).stdout).to.include("debtToIncome between 0.00 and 35.50");
+      const json = (await ok(["bank", "form", "--file", file, "--json"])).json<{
+        mode: string;
+        conditions: { field: string; op: string; values: string[] }[];
+        comparisons: number;
+      }>();
+      expect(json.mode).to.equal("decision");
+      expect(json.conditions.map((c) => [c.field, c.op, c.values])).to.deep.equal([
+        ["creditScore", "ge", ["650"]],
+        ["debtToIncome", "between", ["0.00", "35.50"]],
+      ]);
+      expect(json.comparisons).to.equal(3);
+    });
+
+    const refusals: [string, unknown, RegExp][] = [
+      [
+        "an unknown field",
+        { conditions: [{ field: "salary", op: "ge", value: "1" }] },
+        /condition 1: unknown credit field "salary"/,
+      ],
+      [
+        "a value out of range",
+        { conditions: [{ field: "creditScore", op: "ge", value: "900" }] },
+        /creditScore: expected a value between 300 and 850, got 900/,
+      ],
+      ["an empty form", { conditions: [] }, /expected at least one condition, got none/],
+      [
+        "an unknown operator",
+        { conditions: [{ field: "creditScore", op: "≥", value: "1" }] },
+        /expected an operator among/,
+      ],
+      ["a misspelt member", { condition: [] }, /unexpected member "condition"/],
+      ["a file that is not JSON", "{ conditions: ", /expected JSON/],
+      [
+        "paper mode with a threshold",
+        { mode: "paper", conditions: [{ field: "creditScore", op: "ge", value: "650" }] },
+        /paper mode supports only "eq"/,
+      ],
+    ];
+    for (const [what, form, message] of refusals) {
+      it(`refuses ${what} (exit 2)`, async function () {
+        const file = write(`${what.replace(/\W+/g, "-")}.json`, form);
+        const run = expectExit(await cli(["bank", "form", "--file", file]), 2);
+        expect(run.stderr).to.include(`form ${file}: `);
+        expect(run.stderr).to.match(message);
+      });
+    }
+
+    it("refuses a missing file", async function () {
+      expect(expectExit(await cli(["bank", "form", "--file", path.join(dir, "none.json")]), 2).stderr).to.include(
+        "no such file",
+      );
+    });
+  });
+
+  describe("bank keygen", function () {
+    it("writes a 2048-bit key with mode 0600, with progress, and never overwrites it", async function () {
+      const dir = scratchDir("keys");
+      const file = path.join(dir, "bank.key.json");
+      const run = await ok(["bank", "keygen", "--out", file, "--bits", "2048", "--json"]);
+      const result = run.json<{ file: string; bits: number; fingerprint: string }>();
+      expect(result.bits).to.equal(2048);
+      expect(run.stderr).to.match(/prime 2\/2 found/);
+      expect(statSync(file).mode & 0o777).to.equal(0o600);
+      const key = importPrivateKey(readFileSync(file, "utf8"));
+      expect(key.publicKey.fingerprint).to.equal(result.fingerprint);
+
+      const again = expectExit(await cli(["bank", "keygen", "--out", file, "--bits", "2048"]), 2);
+      expect(again.stderr).to.include("refusing to overwrite");
+      expect(importPrivateKey(readFileSync(file, "utf8")).publicKey.fingerprint).to.equal(result.fingerprint);
+    });
+
+    it("refuses --bits 1024", async function () {
+      const dir = scratchDir("keys");
+      const run = expectExit(await cli(["bank", "keygen", "--out", path.join(dir, "k.json"), "--bits", "1024"]), 2);
+      expect(run.stderr).to.include("keys under 2048 bits are refused");
+    });
+  });
+
+  describe("bank register-key with a bad key file (exit 2, before connecting)", function () {
+    const dir = scratchDir("badkeys");
+    const small = readFixture<Record<string, unknown>>("paillier-bad-keys.json").small1024;
+    const fixture2048 = JSON.parse(readFileSync(path.join(__dirname, "..", "fixtures", "paillier-2048.json"), "utf8"));
+    const cases: [string, string | undefined, RegExp][] = [
+      ["a missing file", undefined, /cannot read it \(no such file\)/],
+      ["malformed JSON", '{"kty": "Paillier", ', /expected JSON, got text that does not parse/],
+      ["a wrong kty", JSON.stringify({ ...fixture2048, kty: "RSA" }), /expected "kty": "Paillier", got string "RSA"/],
+      ["a 1024-bit key", JSON.stringify(small), /expected a modulus of at least 2048 bits, got 1024 bits/],
+      [
+        "a public key only",
+        JSON.stringify({ kty: "Paillier", n: fixture2048.n }),
+        /expected members "p" and "q", got a public key/,
+      ],
+    ];
+    for (const [what, contents, message] of cases) {
+      it(`refuses ${what}`, async function () {
+        const file = path.join(dir, `${what.replace(/\W+/g, "-")}.json`);
+        if (contents !== undefined) writeFileSync(file, contents);
+        const run = expectExit(await cli([...CLOSED, "--account", "6", "bank", "register-key", "--key", file]), 2);
+        expect(run.stderr).to.include(`key file ${file}: `);
+        expect(run.stderr).to.match(message);
+      });
+    }
+
+    it("refuses an unreadable file", async function () {
+      if (process.getuid?.() === 0) this.skip(); // root reads anything
+      const file = path.join(dir, "unreadable.json");
+      writeFileSync(file, JSON.stringify(fixture2048));
+      chmodSync(file, 0o000);
+      const run = expectExit(await cli([...CLOSED, "--account", "6", "bank", "register-key", "--key", file]), 2);
+      expect(run.stderr).to.include("EACCES");
+    });
+  });
+});
