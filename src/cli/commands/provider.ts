@@ -174,50 +174,19 @@ function collectField(value: string, previous: Record<string, string> = {}): Rec
 }
 
 /**
- * POSTs a record's bytes to the bureau service (`POST /v1/records`).
- * @returns the service's answer: `{ subject, hash, version }`
+ * Delivers a record's bytes to the bureau service, with progress.
  * @throws CliError exit 3 when the service cannot be reached or fails, exit 4 when it refuses the record
  */
 async function postRecord(inv: Invocation, baseUrl: string, bytes: Uint8Array): Promise<{ version?: unknown }> {
-  const url = `${baseUrl.replace(/\/+$/, "")}/v1/records`;
-  inv.out.progress(`sending the record to the bureau at ${url}`);
-  let response: Response;
+  const { deliverCreditRecord, BureauRefused } = await import("../../clients/provider");
+  inv.out.progress(`sending the record to the bureau at ${baseUrl}`);
   try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: bytes,
-      signal: AbortSignal.timeout(60_000),
-    });
+    return await deliverCreditRecord(baseUrl, bytes);
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause;
+    if (e instanceof BureauRefused) throw new CliError(ExitCode.Refused, e.message, { status: e.status });
     throw new CliError(
       ExitCode.Network,
-      `cannot reach the bureau service at ${baseUrl} (${cause?.code ?? (e as Error).message}): ` +
-        "is it running (blindcredit bureau start)? Set --bureau-url or BLINDCREDIT_BUREAU_URL",
+      `${(e as Error).message}: is it running (blindcredit bureau start)? Set --bureau-url or BLINDCREDIT_BUREAU_URL`,
     );
   }
-  const text = await response.text();
-  let body: { error?: unknown; version?: unknown } = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // reported below with the status
-  }
-  if (response.status >= 400 && response.status < 500) {
-    throw new CliError(
-      ExitCode.Refused,
-      `refused by the bureau (HTTP ${response.status}): ${String(body.error ?? text)}`,
-      {
-        status: response.status,
-      },
-    );
-  }
-  if (!response.ok) {
-    throw new CliError(
-      ExitCode.Network,
-      `the bureau service failed (HTTP ${response.status}): ${String(body.error ?? text)}`,
-    );
-  }
-  return body;
 }
