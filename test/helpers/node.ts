@@ -1,6 +1,8 @@
 /**
  * A local Ethereum node as a child process on a free loopback port, for tests that go over
- * JSON-RPC like a user does: `hardhat node` or anvil (from the npm package `@foundry-rs/anvil`), and
+ * JSON-RPC like a user does: `hardhat node` or anvil (the binary package `@foundry-rs/anvil-linux-amd64`, an
+ * optional dependency: the `@foundry-rs/anvil` wrapper lists packages for other platforms that this registry does
+ * not serve, which leaves a lockfile `npm ci` refuses), and
  * `hardhat deploy --network localhost` against it as a separate process.
  *
  * Each node gets a scratch directory with a Hardhat config that extends the project's and moves
@@ -10,13 +12,12 @@
  * `hardhat node` runs with `--no-deploy` (hardhat-deploy 1.0.4 otherwise runs every deploy script
  * when the node starts) and `--no-reset` (it otherwise deletes `deployments/localhost/` first).
  *
- * Every node is started in its own process group (anvil's npm wrapper starts the real binary as a
- * child), and `stop()` kills the whole group; so does a hook on the test process's exit, for nodes a
+ * Every node is started in its own process group (so that anything a node starts goes with it), and `stop()` kills the whole group; so does a hook on the test process's exit, for nodes a
  * failing test never stopped.
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -53,6 +54,9 @@ export interface StartOptions {
 const BIN = path.join(PROJECT_ROOT, "node_modules", ".bin");
 const HARDHAT_BIN = path.join(BIN, "hardhat");
 const ANVIL_BIN = path.join(BIN, "anvil");
+
+/** Whether anvil is installed (its package is for Linux x64 only; elsewhere the anvil journeys are skipped). */
+export const HAS_ANVIL = existsSync(ANVIL_BIN);
 const TAIL_CHARS = 4000;
 const STOP_GRACE_MS = 5000;
 

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
-import { PROJECT_ROOT, runHardhat, startNode, type LocalNode, type NodeKind } from "../helpers/node";
+import { HAS_ANVIL, PROJECT_ROOT, runHardhat, startNode, type LocalNode, type NodeKind } from "../helpers/node";
 import { SUBJECT_COMMITMENT } from "../helpers/suite";
 import { fixtureKey } from "../paillier/helpers";
 import { loadDeployedSuite, SUITE_CONTRACTS } from "../../src/deployments";
@@ -59,6 +59,7 @@ for (const [kind, title] of NODES) {
     const treeHadLocalhost = existsSync(TREE_LOCALHOST);
 
     before(async function () {
+      if (kind === "anvil" && !HAS_ANVIL) this.skip(); // @foundry-rs/anvil-linux-amd64 is for Linux x64 only
       node = await startNode(kind);
       provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
       // The node's unlocked accounts, by the roles of namedAccounts in hardhat.config.ts.
