@@ -135,11 +135,13 @@ async function startOnce(kind: NodeKind, port: number, readyTimeoutMs: number): 
   writeFileSync(configFile, scratchConfig(deploymentsRoot));
 
   const url = `http://127.0.0.1:${port}`;
+  // hardhat is a Node script; anvil is a native binary.
   const [bin, args] =
     kind === "hardhat"
       ? [
-          HARDHAT_BIN,
+          process.execPath,
           [
+            HARDHAT_BIN,
             "--config",
             configFile,
             "node",
@@ -152,7 +154,7 @@ async function startOnce(kind: NodeKind, port: number, readyTimeoutMs: number): 
           ],
         ]
       : [ANVIL_BIN, ["--host", "127.0.0.1", "--port", String(port)]];
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(bin, args, {
     cwd: PROJECT_ROOT,
     env: childEnv(),
     stdio: ["ignore", "pipe", "pipe"],
