@@ -11,8 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { loadSuite, type Suite } from "../src/suite";
+import { connectSuite, loadSuite } from "../src/suite";
 import { castVote, requestAdmission } from "../src/clients/consortium";
 import { findPermissionRecord, signConsent } from "../src/clients/consent";
 import { BankClient, CheckState, type BankCheck } from "../src/clients/creditCheck";
@@ -50,18 +49,6 @@ async function step<T>(title: string, run: () => Promise<T>): Promise<T> {
   records.push({ step: title.trim(), gas, ms });
   console.log(`  ✓ ${title}  (${gas.toLocaleString("en-US")} gas, ${ms.toFixed(0)} ms)`);
   return result;
-}
-
-/** The same contracts, sending from `signer`. */
-function as(suite: Suite, signer: HardhatEthersSigner): Suite {
-  return {
-    history: suite.history.connect(signer),
-    classification: suite.classification.connect(signer),
-    consensus: suite.consensus.connect(signer),
-    permissions: suite.permissions.connect(signer),
-    ownership: suite.ownership.connect(signer),
-    matching: suite.matching.connect(signer),
-  };
 }
 
 /** The loan the bank offers, in decision mode: thresholds the bureau never sees. */
@@ -107,7 +94,7 @@ async function main(): Promise<void> {
 
   const service = await step("the bureau starts its service (SQLite store sealed with AES-256-GCM, HTTP)", () =>
     startBureauService({
-      suite: as(suite, bureau),
+      suite: connectSuite(suite, bureau),
       databasePath: join(workdir, "bureau.db"),
       sealingKey: generateSealingKey(),
       port: 0,

@@ -10,15 +10,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { getAddress, isAddress, type Provider, type Signer } from "ethers";
-import {
-  ConditionMatching__factory,
-  ConsensusJudgment__factory,
-  HistoryRecord__factory,
-  NodeClassification__factory,
-  OwnershipJudgment__factory,
-  PermissionSetting__factory,
-} from "../typechain-types";
-import type { Suite } from "./suite";
+import { suiteAt, type Suite, type SuiteAddresses } from "./suite";
 
 /** The suite's contracts, by the name their deploy files record them under, in deployment order. */
 export const SUITE_CONTRACTS = [
@@ -149,14 +141,10 @@ export async function loadDeployedSuite(deploymentsDir: string, runner: Signer |
   );
 
   const { contracts } = records;
-  return {
-    history: HistoryRecord__factory.connect(contracts.HistoryRecord.address, runner),
-    classification: NodeClassification__factory.connect(contracts.NodeClassification.address, runner),
-    consensus: ConsensusJudgment__factory.connect(contracts.ConsensusJudgment.address, runner),
-    permissions: PermissionSetting__factory.connect(contracts.PermissionSetting.address, runner),
-    ownership: OwnershipJudgment__factory.connect(contracts.OwnershipJudgment.address, runner),
-    matching: ConditionMatching__factory.connect(contracts.ConditionMatching.address, runner),
-  };
+  return suiteAt(
+    Object.fromEntries(SUITE_CONTRACTS.map((name) => [name, contracts[name].address])) as SuiteAddresses,
+    runner,
+  );
 }
 
 /** hardhat-deploy names a network's directory after the network. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
+import type { ContractRunner, Signer } from "ethers";
 import {
   ConditionMatching__factory,
   ConsensusJudgment__factory,
@@ -45,12 +45,52 @@ export async function loadSuite(hre: HardhatRuntimeEnvironment, runner?: Signer)
     }
     return deployment.address;
   };
+  return suiteAt(
+    {
+      HistoryRecord: await address("HistoryRecord"),
+      NodeClassification: await address("NodeClassification"),
+      ConsensusJudgment: await address("ConsensusJudgment"),
+      PermissionSetting: await address("PermissionSetting"),
+      OwnershipJudgment: await address("OwnershipJudgment"),
+      ConditionMatching: await address("ConditionMatching"),
+    },
+    signer,
+  );
+}
+
+/** The contracts' names, as the deployment records name them. */
+export type SuiteAddresses = Readonly<
+  Record<
+    | "HistoryRecord"
+    | "NodeClassification"
+    | "ConsensusJudgment"
+    | "PermissionSetting"
+    | "OwnershipJudgment"
+    | "ConditionMatching",
+    string
+  >
+>;
+
+/** Handles on the suite at these addresses, sending from (or reading through) `runner`. */
+export function suiteAt(addresses: SuiteAddresses, runner: ContractRunner): Suite {
   return {
-    history: HistoryRecord__factory.connect(await address("HistoryRecord"), signer),
-    classification: NodeClassification__factory.connect(await address("NodeClassification"), signer),
-    consensus: ConsensusJudgment__factory.connect(await address("ConsensusJudgment"), signer),
-    permissions: PermissionSetting__factory.connect(await address("PermissionSetting"), signer),
-    ownership: OwnershipJudgment__factory.connect(await address("OwnershipJudgment"), signer),
-    matching: ConditionMatching__factory.connect(await address("ConditionMatching"), signer),
+    history: HistoryRecord__factory.connect(addresses.HistoryRecord, runner),
+    classification: NodeClassification__factory.connect(addresses.NodeClassification, runner),
+    consensus: ConsensusJudgment__factory.connect(addresses.ConsensusJudgment, runner),
+    permissions: PermissionSetting__factory.connect(addresses.PermissionSetting, runner),
+    ownership: OwnershipJudgment__factory.connect(addresses.OwnershipJudgment, runner),
+    matching: ConditionMatching__factory.connect(addresses.ConditionMatching, runner),
+  };
+}
+
+/** The same contracts, sending from `runner`. */
+export function connectSuite(suite: Suite, runner: ContractRunner): Suite {
+  return {
+    history: suite.history.connect(runner),
+    classification: suite.classification.connect(runner),
+    consensus: suite.consensus.connect(runner),
+    permissions: suite.permissions.connect(runner),
+    ownership: suite.ownership.connect(runner),
+    matching: suite.matching.connect(runner),
   };
 }

@@ -16,14 +16,13 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import * as paillier from "paillier-bigint";
 import { BlindingWorkers, RandomnessPool, encrypt, type PaillierPrivateKey } from "../../src/paillier";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { comparisonsOf, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
 import type { CheckContext } from "../../src/protocol/messages";
-import { fixtureKey } from "../../test/paillier/helpers";
+import { fixtureKey, referenceKeys } from "../../test/paillier/helpers";
 import {
   baselineAnswer,
   baselineChallenge,
@@ -173,10 +172,7 @@ async function ours(
 
 /** The baseline: the same steps on paillier-bigint, one thread, no precomputation. */
 async function baseline(key: PaillierPrivateKey, mode: CheckMode, conditions: Condition[]): Promise<Phases> {
-  const n = key.publicKey.n;
-  const lambda = (key.p - 1n) * (key.q - 1n);
-  const pk = new paillier.PublicKey(n, n + 1n);
-  const sk = new paillier.PrivateKey(lambda, modInverse(lambda, n), pk, key.p, key.q);
+  const { publicKey: pk, privateKey: sk } = referenceKeys(key);
   const parsed = parseForm(conditions, mode);
   const p: Partial<Phases> = {};
   const form = await timed(p, "bankForm", () => baselineForm(pk, mode, parsed));
@@ -192,15 +188,6 @@ async function baseline(key: PaillierPrivateKey, mode: CheckMode, conditions: Co
   }
   if (!approved) throw new Error(`baseline: the applicant should be approved (${mode}, k = ${conditions.length})`);
   return finish(p);
-}
-
-function modInverse(a: bigint, m: bigint): bigint {
-  let [r0, r1, s0, s1] = [a % m, m, 1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
-  }
-  return ((s0 % m) + m) % m;
 }
 
 function median(values: number[]): number {

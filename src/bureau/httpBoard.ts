@@ -21,7 +21,7 @@ export class HttpBoard implements MessageBoard {
   async publish(bytes: Uint8Array): Promise<string> {
     if (bytes.length > MAX_MESSAGE_BYTES)
       throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
-    const response = await this.#request("/v1/messages", {
+    const response = await requestBureau(this.#base, "/v1/messages", {
       method: "POST",
       headers: { "content-type": "application/octet-stream" },
       body: bytes,
@@ -34,7 +34,7 @@ export class HttpBoard implements MessageBoard {
   }
 
   async fetch(hash: string): Promise<Uint8Array> {
-    const response = await this.#request(`/v1/messages/${hash.toLowerCase()}`, { method: "GET" });
+    const response = await requestBureau(this.#base, `/v1/messages/${hash.toLowerCase()}`, { method: "GET" });
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.length > MAX_MESSAGE_BYTES)
       throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
@@ -42,25 +42,43 @@ export class HttpBoard implements MessageBoard {
       throw new Error(`bureau at ${this.#base} served bytes that do not hash to ${hash}: refused`);
     return bytes;
   }
+}
 
-  async #request(path: string, init: RequestInit): Promise<Response> {
-    const url = `${this.#base}${path}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    } catch (error) {
-      throw new Error(`cannot reach the bureau at ${this.#base}: ${(error as Error).message}`);
-    }
-    if (!response.ok) {
-      const text = await response.text();
-      let reason = text;
-      try {
-        reason = (JSON.parse(text) as { error?: string }).error ?? text;
-      } catch {
-        // not JSON: report the body as it came
-      }
-      throw new Error(`bureau at ${this.#base}: ${init.method} ${path} answered ${response.status}: ${reason}`);
-    }
-    return response;
+/** The bureau could not be reached, or failed (5xx): the request may be made again. */
+export class BureauUnavailable extends Error {}
+
+/** The bureau refused the request (4xx): making it again will not help. */
+export class BureauRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
   }
+}
+
+/**
+ * One request to a bureau service's API, with a timeout; the bureau's JSON `{ error }` becomes the message.
+ * @throws {BureauUnavailable} when it cannot be reached or fails; {@link BureauRefused} when it refuses
+ */
+export async function requestBureau(baseUrl: string, path: string, init: RequestInit): Promise<Response> {
+  const base = baseUrl.replace(/\/+$/, "");
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    throw new BureauUnavailable(`cannot reach the bureau at ${base} (${cause?.code ?? (err as Error).message})`);
+  }
+  if (response.ok) return response;
+  const text = await response.text();
+  let reason = text;
+  try {
+    reason = (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    // not JSON: report the body as it came
+  }
+  const message = `bureau at ${base}: ${init.method} ${path} answered ${response.status}: ${reason}`;
+  if (response.status >= 400 && response.status < 500) throw new BureauRefused(response.status, message);
+  throw new BureauUnavailable(message);
 }

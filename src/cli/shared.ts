@@ -1,6 +1,6 @@
 /**
- * Pieces several role commands share: expiry options resolved against chain time, level names,
- * grant standing, and files written once with owner-only permissions.
+ * Pieces several role commands share: asking a subject for a grant, expiry options resolved against chain
+ * time, level names, grant standing, and files written once with owner-only permissions.
  * @module
  */
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
@@ -8,8 +8,10 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import type { Provider } from "ethers";
 import { levelNames } from "../permissions";
-import { parseDuration, parseIsoTime } from "./args";
+import { parseAddress, parseDuration, parseIsoTime, parseMaxUses } from "./args";
+import { action, connectSigner } from "./context";
 import { argParser, usageError } from "./errors";
+import { isoTime } from "./output";
 
 /** The expiry options a command that asks for or sets a grant takes. */
 export interface ExpiryOptions {
@@ -106,4 +108,47 @@ export function writeSecretFile(file: string, contents: string, what: string): v
 /** Fails with exit 2 when `file` exists: checked before any transaction whose result it will hold. */
 export function refuseExisting(file: string, what: string): void {
   if (existsSync(file)) throw usageError(`${what} ${file}: the file exists; refusing to overwrite it`);
+}
+
+/**
+ * Adds `<parent> <name> <subject>`: the caller asks the subject for a grant of `level` (paper flow 3.4 step (1));
+ * the subject approves with `subject approve`.
+ * @param role the JSON member that names the caller ("bank", "provider")
+ * @param uses what one use is, for the help ("checks", "records")
+ */
+export function addPermissionRequest(
+  parent: Command,
+  spec: { name: string; level: number; levelName: string; role: string; subjectHelp: string; uses: string },
+): void {
+  addExpiryOptions(
+    parent
+      .command(spec.name)
+      .description(`ask <subject> for ${spec.levelName} access (the subject approves with subject approve)`)
+      .argument("<subject>", spec.subjectHelp, argParser(parseAddress))
+      .option("--max-uses <n>", `${spec.uses} allowed, or "unlimited" (default 1)`, argParser(parseMaxUses), 1),
+    "30d",
+  ).action(
+    action(async (inv, subject: string, opts: ExpiryOptions & { maxUses: number }) => {
+      const conn = await connectSigner(inv);
+      const expiry = await resolveExpiry(conn.provider, opts);
+      await inv.out.send(
+        "requestPermission",
+        conn.suite.permissions.requestPermission(subject, spec.level, expiry, opts.maxUses),
+      );
+      const data = {
+        [spec.role]: conn.address,
+        subject,
+        levels: spec.levelName,
+        expiry: isoTime(expiry),
+        maxUses: opts.maxUses,
+      };
+      inv.out.result(
+        data,
+        (d) =>
+          `asked ${d.subject} for ${spec.levelName} until ${d.expiry}, ` +
+          `${d.maxUses === 0 ? "unlimited" : d.maxUses} use(s); ` +
+          `the subject approves with: blindcredit subject approve ${conn.address}`,
+      );
+    }),
+  );
 }

@@ -206,12 +206,11 @@ export class BureauClient {
    */
   async step(checkId: string): Promise<CheckState> {
     const current = Number(await this.matching.state(checkId)) as CheckState;
-    const decisionMode = Number((await this.matching.checkOf(checkId)).mode) === CheckModeId.Decision;
     const entry = await this.journal.entry(checkId);
     if (current === CheckState.Requested) {
-      if (entry?.stage === "challenged") return this.#post(checkId, entry);
-      if (entry?.stage === "answered" && !decisionMode) return this.#post(checkId, entry);
-      return this.#post(checkId, await this.#first(checkId, decisionMode));
+      // An entry here is a message whose commitment never reached the chain.
+      if (entry !== undefined) return this.#post(checkId, entry);
+      return this.#post(checkId, await this.#first(checkId));
     }
     if (current === CheckState.Responded) {
       if (entry?.stage === "answered") return this.#post(checkId, entry);
@@ -225,8 +224,9 @@ export class BureauClient {
   }
 
   /** The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled. */
-  async #first(checkId: string, decisionMode: boolean): Promise<JournalEntry> {
+  async #first(checkId: string): Promise<JournalEntry> {
     const { record, key, context, blinding } = await this.#check(checkId);
+    const decisionMode = Number(record.mode) === CheckModeId.Decision;
     const form = readForm(key, context, await this.board.fetch(record.formHash), record.formHash);
     const values = await this.valuesOf(record.subject);
     let entry: JournalEntry;

@@ -6,26 +6,16 @@
  */
 import type { Signer } from "ethers";
 import type { OwnershipJudgment } from "../../typechain-types";
+import { requestBureau } from "../bureau/httpBoard";
 import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../bureau/records";
+
+export { BureauRefused, BureauUnavailable } from "../bureau/httpBoard";
 
 /** What the bureau stored. */
 export interface StoredRecordReceipt {
   readonly subject: string;
   readonly hash: string;
   readonly version: number;
-}
-
-/** The bureau could not be reached, or failed (5xx): the record may be delivered again. */
-export class BureauUnavailable extends Error {}
-
-/** The bureau refused the record (4xx): sending it again will not help. */
-export class BureauRefused extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -52,29 +42,10 @@ export async function submitCreditRecord(
  * @throws {BureauUnavailable} when the bureau cannot be reached or fails; {@link BureauRefused} when it refuses
  */
 export async function deliverCreditRecord(bureauUrl: string, bytes: Uint8Array): Promise<StoredRecordReceipt> {
-  const base = bureauUrl.replace(/\/+$/, "");
-  let response: Response;
-  try {
-    response = await fetch(`${base}/v1/records`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: bytes,
-      signal: AbortSignal.timeout(60_000),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    throw new BureauUnavailable(`cannot reach the bureau at ${base} (${cause?.code ?? (err as Error).message})`);
-  }
-  const text = await response.text();
-  let body: Partial<StoredRecordReceipt> & { error?: string } = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // reported below with the status
-  }
-  const reason = body.error ?? text;
-  if (response.status >= 400 && response.status < 500)
-    throw new BureauRefused(response.status, `the bureau refused the record (HTTP ${response.status}): ${reason}`);
-  if (!response.ok) throw new BureauUnavailable(`the bureau failed (HTTP ${response.status}): ${reason}`);
-  return body as StoredRecordReceipt;
+  const response = await requestBureau(bureauUrl, "/v1/records", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: bytes,
+  });
+  return (await response.json()) as StoredRecordReceipt;
 }

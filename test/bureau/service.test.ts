@@ -19,7 +19,7 @@ import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
 import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
-import type { Suite } from "../../src/suite";
+import { connectSuite, type Suite } from "../../src/suite";
 
 const LOAN: Condition[] = [
   { field: "creditScore", op: "ge", values: [650] },
@@ -48,7 +48,7 @@ describe("Bureau service", function () {
   }
 
   async function start(f: Awaited<ReturnType<typeof fixture>>, sealingKey = generateSealingKey()) {
-    const suite = connect(f, f.bureau);
+    const suite = connectSuite(f, f.bureau);
     service = await startBureauService({
       suite,
       databasePath: join(dir, "bureau.db"),
@@ -58,17 +58,6 @@ describe("Bureau service", function () {
       threads: 2,
     });
     return service;
-  }
-
-  function connect(f: Suite, signer: Parameters<Suite["matching"]["connect"]>[0]): Suite {
-    return {
-      history: f.history.connect(signer),
-      classification: f.classification.connect(signer),
-      consensus: f.consensus.connect(signer),
-      permissions: f.permissions.connect(signer),
-      ownership: f.ownership.connect(signer),
-      matching: f.matching.connect(signer),
-    };
   }
 
   /** The bank's side of a whole check through the service's HTTP board; the evaluator does the bureau's. */
@@ -91,6 +80,24 @@ describe("Bureau service", function () {
       if (Date.now() > deadline) throw new Error(`check did not reach ${CheckState[state]}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** The provider writes the subject's record; then the evaluator is stopped, to be ticked by hand. */
+  async function writeRecordAndHold(f: Awaited<ReturnType<typeof fixture>>, url: string) {
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
+    );
+    await service!.evaluator.stop();
+  }
+
+  /** The bank opens a decision-mode check of the subject, through the service's board. */
+  async function openCheck(f: Awaited<ReturnType<typeof fixture>>, url: string) {
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    await bank.registerKey();
+    return bank.openCheck({ subject: f.subject.address, bureau: f.bureau.address, mode: "decision", conditions: LOAN });
   }
 
   it("stores a provider's record whose hash it committed, and answers checks from it", async function () {
@@ -157,21 +164,8 @@ describe("Bureau service", function () {
   it("does not evaluate a check whose grant the subject revoked after it opened", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
-    await service!.evaluator.stop(); // hold the evaluator while the subject changes its mind
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
-    await bank.registerKey();
-    const opened = await bank.openCheck({
-      subject: f.subject.address,
-      bureau: f.bureau.address,
-      mode: "decision",
-      conditions: LOAN,
-    });
+    await writeRecordAndHold(f, url); // the evaluator waits while the subject changes its mind
+    const opened = await openCheck(f, url);
     await (await f.permissions.connect(f.subject).revoke(f.bank.address)).wait();
     await service!.evaluator.tick();
     expect(service!.evaluator.metrics.refused).to.equal(1);
@@ -181,13 +175,7 @@ describe("Bureau service", function () {
   it("fails closed on a tampered record: the check is not answered and the failure is reported", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
-    await service!.evaluator.stop();
+    await writeRecordAndHold(f, url);
     // Someone with access to the database file flips a byte of the sealed record.
     const db = new Database(join(dir, "bureau.db"));
     const row = db.prepare("SELECT subject, version, sealed FROM records").get() as {
@@ -204,14 +192,7 @@ describe("Bureau service", function () {
     );
     db.close();
 
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
-    await bank.registerKey();
-    const opened = await bank.openCheck({
-      subject: f.subject.address,
-      bureau: f.bureau.address,
-      mode: "decision",
-      conditions: LOAN,
-    });
+    const opened = await openCheck(f, url);
     await service!.evaluator.tick();
     expect(service!.evaluator.metrics.failures).to.equal(1);
     expect(service!.evaluator.metrics.lastError, service!.evaluator.metrics.lastError).to.match(
@@ -224,7 +205,7 @@ describe("Bureau service", function () {
     const f = await loadFixture(fixture);
     await expect(
       startBureauService({
-        suite: connect(f, f.outsider),
+        suite: connectSuite(f, f.outsider),
         databasePath: join(dir, "x.db"),
         sealingKey: generateSealingKey(),
         port: 0,

@@ -14,13 +14,13 @@ import { comparisonsOf, type CheckMode, type ParsedCondition } from "../../proto
 import { fieldNamed, formatFieldValue } from "../../protocol/schema";
 import { CheckState } from "../../nodeTypes";
 import { Level } from "../../permissions";
-import { parseAddress, parseBytes32, parseDuration, parseMaxUses } from "../args";
+import { parseAddress, parseBytes32, parseDuration } from "../args";
 import { action, connectReader, connectSigner, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { readFormFile } from "../formFile";
 import { isoTime, toJson, type Output } from "../output";
-import { addExpiryOptions, refuseExisting, resolveExpiry, writeSecretFile, type ExpiryOptions } from "../shared";
+import { addPermissionRequest, refuseExisting, writeSecretFile } from "../shared";
 
 /** Key sizes `keygen` makes: the engine's and the contract's (2048 the minimum, 3072 the default). */
 const KEY_BITS = [2048, 3072, 4096] as const;
@@ -95,36 +95,14 @@ export function register(program: Command): void {
       }),
     );
 
-  addExpiryOptions(
-    bank
-      .command("request-access")
-      .description("ask <subject> for blind-read access (the subject approves with subject approve)")
-      .argument("<subject>", "the applicant's address", argParser(parseAddress))
-      .option("--max-uses <n>", 'checks allowed, or "unlimited" (default 1)', argParser(parseMaxUses), 1),
-    "30d",
-  ).action(
-    action(async (inv, subject: string, opts: ExpiryOptions & { maxUses: number }) => {
-      const conn = await connectSigner(inv);
-      const expiry = await resolveExpiry(conn.provider, opts);
-      await inv.out.send(
-        "requestPermission",
-        conn.suite.permissions.requestPermission(subject, Level.BlindRead, expiry, opts.maxUses),
-      );
-      const data = {
-        bank: conn.address,
-        subject,
-        levels: "blind-read",
-        expiry: isoTime(expiry),
-        maxUses: opts.maxUses,
-      };
-      inv.out.result(
-        data,
-        (d) =>
-          `asked ${d.subject} for blind-read until ${d.expiry}, ${d.maxUses === 0 ? "unlimited" : d.maxUses} use(s); ` +
-          `the subject approves with: blindcredit subject approve ${d.bank}`,
-      );
-    }),
-  );
+  addPermissionRequest(bank, {
+    name: "request-access",
+    level: Level.BlindRead,
+    levelName: "blind-read",
+    role: "bank",
+    subjectHelp: "the applicant's address",
+    uses: "checks",
+  });
 
   bank
     .command("form")

@@ -9,12 +9,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { Level } from "../../permissions";
-import { parseAddress, parseMaxUses } from "../args";
+import { parseAddress } from "../args";
 import { action, connectSigner, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
-import { isoTime } from "../output";
-import { addExpiryOptions, refuseExisting, resolveExpiry, writeSecretFile, type ExpiryOptions } from "../shared";
+import { addPermissionRequest, refuseExisting, writeSecretFile } from "../shared";
 import { bureauUrlOption } from "./bank";
 
 export function register(program: Command): void {
@@ -22,30 +21,14 @@ export function register(program: Command): void {
     .command("provider")
     .description("information providers: ask for write access, submit credit records");
 
-  addExpiryOptions(
-    provider
-      .command("request-write")
-      .description("ask <subject> for write access (the subject approves with subject approve)")
-      .argument("<subject>", "the subject's address", argParser(parseAddress))
-      .option("--max-uses <n>", 'records allowed, or "unlimited" (default 1)', argParser(parseMaxUses), 1),
-    "30d",
-  ).action(
-    action(async (inv, subject: string, opts: ExpiryOptions & { maxUses: number }) => {
-      const conn = await connectSigner(inv);
-      const expiry = await resolveExpiry(conn.provider, opts);
-      await inv.out.send(
-        "requestPermission",
-        conn.suite.permissions.requestPermission(subject, Level.Write, expiry, opts.maxUses),
-      );
-      const data = { provider: conn.address, subject, levels: "write", expiry: isoTime(expiry), maxUses: opts.maxUses };
-      inv.out.result(
-        data,
-        (d) =>
-          `asked ${d.subject} for write access until ${d.expiry}; ` +
-          `the subject approves with: blindcredit subject approve ${d.provider}`,
-      );
-    }),
-  );
+  addPermissionRequest(provider, {
+    name: "request-write",
+    level: Level.Write,
+    levelName: "write",
+    role: "provider",
+    subjectHelp: "the subject's address",
+    uses: "records",
+  });
 
   provider
     .command("submit")
