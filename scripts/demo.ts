@@ -92,14 +92,16 @@ async function main(): Promise<void> {
       `${await suite.consensus.quorumFor(voters)} of ${voters}; bureau ${bureau.address.slice(0, 8)} active from genesis`,
   );
 
-  const service = await step("the bureau starts its service (SQLite store sealed with AES-256-GCM, HTTP)", () =>
-    startBureauService({
-      suite: connectSuite(suite, bureau),
-      databasePath: join(workdir, "bureau.db"),
-      sealingKey: generateSealingKey(),
-      port: 0,
-      watch: false, // the demo hands the bureau its turns, to narrate them; `blindcredit bureau start` polls
-    }),
+  const service = await step(
+    "the bureau starts its service (SQLite sealed with AES-256-GCM, HTTP, a new DGK comparison key on-chain)",
+    () =>
+      startBureauService({
+        suite: connectSuite(suite, bureau),
+        databasePath: join(workdir, "bureau.db"),
+        sealingKey: generateSealingKey(),
+        port: 0,
+        watch: false, // the demo hands the bureau its turns, to narrate them; `blindcredit bureau start` polls
+      }),
   );
   console.log(`     listening on ${service.url} (loopback only)`);
 
@@ -214,18 +216,23 @@ async function main(): Promise<void> {
       );
       for (const subject of [alice, bob]) {
         const who = name.get(subject.address)!;
-        const check: BankCheck = await step(`  the bank encrypts its form, opens a check of ${who}`, () =>
-          bankClient.openCheck({ subject: subject.address, bureau: bureau.address, mode, conditions }),
+        const check: BankCheck = await step(
+          `  the bank sends its form (${mode === "decision" ? "shape only: the thresholds stay with it" : "values encrypted"}), opens a check of ${who}`,
+          () => bankClient.openCheck({ subject: subject.address, bureau: bureau.address, mode, conditions }),
         );
         if (mode === "decision") {
-          await step("  the bureau's evaluator sends its blinded comparisons (DGK)", () => turn(check));
-          await step("  the bank answers with its encrypted shares", () => bankClient.respond(check));
+          await step("  the bureau's evaluator sends the bits of its values, encrypted under its DGK key", () =>
+            turn(check),
+          );
+          await step("  the bank blinds the comparisons with its thresholds, proves its shares are bits", () =>
+            bankClient.respond(check),
+          );
         }
         await step("  the bureau's evaluator answers", () => turn(check));
         const decision = await step("  the bank decrypts and commits to its decision", () => bankClient.decide(check));
         const saw =
           mode === "decision"
-            ? `one bit; per comparison a coin-flip share (${decision.view.shares.join("")})`
+            ? `one bit (its shares ${decision.view.shares.join("")} are its own coin flips)`
             : `${decision.view.matches.filter(Boolean).length} of ${decision.view.matches.length} shuffled equalities met; no values`;
         console.log(`     ${who}: ${decision.approved ? "APPROVED" : "DECLINED"}. The bank saw ${saw}`);
         views.push({ check: `${mode}, ${who}`, approved: decision.approved, saw });

@@ -57,6 +57,12 @@ interface IConditionMatching {
     /// @notice Thrown when a key's modulus is even, or has leading zero bytes.
     error MatchingMalformedKey();
 
+    /// @notice Thrown when a bureau's comparison key is empty or longer than {MAX_COMPARISON_KEY_BYTES}.
+    error MatchingMalformedComparisonKey(uint256 length);
+
+    /// @notice Thrown when a decision-mode check names a bureau that has registered no comparison key.
+    error MatchingNoComparisonKey(address bureau);
+
     /// @notice Thrown when `owner` has already registered the key `fingerprint`.
     error MatchingKeyAlreadyRegistered(address owner, bytes32 fingerprint);
 
@@ -84,6 +90,10 @@ interface IConditionMatching {
 
     /// @notice Emitted when `owner` registers a Paillier key; the modulus is in the log for anyone to fetch.
     event KeyRegistered(address indexed owner, bytes32 indexed fingerprint, uint256 bits, bytes modulus);
+
+    /// @notice Emitted when a bureau registers the DGK public key it runs decision-mode comparisons under: the
+    /// canonical JSON of the key is in the log, its SHA-256 is the fingerprint the protocol's messages name.
+    event ComparisonKeyRegistered(address indexed bureau, bytes32 indexed fingerprint, bytes publicKey);
 
     /// @notice Emitted when a bank opens a check.
     event CheckRequested(
@@ -121,6 +131,18 @@ interface IConditionMatching {
     /// Emits a {KeyRegistered} event.
     function registerKey(bytes calldata modulus) external returns (bytes32 fingerprint);
 
+    /// @notice A bureau registers (or replaces) its DGK comparison key: the canonical JSON of the public key, whose
+    /// SHA-256 becomes its fingerprint. A check already under way keeps working with the key its messages name: a
+    /// bank accepts any key the bureau has registered, by fingerprint, from the logs.
+    ///
+    /// Requirements: the caller is an active credit bureau; the key is 1 to {MAX_COMPARISON_KEY_BYTES} bytes.
+    ///
+    /// Emits a {ComparisonKeyRegistered} event.
+    function registerComparisonKey(bytes calldata publicKey) external returns (bytes32 fingerprint);
+
+    /// @notice The fingerprint of `bureau`'s current comparison key, zero when it has none.
+    function comparisonKeyOf(address bureau) external view returns (bytes32);
+
     /// @notice Opens a check of `subject`, consuming one use of the caller's blind-read grant.
     /// `checkId` must be {nextCheckId} of the caller, which the form already binds: a check
     /// opened concurrently by the same bank then reverts instead of spending a grant use on a
@@ -129,6 +151,7 @@ interface IConditionMatching {
     /// Requirements:
     /// - the caller is an active credit access user holding a live blind-read grant from `subject`;
     /// - `bureau` is an active credit bureau; `keyFingerprint` is the caller's registered key;
+    /// - in decision mode, `bureau` has registered a comparison key;
     /// - `formHash` is not zero; `duration` is within the allowed range;
     /// - `checkId` is {nextCheckId} of the caller.
     ///

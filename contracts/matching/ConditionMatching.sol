@@ -17,12 +17,15 @@ contract ConditionMatching is IConditionMatching {
     /// @notice The shortest and longest a check may stay open, in seconds.
     uint64 public constant MIN_DURATION = 5 minutes;
     uint64 public constant MAX_DURATION = 30 days;
+    /// @notice The longest comparison key accepted: a 4096-bit DGK key's JSON is about 3.2 kB.
+    uint256 public constant MAX_COMPARISON_KEY_BYTES = 8192;
 
     INodeClassification private immutable _classification;
     IPermissionSetting private immutable _permissions;
     IHistoryRecord private immutable _history;
 
     mapping(address owner => mapping(bytes32 fingerprint => uint256 bits)) private _keyBits;
+    mapping(address bureau => bytes32 fingerprint) private _comparisonKeys;
     mapping(address bank => uint256 count) private _checksOpened;
     mapping(bytes32 checkId => Check) private _checks;
 
@@ -45,6 +48,23 @@ contract ConditionMatching is IConditionMatching {
     }
 
     /// @inheritdoc IConditionMatching
+    function registerComparisonKey(bytes calldata publicKey) external returns (bytes32 fingerprint) {
+        if (!_classification.isActiveAs(msg.sender, INodeTypes.NodeType.CreditBureau))
+            revert MatchingNotBureau(msg.sender);
+        if (publicKey.length == 0 || publicKey.length > MAX_COMPARISON_KEY_BYTES) {
+            revert MatchingMalformedComparisonKey(publicKey.length);
+        }
+        fingerprint = sha256(publicKey);
+        _comparisonKeys[msg.sender] = fingerprint;
+        emit ComparisonKeyRegistered(msg.sender, fingerprint, publicKey);
+    }
+
+    /// @inheritdoc IConditionMatching
+    function comparisonKeyOf(address bureau) external view returns (bytes32) {
+        return _comparisonKeys[bureau];
+    }
+
+    /// @inheritdoc IConditionMatching
     function openCheck(
         bytes32 checkId,
         address subject,
@@ -59,6 +79,7 @@ contract ConditionMatching is IConditionMatching {
         if (checkId != expected) revert MatchingCheckIdMismatch(expected, checkId);
         if (!_classification.isActiveAs(bureau, INodeTypes.NodeType.CreditBureau)) revert MatchingNotBureau(bureau);
         if (_keyBits[msg.sender][keyFingerprint] == 0) revert MatchingUnknownKey(msg.sender, keyFingerprint);
+        if (mode == CheckMode.Decision && _comparisonKeys[bureau] == bytes32(0)) revert MatchingNoComparisonKey(bureau);
         if (formHash == bytes32(0)) revert MatchingZeroHash();
         if (duration < MIN_DURATION || duration > MAX_DURATION) {
             revert MatchingInvalidDuration(duration, MIN_DURATION, MAX_DURATION);

@@ -7,6 +7,7 @@
  */
 import type { BureauClient } from "../clients/creditCheck";
 import { CheckState } from "../nodeTypes";
+import { CheckRefusal } from "../protocol/refusal";
 import { Level } from "../permissions";
 import type { Suite } from "../suite";
 
@@ -19,7 +20,10 @@ export interface EvaluatorMetrics {
   checksSeen: number;
   /** Steps taken (messages committed on-chain). */
   steps: number;
-  /** Checks refused because their grant was revoked, replaced or expired after the check opened. */
+  /**
+   * Checks refused: their grant was revoked, replaced or expired after the check opened, or the bureau refused what
+   * the bank sent (a proof that fails, a value that is not what the protocol computes) or has no data for it.
+   */
   refused: number;
   /** Steps that threw (each check is retried up to {@link MAX_ATTEMPTS} times). */
   failures: number;
@@ -156,6 +160,13 @@ export class Evaluator {
       if (after === CheckState.Answered) this.#active.delete(checkId);
       return "stepped";
     } catch (err) {
+      if (err instanceof CheckRefusal) {
+        // What the bank sent (or the data the bureau holds) will not change: no retry.
+        this.metrics.refused++;
+        this.#active.delete(checkId);
+        this.#log(`check ${short(checkId)}: refused (${err.reason}): ${err.message}`);
+        return "refused";
+      }
       const attempts = (this.#active.get(checkId) ?? 0) + 1;
       this.metrics.failures++;
       this.metrics.lastError = `check ${checkId}: ${(err as Error).message}`;

@@ -7,7 +7,7 @@
 import type { MessageBoard } from "../protocol/board";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
 
-/** How long one request may take before it is abandoned (a 16 MiB message on loopback takes far less). */
+/** How long one request may take before it is abandoned (the largest message on loopback takes far less). */
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export class HttpBoard implements MessageBoard {

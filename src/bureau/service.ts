@@ -5,9 +5,11 @@
  */
 import type { Signer } from "ethers";
 import { BureauClient } from "../clients/creditCheck";
+import type { DgkPrivateKey } from "../dgk";
 import { NodeType } from "../nodeTypes";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
 import type { Suite } from "../suite";
+import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator } from "./evaluator";
 import { startBureauApi } from "./http";
 import { StoreBoard, StoreJournal } from "./journal";
@@ -23,6 +25,11 @@ export interface BureauServiceOptions {
   readonly databasePath: string;
   /** The key records and journal are sealed under; never stored in the database. */
   readonly sealingKey: SealingKey;
+  /**
+   * The bureau's DGK comparison key; by default the one sealed beside the database (`<database>.comparison-key`),
+   * generated on the first start.
+   */
+  readonly comparisonKey?: DgkPrivateKey;
   /** Where the API listens; default 127.0.0.1 (loopback only). */
   readonly host?: string;
   /** Default 8600; 0 for any free port. */
@@ -61,6 +68,9 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   if (!(await suite.classification.isActiveAs(bureau, NodeType.CreditBureau))) {
     throw new Error(`${bureau} is not an active credit bureau of this consortium: it cannot serve checks`);
   }
+  const comparisonKey =
+    options.comparisonKey ??
+    (await loadOrCreateComparisonKey(comparisonKeyPath(options.databasePath), options.sealingKey, log));
   const store = await openSqliteStore({ path: options.databasePath, sealingKey: options.sealingKey });
   const workers = new BlindingWorkers(options.threads);
   const pools = new Map<string, RandomnessPool>();
@@ -72,11 +82,13 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     }
     return pool;
   };
-  const client = new BureauClient(suite.matching, new StoreBoard(store), (subject) => store.valuesOf(subject), {
-    journal: new StoreJournal(store),
-    poolFor,
-    blind: workers.blind,
-  });
+  const client = new BureauClient(
+    suite.matching,
+    new StoreBoard(store),
+    (subject) => store.valuesOf(subject),
+    comparisonKey,
+    { journal: new StoreJournal(store), poolFor, blind: workers.blind },
+  );
   const evaluator = new Evaluator(suite, client, bureau, { pollIntervalMs: options.pollIntervalMs, log });
   let api;
   try {
@@ -91,6 +103,12 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     });
   } catch (err) {
     await Promise.all([workers.close(), store.close()]);
+    throw err;
+  }
+  try {
+    await client.registerComparisonKey();
+  } catch (err) {
+    await Promise.all([api.close(), workers.close(), store.close()]);
     throw err;
   }
   if (options.watch ?? true) evaluator.start();

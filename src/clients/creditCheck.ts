@@ -5,8 +5,9 @@
  * Paper flow 3.5, with the leak fixed and thresholds added.
  * @module
  */
-import { AbiCoder, hexlify, keccak256, randomBytes, toBeArray, type Signer } from "ethers";
+import { AbiCoder, hexlify, keccak256, randomBytes, toBeArray, toUtf8Bytes, toUtf8String, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
+import { exportDgkPublicKey, importDgkPublicKey, type DgkPrivateKey, type DgkPublicKey } from "../dgk";
 import {
   importPublicKey,
   type Blind,
@@ -25,7 +26,7 @@ import {
 } from "../protocol/bureau";
 import type { MessageBoard } from "../protocol/board";
 import type { CheckMode, Condition } from "../protocol/form";
-import type { CheckContext } from "../protocol/messages";
+import { decodeMessage, type CheckContext } from "../protocol/messages";
 import { CheckModeId, CheckState } from "../nodeTypes";
 
 export { CheckState };
@@ -51,6 +52,7 @@ export interface BankDecision {
 
 /** The bank's side: it holds the Paillier private key. */
 export class BankClient {
+  readonly #comparisonKeys = new Map<string, DgkPublicKey>();
   constructor(
     readonly matching: ConditionMatching,
     readonly privateKey: PaillierPrivateKey,
@@ -96,12 +98,24 @@ export class BankClient {
     return { checkId, context, form, shares: [] };
   }
 
-  /** Decision mode: answers the bureau's blinded comparisons with encrypted shares. */
+  /** Decision mode: answers the bureau's encrypted operands with blinded comparisons and proven shares. */
   async respond(check: BankCheck): Promise<void> {
-    await this.#expect(check.checkId, CheckState.Challenged);
+    const record = await this.#expect(check.checkId, CheckState.Challenged);
     const challengeHash = await loggedHash(this.matching, "CheckChallenged", check.checkId);
     const bytes = await this.board.fetch(challengeHash);
-    const response = respondToChallenge(this.privateKey, check.context, check.form, bytes, challengeHash, this.pool);
+    const named = decodeMessage(bytes, "challenge", check.context, challengeHash).comparisonKey;
+    const comparisonKey = await this.comparisonKey(record.bureau, String(named));
+    const response = respondToChallenge(
+      this.privateKey,
+      check.context,
+      check.form,
+      bytes,
+      challengeHash,
+      comparisonKey,
+      {
+        pool: this.pool,
+      },
+    );
     check.shares = response.shares;
     await this.board.publish(response.bytes);
     await (await this.matching.postResponse(check.checkId, response.hash)).wait();
@@ -121,6 +135,25 @@ export class BankClient {
     return { approved: view.approved, salt, view };
   }
 
+  /** A comparison key the bureau registered, from its `ComparisonKeyRegistered` log, checked against the fingerprint. */
+  async comparisonKey(bureau: string, fingerprint: string): Promise<DgkPublicKey> {
+    const cached = this.#comparisonKeys.get(fingerprint.toLowerCase());
+    if (cached) return cached;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(fingerprint)) {
+      throw new Error(
+        `challenge: expected a comparison key fingerprint (bytes32 hex), got ${JSON.stringify(fingerprint)}`,
+      );
+    }
+    const logs = await this.matching.queryFilter(this.matching.filters.ComparisonKeyRegistered(bureau, fingerprint));
+    if (logs.length === 0) throw new Error(`bureau ${bureau} has registered no comparison key ${fingerprint}`);
+    const key = importDgkPublicKey(toUtf8String(logs[0].args.publicKey));
+    if (key.fingerprint !== fingerprint.toLowerCase()) {
+      throw new Error(`the comparison key logged for ${fingerprint} has fingerprint ${key.fingerprint}`);
+    }
+    this.#comparisonKeys.set(key.fingerprint, key);
+    return key;
+  }
+
   async #expect(checkId: string, state: CheckState) {
     return expectState(this.matching, checkId, state);
   }
@@ -136,7 +169,7 @@ export interface JournalEntry {
   readonly stage: "challenged" | "answered";
   /** keccak256 of the message published at this stage, the commitment to post on-chain. */
   readonly messageHash: string;
-  /** Decision mode, once challenged: the bureau's secret shares, needed for the answer. */
+  /** Decision mode, once challenged: the form's shape, needed for the answer. */
   readonly state?: BureauCheckState;
 }
 
@@ -172,7 +205,7 @@ export class MemoryJournal implements BureauJournal {
   }
 }
 
-/** The bureau's side: it holds the subjects' values and works on the bank's ciphertexts. */
+/** The bureau's side: it holds the subjects' values and its comparison key, and works on the bank's ciphertexts. */
 export class BureauClient {
   readonly #keys = new Map<string, PaillierPublicKey>();
   readonly journal: BureauJournal;
@@ -180,6 +213,7 @@ export class BureauClient {
   /**
    * @param board where the banks' messages are fetched from
    * @param valuesOf the subject's values by field, from the bureau's store
+   * @param comparisonKey the bureau's DGK key pair for decision-mode comparisons (see {@link registerComparisonKey})
    * @param options.journal where the bureau's messages and secret state go (default: in memory, published to `board`)
    * @param options.poolFor a randomness pool for a bank's key, if the bureau keeps one
    * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
@@ -188,6 +222,7 @@ export class BureauClient {
     readonly matching: ConditionMatching,
     readonly board: MessageBoard,
     readonly valuesOf: (subject: string) => Promise<SubjectValues>,
+    readonly comparisonKey: DgkPrivateKey,
     readonly options: {
       readonly journal?: BureauJournal;
       readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
@@ -195,6 +230,17 @@ export class BureauClient {
     } = {},
   ) {
     this.journal = options.journal ?? new MemoryJournal(board);
+  }
+
+  /** Registers the bureau's comparison key on-chain unless it is already the current one; returns its fingerprint. */
+  async registerComparisonKey(): Promise<string> {
+    const { publicKey } = this.comparisonKey;
+    const bureau = await (this.matching.runner as Signer).getAddress();
+    if ((await this.matching.comparisonKeyOf(bureau)) === publicKey.fingerprint) return publicKey.fingerprint;
+    await (
+      await this.matching.registerComparisonKey(toUtf8Bytes(JSON.stringify(exportDgkPublicKey(publicKey))))
+    ).wait();
+    return publicKey.fingerprint;
   }
 
   /**
@@ -232,7 +278,7 @@ export class BureauClient {
     let entry: JournalEntry;
     let bytes: Uint8Array;
     if (decisionMode) {
-      const message = await challenge(context, form, values, blinding);
+      const message = challenge(this.comparisonKey, context, form, values);
       entry = { stage: "challenged", messageHash: message.hash, state: message.state };
       bytes = message.bytes;
     } else {
@@ -249,7 +295,7 @@ export class BureauClient {
     const { key, context, blinding } = await this.#check(checkId);
     const responseHash = await loggedHash(this.matching, "CheckResponded", checkId);
     const response = await this.board.fetch(responseHash);
-    const answer = await answerDecision(key, context, state, response, responseHash, blinding);
+    const answer = await answerDecision(key, this.comparisonKey, context, state, response, responseHash, blinding);
     const entry: JournalEntry = { stage: "answered", messageHash: answer.hash };
     await this.journal.record(checkId, entry, answer.bytes);
     return entry;

@@ -27,6 +27,7 @@ export {
   generateKeyPair,
   importPrivateKey,
   importPublicKey,
+  isBlumKey,
 } from "./keys";
 export type {
   KeyGenerationOptions,

@@ -11,6 +11,9 @@
  * - with a private key: p and q are probable primes, p ≠ q, p·q = n, gcd(n, (p−1)(q−1)) = 1, and
  *   |p − q| > 2^(bits/2 − 100) (so that n cannot be split by Fermat's method).
  *
+ * Generated keys also have p ≡ q ≡ 3 (mod 4) (a Blum integer), which the modulus proof Π^mod of src/proofs needs.
+ * Import does not require it (keys made elsewhere usually are not Blum); {@link isBlumKey} tells.
+ *
  * JSON format (all numbers 0x-prefixed big-endian hex, case-insensitive on input, minimal lowercase on output):
  *
  * ```json
@@ -418,19 +421,42 @@ export function exportPrivateKey(key: PaillierPrivateKey): PaillierPrivateKeyJso
   return { ...key.publicKey.toJSON(), p: toHex(key.p), q: toHex(key.q) };
 }
 
+/**
+ * A prime p ≡ 3 (mod 4) of exactly `bits` bits, from OpenSSL (`add: 4, rem: 3` constrains the candidates; the
+ * search is otherwise OpenSSL's own). Such "Blum" primes cost nothing extra and let the key holder prove that n is
+ * a Paillier–Blum modulus (Π^mod in src/proofs), which needs p ≡ q ≡ 3 (mod 4).
+ */
 function nativePrime(bits: number): Promise<bigint> {
   return new Promise((resolve, reject) => {
-    generatePrime(bits, { bigint: true }, (err, prime) => (err ? reject(err) : resolve(prime)));
+    generatePrime(bits, { bigint: true, add: 4n, rem: 3n }, (err, prime) => (err ? reject(err) : resolve(prime)));
   });
+}
+
+/**
+ * Whether a private key's primes are both ≡ 3 (mod 4), i.e. n is a Blum integer. Keys from {@link generateKeyPair}
+ * always are; imported keys may not be (import accepts both), and only Blum keys can prove their modulus with Π^mod.
+ *
+ * @param privateKey - the key
+ * @returns true when p ≡ q ≡ 3 (mod 4)
+ * @throws {PaillierError} `INVALID_ARGUMENT` when `privateKey` is not a private key
+ * @example
+ * if (!isBlumKey(privateKey)) console.warn("this key cannot prove its modulus: generate a new one");
+ */
+export function isBlumKey(privateKey: PaillierPrivateKey): boolean {
+  if (!(privateKey instanceof PaillierPrivateKey)) {
+    throw new PaillierError("INVALID_ARGUMENT", `isBlumKey: expected a private key, got ${describeValue(privateKey)}`);
+  }
+  return (privateKey.p & 3n) === 3n && (privateKey.q & 3n) === 3n;
 }
 
 /**
  * Generates a key pair with g = n + 1.
  *
  * The primes come from OpenSSL (`crypto.generatePrime`, which runs on libuv's thread pool, so the event loop stays
- * free); the two are searched in parallel. A pair failing a check (wrong product size, primes too close) is
- * discarded and the search restarts. The result passes the same checks as an imported key. About 0.2–1 s at
- * 3072 bits on the project's machines.
+ * free); the two are searched in parallel. Both are ≡ 3 (mod 4) (Blum primes), so that the key can prove its
+ * modulus well formed with Π^mod (see src/proofs and {@link isBlumKey}). A pair failing a check (wrong product size,
+ * primes too close) is discarded and the search restarts. The result passes the same checks as an imported key.
+ * About 0.2–1 s at 3072 bits on the project's machines.
  *
  * @param options - modulus size (default 3072) and a progress callback
  * @returns the key pair

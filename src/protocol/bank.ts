@@ -1,30 +1,46 @@
 /**
- * The bank's side of a blind credit check: build and encrypt the condition form, answer the
- * bureau's blinded comparisons with encrypted shares (decision mode), and read the answer.
- * The bank holds the Paillier private key; it never sees the subject's values.
+ * The bank's side of a blind credit check: build the condition form, answer the bureau's encrypted operands with
+ * blinded comparisons and proven shares (decision mode), and read the answer. The bank holds its Paillier private
+ * key and its thresholds; it never sees the subject's values, and in decision mode its thresholds never leave it.
  * @module
  */
-import { encrypt, isZero, type PaillierPrivateKey, type RandomizerSource } from "../paillier";
-import { bankShare, encryptBits } from "./comparison";
+import {
+  parseCiphertext as parseDgkCiphertext,
+  randomizer as dgkRandomizer,
+  toHex as dgkHex,
+  type DgkPublicKey,
+} from "../dgk";
+import { encrypt, isZero, randomBelow, type PaillierPrivateKey, type RandomizerSource } from "../paillier";
+import { encodeBitProof, encodeModulusProof, proveBits, proveModulus } from "../proofs";
+import { blindedComparison, type DgkRandomizers } from "./comparison";
 import { comparisonsOf, parseForm, type CheckMode, type Condition, type ParsedCondition } from "./form";
-import { comparisonDomain, fieldNamed } from "./schema";
-import { decodeMessage, encodeMessage, messageHash, readArray, readCiphertext, type CheckContext } from "./messages";
+import { comparisonDomain } from "./schema";
+import {
+  decodeMessage,
+  encodeMessage,
+  keyProofContext,
+  messageHash,
+  readArray,
+  readCiphertext,
+  shareProofContext,
+  type CheckContext,
+} from "./messages";
 
-/** A message ready to publish, with the commitment that goes on-chain. */
-export interface SignedOffMessage {
+/** A message ready to publish, with its keccak256: the commitment that goes on-chain. */
+export interface PublishedMessage {
   readonly bytes: Uint8Array;
   readonly hash: string;
 }
 
-/** What the bank keeps of a form it sent: the conditions, to read the replies against. */
-export interface BankForm extends SignedOffMessage {
+/** What the bank keeps of a form it sent: the conditions, to compute its comparisons and read the replies. */
+export interface BankForm extends PublishedMessage {
   readonly mode: CheckMode;
   readonly conditions: readonly ParsedCondition[];
 }
 
 /** What the bank learned from a check: everything it decrypted, for its records and for audits. */
 export interface BankView {
-  /** Decision mode: the bank's share of each comparison (uniform, independent of the subject). */
+  /** Decision mode: the bank's share of each comparison (its own coin flips, independent of the subject). */
   readonly shares: readonly (0 | 1)[];
   /** Paper mode: how many of the shuffled results were zero (conditions met), in shuffled order. */
   readonly matches: readonly boolean[];
@@ -32,8 +48,30 @@ export interface BankView {
   readonly approved: boolean;
 }
 
+/** The bank's precomputation: Paillier randomizers for its shares, DGK re-randomisers for its comparisons. */
+export interface BankPools {
+  readonly pool?: RandomizerSource;
+  readonly dgkRandomizers?: DgkRandomizers;
+}
+
+/** Proofs that a key's modulus is a Paillier–Blum modulus, by key and by the deployment they are bound to. */
+const modulusProofs = new WeakMap<PaillierPrivateKey, Map<string, unknown>>();
+
+/** The encoded Π^mod proof of the bank's key for this deployment, computed once per key and deployment. */
+function modulusProofFor(privateKey: PaillierPrivateKey, context: CheckContext): unknown {
+  const bound = keyProofContext(context);
+  const tag = Buffer.from(bound).toString("hex");
+  let proofs = modulusProofs.get(privateKey);
+  if (proofs === undefined) modulusProofs.set(privateKey, (proofs = new Map()));
+  let proof = proofs.get(tag);
+  if (proof === undefined) proofs.set(tag, (proof = encodeModulusProof(proveModulus(privateKey, bound))));
+  return proof;
+}
+
 /**
- * Validates and encrypts a condition form under the bank's key, bound to `context`.
+ * Validates the condition form and builds the bank's first message, bound to `context`. Decision mode sends the
+ * form's shape only (fields, operators, how many values): the thresholds stay with the bank. Paper mode sends each
+ * value encrypted under the bank's key. Both carry the proof that the bank's modulus is a Paillier–Blum modulus.
  * @throws Error for a form the schema or the mode refuses (see {@link parseForm})
  */
 export function buildForm(
@@ -48,23 +86,19 @@ export function buildForm(
     mode,
     conditions: parsed.map((c) => {
       const shape = { field: c.field, op: c.op, arity: c.arity };
-      if (mode === "paper") return { ...shape, value: encrypt(privateKey, c.values[0], { pool }).toHex() };
-      const { bits } = comparisonDomain(fieldNamed(c.field));
-      return {
-        ...shape,
-        comparisons: comparisonsOf(c).map((cmp) =>
-          encryptBits(privateKey, cmp.threshold, bits, pool).map((x) => x.toHex()),
-        ),
-      };
+      return mode === "paper" ? { ...shape, value: encrypt(privateKey, c.values[0], { pool }).toHex() } : shape;
     }),
+    keyProof: modulusProofFor(privateKey, context),
   };
   const bytes = encodeMessage("form", context, body);
   return { bytes, hash: messageHash(bytes), mode, conditions: parsed };
 }
 
 /**
- * Decision mode: reads the bureau's blinded comparisons and returns the bank's encrypted shares.
- * @throws Error when the challenge does not match its commitment, the check, or the form's shape
+ * Decision mode: reads the bureau's encrypted operands and returns, per comparison, the blinded DGK values against
+ * the bank's threshold, and the bank's encrypted shares with a proof that each is a bit.
+ * @param comparisonKey the bureau's DGK public key, as registered on-chain
+ * @throws Error when the challenge does not match its commitment, the check, the bureau's key or the form's shape
  */
 export function respondToChallenge(
   privateKey: PaillierPrivateKey,
@@ -72,30 +106,45 @@ export function respondToChallenge(
   form: BankForm,
   challenge: Uint8Array,
   challengeHash: string,
-  pool?: RandomizerSource,
-): SignedOffMessage & { readonly shares: (0 | 1)[] } {
+  comparisonKey: DgkPublicKey,
+  { pool, dgkRandomizers = () => dgkRandomizer(comparisonKey) }: BankPools = {},
+): PublishedMessage & { readonly shares: (0 | 1)[] } {
   const body = decodeMessage(challenge, "challenge", context, challengeHash);
-  const expected = form.conditions.flatMap((c) => {
-    const { bits } = comparisonDomain(fieldNamed(c.field));
-    return comparisonsOf(c).map(() => bits + 1);
-  });
-  const comparisons = readArray(body.comparisons, "challenge comparisons", expected.length);
-  const shares = comparisons.map((values, i) => {
-    const where = `challenge comparison ${i + 1}`;
-    const read = readArray(values, where, expected[i]).map((v, j) =>
-      readCiphertext(privateKey.publicKey, v, `${where} value ${j + 1}`),
+  if (body.comparisonKey !== comparisonKey.fingerprint) {
+    throw new Error(
+      `challenge: expected operands under the bureau's comparison key ${comparisonKey.fingerprint}, got ` +
+        JSON.stringify(body.comparisonKey),
     );
-    return bankShare(privateKey, read);
+  }
+  const comparisons = form.conditions.flatMap((c) => comparisonsOf(c));
+  const operands = readArray(body.operands, "challenge operands", comparisons.length);
+  const shares: (0 | 1)[] = [];
+  const blinded = comparisons.map((comparison, i) => {
+    const where = `challenge operand ${i + 1}`;
+    const { bits } = comparisonDomain(comparison.field);
+    const operandBits = readArray(operands[i], where, bits).map((x, j) =>
+      // Range only: a bit sharing a factor with n would only hand the bank the bureau's factorisation.
+      parseDgkCiphertext(comparisonKey, x, `${where} bit ${j}`, { checkUnit: false }),
+    );
+    const share = Number(randomBelow(2n)) as 0 | 1;
+    shares.push(share);
+    return blindedComparison(comparisonKey, operandBits, comparison.threshold, share, dgkRandomizers).map((v) =>
+      dgkHex(comparisonKey, v),
+    );
   });
+  const encryptedShares = shares.map((s) => encrypt(privateKey, BigInt(s), { pool }));
+  const proof = proveBits(privateKey, encryptedShares, shares, shareProofContext(context, comparisonKey.fingerprint));
   const bytes = encodeMessage("response", context, {
-    shares: shares.map((s) => encrypt(privateKey, BigInt(s), { pool }).toHex()),
+    comparisons: blinded,
+    shares: encryptedShares.map((c) => c.toHex()),
+    shareProof: encodeBitProof(proof),
   });
   return { bytes, hash: messageHash(bytes), shares };
 }
 
 /**
- * Reads the bureau's answer: in decision mode one ciphertext, zero iff every condition holds; in
- * paper mode one result per condition, shuffled, each zero iff its condition holds.
+ * Reads the bureau's answer: in decision mode one ciphertext, zero iff every condition holds; in paper mode one
+ * result per condition, shuffled, each zero iff its condition holds.
  * @throws Error when the answer does not match its commitment or the check, or is malformed
  */
 export function readAnswer(

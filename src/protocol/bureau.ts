@@ -1,9 +1,12 @@
 /**
- * The bureau's side of a blind credit check: read the bank's encrypted form, evaluate it against
- * the subject's values homomorphically, and answer. The bureau never sees a threshold: it works
- * on ciphertexts under the bank's key, and every value it sends is blinded by secret randomness.
+ * The bureau's side of a blind credit check: read the bank's form, evaluate it against the subject's values, and
+ * answer. In decision mode the bureau sends its operands' bits under its own DGK key and zero-tests what the bank
+ * returns: it never sees a threshold, not even encrypted. Every value it sends under the bank's key is blinded by
+ * secret randomness. Anything from the bank that is not what the protocol computes is refused with a
+ * {@link CheckRefusal} naming the reason, and nothing is answered.
  * @module
  */
+import { parseCiphertext as parseDgkCiphertext, toHex as dgkHex, type DgkPrivateKey } from "../dgk";
 import {
   addConstant,
   blindInline,
@@ -13,8 +16,10 @@ import {
   type PaillierPublicKey,
   type RandomizerSource,
 } from "../paillier";
+import { decodeBitProof, decodeModulusProof, verifyBits, verifyModulus } from "../proofs";
+import type { PublishedMessage } from "./bank";
 import { negateAll } from "./batch";
-import { comparisonBit, comparisonValues, shuffle } from "./comparison";
+import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
 import {
   combinationOf,
   MAX_CONDITIONS,
@@ -24,34 +29,32 @@ import {
   type CheckMode,
   type ConditionShape,
 } from "./form";
-import { comparisonDomain, fieldNamed } from "./schema";
 import {
   asRecord,
   decodeMessage,
   encodeMessage,
+  keyProofContext,
   messageHash,
   readArray,
   readCiphertext,
+  shareProofContext,
   type CheckContext,
 } from "./messages";
-import type { SignedOffMessage } from "./bank";
+import { CheckRefusal, refusing } from "./refusal";
+import { comparisonDomain, fieldNamed } from "./schema";
 
 /** A form as the bureau reads it: the public shape and the bank's ciphertexts. */
 export interface ReceivedForm {
   readonly mode: CheckMode;
   readonly conditions: readonly (ConditionShape & {
-    /** Decision mode: per comparison, the encrypted bits of the bank's threshold. */
-    readonly comparisons: readonly (readonly Ciphertext[])[];
     /** Paper mode: the encrypted value. */
     readonly value?: Ciphertext;
   })[];
 }
 
-/** What the bureau must keep between its two messages of a decision-mode check (serialisable). */
+/** What the bureau keeps between its two messages of a decision-mode check (serialisable, nothing secret). */
 export interface BureauCheckState {
   readonly shapes: readonly ConditionShape[];
-  /** The bureau's secret shares δ_A, one per comparison. */
-  readonly shares: readonly (0 | 1)[];
 }
 
 /** The subject's values by field name, scaled (see `parseFieldValue`). */
@@ -66,8 +69,9 @@ export interface BlindingOptions {
 }
 
 /**
- * Reads and validates the bank's form against its on-chain commitment, the check and the schema.
- * @throws Error naming what is wrong: hash, context, shape, field, operator, or any ciphertext
+ * Reads and validates the bank's form against its on-chain commitment, the check and the schema, and verifies the
+ * proof that the bank's modulus is a Paillier–Blum modulus (once per key object: the proof is about n alone).
+ * @throws CheckRefusal naming what is wrong: hash, context, shape, field, operator, a ciphertext, the key proof
  */
 export function readForm(
   publicKey: PaillierPublicKey,
@@ -75,104 +79,128 @@ export function readForm(
   bytes: Uint8Array,
   formHash: string,
 ): ReceivedForm {
-  const body = decodeMessage(bytes, "form", context, formHash);
-  const mode = body.mode;
-  if (mode !== "decision" && mode !== "paper")
-    throw new Error(`form: expected mode "decision" or "paper", got ${JSON.stringify(mode)}`);
-  const raw = readArray(body.conditions, "form conditions");
-  if (raw.length === 0 || raw.length > MAX_CONDITIONS) {
-    throw new Error(`form conditions: expected 1 to ${MAX_CONDITIONS}, got ${raw.length}`);
-  }
-  const conditions = raw.map((item, i) => {
-    const where = `form condition ${i + 1}`;
-    const c = asRecord(item, where);
-    const field = fieldNamed(String(c.field));
-    const op = c.op as ConditionShape["op"];
-    if (!OPERATORS.includes(op))
-      throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got ${JSON.stringify(c.op)}`);
-    const arity = Number(c.arity);
-    const wantedArity = op === "between" ? 2 : op === "in" ? arity : 1;
-    if (!Number.isInteger(arity) || arity !== wantedArity || arity < 1 || arity > MAX_SET_VALUES) {
-      throw new Error(`${where}: arity ${JSON.stringify(c.arity)} does not fit operator "${op}"`);
+  return refusing("InvalidMessage", () => {
+    const body = decodeMessage(bytes, "form", context, formHash);
+    const mode = body.mode;
+    if (mode !== "decision" && mode !== "paper")
+      throw new Error(`form: expected mode "decision" or "paper", got ${JSON.stringify(mode)}`);
+    const raw = readArray(body.conditions, "form conditions");
+    if (raw.length === 0 || raw.length > MAX_CONDITIONS) {
+      throw new Error(`form conditions: expected 1 to ${MAX_CONDITIONS}, got ${raw.length}`);
     }
-    const shape: ConditionShape = { field: field.name, op, arity };
-    if (mode === "paper") {
+    const conditions = raw.map((item, i) => {
+      const where = `form condition ${i + 1}`;
+      const c = asRecord(item, where);
+      const field = fieldNamed(String(c.field));
+      const op = c.op as ConditionShape["op"];
+      if (!OPERATORS.includes(op))
+        throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got ${JSON.stringify(c.op)}`);
+      const arity = Number(c.arity);
+      const wantedArity = op === "between" ? 2 : op === "in" ? arity : 1;
+      if (!Number.isInteger(arity) || arity !== wantedArity || arity < 1 || arity > MAX_SET_VALUES) {
+        throw new Error(`${where}: arity ${JSON.stringify(c.arity)} does not fit operator "${op}"`);
+      }
+      const shape: ConditionShape = { field: field.name, op, arity };
+      if (mode === "decision") return shape;
       if (op !== "eq") throw new Error(`${where}: paper mode supports only "eq", got "${op}"`);
-      return { ...shape, comparisons: [], value: readCiphertext(publicKey, c.value, `${where} value`) };
-    }
-    const { bits } = comparisonDomain(field);
-    const count = combinationOf(shape).directions.length;
-    const comparisons = readArray(c.comparisons, `${where} comparisons`, count).map((cmp, j) =>
-      readArray(cmp, `${where} comparison ${j + 1}`, bits).map((x, b) =>
-        readCiphertext(publicKey, x, `${where} comparison ${j + 1} bit ${b}`),
-      ),
-    );
-    return { ...shape, comparisons };
+      return { ...shape, value: readCiphertext(publicKey, c.value, `${where} value`) };
+    });
+    verifyKeyProof(publicKey, context, body.keyProof);
+    return { mode, conditions };
   });
-  return { mode, conditions };
+}
+
+/** Keys whose modulus proof verified: a proof is about n alone, so one verification per key object is enough. */
+const provenKeys = new WeakSet<PaillierPublicKey>();
+
+function verifyKeyProof(publicKey: PaillierPublicKey, context: CheckContext, proof: unknown): void {
+  if (provenKeys.has(publicKey)) return;
+  try {
+    verifyModulus(publicKey, decodeModulusProof(publicKey, proof), keyProofContext(context));
+  } catch (e) {
+    throw new CheckRefusal("InvalidProof", `form key proof: ${(e as Error).message}`);
+  }
+  provenKeys.add(publicKey);
 }
 
 /**
- * Decision mode, first message: the blinded comparisons, and the state to keep for the answer.
- * @throws Error when the bureau holds no value for a field of the form
+ * Decision mode, first message: the bits of the bureau's operand of every comparison, under its DGK key. The state
+ * to keep for the answer is the form's shape: the bureau holds no secret of the check between its two messages.
+ * @param randomizers precomputed h^r for the bureau's key, if it keeps a pool
+ * @throws CheckRefusal "NoData" when the bureau holds no value for a field of the form
  */
-export async function challenge(
+export function challenge(
+  comparisonKey: DgkPrivateKey,
   context: CheckContext,
   form: ReceivedForm,
   values: SubjectValues,
-  { pool, blind = blindInline }: BlindingOptions = {},
-): Promise<SignedOffMessage & { readonly state: BureauCheckState }> {
-  const allBits = form.conditions.flatMap((c) => c.comparisons.flat());
-  const negated = negateAll(allBits);
-  let offset = 0;
-  const shares: (0 | 1)[] = [];
-  const unblinded: Ciphertext[][] = [];
-  for (const condition of form.conditions) {
+  randomizers?: DgkRandomizers,
+): PublishedMessage & { readonly state: BureauCheckState } {
+  const operands = form.conditions.flatMap((condition) => {
     const field = fieldNamed(condition.field);
     const x = valueOf(values, condition.field);
-    const { directions } = combinationOf(condition);
-    condition.comparisons.forEach((bits, j) => {
-      const operand = subjectOperand(field, directions[j], x);
-      const comparison = comparisonValues(bits, negated.slice(offset, offset + bits.length), operand);
-      offset += bits.length;
-      shares.push(comparison.share);
-      unblinded.push(comparison.values);
-    });
-  }
-  // One batch for the whole form, so that every core has work.
-  const blinded = await blind(unblinded.flat(), pool);
-  let next = 0;
-  const comparisons = unblinded.map(({ length }) => {
-    const slice = blinded.slice(next, (next += length));
-    shuffle(slice);
-    return slice.map((v) => v.toHex());
+    const { bits } = comparisonDomain(field);
+    return combinationOf(condition).directions.map((direction) =>
+      encryptOperand(comparisonKey, subjectOperand(field, direction, x), bits, randomizers).map((bit) =>
+        dgkHex(comparisonKey, bit),
+      ),
+    );
   });
-  const bytes = encodeMessage("challenge", context, { comparisons });
-  return {
-    bytes,
-    hash: messageHash(bytes),
-    state: { shapes: form.conditions.map(({ field, op, arity }) => ({ field, op, arity })), shares },
-  };
+  const bytes = encodeMessage("challenge", context, { comparisonKey: comparisonKey.publicKey.fingerprint, operands });
+  const shapes = form.conditions.map(({ field, op, arity }) => ({ field, op, arity }));
+  return { bytes, hash: messageHash(bytes), state: { shapes } };
 }
 
 /**
- * Decision mode, the answer: E(ρ · (k − Σ holds_i)) with ρ secret and uniform in Z_n*, which is
- * zero iff all k conditions hold and otherwise uniform in Z_n*: one bit, nothing more.
- * @throws Error when the response does not match its commitment or the check, or is malformed
+ * Decision mode, the answer: E(ρ · (k − Σ holds_i)) under the bank's key with ρ secret and uniform in Z_n*, which
+ * is zero iff all k conditions hold and otherwise uniform in Z_n*: one bit, nothing more.
+ * @throws CheckRefusal "InvalidMessage" when the response does not match its commitment, the check or the form's
+ *   shape, or a value is not a ciphertext of the bureau's comparison key; "InvalidProof" when the proof that the
+ *   bank's shares are bits fails
  */
 export async function answerDecision(
   publicKey: PaillierPublicKey,
+  comparisonKey: DgkPrivateKey,
   context: CheckContext,
   state: BureauCheckState,
   response: Uint8Array,
   responseHash: string,
   { pool, blind = blindInline }: BlindingOptions = {},
-): Promise<SignedOffMessage> {
-  const body = decodeMessage(response, "response", context, responseHash);
-  const bankShares = readArray(body.shares, "response shares", state.shares.length).map((s, i) =>
-    readCiphertext(publicKey, s, `response share ${i + 1}`),
-  );
-  const missing = sum(encryptedMisses(state, bankShares));
+): Promise<PublishedMessage> {
+  const { bankShares, bureauShares } = refusing("InvalidMessage", () => {
+    const body = decodeMessage(response, "response", context, responseHash);
+    const widths = state.shapes.flatMap((shape) => {
+      const { bits } = comparisonDomain(fieldNamed(shape.field));
+      return combinationOf(shape).directions.map(() => bits + 1);
+    });
+    const comparisons = readArray(body.comparisons, "response comparisons", widths.length);
+    const bankShares = readArray(body.shares, "response shares", widths.length).map((s, i) =>
+      readCiphertext(publicKey, s, `response share ${i + 1}`),
+    );
+    try {
+      verifyBits(
+        publicKey,
+        bankShares,
+        decodeBitProof(publicKey, body.shareProof),
+        shareProofContext(context, comparisonKey.publicKey.fingerprint),
+      );
+    } catch (e) {
+      throw new CheckRefusal("InvalidProof", `response share proof: ${(e as Error).message}`);
+    }
+    const bureauShares = comparisons.map((values, i) => {
+      const where = `response comparison ${i + 1}`;
+      const parsed = readArray(values, where, widths[i]).map((v, j) =>
+        parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`),
+      );
+      try {
+        return bureauShare(comparisonKey, parsed);
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`);
+      }
+    });
+    return { bankShares, bureauShares };
+  });
+  const missing = sum(encryptedMisses(state, bureauShares, bankShares));
   const [answer] = await blind([missing], pool);
   const bytes = encodeMessage("answer", context, { answer: answer.toHex() });
   return { bytes, hash: messageHash(bytes) };
@@ -184,14 +212,18 @@ export async function answerDecision(
  * k − Σ holds_i, zero iff every condition holds. Never sent as they are: that would tell the
  * bank which conditions failed.
  */
-export function encryptedMisses(state: BureauCheckState, bankShares: readonly Ciphertext[]): Ciphertext[] {
+export function encryptedMisses(
+  state: BureauCheckState,
+  bureauShares: readonly (0 | 1)[],
+  bankShares: readonly Ciphertext[],
+): Ciphertext[] {
   const negatedShares = negateAll(bankShares);
   let index = 0;
   return state.shapes.map((shape) => {
     const { coefficients, offset } = combinationOf(shape);
     // 1 − holds = (1 − offset) + Σ_j (−coefficient_j) · ge_j
     const terms = coefficients.map((coefficient) => {
-      const { bit, negatedBit } = comparisonBit(state.shares[index], bankShares[index], negatedShares[index]);
+      const { bit, negatedBit } = comparisonBit(bureauShares[index], bankShares[index], negatedShares[index]);
       index++;
       return coefficient === 1 ? negatedBit : bit;
     });
@@ -210,7 +242,7 @@ export async function answerPaper(
   form: ReceivedForm,
   values: SubjectValues,
   { pool, blind = blindInline }: BlindingOptions = {},
-): Promise<SignedOffMessage> {
+): Promise<PublishedMessage> {
   const thresholds = form.conditions.map((c) => c.value as Ciphertext);
   const negated = negateAll(thresholds);
   const differences = form.conditions.map((c, i) => addConstant(negated[i], valueOf(values, c.field)));
@@ -223,6 +255,9 @@ export async function answerPaper(
 function valueOf(values: SubjectValues, field: string): bigint {
   const x = values.get(field);
   if (x === undefined)
-    throw new Error(`the bureau holds no value of "${field}" for this subject: it cannot evaluate the form`);
+    throw new CheckRefusal(
+      "NoData",
+      `the bureau holds no value of "${field}" for this subject: it cannot evaluate the form`,
+    );
   return x;
 }

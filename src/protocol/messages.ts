@@ -11,9 +11,13 @@ import { keccak256 } from "ethers";
 import { Ciphertext, type PaillierPublicKey } from "../paillier";
 
 /** The protocol name and version carried by every message. */
-export const PROTOCOL = "blindcredit/1";
-/** The largest message accepted, in bytes (a 32-condition form at 4096 bits fits well below). */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export const PROTOCOL = "blindcredit/2";
+/**
+ * The largest message accepted, in bytes. The largest valid form (32 `in` conditions of 16 values on a 24-bit field:
+ * 1,024 comparisons) makes a decision-mode response of 25,600 DGK values, 1,024 shares and their proof: about 27 MB
+ * with 3072-bit keys and 36 MB with 4096-bit keys (see bench/matching/latency-results.md).
+ */
+export const MAX_MESSAGE_BYTES = 48 * 1024 * 1024;
 
 /** What a message is bound to. */
 export interface CheckContext {
@@ -129,4 +133,30 @@ function contextJson(context: CheckContext) {
     checkId: context.checkId.toLowerCase(),
     keyFingerprint: context.keyFingerprint.toLowerCase(),
   };
+}
+
+/**
+ * What the bank's proof that its modulus is a Paillier–Blum modulus is bound to: the deployment and the key, not
+ * one check, so the bank proves once per key and the bureau verifies once per key.
+ */
+export function keyProofContext(context: CheckContext): Uint8Array {
+  const { chainId, contract, keyFingerprint } = contextJson(context);
+  return new TextEncoder().encode(
+    JSON.stringify({ protocol: PROTOCOL, proof: "modulus", chainId, contract, keyFingerprint }),
+  );
+}
+
+/**
+ * What the proof that the bank's shares are bits is bound to: the check (chain, contract, check id, the bank's key)
+ * and the bureau's comparison key, so a proof copied from another check or for other keys does not verify.
+ */
+export function shareProofContext(context: CheckContext, comparisonKey: string): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      protocol: PROTOCOL,
+      proof: "shares",
+      ...contextJson(context),
+      comparisonKey: comparisonKey.toLowerCase(),
+    }),
+  );
 }

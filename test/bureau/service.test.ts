@@ -10,6 +10,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
 import { submitCreditRecord } from "../../src/clients/provider";
@@ -56,6 +57,7 @@ describe("Bureau service", function () {
       port: 0,
       pollIntervalMs: 50,
       threads: 2,
+      comparisonKey: fixtureComparisonKey(),
     });
     return service;
   }

@@ -541,7 +541,8 @@ describe("blindcredit against a running hardhat node", function () {
       ).json<{ proposalId: string }>();
       await okAs("voter1", ["voter", "vote", opened.proposalId, "--yes"]);
       await okAs("voter2", ["voter", "vote", opened.proposalId, "--yes"]);
-      const run = expectExit(
+      // It never started its service, so it has no comparison key: a decision-mode check is refused at once.
+      const refused = expectExit(
         await as("bank", [
           "bank",
           "check",
@@ -551,6 +552,30 @@ describe("blindcredit against a running hardhat node", function () {
           address.idleBureau,
           "--form",
           formFile,
+          "--key",
+          keyFile,
+          "--bureau-url",
+          bureauUrl,
+          "--json",
+        ]),
+        4,
+      );
+      expect(refused.json<{ error: { error: string } }>().error.error).to.equal("MatchingNoComparisonKey");
+      const paper = path.join(work, "idle-paper.json");
+      writeFileSync(
+        paper,
+        JSON.stringify({ mode: "paper", conditions: [{ field: "bankruptcy", op: "eq", value: "0" }] }),
+      );
+      const run = expectExit(
+        await as("bank", [
+          "bank",
+          "check",
+          "--subject",
+          address.subject,
+          "--bureau",
+          address.idleBureau,
+          "--form",
+          paper,
           "--key",
           keyFile,
           "--bureau-url",

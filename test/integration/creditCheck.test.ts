@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, BureauClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
 import { MemoryBoard } from "../../src/protocol/board";
@@ -44,8 +45,10 @@ describe("Flow 3.5: a blind credit check", function () {
       f.matching.connect(f.bureau),
       board,
       async (s) => new Map(Object.entries(subjects.get(s) ?? {})),
+      fixtureComparisonKey(),
     );
     await bank.registerKey();
+    await bureau.registerComparisonKey();
     return { ...f, board, subjects, bankClient: bank, bureauClient: bureau, expiry };
   }
   type Fixture = Awaited<ReturnType<typeof fixture>>;

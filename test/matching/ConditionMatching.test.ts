@@ -3,7 +3,9 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { admitByVote, deployWithMembers } from "../helpers/suite";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey, readFixture, type KnownAnswerFile } from "../paillier/helpers";
+import { exportDgkPublicKey } from "../../src/dgk";
 import { Level } from "../../src/permissions";
 import { AuditAction, CheckModeId as CheckMode, CheckState, NodeType } from "../../src/nodeTypes";
 
@@ -21,6 +23,8 @@ const RESPONSE = ethers.id("response");
 const ANSWER = ethers.id("answer");
 const SALT = ethers.id("salt of the decision");
 const UNKNOWN_ID = ethers.id("no such check");
+/** The bureau's comparison key as it registers it: the canonical JSON of the fixture DGK public key. */
+const COMPARISON_KEY = ethers.toUtf8Bytes(JSON.stringify(exportDgkPublicKey(fixtureComparisonKey())));
 
 /** The decision commitment: keccak256(abi.encode(checkId, approved, salt)). */
 function decisionHash(checkId: string, approved: boolean, salt: string): string {
@@ -56,6 +60,7 @@ describe("ConditionMatching", function () {
     const key = fixtureKey(2048).publicKey;
     const modulus = ethers.toBeArray(key.n);
     await (await f.matching.connect(f.bank).registerKey(modulus)).wait();
+    await (await f.matching.connect(f.bureau).registerComparisonKey(COMPARISON_KEY)).wait();
     return { ...f, expiry, key, modulus, fingerprint: key.fingerprint };
   }
 
@@ -148,6 +153,67 @@ describe("ConditionMatching", function () {
       const f = await loadFixture(fixture);
       expect(await f.matching.MIN_DURATION()).to.equal(MIN_DURATION);
       expect(await f.matching.MAX_DURATION()).to.equal(MAX_DURATION);
+    });
+  });
+
+  describe("registerComparisonKey", function () {
+    it("registers the bureau's comparison key under the SHA-256 of its bytes, and replaces it", async function () {
+      const f = await loadFixture(fixture);
+      const fingerprint = ethers.sha256(COMPARISON_KEY);
+      expect(fingerprint).to.equal(fixtureComparisonKey().publicKey.fingerprint);
+      expect(await f.matching.comparisonKeyOf(f.bureau.address)).to.equal(fingerprint);
+      const next = ethers.toUtf8Bytes(JSON.stringify(exportDgkPublicKey(fixtureComparisonKey(3072))));
+      expect(await f.matching.connect(f.bureau).registerComparisonKey.staticCall(next)).to.equal(ethers.sha256(next));
+      await expect(f.matching.connect(f.bureau).registerComparisonKey(next))
+        .to.emit(f.matching, "ComparisonKeyRegistered")
+        .withArgs(f.bureau.address, ethers.sha256(next), ethers.hexlify(next));
+      expect(await f.matching.comparisonKeyOf(f.bureau.address)).to.equal(ethers.sha256(next));
+    });
+
+    it("refuses a caller that is not an active credit bureau", async function () {
+      const f = await loadFixture(fixture);
+      for (const caller of [f.bank, f.outsider, f.subject]) {
+        await expect(f.matching.connect(caller).registerComparisonKey(COMPARISON_KEY))
+          .to.be.revertedWithCustomError(f.matching, "MatchingNotBureau")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("refuses an empty key and one longer than MAX_COMPARISON_KEY_BYTES", async function () {
+      const f = await loadFixture(fixture);
+      const max = Number(await f.matching.MAX_COMPARISON_KEY_BYTES());
+      await expect(f.matching.connect(f.bureau).registerComparisonKey("0x"))
+        .to.be.revertedWithCustomError(f.matching, "MatchingMalformedComparisonKey")
+        .withArgs(0);
+      await expect(f.matching.connect(f.bureau).registerComparisonKey(new Uint8Array(max + 1)))
+        .to.be.revertedWithCustomError(f.matching, "MatchingMalformedComparisonKey")
+        .withArgs(max + 1);
+      await expect(f.matching.connect(f.bureau).registerComparisonKey(new Uint8Array(max).fill(1))).to.emit(
+        f.matching,
+        "ComparisonKeyRegistered",
+      );
+    });
+
+    it("a decision-mode check needs the bureau's comparison key; a paper-mode check does not", async function () {
+      const f = await loadFixture(fixture);
+      const bureau = f.newVoter; // a second bureau, admitted by vote, that has registered no comparison key
+      await admitByVote(f, bureau.address, NodeType.CreditBureau);
+      const openAs = async (mode: CheckMode) =>
+        f.matching
+          .connect(f.bank)
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            f.subject.address,
+            bureau.address,
+            f.fingerprint,
+            mode,
+            FORM,
+            DURATION,
+          );
+      await expect(openAs(CheckMode.Decision))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNoComparisonKey")
+        .withArgs(bureau.address);
+      await expect(openAs(CheckMode.Paper)).to.emit(f.matching, "CheckRequested");
     });
   });
 

@@ -13,6 +13,7 @@ import { expect } from "chai";
 import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { HAS_ANVIL, PROJECT_ROOT, runHardhat, startNode, type LocalNode, type NodeKind } from "../helpers/node";
 import { SUBJECT_COMMITMENT } from "../helpers/suite";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { loadDeployedSuite, SUITE_CONTRACTS } from "../../src/deployments";
 import type { Suite } from "../../src/suite";
@@ -131,11 +132,17 @@ for (const [kind, title] of NODES) {
       const board = new MemoryBoard();
       const bankClient = new BankClient(suite.matching.connect(bank), fixtureKey(2048), board);
       const subjectAddress = await subject.getAddress();
-      const bureauClient = new BureauClient(suite.matching.connect(bureau), board, async (s) => {
-        if (s !== subjectAddress) throw new Error(`the bureau holds no data on ${s}`);
-        return APPLICANT;
-      });
+      const bureauClient = new BureauClient(
+        suite.matching.connect(bureau),
+        board,
+        async (s) => {
+          if (s !== subjectAddress) throw new Error(`the bureau holds no data on ${s}`);
+          return APPLICANT;
+        },
+        fixtureComparisonKey(),
+      );
       await bankClient.registerKey();
+      await bureauClient.registerComparisonKey();
 
       const check = await bankClient.openCheck({
         subject: subjectAddress,

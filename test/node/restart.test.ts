@@ -1,8 +1,8 @@
 /**
  * The bureau service is restart-safe: `blindcredit bureau start` runs as its own process against a `hardhat node`,
  * is killed with SIGKILL in the middle of checks, and restarted on the same database. Every check still reaches
- * the right decision (the bureau's secret comparison shares survived in its sealed journal), and a check whose
- * deadline passed while the bureau was down is let expire and forgotten.
+ * the right decision (its sealed comparison key and journal survived), and a check whose deadline passed while
+ * the bureau was down is let expire and forgotten.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -28,7 +28,7 @@ import type { Condition } from "../../src/protocol/form";
 
 const BIN = path.join(PROJECT_ROOT, "bin", "blindcredit");
 
-/** Enough comparisons that the bureau's first step takes a while: room to kill it mid-computation. */
+/** Several comparisons, so that the bureau's steps have work in them. */
 const LOAN: Condition[] = [
   { field: "creditScore", op: "between", values: [650, 850] },
   { field: "annualIncome", op: "ge", values: [40_000] },
@@ -151,7 +151,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     }
   }
 
-  it("killed after its challenge: restarted, it answers from the shares it journaled", async function () {
+  it("killed after its challenge: restarted, it answers with the comparison key it sealed", async function () {
     const check = await bank.openCheck({
       subject: await signers[5].getAddress(),
       bureau: await signers[4].getAddress(),
@@ -173,7 +173,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
       mode: "decision",
       conditions: LOAN,
     });
-    await new Promise((r) => setTimeout(r, 300)); // the service picks the check up and starts blinding
+    await new Promise((r) => setTimeout(r, 300)); // the service picks the check up and starts encrypting
     await kill(service!.child);
     expect(Number(await suite.matching.state(check.checkId))).to.be.oneOf([
       CheckState.Requested,
@@ -186,7 +186,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     expect((await bank.decide(check)).approved).to.equal(true);
   });
 
-  it("down past a check's deadline: restarted, it lets the check expire and forgets its shares", async function () {
+  it("down past a check's deadline: restarted, it lets the check expire and forgets its journal", async function () {
     const check = await bank.openCheck({
       subject: await signers[5].getAddress(),
       bureau: await signers[4].getAddress(),

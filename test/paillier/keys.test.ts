@@ -2,6 +2,7 @@
  * Tests of key generation, the JSON key format, fingerprints and every import refusal.
  */
 
+import { generatePrime } from "node:crypto";
 import { inspect } from "node:util";
 import { expect } from "chai";
 import {
@@ -16,6 +17,7 @@ import {
   generateKeyPair,
   importPrivateKey,
   importPublicKey,
+  isBlumKey,
 } from "../../src/paillier";
 import {
   expectPaillierError,
@@ -99,6 +101,23 @@ describe("paillier/keys", () => {
       expect(shown).to.contain(key2048.publicKey.fingerprint);
       expect(shown).not.to.contain(key2048.p.toString(16).slice(0, 20));
       expect(String(key2048)).not.to.contain(key2048.p.toString().slice(0, 20));
+    });
+
+    it("tells Blum keys (p ≡ q ≡ 3 mod 4) from others, and imports both", async () => {
+      expect(isBlumKey(key2048)).to.equal(true); // the committed fixtures happen to be Blum
+      // A key with p ≡ 1 (mod 4): import accepts it (keys made elsewhere often are not Blum); only Π^mod refuses it.
+      const prime = (rem: bigint): Promise<bigint> =>
+        new Promise((resolve, reject) =>
+          generatePrime(1024, { bigint: true, add: 4n, rem }, (err, x) => (err ? reject(err) : resolve(x))),
+        );
+      for (;;) {
+        const [p, q] = await Promise.all([prime(1n), prime(3n)]);
+        if ((p * q).toString(2).length !== 2048) continue;
+        const notBlum = importPrivateKey({ kty: "Paillier", n: hex(p * q), p: hex(p), q: hex(q) });
+        expect(isBlumKey(notBlum)).to.equal(false);
+        break;
+      }
+      expectPaillierError(() => isBlumKey(key2048.publicKey as unknown as PaillierPrivateKey), "INVALID_ARGUMENT");
     });
 
     it("refuses non-keys in exports", () => {
@@ -243,6 +262,8 @@ describe("paillier/keys", () => {
       expect(privateKey.publicKey).to.equal(publicKey);
       expect(events.filter((e) => e.stage === "prime").length).to.be.greaterThanOrEqual(2);
       expect(events[events.length - 1].stage).to.equal("done");
+      expect(privateKey.p % 4n).to.equal(3n);
+      expect(privateKey.q % 4n).to.equal(3n);
       const again = importPrivateKey(exportPrivateKey(privateKey), { bits: 3072 });
       expect(again.publicKey.fingerprint).to.equal(publicKey.fingerprint);
       const c = encrypt(publicKey, -123n);
@@ -253,6 +274,14 @@ describe("paillier/keys", () => {
     it("generates a 2048-bit key on request", async () => {
       const { publicKey } = await generateKeyPair({ bits: 2048 });
       expect(publicKey.bits).to.equal(2048);
+    });
+
+    it("generates Blum keys: p ≡ q ≡ 3 (mod 4), so that they can prove their modulus (Π^mod)", async () => {
+      const pairs = await Promise.all([0, 1, 2].map(() => generateKeyPair({ bits: 2048 })));
+      for (const { privateKey } of pairs) {
+        expect([privateKey.p % 4n, privateKey.q % 4n]).to.deep.equal([3n, 3n]);
+        expect(isBlumKey(privateKey)).to.equal(true);
+      }
     });
 
     it("refuses sizes under 2048 bits and unsupported sizes", async () => {

@@ -1,8 +1,10 @@
 /**
- * The protocol off-chain, bank against bureau with real 2048-bit keys: every operator at the exact
- * boundary values t − 1, t, t + 1, in decision mode (one bit) and in paper mode (equality).
+ * The protocol off-chain, bank against bureau with real 2048-bit keys (the bank's Paillier key, the bureau's DGK
+ * comparison key): every operator at the exact boundary values t − 1, t, t + 1, in decision mode (one bit) and in
+ * paper mode (equality).
  */
 import { expect } from "chai";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
@@ -31,9 +33,10 @@ export async function runCheck(
     const answer = await answerPaper(context, received, subject);
     return readAnswer(key, context, form, answer.bytes, answer.hash);
   }
-  const ch = await challenge(context, received, subject);
-  const response = respondToChallenge(key, context, form, ch.bytes, ch.hash);
-  const answer = await answerDecision(key.publicKey, context, ch.state, response.bytes, response.hash);
+  const comparisonKey = fixtureComparisonKey();
+  const ch = challenge(comparisonKey, context, received, subject);
+  const response = respondToChallenge(key, context, form, ch.bytes, ch.hash, comparisonKey.publicKey);
+  const answer = await answerDecision(key.publicKey, comparisonKey, context, ch.state, response.bytes, response.hash);
   return readAnswer(key, context, form, answer.bytes, answer.hash, response.shares);
 }
 

@@ -7,10 +7,14 @@
  *     the difference x − t; the paper's unblinded E(x − t) is caught.
  * (b) Decision mode: the bank's whole view is distributed alike whether the applicant failed the
  *     first condition, the last, or all; a variant that returns shuffled per-condition results is caught.
+ * (c) Decision mode, the bureau's view of the comparisons: its shares, where a zero is and what the other
+ *     values decrypt to are distributed alike whether the subject meets the bank's threshold or not; a bank
+ *     that does not flip its coin (s always 1) is caught.
  *
  * Chi-square tests of independence at significance 0.001 (a false alarm once in a thousand runs).
  */
 import { expect } from "chai";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { chiSquareIndependence, contingency } from "../helpers/stats";
 import {
@@ -18,18 +22,21 @@ import {
   decryptRaw,
   multiplyByConstant,
   negate,
+  randomBelow,
   randomUnit,
   rerandomize,
   RandomnessPool,
 } from "../../src/paillier";
 import { buildForm, respondToChallenge, readAnswer } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, encryptedMisses, readForm } from "../../src/protocol/bureau";
-import { shuffle } from "../../src/protocol/comparison";
-import { decodeMessage, readArray, readCiphertext, type CheckContext } from "../../src/protocol/messages";
-import type { Condition } from "../../src/protocol/form";
+import { decrypt as dgkDecrypt, parseCiphertext as parseDgkCiphertext } from "../../src/dgk";
+import { blindedComparison, bureauShare, shuffle } from "../../src/protocol/comparison";
+import { PROTOCOL, decodeMessage, readArray, readCiphertext, type CheckContext } from "../../src/protocol/messages";
+import { comparisonsOf, parseForm, type Condition } from "../../src/protocol/form";
 
 const ALPHA = 0.001;
 const key = fixtureKey(2048);
+const comparisonKey = fixtureComparisonKey();
 const CONTEXT: CheckContext = {
   chainId: 31337n,
   contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
@@ -101,7 +108,7 @@ describe("Privacy", function () {
       const difference = rerandomize(addConstant(negate(form.conditions[0].value!), x), { pool });
       return new TextEncoder().encode(
         JSON.stringify({
-          protocol: "blindcredit/1",
+          protocol: PROTOCOL,
           stage: "answer",
           context: contextJson(),
           body: { results: [difference.toHex()] },
@@ -158,20 +165,35 @@ describe("Privacy", function () {
     ): Promise<Record<(typeof FEATURES)[number], string>> {
       const form = buildForm(key, CONTEXT, "decision", conditions);
       const received = readForm(key.publicKey, CONTEXT, form.bytes, form.hash);
-      const ch = await challenge(CONTEXT, received, VALUES, { pool });
-      const response = respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash);
+      const ch = challenge(comparisonKey, CONTEXT, received, VALUES);
+      const response = respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash, comparisonKey.publicKey);
       let results;
       if (perCondition) {
         // The negative control: each condition's blinded miss, shuffled, like the paper's A[n].
-        const shares = readArray(decodeMessage(response.bytes, "response", CONTEXT).shares, "shares").map((s) =>
-          readCiphertext(key.publicKey, s, "share"),
+        const body = decodeMessage(response.bytes, "response", CONTEXT);
+        const shares = readArray(body.shares, "shares").map((s) => readCiphertext(key.publicKey, s, "share"));
+        const bureauShares = readArray(body.comparisons, "comparisons").map((values) =>
+          bureauShare(
+            comparisonKey,
+            readArray(values, "values").map((v) => parseDgkCiphertext(comparisonKey.publicKey, v, "value")),
+          ),
         );
-        results = encryptedMisses(ch.state, shares).map((m) =>
+        results = encryptedMisses(ch.state, bureauShares, shares).map((m) =>
           rerandomize(multiplyByConstant(m, randomUnit(key.publicKey.n)), { pool }),
         );
         shuffle(results);
       } else {
-        const answer = await answerDecision(key.publicKey, CONTEXT, ch.state, response.bytes, response.hash, { pool });
+        const answer = await answerDecision(
+          key.publicKey,
+          comparisonKey,
+          CONTEXT,
+          ch.state,
+          response.bytes,
+          response.hash,
+          {
+            pool,
+          },
+        );
         expect(readAnswer(key, CONTEXT, form, answer.bytes, answer.hash, response.shares).approved).to.equal(false);
         results = [readCiphertext(key.publicKey, decodeMessage(answer.bytes, "answer", CONTEXT).answer, "answer")];
       }
@@ -210,6 +232,55 @@ describe("Privacy", function () {
 
     it("fails for shuffled per-condition results (negative control)", async function () {
       expect(await leastPValue(true)).to.be.below(ALPHA / FEATURES.length);
+    });
+  });
+
+  describe("(c) decision mode: the bureau's view does not depend on the bank's threshold", function () {
+    // The subject has no bankruptcy (0): "≥ 0" holds, "≥ 1" fails. One comparison per check.
+    const SCENARIOS: Condition[][] = [
+      [{ field: "bankruptcy", op: "ge", values: [0] }],
+      [{ field: "bankruptcy", op: "ge", values: [1] }],
+    ];
+    const RUNS = 80;
+    const VALUES = new Map([["bankruptcy", 0n]]);
+    const FEATURES = ["share", "zeroAt", "residues"] as const;
+
+    /** What the bureau sees of one comparison: its share, where the zero is, the other values modulo 4. */
+    function observe(conditions: Condition[], coin: () => 0 | 1): Record<(typeof FEATURES)[number], string> {
+      const form = buildForm(key, CONTEXT, "decision", conditions);
+      const ch = challenge(comparisonKey, CONTEXT, readForm(key.publicKey, CONTEXT, form.bytes, form.hash), VALUES);
+      const [operand] = readArray(decodeMessage(ch.bytes, "challenge", CONTEXT).operands, "operands", 1);
+      const bits = readArray(operand, "operand").map((b) => parseDgkCiphertext(comparisonKey.publicKey, b, "bit"));
+      const [comparison] = comparisonsOf(parseForm(conditions, "decision")[0]);
+      const values = blindedComparison(comparisonKey.publicKey, bits, comparison.threshold, coin());
+      const plaintexts = values.map((v) => dgkDecrypt(comparisonKey, v));
+      return {
+        share: String(bureauShare(comparisonKey, values)),
+        zeroAt: String(plaintexts.indexOf(0n)),
+        residues: plaintexts
+          .filter((m) => m !== 0n)
+          .map((m) => String(m % 4n))
+          .sort()
+          .join(","),
+      };
+    }
+
+    function leastPValue(coin: () => 0 | 1): number {
+      const views = SCENARIOS.map((conditions) => Array.from({ length: RUNS }, () => observe(conditions, coin)));
+      return Math.min(
+        ...FEATURES.map(
+          (feature) => chiSquareIndependence(contingency(views.map((v) => v.map((x) => x[feature])))).pValue,
+        ),
+      );
+    }
+
+    it("passes for the bank's uniform secret coin", function () {
+      const coin = () => Number(randomBelow(2n)) as 0 | 1;
+      expect(leastPValue(coin), "the bureau's view depends on the threshold").to.be.above(ALPHA / FEATURES.length);
+    });
+
+    it("fails for a bank that never flips its coin (negative control)", function () {
+      expect(leastPValue(() => 0)).to.be.below(ALPHA / FEATURES.length);
     });
   });
 });

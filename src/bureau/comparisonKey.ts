@@ -1,0 +1,40 @@
+/**
+ * The bureau's DGK comparison key at rest: generated on the service's first start, sealed under the sealing key
+ * (AES-256-GCM, bound to its purpose), in a file beside the database readable by the service's user only. The
+ * public part goes on-chain (`registerComparisonKey`); the private part never leaves this file and the process.
+ * @module
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { exportDgkPrivateKey, generateDgkKeyPair, importDgkPrivateKey, type DgkPrivateKey } from "../dgk";
+import { aadOf, open, seal, type SealingKey } from "./sealing";
+
+/** What the sealed blob is bound to: a blob sealed for anything else does not open as a comparison key. */
+const PURPOSE = aadOf("blindcredit.comparison-key.v1");
+
+/** Where the comparison key of the database at `databasePath` lives. */
+export function comparisonKeyPath(databasePath: string): string {
+  return `${databasePath}.comparison-key`;
+}
+
+/**
+ * Opens the bureau's comparison key from `path`, or generates one and seals it there when the file is missing.
+ * @throws SealingError when the file was sealed under another sealing key or was tampered with; DgkError when what
+ *   it holds is not a valid DGK private key
+ */
+export async function loadOrCreateComparisonKey(
+  path: string,
+  sealingKey: SealingKey,
+  log: (line: string) => void = () => undefined,
+): Promise<DgkPrivateKey> {
+  if (existsSync(path)) {
+    const json = new TextDecoder().decode(open(sealingKey, readFileSync(path), PURPOSE));
+    return importDgkPrivateKey(json);
+  }
+  log("generating the bureau's DGK comparison key (first start)");
+  const { privateKey } = await generateDgkKeyPair();
+  const plaintext = new TextEncoder().encode(JSON.stringify(exportDgkPrivateKey(privateKey)));
+  // "wx": never overwrite a key that appeared meanwhile (checks under way would be lost with it)
+  writeFileSync(path, seal(sealingKey, plaintext, PURPOSE), { mode: 0o600, flag: "wx" });
+  plaintext.fill(0);
+  return privateKey;
+}

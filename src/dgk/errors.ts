@@ -1,0 +1,93 @@
+/**
+ * The one error type of the DGK engine.
+ *
+ * Every refusal is a {@link DgkError} carrying a stable, machine-readable `code` and a message that says what was
+ * expected and what came instead. Branch on `code`; the message is for people and may be reworded.
+ *
+ * @module
+ */
+
+import { describeBigInt, describeValue } from "../paillier/errors";
+
+export { describeBigInt, describeValue };
+
+/**
+ * Why an operation was refused.
+ *
+ * - `INVALID_ARGUMENT`: a parameter has the wrong type or shape (a number where a bigint is due, a bad option, a
+ *   randomizer out of range).
+ * - `KEY_FORMAT`: a key's JSON is malformed (not an object, wrong `kty`, unknown or missing member, non-hex value).
+ * - `KEY_SIZE`: the modulus has a bit length other than a supported one (in particular, under 2048 bits).
+ * - `KEY_INVALID`: the key fails a sanity check (n even, square, prime or with a small factor; u not a prime of 8 to
+ *   32 bits; g or h not a unit; too little randomness; with the private key: p·q ≠ n, a composite factor, u or v_p
+ *   not dividing p − 1, a generator of the wrong order…).
+ * - `PRIVATE_KEY_EXPORT`: a private key was about to be serialised implicitly (`JSON.stringify`).
+ * - `CIPHERTEXT_FORMAT`: a ciphertext's hex is malformed (not a string, no 0x, wrong length, non-hex digit).
+ * - `CIPHERTEXT_INVALID`: a ciphertext is not in [1, n), shares a factor with n, or (decryption) lies outside the
+ *   key's subgroup.
+ */
+export type DgkErrorCode =
+  | "INVALID_ARGUMENT"
+  | "KEY_FORMAT"
+  | "KEY_SIZE"
+  | "KEY_INVALID"
+  | "PRIVATE_KEY_EXPORT"
+  | "CIPHERTEXT_FORMAT"
+  | "CIPHERTEXT_INVALID";
+
+/**
+ * Thrown by every function of the DGK engine when it refuses its input.
+ *
+ * @example
+ * try {
+ *   parseCiphertext(publicKey, body.bits[i], `bits[${i}]`);
+ * } catch (err) {
+ *   if (err instanceof DgkError && err.code === "CIPHERTEXT_INVALID") reject(err.message);
+ * }
+ */
+export class DgkError extends Error {
+  /** Why the operation was refused; stable across releases. */
+  readonly code: DgkErrorCode;
+
+  /**
+   * @param code - why the operation was refused
+   * @param message - what was expected and what came instead
+   * @param options - an optional underlying cause
+   */
+  constructor(code: DgkErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DgkError";
+    this.code = code;
+  }
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` unless `value` is a bigint.
+ *
+ * @param value - the argument to check
+ * @param what - its name in the message
+ * @throws {DgkError} `INVALID_ARGUMENT` when `value` is not a bigint
+ */
+export function assertBigInt(value: unknown, what: string): asserts value is bigint {
+  if (typeof value !== "bigint") {
+    throw new DgkError("INVALID_ARGUMENT", `${what}: expected a bigint, got ${describeValue(value)}`);
+  }
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` unless `value` is an integer number in [min, max].
+ *
+ * @param value - the argument to check
+ * @param what - its name in the message
+ * @param min - smallest accepted value
+ * @param max - largest accepted value
+ * @throws {DgkError} `INVALID_ARGUMENT` when `value` is not a safe integer in range
+ */
+export function assertInteger(value: unknown, what: string, min: number, max: number): asserts value is number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new DgkError(
+      "INVALID_ARGUMENT",
+      `${what}: expected an integer in [${min}, ${max}], got ${describeValue(value)}`,
+    );
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Zero-knowledge proofs about a bank's Paillier key and ciphertexts, non-interactive (Fiat–Shamir with SHA-256) and
+ * bound to a caller-supplied context:
+ *
+ * - Π^mod ({@link proveModulus}, {@link verifyModulus}): the key's modulus is a Paillier–Blum modulus, n = p·q with
+ *   p ≡ q ≡ 3 (mod 4) and gcd(n, φ(n)) = 1 (Canetti, Gennaro, Goldfeder, Makriyannis, Peled, CCS 2020).
+ * - Bit proofs ({@link proveBits}, {@link verifyBits}): each of k ciphertexts encrypts 0 or 1 (a Cramer–Damgård–
+ *   Schoenmakers OR of two n-th residuosity proofs), verified in one batch (Bellare–Garay–Rabin small exponents).
+ *
+ * See README.md in this folder for the statements, the JSON formats, the hash inputs, the soundness figures and
+ * what they rest on, and measured costs.
+ *
+ * @example
+ * import { proveBits, verifyBits, encodeBitProof, decodeBitProof } from "./proofs";
+ * const proof = proveBits(privateKey, shares, bits, context);                 // bank
+ * const json = JSON.stringify(encodeBitProof(proof));
+ * verifyBits(publicKey, shares, decodeBitProof(publicKey, JSON.parse(json)), context); // bureau; throws if invalid
+ *
+ * @module
+ */
+
+export { ProofError } from "./errors";
+export type { ProofErrorCode } from "./errors";
+
+export {
+  MODULUS_PROOF_DOMAIN,
+  MODULUS_PROOF_ITERATIONS,
+  decodeModulusProof,
+  encodeModulusProof,
+  proveModulus,
+  verifyModulus,
+} from "./modulus";
+export type { ModulusProof, ModulusProofItem, ModulusProofItemJson, ModulusProofJson } from "./modulus";
+
+export {
+  BATCH_EXPONENT_BITS,
+  BIT_CHALLENGE_BITS,
+  BIT_PROOF_DOMAIN,
+  MAX_BIT_PROOF_ITEMS,
+  decodeBitProof,
+  encodeBitProof,
+  proveBits,
+  verifyBits,
+  verifyBitsOneByOne,
+} from "./bits";
+export type { BitProof, BitProofItem, BitProofItemJson, BitProofJson } from "./bits";
+
+export { MAX_CONTEXT_BYTES } from "./format";

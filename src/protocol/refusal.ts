@@ -1,0 +1,30 @@
+/**
+ * The bureau's refusals: why it will not answer a check. Each reason is one the bureau records on-chain (the
+ * condition-matching contract's `RefusalReason`, same names), so the subject sees it and the bank learns it at once.
+ * @module
+ */
+
+/** Why the bureau refuses a check; the names are the contract's `RefusalReason` members. */
+export const REFUSAL_REASONS = ["NoData", "TamperedData", "InvalidProof", "GrantRevoked", "InvalidMessage"] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Thrown by the bureau's protocol steps for input it refuses: retrying would give the same answer. */
+export class CheckRefusal extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CheckRefusal";
+  }
+}
+
+/** Runs `read`, turning any plain error it throws into a refusal for `reason` (a refusal passes unchanged). */
+export function refusing<T>(reason: RefusalReason, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof CheckRefusal) throw e;
+    throw new CheckRefusal(reason, (e as Error).message);
+  }
+}

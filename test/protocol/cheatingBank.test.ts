@@ -1,0 +1,313 @@
+/**
+ * A bank that deviates from the protocol, as an attacker would: it knows the factorisation of its own modulus and
+ * controls every plaintext it sends. The first suite shows the attack that read every comparison of blindcredit/1
+ * (the previous protocol, kept in bench/ as the latency baseline); the others show blindcredit/2 refusing each
+ * deviation with a named reason and answering nothing, and what a cheating bank learns in paper mode.
+ */
+import { expect } from "chai";
+import { generatePrimeSync } from "node:crypto";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureKey } from "../paillier/helpers";
+import { previousAnswer, previousChallenge } from "../../bench/matching/previousProtocol";
+import {
+  Ciphertext,
+  decryptRaw,
+  encrypt,
+  modPow,
+  importPublicKey,
+  randomUnit,
+  rerandomize,
+  type PaillierPrivateKey,
+} from "../../src/paillier";
+import { toHex as dgkHex } from "../../src/dgk";
+import { encodeBitProof, proveBits } from "../../src/proofs";
+import { buildForm, respondToChallenge } from "../../src/protocol/bank";
+import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
+import { comparisonsOf, parseForm, subjectOperand, type Condition } from "../../src/protocol/form";
+import {
+  decodeMessage,
+  encodeMessage,
+  messageHash,
+  readArray,
+  shareProofContext,
+  type CheckContext,
+} from "../../src/protocol/messages";
+import { CheckRefusal, type RefusalReason } from "../../src/protocol/refusal";
+import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
+
+const bank = fixtureKey(2048);
+const comparisonKey = fixtureComparisonKey();
+const CONTEXT: CheckContext = {
+  chainId: 31337n,
+  contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  checkId: "0x" + "33".repeat(32),
+  keyFingerprint: bank.publicKey.fingerprint,
+};
+const CONDITIONS: Condition[] = [
+  { field: "creditScore", op: "ge", values: [650] },
+  { field: "debtToIncome", op: "le", values: ["35"] },
+  { field: "bankruptcy", op: "eq", values: [0] },
+];
+const APPLICANT = new Map([
+  ["creditScore", 712n],
+  ["debtToIncome", 2850n],
+  ["bankruptcy", 0n],
+]);
+
+/** The plaintext that is `mp` modulo p and `mq` modulo q (the bank's CRT split). */
+function crtSplit(key: PaillierPrivateKey, mp: bigint, mq: bigint): bigint {
+  const { p, q } = key;
+  const pInverse = modInverse(p % q, q);
+  const x = mp + p * (((((mq - mp) % q) + q) * pInverse) % q);
+  return x % (p * q);
+}
+
+/** E(m) for any residue m of Z_n, outside the engine's signed range too: what a cheating bank can always make. */
+function encryptResidue(m: bigint, r = randomUnit(bank.publicKey.n)): Ciphertext {
+  const { n, nSquared } = bank.publicKey;
+  return Ciphertext.fromBigInt(bank.publicKey, (((1n + (m % n) * n) % nSquared) * modPow(r, n, nSquared)) % nSquared);
+}
+
+function modInverse(a: bigint, m: bigint): bigint {
+  let [r0, r1, s0, s1] = [a, m, 1n, 0n];
+  while (r1 !== 0n) {
+    const k = r0 / r1;
+    [r0, r1, s0, s1] = [r1, r0 - k * r1, s1, s0 - k * s1];
+  }
+  return ((s0 % m) + m) % m;
+}
+
+/** An honest check up to the bank's response, and the pieces a cheating bank would tamper with. */
+function honestUntilResponse(context = CONTEXT) {
+  const form = buildForm(bank, context, "decision", CONDITIONS);
+  const received = readForm(bank.publicKey, context, form.bytes, form.hash);
+  const ch = challenge(comparisonKey, context, received, APPLICANT);
+  const response = respondToChallenge(bank, context, form, ch.bytes, ch.hash, comparisonKey.publicKey);
+  const body = decodeMessage(response.bytes, "response", context, response.hash) as {
+    comparisons: string[][];
+    shares: string[];
+    shareProof: unknown;
+  };
+  return { form, ch, response, body };
+}
+
+/** The bureau's answer to a response body the bank rewrote, or the refusal it throws. */
+async function bureauAnswers(body: unknown, context = CONTEXT) {
+  const { ch } = honestUntilResponse(context);
+  const bytes = encodeMessage("response", context, body);
+  return answerDecision(bank.publicKey, comparisonKey, context, ch.state, bytes, messageHash(bytes));
+}
+
+async function expectRefusal(promise: Promise<unknown>, reason: RefusalReason, message?: RegExp): Promise<void> {
+  let refusal: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    refusal = e;
+  }
+  expect(refusal, "the bureau answered").to.be.instanceOf(CheckRefusal);
+  expect((refusal as CheckRefusal).reason).to.equal(reason);
+  if (message) expect((refusal as CheckRefusal).message).to.match(message);
+}
+
+/** Shares replaced by encryptions of `plaintexts`, with the best proof the bank can make for them. */
+function withShares(body: ReturnType<typeof honestUntilResponse>["body"], plaintexts: bigint[], context = CONTEXT) {
+  const shares = body.shares.map((s, i) =>
+    i < plaintexts.length ? encryptResidue(plaintexts[i]) : Ciphertext.fromHex(bank.publicKey, s),
+  );
+  // The prover claims bit 1 for the forged values (any claim fails: no bit is what they encrypt).
+  const claimed = shares.map((_, i) => (i < plaintexts.length ? 1 : 0) as 0 | 1);
+  let proof: unknown;
+  try {
+    proof = encodeBitProof(
+      proveBits(bank, shares, claimed, shareProofContext(context, comparisonKey.publicKey.fingerprint)),
+    );
+  } catch {
+    proof = body.shareProof; // the prover refused to prove a false statement: keep the honest proof
+  }
+  return { ...body, shares: shares.map((c) => c.toHex()), shareProof: proof };
+}
+
+describe("A cheating bank", function () {
+  describe("against blindcredit/1 (the previous protocol): the CRT-split attack reads every comparison", function () {
+    it("recovers [x ≥ t] for every comparison from which blinded values are zero modulo p and modulo q", async function () {
+      const conditions = parseForm(CONDITIONS, "decision");
+      const comparisons = conditions.flatMap((c) => comparisonsOf(c));
+      // Each threshold bit encrypted as (the honest bit mod p, 0 mod q).
+      const bits = comparisons.map((cmp) =>
+        Array.from({ length: comparisonDomain(cmp.field).bits }, (_, j) =>
+          encryptResidue(crtSplit(bank, (cmp.threshold >> BigInt(j)) & 1n, 0n)),
+        ),
+      );
+      const { challenge: values } = await previousChallenge(conditions, bits, APPLICANT);
+      let recovered = 0;
+      comparisons.forEach((cmp, i) => {
+        const plaintexts = values[i].map((v) => decryptRaw(bank, v));
+        const zeroModP = plaintexts.some((m) => m % bank.p === 0n);
+        const zeroModQ = plaintexts.some((m) => m % bank.q === 0n);
+        // Modulo q the threshold is 0 and a' > c' always: a zero there means the bureau's share δ_A is 0.
+        const shareA = zeroModQ ? 0 : 1;
+        const geRead = shareA === 0 ? zeroModP : !zeroModP;
+        const a = subjectOperand(cmp.field, cmp.direction, APPLICANT.get(cmp.field.name)!);
+        if (geRead === a >= cmp.threshold) recovered++;
+      });
+      expect(recovered).to.equal(comparisons.length);
+      // And the answer goes on as if nothing happened: the previous bureau had nothing to refuse with.
+      const shares = values.map(() => encrypt(bank, 0n));
+      expect(
+        await previousAnswer(
+          conditions,
+          values.map(() => 0),
+          shares,
+        ),
+      ).to.be.instanceOf(Ciphertext);
+    });
+  });
+
+  describe("blindcredit/2: the bank's thresholds never leave it, and every deviation is refused", function () {
+    it("an honest response is answered (the control)", async function () {
+      const { body } = honestUntilResponse();
+      const answer = await bureauAnswers(body);
+      expect(answer.hash).to.match(/^0x[0-9a-f]{64}$/);
+    });
+
+    it("refuses a share encrypted as a CRT split (0 mod p, 1 mod q)", async function () {
+      const { body } = honestUntilResponse();
+      await expectRefusal(bureauAnswers(withShares(body, [crtSplit(bank, 0n, 1n)])), "InvalidProof", /share proof/);
+    });
+
+    for (const [name, plaintext] of [
+      ["2", 2n],
+      ["−1", -1n],
+    ] as const) {
+      it(`refuses a share that is not a bit: ${name}`, async function () {
+        const { body } = honestUntilResponse();
+        const m = plaintext < 0n ? bank.publicKey.n + plaintext : plaintext;
+        await expectRefusal(bureauAnswers(withShares(body, [m])), "InvalidProof", /share proof/);
+      });
+    }
+
+    it("refuses a share proof copied from another check", async function () {
+      const other = honestUntilResponse({ ...CONTEXT, checkId: "0x" + "44".repeat(32) });
+      const { body } = honestUntilResponse();
+      await expectRefusal(
+        bureauAnswers({ ...body, shares: other.body.shares, shareProof: other.body.shareProof }),
+        "InvalidProof",
+      );
+    });
+
+    it("refuses a share proof made for another comparison key", async function () {
+      const { body } = honestUntilResponse();
+      const shares = body.shares.map((s) => Ciphertext.fromHex(bank.publicKey, s));
+      const bits = decodeBits(shares);
+      const foreign = shareProofContext(CONTEXT, "0x" + "ab".repeat(32));
+      await expectRefusal(
+        bureauAnswers({ ...body, shareProof: encodeBitProof(proveBits(bank, shares, bits, foreign)) }),
+        "InvalidProof",
+      );
+    });
+
+    it("refuses a proof of another statement: shares re-randomised after proving", async function () {
+      const { body } = honestUntilResponse();
+      const shares = body.shares.map((s) => rerandomize(Ciphertext.fromHex(bank.publicKey, s)).toHex());
+      await expectRefusal(bureauAnswers({ ...body, shares }), "InvalidProof");
+    });
+
+    it("refuses comparison values that are not ciphertexts of the bureau's key", async function () {
+      const { body } = honestUntilResponse();
+      const { n } = comparisonKey.publicKey;
+      const outsider = randomUnit(n); // in Z_n*, but outside the subgroup g and h generate
+      const comparisons = body.comparisons.map((values, i) =>
+        i === 0 ? [dgkHex(comparisonKey, outsider), ...values.slice(1)] : values,
+      );
+      await expectRefusal(bureauAnswers({ ...body, comparisons }), "InvalidMessage", /comparison key/);
+      for (const bad of [0n, n, n + 1n]) {
+        const malformed = body.comparisons.map((values, i) =>
+          i === 0 ? ["0x" + bad.toString(16), ...values.slice(1)] : values,
+        );
+        await expectRefusal(bureauAnswers({ ...body, comparisons: malformed }), "InvalidMessage");
+      }
+    });
+
+    it("refuses a response of the wrong shape", async function () {
+      const { body } = honestUntilResponse();
+      await expectRefusal(
+        bureauAnswers({ ...body, comparisons: body.comparisons.slice(1) }),
+        "InvalidMessage",
+        /expected \d+ items/,
+      );
+      await expectRefusal(bureauAnswers({ ...body, shares: body.shares.slice(1) }), "InvalidMessage");
+      await expectRefusal(bureauAnswers({ ...body, shareProof: null }), "InvalidProof");
+    });
+
+    it("refuses a form without the proof that the bank's modulus is a Paillier–Blum modulus", async function () {
+      const form = buildForm(bank, CONTEXT, "decision", CONDITIONS);
+      const body = decodeMessage(form.bytes, "form", CONTEXT, form.hash);
+      const bytes = encodeMessage("form", CONTEXT, { ...body, keyProof: undefined });
+      const fresh = importPublicKey({ kty: "Paillier", n: "0x" + bank.publicKey.n.toString(16) });
+      expect(() => readForm(fresh, CONTEXT, bytes, messageHash(bytes))).to.throw(CheckRefusal, /key proof/);
+    });
+
+    it("refuses a modulus with three prime factors, or a prime times a square, whatever proof comes with it", async function () {
+      for (const n of [threePrimeModulus(), primeTimesSquare()]) {
+        const key = importPublicKey({ kty: "Paillier", n: "0x" + n.toString(16) });
+        const context = { ...CONTEXT, keyFingerprint: key.fingerprint };
+        // The best it has: an honest key's proof, re-bound to its context.
+        const honest = decodeMessage(buildForm(bank, context, "decision", CONDITIONS).bytes, "form", context);
+        const bytes = encodeMessage("form", context, honest);
+        let refusal: unknown;
+        try {
+          readForm(key, context, bytes, messageHash(bytes));
+        } catch (e) {
+          refusal = e;
+        }
+        expect(refusal).to.be.instanceOf(CheckRefusal);
+        expect((refusal as CheckRefusal).reason).to.equal("InvalidProof");
+      }
+    });
+  });
+
+  describe("paper mode: a cheating bank learns at most two equality tests per condition", function () {
+    it("a CRT-split value (t1 mod p, t2 mod q) tests x = t1 and x = t2, and nothing else", async function () {
+      const field = fieldNamed("creditScore");
+      const [t1, t2] = [700n, 720n];
+      const form = buildForm(bank, CONTEXT, "paper", [{ field: field.name, op: "eq", values: [t1] }]);
+      const body = decodeMessage(form.bytes, "form", CONTEXT, form.hash) as { conditions: Record<string, unknown>[] };
+      const split = encryptResidue(crtSplit(bank, t1, t2)).toHex();
+      const forged = encodeMessage("form", CONTEXT, { ...body, conditions: [{ ...body.conditions[0], value: split }] });
+      const received = readForm(bank.publicKey, CONTEXT, forged, messageHash(forged));
+      for (const x of [t1, t2, 650n]) {
+        const answer = await answerPaper(CONTEXT, received, new Map([[field.name, x]]));
+        const [result] = readArray(decodeMessage(answer.bytes, "answer", CONTEXT).results, "results", 1);
+        const m = decryptRaw(bank, Ciphertext.fromHex(bank.publicKey, result as string));
+        expect([m % bank.p === 0n, m % bank.q === 0n], `x = ${x}`).to.deep.equal([x === t1, x === t2]);
+      }
+    });
+  });
+});
+
+/** The bank's own shares, read back with its private key (a test shortcut: the bank keeps them anyway). */
+function decodeBits(shares: Ciphertext[]): (0 | 1)[] {
+  return shares.map((c) => Number(decryptRaw(bank, c)) as 0 | 1);
+}
+
+/** n of exactly `bits` bits from primes of the given sizes, the last one squared `square` times more. */
+function modulusOf(sizes: number[], bits: number): { n: bigint; primes: bigint[] } {
+  for (;;) {
+    const primes = sizes.map((size) => generatePrimeSync(size, { bigint: true }));
+    const n = primes.reduce((a, b) => a * b, 1n);
+    if (n.toString(2).length === bits) return { n, primes };
+  }
+}
+
+/** p·q·r of 2048 bits: passes every check a public key alone allows, but is no Paillier–Blum modulus. */
+function threePrimeModulus(): bigint {
+  return modulusOf([683, 683, 682], 2048).n;
+}
+
+/** p·r² of 2048 bits: not a square, no small factor, not prime, and still no Paillier–Blum modulus. */
+function primeTimesSquare(): bigint {
+  const { primes } = modulusOf([1024, 512], 1536);
+  const n = primes[0] * primes[1] * primes[1];
+  return n.toString(2).length === 2048 ? n : primeTimesSquare();
+}
