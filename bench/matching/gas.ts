@@ -16,6 +16,8 @@
  *
  * @module
  */
+import { exportDgkPublicKey } from "../../src/dgk";
+import { fixtureComparisonKey } from "../../test/helpers/comparisonKey";
 import fs from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
@@ -301,7 +303,7 @@ function compileBaseline(): { abi: InterfaceAbi; bytecode: string } {
 
 /**
  * The suite deployed, the bank admitted by vote, the subject registered and granting the bank
- * blind-read, the bank's 3072-bit key registered; the baseline deployed; one warm-up check and one
+ * blind-read, the bank's 3072-bit key and the bureau's 3072-bit comparison key registered; the baseline deployed; one warm-up check and one
  * warm-up store, so that no measured run pays for first-time storage (counters going 0 → 1).
  */
 async function setUp(): Promise<Setup> {
@@ -327,6 +329,8 @@ async function setUp(): Promise<Setup> {
   const modulus = ethers.getBytes(ethers.toBeHex(n));
   const keyFingerprint = await matching.connect(bank).registerKey.staticCall(modulus);
   await step("registerKey", () => matching.connect(bank).registerKey(modulus));
+  const comparisonKey = ethers.toUtf8Bytes(JSON.stringify(exportDgkPublicKey(fixtureComparisonKey(3072))));
+  await step("registerComparisonKey", () => matching.connect(bureau).registerComparisonKey(comparisonKey));
 
   const { abi, bytecode } = compileBaseline();
   const factory = new ContractFactory(abi, bytecode, deployer);

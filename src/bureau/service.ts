@@ -48,6 +48,8 @@ export interface BureauServiceOptions {
 export interface BureauService {
   readonly url: string;
   readonly bureau: string;
+  /** The fingerprint of the bureau's DGK comparison key, as registered on-chain. */
+  readonly comparisonKey: string;
   readonly store: BureauStore;
   readonly evaluator: Evaluator;
   /** Stops the evaluator (after its current step), the API, the threads and the store. */
@@ -112,10 +114,10 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     throw err;
   }
   if (options.watch ?? true) evaluator.start();
-  log(`bureau ${bureau} serving on ${api.url}`);
   return {
     url: api.url,
     bureau,
+    comparisonKey: comparisonKey.publicKey.fingerprint,
     store,
     evaluator,
     async stop() {

@@ -314,7 +314,10 @@ function checkStatements(
     }
   });
   // Unreachable: the batched test fails only when some ciphertext does not encrypt its bit.
-  throw new ProofError("STATEMENT_FALSE", "proveBits: expected every ciphertext to encrypt its bit, got one that does not");
+  throw new ProofError(
+    "STATEMENT_FALSE",
+    "proveBits: expected every ciphertext to encrypt its bit, got one that does not",
+  );
 }
 
 function checkCiphertexts(publicKey: PaillierPublicKey, ciphertexts: unknown, what: string): readonly Ciphertext[] {

@@ -21,8 +21,10 @@
  * probability at most 1/2: when gcd(n, φ(n)) ≠ 1 (a square factor p², or a prime of n dividing another's p − 1) at
  * most half of Z_n* are n-th powers, so z_i fails; with three or more prime factors, or a prime ≢ 3 (mod 4), fewer
  * than one y in two has a fourth root among its four candidates, so x_i fails. A prime n passes both and is caught
- * by the primality test alone. With m = {@link MODULUS_PROOF_ITERATIONS} = 80 the soundness error is 2^−80 per
- * Fiat–Shamir query: a cheating prover must try about 2^80 (w, context) pairs.
+ * by the primality test alone. With m = {@link MODULUS_PROOF_ITERATIONS} = 128 the soundness error is 2^−128 per
+ * Fiat–Shamir query. Fiat–Shamir lets a cheating prover grind offline (a new w, or a new context, gives new
+ * challenges), so m is the security level in bits: a cheater must try about 2^128 (w, context) pairs, matching the
+ * 128-bit target of the project's keys (80 iterations would give 80 bits, within reach of offline grinding).
  *
  * Checking (w/n) = −1 also makes w a unit, and that matters: with w ≡ 0 (mod p), x_i ≡ 0 (mod p) answers every
  * b_i = 1 modulo p, and a modulus with one prime ≡ 1 (mod 4) would pass (a test shows it).
@@ -47,8 +49,11 @@ import { ProofError, type ProofErrorCode } from "./errors";
 import { checkContext, parseJsonInput, readArray, readFixedHex, readFlag, readObject } from "./format";
 import { ascii, fixedBytes, framedHash, u32 } from "./transcript";
 
-/** The number of iterations m of Π^mod: the soundness error is 2^−m. */
-export const MODULUS_PROOF_ITERATIONS = 80;
+/**
+ * The number of iterations m of Π^mod: the soundness error is 2^−m per Fiat–Shamir query, so m = 128 gives 128-bit
+ * security against a prover grinding offline. A proof carries exactly this many iterations (decoding checks it).
+ */
+export const MODULUS_PROOF_ITERATIONS = 128;
 
 /** The domain tag of the Π^mod transcript hash. */
 export const MODULUS_PROOF_DOMAIN = "BlindCredit/paillier-blum-modulus/v1";
@@ -245,8 +250,8 @@ function proveWith(ctx: BlumContext, context: Uint8Array): ModulusProofData {
 /**
  * Proves that the key's modulus is a Paillier–Blum modulus (Π^mod), bound to a context.
  *
- * The key must be a Blum key (p ≡ q ≡ 3 mod 4): every key from {@link generateKeyPair} is. About 0.4 s at 3072 bits
- * (see README.md).
+ * The key must be a Blum key (p ≡ q ≡ 3 mod 4): every key from {@link generateKeyPair} is. About 0.6 s at 3072 bits
+ * (see README.md): four half-size exponentiations modulo p or q per iteration, nothing modulo n.
  *
  * @param privateKey - the key whose modulus to prove
  * @param context - bytes naming where the proof is used (e.g. consortium, chain id, registry contract, key
@@ -339,7 +344,7 @@ const verifierPowers = new WeakMap<PaillierPublicKey, ModularExponentiator>();
 
 /**
  * Verifies a Π^mod proof: the key's modulus is a Paillier–Blum modulus (n = p·q, p ≡ q ≡ 3 mod 4,
- * gcd(n, φ(n)) = 1), up to a soundness error of 2^−80.
+ * gcd(n, φ(n)) = 1), up to a soundness error of 2^−128.
  *
  * Together with the key import checks (exact size, no prime factor below 2^16) this is what makes the bit proofs
  * sound; see README.md for what it does not show (that both primes are large). About 0.7 s at 3072 bits: verify once
@@ -419,9 +424,9 @@ export function encodeModulusProof(proof: ModulusProof): ModulusProofJson {
 }
 
 /**
- * Reads a Π^mod proof from its JSON form, strictly: exactly the members w and items, exactly 80 items of exactly
- * x, a, b, z; numbers as "0x" and exactly 2·⌈bits(n)/8⌉ lowercase hex digits, in [1, n); a and b the numbers 0 or 1.
- * Reading does not verify: call {@link verifyModulus}.
+ * Reads a Π^mod proof from its JSON form, strictly: exactly the members w and items, exactly
+ * {@link MODULUS_PROOF_ITERATIONS} (128) items of exactly x, a, b, z; numbers as "0x" and exactly 2·⌈bits(n)/8⌉
+ * lowercase hex digits, in [1, n); a and b the numbers 0 or 1. Reading does not verify: call {@link verifyModulus}.
  *
  * @param publicKey - the key the proof is about
  * @param json - the parsed JSON value, or the JSON text

@@ -1,5 +1,7 @@
 /**
- * Tests of the bit proofs: completeness (k = 1 and k = 40, JSON round trips, one 3072-bit round trip); refusals
+ * Tests of the bit proofs: completeness (k = 1 and k = 40, JSON round trips, one 3072-bit round trip); the CRT
+ * prover against both verifiers for random statements and contexts (property), and its batched refusal of false
+ * statements wherever they stand and at whichever prime they are false (property); refusals
  * to prove false statements; soundness against the best cheating prover for ciphertexts of 2, of −1 and of a CRT
  * split (with units and with the non-unit trick), and against swapped, copied, tampered and re-randomised proofs;
  * the batched verifier against the one-by-one reference (property test), including the small-order discrepancy
@@ -14,6 +16,7 @@ import {
   Ciphertext,
   PaillierPrivateKey,
   PaillierPublicKey,
+  add,
   decryptRaw,
   encrypt,
   generateKeyPair,
@@ -171,6 +174,103 @@ describe("proofs/bits", () => {
       const cs = shares([1]);
       const proof = proveBits(key, cs, [1], ctx);
       expectProofError(() => verifyBits(publicKey, [foreign], proof, ctx), "KEY_MISMATCH");
+    });
+  });
+
+  describe("the CRT prover (it works modulo p, q, p² and q² only)", () => {
+    type Origin = "private" | "public" | "sum" | "rerandomised";
+    /** An encryption of a bit made in one of several ways, so the prover sees ciphertexts of every origin. */
+    const encryptBit = (bit: Bit, origin: Origin): Ciphertext => {
+      switch (origin) {
+        case "private":
+          return encrypt(key, BigInt(bit));
+        case "public":
+          return encrypt(publicKey, BigInt(bit));
+        case "sum":
+          return add(encrypt(publicKey, 1234567n), encrypt(key, BigInt(bit) - 1234567n));
+        case "rerandomised":
+          return rerandomize(encryptResidue(publicKey, BigInt(bit)), { privateKey: key });
+      }
+    };
+    const origins = fc.constantFrom<Origin>("private", "public", "sum", "rerandomised");
+    const statements = fc.array(fc.tuple(fc.constantFrom<Bit>(0, 1), origins), { minLength: 1, maxLength: 6 });
+
+    it("makes proofs that verify with verifyBits and verifyBitsOneByOne, also through JSON (property)", () => {
+      fc.assert(
+        fc.property(statements, fc.uint8Array({ maxLength: 80 }), (statement, ctxBytes) => {
+          const bits = statement.map(([bit]) => bit);
+          const cs = statement.map(([bit, origin]) => encryptBit(bit, origin));
+          const proof = proveBits(key, cs, bits, ctxBytes);
+          expect(proof.items).to.have.length(bits.length);
+          verifyBits(publicKey, cs, proof, ctxBytes);
+          verifyBitsOneByOne(publicKey, cs, proof, ctxBytes);
+          const read = decodeBitProof(publicKey, JSON.stringify(encodeBitProof(proof)));
+          expect(read.items).to.deep.equal(proof.items);
+          verifyBits(publicKey, cs, read, ctxBytes);
+          verifyBitsOneByOne(publicKey, cs, read, ctxBytes);
+        }),
+        { numRuns: 30 },
+      );
+    });
+
+    it("refuses a false item wherever it stands, including plaintexts false modulo p only or q only (property)", () => {
+      const { p, q, n } = { p: key.p, q: key.q, n: publicKey.n };
+      type Lie = "flipped bit" | "2" | "−1" | "1 mod p, 0 mod q" | "0 mod p, 1 mod q" | "bit + p";
+      const lies: Record<Lie, (bit: Bit) => bigint> = {
+        "flipped bit": (bit) => BigInt(1 - bit),
+        "2": () => 2n,
+        "−1": () => n - 1n,
+        "1 mod p, 0 mod q": () => q * modInverse(q, p),
+        "0 mod p, 1 mod q": () => p * modInverse(p, q),
+        // bit + p ≡ bit (mod p): the statement is false modulo q only
+        "bit + p": (bit) => BigInt(bit) + p,
+      };
+      const lie = fc.constantFrom<Lie>(...(Object.keys(lies) as Lie[]));
+      fc.assert(
+        fc.property(statements, fc.nat(), lie, (statement, at, how) => {
+          const bits = statement.map(([bit]) => bit);
+          const cs = statement.map(([bit, origin]) => encryptBit(bit, origin));
+          const bad = at % bits.length;
+          cs[bad] = encryptResidue(publicKey, lies[how](bits[bad]));
+          expectProofError(
+            () => proveBits(key, cs, bits, ctx),
+            "STATEMENT_FALSE",
+            new RegExp(`ciphertexts\\[${bad}\\]: expected an encryption of ${bits[bad]} \\(bits\\[${bad}\\]\\)`),
+          );
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("names the first false item when several are false", () => {
+      const cs = shares([0, 1, 0, 1]);
+      cs[3] = encrypt(key, 0n);
+      cs[1] = encrypt(key, 2n);
+      expectProofError(() => proveBits(key, cs, [0, 1, 0, 1], ctx), "STATEMENT_FALSE", /ciphertexts\[1\]/);
+    });
+
+    it("checks a prime below 2^128 item by item: proves true statements and refuses false ones for a 17-bit prime", () => {
+      const weak = importPrivateKey(readFileSync(join(__dirname, "small-prime-key-2048.json"), "utf8"));
+      const small = 65539n;
+      const large = weak.q === small ? weak.p : weak.q;
+      const bits: Bit[] = [1, 0, 0, 1];
+      const cs = bits.map((b) => encrypt(weak, BigInt(b)));
+      const proof = proveBits(weak, cs, bits, ctx);
+      verifyBits(weak.publicKey, cs, proof, ctx);
+      verifyBitsOneByOne(weak.publicKey, cs, proof, ctx);
+      const falseModSmall = large * modInverse(large, small); // ≡ 1 (mod P), ≡ 0 (mod Q)
+      const falseModLarge = small * modInverse(small, large); // ≡ 0 (mod P), ≡ 1 (mod Q)
+      for (const [m, bit] of [
+        [falseModSmall, 0],
+        [falseModLarge, 0],
+        [BigInt(1) + small, 1],
+      ] as const) {
+        const lying = [...cs];
+        lying[2] = encryptResidue(weak.publicKey, m);
+        const claimed: Bit[] = [...bits];
+        claimed[2] = bit;
+        expectProofError(() => proveBits(weak, lying, claimed, ctx), "STATEMENT_FALSE", /ciphertexts\[2\]/);
+      }
     });
   });
 

@@ -68,11 +68,15 @@ describe("proofs/modulus (Π^mod)", () => {
       verifyModulus(key3072.publicKey, decodeModulusProof(key3072.publicKey, text), ctx);
     });
 
-    it("writes the documented JSON: w and 80 items of x, a, b, z, numbers as fixed-width lowercase hex", () => {
+    it("runs 128 iterations: soundness 2^−128 against a prover grinding Fiat–Shamir offline", () => {
+      expect(MODULUS_PROOF_ITERATIONS).to.equal(128);
+    });
+
+    it("writes the documented JSON: w and 128 items of x, a, b, z, numbers as fixed-width lowercase hex", () => {
       const json = encodeModulusProof(proof);
       expect(Object.keys(json)).to.deep.equal(["w", "items"]);
       expect(json.w).to.match(/^0x[0-9a-f]{512}$/);
-      expect(json.items).to.have.length(80);
+      expect(json.items).to.have.length(128);
       for (const item of json.items) {
         expect(Object.keys(item)).to.deep.equal(["x", "a", "b", "z"]);
         expect(item.x).to.match(/^0x[0-9a-f]{512}$/);
@@ -113,7 +117,7 @@ describe("proofs/modulus (Π^mod)", () => {
       expectProofError(
         () => verifyModulus(key.publicKey, proof, context("another registration")),
         "MODULUS_PROOF_INVALID",
-        /iteration \d+ of 80/,
+        /iteration \d+ of 128/,
       );
     });
 
@@ -134,13 +138,18 @@ describe("proofs/modulus (Π^mod)", () => {
     });
 
     const tamper: [string, (p: ModulusProof) => ModulusProof, RegExp][] = [
-      ["x", (p) => withItem(p, 5, { x: (p.items[5].x + 1n) % p.publicKey.n }), /iteration 5 of 80: expected x\^4/],
-      ["a", (p) => withItem(p, 7, { a: p.items[7].a === 0 ? 1 : 0 }), /iteration 7 of 80: expected x\^4/],
-      ["b", (p) => withItem(p, 9, { b: p.items[9].b === 0 ? 1 : 0 }), /iteration 9 of 80: expected x\^4/],
-      ["z", (p) => withItem(p, 79, { z: (p.items[79].z * 2n) % p.publicKey.n }), /iteration 79 of 80: expected z\^n/],
+      ["x", (p) => withItem(p, 5, { x: (p.items[5].x + 1n) % p.publicKey.n }), /iteration 5 of 128: expected x\^4/],
+      ["a", (p) => withItem(p, 7, { a: p.items[7].a === 0 ? 1 : 0 }), /iteration 7 of 128: expected x\^4/],
+      ["b", (p) => withItem(p, 9, { b: p.items[9].b === 0 ? 1 : 0 }), /iteration 9 of 128: expected x\^4/],
+      [
+        "z",
+        (p) => withItem(p, 127, { z: (p.items[127].z * 2n) % p.publicKey.n }),
+        /iteration 127 of 128: expected z\^n/,
+      ],
       ["w", (p) => ({ ...p, w: (p.w * 4n) % p.publicKey.n }), /expected x\^4/],
       ["w, to a square", (p) => ({ ...p, w: (p.w * p.w) % p.publicKey.n }), /Jacobi symbol \(w\/n\) = −1, got 1/],
-      ["the count", (p) => ({ ...p, items: p.items.slice(1) }), /expected 80 iterations/],
+      ["the count", (p) => ({ ...p, items: p.items.slice(1) }), /expected 128 iterations/],
+      ["the count, to the former 80", (p) => ({ ...p, items: p.items.slice(0, 80) }), /expected 128 iterations/],
     ];
     for (const [what, change, message] of tamper) {
       it(`rejects a tampered ${what}`, () => {
@@ -161,8 +170,8 @@ describe("proofs/modulus (Π^mod)", () => {
         factors.map((p) => ({ p, k: 1 })),
         ctx,
       );
-      expect(cheat.nthRoots).to.equal(80); // gcd(n, φ(n)) = 1: the n-th roots all exist
-      expect(cheat.fourthRoots).to.be.within(15, 65);
+      expect(cheat.nthRoots).to.equal(128); // gcd(n, φ(n)) = 1: the n-th roots all exist
+      expect(cheat.fourthRoots).to.be.within(36, 92); // mean 64, standard deviation 5.7
       expectProofError(
         () => verifyModulus(publicKey, { publicKey, ...cheat.proof }, ctx),
         "MODULUS_PROOF_INVALID",
@@ -189,7 +198,7 @@ describe("proofs/modulus (Π^mod)", () => {
         ctx,
         w,
       );
-      expect(cheat.fourthRoots).to.equal(80);
+      expect(cheat.fourthRoots).to.equal(128);
       expect(cheat.nthRoots).to.equal(0);
       expectProofError(
         () => verifyModulus(publicKey, { publicKey, ...cheat.proof }, ctx),
@@ -208,8 +217,8 @@ describe("proofs/modulus (Π^mod)", () => {
         ],
         ctx,
       );
-      expect(cheat.nthRoots).to.equal(80);
-      expect(cheat.fourthRoots).to.be.within(5, 45);
+      expect(cheat.nthRoots).to.equal(128);
+      expect(cheat.fourthRoots).to.be.within(8, 56); // mean 32, standard deviation 4.9
       expectProofError(() => proveModulus(cheaterKey, ctx), "KEY_NOT_BLUM");
       const publicKey = cheaterKey.publicKey;
       expectProofError(
@@ -232,8 +241,8 @@ describe("proofs/modulus (Π^mod)", () => {
         ctx,
         w,
       );
-      expect(cheat.fourthRoots).to.equal(80);
-      expect(cheat.nthRoots).to.equal(80);
+      expect(cheat.fourthRoots).to.equal(128);
+      expect(cheat.nthRoots).to.equal(128);
       const publicKey = cheaterKey.publicKey;
       expectProofError(
         () => verifyModulus(publicKey, { publicKey, ...cheat.proof }, ctx),
@@ -245,8 +254,8 @@ describe("proofs/modulus (Π^mod)", () => {
     it("rejects a prime n (≡ 3 mod 4), which passes every equation: only the primality test catches it", async () => {
       const n = await prime(1536, 4n, 3n);
       const cheat = cheatModulus(n, [{ p: n, k: 1 }], ctx);
-      expect(cheat.fourthRoots).to.equal(80);
-      expect(cheat.nthRoots).to.equal(80);
+      expect(cheat.fourthRoots).to.equal(128);
+      expect(cheat.nthRoots).to.equal(128);
       expectProofError(() => verifyModulusFor(n, cheat.proof, ctx), "MODULUS_PROOF_INVALID", /probable prime n/);
     });
 
@@ -282,8 +291,13 @@ describe("proofs/modulus (Π^mod)", () => {
       ["an array", () => [], /expected an object, got array/],
       ["null", () => null, /expected an object, got null/],
       ["no w", ({ items }) => ({ items }), /expected a member "w"/],
-      ["an unknown member", (json) => ({ ...json, m: 80 }), /unexpected member "m"/],
-      ["79 items", (json) => ({ ...json, items: (json.items as unknown[]).slice(1) }), /exactly 80 entries, got 79/],
+      ["an unknown member", (json) => ({ ...json, m: 128 }), /unexpected member "m"/],
+      ["127 items", (json) => ({ ...json, items: (json.items as unknown[]).slice(1) }), /exactly 128 entries, got 127/],
+      [
+        "80 items (the former count)",
+        (json) => ({ ...json, items: (json.items as unknown[]).slice(0, 80) }),
+        /exactly 128 entries, got 80/,
+      ],
       ["an item without z", (json) => withJsonItem(json, 3, { z: undefined }), /items\[3\]: expected a member "z"/],
       ["a short x", (json) => withJsonItem(json, 0, { x: "0x1234" }), /exactly 512 lowercase hex digits, got 4/],
       ["upper-case hex", (json) => ({ ...json, w: (json.w as string).toUpperCase().replace("0X", "0x") }), /lowercase/],

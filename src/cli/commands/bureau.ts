@@ -107,8 +107,14 @@ export function register(program: Command): void {
             throw e;
           }
           out.result(
-            { bureau: service.bureau, url: service.url, db: path.resolve(opts.db) },
-            (d) => `bureau ${d.bureau} serving on ${d.url} (store ${d.db}); stop with Ctrl-C`,
+            {
+              bureau: service.bureau,
+              url: service.url,
+              db: path.resolve(opts.db),
+              comparisonKey: service.comparisonKey,
+            },
+            (d) =>
+              `bureau ${d.bureau} serving on ${d.url} (store ${d.db}, comparison key ${d.comparisonKey}); stop with Ctrl-C`,
           );
           const signal = await new Promise<NodeJS.Signals>((resolve) => {
             process.once("SIGINT", () => resolve("SIGINT"));
