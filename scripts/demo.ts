@@ -122,13 +122,15 @@ async function main(): Promise<void> {
     }
 
     console.log("\n3. Paper flow 3.3: admission by vote");
-    // A member proposes a newcomer: a voter the provider, Alice the bank she wants to borrow from.
+    // Only a voter or the newcomer itself may ask: a voter proposes the provider, the bank applies itself.
     for (const [who, type, proposer] of [
       [provider, NodeType.InformationProvider, voter1],
-      [bank, NodeType.CreditAccessUser, alice],
+      [bank, NodeType.CreditAccessUser, bank],
     ] as const) {
       const request = await step(
-        `${name.get(proposer.address)} proposes ${name.get(who.address)} as ${NodeType[type]}`,
+        proposer === who
+          ? `${name.get(who.address)} applies to join as ${NodeType[type]}`
+          : `${name.get(proposer.address)} proposes ${name.get(who.address)} as ${NodeType[type]}`,
         () => requestAdmission(suite.classification.connect(proposer), who.address, type),
       );
       if (request.status !== "vote-opened") throw new Error(`expected ${name.get(who.address)} to go to a vote`);

@@ -34,8 +34,8 @@ export function consortiumParameters(env: NodeJS.ProcessEnv = process.env): Cons
       throw new Error(`BLINDCREDIT_QUORUM: expected a fraction such as "2/3", got "${env.BLINDCREDIT_QUORUM}"`);
     quorumNumerator = Number(match[1]);
     quorumDenominator = Number(match[2]);
-    if (quorumNumerator < 1 || quorumNumerator > quorumDenominator) {
-      throw new Error(`BLINDCREDIT_QUORUM: expected a fraction in (0, 1], got "${env.BLINDCREDIT_QUORUM}"`);
+    if (quorumNumerator * 2 <= quorumDenominator || quorumNumerator > quorumDenominator) {
+      throw new Error(`BLINDCREDIT_QUORUM: expected a fraction in (1/2, 1], got "${env.BLINDCREDIT_QUORUM}"`);
     }
   }
   if (env.BLINDCREDIT_VOTING_PERIOD !== undefined) {

@@ -21,3 +21,23 @@ export async function grantRoles(
     await deployments.execute(contract, { from, log: true }, "grantRole", role, grantee);
   }
 }
+
+/**
+ * Hands the admin role of each AccessControl contract in `contracts` to `newAdmin` (the consensus
+ * contract) and renounces `from`'s: after this the deployer holds no role anywhere, and roles change
+ * only through a passed vote. Idempotent: a contract already handed over is skipped.
+ * @example await handOverAdmin(deployments, deployer, ["HistoryRecord", "PermissionSetting"], consensus);
+ */
+export async function handOverAdmin(
+  deployments: DeploymentsExtension,
+  from: string,
+  contracts: readonly string[],
+  newAdmin: string,
+): Promise<void> {
+  for (const contract of contracts) {
+    await grantRoles(deployments, from, newAdmin, [[contract, "DEFAULT_ADMIN_ROLE"]]);
+    const admin = await deployments.read(contract, "DEFAULT_ADMIN_ROLE");
+    if (!(await deployments.read(contract, "hasRole", admin, from))) continue;
+    await deployments.execute(contract, { from, log: true }, "renounceRole", admin, from);
+  }
+}

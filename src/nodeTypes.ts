@@ -35,6 +35,8 @@ export enum ProposalKind {
   RemoveNode = 1,
   AddVoter = 2,
   RemoveVoter = 3,
+  GrantRole = 4,
+  RevokeRole = 5,
 }
 
 /** What an audit entry records, mirroring `IHistoryRecord.AuditAction`. */
@@ -50,6 +52,7 @@ export enum AuditAction {
   CheckRequested = 8,
   CheckAnswered = 9,
   CheckDecided = 10,
+  CheckRefused = 11,
 }
 
 /** How much the bank learns from a check, mirroring `IConditionMatching.CheckMode`. */
@@ -67,6 +70,25 @@ export enum CheckState {
   Answered = 4,
   Decided = 5,
   Expired = 6,
+  Refused = 7,
+}
+
+/** Why the bureau refused a check, mirroring `IConditionMatching.RefusalReason`. */
+export enum RefusalReason {
+  NoData = 0,
+  TamperedData = 1,
+  InvalidProof = 2,
+  GrantRevoked = 3,
+  InvalidMessage = 4,
+}
+
+/** The lifecycle of a grant, mirroring `IPermissionSetting.GrantState` (derived by `grantState`). */
+export enum GrantState {
+  None = 0,
+  Active = 1,
+  Expired = 2,
+  Exhausted = 3,
+  Revoked = 4,
 }
 
 /**

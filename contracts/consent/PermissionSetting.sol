@@ -65,12 +65,14 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         Request memory request = _requests[msg.sender][grantee];
         if (request.levels == 0) revert PermissionNoRequest(msg.sender, grantee);
         delete _requests[msg.sender][grantee];
+        _useNonce(msg.sender); // voids every consent signed but not yet submitted
         return _set(msg.sender, grantee, request.levels, request.expiry, request.maxUses, msg.sender);
     }
 
     /// @inheritdoc IPermissionSetting
     function setPermission(address grantee, uint8 levels, uint64 expiry, uint32 maxUses) external returns (bytes32) {
         _checkSubject(msg.sender);
+        _useNonce(msg.sender); // voids every consent signed but not yet submitted
         return _set(msg.sender, grantee, levels, expiry, maxUses, msg.sender);
     }
 
@@ -80,13 +82,16 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         address signer = ECDSA.recover(consentDigest(consent), signature);
         if (signer != consent.subject) revert PermissionInvalidSigner(consent.subject, signer);
         _checkSubject(consent.subject);
-        _useCheckedNonce(consent.subject, consent.nonce);
+        _useCheckedNonce(consent.subject, consent.nonce); // the consent is void once the subject changed anything
         return _set(consent.subject, consent.grantee, consent.levels, consent.expiry, consent.maxUses, msg.sender);
     }
 
     /// @inheritdoc IPermissionSetting
     function revoke(address grantee) external {
-        _checkSubject(msg.sender);
+        INodeClassification.Node memory node = _classification.nodeOf(msg.sender);
+        if (node.nodeType != NodeType.CreditSubject || node.status == NodeStatus.Unknown) {
+            revert PermissionNotSubject(msg.sender);
+        }
         Grant storage grant = _grants[msg.sender][grantee];
         if (grant.levels == 0) revert PermissionNoGrant(msg.sender, grantee);
         bytes32 revokedId = _grantId(msg.sender, grantee, grant.version);
@@ -101,17 +106,28 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
     }
 
     /// @inheritdoc IPermissionSetting
+    function invalidateConsents() external {
+        uint256 nonce = _useNonce(msg.sender) + 1;
+        emit ConsentsInvalidated(msg.sender, nonce);
+    }
+
+    /// @inheritdoc IPermissionSetting
     function consume(address subject, address grantee, uint8 level) external returns (bytes32 id) {
         if (!hasRole(CONSUMER_ROLE, msg.sender)) revert PermissionUnauthorizedConsumer(msg.sender);
         Grant storage grant = _grants[subject][grantee];
-        if (grant.levels == 0) revert PermissionNoGrant(subject, grantee);
+        GrantState current = _stateOf(grant);
+        if (current == GrantState.None || current == GrantState.Revoked) revert PermissionNoGrant(subject, grantee);
         if (grant.levels & level != level || level == 0) {
             revert PermissionMissingLevel(subject, grantee, grant.levels, level);
         }
-        if (block.timestamp > grant.expiry) revert PermissionGrantExpired(subject, grantee, grant.expiry);
-        if (grant.maxUses != 0 && grant.uses >= grant.maxUses) {
-            revert PermissionGrantExhausted(subject, grantee, grant.maxUses);
-        }
+        if (current == GrantState.Expired) revert PermissionGrantExpired(subject, grantee, grant.expiry);
+        if (current == GrantState.Exhausted) revert PermissionGrantExhausted(subject, grantee, grant.maxUses);
+        // Removal ends rights: a removed subject's grants and a removed node's grants are not used.
+        if (!_classification.isActiveAs(subject, NodeType.CreditSubject)) revert PermissionSubjectNotActive(subject);
+        INodeClassification.Node memory node = _classification.nodeOf(grantee);
+        if (node.status != NodeStatus.Active) revert PermissionUnknownNode(grantee);
+        uint8 allowed = allowedLevels(node.nodeType);
+        if (level & allowed != level) revert PermissionLevelsNotAllowed(grantee, node.nodeType, level, allowed);
         uint32 uses = ++grant.uses;
         id = _grantId(subject, grantee, grant.version);
         emit PermissionUsed(subject, grantee, id, level, uses, msg.sender);
@@ -120,11 +136,19 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
     /// @inheritdoc IPermissionSetting
     function hasPermission(address subject, address grantee, uint8 level) external view returns (bool) {
         Grant storage grant = _grants[subject][grantee];
+        INodeClassification.Node memory node = _classification.nodeOf(grantee);
         return
             level != 0 &&
             grant.levels & level == level &&
-            block.timestamp <= grant.expiry &&
-            (grant.maxUses == 0 || grant.uses < grant.maxUses);
+            _stateOf(grant) == GrantState.Active &&
+            node.status == NodeStatus.Active &&
+            allowedLevels(node.nodeType) & level == level &&
+            _classification.isActiveAs(subject, NodeType.CreditSubject);
+    }
+
+    /// @inheritdoc IPermissionSetting
+    function grantState(address subject, address grantee) external view returns (GrantState) {
+        return _stateOf(_grants[subject][grantee]);
     }
 
     /// @inheritdoc IPermissionSetting
@@ -222,6 +246,14 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         emit PermissionSet(subject, grantee, id, levels, expiry, maxUses, consentBy);
         _history.relate(subject, grantee);
         _history.appendAudit(subject, grantee, IHistoryRecord.AuditAction.PermissionGranted, id);
+    }
+
+    /// @dev The one derivation of a grant's liveness: a revoked grant keeps its bumped version and no levels.
+    function _stateOf(Grant storage grant) private view returns (GrantState) {
+        if (grant.levels == 0) return grant.version == 0 ? GrantState.None : GrantState.Revoked;
+        if (block.timestamp > grant.expiry) return GrantState.Expired;
+        if (grant.maxUses != 0 && grant.uses >= grant.maxUses) return GrantState.Exhausted;
+        return GrantState.Active;
     }
 
     function _checkSubject(address account) private view {

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IConsensusJudgment} from "../interfaces/IConsensusJudgment.sol";
 import {INodeClassification} from "../interfaces/INodeClassification.sol";
 
 /// @title Consensus judgment (paper section 3.2 (1)).
-/// @notice Quorum votes of the consortium's voting nodes on admitting and removing nodes and voters.
+/// @notice Quorum votes of the consortium's voting nodes on admitting and removing nodes and voters,
+/// and on the roles of the suite's AccessControl contracts, whose only admin it is after deployment.
 contract ConsensusJudgment is IConsensusJudgment {
+    /// @notice How long after a defeated proposal's deadline its account may not be proposed again.
+    uint64 public constant DEFEAT_COOLDOWN = 7 days;
+
     INodeClassification private immutable _classification;
     /// @notice The quorum as a fraction of the voter set, rounded up: numerator / denominator.
     uint256 public immutable quorumNumerator;
@@ -22,6 +27,7 @@ contract ConsensusJudgment is IConsensusJudgment {
     mapping(uint256 proposalId => Proposal) private _proposals;
     mapping(uint256 proposalId => mapping(address voter => bool)) private _hasVoted;
     mapping(address account => uint256 proposalId) private _latestProposal;
+    mapping(uint256 proposalId => RoleChange) private _roleChanges;
 
     /// @param classification_ The node classification contract that carries out admissions and removals.
     /// @param voters The genesis voting nodes.
@@ -44,6 +50,8 @@ contract ConsensusJudgment is IConsensusJudgment {
         ) {
             revert ConsensusInvalidParameters(quorumNumerator_, quorumDenominator_, votingPeriod_);
         }
+        if (quorumNumerator_ * 2 <= quorumDenominator_)
+            revert ConsensusQuorumTooLow(quorumNumerator_, quorumDenominator_);
         if (address(classification_) == address(0)) revert ConsensusZeroAddress();
         _classification = classification_;
         quorumNumerator = quorumNumerator_;
@@ -87,6 +95,15 @@ contract ConsensusJudgment is IConsensusJudgment {
     }
 
     /// @inheritdoc IConsensusJudgment
+    function proposeRoleChange(address target, bytes32 role, address account, bool grant) external returns (uint256) {
+        _checkVoter(msg.sender);
+        if (target == address(0)) revert ConsensusZeroAddress();
+        uint256 proposalId = _propose(grant ? ProposalKind.GrantRole : ProposalKind.RevokeRole, account, NodeType.None);
+        _roleChanges[proposalId] = RoleChange({target: target, role: role});
+        return proposalId;
+    }
+
+    /// @inheritdoc IConsensusJudgment
     function vote(uint256 proposalId, bool support) external {
         _checkVoter(msg.sender);
         _checkState(proposalId, ProposalState.Active);
@@ -115,6 +132,11 @@ contract ConsensusJudgment is IConsensusJudgment {
     /// @inheritdoc IConsensusJudgment
     function proposal(uint256 proposalId) external view returns (Proposal memory) {
         return _proposals[proposalId];
+    }
+
+    /// @inheritdoc IConsensusJudgment
+    function roleChangeOf(uint256 proposalId) external view returns (RoleChange memory) {
+        return _roleChanges[proposalId];
     }
 
     /// @inheritdoc IConsensusJudgment
@@ -154,8 +176,15 @@ contract ConsensusJudgment is IConsensusJudgment {
 
     function _propose(ProposalKind kind, address account, NodeType nodeType) private returns (uint256 proposalId) {
         if (account == address(0)) revert ConsensusZeroAddress();
-        uint256 pending = _latestProposal[account];
-        if (pending != 0 && state(pending) == ProposalState.Active) revert ConsensusProposalPending(account, pending);
+        uint256 latest = _latestProposal[account];
+        if (latest != 0) {
+            ProposalState latestState = state(latest);
+            if (latestState == ProposalState.Active) revert ConsensusProposalPending(account, latest);
+            uint256 until = _proposals[latest].deadline + uint256(DEFEAT_COOLDOWN);
+            if (latestState == ProposalState.Defeated && block.timestamp <= until) {
+                revert ConsensusCoolingDown(account, latest, until);
+            }
+        }
 
         proposalId = ++_proposalCount;
         uint64 deadline = uint64(block.timestamp) + votingPeriod;
@@ -186,11 +215,15 @@ contract ConsensusJudgment is IConsensusJudgment {
             _classification.remove(p.account, proposalId);
         } else if (p.kind == ProposalKind.AddVoter) {
             _addVoter(p.account);
-        } else {
+        } else if (p.kind == ProposalKind.RemoveVoter) {
             if (_voterCount == 1) revert ConsensusLastVoter(p.account);
             delete _voterSince[p.account];
             --_voterCount;
             emit VoterRemoved(p.account);
+        } else {
+            RoleChange storage change = _roleChanges[proposalId];
+            if (p.kind == ProposalKind.GrantRole) IAccessControl(change.target).grantRole(change.role, p.account);
+            else IAccessControl(change.target).revokeRole(change.role, p.account);
         }
     }
 

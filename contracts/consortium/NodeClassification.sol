@@ -43,10 +43,10 @@ contract NodeClassification is INodeClassification {
     /// @inheritdoc INodeClassification
     function requestAdmission(address account, uint8 nodeType) external returns (uint256 proposalId) {
         if (address(_consensus) == address(0)) revert NodeClassificationConsensusNotSet();
-        if (_nodes[msg.sender].status != NodeStatus.Active && !_consensus.isVoter(msg.sender)) {
-            revert NodeClassificationUnauthorizedRequester(msg.sender);
-        }
         if (account == address(0)) revert NodeClassificationZeroAddress();
+        if (msg.sender != account && !_consensus.isVoter(msg.sender)) {
+            revert NodeClassificationUnauthorizedRequester(msg.sender, account);
+        }
         NodeType requested = _toNodeType(nodeType);
         Node storage node = _nodes[account];
         if (node.status == NodeStatus.Active) {

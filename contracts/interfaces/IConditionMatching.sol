@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IPermissionSetting} from "./IPermissionSetting.sol";
+
 /// @title Condition matching (paper section 3.2 (6), flow 3.5).
 /// @notice One record per credit check: the bank, the subject, the bureau, the blind-read grant it
 /// consumed, the bank's Paillier key, and keccak256 commitments to every protocol message. The
@@ -11,7 +13,10 @@ pragma solidity ^0.8.24;
 /// cost a fraction of storage. The bank's decision is recorded as a salted commitment: chain
 /// observers learn that a check happened, never its outcome.
 ///
-/// Every step checks, in this order: the check's state, its mode, a non-zero commitment, the caller.
+/// Every step checks, in this order: the check's state, its mode, a non-zero commitment, the caller
+/// (who must still be an active node of its type), and for the steps before the answer that the
+/// grant the check consumed is still the subject's grant: revoked or changed, it stops the check.
+/// Its expiry after the check opened does not: the use was consumed while the grant was live.
 interface IConditionMatching {
     /// @notice How much the bank learns.
     enum CheckMode {
@@ -27,7 +32,17 @@ interface IConditionMatching {
         Responded, // decision mode: the bank committed to its encrypted comparison shares
         Answered, // the bureau committed to its answer
         Decided, // the bank committed to its decision
-        Expired // the deadline passed before a decision
+        Expired, // the deadline passed before a decision
+        Refused // the bureau refused to answer, with a {RefusalReason}
+    }
+
+    /// @notice Why the bureau refused a check ({refuseCheck}).
+    enum RefusalReason {
+        NoData, // the bureau holds no record of the subject
+        TamperedData, // the bureau's record failed its integrity check
+        InvalidProof, // a proof accompanying the bank's message failed
+        GrantRevoked, // the subject revoked or changed the grant the check consumed
+        InvalidMessage // a message of the bank did not open its commitment or was malformed
     }
 
     /// @notice A check as stored.
@@ -88,6 +103,21 @@ interface IConditionMatching {
     /// @notice Thrown when decision mode's challenge is posted on a paper-mode check.
     error MatchingWrongMode(bytes32 checkId, CheckMode mode);
 
+    /// @notice Thrown when `subject` is not an active credit subject.
+    error MatchingNotSubject(address subject);
+
+    /// @notice Thrown when the grant `grantId` that check `checkId` consumed was revoked or changed
+    /// since; `current` is the state of the grant the subject holds out to the bank now (Revoked,
+    /// or the state of the grant that replaced it).
+    error MatchingGrantWithdrawn(bytes32 checkId, bytes32 grantId, IPermissionSetting.GrantState current);
+
+    /// @notice Thrown when check `checkId` is in `current` state, in which it cannot be refused
+    /// (only Requested, Challenged and Responded can).
+    error MatchingNotRefusable(bytes32 checkId, CheckState current);
+
+    /// @notice Thrown when a refusal reason `value` is not one of {RefusalReason}.
+    error MatchingUnknownRefusalReason(uint8 value);
+
     /// @notice Emitted when `owner` registers a Paillier key; the modulus is in the log for anyone to fetch.
     event KeyRegistered(address indexed owner, bytes32 indexed fingerprint, uint256 bits, bytes modulus);
 
@@ -120,6 +150,9 @@ interface IConditionMatching {
     /// @notice Emitted when the bank commits to its decision.
     event CheckDecided(bytes32 indexed checkId, bytes32 decisionHash);
 
+    /// @notice Emitted when the bureau refuses the check `checkId` for `reason`.
+    event CheckRefused(bytes32 indexed checkId, RefusalReason reason);
+
     /// @notice A bank registers its Paillier public key (big-endian modulus; g is n + 1).
     ///
     /// Keys are registered per bank: a modulus is public, so another bank registering the same
@@ -149,7 +182,8 @@ interface IConditionMatching {
     /// form the bureau would refuse.
     ///
     /// Requirements:
-    /// - the caller is an active credit access user holding a live blind-read grant from `subject`;
+    /// - the caller is an active credit access user holding a live blind-read grant from `subject`,
+    ///   an active credit subject;
     /// - `bureau` is an active credit bureau; `keyFingerprint` is the caller's registered key;
     /// - in decision mode, `bureau` has registered a comparison key;
     /// - `formHash` is not zero; `duration` is within the allowed range;
@@ -168,35 +202,51 @@ interface IConditionMatching {
 
     /// @notice Decision mode: the bureau commits to its blinded comparisons.
     ///
-    /// Requirements: the caller is the check's bureau; the check is a decision-mode check in
-    /// {CheckState.Requested}; `challengeHash` is not zero.
+    /// Requirements: the caller is the check's bureau, still an active bureau; the check is a
+    /// decision-mode check in {CheckState.Requested}; `challengeHash` is not zero; the grant the
+    /// check consumed was neither revoked nor changed.
     ///
     /// Emits a {CheckChallenged} event.
     function postChallenge(bytes32 checkId, bytes32 challengeHash) external;
 
     /// @notice Decision mode: the bank commits to its encrypted comparison shares.
     ///
-    /// Requirements: the caller is the check's bank; the check is in {CheckState.Challenged};
-    /// `responseHash` is not zero.
+    /// Requirements: the caller is the check's bank, still an active bank; the check is in
+    /// {CheckState.Challenged}; `responseHash` is not zero; the grant the check consumed was neither
+    /// revoked nor changed.
     ///
     /// Emits a {CheckResponded} event.
     function postResponse(bytes32 checkId, bytes32 responseHash) external;
 
     /// @notice The bureau commits to its answer.
     ///
-    /// Requirements: the caller is the check's bureau; the check is in {CheckState.Responded}
-    /// (decision mode) or {CheckState.Requested} (paper mode); `answerHash` is not zero.
+    /// Requirements: the caller is the check's bureau, still an active bureau; the check is in
+    /// {CheckState.Responded} (decision mode) or {CheckState.Requested} (paper mode); `answerHash`
+    /// is not zero; the grant the check consumed was neither revoked nor changed.
     ///
     /// Emits a {CheckAnswered} event.
     function postAnswer(bytes32 checkId, bytes32 answerHash) external;
 
     /// @notice The bank commits to its decision: `decisionHash` = keccak256(abi.encode(checkId, approved, salt)).
     ///
-    /// Requirements: the caller is the check's bank; the check is in {CheckState.Answered};
-    /// `decisionHash` is not zero.
+    /// Requirements: the caller is the check's bank, still an active bank; the check is in
+    /// {CheckState.Answered}; `decisionHash` is not zero. (A grant revoked after the answer does
+    /// not stop it: the bank already holds the answer, and the record only adds to the audit trail.)
     ///
     /// Emits a {CheckDecided} event.
     function recordDecision(bytes32 checkId, bytes32 decisionHash) external;
+
+    /// @notice The bureau refuses to answer the check, for `reason` (a {RefusalReason}): the check
+    /// ends in {CheckState.Refused} at once, so the bank need not wait for its deadline, and the
+    /// subject's history shows it. The grant use the check consumed is not given back: a bank
+    /// cannot probe for free, and the subject's use count stays the number of checks opened.
+    ///
+    /// Requirements: the caller is the check's bureau (removed or not: a refusal gives nobody
+    /// anything); the check is in {CheckState.Requested}, {CheckState.Challenged} or
+    /// {CheckState.Responded}; `reason` is a known {RefusalReason}.
+    ///
+    /// Emits a {CheckRefused} event.
+    function refuseCheck(bytes32 checkId, uint8 reason) external;
 
     /// @notice Whether `approved` and `salt` open the decision recorded for `checkId`.
     function verifyDecision(bytes32 checkId, bool approved, bytes32 salt) external view returns (bool);

@@ -15,7 +15,9 @@ interface IConsensusJudgment is INodeTypes {
         AdmitNode, // make `account` an active node of `nodeType`
         RemoveNode, // remove the active node `account`
         AddVoter, // make `account` a voting node
-        RemoveVoter // remove the voting node `account`
+        RemoveVoter, // remove the voting node `account`
+        GrantRole, // grant `account` a role on an AccessControl contract of the suite ({roleChangeOf})
+        RevokeRole // revoke a role of `account` on an AccessControl contract of the suite ({roleChangeOf})
     }
 
     /// @notice The lifecycle of a proposal, derived from its stored data by {state}.
@@ -38,6 +40,12 @@ interface IConsensusJudgment is INodeTypes {
         uint32 eligibleVoters; // voters at opening: the only ones who may vote
         uint32 approvals; // distinct voters in favour
         uint32 rejections; // distinct voters against
+    }
+
+    /// @notice A role change a GrantRole or RevokeRole proposal would carry out.
+    struct RoleChange {
+        address target; // the AccessControl contract whose role changes
+        bytes32 role; // the role granted to or revoked from the proposal's account
     }
 
     /// @notice Thrown when `caller` is not a voting node.
@@ -82,6 +90,15 @@ interface IConsensusJudgment is INodeTypes {
     /// @notice Thrown when the quorum fraction is not in (0, 1] or the voting period is zero.
     error ConsensusInvalidParameters(uint256 quorumNumerator, uint256 quorumDenominator, uint256 votingPeriod);
 
+    /// @notice Thrown when the quorum fraction is one half or less: two disjoint minorities could
+    /// then each pass a proposal, and one voter of three could admit anyone.
+    error ConsensusQuorumTooLow(uint256 quorumNumerator, uint256 quorumDenominator);
+
+    /// @notice Thrown when proposing about `account` while its proposal `proposalId` was defeated
+    /// less than {DEFEAT_COOLDOWN} ago (counted from that proposal's deadline): it may be proposed
+    /// again after `until`.
+    error ConsensusCoolingDown(address account, uint256 proposalId, uint256 until);
+
     /// @notice Thrown when the node type is `None` for an admission.
     error ConsensusUnknownNodeType(uint8 value);
 
@@ -113,31 +130,49 @@ interface IConsensusJudgment is INodeTypes {
     /// Requirements:
     /// - the caller is a voter, or the node classification contract (paper flow 3.3 step (3));
     /// - `account` is not zero and not an active node; `nodeType` is known and not `None`;
-    /// - no proposal about `account` is open.
+    /// - no proposal about `account` is open or cooling down after a defeat.
     ///
     /// Emits a {ProposalCreated} event.
     function proposeAdmission(address account, uint8 nodeType) external returns (uint256 proposalId);
 
     /// @notice Opens a vote on removing the active node `account`.
     ///
-    /// Requirements: the caller is a voter; `account` is an active node; no proposal about it is open.
+    /// Requirements: the caller is a voter; `account` is an active node; no proposal about it is
+    /// open or cooling down after a defeat.
     ///
     /// Emits a {ProposalCreated} event.
     function proposeRemoval(address account) external returns (uint256 proposalId);
 
     /// @notice Opens a vote on making `account` a voter.
     ///
-    /// Requirements: the caller is a voter; `account` is not zero and not a voter; no proposal about it is open.
+    /// Requirements: the caller is a voter; `account` is not zero and not a voter; no proposal
+    /// about it is open or cooling down after a defeat.
     ///
     /// Emits a {ProposalCreated} event.
     function proposeVoterAddition(address account) external returns (uint256 proposalId);
 
     /// @notice Opens a vote on removing the voter `account`.
     ///
-    /// Requirements: the caller is a voter; `account` is a voter and not the last one; no proposal about it is open.
+    /// Requirements: the caller is a voter; `account` is a voter and not the last one; no
+    /// proposal about it is open or cooling down after a defeat.
     ///
     /// Emits a {ProposalCreated} event.
     function proposeVoterRemoval(address account) external returns (uint256 proposalId);
+
+    /// @notice Opens a vote on granting (`grant`) or revoking `role` of `account` on the
+    /// AccessControl contract `target`. After deployment the consensus contract is the only admin
+    /// of the suite's AccessControl contracts, so this is the only way their roles change.
+    ///
+    /// Requirements: the caller is a voter; `target` and `account` are not zero; no proposal
+    /// about `account` is open or cooling down.
+    ///
+    /// Emits a {ProposalCreated} event.
+    function proposeRoleChange(
+        address target,
+        bytes32 role,
+        address account,
+        bool grant
+    ) external returns (uint256 proposalId);
 
     /// @notice Votes on `proposalId`. The approval that reaches the quorum carries the proposal out.
     ///
@@ -148,6 +183,9 @@ interface IConsensusJudgment is INodeTypes {
     ///
     /// Emits a {VoteCast} event; may emit {ProposalExecuted} and the events of its effect.
     function vote(uint256 proposalId, bool support) external;
+
+    /// @notice The role change of the GrantRole or RevokeRole proposal `proposalId` (all zero otherwise).
+    function roleChangeOf(uint256 proposalId) external view returns (RoleChange memory);
 
     /// @notice The state of `proposalId`.
     function state(uint256 proposalId) external view returns (ProposalState);

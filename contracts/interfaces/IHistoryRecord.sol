@@ -18,7 +18,8 @@ interface IHistoryRecord {
         PermissionRevoked, // the subject revoked a grant (ref: the revoked grant id)
         CheckRequested, // a bank opened a credit check of the subject (ref: the check id)
         CheckAnswered, // the bureau answered a credit check (ref: the check id)
-        CheckDecided // the bank recorded its decision on a check (ref: the check id)
+        CheckDecided, // the bank recorded its decision on a check (ref: the check id)
+        CheckRefused // the bureau refused to answer a check (ref: the check id)
     }
 
     /// @notice One line of a node's audit trail: two slots (actor, action and timestamp share one).

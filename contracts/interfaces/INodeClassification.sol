@@ -21,8 +21,8 @@ interface INodeClassification is INodeTypes {
     /// @notice Thrown when a node type value is not one of the known types (or is `None`).
     error NodeClassificationUnknownType(uint8 value);
 
-    /// @notice Thrown when `caller` is neither an active node nor a voting node.
-    error NodeClassificationUnauthorizedRequester(address caller);
+    /// @notice Thrown when `caller` asks to admit `account` but is neither `account` itself nor a voting node.
+    error NodeClassificationUnauthorizedRequester(address caller, address account);
 
     /// @notice Thrown when `caller` is not the consensus judgment contract.
     error NodeClassificationOnlyConsensus(address caller);
@@ -83,11 +83,14 @@ interface INodeClassification is INodeTypes {
     /// "operation complete") and the returned id is zero. Otherwise a vote is opened in the
     /// consensus judgment contract and its id is returned.
     ///
+    /// Only those with a reason to ask may: the newcomer itself (it signs its own application, so
+    /// nobody can occupy another address's one open proposal) or a voting node.
+    ///
     /// Requirements:
-    /// - the caller is an active node or a voting node;
+    /// - the caller is `account` itself or a voting node;
     /// - `account` is not zero; `nodeType` is a known type other than `None`;
     /// - `account` is not an active node of another type;
-    /// - no vote on `account` is open.
+    /// - no vote on `account` is open, and a defeated one is not cooling down.
     ///
     /// May emit an {AdmissionRequested} event.
     function requestAdmission(address account, uint8 nodeType) external returns (uint256 proposalId);

@@ -7,8 +7,19 @@ import {INodeTypes} from "./INodeTypes.sol";
 /// @notice Per (subject, grantee): the paper's four levels as bit flags, an expiry and an
 /// optional number of uses. Only the subject changes its grants, directly or through an EIP-712
 /// consent that anyone may submit (the credit bureau, a relayer, the grantee), so that a subject
-/// needs no gas. Revocation takes effect at once and voids every consent not yet used.
+/// needs no gas. Every change the subject makes to its grants voids every consent it signed and
+/// did not see submitted. Only active nodes are granted and use grants, and only grants of active
+/// subjects are used; a removed subject can still revoke.
 interface IPermissionSetting is INodeTypes {
+    /// @notice The lifecycle of the grant a subject holds out to a grantee, derived by {grantState}.
+    enum GrantState {
+        None, // never granted
+        Active, // usable now: not expired and uses left
+        Expired, // past its expiry
+        Exhausted, // every allowed use consumed
+        Revoked // revoked by the subject
+    }
+
     /// @notice A grant as stored: one slot.
     struct Grant {
         uint8 levels; // bit flags: READ | OWNERSHIP | WRITE | BLIND_READ; zero when there is none
@@ -82,6 +93,9 @@ interface IPermissionSetting is INodeTypes {
     /// @notice Thrown when `caller` may not consume grants.
     error PermissionUnauthorizedConsumer(address caller);
 
+    /// @notice Thrown when a grant of `subject`, who is no longer an active credit subject, is to be used.
+    error PermissionSubjectNotActive(address subject);
+
     /// @notice Emitted when `grantee` asks `subject` for `levels`.
     event PermissionRequested(
         address indexed subject,
@@ -106,6 +120,10 @@ interface IPermissionSetting is INodeTypes {
     /// @notice Emitted when `subject` revokes the grant of `grantee`.
     event PermissionRevoked(address indexed subject, address indexed grantee, bytes32 indexed grantId);
 
+    /// @notice Emitted when `subject` voids every consent it signed and did not see submitted:
+    /// only a consent signed with `nonce` (its new nonce) can now be submitted.
+    event ConsentsInvalidated(address indexed subject, uint256 nonce);
+
     /// @notice Emitted when `consumer` uses the grant `grantId` for `level`.
     event PermissionUsed(
         address indexed subject,
@@ -124,7 +142,8 @@ interface IPermissionSetting is INodeTypes {
     /// Emits a {PermissionRequested} event.
     function requestPermission(address subject, uint8 levels, uint64 expiry, uint32 maxUses) external;
 
-    /// @notice Paper flow 3.4 step (7): the subject grants what `grantee` asked for.
+    /// @notice Paper flow 3.4 step (7): the subject grants what `grantee` asked for, and voids
+    /// every consent it signed and did not see submitted.
     ///
     /// Requirements: the caller is an active credit subject with a pending request from `grantee`.
     ///
@@ -132,7 +151,8 @@ interface IPermissionSetting is INodeTypes {
     function approveRequest(address grantee) external returns (bytes32 grantId);
 
     /// @notice The subject sets the grant of `grantee`. Setting exactly the grant it already has
-    /// changes nothing; anything else replaces it and resets its use count.
+    /// changes nothing; anything else replaces it and resets its use count. Either way every
+    /// consent the subject signed and did not see submitted is void.
     ///
     /// Requirements:
     /// - the caller is an active credit subject;
@@ -142,7 +162,9 @@ interface IPermissionSetting is INodeTypes {
     /// May emit a {PermissionSet} event.
     function setPermission(address grantee, uint8 levels, uint64 expiry, uint32 maxUses) external returns (bytes32);
 
-    /// @notice Sets a grant on the subject's signed consent; anyone may submit it.
+    /// @notice Sets a grant on the subject's signed consent; anyone may submit it. A consent is
+    /// accepted only if the subject changed nothing since it signed it: its nonce is the subject's
+    /// current one, which every change (and {invalidateConsents}) bumps.
     ///
     /// Requirements: as {setPermission} for the consent's terms; the signature is the subject's
     /// (EIP-712, low-s), its nonce is the subject's current one, and its deadline has not passed.
@@ -153,10 +175,17 @@ interface IPermissionSetting is INodeTypes {
     /// @notice The subject revokes the grant of `grantee` at once, and voids every consent
     /// signature it has issued and not yet used.
     ///
-    /// Requirements: the caller is an active credit subject and `grantee` holds a grant from it.
+    /// Requirements: the caller is a credit subject, active or removed by vote (a removed subject
+    /// keeps the power to withdraw), and `grantee` holds a grant from it.
     ///
     /// Emits a {PermissionRevoked} event.
     function revoke(address grantee) external;
+
+    /// @notice Voids every consent the caller signed and did not see submitted, grant or none
+    /// (EAS's nonce increase): bumps the caller's nonce.
+    ///
+    /// Emits a {ConsentsInvalidated} event.
+    function invalidateConsents() external;
 
     /// @notice Uses the grant of `grantee` from `subject` for `level`, counting one use. The
     /// consuming contract records the access itself in the subject's history (what was accessed,
@@ -164,13 +193,17 @@ interface IPermissionSetting is INodeTypes {
     ///
     /// Requirements:
     /// - the caller has the consumer role (the contracts that perform accesses);
+    /// - `subject` is an active credit subject; `grantee` is an active node whose type may hold `level`;
     /// - the grant exists, holds `level`, has not expired (valid at `expiry`, not after) and has uses left.
     ///
     /// Emits a {PermissionUsed} event.
     function consume(address subject, address grantee, uint8 level) external returns (bytes32 grantId);
 
-    /// @notice Whether `grantee` may access `subject`'s data at `level` now.
+    /// @notice Whether `grantee` may access `subject`'s data at `level` now: {consume} would succeed.
     function hasPermission(address subject, address grantee, uint8 level) external view returns (bool);
+
+    /// @notice The state of the grant `subject` holds out to `grantee`: the one place liveness is decided.
+    function grantState(address subject, address grantee) external view returns (GrantState);
 
     /// @notice The grant of `grantee` from `subject` (all zero when none).
     function grantOf(address subject, address grantee) external view returns (Grant memory);

@@ -77,6 +77,7 @@ contract ConditionMatching is IConditionMatching {
         _checkBank(msg.sender);
         bytes32 expected = nextCheckId(msg.sender);
         if (checkId != expected) revert MatchingCheckIdMismatch(expected, checkId);
+        if (!_classification.isActiveAs(subject, INodeTypes.NodeType.CreditSubject)) revert MatchingNotSubject(subject);
         if (!_classification.isActiveAs(bureau, INodeTypes.NodeType.CreditBureau)) revert MatchingNotBureau(bureau);
         if (_keyBits[msg.sender][keyFingerprint] == 0) revert MatchingUnknownKey(msg.sender, keyFingerprint);
         if (mode == CheckMode.Decision && _comparisonKeys[bureau] == bytes32(0)) revert MatchingNoComparisonKey(bureau);
@@ -105,7 +106,8 @@ contract ConditionMatching is IConditionMatching {
     /// @inheritdoc IConditionMatching
     function postChallenge(bytes32 checkId, bytes32 challengeHash) external {
         Check storage check = _step(checkId, CheckMode.Decision, CheckState.Requested, challengeHash);
-        _checkParty(checkId, check.bureau);
+        _checkBureau(checkId, check.bureau);
+        _checkGrant(checkId, check);
         check.stage = CheckState.Challenged;
         emit CheckChallenged(checkId, challengeHash);
     }
@@ -114,6 +116,8 @@ contract ConditionMatching is IConditionMatching {
     function postResponse(bytes32 checkId, bytes32 responseHash) external {
         Check storage check = _step(checkId, CheckMode.Decision, CheckState.Challenged, responseHash);
         _checkParty(checkId, check.bank);
+        _checkBank(msg.sender);
+        _checkGrant(checkId, check);
         check.stage = CheckState.Responded;
         emit CheckResponded(checkId, responseHash);
     }
@@ -123,7 +127,8 @@ contract ConditionMatching is IConditionMatching {
         CheckMode mode = _checks[checkId].mode;
         CheckState expected = mode == CheckMode.Decision ? CheckState.Responded : CheckState.Requested;
         Check storage check = _step(checkId, mode, expected, answerHash);
-        _checkParty(checkId, check.bureau);
+        _checkBureau(checkId, check.bureau);
+        _checkGrant(checkId, check);
         check.answerHash = answerHash;
         check.stage = CheckState.Answered;
         emit CheckAnswered(checkId, answerHash);
@@ -134,10 +139,25 @@ contract ConditionMatching is IConditionMatching {
     function recordDecision(bytes32 checkId, bytes32 decisionHash) external {
         Check storage check = _step(checkId, _checks[checkId].mode, CheckState.Answered, decisionHash);
         _checkParty(checkId, check.bank);
+        _checkBank(msg.sender);
         check.decisionHash = decisionHash;
         check.stage = CheckState.Decided;
         emit CheckDecided(checkId, decisionHash);
         _history.appendAudit(check.subject, msg.sender, IHistoryRecord.AuditAction.CheckDecided, checkId);
+    }
+
+    /// @inheritdoc IConditionMatching
+    function refuseCheck(bytes32 checkId, uint8 reason) external {
+        CheckState current = state(checkId);
+        if (current != CheckState.Requested && current != CheckState.Challenged && current != CheckState.Responded) {
+            revert MatchingNotRefusable(checkId, current);
+        }
+        if (reason > uint8(type(RefusalReason).max)) revert MatchingUnknownRefusalReason(reason);
+        Check storage check = _checks[checkId];
+        _checkParty(checkId, check.bureau);
+        check.stage = CheckState.Refused;
+        emit CheckRefused(checkId, RefusalReason(reason));
+        _history.appendAudit(check.subject, msg.sender, IHistoryRecord.AuditAction.CheckRefused, checkId);
     }
 
     /// @inheritdoc IConditionMatching
@@ -150,7 +170,7 @@ contract ConditionMatching is IConditionMatching {
     function state(bytes32 checkId) public view returns (CheckState) {
         Check storage check = _checks[checkId];
         CheckState stage = check.stage;
-        if (stage == CheckState.None || stage == CheckState.Decided) return stage;
+        if (stage == CheckState.None || stage == CheckState.Decided || stage == CheckState.Refused) return stage;
         if (block.timestamp > check.deadline) return CheckState.Expired;
         return stage;
     }
@@ -186,6 +206,21 @@ contract ConditionMatching is IConditionMatching {
 
     function _checkParty(bytes32 checkId, address expected) private view {
         if (msg.sender != expected) revert MatchingWrongParty(checkId, msg.sender, expected);
+    }
+
+    /// @dev The bureau's steps: the caller is the check's bureau and still an active bureau.
+    function _checkBureau(bytes32 checkId, address bureau) private view {
+        _checkParty(checkId, bureau);
+        if (!_classification.isActiveAs(bureau, INodeTypes.NodeType.CreditBureau)) revert MatchingNotBureau(bureau);
+    }
+
+    /// @dev Revocation to the last step: the grant the check consumed must still be the subject's
+    /// grant (a revocation or any change gives it a new id); its expiry since does not matter.
+    function _checkGrant(bytes32 checkId, Check storage check) private view {
+        bytes32 consumed = check.grantId;
+        if (_permissions.grantId(check.subject, check.bank) != consumed) {
+            revert MatchingGrantWithdrawn(checkId, consumed, _permissions.grantState(check.subject, check.bank));
+        }
     }
 
     function _checkBank(address account) private view {

@@ -1,14 +1,14 @@
 /**
- * The bureau's evaluator: watches the chain for checks addressed to this bureau, verifies that the grant each one
- * consumed is still in force, and takes the bureau's steps through {@link BureauClient}. It keeps no state of its
+ * The bureau's evaluator: watches the chain for checks addressed to this bureau, verifies before every step that the
+ * grant each one consumed is still the subject's, takes the bureau's steps through {@link BureauClient}, and records
+ * a refusal on-chain with its reason. It keeps no state of its
  * own that matters: the chain says where each check stands and the journal holds the bureau's secrets, so a
  * restarted evaluator rescans the logs and carries on where the last one stopped.
  * @module
  */
 import type { BureauClient } from "../clients/creditCheck";
-import { CheckState } from "../nodeTypes";
+import { CheckState, RefusalReason } from "../nodeTypes";
 import { CheckRefusal } from "../protocol/refusal";
-import { Level } from "../permissions";
 import type { Suite } from "../suite";
 
 /** How a step can go. */
@@ -21,8 +21,8 @@ export interface EvaluatorMetrics {
   /** Steps taken (messages committed on-chain). */
   steps: number;
   /**
-   * Checks refused: their grant was revoked, replaced or expired after the check opened, or the bureau refused what
-   * the bank sent (a proof that fails, a value that is not what the protocol computes) or has no data for it.
+   * Checks refused on-chain: their grant was revoked or changed after they opened, the bureau refused what the bank
+   * sent (a proof that fails, a value that is not what the protocol computes), or it has no sound data for them.
    */
   refused: number;
   /** Steps that threw (each check is retried up to {@link MAX_ATTEMPTS} times). */
@@ -143,12 +143,11 @@ export class Evaluator {
       this.#active.delete(checkId);
       return undefined;
     }
-    const refusal = state === CheckState.Requested ? await this.#grantProblem(checkId) : undefined;
-    if (refusal !== undefined) {
-      this.metrics.refused++;
-      this.#active.delete(checkId);
-      this.#log(`check ${short(checkId)}: refused, ${refusal}; it will expire on-chain`);
-      return "refused";
+    if (await this.#grantWithdrawn(checkId)) {
+      return this.#refuse(
+        checkId,
+        new CheckRefusal(RefusalReason.GrantRevoked, "the subject revoked or changed the grant the check consumed"),
+      );
     }
     const started = process.hrtime.bigint();
     try {
@@ -160,13 +159,8 @@ export class Evaluator {
       if (after === CheckState.Answered) this.#active.delete(checkId);
       return "stepped";
     } catch (err) {
-      if (err instanceof CheckRefusal) {
-        // What the bank sent (or the data the bureau holds) will not change: no retry.
-        this.metrics.refused++;
-        this.#active.delete(checkId);
-        this.#log(`check ${short(checkId)}: refused (${err.reason}): ${err.message}`);
-        return "refused";
-      }
+      // What the bank sent (or the data the bureau holds) will not change: no retry.
+      if (err instanceof CheckRefusal) return this.#refuse(checkId, err);
       const attempts = (this.#active.get(checkId) ?? 0) + 1;
       this.metrics.failures++;
       this.metrics.lastError = `check ${checkId}: ${(err as Error).message}`;
@@ -183,21 +177,28 @@ export class Evaluator {
   }
 
   /**
-   * Why the grant a check consumed no longer allows it, or undefined when it does. The contract checked it when the
-   * check opened; the subject may have revoked or replaced it since, and then the bureau does not evaluate.
+   * Whether the subject revoked or changed the grant the check consumed since it opened: the contract then refuses
+   * the bureau's steps, and the bureau refuses the check. A grant that merely expired since does not stop it: the
+   * use was consumed while the grant was live.
    */
-  async #grantProblem(checkId: string): Promise<string | undefined> {
+  async #grantWithdrawn(checkId: string): Promise<boolean> {
     const { permissions, matching } = this.suite;
     const record = await matching.checkOf(checkId);
-    const [currentId, grant, block] = await Promise.all([
-      permissions.grantId(record.subject, record.bank),
-      permissions.grantOf(record.subject, record.bank),
-      matching.runner!.provider!.getBlock("latest"),
-    ]);
-    if (currentId !== record.grantId) return "the subject revoked or replaced the grant it consumed";
-    if ((Number(grant.levels) & Level.BlindRead) === 0) return "the grant no longer holds blind-read";
-    if (block !== null && BigInt(block.timestamp) > grant.expiry) return "the grant has expired";
-    return undefined;
+    return (await permissions.grantId(record.subject, record.bank)) !== record.grantId;
+  }
+
+  /** Records the refusal on-chain, with its reason; the check ends there. */
+  async #refuse(checkId: string, refusal: CheckRefusal): Promise<StepOutcome> {
+    this.metrics.refused++;
+    this.#active.delete(checkId);
+    this.#log(`check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`);
+    try {
+      await this.client.refuse(checkId, refusal.reason);
+    } catch (err) {
+      // Expired meanwhile, or the bank's turn came: the check ends without the bureau's answer either way.
+      this.metrics.lastError = `check ${checkId}: recording the refusal failed: ${(err as Error).message}`;
+    }
+    return "refused";
   }
 }
 

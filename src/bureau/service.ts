@@ -13,9 +13,10 @@ import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator } from "./evaluator";
 import { startBureauApi } from "./http";
 import { StoreBoard, StoreJournal } from "./journal";
-import type { SealingKey } from "./sealing";
+import { CheckRefusal, RefusalReason } from "../protocol/refusal";
+import { SealingError, type SealingKey } from "./sealing";
 import { openSqliteStore } from "./sqliteStore";
-import type { BureauStore } from "./store";
+import { StoreError, type BureauStore } from "./store";
 
 /** Options of {@link startBureauService}. */
 export interface BureauServiceOptions {
@@ -87,7 +88,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   const client = new BureauClient(
     suite.matching,
     new StoreBoard(store),
-    (subject) => store.valuesOf(subject),
+    (subject) => subjectValues(store, subject),
     comparisonKey,
     { journal: new StoreJournal(store), poolFor, blind: workers.blind },
   );
@@ -127,4 +128,16 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       await store.close();
     },
   };
+}
+
+/** The subject's values from the store; no record, or one failing its integrity checks, is a refusal of the check. */
+async function subjectValues(store: BureauStore, subject: string): Promise<Map<string, bigint>> {
+  try {
+    return await store.valuesOf(subject);
+  } catch (e) {
+    if (e instanceof StoreError && e.code === "no-record") throw new CheckRefusal(RefusalReason.NoData, e.message);
+    if (e instanceof SealingError && e.code === "tampered")
+      throw new CheckRefusal(RefusalReason.TamperedData, e.message);
+    throw e;
+  }
 }

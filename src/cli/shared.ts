@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import type { Provider } from "ethers";
+import { GrantState } from "../nodeTypes";
 import { levelNames } from "../permissions";
 import { parseAddress, parseDuration, parseIsoTime, parseMaxUses } from "./args";
 import { action, connectSigner } from "./context";
@@ -66,18 +67,24 @@ export function levelText(levels: number | bigint): string {
   return names.length === 0 ? "none" : names.join(",");
 }
 
-/** A grant's standing now. */
-export type GrantStanding = "live" | "expired" | "exhausted" | "revoked";
+/** A grant's standing, as the CLI writes it. */
+export type GrantStanding = "none" | "live" | "expired" | "exhausted" | "revoked";
 
-/** Whether a grant can be used at `now` (valid at its expiry, not one second after). */
-export function grantStanding(
-  grant: { levels: bigint | number; expiry: bigint | number; maxUses: bigint | number; uses: bigint | number },
-  now: bigint,
-): GrantStanding {
-  if (BigInt(grant.levels) === 0n) return "revoked";
-  if (BigInt(grant.expiry) < now) return "expired";
-  if (BigInt(grant.maxUses) !== 0n && BigInt(grant.uses) >= BigInt(grant.maxUses)) return "exhausted";
-  return "live";
+/**
+ * A grant's standing from `PermissionSetting.grantState`, the one place liveness is decided.
+ * @example standingOf(await permissions.grantState(subject, grantee)) // "live"
+ */
+export function standingOf(state: bigint | number): GrantStanding {
+  const standings: Record<number, GrantStanding> = {
+    [GrantState.None]: "none",
+    [GrantState.Active]: "live",
+    [GrantState.Expired]: "expired",
+    [GrantState.Exhausted]: "exhausted",
+    [GrantState.Revoked]: "revoked",
+  };
+  const standing = standings[Number(state)];
+  if (!standing) throw new Error(`expected a grant state from 0 to 4, got ${state}`);
+  return standing;
 }
 
 /**

@@ -27,7 +27,7 @@ import {
 import type { MessageBoard } from "../protocol/board";
 import type { CheckMode, Condition } from "../protocol/form";
 import { decodeMessage, type CheckContext } from "../protocol/messages";
-import { CheckModeId, CheckState } from "../nodeTypes";
+import { CheckModeId, CheckState, type RefusalReason } from "../nodeTypes";
 
 export { CheckState };
 
@@ -267,6 +267,12 @@ export class BureauClient {
     }
     if (current !== CheckState.Challenged && entry !== undefined) await this.journal.forget(checkId);
     return current;
+  }
+
+  /** Refuses the check on-chain for `reason`: it ends there, in the subject's history, and the bank learns why. */
+  async refuse(checkId: string, reason: RefusalReason): Promise<void> {
+    await (await this.matching.refuseCheck(checkId, reason)).wait();
+    await this.journal.forget(checkId);
   }
 
   /** The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled. */

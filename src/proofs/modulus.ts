@@ -24,7 +24,7 @@
  * by the primality test alone. With m = {@link MODULUS_PROOF_ITERATIONS} = 128 the soundness error is 2^−128 per
  * Fiat–Shamir query. Fiat–Shamir lets a cheating prover grind offline (a new w, or a new context, gives new
  * challenges), so m is the security level in bits: a cheater must try about 2^128 (w, context) pairs, matching the
- * 128-bit target of the project's keys (80 iterations would give 80 bits, within reach of offline grinding).
+ * 128-bit target of the project's keys (80 iterations would give 80 bits, short of that target).
  *
  * Checking (w/n) = −1 also makes w a unit, and that matters: with w ≡ 0 (mod p), x_i ≡ 0 (mod p) answers every
  * b_i = 1 modulo p, and a modulus with one prime ≡ 1 (mod 4) would pass (a test shows it).
@@ -250,7 +250,7 @@ function proveWith(ctx: BlumContext, context: Uint8Array): ModulusProofData {
 /**
  * Proves that the key's modulus is a Paillier–Blum modulus (Π^mod), bound to a context.
  *
- * The key must be a Blum key (p ≡ q ≡ 3 mod 4): every key from {@link generateKeyPair} is. About 0.6 s at 3072 bits
+ * The key must be a Blum key (p ≡ q ≡ 3 mod 4): every key from {@link generateKeyPair} is. About 0.7 s at 3072 bits
  * (see README.md): four half-size exponentiations modulo p or q per iteration, nothing modulo n.
  *
  * @param privateKey - the key whose modulus to prove
@@ -347,7 +347,7 @@ const verifierPowers = new WeakMap<PaillierPublicKey, ModularExponentiator>();
  * gcd(n, φ(n)) = 1), up to a soundness error of 2^−128.
  *
  * Together with the key import checks (exact size, no prime factor below 2^16) this is what makes the bit proofs
- * sound; see README.md for what it does not show (that both primes are large). About 0.7 s at 3072 bits: verify once
+ * sound; see README.md for what it does not show (that both primes are large). About 1.2 s at 3072 bits: verify once
  * per key and context (e.g. when a bank registers its key), not per check.
  *
  * @param publicKey - the key whose modulus the proof is about

@@ -40,7 +40,7 @@ import {
   shareProofContext,
   type CheckContext,
 } from "./messages";
-import { CheckRefusal, refusing } from "./refusal";
+import { CheckRefusal, RefusalReason, refusing } from "./refusal";
 import { comparisonDomain, fieldNamed } from "./schema";
 
 /** A form as the bureau reads it: the public shape and the bank's ciphertexts. */
@@ -79,7 +79,7 @@ export function readForm(
   bytes: Uint8Array,
   formHash: string,
 ): ReceivedForm {
-  return refusing("InvalidMessage", () => {
+  return refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(bytes, "form", context, formHash);
     const mode = body.mode;
     if (mode !== "decision" && mode !== "paper")
@@ -118,7 +118,7 @@ function verifyKeyProof(publicKey: PaillierPublicKey, context: CheckContext, pro
   try {
     verifyModulus(publicKey, decodeModulusProof(publicKey, proof), keyProofContext(context));
   } catch (e) {
-    throw new CheckRefusal("InvalidProof", `form key proof: ${(e as Error).message}`);
+    throw new CheckRefusal(RefusalReason.InvalidProof, `form key proof: ${(e as Error).message}`);
   }
   provenKeys.add(publicKey);
 }
@@ -167,7 +167,7 @@ export async function answerDecision(
   responseHash: string,
   { pool, blind = blindInline }: BlindingOptions = {},
 ): Promise<PublishedMessage> {
-  const { bankShares, bureauShares } = refusing("InvalidMessage", () => {
+  const { bankShares, bureauShares } = refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(response, "response", context, responseHash);
     const widths = state.shapes.flatMap((shape) => {
       const { bits } = comparisonDomain(fieldNamed(shape.field));
@@ -185,7 +185,7 @@ export async function answerDecision(
         shareProofContext(context, comparisonKey.publicKey.fingerprint),
       );
     } catch (e) {
-      throw new CheckRefusal("InvalidProof", `response share proof: ${(e as Error).message}`);
+      throw new CheckRefusal(RefusalReason.InvalidProof, `response share proof: ${(e as Error).message}`);
     }
     const bureauShares = comparisons.map((values, i) => {
       const where = `response comparison ${i + 1}`;
@@ -256,7 +256,7 @@ function valueOf(values: SubjectValues, field: string): bigint {
   const x = values.get(field);
   if (x === undefined)
     throw new CheckRefusal(
-      "NoData",
+      RefusalReason.NoData,
       `the bureau holds no value of "${field}" for this subject: it cannot evaluate the form`,
     );
   return x;

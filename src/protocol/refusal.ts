@@ -1,12 +1,12 @@
 /**
- * The bureau's refusals: why it will not answer a check. Each reason is one the bureau records on-chain (the
- * condition-matching contract's `RefusalReason`, same names), so the subject sees it and the bank learns it at once.
+ * The bureau's refusals: why it will not answer a check. Each carries a reason of the condition-matching contract
+ * (`RefusalReason`), which the bureau records on-chain with `refuseCheck`, so the subject sees it and the bank
+ * learns it at once.
  * @module
  */
+import { RefusalReason } from "../nodeTypes";
 
-/** Why the bureau refuses a check; the names are the contract's `RefusalReason` members. */
-export const REFUSAL_REASONS = ["NoData", "TamperedData", "InvalidProof", "GrantRevoked", "InvalidMessage"] as const;
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+export { RefusalReason };
 
 /** Thrown by the bureau's protocol steps for input it refuses: retrying would give the same answer. */
 export class CheckRefusal extends Error {

@@ -13,6 +13,7 @@ import { deployWithMembers } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { RefusalReason } from "../../src/nodeTypes";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/bureau/httpBoard";
 import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, parseRecordFields } from "../../src/bureau/records";
@@ -163,7 +164,13 @@ describe("Bureau service", function () {
     expect(metrics).to.match(/blindcredit_http_requests_total\{route="POST \/v1\/messages"\} 1/);
   });
 
-  it("does not evaluate a check whose grant the subject revoked after it opened", async function () {
+  /** The reason of the check's `CheckRefused` log, or undefined when it has none. */
+  async function refusalOf(f: Suite, checkId: string): Promise<RefusalReason | undefined> {
+    const logs = await f.matching.queryFilter(f.matching.filters.CheckRefused(checkId));
+    return logs.length === 0 ? undefined : (Number(logs[0].args.reason) as RefusalReason);
+  }
+
+  it("refuses on-chain a check whose grant the subject revoked after it opened", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
     await writeRecordAndHold(f, url); // the evaluator waits while the subject changes its mind
@@ -171,10 +178,36 @@ describe("Bureau service", function () {
     await (await f.permissions.connect(f.subject).revoke(f.bank.address)).wait();
     await service!.evaluator.tick();
     expect(service!.evaluator.metrics.refused).to.equal(1);
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Requested);
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.GrantRevoked);
   });
 
-  it("fails closed on a tampered record: the check is not answered and the failure is reported", async function () {
+  it("refuses on-chain a check revoked after the bureau's first message, before its answer", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await writeRecordAndHold(f, url);
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick(); // the operands
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
+    await bank.respond(opened);
+    await (await f.permissions.connect(f.subject).revoke(f.bank.address)).wait();
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.GrantRevoked);
+  });
+
+  it("refuses on-chain a check of a subject it holds no record of", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await service!.evaluator.stop();
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.NoData);
+  });
+
+  it("fails closed on a tampered record: the check is refused on-chain, not answered", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
     await writeRecordAndHold(f, url);
@@ -196,11 +229,9 @@ describe("Bureau service", function () {
 
     const opened = await openCheck(f, url);
     await service!.evaluator.tick();
-    expect(service!.evaluator.metrics.failures).to.equal(1);
-    expect(service!.evaluator.metrics.lastError, service!.evaluator.metrics.lastError).to.match(
-      /sealed blob: authentication failed: its bytes were altered/,
-    );
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Requested);
+    expect(service!.evaluator.metrics.refused).to.equal(1);
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
   });
 
   it("refuses to start for an account that is not a credit bureau, or on a database sealed under another key", async function () {

@@ -193,8 +193,17 @@ describe("blindcredit against a running hardhat node", function () {
   describe("voters admit a bank (paper flow 3.3)", function () {
     let proposalId: string;
 
-    it("opens a vote when the subject submits the bank", async function () {
-      const result = (await okAs("subject", ["member", "apply", address.bank, "--type", "bank", "--json"])).json<{
+    it("refuses a subject asking for a bank: only the newcomer or a voter may (exit 4)", async function () {
+      await refused(
+        "subject",
+        ["member", "apply", address.bank, "--type", "bank"],
+        "NodeClassificationUnauthorizedRequester",
+        [address.subject, address.bank],
+      );
+    });
+
+    it("opens a vote when the bank applies for itself", async function () {
+      const result = (await okAs("bank", ["member", "apply", address.bank, "--type", "bank", "--json"])).json<{
         status: string;
         proposalId: string;
       }>();

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithMembers } from "../helpers/suite";
+import { admitByVote, deployWithMembers, grantRoleByVote, removeByVote } from "../helpers/suite";
 import { Level } from "../../src/permissions";
 import { CONSENT_TYPES, consentDomain, signConsent } from "../../src/clients/consent";
-import { AuditAction, NodeType } from "../../src/nodeTypes";
+import { AuditAction, GrantState, NodeType } from "../../src/nodeTypes";
 
 const DAY = 24 * 60 * 60;
 /** secp256k1's group order: s and n − s both verify, only the low one is accepted. */
@@ -15,7 +15,7 @@ describe("PermissionSetting", function () {
     const f = await deployWithMembers();
     // A test account with the consumer role stands for the contracts that perform accesses.
     const consumer = f.outsider;
-    await f.permissions.grantRole(await f.permissions.CONSUMER_ROLE(), consumer.address);
+    await grantRoleByVote(f, f.permissions, await f.permissions.CONSUMER_ROLE(), consumer.address);
     const now = BigInt(await time.latest());
     return { ...f, consumer, expiry: now + 30n * BigInt(DAY), deadline: now + BigInt(DAY) };
   }
@@ -264,6 +264,53 @@ describe("PermissionSetting", function () {
       await f.permissions.connect(f.subject).revoke(f.bank.address);
       await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature))
         .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
+        .withArgs(f.subject.address, 2);
+    });
+
+    it("reverts on a consent signed before the subject narrowed the grant (issue 11)", async function () {
+      const f = await loadFixture(fixture);
+      // The subject signs unlimited uses for a year and hands the consent to the bank…
+      const year = BigInt(await time.latest()) + 365n * BigInt(DAY);
+      const old = await signConsent(f.permissions, f.subject, {
+        grantee: f.bank.address,
+        levels: Level.BlindRead,
+        expiry: year,
+        maxUses: 0,
+        deadline: f.deadline,
+      });
+      // …then narrows the grant itself to one use within an hour.
+      const hour = BigInt(await time.latest()) + 3600n;
+      await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, hour, 1);
+      await expect(f.permissions.connect(f.bank).setPermissionWithConsent(old.consent, old.signature))
+        .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
+        .withArgs(f.subject.address, 1);
+      const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
+      expect([grant.expiry, grant.maxUses]).to.deep.equal([hour, 1n]);
+    });
+
+    it("reverts on a consent signed before the subject approved a request", async function () {
+      const f = await loadFixture(fixture);
+      const { consent, signature } = await signed(f);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 3);
+      await f.permissions.connect(f.subject).approveRequest(f.bank.address);
+      await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature))
+        .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
+        .withArgs(f.subject.address, 1);
+    });
+
+    it("reverts on a consent signed before another consent of the subject was submitted", async function () {
+      const f = await loadFixture(fixture);
+      const first = await signed(f);
+      const second = await signConsent(f.permissions, f.subject, {
+        grantee: f.provider.address,
+        levels: Level.Write,
+        expiry: f.expiry,
+        maxUses: 0,
+        deadline: f.deadline,
+      });
+      await f.permissions.connect(f.bureau).setPermissionWithConsent(first.consent, first.signature);
+      await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(second.consent, second.signature))
+        .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
         .withArgs(f.subject.address, 1);
     });
 
@@ -321,7 +368,7 @@ describe("PermissionSetting", function () {
         .to.emit(f.permissions, "PermissionRevoked")
         .withArgs(f.subject.address, f.bank.address, id);
       expect(await f.permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(false);
-      expect(await f.permissions.nonces(f.subject.address)).to.equal(1);
+      expect(await f.permissions.nonces(f.subject.address)).to.equal(2); // one for the grant, one for the revocation
       await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
         .to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant")
         .withArgs(f.subject.address, f.bank.address);
@@ -335,6 +382,67 @@ describe("PermissionSetting", function () {
       await expect(f.permissions.connect(f.bank).revoke(f.subject.address))
         .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
         .withArgs(f.bank.address);
+      await expect(f.permissions.connect(f.outsider).revoke(f.bank.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.outsider.address);
+    });
+
+    it("lets a subject removed by vote still revoke (issue 11), but not grant", async function () {
+      const f = await loadFixture(fixture);
+      const id = await grantBank(f);
+      await removeByVote(f, f.subject.address);
+      await expect(f.permissions.connect(f.subject).revoke(f.bank.address))
+        .to.emit(f.permissions, "PermissionRevoked")
+        .withArgs(f.subject.address, f.bank.address, id);
+      await expect(f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, f.expiry, 0))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.subject.address);
+    });
+
+    it("reverts for a removed node that is not a subject", async function () {
+      const f = await loadFixture(fixture);
+      await removeByVote(f, f.bank.address);
+      await expect(f.permissions.connect(f.bank).revoke(f.subject.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+    });
+  });
+
+  describe("invalidateConsents", function () {
+    it("voids every outstanding consent without a grant, with an event (issue 11)", async function () {
+      const f = await loadFixture(fixture);
+      const { consent, signature } = await signConsent(f.permissions, f.subject, {
+        grantee: f.bank.address,
+        levels: Level.BlindRead,
+        expiry: f.expiry,
+        maxUses: 0,
+        deadline: f.deadline,
+      });
+      // No grant exists, so revoke cannot help; invalidateConsents does.
+      await expect(f.permissions.connect(f.subject).invalidateConsents())
+        .to.emit(f.permissions, "ConsentsInvalidated")
+        .withArgs(f.subject.address, 1);
+      await expect(f.permissions.connect(f.bank).setPermissionWithConsent(consent, signature))
+        .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
+        .withArgs(f.subject.address, 1);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.None);
+    });
+  });
+
+  describe("grantState", function () {
+    it("derives None, Active, Exhausted, Expired and Revoked", async function () {
+      const f = await loadFixture(fixture);
+      const state = () => f.permissions.grantState(f.subject.address, f.bank.address);
+      expect(await state()).to.equal(GrantState.None);
+      await grantBank(f, 1);
+      expect(await state()).to.equal(GrantState.Active);
+      await f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead);
+      expect(await state()).to.equal(GrantState.Exhausted);
+      await grantBank(f, 0);
+      await time.increaseTo(f.expiry + 1n);
+      expect(await state()).to.equal(GrantState.Expired);
+      await f.permissions.connect(f.subject).revoke(f.bank.address);
+      expect(await state()).to.equal(GrantState.Revoked);
     });
   });
 
@@ -382,6 +490,40 @@ describe("PermissionSetting", function () {
       await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
         .to.be.revertedWithCustomError(f.permissions, "PermissionGrantExhausted")
         .withArgs(f.subject.address, f.bank.address, 1);
+    });
+
+    it("refuses the grant of a subject removed by vote (issue 11)", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f);
+      await removeByVote(f, f.subject.address);
+      expect(await f.permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(false);
+      await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionSubjectNotActive")
+        .withArgs(f.subject.address);
+    });
+
+    it("refuses the grant of a grantee removed by vote, and grants to it (issue 11)", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f);
+      await removeByVote(f, f.bank.address);
+      expect(await f.permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(false);
+      await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionUnknownNode")
+        .withArgs(f.bank.address);
+      await expect(f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, f.expiry, 1))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionUnknownNode")
+        .withArgs(f.bank.address);
+    });
+
+    it("refuses a grant whose holder was readmitted as a type that may not hold its level", async function () {
+      const f = await loadFixture(fixture);
+      await grantBank(f);
+      await removeByVote(f, f.bank.address);
+      await admitByVote(f, f.bank.address, NodeType.InformationProvider);
+      expect(await f.permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(false);
+      await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionLevelsNotAllowed")
+        .withArgs(f.bank.address, NodeType.InformationProvider, Level.BlindRead, Level.Write);
     });
 
     it("refuses a read grant used for write or blind-read, and level zero", async function () {

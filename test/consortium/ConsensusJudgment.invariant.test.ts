@@ -4,8 +4,14 @@
  *   a node is active  ⇔  some admission proposal for it gathered at least its quorum of
  *                         distinct eligible voters before its deadline.
  *
- * fast-check draws random sequences of proposals (admissions, voter additions and removals),
- * votes and time jumps. A plain model of the specification predicts the outcome of every
+ * and, for the agenda,
+ *
+ *   a proposal is open only if its proposer was entitled to open it (a voter; or, through node
+ *   classification, the newcomer itself), and an address defeated less than the cool-down ago
+ *   cannot be proposed again.
+ *
+ * fast-check draws random sequences of proposals (admissions by voters, applications through node
+ * classification by anyone, voter additions and removals), votes and time jumps. A plain model of the specification predicts the outcome of every
  * transaction (success or the exact custom error) and the contracts must agree at each step;
  * after each step the invariant is checked from the votes the chain actually accepted.
  */
@@ -17,10 +23,12 @@ import { deploySuite, outcome } from "../helpers/suite";
 import { DEFAULT_CONSORTIUM } from "../../src/config";
 
 const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
+const COOLDOWN = 7 * 24 * 60 * 60; // ConsensusJudgment.DEFEAT_COOLDOWN
 const GAS = { gasLimit: 1_000_000 }; // sent without estimation, so every revert is mined at the model's time
 
 type Command =
   | { kind: "admit"; proposer: number; node: number; nodeType: number }
+  | { kind: "apply"; requester: number; node: number; nodeType: number }
   | { kind: "addVoter"; proposer: number; candidate: number }
   | { kind: "removeVoter"; proposer: number; candidate: number }
   | { kind: "vote"; voter: number; proposal: number; support: boolean }
@@ -29,9 +37,12 @@ type Command =
 interface ModelProposal {
   kind: "admit" | "addVoter" | "removeVoter";
   account: string;
+  nodeType: number;
   deadline: number;
   quorum: number;
   eligible: number;
+  opener: string; // who opened it: the voter, or the requester through node classification
+  entitled: boolean; // whether the opener was entitled to, by the rule stated independently
   approvals: Map<string, number>; // voter → block time of its accepted vote
   rejections: Set<string>;
   executed: boolean;
@@ -41,7 +52,7 @@ interface ModelProposal {
 class Model {
   now = 0;
   voters = new Map<string, number>(); // voter → first proposal id it may vote on
-  active = new Set<string>();
+  active = new Map<string, number>(); // node → its type
   proposals: ModelProposal[] = [];
   latest = new Map<string, number>();
 
@@ -53,18 +64,37 @@ class Model {
     return "Active";
   }
 
-  propose(kind: ModelProposal["kind"], proposer: string, account: string): string {
+  /** An application through node classification: only the newcomer itself or a voter may ask. */
+  apply(requester: string, account: string, nodeType: number): string {
+    if (requester !== account && !this.voters.has(requester)) return "NodeClassificationUnauthorizedRequester";
+    if (this.active.has(account)) {
+      return this.active.get(account) === nodeType ? "ok" : "NodeClassificationTypeConflict";
+    }
+    return this.open("admit", requester, account, nodeType);
+  }
+
+  propose(kind: ModelProposal["kind"], proposer: string, account: string, nodeType = 0): string {
     if (!this.voters.has(proposer)) return "ConsensusUnauthorizedVoter";
     if (kind === "admit" && this.active.has(account)) return "ConsensusNodeAlreadyActive";
     if (kind === "addVoter" && this.voters.has(account)) return "ConsensusAlreadyVoter";
     if (kind === "removeVoter" && !this.voters.has(account)) return "ConsensusNotVoter";
     if (kind === "removeVoter" && this.voters.size === 1) return "ConsensusLastVoter";
+    return this.open(kind, proposer, account, nodeType);
+  }
+
+  private open(kind: ModelProposal["kind"], opener: string, account: string, nodeType: number): string {
     const pending = this.latest.get(account);
     if (pending !== undefined && this.state(pending) === "Active") return "ConsensusProposalPending";
+    if (pending !== undefined && this.state(pending) === "Defeated") {
+      if (this.now <= this.proposals[pending - 1].deadline + COOLDOWN) return "ConsensusCoolingDown";
+    }
     const eligible = this.voters.size;
     this.proposals.push({
       kind,
       account,
+      nodeType,
+      opener,
+      entitled: this.voters.has(opener) || (kind === "admit" && opener === account),
       deadline: this.now + PERIOD,
       quorum: Math.ceil((eligible * 2) / 3),
       eligible,
@@ -90,7 +120,7 @@ class Model {
     if (p.approvals.size + 1 === p.quorum) {
       if (p.kind === "removeVoter" && this.voters.size === 1) return "ConsensusLastVoter"; // whole vote reverts
       p.executed = true;
-      if (p.kind === "admit") this.active.add(p.account);
+      if (p.kind === "admit") this.active.set(p.account, p.nodeType);
       if (p.kind === "addVoter") this.voters.set(p.account, this.proposals.length + 1);
       if (p.kind === "removeVoter") this.voters.delete(p.account);
     }
@@ -123,6 +153,15 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("apply" as const),
+      requester: fc.nat(9), // 0–5 the voter pool, 6–9 the node pool: strangers, and the newcomers themselves
+      node: fc.nat(3),
+      nodeType: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant("addVoter" as const), proposer: member, candidate: fc.nat(5) }),
   },
@@ -141,7 +180,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant("wait" as const), seconds: fc.constantFrom(1, 3600, PERIOD / 2, PERIOD) }),
+    arbitrary: fc.record({
+      kind: fc.constant("wait" as const),
+      seconds: fc.constantFrom(1, 3600, PERIOD / 2, PERIOD, COOLDOWN),
+    }),
   },
 );
 
@@ -155,7 +197,7 @@ describe("ConsensusJudgment invariant", function () {
 
   it("a node is active iff an admission proposal reached its quorum before its deadline", async function () {
     // Counted over all runs, so that the property cannot pass because nothing ever happens.
-    const seen = { admitted: 0, refusedVotes: 0, voterChanges: 0 };
+    const seen = { admitted: 0, refusedVotes: 0, voterChanges: 0, applications: 0, coolingDown: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(commandArb, { minLength: 10, maxLength: 40 }), async (commands) => {
         const f = await loadFixture(fixture);
@@ -175,9 +217,16 @@ describe("ConsensusJudgment invariant", function () {
           if (c.kind === "admit") {
             const proposer = f.voterPool[c.proposer];
             const node = f.nodePool[c.node].address;
-            expected = model.propose("admit", proposer.address, node);
+            expected = model.propose("admit", proposer.address, node, c.nodeType);
             actual = await outcome([f.consensus, f.classification], () =>
               f.consensus.connect(proposer).proposeAdmission(node, c.nodeType, GAS),
+            );
+          } else if (c.kind === "apply") {
+            const requester = [...f.voterPool, ...f.nodePool][c.requester];
+            const node = f.nodePool[c.node].address;
+            expected = model.apply(requester.address, node, c.nodeType);
+            actual = await outcome([f.consensus, f.classification], () =>
+              f.classification.connect(requester).requestAdmission(node, c.nodeType, GAS),
             );
           } else if (c.kind === "addVoter" || c.kind === "removeVoter") {
             const proposer = f.voterPool[c.proposer];
@@ -200,6 +249,7 @@ describe("ConsensusJudgment invariant", function () {
             );
             if (expected !== "ok") seen.refusedVotes++;
           }
+          if (expected === "ConsensusCoolingDown") seen.coolingDown++;
           expect(actual, `${JSON.stringify(c)} at ${model.now}`).to.equal(expected);
 
           for (const node of f.nodePool) {
@@ -213,11 +263,28 @@ describe("ConsensusJudgment invariant", function () {
         for (const [i, p] of model.proposals.entries()) {
           expect((await f.consensus.proposal(i + 1)).quorum).to.equal(p.quorum);
         }
+        // Every proposal on the chain was opened by someone entitled to: its opener, read from the
+        // logs (the requester when node classification opened it), is the model's, and entitled.
+        const created = await f.consensus.queryFilter(f.consensus.filters.ProposalCreated());
+        const requested = await f.classification.queryFilter(f.classification.filters.AdmissionRequested());
+        const requesterOf = new Map(requested.map((e) => [e.args.proposalId, e.args.requester]));
+        const classificationAddress = await f.classification.getAddress();
+        expect(created.length).to.equal(model.proposals.length);
+        for (const e of created) {
+          const p = model.proposals[Number(e.args.proposalId) - 1];
+          const opener =
+            e.args.proposer === classificationAddress ? requesterOf.get(e.args.proposalId) : e.args.proposer;
+          expect(opener).to.equal(p.opener);
+          expect(p.entitled, `proposal ${e.args.proposalId} opened by ${opener}`).to.equal(true);
+          seen.applications += e.args.proposer === classificationAddress && opener === p.account ? 1 : 0;
+        }
       }),
       { numRuns: 80 },
     );
     expect(seen.admitted, "admissions").to.be.greaterThan(10);
     expect(seen.refusedVotes, "refused votes").to.be.greaterThan(20);
     expect(seen.voterChanges, "voter changes carried out").to.be.greaterThan(1);
+    expect(seen.applications, "newcomers' own applications that opened a vote").to.be.greaterThan(5);
+    expect(seen.coolingDown, "proposals refused during a cool-down").to.be.greaterThan(0);
   });
 });

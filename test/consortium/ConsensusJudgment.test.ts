@@ -41,6 +41,22 @@ describe("ConsensusJudgment", function () {
       }
     });
 
+    it("reverts on a quorum of one half or less (issue 11: one voter of three could admit anyone)", async function () {
+      const { consensus, voters } = await loadFixture(fixture);
+      for (const [num, den] of [
+        [1, 2],
+        [1, 3],
+        [2, 4],
+        [50, 100],
+      ] as const) {
+        await expect(deployWith([voters[0].address], num, den, 10))
+          .to.be.revertedWithCustomError(consensus, "ConsensusQuorumTooLow")
+          .withArgs(num, den);
+      }
+      // Just over one half is accepted.
+      await expect(deployWith([voters[0].address], 51, 100, 10)).not.to.be.reverted;
+    });
+
     it("reverts on a zero classification, a zero voter or a repeated voter", async function () {
       const { consensus, voters } = await loadFixture(fixture);
       await expect(deployWith([voters[0].address], 2, 3, 10, ethers.ZeroAddress)).to.be.revertedWithCustomError(
@@ -163,6 +179,112 @@ describe("ConsensusJudgment", function () {
           2,
           anyUint,
         );
+    });
+  });
+
+  describe("cool-down after a defeat", function () {
+    /** Opens an admission vote for the bank and defeats it; returns its id and deadline. */
+    async function defeated(f: Awaited<ReturnType<typeof fixture>>) {
+      const id = await openAdmission(f);
+      await f.consensus.connect(f.voters[0]).vote(id, false);
+      await f.consensus.connect(f.voters[1]).vote(id, false);
+      expect(await f.consensus.state(id)).to.equal(ProposalState.Defeated);
+      return { id, deadline: (await f.consensus.proposal(id)).deadline };
+    }
+
+    it("reverts on a new proposal about a defeated address until the cool-down after its deadline has passed", async function () {
+      const f = await loadFixture(fixture);
+      const { id, deadline } = await defeated(f);
+      const until = deadline + (await f.consensus.DEFEAT_COOLDOWN());
+      // Whoever proposes, and through node classification too: the newcomer cannot reopen at once.
+      await expect(f.consensus.connect(f.voters[2]).proposeAdmission(f.bank.address, NodeType.CreditAccessUser))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusCoolingDown")
+        .withArgs(f.bank.address, id, until);
+      await expect(f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusCoolingDown")
+        .withArgs(f.bank.address, id, until);
+      await time.setNextBlockTimestamp(until);
+      await expect(f.consensus.connect(f.voters[2]).proposeVoterAddition(f.bank.address))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusCoolingDown")
+        .withArgs(f.bank.address, id, until);
+      await expect(
+        f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser),
+      ).to.emit(f.consensus, "ProposalCreated");
+    });
+
+    it("does not hold back an address whose proposal merely expired", async function () {
+      const f = await loadFixture(fixture);
+      await openAdmission(f);
+      await time.increase(PERIOD + 1);
+      await expect(
+        f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser),
+      ).to.emit(f.consensus, "ProposalCreated");
+    });
+  });
+
+  describe("proposeRoleChange", function () {
+    it("grants and revokes a role of a suite contract by quorum: the consortium is the only admin", async function () {
+      const f = await loadFixture(fixture);
+      const target = await f.permissions.getAddress();
+      const role = await f.permissions.CONSUMER_ROLE();
+      await expect(f.consensus.connect(f.voters[0]).proposeRoleChange(target, role, f.outsider.address, true))
+        .to.emit(f.consensus, "ProposalCreated")
+        .withArgs(1, ProposalKind.GrantRole, f.outsider.address, NodeType.None, f.voters[0].address, 2, anyUint);
+      const change = await f.consensus.roleChangeOf(1);
+      expect([change.target, change.role]).to.deep.equal([target, role]);
+      await f.consensus.connect(f.voters[0]).vote(1, true);
+      expect(await f.permissions.hasRole(role, f.outsider.address)).to.equal(false);
+      await expect(f.consensus.connect(f.voters[1]).vote(1, true))
+        .to.emit(f.permissions, "RoleGranted")
+        .withArgs(role, f.outsider.address, await f.consensus.getAddress());
+      expect(await f.permissions.hasRole(role, f.outsider.address)).to.equal(true);
+
+      await f.consensus.connect(f.voters[0]).proposeRoleChange(target, role, f.outsider.address, false);
+      expect((await f.consensus.proposal(2)).kind).to.equal(ProposalKind.RevokeRole);
+      await f.consensus.connect(f.voters[0]).vote(2, true);
+      await expect(f.consensus.connect(f.voters[2]).vote(2, true)).to.emit(f.permissions, "RoleRevoked");
+      expect(await f.permissions.hasRole(role, f.outsider.address)).to.equal(false);
+    });
+
+    it("reverts when the caller is not a voter", async function () {
+      const f = await loadFixture(fixture);
+      await expect(
+        f.consensus
+          .connect(f.outsider)
+          .proposeRoleChange(await f.history.getAddress(), ethers.ZeroHash, f.outsider.address, true),
+      )
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusUnauthorizedVoter")
+        .withArgs(f.outsider.address);
+    });
+
+    it("reverts on a zero target or a zero account", async function () {
+      const f = await loadFixture(fixture);
+      const voter = f.consensus.connect(f.voters[0]);
+      await expect(
+        voter.proposeRoleChange(ethers.ZeroAddress, ethers.ZeroHash, f.outsider.address, true),
+      ).to.be.revertedWithCustomError(f.consensus, "ConsensusZeroAddress");
+      await expect(
+        voter.proposeRoleChange(await f.history.getAddress(), ethers.ZeroHash, ethers.ZeroAddress, true),
+      ).to.be.revertedWithCustomError(f.consensus, "ConsensusZeroAddress");
+    });
+
+    it("reverts at execution when the consortium is not the target's admin, leaving the proposal open", async function () {
+      const f = await loadFixture(fixture);
+      const bare = await (await ethers.getContractFactory("HistoryRecord")).deploy(f.deployer.address);
+      const role = await bare.WRITER_ROLE();
+      await f.consensus.connect(f.voters[0]).proposeRoleChange(await bare.getAddress(), role, f.outsider.address, true);
+      await f.consensus.connect(f.voters[0]).vote(1, true);
+      await expect(f.consensus.connect(f.voters[1]).vote(1, true))
+        .to.be.revertedWithCustomError(bare, "AccessControlUnauthorizedAccount")
+        .withArgs(await f.consensus.getAddress(), ethers.ZeroHash);
+      expect(await f.consensus.state(1)).to.equal(ProposalState.Active);
+    });
+
+    it("is empty for a proposal that is not a role change", async function () {
+      const f = await loadFixture(fixture);
+      const id = await openAdmission(f);
+      const change = await f.consensus.roleChangeOf(id);
+      expect([change.target, change.role]).to.deep.equal([ethers.ZeroAddress, ethers.ZeroHash]);
     });
   });
 

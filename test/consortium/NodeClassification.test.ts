@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deploySuite } from "../helpers/suite";
+import { deploySuite, grantRoleByVote } from "../helpers/suite";
 import { AuditAction, NodeStatus, NodeType } from "../../src/nodeTypes";
 
 describe("NodeClassification", function () {
@@ -15,7 +15,7 @@ describe("NodeClassification", function () {
     const factory = await ethers.getContractFactory("NodeClassification");
     const bare = await factory.deploy(await f.history.getAddress(), [], []);
     await bare.setConsensus(f.outsider.address);
-    await f.history.grantRole(await f.history.WRITER_ROLE(), await bare.getAddress());
+    await grantRoleByVote(f, f.history, await f.history.WRITER_ROLE(), await bare.getAddress());
     return { ...f, bare };
   }
 
@@ -75,25 +75,24 @@ describe("NodeClassification", function () {
   });
 
   describe("requestAdmission", function () {
-    it("opens a vote for an unknown address, relates the requester and audits the request", async function () {
+    it("opens a vote when an unknown address applies for itself, and audits the request", async function () {
       const f = await loadFixture(fixture);
-      await f.classification.connect(f.subject).registerSubject();
-      await expect(f.classification.connect(f.subject).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
+      await expect(f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
         .to.emit(f.classification, "AdmissionRequested")
-        .withArgs(f.bank.address, NodeType.CreditAccessUser, f.subject.address, 1)
+        .withArgs(f.bank.address, NodeType.CreditAccessUser, f.bank.address, 1)
         .and.to.emit(f.consensus, "ProposalCreated");
-      expect(await f.history.isRelated(f.subject.address, f.bank.address)).to.equal(true);
       const [trail] = await f.history.auditTrail(f.bank.address, 0, 10);
       expect(trail.map((e) => [e.actor, Number(e.action), e.ref])).to.deep.equal([
-        [f.subject.address, AuditAction.AdmissionRequested, ethers.toBeHex(1, 32)],
+        [f.bank.address, AuditAction.AdmissionRequested, ethers.toBeHex(1, 32)],
       ]);
     });
 
-    it("lets a voter request admission", async function () {
+    it("lets a voter request admission, and relates it to the newcomer", async function () {
       const f = await loadFixture(fixture);
       await expect(
         f.classification.connect(f.voters[0]).requestAdmission(f.provider.address, NodeType.InformationProvider),
       ).to.emit(f.classification, "AdmissionRequested");
+      expect(await f.history.isRelated(f.voters[0].address, f.provider.address)).to.equal(true);
     });
 
     it("is a no-op for a node already admitted with the same type", async function () {
@@ -112,20 +111,35 @@ describe("NodeClassification", function () {
         .withArgs(f.bureau.address, NodeType.CreditBureau, NodeType.CreditAccessUser);
     });
 
-    it("reverts when the caller is neither a member nor a voter", async function () {
+    it("reverts when the caller is neither the newcomer nor a voter", async function () {
       const f = await loadFixture(fixture);
       await expect(f.classification.connect(f.outsider).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
         .to.be.revertedWithCustomError(f.classification, "NodeClassificationUnauthorizedRequester")
-        .withArgs(f.outsider.address);
+        .withArgs(f.outsider.address, f.bank.address);
+    });
+
+    it("reverts when an active node other than a voter asks for someone else (issue 11: nobody blocks another's agenda)", async function () {
+      const f = await loadFixture(fixture);
+      await f.classification.connect(f.subject).registerSubject();
+      for (const asker of [f.subject, f.bureau]) {
+        await expect(f.classification.connect(asker).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
+          .to.be.revertedWithCustomError(f.classification, "NodeClassificationUnauthorizedRequester")
+          .withArgs(asker.address, f.bank.address);
+      }
+      // Nor for a voter candidate: voter-set changes are opened by voters only.
+      await expect(f.classification.connect(f.subject).requestAdmission(f.newVoter.address, NodeType.CreditSubject))
+        .to.be.revertedWithCustomError(f.classification, "NodeClassificationUnauthorizedRequester")
+        .withArgs(f.subject.address, f.newVoter.address);
+      expect(await f.consensus.proposalCount()).to.equal(0);
     });
 
     it("reverts on the zero address and on unknown node types", async function () {
       const f = await loadFixture(fixture);
       await expect(
-        f.classification.connect(f.bureau).requestAdmission(ethers.ZeroAddress, NodeType.CreditAccessUser),
+        f.classification.connect(f.bank).requestAdmission(ethers.ZeroAddress, NodeType.CreditAccessUser),
       ).to.be.revertedWithCustomError(f.classification, "NodeClassificationZeroAddress");
       for (const value of [0, 5, 200]) {
-        await expect(f.classification.connect(f.bureau).requestAdmission(f.bank.address, value))
+        await expect(f.classification.connect(f.bank).requestAdmission(f.bank.address, value))
           .to.be.revertedWithCustomError(f.classification, "NodeClassificationUnknownType")
           .withArgs(value);
       }
@@ -134,14 +148,14 @@ describe("NodeClassification", function () {
     it("reverts on an unknown node type sent as raw calldata", async function () {
       const f = await loadFixture(fixture);
       const data = f.classification.interface.encodeFunctionData("requestAdmission", [f.bank.address, 9]);
-      await expect(f.bureau.sendTransaction({ to: await f.classification.getAddress(), data }))
+      await expect(f.bank.sendTransaction({ to: await f.classification.getAddress(), data }))
         .to.be.revertedWithCustomError(f.classification, "NodeClassificationUnknownType")
         .withArgs(9);
     });
 
     it("reverts on a duplicate request while the vote is open", async function () {
       const f = await loadFixture(fixture);
-      await f.classification.connect(f.bureau).requestAdmission(f.bank.address, NodeType.CreditAccessUser);
+      await f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser);
       await expect(f.classification.connect(f.voters[0]).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
         .to.be.revertedWithCustomError(f.consensus, "ConsensusProposalPending")
         .withArgs(f.bank.address, 1);

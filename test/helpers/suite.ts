@@ -41,12 +41,39 @@ export async function deploySuite(): Promise<Suite & Actors> {
   return { ...(await loadSuite(hre)), ...(await actors()) };
 }
 
-/** Admits `account` as `nodeType` by a passed vote of the first two voters. */
-export async function admitByVote(f: Suite & Actors, account: string, nodeType: NodeType): Promise<void> {
-  await (await f.consensus.connect(f.voters[0]).proposeAdmission(account, nodeType)).wait();
+/** Opens a proposal with `open` (as the first voter) and passes it by the votes of the first two voters. */
+async function passVote(
+  f: Suite & Actors,
+  open: (consensus: Suite["consensus"]) => Promise<ContractTransactionResponse>,
+): Promise<void> {
+  await (await open(f.consensus.connect(f.voters[0]))).wait();
   const id = await f.consensus.proposalCount();
   await (await f.consensus.connect(f.voters[0]).vote(id, true)).wait();
   await (await f.consensus.connect(f.voters[1]).vote(id, true)).wait();
+}
+
+/** Admits `account` as `nodeType` by a passed vote of the first two voters. */
+export async function admitByVote(f: Suite & Actors, account: string, nodeType: NodeType): Promise<void> {
+  await passVote(f, (c) => c.proposeAdmission(account, nodeType));
+}
+
+/** Removes the active node `account` by a passed vote of the first two voters. */
+export async function removeByVote(f: Suite & Actors, account: string): Promise<void> {
+  await passVote(f, (c) => c.proposeRemoval(account));
+}
+
+/**
+ * Grants `account` the role `role` on `target` by a passed vote of the first two voters: after
+ * deployment the consensus contract is the only admin, so this is how a test gets a role.
+ */
+export async function grantRoleByVote(
+  f: Suite & Actors,
+  target: BaseContract,
+  role: string,
+  account: string,
+): Promise<void> {
+  const address = await target.getAddress();
+  await passVote(f, (c) => c.proposeRoleChange(address, role, account, true));
 }
 
 /** The subject's identity commitment in the tests: keccak256(abi.encode(salt, identity)). */

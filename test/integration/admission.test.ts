@@ -1,7 +1,8 @@
 /**
  * Paper flow 3.3, "credit information visit user added", end to end through the role clients:
- * a bank asks a subject, the subject submits the bank's address to node classification, the
- * address is unknown so a vote opens, the voters vote.
+ * the bank applies to node classification for itself (the paper has the subject it approached
+ * submit it; issue 11: only the newcomer or a voter may ask, so nobody can occupy another
+ * address's agenda), the address is unknown so a vote opens, the voters vote.
  */
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -10,15 +11,10 @@ import { castVote, isMemberAs, requestAdmission } from "../../src/clients/consor
 import { AuditAction, NodeStatus, NodeType, ProposalState } from "../../src/nodeTypes";
 
 describe("Flow 3.3: admitting a credit access user", function () {
-  /** Steps (1)–(3): the subject registers, the bank asks it, it submits the bank's address. */
+  /** Steps (1)–(3): the bank applies for itself. */
   async function bankAskedSubject() {
     const f = await deploySuite();
-    await f.classification.connect(f.subject).registerSubject();
-    const request = await requestAdmission(
-      f.classification.connect(f.subject),
-      f.bank.address,
-      NodeType.CreditAccessUser,
-    );
+    const request = await requestAdmission(f.classification.connect(f.bank), f.bank.address, NodeType.CreditAccessUser);
     if (request.status !== "vote-opened") throw new Error("expected a vote to open for an unknown bank");
     return { ...f, proposalId: request.proposalId };
   }
@@ -33,8 +29,7 @@ describe("Flow 3.3: admitting a credit access user", function () {
     expect(afterSecond.state).to.equal(ProposalState.Executed);
 
     expect(await isMemberAs(f.classification, f.bank.address, NodeType.CreditAccessUser)).to.equal(true);
-    // The history record relates the subject and the bank and shows the whole story.
-    expect(await f.history.isRelated(f.subject.address, f.bank.address)).to.equal(true);
+    // The history record shows the whole story.
     const [trail] = await f.history.auditTrail(f.bank.address, 0, 10);
     expect(trail.map((e) => Number(e.action))).to.deep.equal([
       AuditAction.AdmissionRequested,
@@ -42,11 +37,7 @@ describe("Flow 3.3: admitting a credit access user", function () {
     ]);
 
     // Asking again for the same type is the paper's "operation complete": no new vote.
-    const again = await requestAdmission(
-      f.classification.connect(f.subject),
-      f.bank.address,
-      NodeType.CreditAccessUser,
-    );
+    const again = await requestAdmission(f.classification.connect(f.bank), f.bank.address, NodeType.CreditAccessUser);
     expect(again).to.deep.equal({ status: "already-member" });
   });
 
@@ -67,11 +58,7 @@ describe("Flow 3.3: admitting a credit access user", function () {
     expect(await f.consensus.state(f.proposalId)).to.equal(ProposalState.Expired);
     expect(await f.classification.isActive(f.bank.address)).to.equal(false);
 
-    const retry = await requestAdmission(
-      f.classification.connect(f.subject),
-      f.bank.address,
-      NodeType.CreditAccessUser,
-    );
+    const retry = await requestAdmission(f.classification.connect(f.bank), f.bank.address, NodeType.CreditAccessUser);
     expect(retry).to.deep.equal({ status: "vote-opened", proposalId: f.proposalId + 1n });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithMembers } from "../helpers/suite";
+import { deployWithMembers, grantRoleByVote } from "../helpers/suite";
 import { findPermissionRecord } from "../../src/clients/consent";
 import { Level } from "../../src/permissions";
 import { AuditAction } from "../../src/nodeTypes";
@@ -37,7 +37,7 @@ describe("Flow 3.4: granting a bank blind-read", function () {
     );
 
     // A contract that performs the access uses the grant once; a second use fails.
-    await f.permissions.grantRole(await f.permissions.CONSUMER_ROLE(), f.deployer.address);
+    await grantRoleByVote(f, f.permissions, await f.permissions.CONSUMER_ROLE(), f.deployer.address);
     await f.permissions.connect(f.deployer).consume(f.subject.address, f.bank.address, Level.BlindRead);
     await expect(
       f.permissions.connect(f.deployer).consume(f.subject.address, f.bank.address, Level.BlindRead),

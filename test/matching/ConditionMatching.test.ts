@@ -2,12 +2,19 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
-import { admitByVote, deployWithMembers } from "../helpers/suite";
+import { admitByVote, deployWithMembers, removeByVote } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey, readFixture, type KnownAnswerFile } from "../paillier/helpers";
 import { exportDgkPublicKey } from "../../src/dgk";
 import { Level } from "../../src/permissions";
-import { AuditAction, CheckModeId as CheckMode, CheckState, NodeType } from "../../src/nodeTypes";
+import {
+  AuditAction,
+  CheckModeId as CheckMode,
+  CheckState,
+  GrantState,
+  NodeType,
+  RefusalReason,
+} from "../../src/nodeTypes";
 
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
@@ -654,9 +661,36 @@ describe("ConditionMatching", function () {
       }
     });
 
+    it("reverts when the subject is not an active credit subject, removed ones included (issue 11)", async function () {
+      const f = await loadFixture(fixture);
+      const attempt = async (subject: string) =>
+        f.matching
+          .connect(f.bank)
+          .openCheck(
+            await f.matching.nextCheckId(f.bank.address),
+            subject,
+            f.bureau.address,
+            f.fingerprint,
+            CheckMode.Decision,
+            FORM,
+            DURATION,
+          );
+      for (const subject of [f.outsider, f.provider]) {
+        await expect(attempt(subject.address))
+          .to.be.revertedWithCustomError(f.matching, "MatchingNotSubject")
+          .withArgs(subject.address);
+      }
+      // The subject's grant to the bank is live, but the subject was removed by vote.
+      await removeByVote(f, f.subject.address);
+      await expect(attempt(f.subject.address))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotSubject")
+        .withArgs(f.subject.address);
+    });
+
     it("reverts when the bank holds no grant from the subject", async function () {
       const f = await loadFixture(fixture);
-      for (const subject of [f.outsider, f.provider]) {
+      await f.classification.connect(f.outsider).registerSubject();
+      for (const subject of [f.outsider]) {
         await expect(
           f.matching
             .connect(f.bank)
@@ -738,6 +772,196 @@ describe("ConditionMatching", function () {
       )
         .to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant")
         .withArgs(f.subject.address, f.bank.address);
+    });
+  });
+
+  describe("revocation to the last step (issue 11)", function () {
+    /** Every step that must stop, as [stage the check is in, the step, its party]. */
+    function stepsOf(f: Fixture, id: string) {
+      return [
+        {
+          mode: CheckMode.Decision,
+          stage: CheckState.Requested,
+          step: () => f.matching.connect(f.bureau).postChallenge(id, CHALLENGE),
+        },
+        {
+          mode: CheckMode.Decision,
+          stage: CheckState.Challenged,
+          step: () => f.matching.connect(f.bank).postResponse(id, RESPONSE),
+        },
+        {
+          mode: CheckMode.Decision,
+          stage: CheckState.Responded,
+          step: () => f.matching.connect(f.bureau).postAnswer(id, ANSWER),
+        },
+        {
+          mode: CheckMode.Paper,
+          stage: CheckState.Requested,
+          step: () => f.matching.connect(f.bureau).postAnswer(id, ANSWER),
+        },
+      ];
+    }
+
+    it("refuses every step before the answer once the subject revoked the grant the check consumed", async function () {
+      const f = await loadFixture(fixture);
+      for (let i = 0; i < 4; i++) {
+        await loadFixture(fixture);
+        const mode = i === 3 ? CheckMode.Paper : CheckMode.Decision;
+        const { id } = await open(f, { mode });
+        const { stage, step } = stepsOf(f, id)[i];
+        await advance(f, id, stage);
+        const grantId = (await f.matching.checkOf(id)).grantId;
+        await f.permissions.connect(f.subject).revoke(f.bank.address);
+        await expect(step())
+          .to.be.revertedWithCustomError(f.matching, "MatchingGrantWithdrawn")
+          .withArgs(id, grantId, GrantState.Revoked);
+      }
+    });
+
+    it("refuses them too once the subject changed the grant (narrowed it), naming the new grant's state", async function () {
+      const f = await loadFixture(fixture);
+      const { id } = await open(f);
+      await advance(f, id, CheckState.Challenged);
+      const grantId = (await f.matching.checkOf(id)).grantId;
+      await f.permissions
+        .connect(f.subject)
+        .setPermission(f.bank.address, Level.BlindRead, BigInt(await time.latest()) + 3600n, 1);
+      await expect(f.matching.connect(f.bank).postResponse(id, RESPONSE))
+        .to.be.revertedWithCustomError(f.matching, "MatchingGrantWithdrawn")
+        .withArgs(id, grantId, GrantState.Active);
+    });
+
+    it("lets the check finish when the grant merely expired or was used up after it opened", async function () {
+      const f = await loadFixture(fixture);
+      const expiry = BigInt(await time.latest()) + 600n;
+      await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 1);
+      const { id } = await open(f);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.Exhausted);
+      await time.increaseTo(expiry + 1n);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.Expired);
+      await advance(f, id, CheckState.Decided);
+    });
+
+    it("lets the bank record its decision after a revocation: it already holds the answer", async function () {
+      const f = await loadFixture(fixture);
+      const { id } = await open(f);
+      await advance(f, id, CheckState.Answered);
+      await f.permissions.connect(f.subject).revoke(f.bank.address);
+      await advance(f, id, CheckState.Decided);
+    });
+  });
+
+  describe("removed parties (issue 11)", function () {
+    it("refuses the steps of a bureau removed by vote", async function () {
+      const f = await loadFixture(fixture);
+      const decision = await open(f);
+      const paper = await open(f, { mode: CheckMode.Paper });
+      await removeByVote(f, f.bureau.address);
+      await expect(f.matching.connect(f.bureau).postChallenge(decision.id, CHALLENGE))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotBureau")
+        .withArgs(f.bureau.address);
+      await expect(f.matching.connect(f.bureau).postAnswer(paper.id, ANSWER))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotBureau")
+        .withArgs(f.bureau.address);
+    });
+
+    it("refuses the steps of a bank removed by vote", async function () {
+      const f = await loadFixture(fixture);
+      const decision = await open(f);
+      const paper = await open(f, { mode: CheckMode.Paper });
+      await advance(f, decision.id, CheckState.Challenged);
+      await advance(f, paper.id, CheckState.Answered);
+      await removeByVote(f, f.bank.address);
+      await expect(f.matching.connect(f.bank).postResponse(decision.id, RESPONSE))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotBank")
+        .withArgs(f.bank.address);
+      await expect(f.matching.connect(f.bank).recordDecision(paper.id, decisionHash(paper.id, true, SALT)))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotBank")
+        .withArgs(f.bank.address);
+    });
+  });
+
+  describe("refuseCheck", function () {
+    it("ends the check as Refused from Requested, Challenged or Responded, with its reason and an audit entry", async function () {
+      const f = await loadFixture(fixture);
+      const stages = [CheckState.Requested, CheckState.Challenged, CheckState.Responded];
+      const reasons = [RefusalReason.NoData, RefusalReason.TamperedData, RefusalReason.InvalidMessage];
+      for (const [i, stage] of stages.entries()) {
+        const { id, deadline } = await open(f);
+        await advance(f, id, stage);
+        const uses = (await f.permissions.grantOf(f.subject.address, f.bank.address)).uses;
+        await expect(f.matching.connect(f.bureau).refuseCheck(id, reasons[i]))
+          .to.emit(f.matching, "CheckRefused")
+          .withArgs(id, reasons[i]);
+        expect(await f.matching.state(id)).to.equal(CheckState.Refused);
+        expect(await lastAudit(f, 1)).to.deep.equal([[f.bureau.address, AuditAction.CheckRefused, id]]);
+        // The grant use is not given back.
+        expect((await f.permissions.grantOf(f.subject.address, f.bank.address)).uses).to.equal(uses);
+        // Refused is final: it stays after the deadline, and every step reverts.
+        await time.increaseTo(deadline + 1n);
+        expect(await f.matching.state(id)).to.equal(CheckState.Refused);
+        await expect(f.matching.connect(f.bureau).postAnswer(id, ANSWER))
+          .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
+          .withArgs(id, CheckState.Refused, CheckState.Responded);
+      }
+    });
+
+    it("lets the bureau refuse a check whose grant was revoked, and a removed bureau close its checks", async function () {
+      const f = await loadFixture(fixture);
+      const first = await open(f);
+      const second = await open(f);
+      await f.permissions.connect(f.subject).revoke(f.bank.address);
+      await expect(f.matching.connect(f.bureau).refuseCheck(first.id, RefusalReason.GrantRevoked))
+        .to.emit(f.matching, "CheckRefused")
+        .withArgs(first.id, RefusalReason.GrantRevoked);
+      await removeByVote(f, f.bureau.address);
+      await expect(f.matching.connect(f.bureau).refuseCheck(second.id, RefusalReason.InvalidProof))
+        .to.emit(f.matching, "CheckRefused")
+        .withArgs(second.id, RefusalReason.InvalidProof);
+    });
+
+    it("reverts unless the check is Requested, Challenged or Responded", async function () {
+      const f = await loadFixture(fixture);
+      await expect(f.matching.connect(f.bureau).refuseCheck(UNKNOWN_ID, RefusalReason.NoData))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotRefusable")
+        .withArgs(UNKNOWN_ID, CheckState.None);
+      for (const stage of [CheckState.Answered, CheckState.Decided]) {
+        const { id } = await open(f, { mode: CheckMode.Paper });
+        await advance(f, id, stage);
+        await expect(f.matching.connect(f.bureau).refuseCheck(id, RefusalReason.NoData))
+          .to.be.revertedWithCustomError(f.matching, "MatchingNotRefusable")
+          .withArgs(id, stage);
+      }
+      const refused = await open(f);
+      await f.matching.connect(f.bureau).refuseCheck(refused.id, RefusalReason.NoData);
+      await expect(f.matching.connect(f.bureau).refuseCheck(refused.id, RefusalReason.NoData))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotRefusable")
+        .withArgs(refused.id, CheckState.Refused);
+      const expired = await open(f);
+      await time.increaseTo(expired.deadline + 1n);
+      await expect(f.matching.connect(f.bureau).refuseCheck(expired.id, RefusalReason.NoData))
+        .to.be.revertedWithCustomError(f.matching, "MatchingNotRefusable")
+        .withArgs(expired.id, CheckState.Expired);
+    });
+
+    it("reverts on an unknown reason", async function () {
+      const f = await loadFixture(fixture);
+      const { id } = await open(f);
+      for (const reason of [5, 255]) {
+        await expect(f.matching.connect(f.bureau).refuseCheck(id, reason))
+          .to.be.revertedWithCustomError(f.matching, "MatchingUnknownRefusalReason")
+          .withArgs(reason);
+      }
+    });
+
+    it("reverts when the caller is not the check's bureau", async function () {
+      const f = await loadFixture(fixture);
+      const { id } = await open(f);
+      for (const caller of [f.bank, f.subject, f.outsider]) {
+        await expect(f.matching.connect(caller).refuseCheck(id, RefusalReason.NoData))
+          .to.be.revertedWithCustomError(f.matching, "MatchingWrongParty")
+          .withArgs(id, caller.address, f.bureau.address);
+      }
     });
   });
 

@@ -93,10 +93,10 @@ for (const [kind, title] of NODES) {
     });
 
     it("admits a bank by a vote of the three genesis voters", async function () {
-      // The bank approached the subject; the subject, registered, submits the bank's address.
+      // The subject registers; the bank applies for itself (only the newcomer or a voter may ask).
       await (await suite.classification.connect(subject).registerSubject()).wait();
       const request = await requestAdmission(
-        suite.classification.connect(subject),
+        suite.classification.connect(bank),
         await bank.getAddress(),
         NodeType.CreditAccessUser,
       );

@@ -32,7 +32,7 @@ import {
   shareProofContext,
   type CheckContext,
 } from "../../src/protocol/messages";
-import { CheckRefusal, type RefusalReason } from "../../src/protocol/refusal";
+import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
 
 const bank = fixtureKey(2048);
@@ -173,7 +173,11 @@ describe("A cheating bank", function () {
 
     it("refuses a share encrypted as a CRT split (0 mod p, 1 mod q)", async function () {
       const { body } = honestUntilResponse();
-      await expectRefusal(bureauAnswers(withShares(body, [crtSplit(bank, 0n, 1n)])), "InvalidProof", /share proof/);
+      await expectRefusal(
+        bureauAnswers(withShares(body, [crtSplit(bank, 0n, 1n)])),
+        RefusalReason.InvalidProof,
+        /share proof/,
+      );
     });
 
     for (const [name, plaintext] of [
@@ -183,7 +187,7 @@ describe("A cheating bank", function () {
       it(`refuses a share that is not a bit: ${name}`, async function () {
         const { body } = honestUntilResponse();
         const m = plaintext < 0n ? bank.publicKey.n + plaintext : plaintext;
-        await expectRefusal(bureauAnswers(withShares(body, [m])), "InvalidProof", /share proof/);
+        await expectRefusal(bureauAnswers(withShares(body, [m])), RefusalReason.InvalidProof, /share proof/);
       });
     }
 
@@ -192,7 +196,7 @@ describe("A cheating bank", function () {
       const { body } = honestUntilResponse();
       await expectRefusal(
         bureauAnswers({ ...body, shares: other.body.shares, shareProof: other.body.shareProof }),
-        "InvalidProof",
+        RefusalReason.InvalidProof,
       );
     });
 
@@ -203,14 +207,14 @@ describe("A cheating bank", function () {
       const foreign = shareProofContext(CONTEXT, "0x" + "ab".repeat(32));
       await expectRefusal(
         bureauAnswers({ ...body, shareProof: encodeBitProof(proveBits(bank, shares, bits, foreign)) }),
-        "InvalidProof",
+        RefusalReason.InvalidProof,
       );
     });
 
     it("refuses a proof of another statement: shares re-randomised after proving", async function () {
       const { body } = honestUntilResponse();
       const shares = body.shares.map((s) => rerandomize(Ciphertext.fromHex(bank.publicKey, s)).toHex());
-      await expectRefusal(bureauAnswers({ ...body, shares }), "InvalidProof");
+      await expectRefusal(bureauAnswers({ ...body, shares }), RefusalReason.InvalidProof);
     });
 
     it("refuses comparison values that are not ciphertexts of the bureau's key", async function () {
@@ -220,12 +224,12 @@ describe("A cheating bank", function () {
       const comparisons = body.comparisons.map((values, i) =>
         i === 0 ? [dgkHex(comparisonKey, outsider), ...values.slice(1)] : values,
       );
-      await expectRefusal(bureauAnswers({ ...body, comparisons }), "InvalidMessage", /comparison key/);
+      await expectRefusal(bureauAnswers({ ...body, comparisons }), RefusalReason.InvalidMessage, /comparison key/);
       for (const bad of [0n, n, n + 1n]) {
         const malformed = body.comparisons.map((values, i) =>
           i === 0 ? ["0x" + bad.toString(16), ...values.slice(1)] : values,
         );
-        await expectRefusal(bureauAnswers({ ...body, comparisons: malformed }), "InvalidMessage");
+        await expectRefusal(bureauAnswers({ ...body, comparisons: malformed }), RefusalReason.InvalidMessage);
       }
     });
 
@@ -233,11 +237,11 @@ describe("A cheating bank", function () {
       const { body } = honestUntilResponse();
       await expectRefusal(
         bureauAnswers({ ...body, comparisons: body.comparisons.slice(1) }),
-        "InvalidMessage",
+        RefusalReason.InvalidMessage,
         /expected \d+ items/,
       );
-      await expectRefusal(bureauAnswers({ ...body, shares: body.shares.slice(1) }), "InvalidMessage");
-      await expectRefusal(bureauAnswers({ ...body, shareProof: null }), "InvalidProof");
+      await expectRefusal(bureauAnswers({ ...body, shares: body.shares.slice(1) }), RefusalReason.InvalidMessage);
+      await expectRefusal(bureauAnswers({ ...body, shareProof: null }), RefusalReason.InvalidProof);
     });
 
     it("refuses a form without the proof that the bank's modulus is a Paillier–Blum modulus", async function () {
@@ -262,7 +266,7 @@ describe("A cheating bank", function () {
           refusal = e;
         }
         expect(refusal).to.be.instanceOf(CheckRefusal);
-        expect((refusal as CheckRefusal).reason).to.equal("InvalidProof");
+        expect((refusal as CheckRefusal).reason).to.equal(RefusalReason.InvalidProof);
       }
     });
   });

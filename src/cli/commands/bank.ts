@@ -12,7 +12,7 @@ import type { ConditionMatching } from "../../../typechain-types";
 import type { PaillierPrivateKey } from "../../paillier";
 import { comparisonsOf, type CheckMode, type ParsedCondition } from "../../protocol/form";
 import { fieldNamed, formatFieldValue } from "../../protocol/schema";
-import { CheckState } from "../../nodeTypes";
+import { CheckState, RefusalReason } from "../../nodeTypes";
 import { Level } from "../../permissions";
 import { parseAddress, parseBytes32, parseDuration } from "../args";
 import { action, connectReader, connectSigner, type Invocation } from "../context";
@@ -340,6 +340,15 @@ async function waitForState(
   let lastLine = -1;
   for (;;) {
     const state = Number(await matching.state(checkId)) as CheckState;
+    if (state === CheckState.Refused) {
+      const [log] = await matching.queryFilter(matching.filters.CheckRefused(checkId));
+      const reason = log ? RefusalReason[Number(log.args.reason)] : "unknown";
+      throw new CliError(ExitCode.Refused, `the bureau refused check ${checkId}: ${reason}`, {
+        checkId,
+        state: "Refused",
+        reason,
+      });
+    }
     if (state >= wanted && state !== CheckState.Expired) {
       out.status(`waiting for ${what}: arrived after ${((Date.now() - started) / 1000).toFixed(0)} s`, true);
       return;

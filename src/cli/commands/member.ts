@@ -1,8 +1,8 @@
 /**
  * `blindcredit member`: asking the consortium to admit a node (paper flow 3.3), and where an
- * address stands. The contract lets only an active node or a voter submit a newcomer: the subject a
- * bank approached vouches for the bank, so `apply` takes the newcomer's address and is run by
- * whoever vouches (a voter can submit anyone).
+ * address stands. The contract lets only the newcomer itself or a voter ask (so that nobody can
+ * occupy another address's one open proposal): a bank runs `apply` for its own address, a voter
+ * for anyone.
  * @module
  */
 import type { Command } from "commander";
@@ -20,8 +20,8 @@ export function register(program: Command): void {
   member
     .command("apply")
     .description(
-      "ask the consortium to admit <account> as --type (run by an active node or a voter, e.g. the subject a bank " +
-        "approached); an unknown address goes to a vote",
+      "ask the consortium to admit <account> as --type (run by <account> itself, or by a voter); an unknown " +
+        "address goes to a vote",
     )
     .argument("<account>", "the newcomer's address", argParser(parseAddress))
     .requiredOption(

@@ -15,8 +15,7 @@ import { argParser, usageError } from "../errors";
 import { isoTime, table, type Output } from "../output";
 import {
   addExpiryOptions,
-  chainTime,
-  grantStanding,
+  standingOf,
   levelText,
   refuseExisting,
   resolveExpiry,
@@ -210,11 +209,11 @@ export function register(program: Command): void {
         const conn = await connectReader(inv);
         const { permissions } = conn.suite;
         const address = subjectAddress(conn, given, "a subject address");
-        const now = await chainTime(conn.provider);
         const grants = [];
         for (let offset = 0n; ; offset += BigInt(PAGE)) {
           const [page, total] = await permissions.grantsOf(address, offset, PAGE);
-          for (const g of page) {
+          const states = await Promise.all(page.map((g) => permissions.grantState(address, g.grantee)));
+          for (const [i, g] of page.entries()) {
             grants.push({
               grantee: g.grantee,
               grantId: g.grantId,
@@ -222,7 +221,7 @@ export function register(program: Command): void {
               expiry: g.grant.expiry === 0n ? null : isoTime(g.grant.expiry),
               uses: Number(g.grant.uses),
               maxUses: Number(g.grant.maxUses),
-              standing: grantStanding(g.grant, now),
+              standing: standingOf(states[i]),
             });
           }
           if (offset + BigInt(PAGE) >= total) break;
@@ -311,10 +310,10 @@ async function printGrant(
   grantee: string,
   outcome: "granted" | "unchanged",
 ): Promise<void> {
-  const [grant, grantId, now] = await Promise.all([
+  const [grant, grantId, state] = await Promise.all([
     permissions.grantOf(conn.address, grantee),
     permissions.grantId(conn.address, grantee),
-    chainTime(conn.provider),
+    permissions.grantState(conn.address, grantee),
   ]);
   const data = {
     outcome,
@@ -325,7 +324,7 @@ async function printGrant(
     expiry: isoTime(grant.expiry),
     maxUses: Number(grant.maxUses),
     uses: Number(grant.uses),
-    standing: grantStanding(grant, now),
+    standing: standingOf(state),
   };
   out.result(
     data,
@@ -355,6 +354,7 @@ function refOf(action: AuditAction, ref: string): { refKind: string; refValue: s
     case AuditAction.CheckRequested:
     case AuditAction.CheckAnswered:
     case AuditAction.CheckDecided:
+    case AuditAction.CheckRefused:
       return { refKind: "check", refValue: ref, checkId: ref };
     default:
       return { refKind: "ref", refValue: ref };
