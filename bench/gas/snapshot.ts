@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { loadSuite } from "../../src/suite";
 import { NodeType } from "../../src/nodeTypes";
@@ -33,8 +34,8 @@ async function measure(): Promise<Snapshot> {
   const s: Snapshot = {};
 
   s["NodeClassification.registerSubject"] = await gasOf(classification.connect(subject).registerSubject());
-  s["NodeClassification.requestAdmission (opens a vote)"] = await gasOf(
-    classification.connect(subject).requestAdmission(bank.address, NodeType.CreditAccessUser),
+  s["NodeClassification.requestAdmission (the newcomer applies: opens a vote)"] = await gasOf(
+    classification.connect(bank).requestAdmission(bank.address, NodeType.CreditAccessUser),
   );
   s["NodeClassification.requestAdmission (already a member: no-op)"] = await gasOf(
     classification.connect(subject).requestAdmission(subject.address, NodeType.CreditSubject),
@@ -64,6 +65,8 @@ async function measure(): Promise<Snapshot> {
   // Consent: the subject's ownership record, grants, signed grants, uses, revocation.
   const [deployer, , , , bureau] = await hre.ethers.getSigners();
   const expiry = 4_000_000_000n; // fixed (year 2096), so that calldata and signatures are the same every run
+  // The provider's admission was defeated (proposal 2): it may be proposed again after the cool-down.
+  await time.increase(Number(await consensus.votingPeriod()) + Number(await consensus.DEFEAT_COOLDOWN()) + 1);
   await gasOf(consensus.connect(voter1).proposeAdmission(provider.address, NodeType.InformationProvider));
   await gasOf(consensus.connect(voter1).vote(6, true));
   await gasOf(consensus.connect(voter2).vote(6, true));
@@ -72,7 +75,15 @@ async function measure(): Promise<Snapshot> {
   await gasOf(consensus.connect(voter1).vote(7, true));
   await gasOf(consensus.connect(voter2).vote(7, true));
   await gasOf(consensus.connect(voter3).vote(7, true));
-  await gasOf(permissions.grantRole(await permissions.CONSUMER_ROLE(), deployer.address));
+  // After deployment only a vote grants a role: here the consumer role, to measure a use directly.
+  s["ConsensusJudgment.proposeRoleChange"] = await gasOf(
+    consensus
+      .connect(voter1)
+      .proposeRoleChange(await permissions.getAddress(), await permissions.CONSUMER_ROLE(), deployer.address, true),
+  );
+  await gasOf(consensus.connect(voter1).vote(8, true));
+  await gasOf(consensus.connect(voter2).vote(8, true));
+  s["ConsensusJudgment.vote (approval that grants a role)"] = await gasOf(consensus.connect(voter3).vote(8, true));
   s["OwnershipJudgment.commitIdentity"] = await gasOf(ownership.connect(subject).commitIdentity(hre.ethers.id("c")));
   s["PermissionSetting.requestPermission"] = await gasOf(
     permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 1),
@@ -103,6 +114,7 @@ async function measure(): Promise<Snapshot> {
     ownership.connect(provider).commitData(subject.address, hre.ethers.id("score"), hre.ethers.id("data")),
   );
   s["PermissionSetting.revoke"] = await gasOf(permissions.connect(subject).revoke(bank.address));
+  s["PermissionSetting.invalidateConsents"] = await gasOf(permissions.connect(subject).invalidateConsents());
   return s;
 }
 
