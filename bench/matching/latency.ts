@@ -33,13 +33,14 @@ import {
   type PaillierPrivateKey,
 } from "../../src/paillier";
 import {
+  DgkRandomizerWorkers,
   exportDgkPrivateKey,
   importDgkPrivateKey,
   randomizer as dgkRandomizer,
   type DgkPrivateKey,
 } from "../../src/dgk";
-import { proveModulus, verifyModulus } from "../../src/proofs";
-import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
+import { proveModulus, SharePool, verifyModulus } from "../../src/proofs";
+import { buildForm, comparisonValueCount, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { comparisonsOf, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
 import { keyProofContext, MAX_MESSAGE_BYTES, type CheckContext } from "../../src/protocol/messages";
@@ -141,12 +142,19 @@ interface OursSetup {
   bank: PaillierPrivateKey;
   comparisonKey: DgkPrivateKey;
   workers: BlindingWorkers;
-  pools?: { bank: RandomnessPool; bureau: RandomnessPool; bankDgk: () => bigint; bureauDgk: () => bigint };
+  dgkWorkers: DgkRandomizerWorkers;
+  pools?: {
+    bank: RandomnessPool;
+    bureau: RandomnessPool;
+    bankShares: SharePool;
+    bankDgk: () => bigint;
+    bureauDgk: () => bigint;
+  };
 }
 
 /** Ours, one check; returns the phases and what travelled. */
 async function ours(mode: CheckMode, conditions: Condition[], setup: OursSetup) {
-  const { bank, comparisonKey, workers, pools } = setup;
+  const { bank, comparisonKey, workers, dgkWorkers, pools } = setup;
   const bankPublic = bank.publicKey;
   const p: Partial<Phases> = {};
   const context = CONTEXT(bank);
@@ -171,12 +179,16 @@ async function ours(mode: CheckMode, conditions: Condition[], setup: OursSetup) 
         pools?.bureauDgk,
       ),
     );
-    const response = await timed(p, "bankRespond", () =>
-      respondToChallenge(bank, context, form, ch.bytes, ch.hash, comparisonKey.publicKey, {
-        pool: pools?.bank,
-        dgkRandomizers: pools?.bankDgk,
-      }),
-    );
+    const response = await timed(p, "bankRespond", async () => {
+      // As BankClient does: from its pools when it keeps them, else the re-randomisers in one batch over the cores.
+      const batch = pools
+        ? undefined
+        : await dgkWorkers.randomizers(comparisonKey.publicKey, comparisonValueCount(form));
+      return respondToChallenge(bank, context, form, ch.bytes, ch.hash, comparisonKey.publicKey, {
+        shares: pools ? () => pools.bankShares.take() : undefined,
+        dgkRandomizers: pools ? pools.bankDgk : () => batch!.pop()!,
+      });
+    });
     const answer = await timed(p, "bureauAnswer", () =>
       answerDecision(bankPublic, comparisonKey, context, ch.state, response.bytes, response.hash, blinding),
     );
@@ -282,6 +294,7 @@ async function main(): Promise<void> {
   const bank = fixtureKey(3072);
   const comparisonKey = fixtureComparisonKey(3072);
   const workers = new BlindingWorkers();
+  const dgkWorkers = new DgkRandomizerWorkers();
   const rows: Row[] = [];
   let largest: { bytes: Bytes; phases: Phases; comparisons: number; values: number } | undefined;
   const keyProof = keyProofCosts(bank);
@@ -297,13 +310,17 @@ async function main(): Promise<void> {
         const cold: Phases[] = [];
         let bytes: Bytes | undefined;
         for (let run = 0; run < RUNS; run++) {
-          const measured = await pooled(bank, { bank: size.comparisons + k, bureau: 1 + k }, (pools) =>
+          const bankShares = new SharePool(bank, { capacity: Math.max(1, size.comparisons) });
+          await bankShares.fill();
+          const measured = await pooled(bank, { bank: k, bureau: 1 + k }, (pools) =>
             ours(mode, conditions, {
               bank,
               comparisonKey,
               workers,
+              dgkWorkers,
               pools: {
                 ...pools,
+                bankShares,
                 bankDgk: dgkPool(comparisonKey, size.values),
                 bureauDgk: dgkPool(comparisonKey, size.bits),
               },
@@ -317,7 +334,8 @@ async function main(): Promise<void> {
           proveAndVerifyModulus(coldBank);
           const coldComparisonKey = importDgkPrivateKey(exportDgkPrivateKey(comparisonKey));
           cold.push(
-            (await ours(mode, conditions, { bank: coldBank, comparisonKey: coldComparisonKey, workers })).phases,
+            (await ours(mode, conditions, { bank: coldBank, comparisonKey: coldComparisonKey, workers, dgkWorkers }))
+              .phases,
           );
         }
         const row: Row = {
@@ -349,14 +367,14 @@ async function main(): Promise<void> {
     }
     if (LARGEST) {
       const size = sizes(LARGEST_FORM);
-      const measured = await ours("decision", LARGEST_FORM, { bank, comparisonKey, workers });
+      const measured = await ours("decision", LARGEST_FORM, { bank, comparisonKey, workers, dgkWorkers });
       largest = { bytes: measured.bytes, phases: measured.phases, comparisons: size.comparisons, values: size.values };
       process.stderr.write(
         `largest form: ${JSON.stringify(measured.bytes)} in ${measured.phases.total.toFixed(0)} ms\n`,
       );
     }
   } finally {
-    await workers.close();
+    await Promise.all([workers.close(), dgkWorkers.close()]);
   }
   write(rows, keyProof, largest);
 }

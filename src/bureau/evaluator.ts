@@ -1,9 +1,14 @@
 /**
  * The bureau's evaluator: watches the chain for checks addressed to this bureau, verifies before every step that the
  * grant each one consumed is still the subject's, takes the bureau's steps through {@link BureauClient}, and records
- * a refusal on-chain with its reason. It keeps no state of its
- * own that matters: the chain says where each check stands and the journal holds the bureau's secrets, so a
- * restarted evaluator rescans the logs and carries on where the last one stopped.
+ * a refusal on-chain with its reason. The chain says where each check stands and the journal holds the bureau's
+ * secrets; the evaluator keeps only its log cursor, so that a restarted evaluator rescans from where the last one
+ * stood instead of block 0, and carries on.
+ *
+ * Reorganisations: `CheckRequested` logs are read only once they are `confirmations` blocks deep. On a chain with
+ * immediate finality (QBFT, IBFT 2.0, Clique with one signer, Hardhat) 0 is right; on one with probabilistic
+ * finality choose a depth past which a reorganisation is not expected (e.g. 12). A check re-mined with the same id
+ * and another form does not meet the old one's journal entry (`StoreJournal` keys it by form hash too).
  * @module
  */
 import type { BureauClient } from "../clients/creditCheck";
@@ -31,17 +36,38 @@ export interface EvaluatorMetrics {
   abandoned: number;
   /** Seconds spent computing and posting steps. */
   stepSeconds: number;
-  /** The last block whose logs were read. */
+  /** The last block whose logs were read (at most `latest − confirmations`). */
   lastBlock: number;
   /** The last failure, for the operator. */
   lastError?: string;
+}
+
+/**
+ * Where the evaluator keeps its log cursor across restarts (the bureau's store implements it): the block to
+ * resume reading from.
+ */
+export interface LogCursorStore {
+  logCursor(): Promise<number | undefined>;
+  setLogCursor(block: number): Promise<void>;
 }
 
 /** Options of an {@link Evaluator}. */
 export interface EvaluatorOptions {
   /** How often to look for work, in milliseconds; default 1000. */
   readonly pollIntervalMs?: number;
-  /** The first block to read logs from; default 0 (a restart rescans: every step is idempotent). */
+  /**
+   * How many blocks deep a `CheckRequested` log must be before the evaluator acts on it: logs are read up to
+   * `latest − confirmations`. Default 0, right on a chain with immediate finality (QBFT); e.g. 12 on a chain with
+   * probabilistic finality.
+   */
+  readonly confirmations?: number;
+  /**
+   * Where the log cursor is kept across restarts. On its first round the evaluator resumes from the saved cursor
+   * minus `confirmations` (to be safe), and after each round it saves the next block to read, held back to the block
+   * of the oldest check it still works on, so that a restart finds every such check again in the logs.
+   */
+  readonly cursor?: LogCursorStore;
+  /** The first block to read logs from when no cursor was saved; default 0 (every step is idempotent). */
   readonly fromBlock?: number;
   /** Where progress lines go; default nowhere. */
   readonly log?: (line: string) => void;
@@ -63,11 +89,17 @@ export class Evaluator {
     stepSeconds: 0,
     lastBlock: -1,
   };
-  /** Checks that may still need this bureau, by id, with their failed attempts. */
-  readonly #active = new Map<string, number>();
+  /** Checks that may still need this bureau, by id, with their failed attempts and the block that requested them. */
+  readonly #active = new Map<string, { attempts: number; block: number }>();
   readonly #pollIntervalMs: number;
+  readonly #confirmations: number;
+  readonly #cursor: LogCursorStore | undefined;
   readonly #log: (line: string) => void;
   #nextBlock: number;
+  /** Whether the saved cursor was read (on the first round). */
+  #resumed = false;
+  /** The cursor last saved, to save only changes. */
+  #savedCursor: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -79,7 +111,18 @@ export class Evaluator {
     options: EvaluatorOptions = {},
   ) {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.#nextBlock = options.fromBlock ?? 0;
+    this.#confirmations = options.confirmations ?? 0;
+    if (!Number.isSafeInteger(this.#confirmations) || this.#confirmations < 0) {
+      throw new RangeError(
+        `evaluator confirmations: expected a whole number ≥ 0, got ${String(options.confirmations)}`,
+      );
+    }
+    const fromBlock = options.fromBlock ?? 0;
+    if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) {
+      throw new RangeError(`evaluator fromBlock: expected a block number, got ${String(options.fromBlock)}`);
+    }
+    this.#nextBlock = fromBlock;
+    this.#cursor = options.cursor;
     this.#log = options.log ?? (() => undefined);
   }
 
@@ -109,15 +152,43 @@ export class Evaluator {
     await this.#running;
   }
 
-  /** One round: read new logs, then take every step that is due (also callable by hand when stopped). */
+  /** The next block whose logs the evaluator will read. */
+  get nextBlock(): number {
+    return this.#nextBlock;
+  }
+
+  /**
+   * One round: read new logs, take every step that is due, save the cursor (also callable by hand when stopped).
+   */
   async tick(): Promise<void> {
+    await this.#resume();
     await this.#scan();
     for (const checkId of [...this.#active.keys()]) await this.#advance(checkId);
+    await this.#saveCursor();
+  }
+
+  /** On the first round, resumes from the saved cursor, `confirmations` blocks back. */
+  async #resume(): Promise<void> {
+    if (this.#resumed || this.#cursor === undefined) return;
+    const saved = await this.#cursor.logCursor();
+    this.#resumed = true;
+    this.#savedCursor = saved;
+    if (saved !== undefined) this.#nextBlock = Math.max(0, saved - this.#confirmations);
+  }
+
+  /** Saves where a restart should resume: the next block to read, or the block of the oldest check still active. */
+  async #saveCursor(): Promise<void> {
+    if (this.#cursor === undefined) return;
+    let cursor = this.#nextBlock;
+    for (const { block } of this.#active.values()) cursor = Math.min(cursor, block);
+    if (cursor === this.#savedCursor) return;
+    await this.#cursor.setLogCursor(cursor);
+    this.#savedCursor = cursor;
   }
 
   async #scan(): Promise<void> {
     const matching = this.suite.matching;
-    const latest = await matching.runner!.provider!.getBlockNumber();
+    const latest = (await matching.runner!.provider!.getBlockNumber()) - this.#confirmations;
     while (this.#nextBlock <= latest) {
       const to = Math.min(latest, this.#nextBlock + LOG_WINDOW - 1);
       const logs = await matching.queryFilter(matching.filters.CheckRequested(), this.#nextBlock, to);
@@ -125,7 +196,7 @@ export class Evaluator {
         if (log.args.bureau.toLowerCase() !== this.bureau.toLowerCase()) continue;
         const checkId = log.args.checkId.toLowerCase();
         if (!this.#active.has(checkId)) {
-          this.#active.set(checkId, 0);
+          this.#active.set(checkId, { attempts: 0, block: log.blockNumber });
           this.metrics.checksSeen++;
         }
       }
@@ -161,7 +232,8 @@ export class Evaluator {
     } catch (err) {
       // What the bank sent (or the data the bureau holds) will not change: no retry.
       if (err instanceof CheckRefusal) return this.#refuse(checkId, err);
-      const attempts = (this.#active.get(checkId) ?? 0) + 1;
+      const active = this.#active.get(checkId);
+      const attempts = (active?.attempts ?? 0) + 1;
       this.metrics.failures++;
       this.metrics.lastError = `check ${checkId}: ${(err as Error).message}`;
       if (attempts >= MAX_ATTEMPTS) {
@@ -169,7 +241,7 @@ export class Evaluator {
         this.metrics.abandoned++;
         this.#log(`check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`);
       } else {
-        this.#active.set(checkId, attempts);
+        this.#active.set(checkId, { attempts, block: active?.block ?? this.#nextBlock });
         this.#log(`check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`);
       }
       return "failed";

@@ -28,21 +28,51 @@ export class StoreBoard implements MessageBoard {
   }
 }
 
-/** The journal in the store: the shares are sealed at rest by the store. */
+/**
+ * The journal in the store, keyed by check id and form hash: the shares are sealed at rest by the store.
+ *
+ * Each entry carries the form hash the check had on-chain when the entry was written. A check re-mined with the
+ * same id after a reorganisation, with another form, must not meet the old check's challenge or shares: an entry
+ * whose form hash differs from the check's current one is ignored and forgotten. An entry kept from schema
+ * version 1 has no form hash; it is taken as the current form's (it was written by a bureau that had to be stopped
+ * for the upgrade, and its next write tags it).
+ */
 export class StoreJournal implements BureauJournal {
-  constructor(readonly store: BureauStore) {}
+  /**
+   * @param store - where entries and messages are kept
+   * @param formHashOf - the check's form hash on-chain now (`ConditionMatching.checkOf(id).formHash`)
+   */
+  constructor(
+    readonly store: BureauStore,
+    readonly formHashOf: (checkId: string) => Promise<string>,
+  ) {}
 
   async record(checkId: string, entry: JournalEntry, message: Uint8Array): Promise<void> {
     const state = new TextEncoder().encode(JSON.stringify(entry.state ?? null));
+    const formHash = await this.formHashOf(checkId);
     await this.store.transaction(async (tx) => {
       await tx.putMessage(entry.messageHash, message);
-      await tx.putCheck(checkId, { stage: entry.stage, state, messageHash: entry.messageHash, updatedAt: Date.now() });
+      await tx.putCheck(checkId, {
+        stage: entry.stage,
+        formHash,
+        state,
+        messageHash: entry.messageHash,
+        updatedAt: Date.now(),
+      });
     });
   }
 
   async entry(checkId: string): Promise<JournalEntry | undefined> {
     const progress = await this.store.getCheck(checkId);
     if (progress === undefined) return undefined;
+    if (progress.formHash !== undefined) {
+      const current = (await this.formHashOf(checkId)).toLowerCase();
+      if (progress.formHash !== current) {
+        // Another check under the same id (a reorganisation): this entry's shares belong to a form that is gone.
+        await this.store.deleteCheck(checkId);
+        return undefined;
+      }
+    }
     if (progress.stage !== "challenged" && progress.stage !== "answered") {
       throw new Error(`check ${checkId}: journal stage "${progress.stage}" is not one this bureau writes`);
     }

@@ -19,6 +19,10 @@
  *
  * Same record, same bytes, same hash: the bytes are the record's identity, so the parser refuses every other
  * spelling of the same content (reordered members, whitespace, "35.5" for "35.50", lower-case addresses).
+ *
+ * A record is the subject's whole record, not a change: the bureau evaluates a check on the one record whose hash
+ * the chain holds now for the subject (`OwnershipJudgment.dataHashOf(subject, CREDIT_RECORD_CATEGORY)`) and never
+ * merges older versions in, so a provider submits every field a check may ask about, each time.
  * @module
  */
 import { randomBytes } from "node:crypto";

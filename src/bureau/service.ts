@@ -3,27 +3,44 @@
  * checks addressed to this bureau, and the HTTP API where messages travel and providers submit records.
  * @module
  */
-import type { Signer } from "ethers";
+import { existsSync, renameSync } from "node:fs";
+import { ZeroHash, type Signer } from "ethers";
 import { BureauClient } from "../clients/creditCheck";
 import type { DgkPrivateKey } from "../dgk";
 import { NodeType } from "../nodeTypes";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
-import { Evaluator } from "./evaluator";
+import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { startBureauApi } from "./http";
 import { StoreBoard, StoreJournal } from "./journal";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
+import type { OwnershipJudgment } from "../../typechain-types";
+import { CREDIT_RECORD_CATEGORY } from "./records";
 import { SealingError, type SealingKey } from "./sealing";
 import { openSqliteStore } from "./sqliteStore";
-import { StoreError, type BureauStore } from "./store";
+import { StoreError, type BureauStore, type StoreDeployment } from "./store";
 
 /** Options of {@link startBureauService}. */
 export interface BureauServiceOptions {
   /** The contracts, connected to the bureau's signer (it posts the bureau's commitments). */
   readonly suite: Suite;
-  /** The SQLite database file (created when missing). */
+  /**
+   * The SQLite database file (created when missing). It is bound to the deployment it first served (chain id and
+   * contract addresses): started against another, the service refuses (see {@link freshStore}).
+   */
   readonly databasePath: string;
+  /**
+   * Start on a fresh store: the database file (with its `-wal` and `-shm` files) and the comparison key beside it
+   * are moved aside to `<database>.<timestamp>.bak` (`-wal`, `-shm`, `.comparison-key` after that name, so that the
+   * backup opens as a database of its own); nothing is deleted. Default false.
+   */
+  readonly freshStore?: boolean;
+  /**
+   * How many blocks deep a check's request must be before the evaluator acts on it; default 0 (right on a chain
+   * with immediate finality, such as QBFT). See {@link EvaluatorOptions.confirmations}.
+   */
+  readonly confirmations?: number;
   /** The key records and journal are sealed under; never stored in the database. */
   readonly sealingKey: SealingKey;
   /**
@@ -61,9 +78,9 @@ export interface BureauService {
 const POOL_CAPACITY = 256;
 
 /**
- * Opens the store, starts the evaluator and the API.
- * @throws when the signer is not an active credit bureau, the database is sealed under another key, or the port
- *   is taken
+ * Opens the store (binding it to the suite's deployment on its first start), starts the evaluator and the API.
+ * @throws when the signer is not an active credit bureau, the database is sealed under another key, the store
+ *   serves another deployment ({@link StoreError} `deployment`, with what to do), or the port is taken
  */
 export async function startBureauService(options: BureauServiceOptions): Promise<BureauService> {
   const { suite, log = () => undefined } = options;
@@ -71,10 +88,21 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   if (!(await suite.classification.isActiveAs(bureau, NodeType.CreditBureau))) {
     throw new Error(`${bureau} is not an active credit bureau of this consortium: it cannot serve checks`);
   }
-  const comparisonKey =
-    options.comparisonKey ??
-    (await loadOrCreateComparisonKey(comparisonKeyPath(options.databasePath), options.sealingKey, log));
+  if (options.freshStore) {
+    const backup = moveStoreAside(options.databasePath);
+    if (backup !== undefined) log(`moved the old store aside to ${backup}; starting a fresh one`);
+  }
   const store = await openSqliteStore({ path: options.databasePath, sealingKey: options.sealingKey });
+  let comparisonKey;
+  try {
+    await bindStore(store, options.databasePath, await deploymentOf(suite));
+    comparisonKey =
+      options.comparisonKey ??
+      (await loadOrCreateComparisonKey(comparisonKeyPath(options.databasePath), options.sealingKey, log));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const workers = new BlindingWorkers(options.threads);
   const pools = new Map<string, RandomnessPool>();
   const poolFor = (key: PaillierPublicKey) => {
@@ -88,11 +116,26 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   const client = new BureauClient(
     suite.matching,
     new StoreBoard(store),
-    (subject) => subjectValues(store, subject),
+    (subject) => subjectValues(store, suite.ownership, subject),
     comparisonKey,
-    { journal: new StoreJournal(store), poolFor, blind: workers.blind },
+    {
+      journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash),
+      poolFor,
+      blind: workers.blind,
+    },
   );
-  const evaluator = new Evaluator(suite, client, bureau, { pollIntervalMs: options.pollIntervalMs, log });
+  let evaluator;
+  try {
+    evaluator = new Evaluator(suite, client, bureau, {
+      pollIntervalMs: options.pollIntervalMs,
+      confirmations: options.confirmations,
+      cursor: store,
+      log,
+    } satisfies EvaluatorOptions);
+  } catch (err) {
+    await Promise.all([workers.close(), store.close()]);
+    throw err;
+  }
   let api;
   try {
     api = await startBureauApi({
@@ -130,12 +173,82 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   };
 }
 
-/** The subject's values from the store; no record, or one failing its integrity checks, is a refusal of the check. */
-async function subjectValues(store: BureauStore, subject: string): Promise<Map<string, bigint>> {
+/** The deployment the suite is: its chain id and contract addresses. */
+async function deploymentOf(suite: Suite): Promise<StoreDeployment> {
+  const { chainId } = await suite.matching.runner!.provider!.getNetwork();
+  const contracts: Record<string, string> = {
+    HistoryRecord: await suite.history.getAddress(),
+    NodeClassification: await suite.classification.getAddress(),
+    ConsensusJudgment: await suite.consensus.getAddress(),
+    PermissionSetting: await suite.permissions.getAddress(),
+    OwnershipJudgment: await suite.ownership.getAddress(),
+    ConditionMatching: await suite.matching.getAddress(),
+  };
+  return { chainId, contracts };
+}
+
+/** Binds the store to the deployment, or refuses with what the operator can do. */
+async function bindStore(store: BureauStore, databasePath: string, deployment: StoreDeployment): Promise<void> {
   try {
-    return await store.valuesOf(subject);
+    await store.bindDeployment(deployment);
   } catch (e) {
-    if (e instanceof StoreError && e.code === "no-record") throw new CheckRefusal(RefusalReason.NoData, e.message);
+    if (!(e instanceof StoreError && e.code === "deployment")) throw e;
+    throw new StoreError(
+      "deployment",
+      `bureau store ${databasePath} belongs to another deployment: ${e.message}. Its records, journal and log ` +
+        "cursor mean nothing on this one. Point the service at that deployment, or at another database file, or " +
+        "start a fresh store (`freshStore: true`; `blindcredit bureau start --fresh-store`), which moves this one " +
+        `aside to ${databasePath}.<timestamp>.bak`,
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Moves the database at `databasePath` (with its `-wal` and `-shm` files and its comparison key) aside to
+ * `<databasePath>.<timestamp>.bak`; returns that path, or undefined when there was nothing to move.
+ * @throws Error when the backup name is taken (nothing is moved then)
+ */
+export function moveStoreAside(databasePath: string, now: Date = new Date()): string | undefined {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(".", "-"); // 20250102T030405-678Z
+  const backup = `${databasePath}.${stamp}.bak`;
+  const moves: [string, string][] = [
+    [databasePath, backup],
+    [`${databasePath}-wal`, `${backup}-wal`],
+    [`${databasePath}-shm`, `${backup}-shm`],
+    [comparisonKeyPath(databasePath), comparisonKeyPath(backup)],
+  ].filter(([from]) => existsSync(from)) as [string, string][];
+  if (moves.length === 0) return undefined;
+  const taken = moves.find(([, to]) => existsSync(to));
+  if (taken) throw new Error(`cannot move the store aside: ${taken[1]} exists`);
+  for (const [from, to] of moves) renameSync(from, to);
+  return backup;
+}
+
+/**
+ * The subject's values for a check: those of the record whose hash the subject's ownership record holds now for
+ * the credit-record category on-chain, and no other. No hash on-chain, or no stored record with it (its provider has
+ * not delivered it, or it was committed on another deployment), is a refusal for lack of data; a record failing
+ * its integrity checks is a refusal for tampered data.
+ */
+async function subjectValues(
+  store: BureauStore,
+  ownership: OwnershipJudgment,
+  subject: string,
+): Promise<Map<string, bigint>> {
+  const hash = await ownership.dataHashOf(subject, CREDIT_RECORD_CATEGORY);
+  if (hash === ZeroHash) {
+    throw new CheckRefusal(RefusalReason.NoData, `subject ${subject}: no credit record committed on-chain`);
+  }
+  try {
+    return await store.valuesOf(subject, hash);
+  } catch (e) {
+    if (e instanceof StoreError && e.code === "no-record") {
+      throw new CheckRefusal(
+        RefusalReason.NoData,
+        `subject ${subject}: the bureau does not hold the record committed on-chain (${e.message})`,
+      );
+    }
     if (e instanceof SealingError && e.code === "tampered")
       throw new CheckRefusal(RefusalReason.TamperedData, e.message);
     throw e;

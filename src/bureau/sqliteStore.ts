@@ -7,11 +7,15 @@
  * a hash the bureau no longer has. One fsync per write is cheap at a bureau's write rate.
  *
  * What is sealed: record bytes (bound to subject, version, hash, provider and time of storage) and check states
- * (bound to check id, stage, message hash and time of update). What is not: subjects, providers and record hashes
- * (all public on-chain), stages, and the protocol's messages (public ciphertexts, verified against their hash on
- * every read). The sealing key's id is kept in `meta`; the key itself never is.
+ * (bound to check id, stage, message hash, time of update and form hash). What is not: subjects, providers and
+ * record hashes (all public on-chain), stages, form hashes, and the protocol's messages (public ciphertexts,
+ * verified against their hash on every read). The sealing key's id is kept in `meta`; the key itself never is.
  *
- * Schema version 1 (`PRAGMA user_version`), created on first open:
+ * `meta` holds `sealing_key_id` and `created_at` (written on creation), `deployment` (the chain id and contract
+ * addresses the store serves, JSON, written on the service's first start) and `log_cursor` (the block the
+ * evaluator resumes reading logs from, decimal).
+ *
+ * Schema version 2 (`PRAGMA user_version`), created on first open:
  *
  * ```sql
  * CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -30,9 +34,15 @@
  *   stage        TEXT NOT NULL,
  *   message_hash TEXT,
  *   updated_at   INTEGER NOT NULL,                   -- Unix ms, as given
- *   sealed_state BLOB NOT NULL) STRICT;              -- seal(state, aad(check_id, stage, message_hash, updated_at))
+ *   sealed_state BLOB NOT NULL,                      -- seal(state, aad(check_id, stage, message_hash, updated_at[, form_hash]))
+ *   form_hash    TEXT) STRICT;                       -- the check's form when written (version 2), lower-case 0x-hex
  * CREATE INDEX checks_by_stage ON checks (stage, updated_at);
  * ```
+ *
+ * Migration 1 → 2 adds `checks.form_hash`. Rows written by version 1 keep working: their `form_hash` stays NULL and
+ * their state stays sealed under the version-1 additional data (without a form hash); they are returned without a
+ * `formHash`, and the journal takes such a row as the current form's (see `StoreJournal`). Every row written since
+ * carries its form hash, bound into the sealed state's additional data under a version-2 domain tag.
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -47,17 +57,19 @@ import {
   type BureauStoreOps,
   type CheckProgress,
   type PutRecordResult,
+  type StoreDeployment,
   type StoredCheck,
   type StoredRecord,
   type StoreStats,
 } from "./store";
 
 /** The schema version this release writes and reads. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-/** Domain tags of the additional data, one per sealed column. */
+/** Domain tags of the additional data, one per sealed column (checks: one per layout of their data). */
 const RECORDS_AAD = "blindcredit.bureau.records.v1";
-const CHECKS_AAD = "blindcredit.bureau.checks.v1";
+const CHECKS_AAD_V1 = "blindcredit.bureau.checks.v1";
+const CHECKS_AAD = "blindcredit.bureau.checks.v2";
 
 const MIGRATIONS: readonly string[] = [
   // 0 → 1
@@ -86,6 +98,10 @@ const MIGRATIONS: readonly string[] = [
     sealed_state BLOB NOT NULL
   ) STRICT;
   CREATE INDEX checks_by_stage ON checks (stage, updated_at);
+  `,
+  // 1 → 2: the journal is keyed by check id and form hash; rows from version 1 keep a NULL form hash
+  `
+  ALTER TABLE checks ADD COLUMN form_hash TEXT;
   `,
 ];
 
@@ -156,6 +172,7 @@ function migrate(db: Database.Database, path: string, key: SealingKey): void {
       );
     }
   }
+  if (version > 0) checkKey(db, path, key); // before migrating a database that is not this key's
   if (version < SCHEMA_VERSION) {
     db.transaction(() => {
       for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
@@ -168,6 +185,10 @@ function migrate(db: Database.Database, path: string, key: SealingKey): void {
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
   }
+  checkKey(db, path, key);
+}
+
+function checkKey(db: Database.Database, path: string, key: SealingKey): void {
   const row = db.prepare("SELECT value FROM meta WHERE key = 'sealing_key_id'").get() as { value: string } | undefined;
   if (!row) throw new StoreError("schema", `sqlite store ${path}: its metadata names no sealing key id`);
   if (row.value !== sealingKeyId(key)) {
@@ -193,6 +214,7 @@ interface CheckRow {
   message_hash: string | null;
   updated_at: number;
   sealed_state: Buffer;
+  form_hash: string | null;
 }
 
 /** A transaction's handle: the operations, refused once the transaction has ended. */
@@ -225,8 +247,8 @@ class SqliteStore implements BureauStore {
   recordsOf(subject: string): Promise<StoredRecord[]> {
     return this.#run("recordsOf", () => this.#ops.recordsOf(subject));
   }
-  valuesOf(subject: string): Promise<Map<string, bigint>> {
-    return this.#run("valuesOf", () => this.#ops.valuesOf(subject));
+  valuesOf(subject: string, hash: string): Promise<Map<string, bigint>> {
+    return this.#run("valuesOf", () => this.#ops.valuesOf(subject, hash));
   }
   putMessage(hash: string, bytes: Uint8Array): Promise<void> {
     return this.#run("putMessage", () => this.#ops.putMessage(hash, bytes));
@@ -234,7 +256,7 @@ class SqliteStore implements BureauStore {
   getMessage(hash: string): Promise<Uint8Array | undefined> {
     return this.#run("getMessage", () => this.#ops.getMessage(hash));
   }
-  putCheck(checkId: string, progress: CheckProgress): Promise<void> {
+  putCheck(checkId: string, progress: CheckProgress & { readonly formHash: string }): Promise<void> {
     return this.#run("putCheck", () => this.#ops.putCheck(checkId, progress));
   }
   getCheck(checkId: string): Promise<CheckProgress | undefined> {
@@ -248,6 +270,18 @@ class SqliteStore implements BureauStore {
   }
   stats(): Promise<StoreStats> {
     return this.#run("stats", () => this.#ops.stats());
+  }
+  deployment(): Promise<StoreDeployment | undefined> {
+    return this.#run("deployment", () => this.#ops.deployment());
+  }
+  bindDeployment(deployment: StoreDeployment): Promise<void> {
+    return this.#run("bindDeployment", () => this.#ops.bindDeployment(deployment));
+  }
+  logCursor(): Promise<number | undefined> {
+    return this.#run("logCursor", () => this.#ops.logCursor());
+  }
+  setLogCursor(block: number): Promise<void> {
+    return this.#run("setLogCursor", () => this.#ops.setLogCursor(block));
   }
 
   transaction<T>(fn: (tx: BureauStoreOps) => Promise<T>): Promise<T> {
@@ -317,7 +351,7 @@ function transactionHandle(ops: Operations, handle: Handle): BureauStoreOps {
   return {
     putRecord: (bytes, hash, subject, provider) => guard(() => ops.putRecord(bytes, hash, subject, provider)),
     recordsOf: (subject) => guard(() => ops.recordsOf(subject)),
-    valuesOf: (subject) => guard(() => ops.valuesOf(subject)),
+    valuesOf: (subject, hash) => guard(() => ops.valuesOf(subject, hash)),
     putMessage: (hash, bytes) => guard(() => ops.putMessage(hash, bytes)),
     getMessage: (hash) => guard(() => ops.getMessage(hash)),
     putCheck: (checkId, progress) => guard(() => ops.putCheck(checkId, progress)),
@@ -349,23 +383,35 @@ class Operations {
       recordsOf: db.prepare<[string], RecordRow>(
         "SELECT subject, version, hash, provider, stored_at, sealed FROM records WHERE subject = ? ORDER BY version",
       ),
+      record: db.prepare<[string, string], RecordRow>(
+        "SELECT subject, version, hash, provider, stored_at, sealed FROM records WHERE subject = ? AND hash = ?",
+      ),
+      versions: db.prepare<[string], { n: number; v: number | null }>(
+        "SELECT count(*) AS n, max(version) AS v FROM records WHERE subject = ?",
+      ),
+      meta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
+      putMeta: db.prepare<[string, string]>(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ),
       insertMessage: db.prepare<[string, Buffer, number]>(
         "INSERT INTO messages (hash, bytes, stored_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
       ),
       message: db.prepare<[string], { bytes: Buffer }>("SELECT bytes FROM messages WHERE hash = ?"),
-      upsertCheck: db.prepare<[string, string, string | null, number, Buffer]>(
-        "INSERT INTO checks (check_id, stage, message_hash, updated_at, sealed_state) VALUES (?, ?, ?, ?, ?) " +
-          "ON CONFLICT (check_id) DO UPDATE SET stage = excluded.stage, message_hash = excluded.message_hash, " +
-          "updated_at = excluded.updated_at, sealed_state = excluded.sealed_state",
+      upsertCheck: db.prepare<[string, string, string | null, number, Buffer, string]>(
+        "INSERT INTO checks (check_id, stage, message_hash, updated_at, sealed_state, form_hash) " +
+          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (check_id) DO UPDATE SET stage = excluded.stage, " +
+          "message_hash = excluded.message_hash, updated_at = excluded.updated_at, " +
+          "sealed_state = excluded.sealed_state, form_hash = excluded.form_hash",
       ),
       check: db.prepare<[string], CheckRow>(
-        "SELECT check_id, stage, message_hash, updated_at, sealed_state FROM checks WHERE check_id = ?",
+        "SELECT check_id, stage, message_hash, updated_at, sealed_state, form_hash FROM checks WHERE check_id = ?",
       ),
       checks: db.prepare<[], CheckRow>(
-        "SELECT check_id, stage, message_hash, updated_at, sealed_state FROM checks ORDER BY updated_at, check_id",
+        "SELECT check_id, stage, message_hash, updated_at, sealed_state, form_hash FROM checks " +
+          "ORDER BY updated_at, check_id",
       ),
       checksInStage: db.prepare<[string], CheckRow>(
-        "SELECT check_id, stage, message_hash, updated_at, sealed_state FROM checks WHERE stage = ? " +
+        "SELECT check_id, stage, message_hash, updated_at, sealed_state, form_hash FROM checks WHERE stage = ? " +
           "ORDER BY updated_at, check_id",
       ),
       deleteCheck: db.prepare<[string]>("DELETE FROM checks WHERE check_id = ?"),
@@ -418,38 +464,105 @@ class Operations {
   recordsOf(subject: string): StoredRecord[] {
     const s = readAddress(subject, "subject");
     return this.#sql.recordsOf.all(s).map((row, i) => {
-      const where = `record ${row.subject} version ${row.version}`;
       if (row.version !== i + 1) {
+        const where = `record ${row.subject} version ${row.version}`;
         throw new SealingError("tampered", `${where}: expected version ${i + 1} next: a version was removed`);
       }
-      const bytes = reopen(
-        () => open(this.#key, row.sealed, recordAad(row.subject, row.version, row.hash, row.provider, row.stored_at)),
-        where,
-      );
-      if (keccak256(bytes) !== row.hash) {
-        throw new SealingError("tampered", `${where}: expected bytes hashing to ${row.hash}, got ${keccak256(bytes)}`);
-      }
-      let record;
-      try {
-        record = decodeRecord(bytes);
-      } catch (e) {
-        throw new RecordError(`${where}: ${(e as Error).message}`, { cause: e });
-      }
-      if (record.subject !== row.subject || record.provider !== row.provider) {
-        throw new SealingError("tampered", `${where}: the row's subject or provider differ from the record's`);
-      }
-      return { version: row.version, hash: row.hash, bytes, record, storedAt: row.stored_at };
+      return this.#openRecord(row);
     });
   }
 
-  valuesOf(subject: string): Map<string, bigint> {
-    const records = this.recordsOf(subject);
-    if (records.length === 0) {
-      throw new StoreError("no-record", `subject ${readAddress(subject, "subject")}: no credit record on file`);
+  valuesOf(subject: string, hash: string): Map<string, bigint> {
+    const s = readAddress(subject, "subject");
+    const h = readHash(hash, "record hash");
+    // A removed version is tampering even when it is not the one asked for: the history must be whole.
+    const { n, v } = this.#sql.versions.get(s)!;
+    if (n !== (v ?? 0)) {
+      throw new SealingError(
+        "tampered",
+        `record ${s}: expected versions 1 to ${v}, got ${n} of them: a version was removed`,
+      );
     }
-    const values = new Map<string, bigint>();
-    for (const { record } of records) for (const [name, value] of record.fields) values.set(name, value);
-    return values;
+    const row = this.#sql.record.get(s, h);
+    if (!row) {
+      throw new StoreError(
+        "no-record",
+        `subject ${s}: no credit record with hash ${h} on file` +
+          (n === 0 ? " (none at all)" : ` (${n} other version${n === 1 ? "" : "s"})`),
+      );
+    }
+    return new Map(this.#openRecord(row).record.fields);
+  }
+
+  deployment(): StoreDeployment | undefined {
+    const row = this.#sql.meta.get("deployment");
+    if (!row) return undefined;
+    try {
+      const json = JSON.parse(row.value) as { chainId: string; contracts: Record<string, string> };
+      return { chainId: BigInt(json.chainId), contracts: json.contracts };
+    } catch (e) {
+      throw new StoreError("schema", `store meta "deployment": expected JSON, got ${describe(row.value)}`, {
+        cause: e,
+      });
+    }
+  }
+
+  bindDeployment(deployment: StoreDeployment): void {
+    const given = readDeployment(deployment);
+    this.#db
+      .transaction(() => {
+        const bound = this.deployment();
+        if (bound === undefined) {
+          this.#sql.putMeta.run("deployment", deploymentJson(given));
+          return;
+        }
+        if (deploymentJson(bound) !== deploymentJson(given)) {
+          throw new StoreError(
+            "deployment",
+            `the store serves ${describeDeployment(bound)}; it was given ${describeDeployment(given)}`,
+          );
+        }
+      })
+      .immediate();
+  }
+
+  logCursor(): number | undefined {
+    const row = this.#sql.meta.get("log_cursor");
+    if (!row) return undefined;
+    const block = Number(row.value);
+    if (!/^\d+$/.test(row.value) || !Number.isSafeInteger(block)) {
+      throw new StoreError("schema", `store meta "log_cursor": expected a block number, got ${describe(row.value)}`);
+    }
+    return block;
+  }
+
+  setLogCursor(block: number): void {
+    if (typeof block !== "number" || !Number.isSafeInteger(block) || block < 0) {
+      throw new StoreError("invalid-argument", `log cursor: expected a block number, got ${describe(block)}`);
+    }
+    this.#sql.putMeta.run("log_cursor", String(block));
+  }
+
+  /** Opens a record row and checks it against its hash, subject and provider. */
+  #openRecord(row: RecordRow): StoredRecord {
+    const where = `record ${row.subject} version ${row.version}`;
+    const bytes = reopen(
+      () => open(this.#key, row.sealed, recordAad(row.subject, row.version, row.hash, row.provider, row.stored_at)),
+      where,
+    );
+    if (keccak256(bytes) !== row.hash) {
+      throw new SealingError("tampered", `${where}: expected bytes hashing to ${row.hash}, got ${keccak256(bytes)}`);
+    }
+    let record;
+    try {
+      record = decodeRecord(bytes);
+    } catch (e) {
+      throw new RecordError(`${where}: ${(e as Error).message}`, { cause: e });
+    }
+    if (record.subject !== row.subject || record.provider !== row.provider) {
+      throw new SealingError("tampered", `${where}: the row's subject or provider differ from the record's`);
+    }
+    return { version: row.version, hash: row.hash, bytes, record, storedAt: row.stored_at };
   }
 
   putMessage(hash: string, bytes: Uint8Array): void {
@@ -484,7 +597,7 @@ class Operations {
     return new Uint8Array(row.bytes);
   }
 
-  putCheck(checkId: string, progress: CheckProgress): void {
+  putCheck(checkId: string, progress: CheckProgress & { readonly formHash: string }): void {
     const id = readHash(checkId, "check id");
     if (typeof progress !== "object" || progress === null) {
       throw new StoreError("invalid-argument", `check ${id}: expected its progress, got ${describe(progress)}`);
@@ -493,6 +606,7 @@ class Operations {
     if (!(progress.state instanceof Uint8Array)) {
       throw new StoreError("invalid-argument", `check ${id} state: expected bytes, got ${describe(progress.state)}`);
     }
+    const formHash = readHash(progress.formHash, "check form hash");
     const messageHash =
       progress.messageHash === undefined ? null : readHash(progress.messageHash, "check message hash");
     const updatedAt = progress.updatedAt;
@@ -502,8 +616,8 @@ class Operations {
         `check ${id} updatedAt: expected a positive integer (Unix ms), got ${describe(updatedAt)}`,
       );
     }
-    const sealed = seal(this.#key, progress.state, checkAad(id, stage, messageHash, updatedAt));
-    this.#sql.upsertCheck.run(id, stage, messageHash, updatedAt, Buffer.from(sealed));
+    const sealed = seal(this.#key, progress.state, checkAad(id, stage, messageHash, updatedAt, formHash));
+    this.#sql.upsertCheck.run(id, stage, messageHash, updatedAt, Buffer.from(sealed), formHash);
   }
 
   getCheck(checkId: string): CheckProgress | undefined {
@@ -529,11 +643,17 @@ class Operations {
 
   #openCheck(row: CheckRow): CheckProgress {
     const state = reopen(
-      () => open(this.#key, row.sealed_state, checkAad(row.check_id, row.stage, row.message_hash, row.updated_at)),
+      () =>
+        open(
+          this.#key,
+          row.sealed_state,
+          checkAad(row.check_id, row.stage, row.message_hash, row.updated_at, row.form_hash),
+        ),
       `check ${row.check_id}`,
     );
     return {
       stage: row.stage,
+      ...(row.form_hash === null ? {} : { formHash: row.form_hash }),
       state,
       ...(row.message_hash === null ? {} : { messageHash: row.message_hash }),
       updatedAt: row.updated_at,
@@ -545,8 +665,51 @@ function recordAad(subject: string, version: number, hash: string, provider: str
   return aadOf(RECORDS_AAD, subject, version, hash, provider, storedAt);
 }
 
-function checkAad(checkId: string, stage: string, messageHash: string | null, updatedAt: number): Uint8Array {
-  return aadOf(CHECKS_AAD, checkId, stage, messageHash ?? "", updatedAt);
+/** A check row's additional data; a row kept from schema version 1 (no form hash) keeps its version-1 layout. */
+function checkAad(
+  checkId: string,
+  stage: string,
+  messageHash: string | null,
+  updatedAt: number,
+  formHash: string | null,
+): Uint8Array {
+  return formHash === null
+    ? aadOf(CHECKS_AAD_V1, checkId, stage, messageHash ?? "", updatedAt)
+    : aadOf(CHECKS_AAD, checkId, stage, messageHash ?? "", updatedAt, formHash);
+}
+
+/** Checks a deployment and puts it in canonical form: checksummed addresses, contracts sorted by name. */
+function readDeployment(value: StoreDeployment): StoreDeployment {
+  if (typeof value !== "object" || value === null) {
+    throw new StoreError("invalid-argument", `deployment: expected { chainId, contracts }, got ${describe(value)}`);
+  }
+  if (typeof value.chainId !== "bigint" || value.chainId <= 0n) {
+    throw new StoreError(
+      "invalid-argument",
+      `deployment chain id: expected a positive bigint, got ${describe(value.chainId)}`,
+    );
+  }
+  if (typeof value.contracts !== "object" || value.contracts === null || Object.keys(value.contracts).length === 0) {
+    throw new StoreError(
+      "invalid-argument",
+      `deployment contracts: expected addresses by name, got ${describe(value.contracts)}`,
+    );
+  }
+  const contracts: Record<string, string> = {};
+  for (const name of Object.keys(value.contracts).sort()) {
+    contracts[name] = readAddress(value.contracts[name], `deployment contract ${name}`);
+  }
+  return { chainId: value.chainId, contracts };
+}
+
+function deploymentJson(deployment: StoreDeployment): string {
+  const { chainId, contracts } = readDeployment(deployment);
+  return JSON.stringify({ chainId: chainId.toString(), contracts });
+}
+
+function describeDeployment({ chainId, contracts }: StoreDeployment): string {
+  const names = Object.keys(contracts).sort();
+  return `chain ${chainId} (${names.map((name) => `${name} ${contracts[name]}`).join(", ")})`;
 }
 
 /** Opens a row's blob, naming the row in the error. */

@@ -9,8 +9,8 @@
  * - `SealingError` (`./sealing`) means stored data failed its integrity check: `tampered` (a sealed blob or a
  *   stored message was altered, moved to another row, or a record version is missing) or `wrong-key` (the store
  *   or a row was sealed under another key). Never retry, never skip: raise an alarm.
- * - {@link StoreError} is everything else: a bad argument, no record for a subject, a closed store, a schema from
- *   a newer release, a transaction misused.
+ * - {@link StoreError} is everything else: a bad argument, no record with a given hash, a closed store, a schema
+ *   from a newer release, a store bound to another deployment, a transaction misused.
  * - `RecordError` (`./records`) when record bytes given to {@link BureauStoreOps.putRecord} are not canonical.
  * @module
  */
@@ -21,13 +21,14 @@ import type { CreditRecord } from "./records";
  *
  * - `invalid-argument`: a malformed address, hash, check id or stage; a hash that does not match its bytes; a record
  *   whose subject or provider differ from the ones given.
- * - `no-record`: the subject has no credit record.
+ * - `no-record`: the bureau holds no record of the subject with the hash asked for.
  * - `closed`: the store was used after `close()`.
  * - `schema`: the database was written by a newer release, or is not a bureau database.
+ * - `deployment`: the store serves another deployment (chain id or contract addresses) than the one given.
  * - `transaction`: the store itself was used inside `transaction()` (use the handle passed to the callback), or
  *   a handle was used after its transaction ended.
  */
-export type StoreErrorCode = "invalid-argument" | "no-record" | "closed" | "schema" | "transaction";
+export type StoreErrorCode = "invalid-argument" | "no-record" | "closed" | "schema" | "deployment" | "transaction";
 
 /** Thrown by the store when it refuses a call; branch on `code`, the message is for people. */
 export class StoreError extends Error {
@@ -63,10 +64,27 @@ export interface PutRecordResult {
   readonly created: boolean;
 }
 
+/**
+ * The deployment a store serves: the chain and the suite's contracts. A store is bound to the first one it is
+ * started against ({@link BureauStore.bindDeployment}); its records, journal and log cursor mean nothing elsewhere.
+ */
+export interface StoreDeployment {
+  /** The chain id. */
+  readonly chainId: bigint;
+  /** The suite's contract addresses by contract name (e.g. `ConditionMatching`). */
+  readonly contracts: Readonly<Record<string, string>>;
+}
+
 /** Where the evaluator stands in one check, kept so that a restart loses nothing. */
 export interface CheckProgress {
   /** A name the service chooses for its stage, e.g. "challenged" (1 to 64 characters of [A-Za-z0-9._-]). */
   readonly stage: string;
+  /**
+   * keccak256 of the check's form when the progress was written: a check re-mined with the same id after a
+   * reorganisation (with another form) does not meet this progress. Always written; absent only on a row kept from
+   * schema version 1, which had no such column.
+   */
+  readonly formHash?: string;
   /** The bureau's secret state (its comparison shares), serialised by the service; sealed at rest. */
   readonly state: Uint8Array;
   /** keccak256 of the last message the bureau published for this check, when there is one. */
@@ -112,10 +130,13 @@ export interface BureauStoreOps {
   recordsOf(subject: string): Promise<StoredRecord[]>;
 
   /**
-   * The subject's current values: for each field, the value in the latest record carrying it.
-   * @throws {StoreError} `no-record` when the subject has no record; `SealingError` as {@link recordsOf}
+   * The fields of the subject's record whose hash is `hash`, opened and checked. The caller passes the hash the
+   * chain holds now for the subject (`OwnershipJudgment.dataHashOf`): older versions are never merged in, so the
+   * record a provider commits must carry every field of the subject it reports.
+   * @throws {StoreError} `no-record` when the bureau holds no record of the subject with that hash;
+   * `SealingError` `tampered` / `wrong-key` when that row fails its check, or a version of the subject was removed
    */
-  valuesOf(subject: string): Promise<Map<string, bigint>>;
+  valuesOf(subject: string, hash: string): Promise<Map<string, bigint>>;
 
   /**
    * Stores a public protocol message under its keccak256; storing it again is a no-op.
@@ -129,8 +150,11 @@ export interface BureauStoreOps {
    */
   getMessage(hash: string): Promise<Uint8Array | undefined>;
 
-  /** Writes (or replaces) a check's progress; its state is sealed and bound to the check id. */
-  putCheck(checkId: string, progress: CheckProgress): Promise<void>;
+  /**
+   * Writes (or replaces) a check's progress; its state is sealed and bound to the check id and form hash.
+   * @throws {StoreError} `invalid-argument` for a malformed id, stage, form or message hash, state or time
+   */
+  putCheck(checkId: string, progress: CheckProgress & { readonly formHash: string }): Promise<void>;
 
   /**
    * A check's progress, or undefined when there is none.
@@ -159,6 +183,25 @@ export interface BureauStore extends BureauStoreOps {
 
   /** Counts for the metrics endpoint. */
   stats(): Promise<StoreStats>;
+
+  /** The deployment the store is bound to, or undefined before its first start. */
+  deployment(): Promise<StoreDeployment | undefined>;
+
+  /**
+   * Binds the store to `deployment` when it is bound to none; otherwise checks that it is the same one.
+   * @throws {StoreError} `deployment` when the store serves another deployment (the message names both);
+   * `invalid-argument` for a malformed chain id or address
+   */
+  bindDeployment(deployment: StoreDeployment): Promise<void>;
+
+  /** The block the evaluator resumes reading logs from, or undefined when it never saved one. */
+  logCursor(): Promise<number | undefined>;
+
+  /**
+   * Saves the block the evaluator resumes reading logs from.
+   * @throws {StoreError} `invalid-argument` when `block` is not a non-negative safe integer
+   */
+  setLogCursor(block: number): Promise<void>;
 
   /** Waits for a running transaction, then closes; later calls throw {@link StoreError} `closed`. */
   close(): Promise<void>;

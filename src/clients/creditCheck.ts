@@ -7,7 +7,14 @@
  */
 import { AbiCoder, hexlify, keccak256, randomBytes, toBeArray, toUtf8Bytes, toUtf8String, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
-import { exportDgkPublicKey, importDgkPublicKey, type DgkPrivateKey, type DgkPublicKey } from "../dgk";
+import {
+  exportDgkPublicKey,
+  importDgkPublicKey,
+  type DgkPrivateKey,
+  type DgkPublicKey,
+  type DgkRandomizerWorkers,
+} from "../dgk";
+import type { SharePool } from "../proofs";
 import {
   importPublicKey,
   type Blind,
@@ -15,7 +22,14 @@ import {
   type PaillierPublicKey,
   type RandomizerSource,
 } from "../paillier";
-import { buildForm, readAnswer, respondToChallenge, type BankForm, type BankView } from "../protocol/bank";
+import {
+  buildForm,
+  comparisonValueCount,
+  readAnswer,
+  respondToChallenge,
+  type BankForm,
+  type BankView,
+} from "../protocol/bank";
 import {
   answerDecision,
   answerPaper,
@@ -50,6 +64,16 @@ export interface BankDecision {
   readonly view: BankView;
 }
 
+/** What a bank that keeps running precomputes, to answer a check faster. All optional: computed when needed. */
+export interface BankClientOptions {
+  /** Randomizers for its Paillier key (paper mode's encrypted values), filled beforehand. */
+  readonly pool?: RandomizerSource;
+  /** Its comparison shares, each a coin with its encryption and proof commitments, filled beforehand. */
+  readonly shares?: SharePool;
+  /** Worker threads for the DGK re-randomisers of a response, computed in one batch over every core. */
+  readonly workers?: DgkRandomizerWorkers;
+}
+
 /** The bank's side: it holds the Paillier private key. */
 export class BankClient {
   readonly #comparisonKeys = new Map<string, DgkPublicKey>();
@@ -57,7 +81,7 @@ export class BankClient {
     readonly matching: ConditionMatching,
     readonly privateKey: PaillierPrivateKey,
     readonly board: MessageBoard,
-    readonly pool?: RandomizerSource,
+    readonly options: BankClientOptions = {},
   ) {}
 
   /** Registers the bank's public key on-chain, once; returns its fingerprint. */
@@ -82,7 +106,7 @@ export class BankClient {
   }): Promise<BankCheck> {
     const checkId = await this.matching.nextCheckId(await this.#address());
     const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint);
-    const form = buildForm(this.privateKey, context, options.mode, options.conditions, this.pool);
+    const form = buildForm(this.privateKey, context, options.mode, options.conditions, this.options.pool);
     await this.board.publish(form.bytes);
     const mode = options.mode === "decision" ? CheckModeId.Decision : CheckModeId.Paper;
     const tx = await this.matching.openCheck(
@@ -105,6 +129,8 @@ export class BankClient {
     const bytes = await this.board.fetch(challengeHash);
     const named = decodeMessage(bytes, "challenge", check.context, challengeHash).comparisonKey;
     const comparisonKey = await this.comparisonKey(record.bureau, String(named));
+    const { shares, workers } = this.options;
+    const batch = workers ? await workers.randomizers(comparisonKey, comparisonValueCount(check.form)) : undefined;
     const response = respondToChallenge(
       this.privateKey,
       check.context,
@@ -113,7 +139,8 @@ export class BankClient {
       challengeHash,
       comparisonKey,
       {
-        pool: this.pool,
+        shares: shares ? () => shares.take() : undefined,
+        dgkRandomizers: batch ? () => batch.pop()! : undefined,
       },
     );
     check.shares = response.shares;

@@ -9,6 +9,7 @@
 
 import { ModularExponentiator, modPow } from "../paillier";
 import { bitLength, isqrt, modInverse } from "../paillier/arith";
+import type { CrtRandomizerContext } from "./crt";
 import { DgkError, describeValue } from "./errors";
 import { DgkPrivateKey, DgkPublicKey } from "./keys";
 
@@ -25,23 +26,12 @@ export interface PublicContext {
   gTables?: readonly (readonly bigint[])[];
 }
 
-/** What an operation needs from a private key. */
-export interface PrivateContext {
+/** What an operation needs from a private key (the CRT components of h come from {@link CrtRandomizerContext}). */
+export interface PrivateContext extends CrtRandomizerContext {
   readonly pub: PublicContext;
-  readonly p: bigint;
-  readonly q: bigint;
-  readonly vp: bigint;
-  readonly vq: bigint;
-  /** q⁻¹ mod p, for the CRT. */
-  readonly qInvModP: bigint;
-  /** g mod p (order u·v_p), g mod q (order u·v_q), h mod p (order v_p), h mod q (order v_q). */
+  /** g mod p (order u·v_p), g mod q (order u·v_q). */
   readonly gp: bigint;
   readonly gq: bigint;
-  readonly hp: bigint;
-  readonly hq: bigint;
-  /** Exponentiation modulo p and q with varying exponents (encryption). */
-  readonly powP: ModularExponentiator;
-  readonly powQ: ModularExponentiator;
   /** c ↦ c^(v_p − 1) mod p: the zero test and decryption. */
   readonly zeroP: ModularExponentiator;
   /** c ↦ c^(u·v_p − 1) mod p and c ↦ c^(u·v_q − 1) mod q: the membership test. */
@@ -209,18 +199,4 @@ export function checkPrivateKey(key: unknown, what: string): asserts key is DgkP
   if (!(key instanceof DgkPrivateKey)) {
     throw new DgkError("INVALID_ARGUMENT", `${what}: expected a DgkPrivateKey, got ${describeValue(key)}`);
   }
-}
-
-/**
- * x mod p·q from its residues (Garner's form of the CRT).
- *
- * @param ctx - the private context
- * @param xp - x mod p
- * @param xq - x mod q
- * @returns x in [0, n)
- */
-export function crt(ctx: PrivateContext, xp: bigint, xq: bigint): bigint {
-  let d = ((xp - xq) * ctx.qInvModP) % ctx.p;
-  if (d < 0n) d += ctx.p;
-  return xq + ctx.q * d;
 }

@@ -23,13 +23,13 @@ import {
   PrivateContext,
   PublicContext,
   checkPrivateKey,
-  crt,
   discreteLogTable,
   gPower,
   privateContext,
   publicContext,
   publicKeyOf,
 } from "./context";
+import { crtRandomizer } from "./crt";
 import { DgkError, assertBigInt, describeBigInt } from "./errors";
 import { DgkPrivateKey } from "./keys";
 
@@ -43,11 +43,6 @@ import { DgkPrivateKey } from "./keys";
 export function reduce(u: bigint, m: bigint): bigint {
   const r = m % u;
   return r < 0n ? r + u : r;
-}
-
-/** h^r mod n by the CRT: h_p^(r mod v_p) and h_q^(r mod v_q). */
-function crtRandomizer(ctx: PrivateContext, r: bigint): bigint {
-  return crt(ctx, ctx.powP.pow(ctx.hp, r % ctx.vp), ctx.powQ.pow(ctx.hq, r % ctx.vq));
 }
 
 /** g^m · h^r mod n, h^r by the CRT. */

@@ -25,6 +25,9 @@ export { describeBigInt, describeValue };
  * - `CIPHERTEXT_FORMAT`: a ciphertext's hex is malformed (not a string, no 0x, wrong length, non-hex digit).
  * - `CIPHERTEXT_INVALID`: a ciphertext is not in [1, n), shares a factor with n, or (decryption) lies outside the
  *   key's subgroup.
+ * - `CLOSED`: a {@link DgkRandomizerWorkers} or {@link DgkRandomizerPool} was used after `close()` (or closed while a
+ *   request was pending).
+ * - `WORKER_FAILED`: a randomizer worker thread failed while computing a request.
  */
 export type DgkErrorCode =
   | "INVALID_ARGUMENT"
@@ -33,7 +36,9 @@ export type DgkErrorCode =
   | "KEY_INVALID"
   | "PRIVATE_KEY_EXPORT"
   | "CIPHERTEXT_FORMAT"
-  | "CIPHERTEXT_INVALID";
+  | "CIPHERTEXT_INVALID"
+  | "CLOSED"
+  | "WORKER_FAILED";
 
 /**
  * Thrown by every function of the DGK engine when it refuses its input.

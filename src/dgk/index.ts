@@ -54,3 +54,8 @@ export { ciphertextByteLength, parseCiphertext, toHex, validateCiphertext } from
 export { decrypt, encrypt, encryptWithRandomness, isKeyCiphertext, isZero, randomizer, zeroTest } from "./engine";
 
 export { add, addConstant, multiplyByConstant, negateAll, rerandomize } from "./operations";
+
+export { DGK_INLINE_RANDOMIZERS, DGK_MAX_RANDOMIZERS, DgkRandomizerWorkers } from "./randomizerWorkers";
+
+export { DgkRandomizerPool } from "./randomizerPool";
+export type { DgkRandomizerPoolOptions } from "./randomizerPool";

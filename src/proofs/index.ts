@@ -6,6 +6,8 @@
  *   p ≡ q ≡ 3 (mod 4) and gcd(n, φ(n)) = 1 (Canetti, Gennaro, Goldfeder, Makriyannis, Peled, CCS 2020).
  * - Bit proofs ({@link proveBits}, {@link verifyBits}): each of k ciphertexts encrypts 0 or 1 (a Cramer–Damgård–
  *   Schoenmakers OR of two n-th residuosity proofs), verified in one batch (Bellare–Garay–Rabin small exponents).
+ *   For random bits, {@link precomputeShare} (or a {@link SharePool}) does the work ahead of time and
+ *   {@link proveBitsPrecomputed} finishes the proof once the context is known.
  *
  * See README.md in this folder for the statements, the JSON formats, the hash inputs, the soundness figures and
  * what they rest on, and measured costs.
@@ -37,12 +39,18 @@ export {
   BIT_CHALLENGE_BITS,
   BIT_PROOF_DOMAIN,
   MAX_BIT_PROOF_ITEMS,
+  PrecomputedShare,
   decodeBitProof,
   encodeBitProof,
+  precomputeShare,
   proveBits,
+  proveBitsPrecomputed,
   verifyBits,
   verifyBitsOneByOne,
 } from "./bits";
 export type { BitProof, BitProofItem, BitProofItemJson, BitProofJson } from "./bits";
+
+export { MAX_SHARE_POOL_CAPACITY, SharePool } from "./sharePool";
+export type { SharePoolOptions } from "./sharePool";
 
 export { MAX_CONTEXT_BYTES } from "./format";

@@ -10,8 +10,23 @@ import {
   toHex as dgkHex,
   type DgkPublicKey,
 } from "../dgk";
-import { encrypt, isZero, randomBelow, type PaillierPrivateKey, type RandomizerSource } from "../paillier";
-import { encodeBitProof, encodeModulusProof, proveBits, proveModulus } from "../proofs";
+import {
+  encrypt,
+  isZero,
+  randomBelow,
+  type Ciphertext,
+  type PaillierPrivateKey,
+  type RandomizerSource,
+} from "../paillier";
+import {
+  encodeBitProof,
+  encodeModulusProof,
+  proveBits,
+  proveBitsPrecomputed,
+  proveModulus,
+  type BitProof,
+  type PrecomputedShare,
+} from "../proofs";
 import { blindedComparison, type DgkRandomizers } from "./comparison";
 import { comparisonsOf, parseForm, type CheckMode, type Condition, type ParsedCondition } from "./form";
 import { comparisonDomain } from "./schema";
@@ -48,9 +63,11 @@ export interface BankView {
   readonly approved: boolean;
 }
 
-/** The bank's precomputation: Paillier randomizers for its shares, DGK re-randomisers for its comparisons. */
+/** Where the bank's per-comparison material comes from: computed now by default, or from pools filled beforehand. */
 export interface BankPools {
-  readonly pool?: RandomizerSource;
+  /** Its shares: a coin, its encryption and its proof's commitments (`SharePool.take`). */
+  readonly shares?: () => PrecomputedShare;
+  /** DGK re-randomisers h^r for the bureau's key (`DgkRandomizerPool.take`, or a batch from `DgkRandomizerWorkers`). */
   readonly dgkRandomizers?: DgkRandomizers;
 }
 
@@ -94,6 +111,13 @@ export function buildForm(
   return { bytes, hash: messageHash(bytes), mode, conditions: parsed };
 }
 
+/** Decision mode: how many DGK values the bank returns for this form (one per bit, plus one, per comparison). */
+export function comparisonValueCount(form: BankForm): number {
+  return form.conditions
+    .flatMap((c) => comparisonsOf(c))
+    .reduce((sum, comparison) => sum + comparisonDomain(comparison.field).bits + 1, 0);
+}
+
 /**
  * Decision mode: reads the bureau's encrypted operands and returns, per comparison, the blinded DGK values against
  * the bank's threshold, and the bank's encrypted shares with a proof that each is a bit.
@@ -107,7 +131,7 @@ export function respondToChallenge(
   challenge: Uint8Array,
   challengeHash: string,
   comparisonKey: DgkPublicKey,
-  { pool, dgkRandomizers = () => dgkRandomizer(comparisonKey) }: BankPools = {},
+  { shares: takeShare, dgkRandomizers = () => dgkRandomizer(comparisonKey) }: BankPools = {},
 ): PublishedMessage & { readonly shares: (0 | 1)[] } {
   const body = decodeMessage(challenge, "challenge", context, challengeHash);
   if (body.comparisonKey !== comparisonKey.fingerprint) {
@@ -118,7 +142,9 @@ export function respondToChallenge(
   }
   const comparisons = form.conditions.flatMap((c) => comparisonsOf(c));
   const operands = readArray(body.operands, "challenge operands", comparisons.length);
-  const shares: (0 | 1)[] = [];
+  // δ_bank per comparison: a fresh coin, or the coin of a precomputed share from the bank's pool.
+  const precomputed = takeShare ? comparisons.map(() => takeShare()) : undefined;
+  const shares = precomputed?.map((share) => share.bit) ?? comparisons.map(() => Number(randomBelow(2n)) as 0 | 1);
   const blinded = comparisons.map((comparison, i) => {
     const where = `challenge operand ${i + 1}`;
     const { bits } = comparisonDomain(comparison.field);
@@ -126,14 +152,21 @@ export function respondToChallenge(
       // Range only: a bit sharing a factor with n would only hand the bank the bureau's factorisation.
       parseDgkCiphertext(comparisonKey, x, `${where} bit ${j}`, { checkUnit: false }),
     );
-    const share = Number(randomBelow(2n)) as 0 | 1;
-    shares.push(share);
-    return blindedComparison(comparisonKey, operandBits, comparison.threshold, share, dgkRandomizers).map((v) =>
+    return blindedComparison(comparisonKey, operandBits, comparison.threshold, shares[i], dgkRandomizers).map((v) =>
       dgkHex(comparisonKey, v),
     );
   });
-  const encryptedShares = shares.map((s) => encrypt(privateKey, BigInt(s), { pool }));
-  const proof = proveBits(privateKey, encryptedShares, shares, shareProofContext(context, comparisonKey.fingerprint));
+  const proofContext = shareProofContext(context, comparisonKey.fingerprint);
+  let encryptedShares: Ciphertext[];
+  let proof: BitProof;
+  if (precomputed) {
+    encryptedShares = precomputed.map(({ share }) => share);
+    proof = proveBitsPrecomputed(privateKey, precomputed, proofContext);
+  } else {
+    // Without a pool, encrypting and proving on the spot is cheaper than precomputing shares now.
+    encryptedShares = shares.map((bit) => encrypt(privateKey, BigInt(bit)));
+    proof = proveBits(privateKey, encryptedShares, shares, proofContext);
+  }
   const bytes = encodeMessage("response", context, {
     comparisons: blinded,
     shares: encryptedShares.map((c) => c.toHex()),

@@ -1,27 +1,38 @@
 /**
  * The bureau service on the in-process network: a real SQLite file, a real HTTP server on loopback, the evaluator
  * answering real checks. Provider ingestion with and without a write grant, whole checks through the HTTP board,
- * health and metrics, a revoked grant, a tampered record.
+ * health and metrics, a revoked grant, a tampered record; only the record whose hash the chain holds now is used;
+ * the store bound to its deployment (and `freshStore`); the confirmation depth and the log cursor kept across a
+ * restart.
  */
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithMembers } from "../helpers/suite";
+import hre from "hardhat";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import { actors, admitByVote, deployWithMembers, SUBJECT_COMMITMENT } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
 import { RefusalReason } from "../../src/nodeTypes";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/bureau/httpBoard";
-import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, parseRecordFields } from "../../src/bureau/records";
-import { generateSealingKey } from "../../src/bureau/sealing";
-import { startBureauService, type BureauService } from "../../src/bureau/service";
+import {
+  CREDIT_RECORD_CATEGORY,
+  encodeRecord,
+  newRecord,
+  parseRecordFields,
+  recordHash,
+} from "../../src/bureau/records";
+import { generateSealingKey, type SealingKey } from "../../src/bureau/sealing";
+import { startBureauService, type BureauService, type BureauServiceOptions } from "../../src/bureau/service";
+import { openSqliteStore } from "../../src/bureau/sqliteStore";
+import { NodeType } from "../../src/nodeTypes";
 import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
-import { connectSuite, type Suite } from "../../src/suite";
+import { connectSuite, loadSuite, type Suite } from "../../src/suite";
 
 const LOAN: Condition[] = [
   { field: "creditScore", op: "ge", values: [650] },
@@ -49,7 +60,11 @@ describe("Bureau service", function () {
     return f;
   }
 
-  async function start(f: Awaited<ReturnType<typeof fixture>>, sealingKey = generateSealingKey()) {
+  async function start(
+    f: Awaited<ReturnType<typeof fixture>>,
+    sealingKey: SealingKey = generateSealingKey(),
+    options: Partial<BureauServiceOptions> = {},
+  ) {
     const suite = connectSuite(f, f.bureau);
     service = await startBureauService({
       suite,
@@ -59,8 +74,27 @@ describe("Bureau service", function () {
       pollIntervalMs: 50,
       threads: 2,
       comparisonKey: fixtureComparisonKey(),
+      ...options,
     });
     return service;
+  }
+
+  /** The suite deployed again on the same chain (other addresses), with the same members and grants. */
+  async function redeploy(): Promise<Awaited<ReturnType<typeof fixture>>> {
+    await hre.deployments.run(undefined, {
+      resetMemory: true,
+      deletePreviousDeployments: true,
+      writeDeploymentsToFiles: false,
+    });
+    const f = { ...(await loadSuite(hre)), ...(await actors()) };
+    await (await f.classification.connect(f.subject).registerSubject()).wait();
+    await (await f.ownership.connect(f.subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
+    await admitByVote(f, f.bank.address, NodeType.CreditAccessUser);
+    await admitByVote(f, f.provider.address, NodeType.InformationProvider);
+    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
+    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
+    await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
+    return f;
   }
 
   /** The bank's side of a whole check through the service's HTTP board; the evaluator does the bureau's. */
@@ -113,12 +147,13 @@ describe("Bureau service", function () {
     expect((await check(f, url)).approved).to.equal(true);
     expect((await check(f, url, "paper")).approved).to.equal(true);
 
-    // A later record from the provider lowers the score: the next check is declined.
+    // A later record from the provider lowers the score: the next check is declined. A provider submits the
+    // subject's whole record: only the latest committed one is used, older versions are not merged in.
     await submitCreditRecord(
       f.ownership.connect(f.provider),
       url,
       f.subject.address,
-      parseRecordFields({ creditScore: "640" }),
+      parseRecordFields({ creditScore: "640", debtToIncome: "28.5", bankruptcy: "0" }),
     );
     expect((await check(f, url)).approved).to.equal(false);
     expect(service!.evaluator.metrics.steps).to.equal(5);
@@ -232,6 +267,161 @@ describe("Bureau service", function () {
     expect(service!.evaluator.metrics.refused).to.equal(1);
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
     expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+  });
+
+  it("uses only the record whose hash the chain holds now: a stored record not committed is no data", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await service!.evaluator.stop();
+    // The store holds a record of the subject (say, from contracts since redeployed) that the chain does not.
+    const old = encodeRecord(
+      newRecord({
+        subject: f.subject.address,
+        provider: f.provider.address,
+        fields: parseRecordFields({ creditScore: "800", debtToIncome: "10" }),
+      }),
+    );
+    await service!.store.putRecord(old, recordHash(old), f.subject.address, f.provider.address);
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.NoData);
+  });
+
+  it("refuses for no data, not from the stale record, when a newer record is committed but not delivered", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await writeRecordAndHold(f, url); // a record that would approve
+    const newer = encodeRecord(
+      newRecord({
+        subject: f.subject.address,
+        provider: f.provider.address,
+        fields: parseRecordFields({ creditScore: "500", debtToIncome: "60" }),
+      }),
+    );
+    await (
+      await f.ownership.connect(f.provider).commitData(f.subject.address, CREDIT_RECORD_CATEGORY, recordHash(newer))
+    ).wait(); // committed on-chain, never posted to the bureau
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.NoData);
+  });
+
+  it("is bound to its deployment: refused after a fresh deployment on the same chain, unless on a fresh store", async function () {
+    const f = await loadFixture(fixture);
+    const sealingKey = generateSealingKey();
+    const first = await start(f, sealingKey);
+    await writeRecordAndHold(f, first.url);
+    await first.stop();
+    service = undefined;
+    const oldMatching = await f.matching.getAddress();
+
+    const g = await redeploy();
+    const newMatching = await g.matching.getAddress();
+    expect(newMatching).to.not.equal(oldMatching);
+    const refusal = await start(g, sealingKey).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(refusal?.message).to.include(`bureau store ${join(dir, "bureau.db")} belongs to another deployment`);
+    expect(refusal?.message).to.include(`the store serves chain 31337 (ConditionMatching ${oldMatching}`);
+    expect(refusal?.message).to.include(`it was given chain 31337 (ConditionMatching ${newMatching}`);
+    expect(refusal?.message).to.include("--fresh-store");
+
+    const fresh = await start(g, sealingKey, { freshStore: true });
+    expect((await fresh.store.deployment())?.contracts.ConditionMatching).to.equal(newMatching);
+    expect((await fresh.store.stats()).records).to.equal(0);
+    const backups = readdirSync(dir).filter((name) => /^bureau\.db\.\d{8}T\d{6}-\d{3}Z\.bak$/.test(name));
+    expect(backups).to.have.length(1); // moved aside, not deleted
+    const old = await openSqliteStore({ path: join(dir, backups[0]), sealingKey });
+    try {
+      expect((await old.stats()).records).to.equal(1);
+      expect((await old.deployment())?.contracts.ConditionMatching).to.equal(oldMatching);
+    } finally {
+      await old.close();
+    }
+    // The subject has no data on the new contracts: refused, whatever the old store held.
+    await fresh.evaluator.stop();
+    const opened = await openCheck(g, fresh.url);
+    await fresh.evaluator.tick();
+    expect(await refusalOf(g, opened.checkId)).to.equal(RefusalReason.NoData);
+  });
+
+  it("holds a check back until it is `confirmations` blocks deep", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f, undefined, { confirmations: 3 });
+    await writeRecordAndHold(f, url);
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick();
+    expect(service!.evaluator.metrics.checksSeen).to.equal(0);
+    await mine(2);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Requested);
+    await mine(1);
+    await service!.evaluator.tick();
+    expect(service!.evaluator.metrics.checksSeen).to.equal(1);
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
+  });
+
+  it("keeps its log cursor in the store: a restart resumes there, not from block 0", async function () {
+    const f = await loadFixture(fixture);
+    const sealingKey = generateSealingKey();
+    const { url } = await start(f, sealingKey);
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
+    );
+    expect((await check(f, url)).approved).to.equal(true);
+    const [requested] = await f.matching.queryFilter(f.matching.filters.CheckRequested());
+    await service!.evaluator.stop();
+    await service!.evaluator.tick();
+    const latest = await hre.ethers.provider.getBlockNumber();
+    await service!.stop();
+    service = undefined;
+
+    const store = await openSqliteStore({ path: join(dir, "bureau.db"), sealingKey });
+    try {
+      expect(await store.logCursor()).to.equal(latest + 1);
+    } finally {
+      await store.close();
+    }
+    expect(latest + 1).to.be.greaterThan(requested.blockNumber);
+
+    const again = await start(f, sealingKey, { watch: false });
+    await again.evaluator.tick();
+    expect(again.evaluator.nextBlock).to.equal(latest + 1);
+    expect(again.evaluator.metrics.checksSeen).to.equal(0); // the answered check is not read again
+  });
+
+  it("resumes a restart at the oldest check still in progress, minus the confirmation depth", async function () {
+    const f = await loadFixture(fixture);
+    const sealingKey = generateSealingKey();
+    const { url } = await start(f, sealingKey);
+    await writeRecordAndHold(f, url);
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick(); // challenged: the bank's turn, still in progress for the bureau
+    await mine(5);
+    await service!.evaluator.tick();
+    await service!.stop();
+    service = undefined;
+    const [requested] = await f.matching.queryFilter(f.matching.filters.CheckRequested(opened.checkId));
+    const store = await openSqliteStore({ path: join(dir, "bureau.db"), sealingKey });
+    try {
+      expect(await store.logCursor()).to.equal(requested.blockNumber);
+    } finally {
+      await store.close();
+    }
+    const again = await start(f, sealingKey, { watch: false, confirmations: 2 });
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(again.url));
+    await bank.respond(opened);
+    await mine(2);
+    await again.evaluator.tick();
+    expect(again.evaluator.metrics.checksSeen).to.equal(1);
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Answered);
+    expect((await bank.decide(opened)).approved).to.equal(true);
   });
 
   it("refuses to start for an account that is not a credit bureau, or on a database sealed under another key", async function () {

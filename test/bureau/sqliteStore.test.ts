@@ -1,7 +1,8 @@
 /**
- * Tests of the SQLite store on real files: records appended and merged, durability across close and open,
- * tampering through a second connection failing closed, a wrong key refused at open, hash-verified messages,
- * check progress and atomic transactions, and no plaintext in the database files.
+ * Tests of the SQLite store on real files: records appended and fetched by hash, durability across close and open,
+ * tampering through a second connection failing closed, a wrong key refused at open, the deployment it is bound
+ * to, the evaluator's log cursor, the migration from schema version 1, hash-verified messages, check progress
+ * keyed by form hash and atomic transactions, and no plaintext in the database files.
  */
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,15 @@ import Database from "better-sqlite3";
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { encodeRecord, newRecord, parseRecordFields, recordHash, RecordError } from "../../src/bureau/records";
-import { generateSealingKey, SealingError, type SealingErrorCode, type SealingKey } from "../../src/bureau/sealing";
+import {
+  aadOf,
+  generateSealingKey,
+  seal,
+  SealingError,
+  sealingKeyId,
+  type SealingErrorCode,
+  type SealingKey,
+} from "../../src/bureau/sealing";
 import { SCHEMA_VERSION, openSqliteStore } from "../../src/bureau/sqliteStore";
 import { StoreError, type BureauStore, type StoreErrorCode } from "../../src/bureau/store";
 
@@ -21,6 +30,15 @@ const TAX_OFFICE = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const BANK = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
 const CHECK_1 = "0x" + "11".repeat(32);
 const CHECK_2 = "0x" + "22".repeat(32);
+const FORM_1 = "0x" + "f1".repeat(32);
+const FORM_2 = "0x" + "f2".repeat(32);
+const DEPLOYMENT = {
+  chainId: 31337n,
+  contracts: {
+    ConditionMatching: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    OwnershipJudgment: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+  },
+};
 
 /** A record's bytes and hash, as a provider submits them. */
 function submission(subject: string, provider: string, fields: Record<string, unknown>, issuedAt = 1_700_000_000) {
@@ -124,7 +142,7 @@ describe("bureau/sqliteStore", () => {
       stores.push(store);
       const alice = submission(ALICE, TAX_OFFICE, { creditScore: "700" });
       expect(await put(store, alice)).to.deep.equal({ version: 1, created: true });
-      expect(await store.valuesOf(ALICE)).to.deep.equal(new Map([["creditScore", 700n]]));
+      expect(await store.valuesOf(ALICE, alice.hash)).to.deep.equal(new Map([["creditScore", 700n]]));
     });
 
     it("refuses a database sealed under another key before reading any row", async () => {
@@ -176,7 +194,7 @@ describe("bureau/sqliteStore", () => {
   });
 
   describe("records", () => {
-    it("appends versions per subject and merges the latest value of each field", async () => {
+    it("appends versions per subject and returns the fields of the version asked for by hash, never merged", async () => {
       const store = await openStore();
       const first = submission(ALICE, TAX_OFFICE, { creditScore: "700", annualIncome: "50000" }, 1_700_000_000);
       const second = submission(ALICE, TAX_OFFICE, { creditScore: "720" }, 1_700_000_100);
@@ -194,14 +212,22 @@ describe("bureau/sqliteStore", () => {
       expect(records[2].record.provider).to.equal(BANK);
       expect(records[2].storedAt).to.be.within(Date.now() - 60_000, Date.now());
 
-      expect(await store.valuesOf(ALICE)).to.deep.equal(
+      expect(await store.valuesOf(ALICE, third.hash)).to.deep.equal(
         new Map([
           ["annualIncome", 52_000n],
-          ["creditScore", 720n],
           ["debtToIncome", 3550n],
         ]),
       );
-      expect(await store.valuesOf(BOB)).to.deep.equal(new Map([["creditScore", 610n]]));
+      expect(await store.valuesOf(ALICE.toLowerCase(), second.hash.toUpperCase().replace("0X", "0x"))).to.deep.equal(
+        new Map([["creditScore", 720n]]),
+      );
+      expect(await store.valuesOf(BOB, bobs.hash)).to.deep.equal(new Map([["creditScore", 610n]]));
+      // Another subject's hash is not this subject's record.
+      await expectStoreError(
+        store.valuesOf(BOB, first.hash),
+        "no-record",
+        `subject ${BOB}: no credit record with hash`,
+      );
     });
 
     it("is idempotent: the same record twice is stored once", async () => {
@@ -213,10 +239,26 @@ describe("bureau/sqliteStore", () => {
       expect((await store.stats()).records).to.equal(2);
     });
 
-    it("has nothing for an unknown subject: an empty history, and a clear error for values", async () => {
+    it("has nothing for an unknown subject or hash: an empty history, and a clear error for values", async () => {
       const store = await openStore();
+      const unknown = keccak256("0x01");
       expect(await store.recordsOf(BOB)).to.deep.equal([]);
-      await expectStoreError(store.valuesOf(BOB), "no-record", `subject ${BOB}: no credit record on file`);
+      await expectStoreError(
+        store.valuesOf(BOB, unknown),
+        "no-record",
+        `subject ${BOB}: no credit record with hash ${unknown} on file (none at all)`,
+      );
+      await put(store, submission(BOB, TAX_OFFICE, { creditScore: "610" }));
+      await expectStoreError(
+        store.valuesOf(BOB, unknown),
+        "no-record",
+        `subject ${BOB}: no credit record with hash ${unknown} on file (1 other version)`,
+      );
+      await expectStoreError(
+        store.valuesOf(BOB, "0x12"),
+        "invalid-argument",
+        'record hash: expected 32 bytes as 0x-hex, got "0x12"',
+      );
       await expectStoreError(
         store.recordsOf("0x1234"),
         "invalid-argument",
@@ -272,17 +314,20 @@ describe("bureau/sqliteStore", () => {
       await store.putMessage(form.hash, form.bytes);
       await store.putCheck(CHECK_1, {
         stage: "challenged",
+        formHash: FORM_1,
         state: Uint8Array.of(1, 0, 1),
         messageHash: form.hash,
         updatedAt: 5,
       });
+      await store.bindDeployment(DEPLOYMENT);
+      await store.setLogCursor(1234);
       const before = await store.stats();
       await store.close();
 
       const reopened = await openStore();
       expect(await reopened.stats()).to.deep.equal(before);
       expect((await reopened.recordsOf(ALICE))[0].hash).to.equal(alice.hash);
-      expect(await reopened.valuesOf(ALICE)).to.deep.equal(
+      expect(await reopened.valuesOf(ALICE, alice.hash)).to.deep.equal(
         new Map([
           ["bankruptcy", 0n],
           ["creditScore", 700n],
@@ -291,10 +336,13 @@ describe("bureau/sqliteStore", () => {
       expect(await reopened.getMessage(form.hash)).to.deep.equal(form.bytes);
       expect(await reopened.getCheck(CHECK_1)).to.deep.equal({
         stage: "challenged",
+        formHash: FORM_1,
         state: Uint8Array.of(1, 0, 1),
         messageHash: form.hash,
         updatedAt: 5,
       });
+      expect(await reopened.logCursor()).to.equal(1234);
+      expect(await reopened.deployment()).to.deep.equal(DEPLOYMENT);
       expect(await put(reopened, submission(ALICE, TAX_OFFICE, { creditScore: "710" }))).to.deep.equal({
         version: 2,
         created: true,
@@ -310,12 +358,14 @@ describe("bureau/sqliteStore", () => {
   });
 
   describe("tampering fails closed", () => {
+    const alice = [700, 720, 740].map((score, i) =>
+      submission(ALICE, TAX_OFFICE, { creditScore: String(score) }, 1_700_000_000 + i),
+    );
+    const bob = submission(BOB, TAX_OFFICE, { creditScore: "610" });
+
     async function storeWithTwoSubjects() {
       const store = await openStore();
-      await put(store, submission(ALICE, TAX_OFFICE, { creditScore: "700" }));
-      await put(store, submission(ALICE, TAX_OFFICE, { creditScore: "720" }));
-      await put(store, submission(ALICE, TAX_OFFICE, { creditScore: "740" }));
-      await put(store, submission(BOB, TAX_OFFICE, { creditScore: "610" }));
+      for (const s of [...alice, bob]) await put(store, s);
       await store.close();
     }
 
@@ -336,7 +386,7 @@ describe("bureau/sqliteStore", () => {
         });
         const store = await openStore();
         await expectSealingError(store.recordsOf(ALICE), "tampered", `record ${ALICE} version 2: sealed blob:`);
-        await expectSealingError(store.valuesOf(ALICE), "tampered", `record ${ALICE} version 2`);
+        await expectSealingError(store.valuesOf(ALICE, alice[1].hash), "tampered", `record ${ALICE} version 2`);
         expect((await store.recordsOf(BOB)).length).to.equal(1); // other subjects are unaffected
         await store.close();
         tamper((db) => {
@@ -360,7 +410,7 @@ describe("bureau/sqliteStore", () => {
       );
       let store = await openStore();
       await expectSealingError(
-        store.valuesOf(BOB),
+        store.valuesOf(BOB, bob.hash),
         "tampered",
         `record ${BOB} version 1: sealed blob: authentication failed`,
       );
@@ -385,21 +435,38 @@ describe("bureau/sqliteStore", () => {
       const moved = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
       tamper((db) => db.prepare("UPDATE records SET subject = ? WHERE subject = ? AND version = 1").run(moved, BOB));
       const store = await openStore();
-      await expectSealingError(store.valuesOf(moved), "tampered", `record ${moved} version 1`);
+      await expectSealingError(store.valuesOf(moved, bob.hash), "tampered", `record ${moved} version 1`);
       await store.close();
       tamper((db) => db.prepare("UPDATE records SET provider = ? WHERE subject = ? AND version = 1").run(BANK, ALICE));
       await expectSealingError((await openStore()).recordsOf(ALICE), "tampered", `record ${ALICE} version 1`);
     });
 
-    it("a removed version is reported as tampered, not skipped", async () => {
+    it("a removed version is reported as tampered, not skipped, even when another version is asked for", async () => {
       await storeWithTwoSubjects();
       tamper((db) => db.prepare("DELETE FROM records WHERE subject = ? AND version = 2").run(ALICE));
       const store = await openStore();
       await expectSealingError(
-        store.valuesOf(ALICE),
+        store.recordsOf(ALICE),
         "tampered",
         `record ${ALICE} version 3: expected version 2 next: a version was removed`,
       );
+      await expectSealingError(
+        store.valuesOf(ALICE, alice[2].hash),
+        "tampered",
+        `record ${ALICE}: expected versions 1 to 3, got 2 of them: a version was removed`,
+      );
+    });
+
+    it("a removed newest version is no record: the caller asks for the hash the chain holds", async () => {
+      await storeWithTwoSubjects();
+      tamper((db) => db.prepare("DELETE FROM records WHERE subject = ? AND version = 3").run(ALICE));
+      const store = await openStore();
+      await expectStoreError(
+        store.valuesOf(ALICE, alice[2].hash),
+        "no-record",
+        `no credit record with hash ${alice[2].hash}`,
+      );
+      expect(await store.valuesOf(ALICE, alice[1].hash)).to.deep.equal(new Map([["creditScore", 720n]]));
     });
 
     it("a row sealed under another key is reported as wrong-key", async () => {
@@ -472,14 +539,21 @@ describe("bureau/sqliteStore", () => {
     it("writes, replaces, lists by stage and deletes", async () => {
       const store = await openStore();
       const answer = message("answer");
-      await store.putCheck(CHECK_1, { stage: "challenged", state: Uint8Array.of(1, 0), updatedAt: 10 });
+      await store.putCheck(CHECK_1, {
+        stage: "challenged",
+        formHash: FORM_1,
+        state: Uint8Array.of(1, 0),
+        updatedAt: 10,
+      });
       await store.putCheck(CHECK_2.toUpperCase().replace("0X", "0x"), {
         stage: "challenged",
+        formHash: FORM_1,
         state: new Uint8Array(),
         updatedAt: 5,
       });
       expect(await store.getCheck(CHECK_1)).to.deep.equal({
         stage: "challenged",
+        formHash: FORM_1,
         state: Uint8Array.of(1, 0),
         updatedAt: 10,
       });
@@ -487,20 +561,29 @@ describe("bureau/sqliteStore", () => {
 
       await store.putCheck(CHECK_1, {
         stage: "answered",
+        formHash: FORM_2,
         state: Uint8Array.of(9),
         messageHash: answer.hash,
         updatedAt: 20,
       });
       expect(await store.getCheck(CHECK_1)).to.deep.equal({
         stage: "answered",
+        formHash: FORM_2,
         state: Uint8Array.of(9),
         messageHash: answer.hash,
         updatedAt: 20,
       });
       expect(await store.listChecks("challenged")).to.have.length(1);
       expect(await store.listChecks()).to.deep.equal([
-        { checkId: CHECK_2, stage: "challenged", state: new Uint8Array(), updatedAt: 5 },
-        { checkId: CHECK_1, stage: "answered", state: Uint8Array.of(9), messageHash: answer.hash, updatedAt: 20 },
+        { checkId: CHECK_2, stage: "challenged", formHash: FORM_1, state: new Uint8Array(), updatedAt: 5 },
+        {
+          checkId: CHECK_1,
+          stage: "answered",
+          formHash: FORM_2,
+          state: Uint8Array.of(9),
+          messageHash: answer.hash,
+          updatedAt: 20,
+        },
       ]);
       expect((await store.stats()).checksByStage).to.deep.equal({ answered: 1, challenged: 1 });
 
@@ -509,40 +592,52 @@ describe("bureau/sqliteStore", () => {
       expect(await store.getCheck(CHECK_1)).to.equal(undefined);
     });
 
-    it("refuses a bad check id, stage, state or time", async () => {
+    it("refuses a bad check id, stage, form hash, state or time", async () => {
       const store = await openStore();
       const state = Uint8Array.of(1);
       await expectStoreError(
-        store.putCheck("0x11", { stage: "a", state, updatedAt: 1 }),
+        store.putCheck("0x11", { stage: "a", formHash: FORM_1, state, updatedAt: 1 }),
         "invalid-argument",
         'check id: expected 32 bytes as 0x-hex, got "0x11"',
       );
       await expectStoreError(
-        store.putCheck(CHECK_1, { stage: "with space", state, updatedAt: 1 }),
+        store.putCheck(CHECK_1, { stage: "with space", formHash: FORM_1, state, updatedAt: 1 }),
         "invalid-argument",
         'check stage: expected 1 to 64 characters of [A-Za-z0-9._-], got "with space"',
       );
       await expectStoreError(
-        store.putCheck(CHECK_1, { stage: "a", state: [1] as unknown as Uint8Array, updatedAt: 1 }),
+        store.putCheck(CHECK_1, { stage: "a", formHash: FORM_1, state: [1] as unknown as Uint8Array, updatedAt: 1 }),
         "invalid-argument",
         "state: expected bytes",
       );
       await expectStoreError(
-        store.putCheck(CHECK_1, { stage: "a", state, updatedAt: 0 }),
+        store.putCheck(CHECK_1, { stage: "a", formHash: FORM_1, state, updatedAt: 0 }),
         "invalid-argument",
         "updatedAt: expected a positive integer (Unix ms), got number 0",
       );
       await expectStoreError(
-        store.putCheck(CHECK_1, { stage: "a", state, messageHash: "0x", updatedAt: 1 }),
+        store.putCheck(CHECK_1, { stage: "a", formHash: FORM_1, state, messageHash: "0x", updatedAt: 1 }),
         "invalid-argument",
         "check message hash: expected 32 bytes",
+      );
+      await expectStoreError(
+        store.putCheck(CHECK_1, { stage: "a", state, updatedAt: 1 } as unknown as Parameters<
+          BureauStore["putCheck"]
+        >[1]),
+        "invalid-argument",
+        "check form hash: expected 32 bytes as 0x-hex, got nothing",
       );
       await expectStoreError(store.listChecks(""), "invalid-argument", "check stage: expected 1 to 64 characters");
     });
 
-    it("reports a tampered state, or a row moved to another check or stage, as tampered", async () => {
+    it("reports a tampered state, or a row moved to another check, stage or form, as tampered", async () => {
       const store = await openStore();
-      await store.putCheck(CHECK_1, { stage: "challenged", state: Uint8Array.of(1, 0, 1), updatedAt: 10 });
+      await store.putCheck(CHECK_1, {
+        stage: "challenged",
+        formHash: FORM_1,
+        state: Uint8Array.of(1, 0, 1),
+        updatedAt: 10,
+      });
       await store.close();
       const edits = [
         "UPDATE checks SET sealed_state = unhex(hex(sealed_state) || '00')",
@@ -550,6 +645,8 @@ describe("bureau/sqliteStore", () => {
         "UPDATE checks SET stage = 'answered'",
         "UPDATE checks SET updated_at = 11",
         `UPDATE checks SET message_hash = '${CHECK_2}'`,
+        `UPDATE checks SET form_hash = '${FORM_2}'`,
+        "UPDATE checks SET form_hash = NULL", // passed off as a row from schema version 1
       ];
       for (const edit of edits) {
         let saved!: unknown;
@@ -564,12 +661,136 @@ describe("bureau/sqliteStore", () => {
         await reopened.close();
         tamper((db) => {
           db.exec("DELETE FROM checks");
-          db.prepare("INSERT INTO checks VALUES (@check_id, @stage, @message_hash, @updated_at, @sealed_state)").run(
-            saved as Record<string, unknown>,
-          );
+          db.prepare(
+            "INSERT INTO checks VALUES (@check_id, @stage, @message_hash, @updated_at, @sealed_state, @form_hash)",
+          ).run(saved as Record<string, unknown>);
         });
       }
       expect((await (await openStore()).getCheck(CHECK_1))?.state).to.deep.equal(Uint8Array.of(1, 0, 1));
+    });
+  });
+
+  describe("deployment", () => {
+    it("is bound on first use, accepted again, and another one is refused with both named", async () => {
+      const store = await openStore();
+      expect(await store.deployment()).to.equal(undefined);
+      await store.bindDeployment(DEPLOYMENT);
+      // the same deployment, in another spelling: accepted
+      await store.bindDeployment({
+        chainId: 31337n,
+        contracts: {
+          OwnershipJudgment: DEPLOYMENT.contracts.OwnershipJudgment.toLowerCase(),
+          ConditionMatching: DEPLOYMENT.contracts.ConditionMatching,
+        },
+      });
+      const redeployed = { ...DEPLOYMENT, contracts: { ...DEPLOYMENT.contracts, ConditionMatching: BANK } };
+      await expectStoreError(
+        store.bindDeployment(redeployed),
+        "deployment",
+        `the store serves chain 31337 (ConditionMatching ${DEPLOYMENT.contracts.ConditionMatching}, ` +
+          `OwnershipJudgment ${DEPLOYMENT.contracts.OwnershipJudgment}); it was given chain 31337 ` +
+          `(ConditionMatching ${BANK}, OwnershipJudgment ${DEPLOYMENT.contracts.OwnershipJudgment})`,
+      );
+      await expectStoreError(
+        store.bindDeployment({ ...DEPLOYMENT, chainId: 1n }),
+        "deployment",
+        "it was given chain 1 (",
+      );
+      expect(await store.deployment()).to.deep.equal(DEPLOYMENT);
+    });
+
+    it("refuses a malformed deployment", async () => {
+      const store = await openStore();
+      await expectStoreError(
+        store.bindDeployment({ chainId: 0n, contracts: DEPLOYMENT.contracts }),
+        "invalid-argument",
+        "deployment chain id: expected a positive bigint, got bigint 0",
+      );
+      await expectStoreError(
+        store.bindDeployment({ chainId: 1n, contracts: { ConditionMatching: "0x12" } }),
+        "invalid-argument",
+        'deployment contract ConditionMatching: expected an address, got "0x12"',
+      );
+      expect(await store.deployment()).to.equal(undefined);
+    });
+  });
+
+  describe("log cursor", () => {
+    it("is undefined until saved, then survives close and open in meta", async () => {
+      const store = await openStore();
+      expect(await store.logCursor()).to.equal(undefined);
+      await store.setLogCursor(41);
+      await store.setLogCursor(42);
+      await expectStoreError(store.setLogCursor(-1), "invalid-argument", "log cursor: expected a block number");
+      await expectStoreError(store.setLogCursor(1.5), "invalid-argument", "log cursor: expected a block number");
+      await store.close();
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(db.prepare("SELECT value FROM meta WHERE key = 'log_cursor'").get()).to.deep.equal({ value: "42" });
+      } finally {
+        db.close();
+      }
+      expect(await (await openStore()).logCursor()).to.equal(42);
+    });
+  });
+
+  describe("migration from schema version 1", () => {
+    /** A version-1 database as the previous release wrote it, with one journal row. */
+    function writeVersion1(): Uint8Array {
+      const db = new Database(path);
+      const state = Uint8Array.of(7, 7);
+      try {
+        db.exec(`
+          CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+          CREATE TABLE records (subject TEXT NOT NULL, version INTEGER NOT NULL CHECK (version >= 1),
+            hash TEXT NOT NULL, provider TEXT NOT NULL, stored_at INTEGER NOT NULL, sealed BLOB NOT NULL,
+            PRIMARY KEY (subject, version), UNIQUE (subject, hash)) STRICT;
+          CREATE TABLE messages (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL, stored_at INTEGER NOT NULL) STRICT;
+          CREATE TABLE checks (check_id TEXT PRIMARY KEY, stage TEXT NOT NULL, message_hash TEXT,
+            updated_at INTEGER NOT NULL, sealed_state BLOB NOT NULL) STRICT;
+          CREATE INDEX checks_by_stage ON checks (stage, updated_at);
+          PRAGMA user_version = 1;
+        `);
+        db.prepare("INSERT INTO meta (key, value) VALUES ('sealing_key_id', ?), ('created_at', '1')").run(
+          sealingKeyId(key),
+        );
+        const sealed = seal(key, state, aadOf("blindcredit.bureau.checks.v1", CHECK_1, "challenged", "", 10));
+        db.prepare("INSERT INTO checks VALUES (?, 'challenged', NULL, 10, ?)").run(CHECK_1, Buffer.from(sealed));
+      } finally {
+        db.close();
+      }
+      return state;
+    }
+
+    it("adds the form hash column; a version-1 row keeps working, without a form hash, until rewritten", async () => {
+      const state = writeVersion1();
+      const store = await openStore();
+      expect(await store.getCheck(CHECK_1)).to.deep.equal({ stage: "challenged", state, updatedAt: 10 });
+      await store.putCheck(CHECK_1, { stage: "challenged", formHash: FORM_1, state, updatedAt: 11 });
+      expect((await store.getCheck(CHECK_1))?.formHash).to.equal(FORM_1);
+      await store.close();
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(db.pragma("user_version", { simple: true })).to.equal(2);
+        expect(db.prepare("SELECT form_hash FROM checks").get()).to.deep.equal({ form_hash: FORM_1 });
+      } finally {
+        db.close();
+      }
+    });
+
+    it("does not migrate a version-1 database sealed under another key", async () => {
+      writeVersion1();
+      await expectSealingError(
+        openSqliteStore({ path, sealingKey: generateSealingKey() }),
+        "wrong-key",
+        "wrong sealing key",
+      );
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(db.pragma("user_version", { simple: true })).to.equal(1);
+      } finally {
+        db.close();
+      }
     });
   });
 
@@ -581,6 +802,7 @@ describe("bureau/sqliteStore", () => {
         await tx.putMessage(challenge.hash, challenge.bytes);
         await tx.putCheck(CHECK_1, {
           stage: "challenged",
+          formHash: FORM_1,
           state: Uint8Array.of(1),
           messageHash: challenge.hash,
           updatedAt: 1,
@@ -602,7 +824,7 @@ describe("bureau/sqliteStore", () => {
         store.transaction(async (tx) => {
           await tx.putMessage(challenge.hash, challenge.bytes);
           await put(tx as BureauStore, submission(ALICE, TAX_OFFICE, { creditScore: "700" }));
-          await tx.putCheck(CHECK_1, { stage: "challenged", state: Uint8Array.of(1), updatedAt: 1 });
+          await tx.putCheck(CHECK_1, { stage: "challenged", formHash: FORM_1, state: Uint8Array.of(1), updatedAt: 1 });
           await new Promise((resolve) => setTimeout(resolve, 5));
           throw boom;
         }),
@@ -632,6 +854,7 @@ describe("bureau/sqliteStore", () => {
         await gate;
         await t.putCheck(CHECK_1, {
           stage: "challenged",
+          formHash: FORM_1,
           state: Uint8Array.of(1),
           messageHash: challenge.hash,
           updatedAt: 1,
@@ -680,7 +903,12 @@ describe("bureau/sqliteStore", () => {
       const alice = submission(ALICE, TAX_OFFICE, { annualIncome: "8765432", debtToIncome: "12.34" }, 1_234_567_891);
       const sentinel = "SECRET-SHARES-5b1d9e";
       await put(store, alice);
-      await store.putCheck(CHECK_1, { stage: "challenged", state: toUtf8Bytes(sentinel), updatedAt: 1 });
+      await store.putCheck(CHECK_1, {
+        stage: "challenged",
+        formHash: FORM_1,
+        state: toUtf8Bytes(sentinel),
+        updatedAt: 1,
+      });
       // a public message: stored in clear, which shows the search below does find clear text
       const visible = message("PUBLIC-MESSAGE-0c44e1");
       await store.putMessage(visible.hash, visible.bytes);

@@ -2,10 +2,11 @@
  * The bureau service is restart-safe: `blindcredit bureau start` runs as its own process against a `hardhat node`,
  * is killed with SIGKILL in the middle of checks, and restarted on the same database. Every check still reaches
  * the right decision (its sealed comparison key and journal survived), and a check whose deadline passed while
- * the bureau was down is let expire and forgotten.
+ * the bureau was down is let expire and forgotten. Its log cursor is kept in the store. After a fresh deployment
+ * on the same chain, the same database is refused (it serves the old contracts) until `--fresh-store`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -96,10 +97,24 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
   });
 
   /** `blindcredit bureau start` as the bureau's operator runs it; resolves once it listens. */
-  async function startService(): Promise<{ child: ChildProcess; url: string }> {
+  async function startService(extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
     const child = spawn(
       process.execPath,
-      [BIN, "bureau", "start", "--json", "--account", "4", "--port", String(port), "--poll", "100", "--threads", "2"],
+      [
+        BIN,
+        "bureau",
+        "start",
+        "--json",
+        "--account",
+        "4",
+        "--port",
+        String(port),
+        "--poll",
+        "100",
+        "--threads",
+        "2",
+        ...extra,
+      ],
       {
         cwd: dir,
         env: {
@@ -213,6 +228,39 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     const s = await openSqliteStore({ path: path.join(dir, "bureau.db"), sealingKey: loadSealingKey(keyFile) });
     try {
       expect(await s.getCheck(check.checkId)).to.equal(undefined);
+      // The log cursor was kept: a restart resumes past the checks it is done with, not from block 0.
+      const [requested] = await suite.matching.queryFilter(suite.matching.filters.CheckRequested(check.checkId));
+      expect(await s.logCursor()).to.be.greaterThan(requested.blockNumber);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("after a fresh deployment on the same chain: refuses the old store (exit 3), starts with --fresh-store", async function () {
+    await runHardhat(node, ["deploy", "--network", "localhost", "--no-compile", "--reset"]);
+    const fresh = await loadDeployedSuite(node.deploymentsDir, signers[0]);
+    const [oldMatching, newMatching] = [await suite.matching.getAddress(), await fresh.matching.getAddress()];
+    expect(newMatching).to.not.equal(oldMatching);
+
+    const refusal = await startService().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(refusal?.message).to.match(/bureau exited with 3/);
+    expect(refusal?.message).to.include("belongs to another deployment");
+    expect(refusal?.message).to.include(`ConditionMatching ${oldMatching}`);
+    expect(refusal?.message).to.include(`ConditionMatching ${newMatching}`);
+    expect(refusal?.message).to.include("--fresh-store");
+
+    service = await startService(["--fresh-store"]);
+    const backups = readdirSync(dir).filter((name) => name.startsWith("bureau.db.") && name.endsWith(".bak"));
+    expect(backups).to.have.length(1);
+    expect(readdirSync(dir)).to.include(`${backups[0]}.comparison-key`); // moved with its database
+    await kill(service.child);
+    service = undefined;
+    const s = await openSqliteStore({ path: path.join(dir, "bureau.db"), sealingKey: loadSealingKey(keyFile) });
+    try {
+      expect((await s.deployment())?.contracts.ConditionMatching).to.equal(newMatching);
     } finally {
       await s.close();
     }

@@ -40,7 +40,7 @@ import {
 } from "../../src/proofs";
 import { fixtureKey } from "../paillier/helpers";
 import { cheatBits, equationsHold, forgeWithSmallPrime } from "./cheaters";
-import { context, expectProofError } from "./helpers";
+import { context, expectProofError, verdicts, withItem } from "./helpers";
 
 type Bit = 0 | 1;
 
@@ -53,29 +53,6 @@ function encryptResidue(publicKey: PaillierPublicKey, m: bigint): Ciphertext {
 
 function randomBitList(k: number): Bit[] {
   return Array.from({ length: k }, () => (Math.random() < 0.5 ? 0 : 1));
-}
-
-function withItem(proof: BitProof, index: number, change: Partial<BitProofItem>): BitProof {
-  return { ...proof, items: proof.items.map((item, i) => (i === index ? { ...item, ...change } : item)) };
-}
-
-/** Both verifiers' verdicts: true for accepted, false for BIT_PROOF_INVALID (anything else is rethrown). */
-function verdicts(
-  publicKey: PaillierPublicKey,
-  cs: readonly Ciphertext[],
-  proof: BitProof,
-  ctx: Uint8Array,
-): [boolean, boolean] {
-  const run = (verify: typeof verifyBits): boolean => {
-    try {
-      verify(publicKey, cs, proof, ctx);
-      return true;
-    } catch (err) {
-      if ((err as { code?: string }).code === "BIT_PROOF_INVALID") return false;
-      throw err;
-    }
-  };
-  return [run(verifyBits), run(verifyBitsOneByOne)];
 }
 
 describe("proofs/bits", () => {

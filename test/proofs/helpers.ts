@@ -1,15 +1,23 @@
 /**
- * Shared helpers for the proof tests: an assertion for ProofError codes, prime and key construction (including keys
- * that are not Blum, or have a small prime), and the Chinese remainder theorem over several moduli.
+ * Shared helpers for the proof tests: an assertion for ProofError codes, both bit-proof verifiers' verdicts and
+ * altered proofs, prime and key construction (including keys that are not Blum, or have a small prime), and the
+ * Chinese remainder theorem over several moduli.
  *
  * @module
  */
 
 import { generatePrime } from "node:crypto";
 import { expect } from "chai";
-import { PaillierPrivateKey, importPrivateKey } from "../../src/paillier";
+import { Ciphertext, PaillierPrivateKey, PaillierPublicKey, importPrivateKey } from "../../src/paillier";
 import { modInverse } from "../../src/paillier/arith";
-import { ProofError, type ProofErrorCode } from "../../src/proofs";
+import {
+  BitProof,
+  BitProofItem,
+  ProofError,
+  type ProofErrorCode,
+  verifyBits,
+  verifyBitsOneByOne,
+} from "../../src/proofs";
 
 /** Context bytes from text. */
 export function context(text: string): Uint8Array {
@@ -34,6 +42,30 @@ export function expectProofError(
   expect(codes, err.message).to.include(err.code);
   if (message !== undefined) expect(err.message).to.match(message);
   return err;
+}
+
+/** A copy of a bit proof with one item changed. */
+export function withItem(proof: BitProof, index: number, change: Partial<BitProofItem>): BitProof {
+  return { ...proof, items: proof.items.map((item, i) => (i === index ? { ...item, ...change } : item)) };
+}
+
+/** Both verifiers' verdicts: true for accepted, false for BIT_PROOF_INVALID (anything else is rethrown). */
+export function verdicts(
+  publicKey: PaillierPublicKey,
+  cs: readonly Ciphertext[],
+  proof: BitProof,
+  ctx: Uint8Array,
+): [boolean, boolean] {
+  const run = (verify: typeof verifyBits): boolean => {
+    try {
+      verify(publicKey, cs, proof, ctx);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === "BIT_PROOF_INVALID") return false;
+      throw err;
+    }
+  };
+  return [run(verifyBits), run(verifyBitsOneByOne)];
 }
 
 /** A prime of exactly `bits` bits, optionally ≡ rem (mod add), from OpenSSL. */

@@ -9,6 +9,8 @@ import { fixtureKey } from "../paillier/helpers";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { holds, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
+import { DgkRandomizerPool } from "../../src/dgk";
+import { SharePool } from "../../src/proofs";
 import type { CheckContext } from "../../src/protocol/messages";
 
 const CONTEXT: CheckContext = {
@@ -61,6 +63,45 @@ describe("Blind condition matching protocol", function () {
           expect(view.approved, `x = ${x}`).to.equal(holds(parsed, x));
         }
       });
+    }
+  });
+
+  it("decision mode with the bank's pools: precomputed shares and re-randomisers reach the same decisions", async function () {
+    const key = fixtureKey(2048);
+    const comparisonKey = fixtureComparisonKey();
+    const shares = new SharePool(key, { capacity: 4 });
+    await shares.fill();
+    const randomizers = new DgkRandomizerPool(comparisonKey.publicKey, { capacity: 40 });
+    await randomizers.fill();
+    try {
+      const condition: Condition = { field: "defaultsFiveYears", op: "between", values: [3, 5] };
+      const [parsed] = parseForm([condition], "decision");
+      for (const x of [2n, 3n, 5n, 6n]) {
+        const form = buildForm(key, CONTEXT, "decision", [condition]);
+        const ch = challenge(
+          comparisonKey,
+          CONTEXT,
+          readForm(key.publicKey, CONTEXT, form.bytes, form.hash),
+          new Map([["defaultsFiveYears", x]]),
+        );
+        const response = respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash, comparisonKey.publicKey, {
+          shares: () => shares.take(),
+          dgkRandomizers: () => randomizers.take(),
+        });
+        const answer = await answerDecision(
+          key.publicKey,
+          comparisonKey,
+          CONTEXT,
+          ch.state,
+          response.bytes,
+          response.hash,
+        );
+        expect(readAnswer(key, CONTEXT, form, answer.bytes, answer.hash).approved, `x = ${x}`).to.equal(
+          holds(parsed, x),
+        );
+      }
+    } finally {
+      await randomizers.close();
     }
   });
 

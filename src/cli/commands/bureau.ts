@@ -46,7 +46,23 @@ export function register(program: Command): void {
       8600,
     )
     .option("--host <host>", "HTTP interface to listen on", "127.0.0.1")
-    .option("--db <file>", "the record store (SQLite; created when missing)", "bureau.db")
+    .option(
+      "--db <file>",
+      "the record store (SQLite; created when missing, then bound to this deployment: chain id and contracts)",
+      "bureau.db",
+    )
+    .option(
+      "--fresh-store",
+      "move the store (and its comparison key) aside to <db>.<timestamp>.bak and start a fresh one; " +
+        "needed after a new deployment, nothing is deleted",
+      false,
+    )
+    .option(
+      "--confirmations <n>",
+      "blocks a check's request must be deep before the bureau acts on it (0 on QBFT; e.g. 12 with probabilistic finality)",
+      argParser((v) => parseInteger(v, 0, 10_000)),
+      0,
+    )
     .addOption(
       new Option("--sealing-key-file <file>", "the key that seals the store at rest (see bureau sealing-key)")
         .env("BLINDCREDIT_SEALING_KEY_FILE")
@@ -67,7 +83,16 @@ export function register(program: Command): void {
       action(
         async (
           inv,
-          opts: { port: number; host: string; db: string; sealingKeyFile: string; threads?: number; poll: number },
+          opts: {
+            port: number;
+            host: string;
+            db: string;
+            freshStore: boolean;
+            confirmations: number;
+            sealingKeyFile: string;
+            threads?: number;
+            poll: number;
+          },
         ) => {
           const { out } = inv;
           const { loadSealingKey, SealingError } = await import("../../bureau/sealing");
@@ -86,11 +111,14 @@ export function register(program: Command): void {
             );
           }
           const { startBureauService } = await import("../../bureau/service");
+          const { StoreError } = await import("../../bureau/store");
           let service;
           try {
             service = await startBureauService({
               suite: conn.suite,
               databasePath: opts.db,
+              freshStore: opts.freshStore,
+              confirmations: opts.confirmations,
               sealingKey,
               host: opts.host,
               port: opts.port,
@@ -100,6 +128,7 @@ export function register(program: Command): void {
             });
           } catch (e) {
             if (e instanceof SealingError) throw usageError(`--db ${opts.db}: ${e.message}`);
+            if (e instanceof StoreError && e.code === "deployment") throw new CliError(ExitCode.Network, e.message);
             const code = (e as NodeJS.ErrnoException).code;
             if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
               throw new CliError(ExitCode.Network, `cannot listen on ${opts.host}:${opts.port} (${code})`);
