@@ -69,7 +69,7 @@ function keyDataOf(key: DgkKey): RandomizerKeyData {
  *
  * @example
  * const workers = new DgkRandomizerWorkers();                     // one thread per core
- * const rs = await workers.randomizers(bureauKey, 155);           // ~2× faster on two cores
+ * const rs = await workers.randomizers(bureauKey, 155);           // ~1.8× faster on two cores
  * const values = ciphertexts.map((c, i) => rerandomize(bureauKey, c, rs[i]));
  * await workers.close();
  */
@@ -83,12 +83,22 @@ export class DgkRandomizerWorkers {
    * Starts the threads.
    *
    * @param threads - how many worker threads, 1 to 256; default one per core (`os.availableParallelism()`)
-   * @throws {DgkError} `INVALID_ARGUMENT` when `threads` is not an integer in [1, 256]
+   * @throws {DgkError} `INVALID_ARGUMENT` when `threads` is not an integer in [1, 256]; `WORKER_FAILED` when a
+   *   thread cannot be started
    */
   constructor(threads: number = availableParallelism()) {
     assertInteger(threads, "DgkRandomizerWorkers: threads", 1, MAX_THREADS);
     this.#workers = [];
-    for (let i = 0; i < threads; i++) this.#workers.push(this.#start());
+    try {
+      for (let i = 0; i < threads; i++) this.#workers.push(this.#start());
+    } catch (err) {
+      this.#closed = true;
+      for (const worker of this.#workers.splice(0)) void worker.terminate();
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new DgkError("WORKER_FAILED", `DgkRandomizerWorkers: expected ${threads} threads started, got ${reason}`, {
+        cause: err,
+      });
+    }
   }
 
   /** How many threads are running (fewer than asked for if some failed; 0 after close). */
