@@ -190,7 +190,8 @@ export async function answerDecision(
     const bureauShares = comparisons.map((values, i) => {
       const where = `response comparison ${i + 1}`;
       const parsed = readArray(values, where, widths[i]).map((v, j) =>
-        parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`),
+        // Range only here: the zero test below refuses anything outside the key's subgroup, non-units included.
+        parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`, { checkUnit: false }),
       );
       try {
         return bureauShare(comparisonKey, parsed);
