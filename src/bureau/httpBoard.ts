@@ -44,6 +44,9 @@ export class HttpBoard implements MessageBoard {
   }
 }
 
+/** Socket errors of a connection closed under a request: worth one more try. */
+const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+
 /** The bureau could not be reached, or failed (5xx): the request may be made again. */
 export class BureauUnavailable extends Error {}
 
@@ -63,12 +66,17 @@ export class BureauRefused extends Error {
  */
 export async function requestBureau(baseUrl: string, path: string, init: RequestInit): Promise<Response> {
   const base = baseUrl.replace(/\/+$/, "");
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    throw new BureauUnavailable(`cannot reach the bureau at ${base} (${cause?.code ?? (err as Error).message})`);
+  let response: Response | undefined;
+  for (let attempt = 1; response === undefined; attempt++) {
+    try {
+      response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      // A kept-alive connection the server closed as this request went out: every request of this API is
+      // idempotent (messages are stored by their hash), so it is sent again once, on a new connection.
+      if (attempt === 1 && code !== undefined && STALE_CONNECTION.has(code)) continue;
+      throw new BureauUnavailable(`cannot reach the bureau at ${base} (${code ?? (err as Error).message})`);
+    }
   }
   if (response.ok) return response;
   const text = await response.text();
