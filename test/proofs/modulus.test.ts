@@ -171,7 +171,9 @@ describe("proofs/modulus (Π^mod)", () => {
         ctx,
       );
       expect(cheat.nthRoots).to.equal(128); // gcd(n, φ(n)) = 1: the n-th roots all exist
-      expect(cheat.fourthRoots).to.be.within(36, 92); // mean 64, standard deviation 5.7
+      // Mean 64 (a half of the y), or 32 when w happens to be a non-residue modulo all three primes (then w·y and −y
+      // fall in the same class); standard deviation at most 5.7: bounds at about five of them either side.
+      expect(cheat.fourthRoots).to.be.within(8, 92);
       expectProofError(
         () => verifyModulus(publicKey, { publicKey, ...cheat.proof }, ctx),
         "MODULUS_PROOF_INVALID",
