@@ -34,10 +34,10 @@ import {
   type PaillierPrivateKey,
 } from "../../src/paillier";
 import {
+  DgkRandomizerPool,
   DgkRandomizerWorkers,
   exportDgkPrivateKey,
   importDgkPrivateKey,
-  randomizer as dgkRandomizer,
   type DgkPrivateKey,
 } from "../../src/dgk";
 import { proveModulus, SharePool, verifyModulus } from "../../src/proofs";
@@ -133,12 +133,6 @@ function finish(p: Partial<Phases>): Phases {
     ...phases,
     total: phases.bankForm + phases.bureauFirst + phases.bankRespond + phases.bureauAnswer + phases.bankDecide,
   };
-}
-
-/** Precomputed DGK randomizers, taken in order: what a pool filled beforehand hands out. */
-function dgkPool(key: DgkPrivateKey, count: number): () => bigint {
-  const values = Array.from({ length: count }, () => dgkRandomizer(key));
-  return () => values.pop() ?? dgkRandomizer(key);
 }
 
 interface OursSetup {
@@ -315,7 +309,9 @@ async function main(): Promise<void> {
         let bytes: Bytes | undefined;
         for (let run = 0; run < RUNS; run++) {
           const bankShares = new SharePool(bank, { capacity: Math.max(1, size.comparisons) });
-          await bankShares.fill();
+          const bankDgk = new DgkRandomizerPool(comparisonKey.publicKey, { capacity: Math.max(1, size.values) });
+          const bureauDgk = new DgkRandomizerPool(comparisonKey, { capacity: Math.max(1, size.bits) });
+          await Promise.all([bankShares.fill(), bankDgk.fill(), bureauDgk.fill()]);
           const measured = await pooled(bank, { bank: k, bureau: 1 + k }, (pools) =>
             ours(mode, conditions, {
               bank,
@@ -325,11 +321,12 @@ async function main(): Promise<void> {
               pools: {
                 ...pools,
                 bankShares,
-                bankDgk: dgkPool(comparisonKey, size.values),
-                bureauDgk: dgkPool(comparisonKey, size.bits),
+                bankDgk: bankDgk.take,
+                bureauDgk: bureauDgk.take,
               },
             }),
           );
+          await Promise.all([bankDgk.close(), bureauDgk.close()]);
           online.push(measured.phases);
           bytes = measured.bytes;
           // Cold: no pools, keys loaded (their precomputation done, as in a running bank or bureau).
