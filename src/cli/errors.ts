@@ -7,6 +7,17 @@
  */
 import { CommanderError, InvalidArgumentError } from "commander";
 import { isError, type Interface } from "ethers";
+import {
+  AuditAction,
+  CheckModeId,
+  CheckState,
+  GrantState,
+  NodeStatus,
+  NodeType,
+  ProposalKind,
+  ProposalState,
+  RefusalReason,
+} from "../nodeTypes";
 import { ExitCode } from "./exitCodes";
 
 /** A failure with the exit code it means and, for `--json`, machine-readable details. */
@@ -70,9 +81,65 @@ export function decodeRevert(data: string, interfaces: readonly Interface[]): De
   return undefined;
 }
 
-/** Formats a decoded revert as `Name(arg, arg)`, bigints in decimal. */
+/**
+ * Formats a decoded revert with its parameters' names and enum values by name, bigints in decimal:
+ * `ConsensusUnexpectedProposalState(proposalId: 2, current: Executed, expected: Active)` rather than
+ * `(2, 4, 1)`, so the message says what the contract expected and what it found.
+ */
 export function formatRevert(revert: DecodedRevert): string {
-  return `${revert.name}(${revert.args.map((a) => String(a)).join(", ")})`;
+  const params = errorParams().get(revert.signature);
+  const shown = revert.args.map((arg, i) => {
+    const param = params?.[i];
+    const names = param?.enumName ? CONTRACT_ENUMS[param.enumName] : undefined;
+    const value =
+      names && typeof arg === "bigint" && names[Number(arg)] !== undefined ? names[Number(arg)] : String(arg);
+    return param?.name ? `${param.name}: ${value}` : value;
+  });
+  return `${revert.name}(${shown.join(", ")})`;
+}
+
+/** The contracts' enums by their Solidity name, value → member name (TypeScript's reverse mapping). */
+const CONTRACT_ENUMS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  NodeType,
+  NodeStatus,
+  ProposalState,
+  ProposalKind,
+  AuditAction,
+  CheckMode: CheckModeId,
+  CheckState,
+  RefusalReason,
+  GrantState,
+};
+
+interface ErrorParam {
+  readonly name: string;
+  /** The Solidity enum's name when the parameter is one (`ProposalState`), from the ABI's internalType. */
+  readonly enumName?: string;
+}
+
+let errorParamsCache: Map<string, ErrorParam[]> | undefined;
+
+/** Every suite error's parameters by signature, read from the ABI (ethers' fragments drop internalType). */
+function errorParams(): Map<string, ErrorParam[]> {
+  if (errorParamsCache) return errorParamsCache;
+  errorParamsCache = new Map();
+  for (const factory of suiteFactories()) {
+    for (const entry of factory.abi as readonly AbiEntry[]) {
+      if (entry.type !== "error") continue;
+      const signature = `${entry.name}(${entry.inputs.map((p) => p.type).join(",")})`;
+      errorParamsCache.set(
+        signature,
+        entry.inputs.map((p) => ({ name: p.name, enumName: /^enum (?:\w+\.)?(\w+)$/.exec(p.internalType ?? "")?.[1] })),
+      );
+    }
+  }
+  return errorParamsCache;
+}
+
+interface AbiEntry {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: readonly { readonly name: string; readonly type: string; readonly internalType?: string }[];
 }
 
 /**
@@ -153,8 +220,8 @@ function shortMessage(error: unknown): string {
   return short ?? (error instanceof Error ? error.message : String(error));
 }
 
-/** The interfaces of every suite contract, loaded only when a revert must be decoded. */
-function suiteInterfaces(): Interface[] {
+/** The TypeChain factories of every suite contract, loaded only when a revert must be decoded. */
+function suiteFactories() {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const t = require("../../typechain-types") as typeof import("../../typechain-types");
   return [
@@ -164,5 +231,10 @@ function suiteInterfaces(): Interface[] {
     t.PermissionSetting__factory,
     t.OwnershipJudgment__factory,
     t.ConditionMatching__factory,
-  ].map((factory) => factory.createInterface() as unknown as Interface);
+  ];
+}
+
+/** The interfaces of every suite contract. */
+function suiteInterfaces(): Interface[] {
+  return suiteFactories().map((factory) => factory.createInterface() as unknown as Interface);
 }

@@ -8,7 +8,11 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import type { Command } from "commander";
+import type { Interface } from "ethers";
+import { decodeRevert, formatRevert } from "../../src/cli/errors";
 import { buildProgram } from "../../src/cli/main";
+import { GrantState, ProposalState } from "../../src/nodeTypes";
+import { ConditionMatching__factory, ConsensusJudgment__factory } from "../../typechain-types";
 import { importPrivateKey } from "../../src/paillier";
 import { readFixture } from "../paillier/helpers";
 import { cli, closedPort, expectExit, ok, scratchDir } from "./helpers";
@@ -164,6 +168,33 @@ describe("blindcredit without a chain", function () {
     it("takes the node from BLINDCREDIT_RPC_URL", async function () {
       const run = expectExit(await cli(["member", "status", SOMEONE], { env: { BLINDCREDIT_RPC_URL: closedUrl } }), 3);
       expect(run.stderr).to.include(closedUrl);
+    });
+  });
+
+  describe("contract errors, as printed", function () {
+    const decode = (factory: { createInterface(): Interface }, name: string, args: unknown[]) => {
+      const iface = factory.createInterface();
+      const revert = decodeRevert(iface.encodeErrorResult(name, args), [iface]);
+      if (!revert) throw new Error(`${name} did not decode`);
+      return formatRevert(revert);
+    };
+
+    it("names the parameters and the enum values: what was expected and what was found", function () {
+      expect(
+        decode(ConsensusJudgment__factory, "ConsensusUnexpectedProposalState", [
+          2,
+          ProposalState.Executed,
+          ProposalState.Active,
+        ]),
+      ).to.equal("ConsensusUnexpectedProposalState(proposalId: 2, current: Executed, expected: Active)");
+    });
+
+    it("names an enum declared in another contract's interface (the grant state)", function () {
+      const checkId = "0x" + "11".repeat(32);
+      const grantId = "0x" + "22".repeat(32);
+      expect(
+        decode(ConditionMatching__factory, "MatchingGrantWithdrawn", [checkId, grantId, GrantState.Revoked]),
+      ).to.equal(`MatchingGrantWithdrawn(checkId: ${checkId}, grantId: ${grantId}, current: Revoked)`);
     });
   });
 
