@@ -84,8 +84,10 @@ describe("README: the Running node journey, run as written", function () {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith("BLINDCREDIT_") && !k.startsWith("HARDHAT_")),
     );
+    // Harness only: when the block fails before its own `kill`, the bureau's process group goes too.
+    const cleanup = `trap '[ $? -eq 0 ] || for job in $(jobs -p); do kill -KILL -- -"$job" 2>/dev/null || true; done' EXIT`;
     run = await runBash(
-      `set -euo pipefail\n${block}\n`,
+      `set -euo pipefail\n${cleanup}\n${block}\n`,
       cwd,
       { ...env, BLINDCREDIT_RPC_URL: node.url, BUREAU_PORT: String(await freePort()) },
       840_000,
@@ -98,6 +100,14 @@ describe("README: the Running node journey, run as written", function () {
 
   it("exits 0", function () {
     expect(run.code, `bash exited with ${run.code ?? run.signal}; its output:\n${run.output}`).to.equal(0);
+  });
+
+  it("stops the bureau with its last command", async function () {
+    const log = path.join(path.dirname(node.configFile), "bureau.log");
+    for (let waited = 0; waited < 20_000 && !readFileSync(log, "utf8").includes("bureau stopped"); waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(readFileSync(log, "utf8"), "bureau.log").to.include("bureau stopped");
   });
 
   it("approves the applicant on the loan form, then declines it on the strict one", function () {
