@@ -1,6 +1,8 @@
 /**
- * Gas snapshot of every consortium operation, measured on the in-process Hardhat network
- * (deterministic: same compiler, same inputs, same gas).
+ * Gas snapshot of every operation of the six contracts a member sends (consortium, consent,
+ * condition matching: every step of a check, in both modes, and a refusal), measured on the
+ * in-process Hardhat network (deterministic: same compiler, same inputs, same gas). The README links
+ * here rather than copying figures.
  *
  *   npm run gas:snapshot   measure and write bench/gas/snapshot.json and snapshot.md
  *   npm run gas:check      measure and fail when any figure differs from the committed snapshot
@@ -11,12 +13,19 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { loadSuite } from "../../src/suite";
-import { NodeType } from "../../src/nodeTypes";
+import { CheckModeId, NodeType, RefusalReason } from "../../src/nodeTypes";
 import { Level } from "../../src/permissions";
 import { signConsent } from "../../src/clients/consent";
+import { decisionHash } from "../../src/clients/creditCheck";
+import { exportDgkPublicKey } from "../../src/dgk";
+import { fixtureComparisonKey } from "../../test/helpers/comparisonKey";
 
 const SNAPSHOT_JSON = path.join(__dirname, "snapshot.json");
 const SNAPSHOT_MD = path.join(__dirname, "snapshot.md");
+/** The bank's Paillier key: the 3072-bit test fixture (its modulus is all the contract sees). */
+const BANK_KEY_FILE = path.join(__dirname, "..", "..", "test", "fixtures", "paillier-3072.json");
+/** How long each check stays open (its deadline is `openCheck`'s block time plus this). */
+const CHECK_DURATION = 86_400n;
 
 /** What each operation costs, in the order measured. */
 type Snapshot = Record<string, number>;
@@ -30,7 +39,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 async function measure(): Promise<Snapshot> {
   await hre.deployments.fixture();
   const [, voter1, voter2, voter3, , subject, bank, provider, , newVoter] = await hre.ethers.getSigners();
-  const { classification, consensus, permissions, ownership } = await loadSuite(hre);
+  const { classification, consensus, permissions, ownership, matching } = await loadSuite(hre);
   const s: Snapshot = {};
 
   s["NodeClassification.registerSubject"] = await gasOf(classification.connect(subject).registerSubject());
@@ -115,6 +124,60 @@ async function measure(): Promise<Snapshot> {
   );
   s["PermissionSetting.revoke"] = await gasOf(permissions.connect(subject).revoke(bank.address));
   s["PermissionSetting.invalidateConsents"] = await gasOf(permissions.connect(subject).invalidateConsents());
+
+  // Condition matching: keys, then one check per mode and one refused. Expiry is derived from the
+  // deadline (`state`), so it costs no transaction.
+  await gasOf(permissions.connect(subject).setPermission(bank.address, Level.BlindRead, expiry, 0));
+  const modulus = hre.ethers.toBeArray(JSON.parse(fs.readFileSync(BANK_KEY_FILE, "utf8")).n);
+  const fingerprint = await matching.connect(bank).registerKey.staticCall(modulus);
+  s["ConditionMatching.registerKey (3072-bit modulus, fingerprint computed on-chain)"] = await gasOf(
+    matching.connect(bank).registerKey(modulus),
+  );
+  const comparisonKey = hre.ethers.toUtf8Bytes(JSON.stringify(exportDgkPublicKey(fixtureComparisonKey(3072))));
+  s["ConditionMatching.registerComparisonKey (3072-bit DGK key, fingerprint computed on-chain)"] = await gasOf(
+    matching.connect(bureau).registerComparisonKey(comparisonKey),
+  );
+  /** Opens the bank's next check in `mode` and returns its id. */
+  const open = async (mode: CheckModeId, label: string): Promise<[string, number]> => {
+    const checkId = await matching.nextCheckId(bank.address);
+    const formHash = hre.ethers.id(`form ${label}`);
+    const gas = await gasOf(
+      matching
+        .connect(bank)
+        .openCheck(checkId, subject.address, bureau.address, fingerprint, mode, formHash, CHECK_DURATION),
+    );
+    return [checkId, gas];
+  };
+  const salt = hre.ethers.id("salt");
+
+  let [checkId, gas] = await open(CheckModeId.Decision, "decision");
+  s["ConditionMatching.openCheck (decision mode, the bank's first check: consumes a grant use)"] = gas;
+  s["ConditionMatching.postChallenge"] = await gasOf(
+    matching.connect(bureau).postChallenge(checkId, hre.ethers.id("challenge")),
+  );
+  s["ConditionMatching.postResponse"] = await gasOf(
+    matching.connect(bank).postResponse(checkId, hre.ethers.id("response")),
+  );
+  s["ConditionMatching.postAnswer (decision mode)"] = await gasOf(
+    matching.connect(bureau).postAnswer(checkId, hre.ethers.id("answer")),
+  );
+  s["ConditionMatching.recordDecision (decision mode)"] = await gasOf(
+    matching.connect(bank).recordDecision(checkId, decisionHash(checkId, true, salt)),
+  );
+
+  [checkId, gas] = await open(CheckModeId.Paper, "paper");
+  s["ConditionMatching.openCheck (paper mode, a later check)"] = gas;
+  s["ConditionMatching.postAnswer (paper mode: no challenge and response)"] = await gasOf(
+    matching.connect(bureau).postAnswer(checkId, hre.ethers.id("paper answer")),
+  );
+  s["ConditionMatching.recordDecision (paper mode)"] = await gasOf(
+    matching.connect(bank).recordDecision(checkId, decisionHash(checkId, false, salt)),
+  );
+
+  [checkId] = await open(CheckModeId.Decision, "refused");
+  s["ConditionMatching.refuseCheck (the bureau refuses at its first step)"] = await gasOf(
+    matching.connect(bureau).refuseCheck(checkId, RefusalReason.NoData),
+  );
   return s;
 }
 
@@ -124,7 +187,11 @@ function toMarkdown(s: Snapshot): string {
     "# Gas snapshot",
     "",
     "Measured on the in-process Hardhat network (solc 0.8.28, optimizer 200 runs, EVM cancun) by",
-    "`npm run gas:snapshot`; `npm run gas:check` (run in CI) fails when a figure moves.",
+    "`npm run gas:snapshot`; `npm run gas:check` (run in CI) fails when a figure moves. Every",
+    "operation a member sends, in the order of bench/gas/snapshot.ts; what contracts call in each",
+    "other (`HistoryRecord.relate` and `appendAudit`, `NodeClassification.admit` and `remove`, the",
+    "grant use `openCheck` consumes) is in the figure of the operation that calls it, and a check's",
+    "expiry is derived from its deadline: no transaction.",
     "",
     "| operation | gas |",
     "| --- | ---: |",

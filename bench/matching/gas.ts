@@ -32,7 +32,8 @@ import {
   type InterfaceAbi,
 } from "ethers";
 import { loadSuite } from "../../src/suite";
-import { NodeType } from "../../src/nodeTypes";
+import { CheckModeId, CheckState, NodeType } from "../../src/nodeTypes";
+import { decisionHash } from "../../src/clients/creditCheck";
 import { Level } from "../../src/permissions";
 import type { ConditionMatching } from "../../typechain-types";
 
@@ -52,8 +53,14 @@ const KS = [1, 5, 10, 20] as const;
 const TARGET_K = 10;
 const TARGET_RATIO = 10;
 
-/** Baseline compiler settings: the same as hardhat.config.ts builds our contracts with. */
-const BASELINE_SETTINGS = { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } as const;
+/**
+ * The optimizer and EVM version hardhat.config.ts builds our contracts with: the baseline is
+ * compiled with the same, so that the comparison is of designs, not of compiler settings.
+ */
+function compilerSettings(): { optimizer: unknown; evmVersion: string | undefined } {
+  const { optimizer, evmVersion } = hre.config.solidity.compilers[0].settings;
+  return { optimizer, evmVersion };
+}
 
 /** Fixed times (seconds), all after any deployment time and before the grant's expiry. */
 const SETUP_TIME = 3_000_000_000; // year 2065: setup and warm-ups
@@ -61,11 +68,6 @@ const MEASURE_TIME = 3_000_100_000; // every measured run starts here, from the 
 const GRANT_EXPIRY = 4_000_000_000n; // year 2096
 const CHECK_DURATION = 86_400n; // one day
 const DECISION_SALT = ethers.id("bench salt");
-
-/** `IConditionMatching.CheckMode` and `CheckState.Decided`. */
-const DECISION = 0;
-const PAPER = 1;
-const DECIDED = 5n;
 
 /** The EIP-7825 per-transaction gas cap (since Osaka); not enforced on the cancun network measured. */
 const OSAKA_TX_GAS_CAP = 16_777_216;
@@ -199,9 +201,9 @@ async function isolated<T>(body: () => Promise<T>): Promise<T> {
  * ciphertext stand-ins per message (the answer of decision mode is one ciphertext), so the input
  * does change with k: only its gas must not.
  */
-async function ourCheck(s: Setup, mode: number, k: number, start: number): Promise<Run> {
+async function ourCheck(s: Setup, mode: CheckModeId, k: number, start: number): Promise<Run> {
   const { matching, bank, bureau, subject, keyFingerprint, n2 } = s;
-  const tag = `${mode === DECISION ? "decision" : "paper"} k=${k}`;
+  const tag = `${mode === CheckModeId.Decision ? "decision" : "paper"} k=${k}`;
   const checkId = await matching.nextCheckId(bank.address);
   let t = start;
   const txs: TxGas[] = [];
@@ -213,7 +215,7 @@ async function ourCheck(s: Setup, mode: number, k: number, start: number): Promi
         .openCheck(checkId, subject.address, bureau.address, keyFingerprint, mode, formHash, CHECK_DURATION),
     ),
   );
-  if (mode === DECISION) {
+  if (mode === CheckModeId.Decision) {
     const challengeHash = commitment(`challenge ${tag}`, k, n2);
     txs.push(
       await measureTx("postChallenge", t++, () => matching.connect(bureau).postChallenge(checkId, challengeHash)),
@@ -221,15 +223,16 @@ async function ourCheck(s: Setup, mode: number, k: number, start: number): Promi
     const responseHash = commitment(`response ${tag}`, k, n2);
     txs.push(await measureTx("postResponse", t++, () => matching.connect(bank).postResponse(checkId, responseHash)));
   }
-  const answerHash = commitment(`answer ${tag}`, mode === DECISION ? 1 : k, n2);
+  const answerHash = commitment(`answer ${tag}`, mode === CheckModeId.Decision ? 1 : k, n2);
   txs.push(await measureTx("postAnswer", t++, () => matching.connect(bureau).postAnswer(checkId, answerHash)));
-  const decisionHash = ethers.keccak256(
-    ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "bool", "bytes32"], [checkId, true, DECISION_SALT]),
-  );
-  txs.push(await measureTx("recordDecision", t++, () => matching.connect(bank).recordDecision(checkId, decisionHash)));
+  const decision = decisionHash(checkId, true, DECISION_SALT);
+  txs.push(await measureTx("recordDecision", t++, () => matching.connect(bank).recordDecision(checkId, decision)));
 
   // The check really ran through: decided, and the decision opens.
-  if ((await matching.state(checkId)) !== DECIDED || !(await matching.verifyDecision(checkId, true, DECISION_SALT))) {
+  if (
+    Number(await matching.state(checkId)) !== CheckState.Decided ||
+    !(await matching.verifyDecision(checkId, true, DECISION_SALT))
+  ) {
     throw new Error(`expected check ${checkId} (${tag}) to be decided`);
   }
   return toRun(txs);
@@ -291,7 +294,7 @@ function compileBaseline(): { abi: InterfaceAbi; bytecode: string } {
   const input = {
     language: "Solidity",
     sources: { "PaperStorageBaseline.sol": { content: fs.readFileSync(BASELINE_SOURCE, "utf8") } },
-    settings: { ...BASELINE_SETTINGS, outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
+    settings: { ...compilerSettings(), outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input)));
   const problems: { severity: string; formattedMessage: string }[] = output.errors ?? [];
@@ -352,7 +355,7 @@ async function setUp(): Promise<Setup> {
     blockGasLimit: Number(latest.gasLimit),
     baselineDeployGas: Number(deployReceipt.gasUsed),
   };
-  await ourCheck(s, DECISION, 1, t);
+  await ourCheck(s, CheckModeId.Decision, 1, t);
   await baselineStore(s, 1, t + 10);
   return s;
 }
@@ -476,14 +479,8 @@ function buildReport(rows: Row[], s: Setup) {
       baselineDeployGas: s.baselineDeployGas,
       keyBits: 3072,
       ciphertextBytes: (s.n2.toString(16).length + 1) >> 1,
-      oursCompiler: {
-        version: hardhatCompiler.version,
-        settings: {
-          optimizer: hardhatCompiler.settings.optimizer,
-          evmVersion: hardhatCompiler.settings.evmVersion,
-        },
-      },
-      baselineCompiler: { version: solc.version(), settings: BASELINE_SETTINGS },
+      oursCompiler: { version: hardhatCompiler.version, settings: compilerSettings() },
+      baselineCompiler: { version: solc.version(), settings: compilerSettings() },
     },
     checks: {
       ratioAtTarget: target.ratio >= TARGET_RATIO,
@@ -505,8 +502,8 @@ async function main(): Promise<void> {
   const s = await setUp();
   const rows: Row[] = [];
   for (const k of KS) {
-    const oursDecision = await isolated(() => ourCheck(s, DECISION, k, MEASURE_TIME));
-    const oursPaper = await isolated(() => ourCheck(s, PAPER, k, MEASURE_TIME));
+    const oursDecision = await isolated(() => ourCheck(s, CheckModeId.Decision, k, MEASURE_TIME));
+    const oursPaper = await isolated(() => ourCheck(s, CheckModeId.Paper, k, MEASURE_TIME));
     const baseline = await isolated(() => baselineStore(s, k, MEASURE_TIME));
     const baselineCalldata = await isolated(() => baselinePublish(s, k, MEASURE_TIME));
     rows.push({ k, oursDecision, oursPaper, baseline, baselineCalldata, ratio: baseline.total / oursDecision.total });

@@ -56,7 +56,7 @@ import {
   baselinePaper,
   baselineRespond,
 } from "./baselineProtocol";
-import { APPLICANT, CONDITIONS } from "./loan";
+import { APPLICANT, MIXED_CONDITIONS as CONDITIONS } from "../../test/helpers/samples";
 import { previousAnswer, previousChallenge, previousForm, previousRespond } from "./previousProtocol";
 
 const list = (value: string | undefined, fallback: string) =>

@@ -28,13 +28,13 @@ import { generateKeyPair } from "../../src/paillier";
 import { Level } from "../../src/permissions";
 import { connectSuite } from "../../src/suite";
 import { admitByVote, deployWithMembers } from "../../test/helpers/suite";
-import { CONDITIONS } from "./loan";
+import { APPLICANT_RECORD, MIXED_CONDITIONS } from "../../test/helpers/samples";
 
 const BANKS = Number(process.env.BENCH_BANKS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 
 /** k = 10: the first ten conditions of the benchmarks' loan. */
-const LOAN = CONDITIONS.slice(0, 10);
+const LOAN = MIXED_CONDITIONS.slice(0, 10);
 
 async function until(bank: BankClient, check: BankCheck, state: CheckState): Promise<void> {
   for (;;) {
@@ -70,14 +70,7 @@ async function main(): Promise<void> {
       f.ownership.connect(f.provider),
       service.url,
       f.subject.address,
-      parseRecordFields({
-        creditScore: "712",
-        annualIncome: "58000",
-        defaultsFiveYears: "0",
-        debtToIncome: "28.5",
-        yearsOfHistory: "9",
-        bankruptcy: "0",
-      }),
+      parseRecordFields(APPLICANT_RECORD),
     );
     const clients = await Promise.all(
       banks.map(async (bank) => {

@@ -33,11 +33,7 @@ import { NodeType } from "../../src/nodeTypes";
 import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
 import { connectSuite, loadSuite, type Suite } from "../../src/suite";
-
-const LOAN: Condition[] = [
-  { field: "creditScore", op: "ge", values: [650] },
-  { field: "debtToIncome", op: "le", values: ["35"] },
-];
+import { LOAN } from "../helpers/samples";
 
 describe("Bureau service", function () {
   let dir: string;

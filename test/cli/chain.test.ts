@@ -12,6 +12,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { startNode, type LocalNode } from "../helpers/node";
+import { APPLICANT_RECORD, LOAN_FORM_FILE } from "../helpers/samples";
 import { cli, expectExit, ok, scratchDir, startCli, type CliRun, type LongRun } from "./helpers";
 
 /** Accounts by role: hardhat.config.ts's named accounts (0–4) and the tests' actors. */
@@ -353,21 +354,10 @@ describe("blindcredit against a running hardhat node", function () {
       await okAs("provider", ["provider", "request-write", address.subject]);
       await okAs("subject", ["subject", "approve", address.provider]);
       const file = path.join(work, "record.json");
-      writeFileSync(
-        file,
-        JSON.stringify({
-          annualIncome: "58000",
-          defaultsFiveYears: 0,
-          debtToIncome: "28.5",
-          yearsOfHistory: 9,
-          bankruptcy: 0,
-        }),
-      );
+      writeFileSync(file, JSON.stringify(APPLICANT_RECORD));
       const fields = ["--field", "creditScore=712"];
       // One source of fields at a time.
       expectExit(await as("provider", ["provider", "submit", address.subject, ...fields, "--file", file]), 2);
-      const merged = JSON.parse(readFileSync(file, "utf8"));
-      writeFileSync(file, JSON.stringify({ ...merged, creditScore: "712" }));
       const result = (
         await okAs("provider", [
           "provider",
@@ -396,16 +386,7 @@ describe("blindcredit against a running hardhat node", function () {
 
     before(async function () {
       await ok(["bank", "keygen", "--out", keyFile, "--bits", "2048"]);
-      writeFileSync(
-        formFile,
-        JSON.stringify({
-          mode: "decision",
-          conditions: [
-            { field: "creditScore", op: "ge", value: "650" },
-            { field: "debtToIncome", op: "le", value: "35" },
-          ],
-        }),
-      );
+      writeFileSync(formFile, JSON.stringify(LOAN_FORM_FILE));
     });
 
     it("refuses to register a key from an address that is not a bank (exit 4)", async function () {

@@ -16,22 +16,7 @@ import { holds, parseForm, type CheckMode, type Condition } from "../../src/prot
 import { encodeMessage } from "../../src/protocol/messages";
 import { Level } from "../../src/permissions";
 import { AuditAction } from "../../src/nodeTypes";
-
-const APPLICANT = {
-  creditScore: 712n,
-  annualIncome: 58_000n,
-  defaultsFiveYears: 0n,
-  debtToIncome: 2850n,
-  yearsOfHistory: 9n,
-  bankruptcy: 0n,
-};
-
-const LOAN_CONDITIONS: Condition[] = [
-  { field: "creditScore", op: "ge", values: [650] },
-  { field: "annualIncome", op: "ge", values: [40_000] },
-  { field: "defaultsFiveYears", op: "eq", values: [0] },
-  { field: "debtToIncome", op: "le", values: ["35"] },
-];
+import { APPLICANT_VALUES as APPLICANT, FULL_LOAN as LOAN_CONDITIONS } from "../helpers/samples";
 
 describe("Flow 3.5: a blind credit check", function () {
   async function fixture() {

@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { admitByVote, deployWithMembers, removeByVote } from "../helpers/suite";
+import { shouldBehaveLikeAStep, UNKNOWN_ID } from "./ConditionMatching.behavior";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey, readFixture, type KnownAnswerFile } from "../paillier/helpers";
 import { exportDgkPublicKey } from "../../src/dgk";
@@ -29,7 +30,6 @@ const CHALLENGE = ethers.id("challenge");
 const RESPONSE = ethers.id("response");
 const ANSWER = ethers.id("answer");
 const SALT = ethers.id("salt of the decision");
-const UNKNOWN_ID = ethers.id("no such check");
 /** The bureau's comparison key as it registers it: the canonical JSON of the fixture DGK public key. */
 const COMPARISON_KEY = ethers.toUtf8Bytes(JSON.stringify(exportDgkPublicKey(fixtureComparisonKey())));
 
@@ -776,49 +776,8 @@ describe("ConditionMatching", function () {
   });
 
   describe("revocation to the last step (issue 11)", function () {
-    /** Every step that must stop, as [stage the check is in, the step, its party]. */
-    function stepsOf(f: Fixture, id: string) {
-      return [
-        {
-          mode: CheckMode.Decision,
-          stage: CheckState.Requested,
-          step: () => f.matching.connect(f.bureau).postChallenge(id, CHALLENGE),
-        },
-        {
-          mode: CheckMode.Decision,
-          stage: CheckState.Challenged,
-          step: () => f.matching.connect(f.bank).postResponse(id, RESPONSE),
-        },
-        {
-          mode: CheckMode.Decision,
-          stage: CheckState.Responded,
-          step: () => f.matching.connect(f.bureau).postAnswer(id, ANSWER),
-        },
-        {
-          mode: CheckMode.Paper,
-          stage: CheckState.Requested,
-          step: () => f.matching.connect(f.bureau).postAnswer(id, ANSWER),
-        },
-      ];
-    }
-
-    it("refuses every step before the answer once the subject revoked the grant the check consumed", async function () {
-      const f = await loadFixture(fixture);
-      for (let i = 0; i < 4; i++) {
-        await loadFixture(fixture);
-        const mode = i === 3 ? CheckMode.Paper : CheckMode.Decision;
-        const { id } = await open(f, { mode });
-        const { stage, step } = stepsOf(f, id)[i];
-        await advance(f, id, stage);
-        const grantId = (await f.matching.checkOf(id)).grantId;
-        await f.permissions.connect(f.subject).revoke(f.bank.address);
-        await expect(step())
-          .to.be.revertedWithCustomError(f.matching, "MatchingGrantWithdrawn")
-          .withArgs(id, grantId, GrantState.Revoked);
-      }
-    });
-
-    it("refuses them too once the subject changed the grant (narrowed it), naming the new grant's state", async function () {
+    // A revoked grant stops each step before the answer: see each step's "as a step of a check" suite.
+    it("refuses a step before the answer once the subject changed the grant (narrowed it), naming the new grant's state", async function () {
       const f = await loadFixture(fixture);
       const { id } = await open(f);
       await advance(f, id, CheckState.Challenged);
@@ -840,44 +799,6 @@ describe("ConditionMatching", function () {
       await time.increaseTo(expiry + 1n);
       expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.Expired);
       await advance(f, id, CheckState.Decided);
-    });
-
-    it("lets the bank record its decision after a revocation: it already holds the answer", async function () {
-      const f = await loadFixture(fixture);
-      const { id } = await open(f);
-      await advance(f, id, CheckState.Answered);
-      await f.permissions.connect(f.subject).revoke(f.bank.address);
-      await advance(f, id, CheckState.Decided);
-    });
-  });
-
-  describe("removed parties (issue 11)", function () {
-    it("refuses the steps of a bureau removed by vote", async function () {
-      const f = await loadFixture(fixture);
-      const decision = await open(f);
-      const paper = await open(f, { mode: CheckMode.Paper });
-      await removeByVote(f, f.bureau.address);
-      await expect(f.matching.connect(f.bureau).postChallenge(decision.id, CHALLENGE))
-        .to.be.revertedWithCustomError(f.matching, "MatchingNotBureau")
-        .withArgs(f.bureau.address);
-      await expect(f.matching.connect(f.bureau).postAnswer(paper.id, ANSWER))
-        .to.be.revertedWithCustomError(f.matching, "MatchingNotBureau")
-        .withArgs(f.bureau.address);
-    });
-
-    it("refuses the steps of a bank removed by vote", async function () {
-      const f = await loadFixture(fixture);
-      const decision = await open(f);
-      const paper = await open(f, { mode: CheckMode.Paper });
-      await advance(f, decision.id, CheckState.Challenged);
-      await advance(f, paper.id, CheckState.Answered);
-      await removeByVote(f, f.bank.address);
-      await expect(f.matching.connect(f.bank).postResponse(decision.id, RESPONSE))
-        .to.be.revertedWithCustomError(f.matching, "MatchingNotBank")
-        .withArgs(f.bank.address);
-      await expect(f.matching.connect(f.bank).recordDecision(paper.id, decisionHash(paper.id, true, SALT)))
-        .to.be.revertedWithCustomError(f.matching, "MatchingNotBank")
-        .withArgs(f.bank.address);
     });
   });
 
@@ -1083,15 +1004,22 @@ describe("ConditionMatching", function () {
     });
   });
 
+  /** How the shared step suites open and advance checks. */
+  const driver = { fixture, open, advance };
+
   describe("postChallenge", function () {
-    it("reverts when the caller is not the check's bureau", async function () {
-      const f = await loadFixture(fixture);
-      const { id } = await open(f);
-      for (const caller of [f.bank, f.subject, f.outsider]) {
-        await expect(f.matching.connect(caller).postChallenge(id, CHALLENGE))
-          .to.be.revertedWithCustomError(f.matching, "MatchingWrongParty")
-          .withArgs(id, caller.address, f.bureau.address);
-      }
+    shouldBehaveLikeAStep(driver, {
+      party: "bureau",
+      modes: [
+        {
+          mode: CheckMode.Decision,
+          stage: CheckState.Requested,
+          wrongStages: [CheckState.Challenged, CheckState.Responded, CheckState.Answered, CheckState.Decided],
+        },
+      ],
+      stopsOnRevocation: true,
+      commitment: () => CHALLENGE,
+      send: (f, caller, id, hash) => f.matching.connect(caller).postChallenge(id, hash),
     });
 
     it("reverts on a paper-mode check", async function () {
@@ -1100,31 +1028,6 @@ describe("ConditionMatching", function () {
       await expect(f.matching.connect(f.bureau).postChallenge(id, CHALLENGE))
         .to.be.revertedWithCustomError(f.matching, "MatchingWrongMode")
         .withArgs(id, CheckMode.Paper);
-    });
-
-    it("reverts unless the check is Requested", async function () {
-      const f = await loadFixture(fixture);
-      await expect(f.matching.connect(f.bureau).postChallenge(UNKNOWN_ID, CHALLENGE))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(UNKNOWN_ID, CheckState.None, CheckState.Requested);
-      for (const until of [CheckState.Challenged, CheckState.Responded, CheckState.Answered, CheckState.Decided]) {
-        const { id } = await open(f);
-        await advance(f, id, until);
-        await expect(f.matching.connect(f.bureau).postChallenge(id, CHALLENGE))
-          .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-          .withArgs(id, until, CheckState.Requested);
-      }
-    });
-
-    it("reverts on a zero challenge hash, whoever calls", async function () {
-      const f = await loadFixture(fixture);
-      const { id } = await open(f);
-      for (const caller of [f.bureau, f.bank, f.outsider]) {
-        await expect(f.matching.connect(caller).postChallenge(id, ethers.ZeroHash)).to.be.revertedWithCustomError(
-          f.matching,
-          "MatchingZeroHash",
-        );
-      }
     });
 
     it("checks the state, then the mode, then the commitment, then the caller", async function () {
@@ -1154,52 +1057,26 @@ describe("ConditionMatching", function () {
   });
 
   describe("postResponse", function () {
-    it("reverts when the caller is not the check's bank", async function () {
-      const f = await loadFixture(fixture);
-      const { id } = await open(f);
-      await advance(f, id, CheckState.Challenged);
-      for (const caller of [f.bureau, f.subject, f.outsider]) {
-        await expect(f.matching.connect(caller).postResponse(id, RESPONSE))
-          .to.be.revertedWithCustomError(f.matching, "MatchingWrongParty")
-          .withArgs(id, caller.address, f.bank.address);
-      }
-    });
-
-    it("reverts unless the check is Challenged", async function () {
-      const f = await loadFixture(fixture);
-      await expect(f.matching.connect(f.bank).postResponse(UNKNOWN_ID, RESPONSE))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(UNKNOWN_ID, CheckState.None, CheckState.Challenged);
-      const decision = await open(f);
-      await expect(f.matching.connect(f.bank).postResponse(decision.id, RESPONSE))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(decision.id, CheckState.Requested, CheckState.Challenged);
-      await advance(f, decision.id, CheckState.Responded);
-      await expect(f.matching.connect(f.bank).postResponse(decision.id, RESPONSE))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(decision.id, CheckState.Responded, CheckState.Challenged);
-      // A paper-mode check never reaches Challenged.
-      const paper = await open(f, { mode: CheckMode.Paper });
-      await expect(f.matching.connect(f.bank).postResponse(paper.id, RESPONSE))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(paper.id, CheckState.Requested, CheckState.Challenged);
-    });
-
-    it("reverts on a zero response hash, whoever calls", async function () {
-      const f = await loadFixture(fixture);
-      const { id } = await open(f);
-      await advance(f, id, CheckState.Challenged);
-      for (const caller of [f.bank, f.bureau, f.outsider]) {
-        await expect(f.matching.connect(caller).postResponse(id, ethers.ZeroHash)).to.be.revertedWithCustomError(
-          f.matching,
-          "MatchingZeroHash",
-        );
-      }
+    shouldBehaveLikeAStep(driver, {
+      party: "bank",
+      modes: [
+        {
+          mode: CheckMode.Decision,
+          stage: CheckState.Challenged,
+          wrongStages: [CheckState.Requested, CheckState.Responded, CheckState.Answered, CheckState.Decided],
+        },
+      ],
+      stopsOnRevocation: true,
+      commitment: () => RESPONSE,
+      send: (f, caller, id, hash) => f.matching.connect(caller).postResponse(id, hash),
     });
 
     it("reports the state, not the mode, on a paper-mode check (which is never Challenged)", async function () {
       const f = await loadFixture(fixture);
       const { id } = await open(f, { mode: CheckMode.Paper });
+      await expect(f.matching.connect(f.bank).postResponse(id, RESPONSE))
+        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
+        .withArgs(id, CheckState.Requested, CheckState.Challenged);
       for (const until of [CheckState.Requested, CheckState.Answered]) {
         await advance(f, id, until);
         await expect(f.matching.connect(f.outsider).postResponse(id, ethers.ZeroHash))
@@ -1210,117 +1087,36 @@ describe("ConditionMatching", function () {
   });
 
   describe("postAnswer", function () {
-    it("reverts when the caller is not the check's bureau", async function () {
-      const f = await loadFixture(fixture);
-      const decision = await open(f);
-      await advance(f, decision.id, CheckState.Responded);
-      const paper = await open(f, { mode: CheckMode.Paper });
-      for (const id of [decision.id, paper.id]) {
-        for (const caller of [f.bank, f.subject, f.outsider]) {
-          await expect(f.matching.connect(caller).postAnswer(id, ANSWER))
-            .to.be.revertedWithCustomError(f.matching, "MatchingWrongParty")
-            .withArgs(id, caller.address, f.bureau.address);
-        }
-      }
-    });
-
-    it("reverts unless a decision-mode check is Responded", async function () {
-      const f = await loadFixture(fixture);
-      await expect(f.matching.connect(f.bureau).postAnswer(UNKNOWN_ID, ANSWER))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(UNKNOWN_ID, CheckState.None, CheckState.Responded);
-      const { id } = await open(f);
-      await expect(f.matching.connect(f.bureau).postAnswer(id, ANSWER))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(id, CheckState.Requested, CheckState.Responded);
-      await advance(f, id, CheckState.Challenged);
-      await expect(f.matching.connect(f.bureau).postAnswer(id, ANSWER))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(id, CheckState.Challenged, CheckState.Responded);
-      await advance(f, id, CheckState.Answered);
-      await expect(f.matching.connect(f.bureau).postAnswer(id, ANSWER))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(id, CheckState.Answered, CheckState.Responded);
-    });
-
-    it("reverts unless a paper-mode check is Requested", async function () {
-      const f = await loadFixture(fixture);
-      const { id } = await open(f, { mode: CheckMode.Paper });
-      await advance(f, id, CheckState.Answered);
-      await expect(f.matching.connect(f.bureau).postAnswer(id, ANSWER))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(id, CheckState.Answered, CheckState.Requested);
-      await advance(f, id, CheckState.Decided);
-      await expect(f.matching.connect(f.bureau).postAnswer(id, ANSWER))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(id, CheckState.Decided, CheckState.Requested);
-    });
-
-    it("reverts on a zero answer hash, whoever calls, in either mode", async function () {
-      const f = await loadFixture(fixture);
-      const decision = await open(f);
-      await advance(f, decision.id, CheckState.Responded);
-      const paper = await open(f, { mode: CheckMode.Paper });
-      for (const id of [decision.id, paper.id]) {
-        for (const caller of [f.bureau, f.bank, f.outsider]) {
-          await expect(f.matching.connect(caller).postAnswer(id, ethers.ZeroHash)).to.be.revertedWithCustomError(
-            f.matching,
-            "MatchingZeroHash",
-          );
-        }
-      }
+    shouldBehaveLikeAStep(driver, {
+      party: "bureau",
+      modes: [
+        {
+          mode: CheckMode.Decision,
+          stage: CheckState.Responded,
+          wrongStages: [CheckState.Requested, CheckState.Challenged, CheckState.Answered, CheckState.Decided],
+        },
+        { mode: CheckMode.Paper, stage: CheckState.Requested, wrongStages: [CheckState.Answered, CheckState.Decided] },
+      ],
+      stopsOnRevocation: true,
+      commitment: () => ANSWER,
+      send: (f, caller, id, hash) => f.matching.connect(caller).postAnswer(id, hash),
     });
   });
 
   describe("recordDecision", function () {
-    it("reverts when the caller is not the check's bank", async function () {
-      const f = await loadFixture(fixture);
-      const { id } = await open(f, { mode: CheckMode.Paper });
-      await advance(f, id, CheckState.Answered);
-      for (const caller of [f.bureau, f.subject, f.outsider]) {
-        await expect(f.matching.connect(caller).recordDecision(id, decisionHash(id, true, SALT)))
-          .to.be.revertedWithCustomError(f.matching, "MatchingWrongParty")
-          .withArgs(id, caller.address, f.bank.address);
-      }
-    });
-
-    it("reverts unless the check is Answered", async function () {
-      const f = await loadFixture(fixture);
-      const hash = decisionHash(UNKNOWN_ID, true, SALT);
-      await expect(f.matching.connect(f.bank).recordDecision(UNKNOWN_ID, hash))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(UNKNOWN_ID, CheckState.None, CheckState.Answered);
-      for (const until of [CheckState.Requested, CheckState.Challenged, CheckState.Responded]) {
-        const { id } = await open(f);
-        await advance(f, id, until);
-        await expect(f.matching.connect(f.bank).recordDecision(id, hash))
-          .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-          .withArgs(id, until, CheckState.Answered);
-      }
-      const paper = await open(f, { mode: CheckMode.Paper });
-      await expect(f.matching.connect(f.bank).recordDecision(paper.id, hash))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(paper.id, CheckState.Requested, CheckState.Answered);
-      await advance(f, paper.id, CheckState.Decided);
-      await expect(f.matching.connect(f.bank).recordDecision(paper.id, hash))
-        .to.be.revertedWithCustomError(f.matching, "MatchingUnexpectedState")
-        .withArgs(paper.id, CheckState.Decided, CheckState.Answered);
-    });
-
-    it("reverts on a zero decision hash, whoever calls, in either mode", async function () {
-      const f = await loadFixture(fixture);
-      const decision = await open(f);
-      await advance(f, decision.id, CheckState.Answered);
-      const paper = await open(f, { mode: CheckMode.Paper });
-      await advance(f, paper.id, CheckState.Answered);
-      for (const id of [decision.id, paper.id]) {
-        for (const caller of [f.bank, f.bureau, f.outsider]) {
-          await expect(f.matching.connect(caller).recordDecision(id, ethers.ZeroHash)).to.be.revertedWithCustomError(
-            f.matching,
-            "MatchingZeroHash",
-          );
-        }
-      }
+    shouldBehaveLikeAStep(driver, {
+      party: "bank",
+      modes: [
+        {
+          mode: CheckMode.Decision,
+          stage: CheckState.Answered,
+          wrongStages: [CheckState.Requested, CheckState.Challenged, CheckState.Responded, CheckState.Decided],
+        },
+        { mode: CheckMode.Paper, stage: CheckState.Answered, wrongStages: [CheckState.Requested, CheckState.Decided] },
+      ],
+      stopsOnRevocation: false,
+      commitment: (id) => decisionHash(id, true, SALT),
+      send: (f, caller, id, hash) => f.matching.connect(caller).recordDecision(id, hash),
     });
   });
 

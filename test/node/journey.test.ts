@@ -13,6 +13,7 @@ import { expect } from "chai";
 import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { HAS_ANVIL, PROJECT_ROOT, runHardhat, startNode, type LocalNode, type NodeKind } from "../helpers/node";
 import { SUBJECT_COMMITMENT } from "../helpers/suite";
+import { APPLICANT, LOAN } from "../helpers/samples";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { loadDeployedSuite, SUITE_CONTRACTS } from "../../src/deployments";
@@ -21,25 +22,8 @@ import { castVote, isMemberAs, requestAdmission } from "../../src/clients/consor
 import { findPermissionRecord } from "../../src/clients/consent";
 import { BankClient, BureauClient, CheckState } from "../../src/clients/creditCheck";
 import { MemoryBoard } from "../../src/protocol/board";
-import type { Condition } from "../../src/protocol/form";
 import { Level } from "../../src/permissions";
 import { AuditAction, NodeType, ProposalState } from "../../src/nodeTypes";
-
-/** A qualifying applicant, as the bureau's store holds it. */
-const APPLICANT = new Map<string, bigint>([
-  ["creditScore", 712n],
-  ["annualIncome", 58_000n],
-  ["defaultsFiveYears", 0n],
-  ["debtToIncome", 2850n],
-  ["yearsOfHistory", 9n],
-  ["bankruptcy", 0n],
-]);
-
-/** Two conditions keep a journey short; the operators are covered in test/integration. */
-const LOAN_CONDITIONS: Condition[] = [
-  { field: "creditScore", op: "ge", values: [650] },
-  { field: "debtToIncome", op: "le", values: ["35"] },
-];
 
 /** The working tree's own deployments of the localhost network, which the journeys must not touch. */
 const TREE_LOCALHOST = path.join(PROJECT_ROOT, "deployments", "localhost");
@@ -148,7 +132,7 @@ for (const [kind, title] of NODES) {
         subject: subjectAddress,
         bureau: await bureau.getAddress(),
         mode: "decision",
-        conditions: LOAN_CONDITIONS,
+        conditions: LOAN,
       });
       checkId = check.checkId;
       expect(check.context.chainId).to.equal(node.chainId);

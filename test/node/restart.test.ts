@@ -26,6 +26,7 @@ import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import { Level } from "../../src/permissions";
 import { NodeType } from "../../src/nodeTypes";
 import type { Condition } from "../../src/protocol/form";
+import { APPLICANT_RECORD } from "../helpers/samples";
 
 const BIN = path.join(PROJECT_ROOT, "bin", "blindcredit");
 
@@ -83,7 +84,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
       suite.ownership.connect(providerSigner),
       service.url,
       await subject.getAddress(),
-      parseRecordFields({ creditScore: "712", annualIncome: "58000", debtToIncome: "28.5" }),
+      parseRecordFields(APPLICANT_RECORD),
     );
     bank = new BankClient(suite.matching.connect(bankSigner), fixtureKey(2048), new HttpBoard(service.url));
     await bank.registerKey();

@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { generatePrimeSync } from "node:crypto";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { APPLICANT } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
 import { previousAnswer, previousChallenge } from "../../bench/matching/previousProtocol";
 import {
@@ -48,11 +49,6 @@ const CONDITIONS: Condition[] = [
   { field: "debtToIncome", op: "le", values: ["35"] },
   { field: "bankruptcy", op: "eq", values: [0] },
 ];
-const APPLICANT = new Map([
-  ["creditScore", 712n],
-  ["debtToIncome", 2850n],
-  ["bankruptcy", 0n],
-]);
 
 /** The plaintext that is `mp` modulo p and `mq` modulo q (the bank's CRT split). */
 function crtSplit(key: PaillierPrivateKey, mp: bigint, mq: bigint): bigint {

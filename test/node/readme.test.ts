@@ -1,0 +1,126 @@
+/**
+ * The README's "Running node" journey, run as written: the shell block after the
+ * `<!-- readme-journey … -->` marker, unchanged, by `bash` with `set -euo pipefail`, against a fresh
+ * `hardhat node` (started as the README's terminal 1 does: `--no-deploy`, plus `--no-reset`) on a
+ * free port, so that the README cannot drift from the code.
+ *
+ * The block reads the node's URL (`BLINDCREDIT_RPC_URL`) and the bureau's port (`BUREAU_PORT`) from
+ * the environment with the README's defaults; the test sets both. It runs in the node's scratch
+ * directory, made to look like the project's root to the block's commands: `npx hardhat` and
+ * `npx blindcredit` resolve there (a `package.json` with the command as its `bin`, `node_modules`
+ * and `tsconfig.json` linked), and the scratch Hardhat config moves `deployments/` there, so the files the journey
+ * writes (keys, forms, the bureau's store, `deployments/localhost/`) never land in the working tree.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { freePort, killGroup, PROJECT_ROOT, startNode, type LocalNode } from "../helpers/node";
+
+/** The comment that precedes the block the test runs. */
+const MARKER = "<!-- readme-journey";
+
+/**
+ * The body of the first ```sh fenced block after the marker.
+ * @throws Error when the README has no marker or no such block after it
+ */
+function journeyBlock(readme: string): string {
+  const at = readme.indexOf(MARKER);
+  if (at < 0) throw new Error(`expected a "${MARKER} …" comment in README.md, found none`);
+  const match = /```sh\n([\s\S]*?)\n```/.exec(readme.slice(at));
+  if (match === null) throw new Error(`expected a \`\`\`sh block after "${MARKER}" in README.md, found none`);
+  return match[1];
+}
+
+/** What a run of the block printed, and how it ended. */
+interface ScriptRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly output: string;
+}
+
+/**
+ * Runs `script` with bash in `cwd`, in its own process group, which is killed afterwards (the block
+ * starts the bureau in the background; if it fails before its `kill`, nothing may outlive the test).
+ */
+async function runBash(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScriptRun> {
+  const child = spawn("bash", ["-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => killGroup(child.pid!, "SIGKILL"), timeoutMs);
+  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  );
+  clearTimeout(timer);
+  killGroup(child.pid!, "SIGKILL");
+  return { ...ended, output };
+}
+
+describe("README: the Running node journey, run as written", function () {
+  this.timeout(900_000);
+
+  const treeLocalhost = path.join(PROJECT_ROOT, "deployments", "localhost");
+  const treeHadLocalhost = existsSync(treeLocalhost);
+  let node: LocalNode;
+  let run: ScriptRun;
+
+  before(async function () {
+    const block = journeyBlock(readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"));
+    node = await startNode("hardhat");
+
+    // The node's scratch directory holds its Hardhat config (deployments moved there); make the
+    // block's `npx hardhat` and `npx blindcredit` resolve there as they do in the project's root.
+    const cwd = path.dirname(node.configFile);
+    writeFileSync(
+      path.join(cwd, "package.json"),
+      JSON.stringify({ name: "blindcredit-readme-journey", private: true, bin: { blindcredit: "bin/blindcredit" } }),
+    );
+    mkdirSync(path.join(cwd, "bin"));
+    symlinkSync(path.join(PROJECT_ROOT, "bin", "blindcredit"), path.join(cwd, "bin", "blindcredit"));
+    for (const file of ["node_modules", "tsconfig.json"])
+      symlinkSync(path.join(PROJECT_ROOT, file), path.join(cwd, file));
+
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("BLINDCREDIT_") && !k.startsWith("HARDHAT_")),
+    );
+    // Harness only: when the block fails before its own `kill`, the bureau's process group goes too.
+    const cleanup = `trap '[ $? -eq 0 ] || for job in $(jobs -p); do kill -KILL -- -"$job" 2>/dev/null || true; done' EXIT`;
+    run = await runBash(
+      `set -euo pipefail\n${cleanup}\n${block}\n`,
+      cwd,
+      { ...env, BLINDCREDIT_RPC_URL: node.url, BUREAU_PORT: String(await freePort()) },
+      840_000,
+    );
+  });
+
+  after(async function () {
+    await node?.stop();
+  });
+
+  it("exits 0", function () {
+    expect(run.code, `bash exited with ${run.code ?? run.signal}; its output:\n${run.output}`).to.equal(0);
+  });
+
+  it("stops the bureau with its last command", async function () {
+    const log = path.join(path.dirname(node.configFile), "bureau.log");
+    for (let waited = 0; waited < 20_000 && !readFileSync(log, "utf8").includes("bureau stopped"); waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(readFileSync(log, "utf8"), "bureau.log").to.include("bureau stopped");
+  });
+
+  it("approves the applicant on the loan form, then declines it on the strict one", function () {
+    const decisions = [...run.output.matchAll(/^(APPROVED|DECLINED): check (0x[0-9a-f]{64})/gm)];
+    expect(
+      decisions.map((m) => m[1]),
+      run.output,
+    ).to.deep.equal(["APPROVED", "DECLINED"]);
+    expect(decisions[0][2]).to.not.equal(decisions[1][2]);
+  });
+
+  it("deployed into the scratch directory, not the working tree's deployments/localhost", function () {
+    expect(existsSync(path.join(node.deploymentsDir, "ConditionMatching.json"))).to.equal(true);
+    expect(existsSync(treeLocalhost)).to.equal(treeHadLocalhost);
+  });
+});
