@@ -128,6 +128,7 @@ describe("bureau/sqliteStore", () => {
         const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all();
         expect(tables.map((t) => (t as { name: string }).name)).to.deep.equal([
           "checks",
+          "leases",
           "messages",
           "meta",
           "records",
@@ -771,7 +772,7 @@ describe("bureau/sqliteStore", () => {
       await store.close();
       const db = new Database(path, { readonly: true });
       try {
-        expect(db.pragma("user_version", { simple: true })).to.equal(2);
+        expect(db.pragma("user_version", { simple: true })).to.equal(SCHEMA_VERSION);
         expect(db.prepare("SELECT form_hash FROM checks").get()).to.deep.equal({ form_hash: FORM_1 });
       } finally {
         db.close();
