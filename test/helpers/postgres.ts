@@ -99,14 +99,14 @@ async function start(): Promise<Server> {
   const data = join(dir, "data");
   const port = await freePort();
   const s: Server = { dir, data, port, bin, as };
-  run(s, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   try {
+    run(s, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
     run(s, "pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
   } catch (e) {
     const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8") : "";
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(e as Error).message}\nserver log:\n${log}`, { cause: e });
+    throw new Error(`${(e as Error).message}${log && `\nserver log:\n${log}`}`, { cause: e });
   }
   process.once("exit", () => stop(s));
   return s;
