@@ -18,7 +18,8 @@ import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import type { OwnershipJudgment } from "../../typechain-types";
 import { CREDIT_RECORD_CATEGORY } from "./records";
 import { SealingError, type SealingKey } from "./sealing";
-import { openSqliteStore } from "./sqliteStore";
+import { openStore } from "./openStore";
+import { isPostgresUrl, redact } from "./postgresStore";
 import { StoreError, type BureauStore, type StoreDeployment } from "./store";
 
 /** Options of {@link startBureauService}. */
@@ -26,10 +27,17 @@ export interface BureauServiceOptions {
   /** The contracts, connected to the bureau's signer (it posts the bureau's commitments). */
   readonly suite: Suite;
   /**
-   * The SQLite database file (created when missing). It is bound to the deployment it first served (chain id and
-   * contract addresses): started against another, the service refuses (see {@link freshStore}).
+   * The SQLite database file (created when missing), or a PostgreSQL URL (`postgres://user:password@host/db`, an
+   * empty database or a bureau's; see `./postgresStore`). It is bound to the deployment it first served (chain id
+   * and contract addresses): started against another, the service refuses (see {@link freshStore}).
    */
   readonly databasePath: string;
+  /**
+   * Where the sealed comparison key lives when {@link comparisonKey} is not given; default beside the SQLite
+   * database (`<database>.comparison-key`). Needed with a PostgreSQL URL: every bureau process sharing the
+   * database uses the same key, so copy the file to each after the first start.
+   */
+  readonly comparisonKeyFile?: string;
   /**
    * Start on a fresh store: the database file (with its `-wal` and `-shm` files) and the comparison key beside it
    * are moved aside to `<database>.<timestamp>.bak` (`-wal`, `-shm`, `.comparison-key` after that name, so that the
@@ -88,17 +96,30 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   if (!(await suite.classification.isActiveAs(bureau, NodeType.CreditBureau))) {
     throw new Error(`${bureau} is not an active credit bureau of this consortium: it cannot serve checks`);
   }
+  const postgres = isPostgresUrl(options.databasePath);
+  if (postgres && options.comparisonKey === undefined && options.comparisonKeyFile === undefined) {
+    throw new Error("a PostgreSQL store needs comparisonKeyFile (or comparisonKey): it cannot live beside a URL");
+  }
+  if (postgres && options.freshStore) {
+    throw new Error(
+      "freshStore moves a SQLite file aside; for a fresh PostgreSQL store, create a new database and point the URL at it",
+    );
+  }
   if (options.freshStore) {
     const backup = moveStoreAside(options.databasePath);
     if (backup !== undefined) log(`moved the old store aside to ${backup}; starting a fresh one`);
   }
-  const store = await openSqliteStore({ path: options.databasePath, sealingKey: options.sealingKey });
+  const store = await openStore(options.databasePath, options.sealingKey);
   let comparisonKey;
   try {
-    await bindStore(store, options.databasePath, await deploymentOf(suite));
+    await bindStore(store, String(redact(options.databasePath)), await deploymentOf(suite));
     comparisonKey =
       options.comparisonKey ??
-      (await loadOrCreateComparisonKey(comparisonKeyPath(options.databasePath), options.sealingKey, log));
+      (await loadOrCreateComparisonKey(
+        options.comparisonKeyFile ?? comparisonKeyPath(options.databasePath),
+        options.sealingKey,
+        log,
+      ));
   } catch (err) {
     await store.close();
     throw err;
@@ -193,12 +214,14 @@ async function bindStore(store: BureauStore, databasePath: string, deployment: S
     await store.bindDeployment(deployment);
   } catch (e) {
     if (!(e instanceof StoreError && e.code === "deployment")) throw e;
+    const fresh = isPostgresUrl(databasePath)
+      ? "or at a new PostgreSQL database"
+      : "or start a fresh store (`freshStore: true`; `blindcredit bureau start --fresh-store`), which moves this " +
+        `one aside to ${databasePath}.<timestamp>.bak`;
     throw new StoreError(
       "deployment",
       `bureau store ${databasePath} belongs to another deployment: ${e.message}. Its records, journal and log ` +
-        "cursor mean nothing on this one. Point the service at that deployment, or at another database file, or " +
-        "start a fresh store (`freshStore: true`; `blindcredit bureau start --fresh-store`), which moves this one " +
-        `aside to ${databasePath}.<timestamp>.bak`,
+        `cursor mean nothing on this one. Point the service at that deployment, or at another database file, ${fresh}`,
       { cause: e },
     );
   }

@@ -15,7 +15,10 @@
  * addresses the store serves, JSON, written on the service's first start) and `log_cursor` (the block the
  * evaluator resumes reading logs from, decimal).
  *
- * Schema version 2 (`PRAGMA user_version`), created on first open:
+ * Leases (`./leases`) are on the process's clock: one process serves a SQLite file, so a claim is atomic by the
+ * store's call queue alone (and `claimNext` runs in an IMMEDIATE transaction besides).
+ *
+ * Schema version 3 (`PRAGMA user_version`), created on first open:
  *
  * ```sql
  * CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -37,20 +40,23 @@
  *   sealed_state BLOB NOT NULL,                      -- seal(state, aad(check_id, stage, message_hash, updated_at[, form_hash]))
  *   form_hash    TEXT) STRICT;                       -- the check's form when written (version 2), lower-case 0x-hex
  * CREATE INDEX checks_by_stage ON checks (stage, updated_at);
+ * CREATE TABLE leases (                            -- version 3
+ *   check_id   TEXT PRIMARY KEY,
+ *   owner      TEXT NOT NULL,                       -- who holds it
+ *   expires_at INTEGER NOT NULL) STRICT;            -- Unix ms
  * ```
  *
  * Migration 1 → 2 adds `checks.form_hash`. Rows written by version 1 keep working: their `form_hash` stays NULL and
  * their state stays sealed under the version-1 additional data (without a form hash); they are returned without a
  * `formHash`, and the journal takes such a row as the current form's (see `StoreJournal`). Every row written since
  * carries its form hash, bound into the sealed state's additional data under a version-2 domain tag.
+ * Migration 2 → 3 adds the `leases` table.
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import Database from "better-sqlite3";
-import { getAddress, keccak256 } from "ethers";
-import { MAX_MESSAGE_BYTES } from "../protocol/messages";
-import { decodeRecord, RecordError } from "./records";
-import { aadOf, open, seal, SealingError, sealingKeyId, SealingKey } from "./sealing";
+import type { CheckLease } from "./leases";
+import { SealingError, sealingKeyId, SealingKey } from "./sealing";
 import {
   StoreError,
   type BureauStore,
@@ -62,14 +68,34 @@ import {
   type StoredRecord,
   type StoreStats,
 } from "./store";
+import {
+  checkMessage,
+  checkRecord,
+  checkSameDeployment,
+  checkVersions,
+  deploymentJson,
+  describe,
+  noRecord,
+  openCheckRow,
+  openMessageRow,
+  openRecordRow,
+  parseDeployment,
+  parseLogCursor,
+  readAddress,
+  readDeployment,
+  readHash,
+  readLeaseMs,
+  readLogCursor,
+  readOwner,
+  readStage,
+  sealCheck,
+  sealRecord,
+  type CheckRow,
+  type RecordRow,
+} from "./storeRows";
 
 /** The schema version this release writes and reads. */
-export const SCHEMA_VERSION = 2;
-
-/** Domain tags of the additional data, one per sealed column (checks: one per layout of their data). */
-const RECORDS_AAD = "blindcredit.bureau.records.v1";
-const CHECKS_AAD_V1 = "blindcredit.bureau.checks.v1";
-const CHECKS_AAD = "blindcredit.bureau.checks.v2";
+export const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: readonly string[] = [
   // 0 → 1
@@ -102,6 +128,10 @@ const MIGRATIONS: readonly string[] = [
   // 1 → 2: the journal is keyed by check id and form hash; rows from version 1 keep a NULL form hash
   `
   ALTER TABLE checks ADD COLUMN form_hash TEXT;
+  `,
+  // 2 → 3: leases on checks (one process here, but the same API as a shared server store)
+  `
+  CREATE TABLE leases (check_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) STRICT;
   `,
 ];
 
@@ -199,24 +229,6 @@ function checkKey(db: Database.Database, path: string, key: SealingKey): void {
   }
 }
 
-interface RecordRow {
-  subject: string;
-  version: number;
-  hash: string;
-  provider: string;
-  stored_at: number;
-  sealed: Buffer;
-}
-
-interface CheckRow {
-  check_id: string;
-  stage: string;
-  message_hash: string | null;
-  updated_at: number;
-  sealed_state: Buffer;
-  form_hash: string | null;
-}
-
 /** A transaction's handle: the operations, refused once the transaction has ended. */
 interface Handle {
   active: boolean;
@@ -282,6 +294,21 @@ class SqliteStore implements BureauStore {
   }
   setLogCursor(block: number): Promise<void> {
     return this.#run("setLogCursor", () => this.#ops.setLogCursor(block));
+  }
+  claimCheck(checkId: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.#run("claimCheck", () => this.#ops.claimCheck(checkId, owner, leaseMs));
+  }
+  claimNext(owner: string, leaseMs: number): Promise<string | undefined> {
+    return this.#run("claimNext", () => this.#ops.claimNext(owner, leaseMs));
+  }
+  renewLease(checkId: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.#run("renewLease", () => this.#ops.renewLease(checkId, owner, leaseMs));
+  }
+  releaseLease(checkId: string, owner: string): Promise<boolean> {
+    return this.#run("releaseLease", () => this.#ops.releaseLease(checkId, owner));
+  }
+  leaseOf(checkId: string): Promise<CheckLease | undefined> {
+    return this.#run("leaseOf", () => this.#ops.leaseOf(checkId));
   }
 
   transaction<T>(fn: (tx: BureauStoreOps) => Promise<T>): Promise<T> {
@@ -422,40 +449,34 @@ class Operations {
       stages: db.prepare<[], { stage: string; n: number }>(
         "SELECT stage, count(*) AS n FROM checks GROUP BY stage ORDER BY stage",
       ),
+      // a lease is taken when there is none, when it has ended, or when the claimer holds it already
+      claim: db.prepare<[string, string, number, number, string]>(
+        "INSERT INTO leases (check_id, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (check_id) DO UPDATE SET " +
+          "owner = excluded.owner, expires_at = excluded.expires_at WHERE leases.expires_at <= ? OR leases.owner = ?",
+      ),
+      claimable: db.prepare<[number], { check_id: string }>(
+        "SELECT c.check_id FROM checks c LEFT JOIN leases l ON l.check_id = c.check_id " +
+          "WHERE l.check_id IS NULL OR l.expires_at <= ? ORDER BY c.updated_at, c.check_id LIMIT 1",
+      ),
+      renew: db.prepare<[number, string, string]>("UPDATE leases SET expires_at = ? WHERE check_id = ? AND owner = ?"),
+      release: db.prepare<[string, string]>("DELETE FROM leases WHERE check_id = ? AND owner = ?"),
+      lease: db.prepare<[string], { owner: string; expires_at: number }>(
+        "SELECT owner, expires_at FROM leases WHERE check_id = ?",
+      ),
     };
   }
 
   putRecord(bytes: Uint8Array, hash: string, subject: string, provider: string): PutRecordResult {
-    if (!(bytes instanceof Uint8Array)) {
-      throw new StoreError("invalid-argument", `record: expected bytes, got ${describe(bytes)}`);
-    }
-    const h = readHash(hash, "record hash");
-    const s = readAddress(subject, "record subject");
-    const p = readAddress(provider, "record provider");
-    if (keccak256(bytes) !== h) {
-      throw new StoreError(
-        "invalid-argument",
-        `record: expected bytes hashing to ${h}, got bytes hashing to ${keccak256(bytes)}`,
-      );
-    }
-    const record = decodeRecord(bytes); // a RecordError names what is wrong with the bytes
-    if (record.subject !== s) {
-      throw new StoreError("invalid-argument", `record: stored for subject ${s}, but it is about ${record.subject}`);
-    }
-    if (record.provider !== p) {
-      throw new StoreError(
-        "invalid-argument",
-        `record: stored as from provider ${p}, but it is from ${record.provider}`,
-      );
-    }
+    const checked = checkRecord(bytes, hash, subject, provider);
+    const { subject: s, hash: h } = checked;
     return this.#db
       .transaction((): PutRecordResult => {
         const existing = this.#sql.recordByHash.get(s, h);
         if (existing) return { version: existing.version, created: false };
         const version = (this.#sql.lastVersion.get(s)?.v ?? 0) + 1;
         const storedAt = Date.now();
-        const sealed = seal(this.#key, bytes, recordAad(s, version, h, p, storedAt));
-        this.#sql.insertRecord.run(s, version, h, p, storedAt, Buffer.from(sealed));
+        const sealed = sealRecord(this.#key, checked, version, storedAt);
+        this.#sql.insertRecord.run(s, version, h, checked.provider, storedAt, Buffer.from(sealed));
         return { version, created: true };
       })
       .immediate();
@@ -477,34 +498,15 @@ class Operations {
     const h = readHash(hash, "record hash");
     // A removed version is tampering even when it is not the one asked for: the history must be whole.
     const { n, v } = this.#sql.versions.get(s)!;
-    if (n !== (v ?? 0)) {
-      throw new SealingError(
-        "tampered",
-        `record ${s}: expected versions 1 to ${v}, got ${n} of them: a version was removed`,
-      );
-    }
+    checkVersions(s, n, v);
     const row = this.#sql.record.get(s, h);
-    if (!row) {
-      throw new StoreError(
-        "no-record",
-        `subject ${s}: no credit record with hash ${h} on file` +
-          (n === 0 ? " (none at all)" : ` (${n} other version${n === 1 ? "" : "s"})`),
-      );
-    }
+    if (!row) throw noRecord(s, h, n);
     return new Map(this.#openRecord(row).record.fields);
   }
 
   deployment(): StoreDeployment | undefined {
     const row = this.#sql.meta.get("deployment");
-    if (!row) return undefined;
-    try {
-      const json = JSON.parse(row.value) as { chainId: string; contracts: Record<string, string> };
-      return { chainId: BigInt(json.chainId), contracts: json.contracts };
-    } catch (e) {
-      throw new StoreError("schema", `store meta "deployment": expected JSON, got ${describe(row.value)}`, {
-        cause: e,
-      });
-    }
+    return row && parseDeployment(row.value);
   }
 
   bindDeployment(deployment: StoreDeployment): void {
@@ -516,108 +518,46 @@ class Operations {
           this.#sql.putMeta.run("deployment", deploymentJson(given));
           return;
         }
-        if (deploymentJson(bound) !== deploymentJson(given)) {
-          throw new StoreError(
-            "deployment",
-            `the store serves ${describeDeployment(bound)}; it was given ${describeDeployment(given)}`,
-          );
-        }
+        checkSameDeployment(bound, given);
       })
       .immediate();
   }
 
   logCursor(): number | undefined {
     const row = this.#sql.meta.get("log_cursor");
-    if (!row) return undefined;
-    const block = Number(row.value);
-    if (!/^\d+$/.test(row.value) || !Number.isSafeInteger(block)) {
-      throw new StoreError("schema", `store meta "log_cursor": expected a block number, got ${describe(row.value)}`);
-    }
-    return block;
+    return row && parseLogCursor(row.value);
   }
 
   setLogCursor(block: number): void {
-    if (typeof block !== "number" || !Number.isSafeInteger(block) || block < 0) {
-      throw new StoreError("invalid-argument", `log cursor: expected a block number, got ${describe(block)}`);
-    }
-    this.#sql.putMeta.run("log_cursor", String(block));
+    this.#sql.putMeta.run("log_cursor", String(readLogCursor(block)));
   }
 
   /** Opens a record row and checks it against its hash, subject and provider. */
   #openRecord(row: RecordRow): StoredRecord {
-    const where = `record ${row.subject} version ${row.version}`;
-    const bytes = reopen(
-      () => open(this.#key, row.sealed, recordAad(row.subject, row.version, row.hash, row.provider, row.stored_at)),
-      where,
-    );
-    if (keccak256(bytes) !== row.hash) {
-      throw new SealingError("tampered", `${where}: expected bytes hashing to ${row.hash}, got ${keccak256(bytes)}`);
-    }
-    let record;
-    try {
-      record = decodeRecord(bytes);
-    } catch (e) {
-      throw new RecordError(`${where}: ${(e as Error).message}`, { cause: e });
-    }
-    if (record.subject !== row.subject || record.provider !== row.provider) {
-      throw new SealingError("tampered", `${where}: the row's subject or provider differ from the record's`);
-    }
-    return { version: row.version, hash: row.hash, bytes, record, storedAt: row.stored_at };
+    return openRecordRow(this.#key, row);
   }
 
   putMessage(hash: string, bytes: Uint8Array): void {
-    const h = readHash(hash, "message hash");
-    if (!(bytes instanceof Uint8Array)) {
-      throw new StoreError("invalid-argument", `message: expected bytes, got ${describe(bytes)}`);
-    }
-    if (bytes.length > MAX_MESSAGE_BYTES) {
-      throw new StoreError(
-        "invalid-argument",
-        `message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`,
-      );
-    }
-    const actual = keccak256(bytes);
-    if (actual !== h) {
-      throw new StoreError(
-        "invalid-argument",
-        `message: expected bytes hashing to ${h}, got bytes hashing to ${actual}`,
-      );
-    }
+    const h = checkMessage(hash, bytes);
     this.#sql.insertMessage.run(h, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), Date.now());
   }
 
   getMessage(hash: string): Uint8Array | undefined {
     const h = readHash(hash, "message hash");
     const row = this.#sql.message.get(h);
-    if (!row) return undefined;
-    const actual = keccak256(row.bytes);
-    if (actual !== h) {
-      throw new SealingError("tampered", `message ${h}: the stored bytes hash to ${actual}: altered in the database`);
-    }
-    return new Uint8Array(row.bytes);
+    return row && openMessageRow(h, row.bytes);
   }
 
   putCheck(checkId: string, progress: CheckProgress & { readonly formHash: string }): void {
-    const id = readHash(checkId, "check id");
-    if (typeof progress !== "object" || progress === null) {
-      throw new StoreError("invalid-argument", `check ${id}: expected its progress, got ${describe(progress)}`);
-    }
-    const stage = readStage(progress.stage);
-    if (!(progress.state instanceof Uint8Array)) {
-      throw new StoreError("invalid-argument", `check ${id} state: expected bytes, got ${describe(progress.state)}`);
-    }
-    const formHash = readHash(progress.formHash, "check form hash");
-    const messageHash =
-      progress.messageHash === undefined ? null : readHash(progress.messageHash, "check message hash");
-    const updatedAt = progress.updatedAt;
-    if (typeof updatedAt !== "number" || !Number.isSafeInteger(updatedAt) || updatedAt <= 0) {
-      throw new StoreError(
-        "invalid-argument",
-        `check ${id} updatedAt: expected a positive integer (Unix ms), got ${describe(updatedAt)}`,
-      );
-    }
-    const sealed = seal(this.#key, progress.state, checkAad(id, stage, messageHash, updatedAt, formHash));
-    this.#sql.upsertCheck.run(id, stage, messageHash, updatedAt, Buffer.from(sealed), formHash);
+    const row = sealCheck(this.#key, checkId, progress);
+    this.#sql.upsertCheck.run(
+      row.check_id,
+      row.stage,
+      row.message_hash,
+      row.updated_at,
+      Buffer.from(row.sealed_state),
+      row.form_hash,
+    );
   }
 
   getCheck(checkId: string): CheckProgress | undefined {
@@ -642,119 +582,43 @@ class Operations {
   }
 
   #openCheck(row: CheckRow): CheckProgress {
-    const state = reopen(
-      () =>
-        open(
-          this.#key,
-          row.sealed_state,
-          checkAad(row.check_id, row.stage, row.message_hash, row.updated_at, row.form_hash),
-        ),
-      `check ${row.check_id}`,
-    );
-    return {
-      stage: row.stage,
-      ...(row.form_hash === null ? {} : { formHash: row.form_hash }),
-      state,
-      ...(row.message_hash === null ? {} : { messageHash: row.message_hash }),
-      updatedAt: row.updated_at,
-    };
+    return openCheckRow(this.#key, row);
   }
-}
 
-function recordAad(subject: string, version: number, hash: string, provider: string, storedAt: number): Uint8Array {
-  return aadOf(RECORDS_AAD, subject, version, hash, provider, storedAt);
-}
-
-/** A check row's additional data; a row kept from schema version 1 (no form hash) keeps its version-1 layout. */
-function checkAad(
-  checkId: string,
-  stage: string,
-  messageHash: string | null,
-  updatedAt: number,
-  formHash: string | null,
-): Uint8Array {
-  return formHash === null
-    ? aadOf(CHECKS_AAD_V1, checkId, stage, messageHash ?? "", updatedAt)
-    : aadOf(CHECKS_AAD, checkId, stage, messageHash ?? "", updatedAt, formHash);
-}
-
-/** Checks a deployment and puts it in canonical form: checksummed addresses, contracts sorted by name. */
-function readDeployment(value: StoreDeployment): StoreDeployment {
-  if (typeof value !== "object" || value === null) {
-    throw new StoreError("invalid-argument", `deployment: expected { chainId, contracts }, got ${describe(value)}`);
+  claimCheck(checkId: string, owner: string, leaseMs: number): boolean {
+    const id = readHash(checkId, "check id");
+    const o = readOwner(owner);
+    const ms = readLeaseMs(leaseMs);
+    const now = Date.now();
+    return this.#sql.claim.run(id, o, now + ms, now, o).changes > 0;
   }
-  if (typeof value.chainId !== "bigint" || value.chainId <= 0n) {
-    throw new StoreError(
-      "invalid-argument",
-      `deployment chain id: expected a positive bigint, got ${describe(value.chainId)}`,
-    );
-  }
-  if (typeof value.contracts !== "object" || value.contracts === null || Object.keys(value.contracts).length === 0) {
-    throw new StoreError(
-      "invalid-argument",
-      `deployment contracts: expected addresses by name, got ${describe(value.contracts)}`,
-    );
-  }
-  const contracts: Record<string, string> = {};
-  for (const name of Object.keys(value.contracts).sort()) {
-    contracts[name] = readAddress(value.contracts[name], `deployment contract ${name}`);
-  }
-  return { chainId: value.chainId, contracts };
-}
 
-function deploymentJson(deployment: StoreDeployment): string {
-  const { chainId, contracts } = readDeployment(deployment);
-  return JSON.stringify({ chainId: chainId.toString(), contracts });
-}
-
-function describeDeployment({ chainId, contracts }: StoreDeployment): string {
-  const names = Object.keys(contracts).sort();
-  return `chain ${chainId} (${names.map((name) => `${name} ${contracts[name]}`).join(", ")})`;
-}
-
-/** Opens a row's blob, naming the row in the error. */
-function reopen(fn: () => Uint8Array, where: string): Uint8Array {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof SealingError) throw new SealingError(e.code, `${where}: ${e.message}`, { cause: e });
-    throw e;
+  claimNext(owner: string, leaseMs: number): string | undefined {
+    const o = readOwner(owner);
+    const ms = readLeaseMs(leaseMs);
+    return this.#db
+      .transaction((): string | undefined => {
+        const now = Date.now();
+        const next = this.#sql.claimable.get(now);
+        if (next === undefined) return undefined;
+        return this.#sql.claim.run(next.check_id, o, now + ms, now, o).changes > 0 ? next.check_id : undefined;
+      })
+      .immediate();
   }
-}
 
-function readAddress(value: unknown, what: string): string {
-  if (typeof value === "string") {
-    try {
-      return getAddress(value);
-    } catch {
-      // fall through to the refusal
-    }
+  renewLease(checkId: string, owner: string, leaseMs: number): boolean {
+    const id = readHash(checkId, "check id");
+    const o = readOwner(owner);
+    const ms = readLeaseMs(leaseMs);
+    return this.#sql.renew.run(Date.now() + ms, id, o).changes > 0;
   }
-  throw new StoreError("invalid-argument", `${what}: expected an address, got ${describe(value)}`);
-}
 
-function readHash(value: unknown, what: string): string {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
-    throw new StoreError("invalid-argument", `${what}: expected 32 bytes as 0x-hex, got ${describe(value)}`);
+  releaseLease(checkId: string, owner: string): boolean {
+    return this.#sql.release.run(readHash(checkId, "check id"), readOwner(owner)).changes > 0;
   }
-  return value.toLowerCase();
-}
 
-function readStage(value: unknown): string {
-  if (typeof value !== "string" || !/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
-    throw new StoreError(
-      "invalid-argument",
-      `check stage: expected 1 to 64 characters of [A-Za-z0-9._-], got ${describe(value)}`,
-    );
+  leaseOf(checkId: string): CheckLease | undefined {
+    const row = this.#sql.lease.get(readHash(checkId, "check id"));
+    return row && { owner: row.owner, expiresAt: row.expires_at };
   }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "nothing";
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
-  if (typeof value === "string") return value.length > 80 ? `"${value.slice(0, 77)}…"` : `"${value}"`;
-  return `${typeof value} ${String(value)}`;
 }

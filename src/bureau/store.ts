@@ -2,8 +2,9 @@
  * The bureau's storage, as the service sees it: credit records (sealed, append-only), the protocol's public
  * message board, and the evaluator's per-check progress (sealed), with transactions across them.
  *
- * Every method is asynchronous so that a server database (PostgreSQL) can implement the same interface; the
- * embedded default is `openSqliteStore` in `./sqliteStore`.
+ * Every method is asynchronous so that a server database can implement the same interface: the embedded default is
+ * `openSqliteStore` in `./sqliteStore`, the server one `openPostgresStore` in `./postgresStore`, and `openStore` in
+ * `./openStore` picks one from a path or a URL.
  *
  * Errors, for whoever maps them to HTTP statuses or alarms:
  * - `SealingError` (`./sealing`) means stored data failed its integrity check: `tampered` (a sealed blob or a
@@ -14,6 +15,7 @@
  * - `RecordError` (`./records`) when record bytes given to {@link BureauStoreOps.putRecord} are not canonical.
  * @module
  */
+import type { CheckLeases } from "./leases";
 import type { CreditRecord } from "./records";
 
 /**
@@ -172,8 +174,8 @@ export interface BureauStoreOps {
   deleteCheck(checkId: string): Promise<boolean>;
 }
 
-/** The bureau's store. */
-export interface BureauStore extends BureauStoreOps {
+/** The bureau's store, with leases on checks for several evaluators sharing it (`./leases`). */
+export interface BureauStore extends BureauStoreOps, CheckLeases {
   /**
    * Runs `fn` in one transaction: everything it writes through `tx` is stored together, or nothing is when it
    * throws (the error is rethrown). Calls on the store itself wait until the transaction ends; calling the store

@@ -51,6 +51,20 @@ export function register(program: Command): void {
       "the record store (SQLite; created when missing, then bound to this deployment: chain id and contracts)",
       "bureau.db",
     )
+    .addOption(
+      new Option(
+        "--database-url <url>",
+        "a PostgreSQL store instead of --db (postgres://user:password@host:port/database; an empty database or a " +
+          "bureau's); keep the password out of the command line with the environment variable",
+      )
+        .env("BLINDCREDIT_DATABASE_URL")
+        .conflicts(["db", "freshStore"]),
+    )
+    .option(
+      "--comparison-key-file <file>",
+      "the sealed comparison key (default: <db>.comparison-key; bureau.comparison-key with --database-url, " +
+        "the same file for every process sharing the database)",
+    )
     .option(
       "--fresh-store",
       "move the store (and its comparison key) aside to <db>.<timestamp>.bak and start a fresh one; " +
@@ -87,6 +101,8 @@ export function register(program: Command): void {
             port: number;
             host: string;
             db: string;
+            databaseUrl?: string;
+            comparisonKeyFile?: string;
             freshStore: boolean;
             confirmations: number;
             sealingKeyFile: string;
@@ -103,6 +119,13 @@ export function register(program: Command): void {
             if (e instanceof SealingError) throw usageError(e.message);
             throw e;
           }
+          const { isPostgresUrl, redact } = await import("../../bureau/postgresStore");
+          if (opts.databaseUrl !== undefined && !isPostgresUrl(opts.databaseUrl)) {
+            throw usageError(
+              `--database-url: expected a postgres:// or postgresql:// URL, got ${String(redact(opts.databaseUrl))}`,
+            );
+          }
+          const store = opts.databaseUrl === undefined ? `--db ${opts.db}` : "--database-url";
           const conn = await connectSigner(inv);
           if (!(await conn.suite.classification.isActiveAs(conn.address, NodeType.CreditBureau))) {
             throw new CliError(
@@ -116,7 +139,9 @@ export function register(program: Command): void {
           try {
             service = await startBureauService({
               suite: conn.suite,
-              databasePath: opts.db,
+              databasePath: opts.databaseUrl ?? opts.db,
+              comparisonKeyFile:
+                opts.comparisonKeyFile ?? (opts.databaseUrl === undefined ? undefined : "bureau.comparison-key"),
               freshStore: opts.freshStore,
               confirmations: opts.confirmations,
               sealingKey,
@@ -127,11 +152,15 @@ export function register(program: Command): void {
               log: (line) => out.progress(line),
             });
           } catch (e) {
-            if (e instanceof SealingError) throw usageError(`--db ${opts.db}: ${e.message}`);
+            if (e instanceof SealingError) throw usageError(`${store}: ${e.message}`);
             if (e instanceof StoreError && e.code === "deployment") throw new CliError(ExitCode.Network, e.message);
             const code = (e as NodeJS.ErrnoException).code;
             if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
               throw new CliError(ExitCode.Network, `cannot listen on ${opts.host}:${opts.port} (${code})`);
+            }
+            if (opts.databaseUrl !== undefined && !(e instanceof StoreError) && code !== undefined) {
+              // the server cannot be reached, or refused the connection or the database (node-postgres's error)
+              throw new CliError(ExitCode.Network, `--database-url: cannot use the database (${(e as Error).message})`);
             }
             throw e;
           }
@@ -139,7 +168,7 @@ export function register(program: Command): void {
             {
               bureau: service.bureau,
               url: service.url,
-              db: path.resolve(opts.db),
+              db: opts.databaseUrl === undefined ? path.resolve(opts.db) : String(redact(opts.databaseUrl)),
               comparisonKey: service.comparisonKey,
             },
             (d) =>

@@ -1,0 +1,405 @@
+/**
+ * What every bureau store keeps in a row and how it is checked, whatever the database: the argument checks of the
+ * store's calls, the additional data that binds each sealed blob to its row, opening a row (refusing one that was
+ * altered, moved or sealed under another key), the deployment's canonical form, and the lease arguments.
+ *
+ * The SQLite store (`./sqliteStore`) and the PostgreSQL store (`./postgresStore`) both build on it, so that the
+ * same call is refused with the same {@link StoreError} (same code, same message) and a row sealed by one opens
+ * in the other: the additional data names no database.
+ * @module
+ */
+import { getAddress, keccak256 } from "ethers";
+import { MAX_MESSAGE_BYTES } from "../protocol/messages";
+import { decodeRecord, RecordError } from "./records";
+import { aadOf, open, seal, SealingError, type SealingKey } from "./sealing";
+import { StoreError, type CheckProgress, type StoreDeployment, type StoredRecord } from "./store";
+
+/** Domain tags of the additional data, one per sealed column (checks: one per layout of their data). */
+const RECORDS_AAD = "blindcredit.bureau.records.v1";
+const CHECKS_AAD_V1 = "blindcredit.bureau.checks.v1";
+const CHECKS_AAD = "blindcredit.bureau.checks.v2";
+
+/** The longest lease a store grants: a day (an evaluator renews long before). */
+export const MAX_LEASE_MS = 86_400_000;
+
+/** A `records` row, as any store reads it (times as numbers, blobs as bytes). */
+export interface RecordRow {
+  readonly subject: string;
+  readonly version: number;
+  readonly hash: string;
+  readonly provider: string;
+  readonly stored_at: number;
+  readonly sealed: Uint8Array;
+}
+
+/** A `checks` row, as any store reads it. */
+export interface CheckRow {
+  readonly check_id: string;
+  readonly stage: string;
+  readonly message_hash: string | null;
+  readonly updated_at: number;
+  readonly sealed_state: Uint8Array;
+  readonly form_hash: string | null;
+}
+
+/** A record submission once checked: canonical bytes, its hash, its (checksummed) subject and provider. */
+export interface CheckedRecord {
+  readonly bytes: Uint8Array;
+  readonly hash: string;
+  readonly subject: string;
+  readonly provider: string;
+}
+
+/**
+ * Checks the arguments of `putRecord`: the bytes hash to `hash` and are a canonical record of `subject` from
+ * `provider`.
+ * @throws `RecordError` when the bytes are not a canonical record; {@link StoreError} `invalid-argument` otherwise
+ */
+export function checkRecord(bytes: Uint8Array, hash: string, subject: string, provider: string): CheckedRecord {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new StoreError("invalid-argument", `record: expected bytes, got ${describe(bytes)}`);
+  }
+  const h = readHash(hash, "record hash");
+  const s = readAddress(subject, "record subject");
+  const p = readAddress(provider, "record provider");
+  if (keccak256(bytes) !== h) {
+    throw new StoreError(
+      "invalid-argument",
+      `record: expected bytes hashing to ${h}, got bytes hashing to ${keccak256(bytes)}`,
+    );
+  }
+  const record = decodeRecord(bytes); // a RecordError names what is wrong with the bytes
+  if (record.subject !== s) {
+    throw new StoreError("invalid-argument", `record: stored for subject ${s}, but it is about ${record.subject}`);
+  }
+  if (record.provider !== p) {
+    throw new StoreError("invalid-argument", `record: stored as from provider ${p}, but it is from ${record.provider}`);
+  }
+  return { bytes, hash: h, subject: s, provider: p };
+}
+
+/** Seals a record's bytes for its row: bound to subject, version, hash, provider and time of storage. */
+export function sealRecord(key: SealingKey, record: CheckedRecord, version: number, storedAt: number): Uint8Array {
+  return seal(key, record.bytes, recordAad(record.subject, version, record.hash, record.provider, storedAt));
+}
+
+/**
+ * Opens a record row and checks it against its hash, subject and provider.
+ * @throws `SealingError` `tampered` / `wrong-key` naming the row
+ */
+export function openRecordRow(key: SealingKey, row: RecordRow): StoredRecord {
+  const where = `record ${row.subject} version ${row.version}`;
+  const bytes = reopen(
+    () => open(key, row.sealed, recordAad(row.subject, row.version, row.hash, row.provider, row.stored_at)),
+    where,
+  );
+  if (keccak256(bytes) !== row.hash) {
+    throw new SealingError("tampered", `${where}: expected bytes hashing to ${row.hash}, got ${keccak256(bytes)}`);
+  }
+  let record;
+  try {
+    record = decodeRecord(bytes);
+  } catch (e) {
+    throw new RecordError(`${where}: ${(e as Error).message}`, { cause: e });
+  }
+  if (record.subject !== row.subject || record.provider !== row.provider) {
+    throw new SealingError("tampered", `${where}: the row's subject or provider differ from the record's`);
+  }
+  return { version: row.version, hash: row.hash, bytes, record, storedAt: row.stored_at };
+}
+
+/**
+ * Refuses a subject's history with a gap: `count` rows stored, `last` the highest version (null for none).
+ * @throws `SealingError` `tampered` when a version was removed
+ */
+export function checkVersions(subject: string, count: number, last: number | null): void {
+  if (count !== (last ?? 0)) {
+    throw new SealingError(
+      "tampered",
+      `record ${subject}: expected versions 1 to ${last}, got ${count} of them: a version was removed`,
+    );
+  }
+}
+
+/** The refusal for a hash the subject has no record with; `count` is how many versions it has. */
+export function noRecord(subject: string, hash: string, count: number): StoreError {
+  return new StoreError(
+    "no-record",
+    `subject ${subject}: no credit record with hash ${hash} on file` +
+      (count === 0 ? " (none at all)" : ` (${count} other version${count === 1 ? "" : "s"})`),
+  );
+}
+
+/**
+ * Checks the arguments of `putMessage`: a hash, and bytes no longer than a message may be that hash to it.
+ * @returns the hash, lower-case
+ * @throws {StoreError} `invalid-argument`
+ */
+export function checkMessage(hash: string, bytes: Uint8Array): string {
+  const h = readHash(hash, "message hash");
+  if (!(bytes instanceof Uint8Array)) {
+    throw new StoreError("invalid-argument", `message: expected bytes, got ${describe(bytes)}`);
+  }
+  if (bytes.length > MAX_MESSAGE_BYTES) {
+    throw new StoreError(
+      "invalid-argument",
+      `message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`,
+    );
+  }
+  const actual = keccak256(bytes);
+  if (actual !== h) {
+    throw new StoreError("invalid-argument", `message: expected bytes hashing to ${h}, got bytes hashing to ${actual}`);
+  }
+  return h;
+}
+
+/**
+ * Checks stored message bytes against the hash they are stored under.
+ * @throws `SealingError` `tampered` when they no longer hash to it
+ */
+export function openMessageRow(hash: string, bytes: Uint8Array): Uint8Array {
+  const actual = keccak256(bytes);
+  if (actual !== hash) {
+    throw new SealingError("tampered", `message ${hash}: the stored bytes hash to ${actual}: altered in the database`);
+  }
+  return new Uint8Array(bytes);
+}
+
+/**
+ * Checks the arguments of `putCheck` and seals the state for its row.
+ * @throws {StoreError} `invalid-argument` for a malformed id, stage, form or message hash, state or time
+ */
+export function sealCheck(
+  key: SealingKey,
+  checkId: string,
+  progress: CheckProgress & { readonly formHash: string },
+): Omit<CheckRow, "form_hash"> & { readonly form_hash: string } {
+  const id = readHash(checkId, "check id");
+  if (typeof progress !== "object" || progress === null) {
+    throw new StoreError("invalid-argument", `check ${id}: expected its progress, got ${describe(progress)}`);
+  }
+  const stage = readStage(progress.stage);
+  if (!(progress.state instanceof Uint8Array)) {
+    throw new StoreError("invalid-argument", `check ${id} state: expected bytes, got ${describe(progress.state)}`);
+  }
+  const formHash = readHash(progress.formHash, "check form hash");
+  const messageHash = progress.messageHash === undefined ? null : readHash(progress.messageHash, "check message hash");
+  const updatedAt = progress.updatedAt;
+  if (typeof updatedAt !== "number" || !Number.isSafeInteger(updatedAt) || updatedAt <= 0) {
+    throw new StoreError(
+      "invalid-argument",
+      `check ${id} updatedAt: expected a positive integer (Unix ms), got ${describe(updatedAt)}`,
+    );
+  }
+  const sealed = seal(key, progress.state, checkAad(id, stage, messageHash, updatedAt, formHash));
+  return {
+    check_id: id,
+    stage,
+    message_hash: messageHash,
+    updated_at: updatedAt,
+    sealed_state: sealed,
+    form_hash: formHash,
+  };
+}
+
+/**
+ * Opens a check row.
+ * @throws `SealingError` `tampered` / `wrong-key` naming the check
+ */
+export function openCheckRow(key: SealingKey, row: CheckRow): CheckProgress {
+  const state = reopen(
+    () =>
+      open(key, row.sealed_state, checkAad(row.check_id, row.stage, row.message_hash, row.updated_at, row.form_hash)),
+    `check ${row.check_id}`,
+  );
+  return {
+    stage: row.stage,
+    ...(row.form_hash === null ? {} : { formHash: row.form_hash }),
+    state,
+    ...(row.message_hash === null ? {} : { messageHash: row.message_hash }),
+    updatedAt: row.updated_at,
+  };
+}
+
+export function recordAad(
+  subject: string,
+  version: number,
+  hash: string,
+  provider: string,
+  storedAt: number,
+): Uint8Array {
+  return aadOf(RECORDS_AAD, subject, version, hash, provider, storedAt);
+}
+
+/** A check row's additional data; a row kept from schema version 1 (no form hash) keeps its version-1 layout. */
+export function checkAad(
+  checkId: string,
+  stage: string,
+  messageHash: string | null,
+  updatedAt: number,
+  formHash: string | null,
+): Uint8Array {
+  return formHash === null
+    ? aadOf(CHECKS_AAD_V1, checkId, stage, messageHash ?? "", updatedAt)
+    : aadOf(CHECKS_AAD, checkId, stage, messageHash ?? "", updatedAt, formHash);
+}
+
+/** Checks a deployment and puts it in canonical form: checksummed addresses, contracts sorted by name. */
+export function readDeployment(value: StoreDeployment): StoreDeployment {
+  if (typeof value !== "object" || value === null) {
+    throw new StoreError("invalid-argument", `deployment: expected { chainId, contracts }, got ${describe(value)}`);
+  }
+  if (typeof value.chainId !== "bigint" || value.chainId <= 0n) {
+    throw new StoreError(
+      "invalid-argument",
+      `deployment chain id: expected a positive bigint, got ${describe(value.chainId)}`,
+    );
+  }
+  if (typeof value.contracts !== "object" || value.contracts === null || Object.keys(value.contracts).length === 0) {
+    throw new StoreError(
+      "invalid-argument",
+      `deployment contracts: expected addresses by name, got ${describe(value.contracts)}`,
+    );
+  }
+  const contracts: Record<string, string> = {};
+  for (const name of Object.keys(value.contracts).sort()) {
+    contracts[name] = readAddress(value.contracts[name], `deployment contract ${name}`);
+  }
+  return { chainId: value.chainId, contracts };
+}
+
+/** The deployment as kept in `meta` (canonical JSON). */
+export function deploymentJson(deployment: StoreDeployment): string {
+  const { chainId, contracts } = readDeployment(deployment);
+  return JSON.stringify({ chainId: chainId.toString(), contracts });
+}
+
+/**
+ * The deployment kept in `meta`.
+ * @throws {StoreError} `schema` when it is not the JSON {@link deploymentJson} writes
+ */
+export function parseDeployment(value: string): StoreDeployment {
+  try {
+    const json = JSON.parse(value) as { chainId: string; contracts: Record<string, string> };
+    return { chainId: BigInt(json.chainId), contracts: json.contracts };
+  } catch (e) {
+    throw new StoreError("schema", `store meta "deployment": expected JSON, got ${describe(value)}`, { cause: e });
+  }
+}
+
+/**
+ * Refuses `given` when the store is bound to another deployment.
+ * @throws {StoreError} `deployment`, naming both
+ */
+export function checkSameDeployment(bound: StoreDeployment, given: StoreDeployment): void {
+  if (deploymentJson(bound) !== deploymentJson(given)) {
+    throw new StoreError(
+      "deployment",
+      `the store serves ${describeDeployment(bound)}; it was given ${describeDeployment(given)}`,
+    );
+  }
+}
+
+function describeDeployment({ chainId, contracts }: StoreDeployment): string {
+  const names = Object.keys(contracts).sort();
+  return `chain ${chainId} (${names.map((name) => `${name} ${contracts[name]}`).join(", ")})`;
+}
+
+/**
+ * The log cursor kept in `meta`.
+ * @throws {StoreError} `schema` when it is not a block number
+ */
+export function parseLogCursor(value: string): number {
+  const block = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(block)) {
+    throw new StoreError("schema", `store meta "log_cursor": expected a block number, got ${describe(value)}`);
+  }
+  return block;
+}
+
+/**
+ * Checks a log cursor to save.
+ * @throws {StoreError} `invalid-argument` when it is not a non-negative safe integer
+ */
+export function readLogCursor(block: number): number {
+  if (typeof block !== "number" || !Number.isSafeInteger(block) || block < 0) {
+    throw new StoreError("invalid-argument", `log cursor: expected a block number, got ${describe(block)}`);
+  }
+  return block;
+}
+
+/**
+ * Checks a lease owner's name: 1 to 128 characters of [A-Za-z0-9._:@-] (e.g. `host:pid`).
+ * @throws {StoreError} `invalid-argument`
+ */
+export function readOwner(value: unknown): string {
+  if (typeof value !== "string" || !/^[A-Za-z0-9._:@-]{1,128}$/.test(value)) {
+    throw new StoreError(
+      "invalid-argument",
+      `lease owner: expected 1 to 128 characters of [A-Za-z0-9._:@-], got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks a lease's length: a whole number of milliseconds from 1 to {@link MAX_LEASE_MS}.
+ * @throws {StoreError} `invalid-argument`
+ */
+export function readLeaseMs(value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_LEASE_MS) {
+    throw new StoreError(
+      "invalid-argument",
+      `lease: expected 1 to ${MAX_LEASE_MS} milliseconds, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Opens a row's blob, naming the row in the error. */
+function reopen(fn: () => Uint8Array, where: string): Uint8Array {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SealingError) throw new SealingError(e.code, `${where}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+export function readAddress(value: unknown, what: string): string {
+  if (typeof value === "string") {
+    try {
+      return getAddress(value);
+    } catch {
+      // fall through to the refusal
+    }
+  }
+  throw new StoreError("invalid-argument", `${what}: expected an address, got ${describe(value)}`);
+}
+
+export function readHash(value: unknown, what: string): string {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
+    throw new StoreError("invalid-argument", `${what}: expected 32 bytes as 0x-hex, got ${describe(value)}`);
+  }
+  return value.toLowerCase();
+}
+
+export function readStage(value: unknown): string {
+  if (typeof value !== "string" || !/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
+    throw new StoreError(
+      "invalid-argument",
+      `check stage: expected 1 to 64 characters of [A-Za-z0-9._-], got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A value as an error message shows it. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
+  if (typeof value === "string") return value.length > 80 ? `"${value.slice(0, 77)}…"` : `"${value}"`;
+  return `${typeof value} ${String(value)}`;
+}

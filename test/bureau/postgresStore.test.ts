@@ -1,0 +1,175 @@
+/**
+ * Tests of the PostgreSQL store on a throwaway server (`test/helpers/postgres.ts`, a fresh database per test): the
+ * behaviour every store shares (`./store.behavior`), then what is its own: the schema it creates, foreign
+ * databases and bad options refused (with the password kept out of messages), two processes creating the schema
+ * at once, and `openStore` choosing it by URL. When PostgreSQL cannot be started these tests fail; none is skipped.
+ */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { Client } from "pg";
+import { openStore } from "../../src/bureau/openStore";
+import { POSTGRES_SCHEMA_VERSION, openPostgresStore, redact } from "../../src/bureau/postgresStore";
+import { generateSealingKey, type SealingKey } from "../../src/bureau/sealing";
+import type { BureauStore } from "../../src/bureau/store";
+import { freshPostgresDatabase } from "../helpers/postgres";
+import {
+  ALICE,
+  TAX_OFFICE,
+  expectStoreError,
+  put,
+  rejection,
+  shouldBehaveLikeABureauStore,
+  submission,
+  type TestDatabase,
+} from "./store.behavior";
+
+/** Runs one statement on `url` over a connection of its own (`?` placeholders). */
+async function query<R>(url: string, statement: string, params: readonly unknown[] = [], tamper = false): Promise<R[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    // as a superuser with direct access would: the append-only triggers do not fire for a replica session
+    if (tamper) await client.query("SET session_replication_role = replica");
+    let n = 0;
+    const rows = (
+      await client.query(
+        statement.replace(/\?/g, () => `$${++n}`),
+        params as unknown[],
+      )
+    ).rows as R[];
+    return rows.map((row) => numbers(row as Record<string, unknown>) as R);
+  } finally {
+    await client.end();
+  }
+}
+
+/** BIGINT columns as numbers, as SQLite returns them. */
+function numbers(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === "string" && /_at$|^version$/.test(k) ? Number(v) : v]),
+  );
+}
+
+function postgresDatabase(url: string): TestDatabase {
+  return {
+    open: (sealingKey) => openPostgresStore({ url, sealingKey }),
+    sql: (statement, params, tamper) => query(url, statement, params, tamper),
+    async setSchemaVersion(version) {
+      await query(url, "UPDATE meta SET value = ? WHERE key = 'schema_version'", [String(version)]);
+    },
+  };
+}
+
+describe("bureau/postgresStore", () => {
+  describe("the behaviour of a bureau store", () => {
+    shouldBehaveLikeABureauStore({
+      name: "postgres store",
+      schemaVersion: POSTGRES_SCHEMA_VERSION,
+      database: async () => postgresDatabase(await freshPostgresDatabase()),
+      cleanup: async () => undefined, // a fresh database per test; the server goes at the end of the run
+    });
+  });
+
+  let url: string;
+  let key: SealingKey;
+  let stores: BureauStore[];
+
+  async function openStoreAt(at = url, sealingKey = key): Promise<BureauStore> {
+    const store = await openPostgresStore({ url: at, sealingKey });
+    stores.push(store);
+    return store;
+  }
+
+  beforeEach(async () => {
+    url = await freshPostgresDatabase();
+    key = generateSealingKey();
+    stores = [];
+  });
+
+  afterEach(async () => {
+    for (const store of stores) await store.close();
+  });
+
+  describe("openPostgresStore", () => {
+    it("creates the schema, with the schema version and the key's id and never the key", async () => {
+      await (await openStoreAt()).close();
+      const tables = await query<{ name: string }>(
+        url,
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
+      );
+      expect(tables.map((t) => t.name)).to.deep.equal(["checks", "leases", "messages", "meta", "records"]);
+      const meta = await query<{ key: string; value: string }>(url, "SELECT key, value FROM meta ORDER BY key");
+      expect(meta.map((m) => m.key)).to.deep.equal(["created_at", "schema_version", "sealing_key_id"]);
+      expect(meta.find((m) => m.key === "schema_version")?.value).to.equal(String(POSTGRES_SCHEMA_VERSION));
+      expect(meta.find((m) => m.key === "sealing_key_id")?.value).to.equal(key.id);
+      // the truncate guard too
+      expect((await rejection(query(url, "TRUNCATE records"))).message).to.contain("records are append-only");
+    });
+
+    it("creates the schema once when two processes open a new database at once", async () => {
+      const [a, b] = await Promise.all([openStoreAt(), openStoreAt()]);
+      await put(a, submission(ALICE, TAX_OFFICE, { creditScore: "700" }));
+      expect((await b.stats()).records).to.equal(1);
+    });
+
+    it("refuses a database with other tables, and one whose meta names no schema version", async () => {
+      await query(url, "CREATE TABLE accounts (id INTEGER)");
+      await expectStoreError(
+        openPostgresStore({ url, sealingKey: key }),
+        "schema",
+        "expected an empty database or a bureau database, got a database with 1 other tables",
+      );
+      const other = await freshPostgresDatabase();
+      await query(other, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      await expectStoreError(
+        openPostgresStore({ url: other, sealingKey: key }),
+        "schema",
+        "its metadata names no schema version: not a bureau database",
+      );
+    });
+
+    it("refuses bad options, and keeps a password out of its messages", async () => {
+      await expectStoreError(
+        openPostgresStore({ url: "bureau.db", sealingKey: key }),
+        "invalid-argument",
+        'expected a postgres:// or postgresql:// URL, got "bureau.db"',
+      );
+      await expectStoreError(
+        openPostgresStore({ url, sealingKey: "00".repeat(32) as unknown as SealingKey }),
+        "invalid-argument",
+        "expected a SealingKey",
+      );
+      expect(redact("postgres://bureau:s3cret@db.example:5432/bureau")).to.equal(
+        "postgres://bureau:***@db.example:5432/bureau",
+      );
+      expect(redact("postgresql://bureau@db/bureau")).to.equal("postgresql://bureau@db/bureau");
+      await (await openStoreAt()).close();
+      const withPassword = url.replace("postgres@", "postgres:s3cret@"); // trust auth: the password is not checked
+      await query(url, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+      const error = await rejection(openPostgresStore({ url: withPassword, sealingKey: key }));
+      expect(error.message).to.contain("postgres store postgres://postgres:***@127.0.0.1:");
+      expect(error.message).not.to.contain("s3cret");
+    });
+  });
+
+  describe("openStore", () => {
+    it("opens PostgreSQL for a postgres:// URL and SQLite for a path", async () => {
+      const pgStore = await openStore(url, key);
+      stores.push(pgStore);
+      await put(pgStore, submission(ALICE, TAX_OFFICE, { creditScore: "700" }));
+      expect((await query(url, "SELECT count(*)::int AS n FROM records"))[0]).to.deep.equal({ n: 1 });
+
+      const dir = mkdtempSync(join(tmpdir(), "blindcredit-store-"));
+      try {
+        const sqlite = await openStore(join(dir, "bureau.db"), generateSealingKey());
+        expect((await sqlite.stats()).records).to.equal(0);
+        await sqlite.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
