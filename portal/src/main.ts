@@ -189,7 +189,10 @@ async function openSession(account: string): Promise<void> {
     return;
   }
   byId("account").textContent = `Connected as ${account}`;
-  if (chainId !== expected) return showWrongNetwork(chainId);
+  if (chainId !== expected) {
+    showStatus("");
+    return showWrongNetwork(chainId);
+  }
   clearAlert();
   const network = new Network(config.chainName, expected);
   const provider = new BrowserProvider(wallet.provider, network, { staticNetwork: network, pollingInterval: 1000 });
