@@ -1,7 +1,18 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", "artifacts", "cache", "typechain-types", "coverage", "deployments", "dist"] },
+  {
+    ignores: [
+      "node_modules",
+      "artifacts",
+      "cache",
+      "typechain-types",
+      "coverage",
+      "deployments",
+      "dist",
+      "portal/dist",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

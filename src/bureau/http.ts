@@ -8,6 +8,7 @@
  * | `POST /v1/messages` | a protocol message (octet-stream, at most 16 MiB) → 201 `{ hash }` |
  * | `GET /v1/messages/<keccak256>` | the message's bytes, or 404 |
  * | `POST /v1/records` | a provider's canonical credit record → 201 `{ subject, hash, version }` |
+ * | `POST /v1/consents` | a subject's signed consent, submitted from the bureau's account → 201 `{ txHash, … }` |
  *
  * Errors are JSON `{ "error": "…" }` with a status that says whose fault it is (4xx the caller's).
  * @module
@@ -16,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
 import type { Suite } from "../suite";
+import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
 import type { Evaluator } from "./evaluator";
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "./records";
 import { SealingError } from "./sealing";
@@ -51,6 +53,7 @@ export async function startBureauApi(options: {
 }): Promise<BureauApi> {
   const { store, suite, bureau, evaluator } = options;
   const requests = new Map<string, number>();
+  let consents: Promise<unknown> = Promise.resolve();
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
@@ -107,6 +110,14 @@ export async function startBureauApi(options: {
       const { version, created } = await store.putRecord(bytes, hash, record.subject, record.provider);
       return json(res, created ? 201 : 200, { subject: record.subject, hash, version });
     }
+    if (req.method === "POST" && path === "/v1/consents") {
+      // Relayed one at a time: they all send from the bureau's account.
+      const submission = parseConsentSubmission(await body(req, MAX_CONSENT_BYTES));
+      const relayed = (consents = consents
+        .catch(() => undefined)
+        .then(() => relayConsent(suite.permissions, submission)));
+      return json(res, 201, await relayed);
+    }
     throw new HttpError(404, `no route ${req.method} ${path}`);
   }
 
@@ -115,7 +126,7 @@ export async function startBureauApi(options: {
       // A record the schema refuses is the caller's fault; a store that fails its integrity checks
       // (SealingError) is the operator's, and so is anything unexpected.
       const status =
-        err instanceof HttpError
+        err instanceof HttpError || err instanceof ConsentRelayError
           ? err.status
           : err instanceof RecordError || (err instanceof StoreError && err.code === "invalid-argument")
             ? 400

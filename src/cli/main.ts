@@ -1,6 +1,6 @@
 /**
  * `blindcredit`: the command line of every BlindCredit role. Commands are grouped by role
- * (`member`, `voter`, `subject`, `provider`, `bank`, `bureau`) plus `deploy` and `schema`; each
+ * (`member`, `voter`, `subject`, `provider`, `bank`, `bureau`) plus `deploy`, `portal` and `schema`; each
  * role's file in `commands/` registers its own. Handlers import their heavy modules (contract
  * types, the Paillier engine) lazily, so that `--help` and the offline commands start fast.
  * @module
@@ -15,6 +15,7 @@ import * as bank from "./commands/bank";
 import * as bureau from "./commands/bureau";
 import * as deploy from "./commands/deploy";
 import * as member from "./commands/member";
+import * as portal from "./commands/portal";
 import * as provider from "./commands/provider";
 import * as schema from "./commands/schema";
 import * as subject from "./commands/subject";
@@ -73,6 +74,7 @@ export function buildProgram(): Command {
   bank.register(program);
   bureau.register(program);
   deploy.register(program);
+  portal.register(program);
   schema.register(program);
   return program;
 }

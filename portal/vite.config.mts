@@ -1,0 +1,17 @@
+/**
+ * Builds the credit subject's portal (`vite build portal`): one page, its script and style, into `portal/dist`.
+ * The page reads its contract addresses from `/config.json` at run time, so one build serves every deployment.
+ */
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  base: "./",
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    // Source files outside portal/ (the library, the contract types) are part of the bundle.
+    assetsInlineLimit: 0,
+  },
+  server: { fs: { allow: [".."] } },
+});
