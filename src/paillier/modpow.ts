@@ -8,8 +8,10 @@
  * so nothing native has to be installed.
  *
  * The route has edges, each handled here:
- * - creating a DH object runs a primality test on the modulus (tens of milliseconds for 6144 bits), so one object
- *   per modulus is cached, and the exponent is swapped in with `setPrivateKey` only when it changes;
+ * - creating a DH object runs a primality test on the modulus (about 0.1 s for a 1536-bit prime, which must pass
+ *   every round; a composite fails the first), so one object per modulus is shared by every exponentiator of that
+ *   modulus in the process (a key's several uses of its primes pay the test once), and the exponent is swapped in
+ *   with `setPrivateKey` (microseconds) only when it changes;
  * - OpenSSL refuses bases 0, 1 and modulus − 1 ("key too small/large"): these have closed forms;
  * - it refuses a result of 1: then b^(e−1) (which is b⁻¹ ≠ 1) is computed instead and multiplied by b;
  * - it refuses moduli outside its DH limits (even ones, over 10 000 bits), and below 512 bits Node returns zeros
@@ -114,9 +116,10 @@ export function modPowBigInt(base: bigint, exponent: bigint, modulus: bigint): b
 /**
  * Exponentiation modulo one fixed modulus, through OpenSSL when the modulus allows it.
  *
- * Hold one per modulus (the engine holds one per key and per use): construction is cheap, the first `pow` pays
- * OpenSSL's set-up (a primality test of the modulus), later calls reuse it. Calls with the same exponent as the
- * previous call skip even `setPrivateKey`.
+ * Hold one per modulus (the engine holds one per key and per use): construction is cheap, the first `pow` for a
+ * modulus in the process pays OpenSSL's set-up (a primality test of the modulus), later calls, from this
+ * exponentiator or any other of the same modulus, reuse it. Calls with the same exponent as the previous call on
+ * that modulus skip even `setPrivateKey`.
  *
  * @example
  * const exp = new ModularExponentiator(nSquared);
@@ -127,8 +130,7 @@ export class ModularExponentiator {
   readonly modulus: bigint;
   /** The route this modulus takes. */
   readonly route: ModPowRoute;
-  #dh: DiffieHellman | undefined;
-  #exponent: bigint | undefined;
+  #shared: SharedDiffieHellman | undefined;
 
   /**
    * @param modulus - a positive integer; odd moduli of 1024 to 10 000 bits take the OpenSSL route
@@ -177,11 +179,12 @@ export class ModularExponentiator {
   /** OpenSSL's answer, or undefined when it refuses or answers out of range. */
   #openssl(b: bigint, exponent: bigint): bigint | undefined {
     try {
-      const dh = this.#dh ?? (this.#dh = createDiffieHellman(bigintToBuffer(this.modulus)));
-      if (this.#exponent !== exponent) {
-        this.#exponent = undefined;
+      const shared = this.#shared ?? (this.#shared = sharedDiffieHellman(this.modulus));
+      const { dh } = shared;
+      if (shared.exponent !== exponent) {
+        shared.exponent = undefined;
         dh.setPrivateKey(bigintToBuffer(exponent));
-        this.#exponent = exponent;
+        shared.exponent = exponent;
       }
       const result = fromBytes(dh.computeSecret(bigintToBuffer(b)));
       // A zero or an out-of-range value means the call misbehaved, or the base shares every prime of the modulus
@@ -191,6 +194,29 @@ export class ModularExponentiator {
       return undefined;
     }
   }
+}
+
+/** One OpenSSL DH object per modulus, and the exponent it holds now. */
+interface SharedDiffieHellman {
+  readonly dh: DiffieHellman;
+  exponent: bigint | undefined;
+}
+
+/** How many moduli keep their DH object for exponentiators created later (those created earlier hold theirs). */
+const SHARED_LIMIT = 64;
+const sharedObjects = new Map<bigint, SharedDiffieHellman>();
+
+/** The process's DH object for `modulus`, created (primality test included) on first use; a small LRU. */
+function sharedDiffieHellman(modulus: bigint): SharedDiffieHellman {
+  let shared = sharedObjects.get(modulus);
+  if (shared === undefined) {
+    shared = { dh: createDiffieHellman(bigintToBuffer(modulus)), exponent: undefined };
+    if (sharedObjects.size >= SHARED_LIMIT) sharedObjects.delete(sharedObjects.keys().next().value as bigint);
+  } else {
+    sharedObjects.delete(modulus);
+  }
+  sharedObjects.set(modulus, shared);
+  return shared;
 }
 
 const CACHE_LIMIT = 32;

@@ -51,6 +51,7 @@ export {
 export type { BitProof, BitProofItem, BitProofItemJson, BitProofJson } from "./bits";
 
 export { MAX_SHARE_POOL_CAPACITY, SharePool } from "./sharePool";
+export { BitVerifierWorker } from "./verifierWorker";
 export type { SharePoolOptions } from "./sharePool";
 
 export { MAX_CONTEXT_BYTES } from "./format";

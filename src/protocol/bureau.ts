@@ -16,7 +16,14 @@ import {
   type PaillierPublicKey,
   type RandomizerSource,
 } from "../paillier";
-import { decodeBitProof, decodeModulusProof, verifyBits, verifyModulus } from "../proofs";
+import {
+  decodeBitProof,
+  decodeModulusProof,
+  verifyBits,
+  verifyModulus,
+  type BitProof,
+  type BitVerifierWorker,
+} from "../proofs";
 import type { PublishedMessage } from "./bank";
 import { negateAll } from "./batch";
 import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
@@ -66,6 +73,12 @@ export interface BlindingOptions {
   readonly pool?: RandomizerSource;
   /** How a batch is blinded: on this thread by default, or spread over `BlindingWorkers`. */
   readonly blind?: Blind;
+  /**
+   * Decision mode: where the proof that the bank's shares are bits is verified. On this thread, before the zero
+   * tests, by default; with a `BitVerifierWorker`, on another thread while this one zero-tests (the same answer,
+   * the same refusals, sooner on two cores).
+   */
+  readonly verifier?: Pick<BitVerifierWorker, "verify">;
 }
 
 /**
@@ -165,9 +178,9 @@ export async function answerDecision(
   state: BureauCheckState,
   response: Uint8Array,
   responseHash: string,
-  { pool, blind = blindInline }: BlindingOptions = {},
+  { pool, blind = blindInline, verifier }: BlindingOptions = {},
 ): Promise<PublishedMessage> {
-  const { bankShares, bureauShares } = refusing(RefusalReason.InvalidMessage, () => {
+  const { bankShares, proof, comparisons, widths } = refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(response, "response", context, responseHash);
     const widths = state.shapes.flatMap((shape) => {
       const { bits } = comparisonDomain(fieldNamed(shape.field));
@@ -177,30 +190,53 @@ export async function answerDecision(
     const bankShares = readArray(body.shares, "response shares", widths.length).map((s, i) =>
       readCiphertext(publicKey, s, `response share ${i + 1}`),
     );
+    let proof: BitProof;
     try {
-      verifyBits(
-        publicKey,
-        bankShares,
-        decodeBitProof(publicKey, body.shareProof),
-        shareProofContext(context, comparisonKey.publicKey.fingerprint),
-      );
+      proof = decodeBitProof(publicKey, body.shareProof);
     } catch (e) {
       throw new CheckRefusal(RefusalReason.InvalidProof, `response share proof: ${(e as Error).message}`);
     }
-    const bureauShares = comparisons.map((values, i) => {
-      const where = `response comparison ${i + 1}`;
-      const parsed = readArray(values, where, widths[i]).map((v, j) =>
-        // Range only here: the zero test below refuses anything outside the key's subgroup, non-units included.
-        parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`, { checkUnit: false }),
-      );
-      try {
-        return bureauShare(comparisonKey, parsed);
-      } catch (e) {
-        throw new Error(`${where}: ${(e as Error).message}`);
-      }
-    });
-    return { bankShares, bureauShares };
+    return { bankShares, proof, comparisons, widths };
   });
+  const proofContext = shareProofContext(context, comparisonKey.publicKey.fingerprint);
+  const proofRefusal = (e: unknown) =>
+    new CheckRefusal(RefusalReason.InvalidProof, `response share proof: ${(e as Error).message}`);
+  // With a verifier thread the proof is checked while this thread zero-tests; either way a bad proof is the reason
+  // given, as when the proof is checked first.
+  const verified = verifier?.verify(publicKey, bankShares, proof, proofContext).then(
+    () => undefined,
+    (e: unknown) => proofRefusal(e),
+  );
+  if (verified === undefined) {
+    try {
+      verifyBits(publicKey, bankShares, proof, proofContext);
+    } catch (e) {
+      throw proofRefusal(e);
+    }
+  }
+  let bureauShares: (0 | 1)[] | undefined;
+  let valueRefusal: unknown;
+  try {
+    bureauShares = refusing(RefusalReason.InvalidMessage, () =>
+      comparisons.map((values, i) => {
+        const where = `response comparison ${i + 1}`;
+        const parsed = readArray(values, where, widths[i]).map((v, j) =>
+          // Range only here: the zero test below refuses anything outside the key's subgroup, non-units included.
+          parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`, { checkUnit: false }),
+        );
+        try {
+          return bureauShare(comparisonKey, parsed);
+        } catch (e) {
+          throw new Error(`${where}: ${(e as Error).message}`);
+        }
+      }),
+    );
+  } catch (e) {
+    valueRefusal = e;
+  }
+  const refusedProof = await verified;
+  if (refusedProof !== undefined) throw refusedProof;
+  if (bureauShares === undefined) throw valueRefusal;
   const missing = sum(encryptedMisses(state, bureauShares, bankShares));
   const [answer] = await blind([missing], pool);
   const bytes = encodeMessage("answer", context, { answer: answer.toHex() });

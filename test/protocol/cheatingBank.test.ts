@@ -21,7 +21,7 @@ import {
   type PaillierPrivateKey,
 } from "../../src/paillier";
 import { toHex as dgkHex } from "../../src/dgk";
-import { encodeBitProof, proveBits } from "../../src/proofs";
+import { BitVerifierWorker, encodeBitProof, proveBits } from "../../src/proofs";
 import { buildForm, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { comparisonsOf, parseForm, subjectOperand, type Condition } from "../../src/protocol/form";
@@ -87,11 +87,14 @@ function honestUntilResponse(context = CONTEXT) {
   return { form, ch, response, body };
 }
 
+/** Where the bureau verifies the share proof: on its own thread (the default), or on a worker thread. */
+let verifier: BitVerifierWorker | undefined;
+
 /** The bureau's answer to a response body the bank rewrote, or the refusal it throws. */
 async function bureauAnswers(body: unknown, context = CONTEXT) {
   const { ch } = honestUntilResponse(context);
   const bytes = encodeMessage("response", context, body);
-  return answerDecision(bank.publicKey, comparisonKey, context, ch.state, bytes, messageHash(bytes));
+  return answerDecision(bank.publicKey, comparisonKey, context, ch.state, bytes, messageHash(bytes), { verifier });
 }
 
 async function expectRefusal(promise: Promise<unknown>, reason: RefusalReason, message?: RegExp): Promise<void> {
@@ -160,86 +163,98 @@ describe("A cheating bank", function () {
     });
   });
 
-  describe("blindcredit/2: the bank's thresholds never leave it, and every deviation is refused", function () {
-    it("an honest response is answered (the control)", async function () {
-      const { body } = honestUntilResponse();
-      const answer = await bureauAnswers(body);
-      expect(answer.hash).to.match(/^0x[0-9a-f]{64}$/);
-    });
-
-    it("refuses a share encrypted as a CRT split (0 mod p, 1 mod q)", async function () {
-      const { body } = honestUntilResponse();
-      await expectRefusal(
-        bureauAnswers(withShares(body, [crtSplit(bank, 0n, 1n)])),
-        RefusalReason.InvalidProof,
-        /share proof/,
-      );
-    });
-
-    for (const [name, plaintext] of [
-      ["2", 2n],
-      ["−1", -1n],
-    ] as const) {
-      it(`refuses a share that is not a bit: ${name}`, async function () {
-        const { body } = honestUntilResponse();
-        const m = plaintext < 0n ? bank.publicKey.n + plaintext : plaintext;
-        await expectRefusal(bureauAnswers(withShares(body, [m])), RefusalReason.InvalidProof, /share proof/);
+  for (const where of ["this thread", "a worker thread"] as const) {
+    describe(`blindcredit/2: the bank's thresholds never leave it, and every deviation is refused (share proof verified on ${where})`, function () {
+      before(function () {
+        verifier = where === "a worker thread" ? new BitVerifierWorker() : undefined;
       });
-    }
+      after(async function () {
+        await verifier?.close();
+        verifier = undefined;
+      });
 
-    it("refuses a share proof copied from another check", async function () {
-      const other = honestUntilResponse({ ...CONTEXT, checkId: "0x" + "44".repeat(32) });
-      const { body } = honestUntilResponse();
-      await expectRefusal(
-        bureauAnswers({ ...body, shares: other.body.shares, shareProof: other.body.shareProof }),
-        RefusalReason.InvalidProof,
-      );
-    });
+      it("an honest response is answered (the control)", async function () {
+        const { body } = honestUntilResponse();
+        const answer = await bureauAnswers(body);
+        expect(answer.hash).to.match(/^0x[0-9a-f]{64}$/);
+      });
 
-    it("refuses a share proof made for another comparison key", async function () {
-      const { body } = honestUntilResponse();
-      const shares = body.shares.map((s) => Ciphertext.fromHex(bank.publicKey, s));
-      const bits = decodeBits(shares);
-      const foreign = shareProofContext(CONTEXT, "0x" + "ab".repeat(32));
-      await expectRefusal(
-        bureauAnswers({ ...body, shareProof: encodeBitProof(proveBits(bank, shares, bits, foreign)) }),
-        RefusalReason.InvalidProof,
-      );
-    });
-
-    it("refuses a proof of another statement: shares re-randomised after proving", async function () {
-      const { body } = honestUntilResponse();
-      const shares = body.shares.map((s) => rerandomize(Ciphertext.fromHex(bank.publicKey, s)).toHex());
-      await expectRefusal(bureauAnswers({ ...body, shares }), RefusalReason.InvalidProof);
-    });
-
-    it("refuses comparison values that are not ciphertexts of the bureau's key", async function () {
-      const { body } = honestUntilResponse();
-      const { n } = comparisonKey.publicKey;
-      const outsider = randomUnit(n); // in Z_n*, but outside the subgroup g and h generate
-      const comparisons = body.comparisons.map((values, i) =>
-        i === 0 ? [dgkHex(comparisonKey, outsider), ...values.slice(1)] : values,
-      );
-      await expectRefusal(bureauAnswers({ ...body, comparisons }), RefusalReason.InvalidMessage, /comparison key/);
-      for (const bad of [0n, n, n + 1n]) {
-        const malformed = body.comparisons.map((values, i) =>
-          i === 0 ? ["0x" + bad.toString(16), ...values.slice(1)] : values,
+      it("refuses a share encrypted as a CRT split (0 mod p, 1 mod q)", async function () {
+        const { body } = honestUntilResponse();
+        await expectRefusal(
+          bureauAnswers(withShares(body, [crtSplit(bank, 0n, 1n)])),
+          RefusalReason.InvalidProof,
+          /share proof/,
         );
-        await expectRefusal(bureauAnswers({ ...body, comparisons: malformed }), RefusalReason.InvalidMessage);
+      });
+
+      for (const [name, plaintext] of [
+        ["2", 2n],
+        ["−1", -1n],
+      ] as const) {
+        it(`refuses a share that is not a bit: ${name}`, async function () {
+          const { body } = honestUntilResponse();
+          const m = plaintext < 0n ? bank.publicKey.n + plaintext : plaintext;
+          await expectRefusal(bureauAnswers(withShares(body, [m])), RefusalReason.InvalidProof, /share proof/);
+        });
       }
-    });
 
-    it("refuses a response of the wrong shape", async function () {
-      const { body } = honestUntilResponse();
-      await expectRefusal(
-        bureauAnswers({ ...body, comparisons: body.comparisons.slice(1) }),
-        RefusalReason.InvalidMessage,
-        /expected \d+ items/,
-      );
-      await expectRefusal(bureauAnswers({ ...body, shares: body.shares.slice(1) }), RefusalReason.InvalidMessage);
-      await expectRefusal(bureauAnswers({ ...body, shareProof: null }), RefusalReason.InvalidProof);
-    });
+      it("refuses a share proof copied from another check", async function () {
+        const other = honestUntilResponse({ ...CONTEXT, checkId: "0x" + "44".repeat(32) });
+        const { body } = honestUntilResponse();
+        await expectRefusal(
+          bureauAnswers({ ...body, shares: other.body.shares, shareProof: other.body.shareProof }),
+          RefusalReason.InvalidProof,
+        );
+      });
 
+      it("refuses a share proof made for another comparison key", async function () {
+        const { body } = honestUntilResponse();
+        const shares = body.shares.map((s) => Ciphertext.fromHex(bank.publicKey, s));
+        const bits = decodeBits(shares);
+        const foreign = shareProofContext(CONTEXT, "0x" + "ab".repeat(32));
+        await expectRefusal(
+          bureauAnswers({ ...body, shareProof: encodeBitProof(proveBits(bank, shares, bits, foreign)) }),
+          RefusalReason.InvalidProof,
+        );
+      });
+
+      it("refuses a proof of another statement: shares re-randomised after proving", async function () {
+        const { body } = honestUntilResponse();
+        const shares = body.shares.map((s) => rerandomize(Ciphertext.fromHex(bank.publicKey, s)).toHex());
+        await expectRefusal(bureauAnswers({ ...body, shares }), RefusalReason.InvalidProof);
+      });
+
+      it("refuses comparison values that are not ciphertexts of the bureau's key", async function () {
+        const { body } = honestUntilResponse();
+        const { n } = comparisonKey.publicKey;
+        const outsider = randomUnit(n); // in Z_n*, but outside the subgroup g and h generate
+        const comparisons = body.comparisons.map((values, i) =>
+          i === 0 ? [dgkHex(comparisonKey, outsider), ...values.slice(1)] : values,
+        );
+        await expectRefusal(bureauAnswers({ ...body, comparisons }), RefusalReason.InvalidMessage, /comparison key/);
+        for (const bad of [0n, n, n + 1n]) {
+          const malformed = body.comparisons.map((values, i) =>
+            i === 0 ? ["0x" + bad.toString(16), ...values.slice(1)] : values,
+          );
+          await expectRefusal(bureauAnswers({ ...body, comparisons: malformed }), RefusalReason.InvalidMessage);
+        }
+      });
+
+      it("refuses a response of the wrong shape", async function () {
+        const { body } = honestUntilResponse();
+        await expectRefusal(
+          bureauAnswers({ ...body, comparisons: body.comparisons.slice(1) }),
+          RefusalReason.InvalidMessage,
+          /expected \d+ items/,
+        );
+        await expectRefusal(bureauAnswers({ ...body, shares: body.shares.slice(1) }), RefusalReason.InvalidMessage);
+        await expectRefusal(bureauAnswers({ ...body, shareProof: null }), RefusalReason.InvalidProof);
+      });
+    });
+  }
+
+  describe("blindcredit/2: the bank's key proof", function () {
     it("refuses a form without the proof that the bank's modulus is a Paillier–Blum modulus", async function () {
       const form = buildForm(bank, CONTEXT, "decision", CONDITIONS);
       const body = decodeMessage(form.bytes, "form", CONTEXT, form.hash);

@@ -11,7 +11,9 @@ import { answerDecision, answerPaper, challenge, readForm } from "../../src/prot
 import { holds, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
 import { DgkRandomizerPool } from "../../src/dgk";
 import { SharePool } from "../../src/proofs";
-import type { CheckContext } from "../../src/protocol/messages";
+import { keccak256 } from "ethers";
+import { randomBytes } from "node:crypto";
+import { messageHash, type CheckContext } from "../../src/protocol/messages";
 
 const CONTEXT: CheckContext = {
   chainId: 31337n,
@@ -158,5 +160,16 @@ describe("Blind condition matching protocol", function () {
     await expect(runCheck("decision", [{ field: "creditScore", op: "ge", values: [600] }], {})).to.be.rejectedWith(
       /the bureau holds no value of "creditScore"/,
     );
+  });
+});
+
+describe("messageHash", function () {
+  it("is ethers' keccak256, for every length around the rate (136 bytes) and for views into larger buffers", function () {
+    for (const length of [0, 1, 135, 136, 137, 271, 272, 273, 4096, 200_001]) {
+      const bytes = new Uint8Array(randomBytes(length + 2));
+      const view = bytes.subarray(1, length + 1);
+      expect(messageHash(view)).to.equal(keccak256(view));
+      expect(messageHash(Buffer.from(view))).to.equal(keccak256(view));
+    }
   });
 });
