@@ -20,10 +20,10 @@ import { HttpBoard } from "../src/bureau/httpBoard";
 import { parseRecordFields } from "../src/bureau/records";
 import { generateSealingKey } from "../src/bureau/sealing";
 import { startBureauService } from "../src/bureau/service";
-import { AuditAction, NodeType, ProposalState } from "../src/nodeTypes";
+import { AuditAction, NodeType, ProposalState, type CheckModeName } from "../src/contractEnums";
 import { Level, levelNames } from "../src/permissions";
 import { generateKeyPair, RandomnessPool } from "../src/paillier";
-import type { CheckMode, Condition } from "../src/protocol/form";
+import type { Condition } from "../src/protocol/form";
 
 interface StepRecord {
   readonly step: string;
@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     for (const [mode, conditions] of [
       ["decision", LOAN],
       ["paper", PAPER],
-    ] as [CheckMode, Condition[]][]) {
+    ] as [CheckModeName, Condition[]][]) {
       console.log(
         `\n   ${mode} mode: ${conditions.map((c) => `${c.field} ${c.op} ${c.values.join("..")}`).join(", ")}`,
       );

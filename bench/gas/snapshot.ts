@@ -11,7 +11,7 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { loadSuite } from "../../src/suite";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import { signConsent } from "../../src/clients/consent";
 

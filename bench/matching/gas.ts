@@ -32,7 +32,7 @@ import {
   type InterfaceAbi,
 } from "ethers";
 import { loadSuite } from "../../src/suite";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import type { ConditionMatching } from "../../typechain-types";
 

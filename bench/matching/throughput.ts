@@ -23,7 +23,7 @@ import { HttpBoard } from "../../src/bureau/httpBoard";
 import { parseRecordFields } from "../../src/bureau/records";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService } from "../../src/bureau/service";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import { generateKeyPair } from "../../src/paillier";
 import { Level } from "../../src/permissions";
 import { connectSuite } from "../../src/suite";

@@ -12,7 +12,7 @@
  * @module
  */
 import type { BureauClient } from "../clients/creditCheck";
-import { CheckState, RefusalReason } from "../nodeTypes";
+import { CheckState, RefusalReason } from "../contractEnums";
 import { CheckRefusal } from "../protocol/refusal";
 import type { Suite } from "../suite";
 

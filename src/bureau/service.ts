@@ -7,7 +7,7 @@ import { existsSync, renameSync } from "node:fs";
 import { ZeroHash, type Signer } from "ethers";
 import { BureauClient } from "../clients/creditCheck";
 import type { DgkPrivateKey } from "../dgk";
-import { NodeType } from "../nodeTypes";
+import { NodeType } from "../contractEnums";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";

@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import type { Provider } from "ethers";
-import { GrantState } from "../nodeTypes";
+import { GrantState } from "../contractEnums";
 import { levelNames } from "../permissions";
 import { parseAddress, parseDuration, parseIsoTime, parseMaxUses } from "./args";
 import { action, connectSigner } from "./context";

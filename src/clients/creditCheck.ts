@@ -39,9 +39,9 @@ import {
   type SubjectValues,
 } from "../protocol/bureau";
 import type { MessageBoard } from "../protocol/board";
-import type { CheckMode, Condition } from "../protocol/form";
+import type { Condition } from "../protocol/form";
 import { decodeMessage, type CheckContext } from "../protocol/messages";
-import { CheckModeId, CheckState, type RefusalReason } from "../nodeTypes";
+import { CheckMode, CheckState, checkModeNamed, type CheckModeName, type RefusalReason } from "../contractEnums";
 
 export { CheckState };
 
@@ -100,7 +100,7 @@ export class BankClient {
   async openCheck(options: {
     subject: string;
     bureau: string;
-    mode: CheckMode;
+    mode: CheckModeName;
     conditions: readonly Condition[];
     durationSeconds?: number;
   }): Promise<BankCheck> {
@@ -108,13 +108,12 @@ export class BankClient {
     const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint);
     const form = buildForm(this.privateKey, context, options.mode, options.conditions, this.options.pool);
     await this.board.publish(form.bytes);
-    const mode = options.mode === "decision" ? CheckModeId.Decision : CheckModeId.Paper;
     const tx = await this.matching.openCheck(
       checkId,
       options.subject,
       options.bureau,
       context.keyFingerprint,
-      mode,
+      checkModeNamed(options.mode),
       form.hash,
       options.durationSeconds ?? DEFAULT_CHECK_DURATION,
     );
@@ -305,7 +304,7 @@ export class BureauClient {
   /** The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled. */
   async #first(checkId: string): Promise<JournalEntry> {
     const { record, key, context, blinding } = await this.#check(checkId);
-    const decisionMode = Number(record.mode) === CheckModeId.Decision;
+    const decisionMode = Number(record.mode) === CheckMode.Decision;
     const form = readForm(key, context, await this.board.fetch(record.formHash), record.formHash);
     const values = await this.valuesOf(record.subject);
     let entry: JournalEntry;

@@ -28,7 +28,7 @@ import {
   type PrecomputedShare,
 } from "../proofs";
 import { blindedComparison, type DgkRandomizers } from "./comparison";
-import { comparisonsOf, parseForm, type CheckMode, type Condition, type ParsedCondition } from "./form";
+import { comparisonsOf, parseForm, type Condition, type ParsedCondition } from "./form";
 import { comparisonDomain } from "./schema";
 import {
   decodeMessage,
@@ -40,6 +40,7 @@ import {
   shareProofContext,
   type CheckContext,
 } from "./messages";
+import type { CheckModeName } from "../contractEnums";
 
 /** A message ready to publish, with its keccak256: the commitment that goes on-chain. */
 export interface PublishedMessage {
@@ -49,7 +50,7 @@ export interface PublishedMessage {
 
 /** What the bank keeps of a form it sent: the conditions, to compute its comparisons and read the replies. */
 export interface BankForm extends PublishedMessage {
-  readonly mode: CheckMode;
+  readonly mode: CheckModeName;
   readonly conditions: readonly ParsedCondition[];
 }
 
@@ -94,7 +95,7 @@ function modulusProofFor(privateKey: PaillierPrivateKey, context: CheckContext):
 export function buildForm(
   privateKey: PaillierPrivateKey,
   context: CheckContext,
-  mode: CheckMode,
+  mode: CheckModeName,
   conditions: readonly Condition[],
   pool?: RandomizerSource,
 ): BankForm {

@@ -20,15 +20,7 @@ import { decodeBitProof, decodeModulusProof, verifyBits, verifyModulus } from ".
 import type { PublishedMessage } from "./bank";
 import { negateAll } from "./batch";
 import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
-import {
-  combinationOf,
-  MAX_CONDITIONS,
-  MAX_SET_VALUES,
-  OPERATORS,
-  subjectOperand,
-  type CheckMode,
-  type ConditionShape,
-} from "./form";
+import { combinationOf, MAX_CONDITIONS, MAX_SET_VALUES, OPERATORS, subjectOperand, type ConditionShape } from "./form";
 import {
   asRecord,
   decodeMessage,
@@ -42,10 +34,11 @@ import {
 } from "./messages";
 import { CheckRefusal, RefusalReason, refusing } from "./refusal";
 import { comparisonDomain, fieldNamed } from "./schema";
+import type { CheckModeName } from "../contractEnums";
 
 /** A form as the bureau reads it: the public shape and the bank's ciphertexts. */
 export interface ReceivedForm {
-  readonly mode: CheckMode;
+  readonly mode: CheckModeName;
   readonly conditions: readonly (ConditionShape & {
     /** Paper mode: the encrypted value. */
     readonly value?: Ciphertext;

@@ -16,7 +16,7 @@ import { actors, admitByVote, deployWithMembers, SUBJECT_COMMITMENT } from "../h
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
-import { RefusalReason } from "../../src/nodeTypes";
+import { RefusalReason } from "../../src/contractEnums";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/bureau/httpBoard";
 import {
@@ -29,7 +29,7 @@ import {
 import { generateSealingKey, type SealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService, type BureauServiceOptions } from "../../src/bureau/service";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
 import { connectSuite, loadSuite, type Suite } from "../../src/suite";

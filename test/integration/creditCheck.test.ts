@@ -12,10 +12,10 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, BureauClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
 import { MemoryBoard } from "../../src/protocol/board";
-import { holds, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
+import { holds, parseForm, type Condition } from "../../src/protocol/form";
 import { encodeMessage } from "../../src/protocol/messages";
 import { Level } from "../../src/permissions";
-import { AuditAction } from "../../src/nodeTypes";
+import { AuditAction, type CheckModeName } from "../../src/contractEnums";
 
 const APPLICANT = {
   creditScore: 712n,
@@ -54,7 +54,7 @@ describe("Flow 3.5: a blind credit check", function () {
   type Fixture = Awaited<ReturnType<typeof fixture>>;
 
   /** Runs a check to its decision with the applicant's values set to `values`. */
-  async function runCheck(f: Fixture, mode: CheckMode, conditions: Condition[], values = APPLICANT) {
+  async function runCheck(f: Fixture, mode: CheckModeName, conditions: Condition[], values = APPLICANT) {
     f.subjects.set(f.subject.address, values);
     const check = await f.bankClient.openCheck({
       subject: f.subject.address,

@@ -23,7 +23,7 @@ import { BankClient, BureauClient, CheckState } from "../../src/clients/creditCh
 import { MemoryBoard } from "../../src/protocol/board";
 import type { Condition } from "../../src/protocol/form";
 import { Level } from "../../src/permissions";
-import { AuditAction, NodeType, ProposalState } from "../../src/nodeTypes";
+import { AuditAction, NodeType, ProposalState } from "../../src/contractEnums";
 
 /** A qualifying applicant, as the bureau's store holds it. */
 const APPLICANT = new Map<string, bigint>([

@@ -24,7 +24,7 @@ import { parseRecordFields } from "../../src/bureau/records";
 import { generateSealingKey, loadSealingKey, saveSealingKey } from "../../src/bureau/sealing";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import { Level } from "../../src/permissions";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import type { Condition } from "../../src/protocol/form";
 
 const BIN = path.join(PROJECT_ROOT, "bin", "blindcredit");

@@ -10,9 +10,9 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import type { ConditionMatching } from "../../../typechain-types";
 import type { PaillierPrivateKey } from "../../paillier";
-import { comparisonsOf, type CheckMode, type ParsedCondition } from "../../protocol/form";
+import { comparisonsOf, type ParsedCondition } from "../../protocol/form";
 import { fieldNamed, formatFieldValue } from "../../protocol/schema";
-import { CheckState, RefusalReason } from "../../nodeTypes";
+import { CheckState, checkModeName, RefusalReason, type CheckModeName } from "../../contractEnums";
 import { Level } from "../../permissions";
 import { parseAddress, parseBytes32, parseDuration } from "../args";
 import { action, connectReader, connectSigner, type Invocation } from "../context";
@@ -110,7 +110,7 @@ export function register(program: Command): void {
     .requiredOption("--file <form.json>", "the form file")
     .addOption(modeOption())
     .action(
-      action(async ({ out }, opts: { file: string; mode?: CheckMode }) => {
+      action(async ({ out }, opts: { file: string; mode?: CheckModeName }) => {
         const form = readFormFile(opts.file, opts.mode);
         const conditions = form.parsed.map(describeCondition);
         const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
@@ -170,7 +170,7 @@ export function register(program: Command): void {
         const data: Record<string, unknown> = {
           checkId,
           state: CheckState[Number(state)],
-          mode: Number(record.mode) === 0 ? "decision" : "paper",
+          mode: checkModeName(record.mode),
           bank: record.bank,
           subject: record.subject,
           bureau: record.bureau,
@@ -209,7 +209,7 @@ async function runCheck(
     bureau: string;
     form: string;
     key: string;
-    mode?: CheckMode;
+    mode?: CheckModeName;
     bureauUrl: string;
     timeout: number;
     duration: number;

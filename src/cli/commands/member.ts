@@ -6,7 +6,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { NodeStatus, NodeType, ProposalKind, ProposalState } from "../../nodeTypes";
+import { NodeStatus, NodeType, ProposalKind, ProposalState } from "../../contractEnums";
 import { nodeTypeName, parseAddress, parseMemberKind, type MemberKind } from "../args";
 import { requestAdmission } from "../../clients/consortium";
 import { action, connectReader, connectSigner, subjectAddress } from "../context";

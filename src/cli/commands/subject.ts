@@ -7,7 +7,7 @@
 import { unlinkSync } from "node:fs";
 import type { Command } from "commander";
 import { AbiCoder, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
-import { AuditAction, NodeStatus, NodeType } from "../../nodeTypes";
+import { AuditAction, NodeStatus, NodeType } from "../../contractEnums";
 import type { PermissionSetting } from "../../../typechain-types";
 import { nodeTypeName, parseAddress, parseInteger, parseLevelList, parseMaxUses } from "../args";
 import { action, connectReader, connectSigner, eventsNamed, subjectAddress, type SigningConnection } from "../context";

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { castVote } from "../../clients/consortium";
-import { NodeType, ProposalKind, ProposalState } from "../../nodeTypes";
+import { NodeType, ProposalKind, ProposalState } from "../../contractEnums";
 import type { Suite } from "../../suite";
 import { nodeTypeName, parseAddress, parseId, parseInteger, parseMemberKind, type MemberKind } from "../args";
 import { action, connectReader, connectSigner, eventsNamed, type Invocation } from "../context";
