@@ -53,7 +53,7 @@ export type { PlaintextRange } from "./encoding";
 export { decrypt, decryptRaw, encrypt, encryptWithRandomness, generateRandomizer, isZero } from "./engine";
 export type { EncryptOptions, RandomizerSource } from "./engine";
 
-export { add, addConstant, multiplyByConstant, negate, rerandomize, subtract, sum } from "./operations";
+export { add, addConstant, multiplyByConstant, negate, negateAll, rerandomize, subtract, sum } from "./operations";
 export type { RerandomizeOptions } from "./operations";
 
 export { pack, packingCapacity, unpack } from "./packing";

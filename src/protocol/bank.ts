@@ -39,17 +39,12 @@ import {
   readCiphertext,
   shareProofContext,
   type CheckContext,
+  type CommittedMessage,
 } from "./messages";
 import type { CheckModeName } from "../contractEnums";
 
-/** A message ready to publish, with its keccak256: the commitment that goes on-chain. */
-export interface PublishedMessage {
-  readonly bytes: Uint8Array;
-  readonly hash: string;
-}
-
 /** What the bank keeps of a form it sent: the conditions, to compute its comparisons and read the replies. */
-export interface BankForm extends PublishedMessage {
+export interface BankForm extends CommittedMessage {
   readonly mode: CheckModeName;
   readonly conditions: readonly ParsedCondition[];
 }
@@ -133,7 +128,7 @@ export function respondToChallenge(
   challengeHash: string,
   comparisonKey: DgkPublicKey,
   { shares: takeShare, dgkRandomizers = () => dgkRandomizer(comparisonKey) }: BankPools = {},
-): PublishedMessage & { readonly shares: (0 | 1)[] } {
+): CommittedMessage & { readonly shares: (0 | 1)[] } {
   const body = decodeMessage(challenge, "challenge", context, challengeHash);
   if (body.comparisonKey !== comparisonKey.fingerprint) {
     throw new Error(

@@ -10,6 +10,7 @@ import { parseCiphertext as parseDgkCiphertext, toHex as dgkHex, type DgkPrivate
 import {
   addConstant,
   blindInline,
+  negateAll,
   sum,
   type Blind,
   type Ciphertext,
@@ -17,8 +18,6 @@ import {
   type RandomizerSource,
 } from "../paillier";
 import { decodeBitProof, decodeModulusProof, verifyBits, verifyModulus } from "../proofs";
-import type { PublishedMessage } from "./bank";
-import { negateAll } from "./batch";
 import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
 import { combinationOf, MAX_CONDITIONS, MAX_SET_VALUES, OPERATORS, subjectOperand, type ConditionShape } from "./form";
 import {
@@ -31,6 +30,7 @@ import {
   readCiphertext,
   shareProofContext,
   type CheckContext,
+  type CommittedMessage,
 } from "./messages";
 import { CheckRefusal, RefusalReason, refusing } from "./refusal";
 import { comparisonDomain, fieldNamed } from "./schema";
@@ -128,7 +128,7 @@ export function challenge(
   form: ReceivedForm,
   values: SubjectValues,
   randomizers?: DgkRandomizers,
-): PublishedMessage & { readonly state: BureauCheckState } {
+): CommittedMessage & { readonly state: BureauCheckState } {
   const operands = form.conditions.flatMap((condition) => {
     const field = fieldNamed(condition.field);
     const x = valueOf(values, condition.field);
@@ -159,7 +159,7 @@ export async function answerDecision(
   response: Uint8Array,
   responseHash: string,
   { pool, blind = blindInline }: BlindingOptions = {},
-): Promise<PublishedMessage> {
+): Promise<CommittedMessage> {
   const { bankShares, bureauShares } = refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(response, "response", context, responseHash);
     const widths = state.shapes.flatMap((shape) => {
@@ -236,7 +236,7 @@ export async function answerPaper(
   form: ReceivedForm,
   values: SubjectValues,
   { pool, blind = blindInline }: BlindingOptions = {},
-): Promise<PublishedMessage> {
+): Promise<CommittedMessage> {
   const thresholds = form.conditions.map((c) => c.value as Ciphertext);
   const negated = negateAll(thresholds);
   const differences = form.conditions.map((c, i) => addConstant(negated[i], valueOf(values, c.field)));
