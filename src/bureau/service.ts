@@ -16,7 +16,7 @@ import { startBureauApi } from "./http";
 import { StoreBoard, StoreJournal } from "./journal";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import type { OwnershipJudgment } from "../../typechain-types";
-import { CREDIT_RECORD_CATEGORY } from "./records";
+import { CREDIT_RECORD_CATEGORY } from "../protocol/records";
 import { SealingError, type SealingKey } from "./sealing";
 import { openSqliteStore } from "./sqliteStore";
 import { StoreError, type BureauStore, type StoreDeployment } from "./store";

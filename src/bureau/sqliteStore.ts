@@ -49,7 +49,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import Database from "better-sqlite3";
 import { getAddress, keccak256 } from "ethers";
 import { MAX_MESSAGE_BYTES } from "../protocol/messages";
-import { decodeRecord, RecordError } from "./records";
+import { decodeRecord, RecordError } from "../protocol/records";
 import { aadOf, open, seal, SealingError, sealingKeyId, SealingKey } from "./sealing";
 import {
   StoreError,

@@ -14,7 +14,7 @@
  * - `RecordError` (`./records`) when record bytes given to {@link BureauStoreOps.putRecord} are not canonical.
  * @module
  */
-import type { CreditRecord } from "./records";
+import type { CreditRecord } from "../protocol/records";
 
 /**
  * Why the store refused.

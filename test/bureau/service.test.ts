@@ -18,14 +18,14 @@ import { fixtureKey } from "../paillier/helpers";
 import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
 import { RefusalReason } from "../../src/contractEnums";
 import { submitCreditRecord } from "../../src/clients/provider";
-import { HttpBoard } from "../../src/bureau/httpBoard";
+import { HttpBoard } from "../../src/clients/httpBoard";
 import {
   CREDIT_RECORD_CATEGORY,
   encodeRecord,
   newRecord,
   parseRecordFields,
   recordHash,
-} from "../../src/bureau/records";
+} from "../../src/protocol/records";
 import { generateSealingKey, type SealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService, type BureauServiceOptions } from "../../src/bureau/service";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { encodeRecord, newRecord, parseRecordFields, recordHash, RecordError } from "../../src/bureau/records";
+import { encodeRecord, newRecord, parseRecordFields, recordHash, RecordError } from "../../src/protocol/records";
 import {
   aadOf,
   generateSealingKey,

@@ -244,7 +244,7 @@ async function runCheck(
   }
 
   const { BankClient, decisionHash } = await import("../../clients/creditCheck");
-  const { HttpBoard } = await import("../../bureau/httpBoard");
+  const { HttpBoard } = await import("../../clients/httpBoard");
   const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl));
   const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
   out.progress(
