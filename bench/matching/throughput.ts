@@ -17,7 +17,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { BankClient } from "../../src/clients/bankCheck";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
 import { parseRecordFields } from "../../src/protocol/records";
@@ -35,15 +35,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 
 /** k = 10: the first ten conditions of the benchmarks' loan. */
 const LOAN = CONDITIONS.slice(0, 10);
-
-async function until(bank: BankClient, check: BankCheck, state: CheckState): Promise<void> {
-  for (;;) {
-    const current = Number(await bank.matching.state(check.checkId)) as CheckState;
-    if (current === state) return;
-    if (current === CheckState.Expired) throw new Error(`check ${check.checkId} expired`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function main(): Promise<void> {
   const f = await deployWithMembers();
@@ -89,16 +80,10 @@ async function main(): Promise<void> {
     );
     // One check per bank before the clock starts: keys proven and verified, threads up.
     const once = async (client: BankClient) => {
-      const check = await client.openCheck({
-        subject: f.subject.address,
-        bureau: f.bureau.address,
-        mode: "decision",
-        conditions: LOAN,
-      });
-      await until(client, check, CheckState.Challenged);
-      await client.respond(check);
-      await until(client, check, CheckState.Answered);
-      const decision = await client.decide(check);
+      const { decision } = await client.runCheck(
+        { subject: f.subject.address, bureau: f.bureau.address, mode: "decision", conditions: LOAN },
+        { wait: { pollMs: 10 } },
+      );
       if (!decision.approved) throw new Error("the applicant should be approved");
     };
     await Promise.all(clients.map(once));

@@ -5,7 +5,6 @@
  */
 import { existsSync, renameSync } from "node:fs";
 import { ZeroHash, type Signer } from "ethers";
-import { BureauClient } from "../clients/creditCheck";
 import type { DgkPrivateKey } from "../dgk";
 import { NodeType } from "../contractEnums";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
@@ -14,6 +13,7 @@ import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { startBureauApi } from "./http";
 import { StoreBoard, StoreJournal } from "./journal";
+import { BureauClient } from "./steps";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import type { OwnershipJudgment } from "../../typechain-types";
 import { CREDIT_RECORD_CATEGORY } from "../protocol/records";

@@ -10,12 +10,13 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
-import { BankClient, BureauClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
+import { BureauClient } from "../../src/bureau/steps";
 import { MemoryBoard } from "../../src/protocol/board";
 import { holds, parseForm, type Condition } from "../../src/protocol/form";
 import { encodeMessage } from "../../src/protocol/messages";
 import { Level } from "../../src/permissions";
-import { AuditAction, type CheckModeName } from "../../src/contractEnums";
+import { AuditAction, CheckState, type CheckModeName } from "../../src/contractEnums";
 
 const APPLICANT = {
   creditScore: 712n,

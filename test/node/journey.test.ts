@@ -19,11 +19,12 @@ import { loadDeployedSuite, SUITE_CONTRACTS } from "../../src/deployments";
 import type { Suite } from "../../src/suite";
 import { castVote, isMemberAs, requestAdmission } from "../../src/clients/consortium";
 import { findPermissionRecord } from "../../src/clients/consent";
-import { BankClient, BureauClient, CheckState } from "../../src/clients/creditCheck";
+import { BankClient } from "../../src/clients/bankCheck";
+import { BureauClient } from "../../src/bureau/steps";
 import { MemoryBoard } from "../../src/protocol/board";
 import type { Condition } from "../../src/protocol/form";
 import { Level } from "../../src/permissions";
-import { AuditAction, NodeType, ProposalState } from "../../src/contractEnums";
+import { AuditAction, CheckState, NodeType, ProposalState } from "../../src/contractEnums";
 
 /** A qualifying applicant, as the bureau's store holds it. */
 const APPLICANT = new Map<string, bigint>([

@@ -6,7 +6,7 @@
  */
 import { unlinkSync } from "node:fs";
 import type { Command } from "commander";
-import { AbiCoder, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
+import { identityCommitment } from "../../clients/identity";
 import { AuditAction, NodeStatus, NodeType } from "../../contractEnums";
 import type { PermissionSetting } from "../../../typechain-types";
 import { nodeTypeName, parseAddress, parseInteger, parseLevelList, parseMaxUses } from "../args";
@@ -54,9 +54,7 @@ export function register(program: Command): void {
         if (!registered) await inv.out.send("registerSubject", classification.registerSubject());
         else inv.out.progress(`registerSubject: ${conn.address} is already an active credit subject`);
 
-        const salt = hexlify(randomBytes(32));
-        const identity = toUtf8Bytes(opts.identity);
-        const commitment = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes"], [salt, identity]));
+        const { salt, commitment } = identityCommitment(opts.identity);
         // The salt is saved before the commitment is sent: a commitment nobody can open is worthless.
         writeSecretFile(
           saltFile,
