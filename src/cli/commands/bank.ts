@@ -21,7 +21,7 @@ import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { readFormFile } from "../formFile";
 import { isoTime, toJson } from "../output";
-import { addPermissionRequest, refuseExisting, writeSecretFile } from "../shared";
+import { addPermissionRequest, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
 
 /** Key sizes `keygen` makes: the engine's and the contract's (2048 the minimum, 3072 the default). */
 const KEY_BITS = [2048, 3072, 4096] as const;
@@ -433,11 +433,4 @@ function modeOption(): Option {
     "--mode <mode>",
     "decision (one bit, the default) or paper (per-condition, equality only); overrides the form's",
   ).choices(["decision", "paper"]);
-}
-
-/** The bureau service's URL (shared with provider submit). */
-export function bureauUrlOption(): Option {
-  return new Option("--bureau-url <url>", "the bureau service's HTTP API")
-    .env("BLINDCREDIT_BUREAU_URL")
-    .default("http://127.0.0.1:8600");
 }

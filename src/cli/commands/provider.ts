@@ -13,8 +13,7 @@ import { parseAddress } from "../args";
 import { action, connectSigner, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
-import { addPermissionRequest, refuseExisting, writeSecretFile } from "../shared";
-import { bureauUrlOption } from "./bank";
+import { addPermissionRequest, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
 
 export function register(program: Command): void {
   const provider = program
