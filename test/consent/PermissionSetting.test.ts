@@ -556,8 +556,11 @@ describe("PermissionSetting", function () {
       const [past] = await f.permissions.grantsOf(f.subject.address, 9, 2);
       expect(past.length).to.equal(0);
       await expect(f.permissions.grantsOf(f.subject.address, 0, 0))
-        .to.be.revertedWithCustomError(f.permissions, "HistoryRecordInvalidPageSize")
+        .to.be.revertedWithCustomError(f.permissions, "PermissionInvalidPageSize")
         .withArgs(0, 100);
+      await expect(f.permissions.grantsOf(f.subject.address, 0, 101))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionInvalidPageSize")
+        .withArgs(101, 100);
     });
   });
 
