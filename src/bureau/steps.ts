@@ -85,6 +85,7 @@ export class BureauClient {
    * was journaled but whose commitment never reached the chain (a crash in between) posts it again.
    * A check the bureau is done with has its journal entry forgotten.
    * @returns the states before and after, and whether the bureau is done with the check
+   * @example (await bureau.advance(checkId)).after // CheckState.Challenged, once the bank's form is in
    */
   async advance(checkId: string, options: AdvanceOptions = {}): Promise<BureauStep> {
     const before = await stateOf(this.matching, checkId);
@@ -109,14 +110,6 @@ export class BureauClient {
         if (entry !== undefined) await this.journal.forget(checkId);
         return { before, after: before, finished: true };
     }
-  }
-
-  /**
-   * {@link advance} without options: the state the check is in afterwards.
-   * @example await bureau.step(checkId) // CheckState.Challenged
-   */
-  async step(checkId: string): Promise<CheckState> {
-    return (await this.advance(checkId)).after;
   }
 
   #posted(before: CheckState, after: CheckState): BureauStep {

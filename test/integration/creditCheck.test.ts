@@ -64,10 +64,10 @@ describe("Flow 3.5: a blind credit check", function () {
       conditions,
     });
     if (mode === "decision") {
-      expect(await f.bureauClient.step(check.checkId)).to.equal(CheckState.Challenged);
+      expect((await f.bureauClient.advance(check.checkId)).after).to.equal(CheckState.Challenged);
       await f.bankClient.respond(check);
     }
-    expect(await f.bureauClient.step(check.checkId)).to.equal(CheckState.Answered);
+    expect((await f.bureauClient.advance(check.checkId)).after).to.equal(CheckState.Answered);
     const decision = await f.bankClient.decide(check);
     return { check, decision };
   }
@@ -168,9 +168,9 @@ describe("Flow 3.5: a blind credit check", function () {
     it("refuses a tampered answer: the bank records nothing", async function () {
       const f = await loadFixture(fixture);
       const check = await openOnly(f);
-      await f.bureauClient.step(check.checkId);
+      await f.bureauClient.advance(check.checkId);
       await f.bankClient.respond(check);
-      await f.bureauClient.step(check.checkId);
+      await f.bureauClient.advance(check.checkId);
       const { answerHash } = await f.matching.checkOf(check.checkId);
       const genuine = await f.board.fetch(answerHash);
       const forged = encodeMessage("answer", check.context, { answer: "0x" + "00".repeat(511) + "01" });
@@ -197,7 +197,9 @@ describe("Flow 3.5: a blind credit check", function () {
           first.form.hash,
           3600,
         );
-      await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(/bound to checkId .* it belongs to another check/);
+      await expect(f.bureauClient.advance(checkId)).to.be.rejectedWith(
+        /bound to checkId .* it belongs to another check/,
+      );
       expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
     });
 
@@ -225,7 +227,7 @@ describe("Flow 3.5: a blind credit check", function () {
         await f.matching
           .connect(f.bank)
           .openCheck(checkId, f.subject.address, f.bureau.address, key.fingerprint, 1, formHash, 3600);
-        await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(message);
+        await expect(f.bureauClient.advance(checkId)).to.be.rejectedWith(message);
         expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
       }
     });
@@ -233,7 +235,7 @@ describe("Flow 3.5: a blind credit check", function () {
     it("refuses every step past the deadline", async function () {
       const f = await loadFixture(fixture);
       const check = await openOnly(f);
-      await f.bureauClient.step(check.checkId);
+      await f.bureauClient.advance(check.checkId);
       const { deadline } = await f.matching.checkOf(check.checkId);
       await time.increaseTo(deadline + 1n);
       expect(await f.matching.state(check.checkId)).to.equal(CheckState.Expired);
@@ -254,9 +256,9 @@ describe("Flow 3.5: a blind credit check", function () {
       mode: "decision",
       conditions: [{ field: "creditScore", op: "ge", values: [713] }],
     });
-    await f.bureauClient.step(check.checkId);
+    await f.bureauClient.advance(check.checkId);
     await bank.respond(check);
-    await f.bureauClient.step(check.checkId);
+    await f.bureauClient.advance(check.checkId);
     expect((await bank.decide(check)).approved).to.equal(false);
   });
 });

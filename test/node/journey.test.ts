@@ -153,9 +153,9 @@ for (const [kind, title] of NODES) {
       });
       checkId = check.checkId;
       expect(check.context.chainId).to.equal(node.chainId);
-      expect(await bureauClient.step(checkId)).to.equal(CheckState.Challenged);
+      expect((await bureauClient.advance(checkId)).after).to.equal(CheckState.Challenged);
       await bankClient.respond(check);
-      expect(await bureauClient.step(checkId)).to.equal(CheckState.Answered);
+      expect((await bureauClient.advance(checkId)).after).to.equal(CheckState.Answered);
       const decision = await bankClient.decide(check);
 
       expect(decision.approved).to.equal(true);
