@@ -10,6 +10,11 @@ import { identityCommitment } from "../../src/clients/identity";
 import { deployWithMembers, SUBJECT_COMMITMENT, SUBJECT_IDENTITY, SUBJECT_SALT } from "../helpers/suite";
 
 describe("clients/identity", function () {
+  /** This file's own fixture: loadFixture keys snapshots by function, and other files load deployWithMembers. */
+  async function fixture() {
+    return deployWithMembers();
+  }
+
   describe("identityCommitment", function () {
     it("gives keccak256(abi.encode(salt, identity)) for a given salt", function () {
       const { salt, commitment } = identityCommitment(toUtf8String(SUBJECT_IDENTITY), SUBJECT_SALT);
@@ -18,7 +23,7 @@ describe("clients/identity", function () {
     });
 
     it("draws a fresh salt each time, and the contract opens the commitment with it", async function () {
-      const f = await loadFixture(deployWithMembers);
+      const f = await loadFixture(fixture);
       const identity = "ID 220101198001010000, Li Si";
       const first = identityCommitment(identity);
       expect(first.salt).to.match(/^0x[0-9a-f]{64}$/);
