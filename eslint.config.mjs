@@ -1,4 +1,32 @@
+import importPlugin from "eslint-plugin-import";
 import tseslint from "typescript-eslint";
+
+/**
+ * The library's folders, lowest first: each may import the ones before it (and the shared files at the top of src/,
+ * which import none of them), never one after it or a sibling of its own layer.
+ */
+const LAYERS = [["paillier"], ["dgk", "proofs"], ["protocol"], ["clients", "bureau", "portal"], ["cli"]];
+const FOLDERS = LAYERS.flat();
+const layerOf = (folder) => LAYERS.findIndex((layer) => layer.includes(folder));
+const layerZones = FOLDERS.map((folder) => ({
+  target: `./src/${folder}`,
+  from: FOLDERS.filter((other) => other !== folder && layerOf(other) >= layerOf(folder)).map(
+    (other) => `./src/${other}`,
+  ),
+  message: `src/${folder} may import only lower layers (${LAYERS.map((l) => l.join(" and ")).join(" → ")}, lowest first)`,
+}));
+/** The shared files at the top of src/ (contract enums, permissions, the suite, deployments) import no folder. */
+const sharedZone = {
+  target: "./src/*.ts",
+  from: FOLDERS.map((folder) => `./src/${folder}`),
+  message: "the shared files at the top of src/ import none of its folders",
+};
+/** CLI command files share options and helpers through src/cli/shared.ts, never through one another. */
+const commandZone = {
+  target: "./src/cli/commands",
+  from: "./src/cli/commands",
+  message: "a CLI command file imports no other command file: put what they share in src/cli/shared.ts",
+};
 
 export default tseslint.config(
   {
@@ -18,6 +46,12 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
+  },
+  {
+    files: ["src/**/*.ts"],
+    plugins: { import: importPlugin },
+    settings: { "import/resolver": { node: { extensions: [".ts", ".js"] } } },
+    rules: { "import/no-restricted-paths": ["error", { zones: [...layerZones, sharedZone, commandZone] }] },
   },
   {
     files: ["hardhat.config.ts"],

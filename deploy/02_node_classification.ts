@@ -1,6 +1,6 @@
 import type { DeployFunction } from "hardhat-deploy/types";
 import { grantRoles } from "../src/deployWiring";
-import { NodeType } from "../src/nodeTypes";
+import { NodeType } from "../src/contractEnums";
 
 /** Node classification, with the credit bureau as its genesis node; wired as a history writer. */
 const deploy: DeployFunction = async ({ deployments, getNamedAccounts }) => {

@@ -14,16 +14,17 @@ import hre from "hardhat";
 import { connectSuite, loadSuite } from "../src/suite";
 import { castVote, requestAdmission } from "../src/clients/consortium";
 import { findPermissionRecord, signConsent } from "../src/clients/consent";
-import { BankClient, CheckState, type BankCheck } from "../src/clients/creditCheck";
+import { BankClient, type BankCheck, type BankStage } from "../src/clients/bankCheck";
+import { identityCommitment } from "../src/clients/identity";
 import { submitCreditRecord } from "../src/clients/provider";
-import { HttpBoard } from "../src/bureau/httpBoard";
-import { parseRecordFields } from "../src/bureau/records";
+import { HttpBoard } from "../src/clients/httpBoard";
+import { parseRecordFields } from "../src/protocol/records";
 import { generateSealingKey } from "../src/bureau/sealing";
 import { startBureauService } from "../src/bureau/service";
-import { AuditAction, NodeType, ProposalState } from "../src/nodeTypes";
+import { AuditAction, CheckState, NodeType, ProposalState, type CheckModeName } from "../src/contractEnums";
 import { Level, levelNames } from "../src/permissions";
 import { generateKeyPair, RandomnessPool } from "../src/paillier";
-import type { CheckMode, Condition } from "../src/protocol/form";
+import type { Condition } from "../src/protocol/form";
 
 interface StepRecord {
   readonly step: string;
@@ -111,12 +112,7 @@ async function main(): Promise<void> {
       const who = name.get(subject.address)!;
       await step(`${who} registers and commits to an identity (a salted hash)`, async () => {
         await (await suite.classification.connect(subject).registerSubject()).wait();
-        const commitment = hre.ethers.keccak256(
-          hre.ethers.AbiCoder.defaultAbiCoder().encode(
-            ["bytes32", "bytes"],
-            [hre.ethers.hexlify(hre.ethers.randomBytes(32)), hre.ethers.toUtf8Bytes(`${who}'s passport`)],
-          ),
-        );
+        const { commitment } = identityCommitment(`${who}'s passport`);
         await (await suite.ownership.connect(subject).commitIdentity(commitment)).wait();
       });
     }
@@ -214,26 +210,23 @@ async function main(): Promise<void> {
     for (const [mode, conditions] of [
       ["decision", LOAN],
       ["paper", PAPER],
-    ] as [CheckMode, Condition[]][]) {
+    ] as [CheckModeName, Condition[]][]) {
       console.log(
         `\n   ${mode} mode: ${conditions.map((c) => `${c.field} ${c.op} ${c.values.join("..")}`).join(", ")}`,
       );
       for (const subject of [alice, bob]) {
         const who = name.get(subject.address)!;
-        const check: BankCheck = await step(
-          `  the bank sends its form (${mode === "decision" ? "shape only: the thresholds stay with it" : "values encrypted"}), opens a check of ${who}`,
-          () => bankClient.openCheck({ subject: subject.address, bureau: bureau.address, mode, conditions }),
+        const titles: Record<BankStage, string> = {
+          open: `  the bank sends its form (${mode === "decision" ? "shape only: the thresholds stay with it" : "values encrypted"}), opens a check of ${who}`,
+          challenge: "  the bureau's evaluator sends the bits of its values, encrypted under its DGK key",
+          respond: "  the bank blinds the comparisons with its thresholds, proves its shares are bits",
+          answer: "  the bureau's evaluator answers",
+          decide: "  the bank decrypts and commits to its decision",
+        };
+        const { decision } = await bankClient.runCheck(
+          { subject: subject.address, bureau: bureau.address, mode, conditions },
+          { waitForBureau: turn, stage: (stage, run) => step(titles[stage], run) },
         );
-        if (mode === "decision") {
-          await step("  the bureau's evaluator sends the bits of its values, encrypted under its DGK key", () =>
-            turn(check),
-          );
-          await step("  the bank blinds the comparisons with its thresholds, proves its shares are bits", () =>
-            bankClient.respond(check),
-          );
-        }
-        await step("  the bureau's evaluator answers", () => turn(check));
-        const decision = await step("  the bank decrypts and commits to its decision", () => bankClient.decide(check));
         const saw =
           mode === "decision"
             ? `one bit (its shares ${decision.view.shares.join("")} are its own coin flips)`

@@ -13,10 +13,10 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { loadSuite } from "../../src/suite";
-import { CheckModeId, NodeType, RefusalReason } from "../../src/nodeTypes";
+import { CheckMode, NodeType, RefusalReason } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import { signConsent } from "../../src/clients/consent";
-import { decisionHash } from "../../src/clients/creditCheck";
+import { decisionHash } from "../../src/protocol/chain";
 import { exportDgkPublicKey } from "../../src/dgk";
 import { fixtureComparisonKey } from "../../test/helpers/comparisonKey";
 
@@ -138,7 +138,7 @@ async function measure(): Promise<Snapshot> {
     matching.connect(bureau).registerComparisonKey(comparisonKey),
   );
   /** Opens the bank's next check in `mode` and returns its id. */
-  const open = async (mode: CheckModeId, label: string): Promise<[string, number]> => {
+  const open = async (mode: CheckMode, label: string): Promise<[string, number]> => {
     const checkId = await matching.nextCheckId(bank.address);
     const formHash = hre.ethers.id(`form ${label}`);
     const gas = await gasOf(
@@ -150,7 +150,7 @@ async function measure(): Promise<Snapshot> {
   };
   const salt = hre.ethers.id("salt");
 
-  let [checkId, gas] = await open(CheckModeId.Decision, "decision");
+  let [checkId, gas] = await open(CheckMode.Decision, "decision");
   s["ConditionMatching.openCheck (decision mode, the bank's first check: consumes a grant use)"] = gas;
   s["ConditionMatching.postChallenge"] = await gasOf(
     matching.connect(bureau).postChallenge(checkId, hre.ethers.id("challenge")),
@@ -165,7 +165,7 @@ async function measure(): Promise<Snapshot> {
     matching.connect(bank).recordDecision(checkId, decisionHash(checkId, true, salt)),
   );
 
-  [checkId, gas] = await open(CheckModeId.Paper, "paper");
+  [checkId, gas] = await open(CheckMode.Paper, "paper");
   s["ConditionMatching.openCheck (paper mode, a later check)"] = gas;
   s["ConditionMatching.postAnswer (paper mode: no challenge and response)"] = await gasOf(
     matching.connect(bureau).postAnswer(checkId, hre.ethers.id("paper answer")),
@@ -174,7 +174,7 @@ async function measure(): Promise<Snapshot> {
     matching.connect(bank).recordDecision(checkId, decisionHash(checkId, false, salt)),
   );
 
-  [checkId] = await open(CheckModeId.Decision, "refused");
+  [checkId] = await open(CheckMode.Decision, "refused");
   s["ConditionMatching.refuseCheck (the bureau refuses at its first step)"] = await gasOf(
     matching.connect(bureau).refuseCheck(checkId, RefusalReason.NoData),
   );

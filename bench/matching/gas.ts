@@ -32,8 +32,8 @@ import {
   type InterfaceAbi,
 } from "ethers";
 import { loadSuite } from "../../src/suite";
-import { CheckModeId, CheckState, NodeType } from "../../src/nodeTypes";
-import { decisionHash } from "../../src/clients/creditCheck";
+import { CheckMode, CheckState, NodeType } from "../../src/contractEnums";
+import { decisionHash } from "../../src/protocol/chain";
 import { Level } from "../../src/permissions";
 import type { ConditionMatching } from "../../typechain-types";
 
@@ -201,9 +201,9 @@ async function isolated<T>(body: () => Promise<T>): Promise<T> {
  * ciphertext stand-ins per message (the answer of decision mode is one ciphertext), so the input
  * does change with k: only its gas must not.
  */
-async function ourCheck(s: Setup, mode: CheckModeId, k: number, start: number): Promise<Run> {
+async function ourCheck(s: Setup, mode: CheckMode, k: number, start: number): Promise<Run> {
   const { matching, bank, bureau, subject, keyFingerprint, n2 } = s;
-  const tag = `${mode === CheckModeId.Decision ? "decision" : "paper"} k=${k}`;
+  const tag = `${mode === CheckMode.Decision ? "decision" : "paper"} k=${k}`;
   const checkId = await matching.nextCheckId(bank.address);
   let t = start;
   const txs: TxGas[] = [];
@@ -215,7 +215,7 @@ async function ourCheck(s: Setup, mode: CheckModeId, k: number, start: number): 
         .openCheck(checkId, subject.address, bureau.address, keyFingerprint, mode, formHash, CHECK_DURATION),
     ),
   );
-  if (mode === CheckModeId.Decision) {
+  if (mode === CheckMode.Decision) {
     const challengeHash = commitment(`challenge ${tag}`, k, n2);
     txs.push(
       await measureTx("postChallenge", t++, () => matching.connect(bureau).postChallenge(checkId, challengeHash)),
@@ -223,7 +223,7 @@ async function ourCheck(s: Setup, mode: CheckModeId, k: number, start: number): 
     const responseHash = commitment(`response ${tag}`, k, n2);
     txs.push(await measureTx("postResponse", t++, () => matching.connect(bank).postResponse(checkId, responseHash)));
   }
-  const answerHash = commitment(`answer ${tag}`, mode === CheckModeId.Decision ? 1 : k, n2);
+  const answerHash = commitment(`answer ${tag}`, mode === CheckMode.Decision ? 1 : k, n2);
   txs.push(await measureTx("postAnswer", t++, () => matching.connect(bureau).postAnswer(checkId, answerHash)));
   const decision = decisionHash(checkId, true, DECISION_SALT);
   txs.push(await measureTx("recordDecision", t++, () => matching.connect(bank).recordDecision(checkId, decision)));
@@ -355,7 +355,7 @@ async function setUp(): Promise<Setup> {
     blockGasLimit: Number(latest.gasLimit),
     baselineDeployGas: Number(deployReceipt.gasUsed),
   };
-  await ourCheck(s, CheckModeId.Decision, 1, t);
+  await ourCheck(s, CheckMode.Decision, 1, t);
   await baselineStore(s, 1, t + 10);
   return s;
 }
@@ -502,8 +502,8 @@ async function main(): Promise<void> {
   const s = await setUp();
   const rows: Row[] = [];
   for (const k of KS) {
-    const oursDecision = await isolated(() => ourCheck(s, CheckModeId.Decision, k, MEASURE_TIME));
-    const oursPaper = await isolated(() => ourCheck(s, CheckModeId.Paper, k, MEASURE_TIME));
+    const oursDecision = await isolated(() => ourCheck(s, CheckMode.Decision, k, MEASURE_TIME));
+    const oursPaper = await isolated(() => ourCheck(s, CheckMode.Paper, k, MEASURE_TIME));
     const baseline = await isolated(() => baselineStore(s, k, MEASURE_TIME));
     const baselineCalldata = await isolated(() => baselinePublish(s, k, MEASURE_TIME));
     rows.push({ k, oursDecision, oursPaper, baseline, baselineCalldata, ratio: baseline.total / oursDecision.total });

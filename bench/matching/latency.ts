@@ -43,7 +43,7 @@ import {
 import { BitVerifierWorker, proveModulus, SharePool, verifyModulus } from "../../src/proofs";
 import { buildForm, comparisonValueCount, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
-import { comparisonsOf, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
+import { comparisonsOf, parseForm, type Condition } from "../../src/protocol/form";
 import { keyProofContext, MAX_MESSAGE_BYTES, type CheckContext } from "../../src/protocol/messages";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
 import { fixtureComparisonKey } from "../../test/helpers/comparisonKey";
@@ -58,6 +58,7 @@ import {
 } from "./baselineProtocol";
 import { APPLICANT, MIXED_CONDITIONS as CONDITIONS } from "../../test/helpers/samples";
 import { previousAnswer, previousChallenge, previousForm, previousRespond } from "./previousProtocol";
+import type { CheckModeName } from "../../src/contractEnums";
 
 const list = (value: string | undefined, fallback: string) =>
   (value ?? fallback).split(",").filter(Boolean).map(Number);
@@ -106,7 +107,7 @@ type Bytes = { form: number; challenge: number; response: number; answer: number
 
 interface Row {
   k: number;
-  mode: CheckMode;
+  mode: CheckModeName;
   comparisons: number;
   /** Decision mode: DGK values the bank blinds (ours), Paillier values the bureau blinds (previous). */
   blindedValues: number;
@@ -152,7 +153,7 @@ interface OursSetup {
 }
 
 /** Ours, one check; returns the phases and what travelled. */
-async function ours(mode: CheckMode, conditions: Condition[], setup: OursSetup) {
+async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSetup) {
   const { bank, comparisonKey, workers, dgkWorkers, verifier, pools } = setup;
   const bankPublic = bank.publicKey;
   const p: Partial<Phases> = {};
@@ -223,7 +224,7 @@ async function previous(
 }
 
 /** The paillier-bigint baseline: blindcredit/1 on paillier-bigint, one thread, no precomputation. */
-async function baseline(key: PaillierPrivateKey, mode: CheckMode, conditions: Condition[]): Promise<Phases> {
+async function baseline(key: PaillierPrivateKey, mode: CheckModeName, conditions: Condition[]): Promise<Phases> {
   const { publicKey: pk, privateKey: sk } = referenceKeys(key);
   const parsed = parseForm(conditions, mode);
   const p: Partial<Phases> = {};

@@ -21,7 +21,7 @@ import {
   type PaillierPrivateKey,
   type RandomizerSource,
 } from "../../src/paillier";
-import { negateAll } from "../../src/protocol/batch";
+import { negateAll } from "../../src/paillier";
 import { shuffle } from "../../src/protocol/comparison";
 import { combinationOf, comparisonsOf, subjectOperand, type ParsedCondition } from "../../src/protocol/form";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";

@@ -17,13 +17,13 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { BankClient } from "../../src/clients/bankCheck";
 import { submitCreditRecord } from "../../src/clients/provider";
-import { HttpBoard } from "../../src/bureau/httpBoard";
-import { parseRecordFields } from "../../src/bureau/records";
+import { HttpBoard } from "../../src/clients/httpBoard";
+import { parseRecordFields } from "../../src/protocol/records";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService } from "../../src/bureau/service";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import { generateKeyPair } from "../../src/paillier";
 import { Level } from "../../src/permissions";
 import { connectSuite } from "../../src/suite";
@@ -35,15 +35,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 
 /** k = 10: the first ten conditions of the benchmarks' loan. */
 const LOAN = MIXED_CONDITIONS.slice(0, 10);
-
-async function until(bank: BankClient, check: BankCheck, state: CheckState): Promise<void> {
-  for (;;) {
-    const current = Number(await bank.matching.state(check.checkId)) as CheckState;
-    if (current === state) return;
-    if (current === CheckState.Expired) throw new Error(`check ${check.checkId} expired`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function main(): Promise<void> {
   const f = await deployWithMembers();
@@ -82,16 +73,10 @@ async function main(): Promise<void> {
     );
     // One check per bank before the clock starts: keys proven and verified, threads up.
     const once = async (client: BankClient) => {
-      const check = await client.openCheck({
-        subject: f.subject.address,
-        bureau: f.bureau.address,
-        mode: "decision",
-        conditions: LOAN,
-      });
-      await until(client, check, CheckState.Challenged);
-      await client.respond(check);
-      await until(client, check, CheckState.Answered);
-      const decision = await client.decide(check);
+      const { decision } = await client.runCheck(
+        { subject: f.subject.address, bureau: f.bureau.address, mode: "decision", conditions: LOAN },
+        { wait: { pollMs: 10 } },
+      );
       if (!decision.approved) throw new Error("the applicant should be approved");
     };
     await Promise.all(clients.map(once));

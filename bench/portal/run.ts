@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { identityCommitment, newIdentitySalt } from "../../src/identity";
+import { identityCommitment } from "../../src/clients/identity";
 import { Level } from "../../src/permissions";
 import { PORTAL_DIST } from "../../src/portal/server";
 import { buildPortal, injectWallet, launchChromium } from "../../test/helpers/browser";
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     const subject = world.signer("subject");
     const { classification, ownership, permissions } = world.suite;
     await (await classification.connect(subject).registerSubject()).wait();
-    await (await ownership.connect(subject).commitIdentity(identityCommitment(newIdentitySalt(), "bench"))).wait();
+    await (await ownership.connect(subject).commitIdentity(identityCommitment("bench").commitment)).wait();
     const expiry = (await chainNow(world.provider)) + 30n * 86_400n;
     await (await permissions.connect(subject).setPermission(world.address("bank"), Level.BlindRead, expiry, 5)).wait();
     await (await permissions.connect(subject).setPermission(world.address("provider"), Level.Write, expiry, 1)).wait();

@@ -174,6 +174,7 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
     ) external view returns (GrantView[] memory page, uint256 total) {
         address[] storage all = _grantees[subject];
         total = all.length;
+        if (!Pages.isValidSize(limit)) revert PermissionInvalidPageSize(limit, Pages.MAX_SIZE);
         (uint256 start, uint256 end) = Pages.bounds(total, offset, limit);
         page = new GrantView[](end - start);
         for (uint256 i = start; i < end; ++i) {

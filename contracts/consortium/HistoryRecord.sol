@@ -75,6 +75,7 @@ contract HistoryRecord is IHistoryRecord, AccessControl {
     ) external view returns (address[] memory page, uint256 total) {
         address[] storage all = _related[node];
         total = all.length;
+        if (!Pages.isValidSize(limit)) revert HistoryRecordInvalidPageSize(limit, Pages.MAX_SIZE);
         (uint256 start, uint256 end) = Pages.bounds(total, offset, limit);
         page = new address[](end - start);
         for (uint256 i = start; i < end; ++i) page[i - start] = all[i];
@@ -93,6 +94,7 @@ contract HistoryRecord is IHistoryRecord, AccessControl {
     ) external view returns (AuditEntry[] memory page, uint256 total) {
         AuditEntry[] storage all = _audit[node];
         total = all.length;
+        if (!Pages.isValidSize(limit)) revert HistoryRecordInvalidPageSize(limit, Pages.MAX_SIZE);
         (uint256 start, uint256 end) = Pages.bounds(total, offset, limit);
         page = new AuditEntry[](end - start);
         for (uint256 i = start; i < end; ++i) page[i - start] = all[i];

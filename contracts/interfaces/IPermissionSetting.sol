@@ -96,6 +96,9 @@ interface IPermissionSetting is INodeTypes {
     /// @notice Thrown when a grant of `subject`, who is no longer an active credit subject, is to be used.
     error PermissionSubjectNotActive(address subject);
 
+    /// @notice Thrown when a page of {grantsOf} is asked with a `limit` of zero or above `maxLimit`.
+    error PermissionInvalidPageSize(uint256 limit, uint256 maxLimit);
+
     /// @notice Emitted when `grantee` asks `subject` for `levels`.
     event PermissionRequested(
         address indexed subject,
@@ -215,6 +218,7 @@ interface IPermissionSetting is INodeTypes {
     function requestOf(address subject, address grantee) external view returns (Request memory);
 
     /// @notice A page of everyone `subject` has ever granted to, with their current grants.
+    /// @dev Requirements: `limit` from 1 to {MAX_PAGE_SIZE}, else {PermissionInvalidPageSize}.
     function grantsOf(
         address subject,
         uint256 offset,

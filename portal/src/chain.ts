@@ -15,7 +15,7 @@ import { IOwnershipJudgment__factory } from "../../typechain-types/factories/con
 import { IPermissionSetting__factory } from "../../typechain-types/factories/contracts/interfaces/IPermissionSetting__factory";
 import type { INodeClassification } from "../../typechain-types/contracts/interfaces/INodeClassification";
 import type { IOwnershipJudgment } from "../../typechain-types/contracts/interfaces/IOwnershipJudgment";
-import { CheckModeId, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../../src/nodeTypes";
+import { CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../../src/contractEnums";
 import type { PortalConfig } from "../../src/portal/config";
 
 /** Typed handles on the contracts the page uses. */
@@ -164,7 +164,7 @@ export interface CheckRow {
   readonly checkId: string;
   readonly bank: string;
   readonly time: number;
-  readonly mode: CheckModeId;
+  readonly mode: CheckMode;
   readonly state: CheckState;
   readonly refusal?: RefusalReason;
   readonly block: number;
@@ -189,7 +189,7 @@ export async function checksOf(c: Contracts, subject: string, fromBlock: number)
         checkId,
         bank,
         time: block.timestamp,
-        mode: Number(mode) as CheckModeId,
+        mode: Number(mode) as CheckMode,
         state: Number(state) as CheckState,
         refusal,
         block: log.blockNumber,

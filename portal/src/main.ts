@@ -16,8 +16,8 @@ import {
   type JsonRpcSigner,
 } from "ethers";
 import { signConsent } from "../../src/clients/consent";
-import { identityCommitment, newIdentitySalt } from "../../src/identity";
-import { CheckModeId, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../../src/nodeTypes";
+import { identityCommitment } from "../../src/clients/identity";
+import { CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../../src/contractEnums";
 import { Level, levelNames } from "../../src/permissions";
 import { parsePortalConfig, type PortalConfig } from "../../src/portal/config";
 import {
@@ -414,8 +414,10 @@ async function register(event: SubmitEvent): Promise<void> {
     input.focus();
     return;
   }
-  const salt = loadedSalt && loadedSalt.identity === identity ? loadedSalt.salt : newIdentitySalt();
-  const commitment = identityCommitment(salt, identity);
+  const { salt, commitment } = identityCommitment(
+    identity,
+    loadedSalt && loadedSalt.identity === identity ? loadedSalt.salt : undefined,
+  );
   // The salt is offered before the commitment is sent: a commitment nobody can open is worthless.
   download(
     `identity-${s.account}.json`,
@@ -458,7 +460,7 @@ async function readSaltFile(input: HTMLInputElement): Promise<{ salt: string; id
   try {
     const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { salt?: unknown; identity?: unknown };
     if (typeof parsed.salt !== "string" || typeof parsed.identity !== "string") throw new Error("no salt or identity");
-    identityCommitment(parsed.salt, parsed.identity);
+    identityCommitment(parsed.identity, parsed.salt);
     return { salt: parsed.salt, identity: parsed.identity };
   } catch (e) {
     showAlert(`That file is not a salt file (${(e as Error).message}): expected { "identity", "salt" }.`);
@@ -690,11 +692,7 @@ function renderHistory(checks: CheckRow[]): void {
         { "data-check": c.checkId },
         h("td", { "data-label": "When" }, when(c.time)),
         h("td", { "data-label": "Bank" }, h("span", { class: "mono", title: c.bank }, memberName(c.bank))),
-        h(
-          "td",
-          { "data-label": "Mode" },
-          c.mode === CheckModeId.Decision ? "one-bit decision" : "per-condition (paper)",
-        ),
+        h("td", { "data-label": "Mode" }, c.mode === CheckMode.Decision ? "one-bit decision" : "per-condition (paper)"),
         h("td", { "data-label": "Outcome" }, outcome(c)),
         h(
           "td",

@@ -18,7 +18,7 @@
  */
 import { getAddress, isAddress, isHexString, verifyTypedData, type ContractTransactionReceipt } from "ethers";
 import type { PermissionSetting } from "../../typechain-types";
-import { CONSENT_TYPES, consentDomain } from "../clients/consent";
+import { CONSENT_TYPES, consentDomain } from "../protocol/consent";
 
 /** The largest consent request body accepted, in bytes (a consent takes under 600). */
 export const MAX_CONSENT_BYTES = 8 * 1024;

@@ -11,13 +11,10 @@
  * and another form does not meet the old one's journal entry (`StoreJournal` keys it by form hash too).
  * @module
  */
-import type { BureauClient } from "../clients/creditCheck";
-import { CheckState, RefusalReason } from "../nodeTypes";
+import { CheckState, RefusalReason } from "../contractEnums";
 import { CheckRefusal } from "../protocol/refusal";
 import type { Suite } from "../suite";
-
-/** How a step can go. */
-export type StepOutcome = "stepped" | "refused" | "failed";
+import type { BureauClient } from "./steps";
 
 /** What the evaluator has done since it started (the metrics endpoint shows it). */
 export interface EvaluatorMetrics {
@@ -206,29 +203,19 @@ export class Evaluator {
   }
 
   /** Takes the step a check needs, if any; drops it once the bureau has nothing more to do. */
-  async #advance(checkId: string): Promise<StepOutcome | undefined> {
-    const state = Number(await this.suite.matching.state(checkId)) as CheckState;
-    if (state === CheckState.Challenged) return undefined; // the bank's turn
-    if (state !== CheckState.Requested && state !== CheckState.Responded) {
-      await this.client.step(checkId); // lets the client forget what it journaled
-      this.#active.delete(checkId);
-      return undefined;
-    }
-    if (await this.#grantWithdrawn(checkId)) {
-      return this.#refuse(
-        checkId,
-        new CheckRefusal(RefusalReason.GrantRevoked, "the subject revoked or changed the grant the check consumed"),
-      );
-    }
+  async #advance(checkId: string): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      const after = await this.client.step(checkId);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.steps++;
-      this.metrics.stepSeconds += seconds;
-      this.#log(`check ${short(checkId)}: ${CheckState[state]} → ${CheckState[after]} in ${seconds.toFixed(2)} s`);
-      if (after === CheckState.Answered) this.#active.delete(checkId);
-      return "stepped";
+      const { before, after, finished } = await this.client.advance(checkId, {
+        beforeStep: () => this.#refuseWithdrawnGrant(checkId),
+      });
+      if (after !== before) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.metrics.steps++;
+        this.metrics.stepSeconds += seconds;
+        this.#log(`check ${short(checkId)}: ${CheckState[before]} → ${CheckState[after]} in ${seconds.toFixed(2)} s`);
+      }
+      if (finished) this.#active.delete(checkId);
     } catch (err) {
       // What the bank sent (or the data the bureau holds) will not change: no retry.
       if (err instanceof CheckRefusal) return this.#refuse(checkId, err);
@@ -244,23 +231,24 @@ export class Evaluator {
         this.#active.set(checkId, { attempts, block: active?.block ?? this.#nextBlock });
         this.#log(`check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`);
       }
-      return "failed";
     }
   }
 
   /**
-   * Whether the subject revoked or changed the grant the check consumed since it opened: the contract then refuses
-   * the bureau's steps, and the bureau refuses the check. A grant that merely expired since does not stop it: the
-   * use was consumed while the grant was live.
+   * Refuses (throws a {@link CheckRefusal}) when the subject revoked or changed the grant the check consumed since it
+   * opened: the contract then refuses the bureau's steps, and the bureau refuses the check. A grant that merely
+   * expired since does not stop it: the use was consumed while the grant was live.
    */
-  async #grantWithdrawn(checkId: string): Promise<boolean> {
+  async #refuseWithdrawnGrant(checkId: string): Promise<void> {
     const { permissions, matching } = this.suite;
     const record = await matching.checkOf(checkId);
-    return (await permissions.grantId(record.subject, record.bank)) !== record.grantId;
+    if ((await permissions.grantId(record.subject, record.bank)) !== record.grantId) {
+      throw new CheckRefusal(RefusalReason.GrantRevoked, "the subject revoked or changed the grant the check consumed");
+    }
   }
 
   /** Records the refusal on-chain, with its reason; the check ends there. */
-  async #refuse(checkId: string, refusal: CheckRefusal): Promise<StepOutcome> {
+  async #refuse(checkId: string, refusal: CheckRefusal): Promise<void> {
     this.metrics.refused++;
     this.#active.delete(checkId);
     this.#log(`check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`);
@@ -270,7 +258,6 @@ export class Evaluator {
       // Expired meanwhile, or the bank's turn came: the check ends without the bureau's answer either way.
       this.metrics.lastError = `check ${checkId}: recording the refusal failed: ${(err as Error).message}`;
     }
-    return "refused";
   }
 }
 

@@ -19,7 +19,7 @@ import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
 import type { Suite } from "../suite";
 import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
 import type { Evaluator } from "./evaluator";
-import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "./records";
+import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
 import { SealingError } from "./sealing";
 import { StoreError, type BureauStore } from "./store";
 

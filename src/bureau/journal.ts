@@ -1,13 +1,55 @@
 /**
- * The bureau's message board and check journal on its store: messages it publishes or receives, and the secret
- * state of each check in progress, written together in one transaction so that a restart finds both or neither.
+ * What the bureau remembers of its checks between steps, and where: the journal's interface, one in memory (a
+ * bureau in one process), and the message board and journal on its store, written together in one transaction so
+ * that a restart finds both or neither.
  * @module
  */
-import type { BureauJournal, JournalEntry } from "../clients/creditCheck";
 import type { MessageBoard } from "../protocol/board";
 import type { BureauCheckState } from "../protocol/bureau";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
 import type { BureauStore } from "./store";
+
+/** Where a check stands for the bureau after it published a message: enough to post it again or go on. */
+export interface JournalEntry {
+  /** "challenged": the blinded comparisons are published (decision mode); "answered": the answer is. */
+  readonly stage: "challenged" | "answered";
+  /** keccak256 of the message published at this stage, the commitment to post on-chain. */
+  readonly messageHash: string;
+  /** Decision mode, once challenged: the form's shape, needed for the answer. */
+  readonly state?: BureauCheckState;
+}
+
+/**
+ * What the bureau remembers of its checks between steps. The bureau service keeps it in its database, so that
+ * a restart loses nothing: a message is journaled with the state it needs before its hash goes on-chain.
+ */
+export interface BureauJournal {
+  /** Publishes `message` and records `entry` for the check, both or neither. */
+  record(checkId: string, entry: JournalEntry, message: Uint8Array): Promise<void>;
+  /** The check's entry, if any. */
+  entry(checkId: string): Promise<JournalEntry | undefined>;
+  /** Forgets a finished check (its secret shares are no longer needed). */
+  forget(checkId: string): Promise<void>;
+}
+
+/** A journal in memory, publishing to a board: for a bureau in one process (the tests). */
+export class MemoryJournal implements BureauJournal {
+  readonly #entries = new Map<string, JournalEntry>();
+  constructor(readonly board: MessageBoard) {}
+
+  async record(checkId: string, entry: JournalEntry, message: Uint8Array): Promise<void> {
+    await this.board.publish(message);
+    this.#entries.set(checkId.toLowerCase(), entry);
+  }
+
+  async entry(checkId: string): Promise<JournalEntry | undefined> {
+    return this.#entries.get(checkId.toLowerCase());
+  }
+
+  async forget(checkId: string): Promise<void> {
+    this.#entries.delete(checkId.toLowerCase());
+  }
+}
 
 /** The board the bureau serves over HTTP, kept in its database. */
 export class StoreBoard implements MessageBoard {

@@ -29,9 +29,6 @@
  *
  * Errors: as the store interface says; besides, a server that cannot be reached or that refuses the connection
  * (node-postgres's own error) is not a refusal of the store: retrying later may help.
- *
- * The store does not serve `recordsOf` and `listChecks`, two listings used by tests only that are leaving the
- * store interface: see {@link openPostgresStore}.
  * @module
  */
 import pg from "pg";
@@ -125,9 +122,7 @@ export interface PostgresStoreOptions {
 
 /**
  * Opens (creating the schema when the database is empty) the store at `options.url`.
- *
- * The store serves every call of {@link BureauStore} but `recordsOf` and `listChecks`, which only tests used and
- * which are being removed from the interface; until then, calling them on this store throws a TypeError.
+
  * @throws {StoreError} `invalid-argument` for a URL that is not `postgres://` or `postgresql://`; `schema` when the
  *   database holds other tables, or a schema from a newer release; `SealingError` `wrong-key` when it was created
  *   under another sealing key (checked before any row is read); node-postgres's error when the server cannot be
@@ -157,7 +152,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw e;
   }
-  return new PostgresStore(pool, options.sealingKey) as unknown as BureauStore;
+  return new PostgresStore(pool, options.sealingKey);
 }
 
 /** Whether `location` names a PostgreSQL database (rather than a SQLite file). */
@@ -280,11 +275,11 @@ async function checkKey(db: Db, where: string, key: SealingKey): Promise<void> {
   }
 }
 
-/** The operations a transaction's handle offers (the store interface's, less the two leaving listings). */
-type Ops = Omit<BureauStoreOps, "recordsOf" | "listChecks">;
+/** The operations a transaction's handle offers. */
+type Ops = BureauStoreOps;
 
 /** The store: calls served in order through a {@link CallQueue}, on one pooled connection. */
-class PostgresStore implements Omit<BureauStore, "recordsOf" | "listChecks"> {
+class PostgresStore implements BureauStore {
   readonly #pool: pg.Pool;
   readonly #db: Db;
   readonly #ops: Operations;

@@ -5,18 +5,18 @@
  */
 import { existsSync, renameSync } from "node:fs";
 import { ZeroHash, type Signer } from "ethers";
-import { BureauClient } from "../clients/creditCheck";
 import type { DgkPrivateKey } from "../dgk";
-import { NodeType } from "../nodeTypes";
+import { NodeType } from "../contractEnums";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { startBureauApi } from "./http";
 import { StoreBoard, StoreJournal } from "./journal";
+import { BureauClient } from "./steps";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import type { OwnershipJudgment } from "../../typechain-types";
-import { CREDIT_RECORD_CATEGORY } from "./records";
+import { CREDIT_RECORD_CATEGORY } from "../protocol/records";
 import { SealingError, type SealingKey } from "./sealing";
 import { openStore } from "./openStore";
 import { isPostgresUrl, redact } from "./postgresStore";

@@ -64,7 +64,6 @@ import {
   type CheckProgress,
   type PutRecordResult,
   type StoreDeployment,
-  type StoredCheck,
   type StoredRecord,
   type StoreStats,
 } from "./store";
@@ -87,7 +86,6 @@ import {
   readLeaseMs,
   readLogCursor,
   readOwner,
-  readStage,
   sealCheck,
   sealRecord,
   type CheckRow,
@@ -256,9 +254,6 @@ class SqliteStore implements BureauStore {
   putRecord(bytes: Uint8Array, hash: string, subject: string, provider: string): Promise<PutRecordResult> {
     return this.#run("putRecord", () => this.#ops.putRecord(bytes, hash, subject, provider));
   }
-  recordsOf(subject: string): Promise<StoredRecord[]> {
-    return this.#run("recordsOf", () => this.#ops.recordsOf(subject));
-  }
   valuesOf(subject: string, hash: string): Promise<Map<string, bigint>> {
     return this.#run("valuesOf", () => this.#ops.valuesOf(subject, hash));
   }
@@ -273,9 +268,6 @@ class SqliteStore implements BureauStore {
   }
   getCheck(checkId: string): Promise<CheckProgress | undefined> {
     return this.#run("getCheck", () => this.#ops.getCheck(checkId));
-  }
-  listChecks(stage?: string): Promise<StoredCheck[]> {
-    return this.#run("listChecks", () => this.#ops.listChecks(stage));
   }
   deleteCheck(checkId: string): Promise<boolean> {
     return this.#run("deleteCheck", () => this.#ops.deleteCheck(checkId));
@@ -377,13 +369,11 @@ function transactionHandle(ops: Operations, handle: Handle): BureauStoreOps {
   };
   return {
     putRecord: (bytes, hash, subject, provider) => guard(() => ops.putRecord(bytes, hash, subject, provider)),
-    recordsOf: (subject) => guard(() => ops.recordsOf(subject)),
     valuesOf: (subject, hash) => guard(() => ops.valuesOf(subject, hash)),
     putMessage: (hash, bytes) => guard(() => ops.putMessage(hash, bytes)),
     getMessage: (hash) => guard(() => ops.getMessage(hash)),
     putCheck: (checkId, progress) => guard(() => ops.putCheck(checkId, progress)),
     getCheck: (checkId) => guard(() => ops.getCheck(checkId)),
-    listChecks: (stage) => guard(() => ops.listChecks(stage)),
     deleteCheck: (checkId) => guard(() => ops.deleteCheck(checkId)),
   };
 }
@@ -407,9 +397,6 @@ class Operations {
       insertRecord: db.prepare<[string, number, string, string, number, Buffer]>(
         "INSERT INTO records (subject, version, hash, provider, stored_at, sealed) VALUES (?, ?, ?, ?, ?, ?)",
       ),
-      recordsOf: db.prepare<[string], RecordRow>(
-        "SELECT subject, version, hash, provider, stored_at, sealed FROM records WHERE subject = ? ORDER BY version",
-      ),
       record: db.prepare<[string, string], RecordRow>(
         "SELECT subject, version, hash, provider, stored_at, sealed FROM records WHERE subject = ? AND hash = ?",
       ),
@@ -432,14 +419,6 @@ class Operations {
       ),
       check: db.prepare<[string], CheckRow>(
         "SELECT check_id, stage, message_hash, updated_at, sealed_state, form_hash FROM checks WHERE check_id = ?",
-      ),
-      checks: db.prepare<[], CheckRow>(
-        "SELECT check_id, stage, message_hash, updated_at, sealed_state, form_hash FROM checks " +
-          "ORDER BY updated_at, check_id",
-      ),
-      checksInStage: db.prepare<[string], CheckRow>(
-        "SELECT check_id, stage, message_hash, updated_at, sealed_state, form_hash FROM checks WHERE stage = ? " +
-          "ORDER BY updated_at, check_id",
       ),
       deleteCheck: db.prepare<[string]>("DELETE FROM checks WHERE check_id = ?"),
       counts: db.prepare<[], { subjects: number; records: number; messages: number }>(
@@ -480,17 +459,6 @@ class Operations {
         return { version, created: true };
       })
       .immediate();
-  }
-
-  recordsOf(subject: string): StoredRecord[] {
-    const s = readAddress(subject, "subject");
-    return this.#sql.recordsOf.all(s).map((row, i) => {
-      if (row.version !== i + 1) {
-        const where = `record ${row.subject} version ${row.version}`;
-        throw new SealingError("tampered", `${where}: expected version ${i + 1} next: a version was removed`);
-      }
-      return this.#openRecord(row);
-    });
   }
 
   valuesOf(subject: string, hash: string): Map<string, bigint> {
@@ -563,11 +531,6 @@ class Operations {
   getCheck(checkId: string): CheckProgress | undefined {
     const row = this.#sql.check.get(readHash(checkId, "check id"));
     return row && this.#openCheck(row);
-  }
-
-  listChecks(stage?: string): StoredCheck[] {
-    const rows = stage === undefined ? this.#sql.checks.all() : this.#sql.checksInStage.all(readStage(stage));
-    return rows.map((row) => ({ checkId: row.check_id, ...this.#openCheck(row) }));
   }
 
   deleteCheck(checkId: string): boolean {

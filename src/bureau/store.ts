@@ -12,11 +12,11 @@
  *   or a row was sealed under another key). Never retry, never skip: raise an alarm.
  * - {@link StoreError} is everything else: a bad argument, no record with a given hash, a closed store, a schema
  *   from a newer release, a store bound to another deployment, a transaction misused.
- * - `RecordError` (`./records`) when record bytes given to {@link BureauStoreOps.putRecord} are not canonical.
+ * - `RecordError` (`protocol/records`) when record bytes given to {@link BureauStoreOps.putRecord} are not canonical.
  * @module
  */
+import type { CreditRecord } from "../protocol/records";
 import type { CheckLeases } from "./leases";
-import type { CreditRecord } from "./records";
 
 /**
  * Why the store refused.
@@ -95,12 +95,6 @@ export interface CheckProgress {
   readonly updatedAt: number;
 }
 
-/** A check's progress with its id, as listed. */
-export interface StoredCheck extends CheckProgress {
-  /** The check id (bytes32, lower-case 0x-hex). */
-  readonly checkId: string;
-}
-
 /** Counts for the metrics endpoint. */
 export interface StoreStats {
   /** Subjects with at least one record. */
@@ -124,12 +118,6 @@ export interface BureauStoreOps {
    * hash, subject or provider do not match it
    */
   putRecord(bytes: Uint8Array, hash: string, subject: string, provider: string): Promise<PutRecordResult>;
-
-  /**
-   * The subject's records, oldest first, each opened and checked; empty when it has none.
-   * @throws `SealingError` `tampered` / `wrong-key` when any row fails its check (nothing is skipped)
-   */
-  recordsOf(subject: string): Promise<StoredRecord[]>;
 
   /**
    * The fields of the subject's record whose hash is `hash`, opened and checked. The caller passes the hash the
@@ -163,12 +151,6 @@ export interface BureauStoreOps {
    * @throws `SealingError` `tampered` / `wrong-key` when the row fails its check
    */
   getCheck(checkId: string): Promise<CheckProgress | undefined>;
-
-  /**
-   * Checks in progress (all, or those in `stage`), oldest update first, each opened and checked.
-   * @throws `SealingError` as {@link getCheck}
-   */
-  listChecks(stage?: string): Promise<StoredCheck[]>;
 
   /** Forgets a check's progress; true when there was some. */
   deleteCheck(checkId: string): Promise<boolean>;

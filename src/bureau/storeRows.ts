@@ -10,7 +10,7 @@
  */
 import { getAddress, keccak256 } from "ethers";
 import { MAX_MESSAGE_BYTES } from "../protocol/messages";
-import { decodeRecord, RecordError } from "./records";
+import { decodeRecord, RecordError } from "../protocol/records";
 import { aadOf, open, seal, SealingError, type SealingKey } from "./sealing";
 import { StoreError, type CheckProgress, type StoreDeployment, type StoredRecord } from "./store";
 

@@ -6,7 +6,7 @@
  */
 import { getAddress, isHexString } from "ethers";
 import { parseLevels } from "../permissions";
-import { NodeType, parseNodeType } from "../nodeTypes";
+import { NodeType, parseNodeType } from "../contractEnums";
 
 /** An Ethereum address, returned checksummed. */
 export function parseAddress(value: string): string {

@@ -9,7 +9,7 @@ import { CommanderError, InvalidArgumentError } from "commander";
 import { isError, type Interface } from "ethers";
 import {
   AuditAction,
-  CheckModeId,
+  CheckMode,
   CheckState,
   GrantState,
   NodeStatus,
@@ -17,7 +17,7 @@ import {
   ProposalKind,
   ProposalState,
   RefusalReason,
-} from "../nodeTypes";
+} from "../contractEnums";
 import { ExitCode } from "./exitCodes";
 
 /** A failure with the exit code it means and, for `--json`, machine-readable details. */
@@ -105,7 +105,7 @@ const CONTRACT_ENUMS: Readonly<Record<string, Readonly<Record<number, string>>>>
   ProposalState,
   ProposalKind,
   AuditAction,
-  CheckMode: CheckModeId,
+  CheckMode: CheckMode,
   CheckState,
   RefusalReason,
   GrantState,

@@ -14,13 +14,14 @@
  */
 import { readFileSync } from "node:fs";
 import { fieldNamed } from "../protocol/schema";
-import { parseForm, type CheckMode, type Condition, type Operator, type ParsedCondition } from "../protocol/form";
+import { parseForm, type Condition, type Operator, type ParsedCondition } from "../protocol/form";
 import { usageError } from "./errors";
+import type { CheckModeName } from "../contractEnums";
 
 /** A form file, read and validated. */
 export interface FormFile {
   readonly file: string;
-  readonly mode: CheckMode;
+  readonly mode: CheckModeName;
   /** The conditions as written (what the bank's client takes). */
   readonly conditions: readonly Condition[];
   /** The same, validated and scaled. */
@@ -35,7 +36,7 @@ const CONDITION_MEMBERS = ["field", "op", "value", "values"];
  * @param modeOverride a mode given on the command line, which wins over the file's
  * @throws CliError (exit 2) naming the file and what is wrong with it
  */
-export function readFormFile(file: string, modeOverride?: CheckMode): FormFile {
+export function readFormFile(file: string, modeOverride?: CheckModeName): FormFile {
   const fail = (message: string) => usageError(`form ${file}: ${message}`);
   let text: string;
   try {

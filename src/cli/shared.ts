@@ -1,16 +1,18 @@
 /**
- * Pieces several role commands share: asking a subject for a grant, expiry options resolved against chain
- * time, level names, grant standing, and files written once with owner-only permissions.
+ * Pieces several role commands share (command files import this, never each other): asking a subject for a grant,
+ * expiry options resolved against chain time, level names, grant standing, files written once with owner-only
+ * permissions, opening a proposal, the bureau URL option.
  * @module
  */
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import type { Provider } from "ethers";
-import { GrantState } from "../nodeTypes";
+import { GrantState, NodeType } from "../contractEnums";
 import { levelNames } from "../permissions";
 import { parseAddress, parseDuration, parseIsoTime, parseMaxUses } from "./args";
-import { action, connectSigner } from "./context";
+import type { Suite } from "../suite";
+import { action, connectSigner, eventsNamed, type Invocation } from "./context";
 import { argParser, usageError } from "./errors";
 import { isoTime } from "./output";
 
@@ -158,4 +160,34 @@ export function addPermissionRequest(
       );
     }),
   );
+}
+
+/** The consensus contract's functions that open a proposal (`voter propose`, `member add-voter`). */
+export type ProposeFunction = "proposeVoterAddition" | "proposeVoterRemoval" | "proposeRemoval" | "proposeAdmission";
+
+/**
+ * Opens a proposal with one of the consensus contract's `propose*` functions.
+ * @returns the new proposal's id, from its `ProposalCreated` event
+ */
+export async function propose(
+  inv: Invocation,
+  suite: Suite,
+  fn: ProposeFunction,
+  account: string,
+  nodeType?: NodeType,
+): Promise<bigint> {
+  const { consensus } = suite;
+  const sent =
+    fn === "proposeAdmission" ? consensus.proposeAdmission(account, nodeType ?? NodeType.None) : consensus[fn](account);
+  const { receipt } = await inv.out.send(fn, sent);
+  const [event] = await eventsNamed(consensus, receipt, "ProposalCreated");
+  if (!event) throw new Error(`${fn}: expected a ProposalCreated event in ${receipt.hash}, found none`);
+  return event.args.proposalId as bigint;
+}
+
+/** The bureau service's URL (`bank check`, `provider submit`). */
+export function bureauUrlOption(): Option {
+  return new Option("--bureau-url <url>", "the bureau service's HTTP API")
+    .env("BLINDCREDIT_BUREAU_URL")
+    .default("http://127.0.0.1:8600");
 }

@@ -4,37 +4,12 @@
  * that a subject signs and anyone submits.
  * @module
  */
-import { ZeroAddress, type Signer, type TypedDataDomain } from "ethers";
+import { ZeroAddress, type Signer } from "ethers";
 import type { HistoryRecord, OwnershipJudgment, PermissionSetting } from "../../typechain-types";
 import { OwnershipJudgment__factory, PermissionSetting__factory } from "../../typechain-types";
-import type { IPermissionSetting } from "../../typechain-types/contracts/consent/PermissionSetting";
+import { CONSENT_TYPES, consentDomain, type Consent } from "../protocol/consent";
 
-/** A consent's terms, as signed (see `IPermissionSetting.Consent`). */
-export type Consent = IPermissionSetting.ConsentStruct;
-
-/** The EIP-712 type of a consent; field order and types must match `CONSENT_TYPEHASH`. */
-export const CONSENT_TYPES = {
-  Consent: [
-    { name: "subject", type: "address" },
-    { name: "grantee", type: "address" },
-    { name: "levels", type: "uint8" },
-    { name: "expiry", type: "uint64" },
-    { name: "maxUses", type: "uint32" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-/** The EIP-712 domain of a permission-setting deployment (bound to its chain id and address). */
-export async function consentDomain(permissions: PermissionSetting): Promise<TypedDataDomain> {
-  const domain = await permissions.eip712Domain();
-  return {
-    name: domain.name,
-    version: domain.version,
-    chainId: domain.chainId,
-    verifyingContract: domain.verifyingContract,
-  };
-}
+export { CONSENT_TYPES, consentDomain, type Consent };
 
 /**
  * The subject signs a consent with its current nonce; anyone may then submit it with

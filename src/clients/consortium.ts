@@ -5,7 +5,7 @@
  */
 import { isAddress } from "ethers";
 import type { ConsensusJudgment, NodeClassification } from "../../typechain-types";
-import { NodeStatus, NodeType, ProposalState } from "../nodeTypes";
+import { NodeStatus, NodeType, ProposalState } from "../contractEnums";
 import { findEvent } from "./events";
 
 /** What happened when admission was asked for. */

@@ -6,10 +6,10 @@
  */
 import type { Signer } from "ethers";
 import type { OwnershipJudgment } from "../../typechain-types";
-import { requestBureau } from "../bureau/httpBoard";
-import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../bureau/records";
+import { requestBureau } from "./httpBoard";
+import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../protocol/records";
 
-export { BureauRefused, BureauUnavailable } from "../bureau/httpBoard";
+export { BureauRefused, BureauUnavailable } from "./httpBoard";
 
 /** What the bureau stored. */
 export interface StoredRecordReceipt {

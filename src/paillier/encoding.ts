@@ -1,5 +1,6 @@
 /**
- * Signed integers and fixed-point decimals as Paillier plaintexts, with an overflow band.
+ * Signed integers as Paillier plaintexts, with an overflow band. (Decimal fields are scaled to integers by the
+ * credit schema, `protocol/schema.ts`, before they reach the engine.)
  *
  * Paillier plaintexts are residues modulo n. A signed integer v is encoded as v mod n. Accepted values lie in
  * [−M, M] with M = 2^R − 1 and R = floor(bits / 2) − 1 (R = 1535 for a 3072-bit key, 1023 for 2048). A decrypted
@@ -11,18 +12,11 @@
  * in-range values and any sum of fewer than 2^(bits − 2 − R) in-range values. A longer chain of multiplications
  * must keep its intermediate results below n − M by design.
  *
- * Fixed point: a decimal d is encoded as the integer d · 10^6 ({@link FIXED_POINT_DECIMALS} = 6 decimal places,
- * e.g. "0.35" → 350 000). Conversion is exact or refused: a value with more decimals than the scale is an error,
- * never rounded. A product of two fixed-point values carries scale 10^12; decode it with `decimals = 12`.
- *
  * @module
  */
 
-import { PaillierError, assertBigInt, assertInteger, describeBigInt, describeValue } from "./errors";
+import { PaillierError, assertBigInt, describeBigInt, describeValue } from "./errors";
 import { PaillierPublicKey } from "./keys";
-
-/** Number of decimal places of the fixed-point encoding: values are scaled by 10^6. */
-export const FIXED_POINT_DECIMALS = 6;
 
 /** The signed range of a key. */
 export interface PlaintextRange {
@@ -106,86 +100,4 @@ export function decodeSigned(publicKey: PaillierPublicKey, residue: bigint): big
     `decrypted value: expected an integer in [−(2^${bits} − 1), 2^${bits} − 1], got a residue in the overflow ` +
       "band: the computation overflowed the signed range",
   );
-}
-
-const DECIMAL_RE = /^(-?)(\d+)(?:\.(\d+))?$/;
-
-/**
- * Converts a decimal to fixed point: value · 10^decimals, exactly.
- *
- * @param value - a decimal string such as "0.35" or "-12.5", or a finite number (converted through its shortest
- *   decimal form, so 0.35 gives 350 000)
- * @param decimals - decimal places of the scale, 0 to 30; default {@link FIXED_POINT_DECIMALS}
- * @returns the scaled integer
- * @throws {PaillierError} `PLAINTEXT_RANGE` when the value has more decimal places than `decimals`;
- *   `INVALID_ARGUMENT` when it is not a decimal
- * @example
- * toFixedPoint("0.35"); // 350000n
- */
-export function toFixedPoint(value: string | number, decimals: number = FIXED_POINT_DECIMALS): bigint {
-  assertInteger(decimals, "toFixedPoint: decimals", 0, 30);
-  let text: string;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) {
-      throw new PaillierError("INVALID_ARGUMENT", `toFixedPoint: expected a finite number, got ${value}`);
-    }
-    text = numberToDecimal(value);
-  } else if (typeof value === "string") {
-    text = value;
-  } else {
-    throw new PaillierError(
-      "INVALID_ARGUMENT",
-      `toFixedPoint: expected a decimal string or number, got ${describeValue(value)}`,
-    );
-  }
-  const match = DECIMAL_RE.exec(text);
-  if (match === null || text.length > 1000) {
-    throw new PaillierError(
-      "INVALID_ARGUMENT",
-      `toFixedPoint: expected a decimal like "-12.345", got ${describeValue(value)}`,
-    );
-  }
-  const [, sign, whole, fractionRaw = ""] = match;
-  const fraction = fractionRaw.replace(/0+$/, "");
-  if (fraction.length > decimals) {
-    throw new PaillierError(
-      "PLAINTEXT_RANGE",
-      `toFixedPoint: expected at most ${decimals} decimal places, got ${fraction.length} in ${describeValue(value)} ` +
-        "(values are never rounded)",
-    );
-  }
-  const scaled = BigInt(whole + fraction.padEnd(decimals, "0"));
-  return sign === "-" ? -scaled : scaled;
-}
-
-function numberToDecimal(value: number): string {
-  const text = String(value);
-  const exp = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
-  if (exp === null) return text;
-  const [, sign, lead, rest = "", e] = exp;
-  const digits = lead + rest;
-  const point = 1 + Number(e);
-  if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
-
-/**
- * Converts a fixed-point integer back to a decimal string, exactly.
- *
- * @param scaled - the scaled integer
- * @param decimals - decimal places of the scale, 0 to 30; default {@link FIXED_POINT_DECIMALS}
- * @returns the decimal, without trailing zeros, e.g. "0.35", "-12", "3.000001"
- * @throws {PaillierError} `INVALID_ARGUMENT` when `scaled` is not a bigint
- * @example
- * fromFixedPoint(350000n); // "0.35"
- */
-export function fromFixedPoint(scaled: bigint, decimals: number = FIXED_POINT_DECIMALS): string {
-  assertBigInt(scaled, "fromFixedPoint: scaled");
-  assertInteger(decimals, "fromFixedPoint: decimals", 0, 30);
-  const negative = scaled < 0n;
-  const digits = (negative ? -scaled : scaled).toString().padStart(decimals + 1, "0");
-  const whole = digits.slice(0, digits.length - decimals);
-  const fraction = digits.slice(digits.length - decimals).replace(/0+$/, "");
-  return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
 }

@@ -22,7 +22,6 @@
  * - `CIPHERTEXT_NOT_UNIT`: a ciphertext shares a factor with n.
  * - `PLAINTEXT_RANGE`: a plaintext or constant is outside the range the operation accepts.
  * - `PLAINTEXT_OVERFLOW`: a decrypted result fell in the overflow band: the computation left the signed range.
- * - `PACKING_OVERFLOW`: a packed value does not fit its slots.
  * - `POOL_CLOSED`: a randomness pool was used after `close()`.
  */
 export type PaillierErrorCode =
@@ -38,7 +37,6 @@ export type PaillierErrorCode =
   | "CIPHERTEXT_NOT_UNIT"
   | "PLAINTEXT_RANGE"
   | "PLAINTEXT_OVERFLOW"
-  | "PACKING_OVERFLOW"
   | "POOL_CLOSED";
 
 /**

@@ -1,6 +1,6 @@
 /**
- * BlindCredit's Paillier engine: keys with g = n + 1, validated ciphertexts, signed and fixed-point encodings with
- * an overflow band, homomorphic operations, packing, a randomness pool, and modular exponentiation through Node's
+ * BlindCredit's Paillier engine: keys with g = n + 1, validated ciphertexts, a signed encoding with an overflow
+ * band, homomorphic operations, a randomness pool, and modular exponentiation through Node's
  * own OpenSSL. See README.md in this folder for the formats, ranges and the timing caveat.
  *
  * @example
@@ -40,24 +40,14 @@ export type {
 
 export { Ciphertext, ciphertextByteLength, validateCiphertext } from "./ciphertext";
 
-export {
-  FIXED_POINT_DECIMALS,
-  decodeSigned,
-  encodeSigned,
-  fromFixedPoint,
-  plaintextRange,
-  toFixedPoint,
-} from "./encoding";
+export { decodeSigned, encodeSigned, plaintextRange } from "./encoding";
 export type { PlaintextRange } from "./encoding";
 
 export { decrypt, decryptRaw, encrypt, encryptWithRandomness, generateRandomizer, isZero } from "./engine";
 export type { EncryptOptions, RandomizerSource } from "./engine";
 
-export { add, addConstant, multiplyByConstant, negate, rerandomize, subtract, sum } from "./operations";
+export { add, addConstant, multiplyByConstant, negate, negateAll, rerandomize, subtract, sum } from "./operations";
 export type { RerandomizeOptions } from "./operations";
-
-export { pack, packingCapacity, unpack } from "./packing";
-export type { PackingLayout } from "./packing";
 
 export { RandomnessPool } from "./pool";
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { CREDIT_RECORD_CATEGORY, RECORD_FORMAT } from "../bureau/records";
+import { CREDIT_RECORD_CATEGORY, RECORD_FORMAT } from "../protocol/records";
 import { readDeploymentRecords } from "../deployments";
 import { PORTAL_CONTRACTS, type PortalConfig, type PortalContract } from "./config";
 

@@ -28,7 +28,7 @@ import {
   type PrecomputedShare,
 } from "../proofs";
 import { blindedComparison, type DgkRandomizers } from "./comparison";
-import { comparisonsOf, parseForm, type CheckMode, type Condition, type ParsedCondition } from "./form";
+import { comparisonsOf, parseForm, type Condition, type ParsedCondition } from "./form";
 import { comparisonDomain } from "./schema";
 import {
   decodeMessage,
@@ -39,17 +39,13 @@ import {
   readCiphertext,
   shareProofContext,
   type CheckContext,
+  type CommittedMessage,
 } from "./messages";
-
-/** A message ready to publish, with its keccak256: the commitment that goes on-chain. */
-export interface PublishedMessage {
-  readonly bytes: Uint8Array;
-  readonly hash: string;
-}
+import type { CheckModeName } from "../contractEnums";
 
 /** What the bank keeps of a form it sent: the conditions, to compute its comparisons and read the replies. */
-export interface BankForm extends PublishedMessage {
-  readonly mode: CheckMode;
+export interface BankForm extends CommittedMessage {
+  readonly mode: CheckModeName;
   readonly conditions: readonly ParsedCondition[];
 }
 
@@ -94,7 +90,7 @@ function modulusProofFor(privateKey: PaillierPrivateKey, context: CheckContext):
 export function buildForm(
   privateKey: PaillierPrivateKey,
   context: CheckContext,
-  mode: CheckMode,
+  mode: CheckModeName,
   conditions: readonly Condition[],
   pool?: RandomizerSource,
 ): BankForm {
@@ -132,7 +128,7 @@ export function respondToChallenge(
   challengeHash: string,
   comparisonKey: DgkPublicKey,
   { shares: takeShare, dgkRandomizers = () => dgkRandomizer(comparisonKey) }: BankPools = {},
-): PublishedMessage & { readonly shares: (0 | 1)[] } {
+): CommittedMessage & { readonly shares: (0 | 1)[] } {
   const body = decodeMessage(challenge, "challenge", context, challengeHash);
   if (body.comparisonKey !== comparisonKey.fingerprint) {
     throw new Error(

@@ -10,6 +10,7 @@ import { parseCiphertext as parseDgkCiphertext, toHex as dgkHex, type DgkPrivate
 import {
   addConstant,
   blindInline,
+  negateAll,
   sum,
   type Blind,
   type Ciphertext,
@@ -24,18 +25,8 @@ import {
   type BitProof,
   type BitVerifierWorker,
 } from "../proofs";
-import type { PublishedMessage } from "./bank";
-import { negateAll } from "./batch";
 import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
-import {
-  combinationOf,
-  MAX_CONDITIONS,
-  MAX_SET_VALUES,
-  OPERATORS,
-  subjectOperand,
-  type CheckMode,
-  type ConditionShape,
-} from "./form";
+import { combinationOf, MAX_CONDITIONS, MAX_SET_VALUES, OPERATORS, subjectOperand, type ConditionShape } from "./form";
 import {
   asRecord,
   decodeMessage,
@@ -46,13 +37,15 @@ import {
   readCiphertext,
   shareProofContext,
   type CheckContext,
+  type CommittedMessage,
 } from "./messages";
 import { CheckRefusal, RefusalReason, refusing } from "./refusal";
 import { comparisonDomain, fieldNamed } from "./schema";
+import type { CheckModeName } from "../contractEnums";
 
 /** A form as the bureau reads it: the public shape and the bank's ciphertexts. */
 export interface ReceivedForm {
-  readonly mode: CheckMode;
+  readonly mode: CheckModeName;
   readonly conditions: readonly (ConditionShape & {
     /** Paper mode: the encrypted value. */
     readonly value?: Ciphertext;
@@ -148,7 +141,7 @@ export function challenge(
   form: ReceivedForm,
   values: SubjectValues,
   randomizers?: DgkRandomizers,
-): PublishedMessage & { readonly state: BureauCheckState } {
+): CommittedMessage & { readonly state: BureauCheckState } {
   const operands = form.conditions.flatMap((condition) => {
     const field = fieldNamed(condition.field);
     const x = valueOf(values, condition.field);
@@ -179,7 +172,7 @@ export async function answerDecision(
   response: Uint8Array,
   responseHash: string,
   { pool, blind = blindInline, verifier }: BlindingOptions = {},
-): Promise<PublishedMessage> {
+): Promise<CommittedMessage> {
   const { bankShares, proof, comparisons, widths } = refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(response, "response", context, responseHash);
     const widths = state.shapes.flatMap((shape) => {
@@ -279,7 +272,7 @@ export async function answerPaper(
   form: ReceivedForm,
   values: SubjectValues,
   { pool, blind = blindInline }: BlindingOptions = {},
-): Promise<PublishedMessage> {
+): Promise<CommittedMessage> {
   const thresholds = form.conditions.map((c) => c.value as Ciphertext);
   const negated = negateAll(thresholds);
   const differences = form.conditions.map((c, i) => addConstant(negated[i], valueOf(values, c.field)));

@@ -10,6 +10,7 @@
  * @module
  */
 import { comparisonDomain, fieldNamed, formatFieldValue, parseFieldValue, type CreditField } from "./schema";
+import type { CheckModeName } from "../contractEnums";
 
 /** The operators a condition may use. */
 export const OPERATORS = ["eq", "ne", "ge", "gt", "le", "lt", "between", "in"] as const;
@@ -22,9 +23,6 @@ export interface Condition {
   readonly op: Operator;
   readonly values: readonly (number | string | bigint)[];
 }
-
-/** How much the bank learns: one bit (decision), or shuffled per-condition results (paper, equality only). */
-export type CheckMode = "decision" | "paper";
 
 /** The largest number of conditions in one form, and of values in one `in` condition. */
 export const MAX_CONDITIONS = 32;
@@ -57,7 +55,7 @@ export interface ParsedCondition extends ConditionShape {
  *   field or operator, a value out of range, a wrong number of values, `between` with low > high,
  *   repeated `in` values, or a non-equality condition in paper mode
  */
-export function parseForm(conditions: readonly Condition[], mode: CheckMode): ParsedCondition[] {
+export function parseForm(conditions: readonly Condition[], mode: CheckModeName): ParsedCondition[] {
   if (!Array.isArray(conditions) || conditions.length === 0)
     throw new Error("condition form: expected at least one condition, got none");
   if (conditions.length > MAX_CONDITIONS) {

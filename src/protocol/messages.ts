@@ -51,6 +51,15 @@ export interface CheckContext {
   readonly keyFingerprint: string;
 }
 
+/**
+ * A message's bytes with their keccak256, the commitment a party posts on-chain: nothing is signed, the chain's
+ * copy of the hash is what binds the message to its sender.
+ */
+export interface CommittedMessage {
+  readonly bytes: Uint8Array;
+  readonly hash: string;
+}
+
 /** The protocol's stages, in order. */
 export type Stage = "form" | "challenge" | "response" | "answer";
 

@@ -4,7 +4,7 @@
  * learns it at once.
  * @module
  */
-import { RefusalReason } from "../nodeTypes";
+import { RefusalReason } from "../contractEnums";
 
 export { RefusalReason };
 

@@ -16,7 +16,7 @@ import { toJson } from "../../src/cli/output";
 import { ConsentRelayError, parseConsentSubmission, relayConsent } from "../../src/bureau/consentRelay";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService } from "../../src/bureau/service";
-import { GrantState } from "../../src/nodeTypes";
+import { GrantState } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import { connectSuite } from "../../src/suite";
 

@@ -5,8 +5,7 @@
  */
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
-import type { JournalEntry } from "../../src/clients/creditCheck";
-import { StoreBoard, StoreJournal } from "../../src/bureau/journal";
+import { StoreBoard, StoreJournal, type JournalEntry } from "../../src/bureau/journal";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import type { BureauStore } from "../../src/bureau/store";

@@ -15,21 +15,21 @@ import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helper
 import { actors, admitByVote, deployWithMembers, SUBJECT_COMMITMENT } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
-import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
-import { RefusalReason } from "../../src/nodeTypes";
+import { BankClient } from "../../src/clients/bankCheck";
+import { CheckState, RefusalReason } from "../../src/contractEnums";
 import { submitCreditRecord } from "../../src/clients/provider";
-import { HttpBoard } from "../../src/bureau/httpBoard";
+import { HttpBoard } from "../../src/clients/httpBoard";
 import {
   CREDIT_RECORD_CATEGORY,
   encodeRecord,
   newRecord,
   parseRecordFields,
   recordHash,
-} from "../../src/bureau/records";
+} from "../../src/protocol/records";
 import { generateSealingKey, type SealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService, type BureauServiceOptions } from "../../src/bureau/service";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
 import { connectSuite, loadSuite, type Suite } from "../../src/suite";
@@ -98,21 +98,8 @@ describe("Bureau service", function () {
     const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
     await bank.registerKey();
     const conditions: Condition[] = mode === "paper" ? [{ field: "bankruptcy", op: "eq", values: [0] }] : LOAN;
-    const opened = await bank.openCheck({ subject: f.subject.address, bureau: f.bureau.address, mode, conditions });
-    if (mode === "decision") {
-      await until(f, opened, CheckState.Challenged);
-      await bank.respond(opened);
-    }
-    await until(f, opened, CheckState.Answered);
-    return bank.decide(opened);
-  }
-
-  async function until(f: Suite, check: BankCheck, state: CheckState, timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (Number(await f.matching.state(check.checkId)) !== state) {
-      if (Date.now() > deadline) throw new Error(`check did not reach ${CheckState[state]}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const request = { subject: f.subject.address, bureau: f.bureau.address, mode, conditions };
+    return (await bank.runCheck(request, { wait: { pollMs: 50, timeoutMs: 60_000 } })).decision;
   }
 
   /** The provider writes the subject's record; then the evaluator is stopped, to be ticked by hand. */

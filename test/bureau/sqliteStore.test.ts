@@ -14,9 +14,7 @@ import { SCHEMA_VERSION, openSqliteStore } from "../../src/bureau/sqliteStore";
 import type { BureauStore } from "../../src/bureau/store";
 import {
   ALICE,
-  BANK,
   CHECK_1,
-  CHECK_2,
   FORM_1,
   TAX_OFFICE,
   expectSealingError,
@@ -150,31 +148,6 @@ describe("bureau/sqliteStore", () => {
         "invalid-argument",
         "expected a SealingKey",
       );
-    });
-  });
-
-  describe("recordsOf and listChecks", () => {
-    it("list a subject's records oldest first, and checks oldest update first", async () => {
-      const store = await openStore();
-      const first = submission(ALICE, TAX_OFFICE, { creditScore: "700" }, 1_700_000_000);
-      const second = submission(ALICE, BANK, { creditScore: "720" }, 1_700_000_100);
-      await put(store, first);
-      await put(store, second);
-      const records = await store.recordsOf(ALICE.toLowerCase());
-      expect(records.map((r) => [r.version, r.hash, r.record.provider])).to.deep.equal([
-        [1, first.hash, TAX_OFFICE],
-        [2, second.hash, BANK],
-      ]);
-      await expectStoreError(
-        store.recordsOf("0x1234"),
-        "invalid-argument",
-        'subject: expected an address, got "0x1234"',
-      );
-      await store.putCheck(CHECK_1, { stage: "answered", formHash: FORM_1, state: Uint8Array.of(1), updatedAt: 10 });
-      await store.putCheck(CHECK_2, { stage: "challenged", formHash: FORM_1, state: Uint8Array.of(2), updatedAt: 5 });
-      expect((await store.listChecks()).map((c) => c.checkId)).to.deep.equal([CHECK_2, CHECK_1]);
-      expect((await store.listChecks("answered")).map((c) => c.checkId)).to.deep.equal([CHECK_1]);
-      await expectStoreError(store.listChecks(""), "invalid-argument", "check stage: expected 1 to 64 characters");
     });
   });
 

@@ -8,7 +8,7 @@
 
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { encodeRecord, newRecord, parseRecordFields, recordHash, RecordError } from "../../src/bureau/records";
+import { encodeRecord, newRecord, parseRecordFields, recordHash, RecordError } from "../../src/protocol/records";
 import { generateSealingKey, SealingError, type SealingErrorCode, type SealingKey } from "../../src/bureau/sealing";
 import { StoreError, type BureauStore, type StoreErrorCode } from "../../src/bureau/store";
 import { MAX_LEASE_MS } from "../../src/bureau/storeRows";

@@ -11,7 +11,7 @@ import type { Command } from "commander";
 import type { Interface } from "ethers";
 import { decodeRevert, formatRevert } from "../../src/cli/errors";
 import { buildProgram } from "../../src/cli/main";
-import { GrantState, ProposalState } from "../../src/nodeTypes";
+import { GrantState, ProposalState } from "../../src/contractEnums";
 import { ConditionMatching__factory, ConsensusJudgment__factory } from "../../typechain-types";
 import { importPrivateKey } from "../../src/paillier";
 import { readFixture } from "../paillier/helpers";

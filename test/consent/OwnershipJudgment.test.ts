@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers, SUBJECT_COMMITMENT, SUBJECT_IDENTITY, SUBJECT_SALT } from "../helpers/suite";
 import { Level } from "../../src/permissions";
-import { AuditAction } from "../../src/nodeTypes";
+import { AuditAction } from "../../src/contractEnums";
 
 const SCORE = ethers.encodeBytes32String("credit-score");
 const RECORD = ethers.toUtf8Bytes('{"creditScore":712,"annualIncome":58000}');

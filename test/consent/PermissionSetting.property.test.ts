@@ -16,7 +16,7 @@ import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { admitByVote, deployWithMembers, grantRoleByVote, outcome, removeByVote } from "../helpers/suite";
 import { Level } from "../../src/permissions";
-import { GrantState, NodeType } from "../../src/nodeTypes";
+import { GrantState, NodeType } from "../../src/contractEnums";
 import { signConsent, type Consent } from "../../src/clients/consent";
 
 const GAS = { gasLimit: 1_000_000 }; // sent without estimation, so every revert is mined at the model's time

@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { admitByVote, deployWithMembers, grantRoleByVote, removeByVote } from "../helpers/suite";
 import { Level } from "../../src/permissions";
 import { CONSENT_TYPES, consentDomain, signConsent } from "../../src/clients/consent";
-import { AuditAction, GrantState, NodeType } from "../../src/nodeTypes";
+import { AuditAction, GrantState, NodeType } from "../../src/contractEnums";
 
 const DAY = 24 * 60 * 60;
 /** secp256k1's group order: s and n − s both verify, only the low one is accepted. */
@@ -556,8 +556,11 @@ describe("PermissionSetting", function () {
       const [past] = await f.permissions.grantsOf(f.subject.address, 9, 2);
       expect(past.length).to.equal(0);
       await expect(f.permissions.grantsOf(f.subject.address, 0, 0))
-        .to.be.revertedWithCustomError(f.permissions, "HistoryRecordInvalidPageSize")
+        .to.be.revertedWithCustomError(f.permissions, "PermissionInvalidPageSize")
         .withArgs(0, 100);
+      await expect(f.permissions.grantsOf(f.subject.address, 0, 101))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionInvalidPageSize")
+        .withArgs(101, 100);
     });
   });
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySuite } from "../helpers/suite";
-import { NodeType, ProposalKind, ProposalState } from "../../src/nodeTypes";
+import { NodeType, ProposalKind, ProposalState } from "../../src/contractEnums";
 import { DEFAULT_CONSORTIUM } from "../../src/config";
 
 const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { actors } from "../helpers/suite";
-import { AuditAction } from "../../src/nodeTypes";
+import { AuditAction } from "../../src/contractEnums";
 
 describe("HistoryRecord", function () {
   /** A bare history record whose writer and linker are test accounts. */

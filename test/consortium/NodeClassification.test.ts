@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySuite, grantRoleByVote } from "../helpers/suite";
-import { AuditAction, NodeStatus, NodeType } from "../../src/nodeTypes";
+import { AuditAction, NodeStatus, NodeType } from "../../src/contractEnums";
 
 describe("NodeClassification", function () {
   async function fixture() {

@@ -12,7 +12,7 @@ import { castVote, requestAdmission } from "../../src/clients/consortium";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
 import { loadDeployedSuite } from "../../src/deployments";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 import { portalConfig, startPortalServer, type PortalServer } from "../../src/portal/server";
 import { connectSuite, type Suite } from "../../src/suite";
 import { fixtureComparisonKey } from "./comparisonKey";

@@ -6,7 +6,7 @@ import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseContract, ContractTransactionResponse } from "ethers";
 import { loadSuite, type Suite } from "../../src/suite";
-import { NodeType } from "../../src/nodeTypes";
+import { NodeType } from "../../src/contractEnums";
 
 /** Accounts by role, matching `namedAccounts` in hardhat.config.ts (0–4) plus test actors. */
 export interface Actors {

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySuite } from "../helpers/suite";
 import { castVote, isMemberAs, requestAdmission } from "../../src/clients/consortium";
-import { AuditAction, NodeStatus, NodeType, ProposalState } from "../../src/nodeTypes";
+import { AuditAction, NodeStatus, NodeType, ProposalState } from "../../src/contractEnums";
 
 describe("Flow 3.3: admitting a credit access user", function () {
   /** Steps (1)–(3): the bank applies for itself. */

@@ -10,12 +10,13 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
-import { BankClient, BureauClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
+import { BureauClient } from "../../src/bureau/steps";
 import { MemoryBoard } from "../../src/protocol/board";
-import { holds, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
+import { holds, parseForm, type Condition } from "../../src/protocol/form";
 import { encodeMessage } from "../../src/protocol/messages";
 import { Level } from "../../src/permissions";
-import { AuditAction } from "../../src/nodeTypes";
+import { AuditAction, CheckState, type CheckModeName } from "../../src/contractEnums";
 import { APPLICANT_VALUES as APPLICANT, FULL_LOAN as LOAN_CONDITIONS } from "../helpers/samples";
 
 describe("Flow 3.5: a blind credit check", function () {
@@ -39,7 +40,7 @@ describe("Flow 3.5: a blind credit check", function () {
   type Fixture = Awaited<ReturnType<typeof fixture>>;
 
   /** Runs a check to its decision with the applicant's values set to `values`. */
-  async function runCheck(f: Fixture, mode: CheckMode, conditions: Condition[], values = APPLICANT) {
+  async function runCheck(f: Fixture, mode: CheckModeName, conditions: Condition[], values = APPLICANT) {
     f.subjects.set(f.subject.address, values);
     const check = await f.bankClient.openCheck({
       subject: f.subject.address,
@@ -48,10 +49,10 @@ describe("Flow 3.5: a blind credit check", function () {
       conditions,
     });
     if (mode === "decision") {
-      expect(await f.bureauClient.step(check.checkId)).to.equal(CheckState.Challenged);
+      expect((await f.bureauClient.advance(check.checkId)).after).to.equal(CheckState.Challenged);
       await f.bankClient.respond(check);
     }
-    expect(await f.bureauClient.step(check.checkId)).to.equal(CheckState.Answered);
+    expect((await f.bureauClient.advance(check.checkId)).after).to.equal(CheckState.Answered);
     const decision = await f.bankClient.decide(check);
     return { check, decision };
   }
@@ -152,9 +153,9 @@ describe("Flow 3.5: a blind credit check", function () {
     it("refuses a tampered answer: the bank records nothing", async function () {
       const f = await loadFixture(fixture);
       const check = await openOnly(f);
-      await f.bureauClient.step(check.checkId);
+      await f.bureauClient.advance(check.checkId);
       await f.bankClient.respond(check);
-      await f.bureauClient.step(check.checkId);
+      await f.bureauClient.advance(check.checkId);
       const { answerHash } = await f.matching.checkOf(check.checkId);
       const genuine = await f.board.fetch(answerHash);
       const forged = encodeMessage("answer", check.context, { answer: "0x" + "00".repeat(511) + "01" });
@@ -181,7 +182,9 @@ describe("Flow 3.5: a blind credit check", function () {
           first.form.hash,
           3600,
         );
-      await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(/bound to checkId .* it belongs to another check/);
+      await expect(f.bureauClient.advance(checkId)).to.be.rejectedWith(
+        /bound to checkId .* it belongs to another check/,
+      );
       expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
     });
 
@@ -209,7 +212,7 @@ describe("Flow 3.5: a blind credit check", function () {
         await f.matching
           .connect(f.bank)
           .openCheck(checkId, f.subject.address, f.bureau.address, key.fingerprint, 1, formHash, 3600);
-        await expect(f.bureauClient.step(checkId)).to.be.rejectedWith(message);
+        await expect(f.bureauClient.advance(checkId)).to.be.rejectedWith(message);
         expect(await f.matching.state(checkId)).to.equal(CheckState.Requested);
       }
     });
@@ -217,7 +220,7 @@ describe("Flow 3.5: a blind credit check", function () {
     it("refuses every step past the deadline", async function () {
       const f = await loadFixture(fixture);
       const check = await openOnly(f);
-      await f.bureauClient.step(check.checkId);
+      await f.bureauClient.advance(check.checkId);
       const { deadline } = await f.matching.checkOf(check.checkId);
       await time.increaseTo(deadline + 1n);
       expect(await f.matching.state(check.checkId)).to.equal(CheckState.Expired);
@@ -238,9 +241,9 @@ describe("Flow 3.5: a blind credit check", function () {
       mode: "decision",
       conditions: [{ field: "creditScore", op: "ge", values: [713] }],
     });
-    await f.bureauClient.step(check.checkId);
+    await f.bureauClient.advance(check.checkId);
     await bank.respond(check);
-    await f.bureauClient.step(check.checkId);
+    await f.bureauClient.advance(check.checkId);
     expect((await bank.decide(check)).approved).to.equal(false);
   });
 });

@@ -9,7 +9,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers, grantRoleByVote } from "../helpers/suite";
 import { Level } from "../../src/permissions";
 import { loadSuite } from "../../src/suite";
-import { AuditAction } from "../../src/nodeTypes";
+import { AuditAction } from "../../src/contractEnums";
 
 describe("Governance after deployment", function () {
   async function fixture() {

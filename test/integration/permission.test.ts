@@ -8,7 +8,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers, grantRoleByVote } from "../helpers/suite";
 import { findPermissionRecord } from "../../src/clients/consent";
 import { Level } from "../../src/permissions";
-import { AuditAction } from "../../src/nodeTypes";
+import { AuditAction } from "../../src/contractEnums";
 
 describe("Flow 3.4: granting a bank blind-read", function () {
   it("runs from the bank's request to the subject's grant, use, listing and revocation", async function () {

@@ -13,7 +13,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { ContractTransactionResponse } from "ethers";
 import { removeByVote, type Actors } from "../helpers/suite";
 import type { Suite } from "../../src/suite";
-import { CheckModeId as CheckMode, CheckState, GrantState } from "../../src/nodeTypes";
+import { CheckMode, CheckState, GrantState } from "../../src/contractEnums";
 
 /** A check no one opened. */
 export const UNKNOWN_ID = ethers.id("no such check");

@@ -8,14 +8,7 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey, readFixture, type KnownAnswerFile } from "../paillier/helpers";
 import { exportDgkPublicKey } from "../../src/dgk";
 import { Level } from "../../src/permissions";
-import {
-  AuditAction,
-  CheckModeId as CheckMode,
-  CheckState,
-  GrantState,
-  NodeType,
-  RefusalReason,
-} from "../../src/nodeTypes";
+import { AuditAction, CheckMode, CheckState, GrantState, NodeType, RefusalReason } from "../../src/contractEnums";
 
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;

@@ -20,10 +20,11 @@ import { loadDeployedSuite, SUITE_CONTRACTS } from "../../src/deployments";
 import type { Suite } from "../../src/suite";
 import { castVote, isMemberAs, requestAdmission } from "../../src/clients/consortium";
 import { findPermissionRecord } from "../../src/clients/consent";
-import { BankClient, BureauClient, CheckState } from "../../src/clients/creditCheck";
+import { BankClient } from "../../src/clients/bankCheck";
+import { BureauClient } from "../../src/bureau/steps";
 import { MemoryBoard } from "../../src/protocol/board";
 import { Level } from "../../src/permissions";
-import { AuditAction, NodeType, ProposalState } from "../../src/nodeTypes";
+import { AuditAction, CheckState, NodeType, ProposalState } from "../../src/contractEnums";
 
 /** The working tree's own deployments of the localhost network, which the journeys must not touch. */
 const TREE_LOCALHOST = path.join(PROJECT_ROOT, "deployments", "localhost");
@@ -136,9 +137,9 @@ for (const [kind, title] of NODES) {
       });
       checkId = check.checkId;
       expect(check.context.chainId).to.equal(node.chainId);
-      expect(await bureauClient.step(checkId)).to.equal(CheckState.Challenged);
+      expect((await bureauClient.advance(checkId)).after).to.equal(CheckState.Challenged);
       await bankClient.respond(check);
-      expect(await bureauClient.step(checkId)).to.equal(CheckState.Answered);
+      expect((await bureauClient.advance(checkId)).after).to.equal(CheckState.Answered);
       const decision = await bankClient.decide(check);
 
       expect(decision.approved).to.equal(true);

@@ -17,14 +17,14 @@ import { SUBJECT_COMMITMENT } from "../helpers/suite";
 import { fixtureKey } from "../paillier/helpers";
 import { loadDeployedSuite } from "../../src/deployments";
 import type { Suite } from "../../src/suite";
-import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
+import { BankClient, waitForState, type BankStage } from "../../src/clients/bankCheck";
 import { submitCreditRecord } from "../../src/clients/provider";
-import { HttpBoard } from "../../src/bureau/httpBoard";
-import { parseRecordFields } from "../../src/bureau/records";
+import { HttpBoard } from "../../src/clients/httpBoard";
+import { parseRecordFields } from "../../src/protocol/records";
 import { generateSealingKey, loadSealingKey, saveSealingKey } from "../../src/bureau/sealing";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import { Level } from "../../src/permissions";
-import { NodeType } from "../../src/nodeTypes";
+import { CheckState, NodeType } from "../../src/contractEnums";
 import type { Condition } from "../../src/protocol/form";
 import { APPLICANT_RECORD } from "../helpers/samples";
 
@@ -157,49 +157,46 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     service = await startService();
   }
 
-  async function until(check: BankCheck, states: CheckState[], timeoutMs = 60_000): Promise<CheckState> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const state = Number(await suite.matching.state(check.checkId)) as CheckState;
-      if (states.includes(state)) return state;
-      if (Date.now() > deadline) throw new Error(`check stuck in ${CheckState[state]}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** How the bank waits for the service here. */
+  const WAIT = { pollMs: 100, timeoutMs: 60_000 };
+
+  /** The bank's whole check of the subject, with `after` run once the given stage is done. */
+  async function checkWith(after: BankStage, then: (checkId: string) => Promise<void>) {
+    let checkId = "";
+    return bank.runCheck(
+      {
+        subject: await signers[5].getAddress(),
+        bureau: await signers[4].getAddress(),
+        mode: "decision",
+        conditions: LOAN,
+      },
+      {
+        wait: WAIT,
+        opened: (check) => (checkId = check.checkId),
+        stage: async (stage, run) => {
+          await run();
+          if (stage === after) await then(checkId);
+        },
+      },
+    );
   }
 
   it("killed after its challenge: restarted, it answers with the comparison key it sealed", async function () {
-    const check = await bank.openCheck({
-      subject: await signers[5].getAddress(),
-      bureau: await signers[4].getAddress(),
-      mode: "decision",
-      conditions: LOAN,
+    const { decision } = await checkWith("challenge", async () => {
+      await kill(service!.child);
+      await restart();
     });
-    await until(check, [CheckState.Challenged]);
-    await kill(service!.child);
-    await restart();
-    await bank.respond(check);
-    await until(check, [CheckState.Answered]);
-    expect((await bank.decide(check)).approved).to.equal(true);
+    expect(decision.approved).to.equal(true);
   });
 
   it("killed in the middle of computing its challenge: restarted, the check completes", async function () {
-    const check = await bank.openCheck({
-      subject: await signers[5].getAddress(),
-      bureau: await signers[4].getAddress(),
-      mode: "decision",
-      conditions: LOAN,
+    const { decision } = await checkWith("open", async (checkId) => {
+      await new Promise((r) => setTimeout(r, 300)); // the service picks the check up and starts encrypting
+      await kill(service!.child);
+      expect(Number(await suite.matching.state(checkId))).to.be.oneOf([CheckState.Requested, CheckState.Challenged]);
+      await restart();
     });
-    await new Promise((r) => setTimeout(r, 300)); // the service picks the check up and starts encrypting
-    await kill(service!.child);
-    expect(Number(await suite.matching.state(check.checkId))).to.be.oneOf([
-      CheckState.Requested,
-      CheckState.Challenged,
-    ]);
-    await restart();
-    await until(check, [CheckState.Challenged]);
-    await bank.respond(check);
-    await until(check, [CheckState.Answered]);
-    expect((await bank.decide(check)).approved).to.equal(true);
+    expect(decision.approved).to.equal(true);
   });
 
   it("down past a check's deadline: restarted, it lets the check expire and forgets its journal", async function () {
@@ -210,7 +207,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
       conditions: LOAN,
       durationSeconds: 300,
     });
-    await until(check, [CheckState.Challenged]);
+    await waitForState(suite.matching, check.checkId, CheckState.Challenged, WAIT);
     await kill(service!.child);
     await provider.send("evm_increaseTime", [301]);
     await provider.send("evm_mine", []);

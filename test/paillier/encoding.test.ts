@@ -1,18 +1,10 @@
 /**
- * Tests of the signed encoding (range edges, the overflow band) and of the fixed-point conversion.
+ * Tests of the signed encoding: range edges, the overflow band, refusals.
  */
 
 import { expect } from "chai";
 import fc from "fast-check";
-import {
-  FIXED_POINT_DECIMALS,
-  PaillierPublicKey,
-  decodeSigned,
-  encodeSigned,
-  fromFixedPoint,
-  plaintextRange,
-  toFixedPoint,
-} from "../../src/paillier";
+import { PaillierPublicKey, decodeSigned, encodeSigned, plaintextRange } from "../../src/paillier";
 import { expectPaillierError, fixtureKey } from "./helpers";
 
 describe("paillier/encoding", () => {
@@ -93,61 +85,5 @@ describe("paillier/encoding", () => {
     expectPaillierError(() => plaintextRange({} as PaillierPublicKey), "INVALID_ARGUMENT");
     expectPaillierError(() => encodeSigned(pk, 5 as unknown as bigint), "INVALID_ARGUMENT");
     expectPaillierError(() => decodeSigned(pk, "5" as unknown as bigint), "INVALID_ARGUMENT");
-  });
-
-  describe("fixed point", () => {
-    it(`scales by 10^${FIXED_POINT_DECIMALS} exactly`, () => {
-      expect(FIXED_POINT_DECIMALS).to.equal(6);
-      const cases: [string | number, bigint][] = [
-        ["0.35", 350_000n],
-        [0.35, 350_000n],
-        ["-12.5", -12_500_000n],
-        ["3", 3_000_000n],
-        ["0.000001", 1n],
-        [1e-6, 1n],
-        ["-0", 0n],
-        ["40000", 40_000_000_000n],
-        ["1.500000000", 1_500_000n],
-        [1e21, 10n ** 27n],
-        [123456.789, 123_456_789_000n],
-      ];
-      for (const [input, scaled] of cases) expect(toFixedPoint(input)).to.equal(scaled);
-      expect(toFixedPoint("0.35", 2)).to.equal(35n);
-      expect(toFixedPoint("2", 0)).to.equal(2n);
-    });
-
-    it("converts back without trailing zeros", () => {
-      expect(fromFixedPoint(350_000n)).to.equal("0.35");
-      expect(fromFixedPoint(-12_500_000n)).to.equal("-12.5");
-      expect(fromFixedPoint(3_000_000n)).to.equal("3");
-      expect(fromFixedPoint(1n)).to.equal("0.000001");
-      expect(fromFixedPoint(-1n)).to.equal("-0.000001");
-      expect(fromFixedPoint(0n)).to.equal("0");
-      expect(fromFixedPoint(35n * 10n ** 10n, 12)).to.equal("0.35");
-    });
-
-    it("round-trips (fast-check)", () => {
-      fc.assert(
-        fc.property(fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }), fc.integer({ min: 0, max: 30 }), (x, d) => {
-          return toFixedPoint(fromFixedPoint(x, d), d) === x;
-        }),
-        { numRuns: 300 },
-      );
-    });
-
-    it("refuses more decimals than the scale instead of rounding (PLAINTEXT_RANGE)", () => {
-      expectPaillierError(() => toFixedPoint("0.0000001"), "PLAINTEXT_RANGE", /at most 6 decimal places, got 7/);
-      expectPaillierError(() => toFixedPoint(0.1 + 0.2), "PLAINTEXT_RANGE", /never rounded/);
-      expectPaillierError(() => toFixedPoint(1e-7), "PLAINTEXT_RANGE");
-      expectPaillierError(() => toFixedPoint("0.355", 2), "PLAINTEXT_RANGE");
-    });
-
-    it("refuses what is not a decimal", () => {
-      for (const input of ["", "abc", "1.", ".5", "1e5", "+1", "1,5", " 1", "0x10", NaN, Infinity, null, 5n]) {
-        expectPaillierError(() => toFixedPoint(input as string), "INVALID_ARGUMENT");
-      }
-      expectPaillierError(() => toFixedPoint("1", 31), "INVALID_ARGUMENT");
-      expectPaillierError(() => fromFixedPoint(1 as unknown as bigint), "INVALID_ARGUMENT");
-    });
   });
 });

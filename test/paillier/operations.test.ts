@@ -16,6 +16,7 @@ import {
   isZero,
   multiplyByConstant,
   negate,
+  negateAll,
   plaintextRange,
   randomUnit,
   rerandomize,
@@ -49,6 +50,16 @@ describe("paillier/operations", () => {
             decrypt(key, subtract(a, b)) === x - y &&
             decrypt(key, negate(a)) === -x
           );
+        }),
+        runs,
+      );
+    });
+
+    it("negateAll negates each ciphertext of a list, in order", () => {
+      fc.assert(
+        fc.property(fc.array(operand, { maxLength: 6 }), (xs) => {
+          const negated = negateAll(xs.map((x) => encrypt(pk, x)));
+          return negated.length === xs.length && negated.every((c, i) => decrypt(key, c) === -xs[i]);
         }),
         runs,
       );
@@ -239,6 +250,7 @@ describe("paillier/operations", () => {
       );
       expectPaillierError(() => add(a, {} as Ciphertext), "INVALID_ARGUMENT");
       expectPaillierError(() => negate(null as unknown as Ciphertext), "INVALID_ARGUMENT");
+      expectPaillierError(() => negateAll([a, null as unknown as Ciphertext]), "INVALID_ARGUMENT", /ciphertext 2/);
       expectPaillierError(() => addConstant(a, 1 as unknown as bigint), "INVALID_ARGUMENT");
       expectPaillierError(() => multiplyByConstant(a, "2" as unknown as bigint), "INVALID_ARGUMENT");
       expectPaillierError(() => sum([]), "INVALID_ARGUMENT", /non-empty array/);

@@ -16,17 +16,18 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { signConsent } from "../../src/clients/consent";
 import { deliverCreditRecord } from "../../src/clients/provider";
 import { toJson } from "../../src/cli/output";
-import { BankClient, CheckState, type BankCheck } from "../../src/clients/creditCheck";
-import { HttpBoard } from "../../src/bureau/httpBoard";
+import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
+import { CheckState } from "../../src/contractEnums";
+import { HttpBoard } from "../../src/clients/httpBoard";
 import {
   encodeRecord,
   newRecord,
   parseRecordFields,
   recordHash,
   CREDIT_RECORD_CATEGORY,
-} from "../../src/bureau/records";
+} from "../../src/protocol/records";
 import { Level } from "../../src/permissions";
-import { GrantState } from "../../src/nodeTypes";
+import { GrantState } from "../../src/contractEnums";
 import type { Condition } from "../../src/protocol/form";
 import { buildPortal, injectWallet, launchChromium, type WalletOptions } from "../helpers/browser";
 import { PROJECT_ROOT } from "../helpers/node";

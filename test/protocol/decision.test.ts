@@ -8,12 +8,13 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
-import { holds, parseForm, type CheckMode, type Condition } from "../../src/protocol/form";
+import { holds, parseForm, type Condition } from "../../src/protocol/form";
 import { DgkRandomizerPool } from "../../src/dgk";
 import { SharePool } from "../../src/proofs";
 import { keccak256 } from "ethers";
 import { randomBytes } from "node:crypto";
 import { messageHash, type CheckContext } from "../../src/protocol/messages";
+import type { CheckModeName } from "../../src/contractEnums";
 
 const CONTEXT: CheckContext = {
   chainId: 31337n,
@@ -24,7 +25,7 @@ const CONTEXT: CheckContext = {
 
 /** Runs a whole check between a bank and a bureau and returns what the bank decided. */
 export async function runCheck(
-  mode: CheckMode,
+  mode: CheckModeName,
   conditions: Condition[],
   values: Record<string, bigint>,
   context = CONTEXT,

@@ -8,19 +8,20 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import type { ConditionMatching } from "../../../typechain-types";
+import type { BankStage, CheckWaitError } from "../../clients/bankCheck";
+import type { DecisionClaim } from "../../clients/decisionRecord";
 import type { PaillierPrivateKey } from "../../paillier";
-import { comparisonsOf, type CheckMode, type ParsedCondition } from "../../protocol/form";
+import { comparisonsOf, type ParsedCondition } from "../../protocol/form";
 import { fieldNamed, formatFieldValue } from "../../protocol/schema";
-import { CheckState, RefusalReason } from "../../nodeTypes";
+import { CheckState, checkModeName, RefusalReason, type CheckModeName } from "../../contractEnums";
 import { Level } from "../../permissions";
 import { parseAddress, parseBytes32, parseDuration } from "../args";
 import { action, connectReader, connectSigner, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { readFormFile } from "../formFile";
-import { isoTime, toJson, type Output } from "../output";
-import { addPermissionRequest, refuseExisting, writeSecretFile } from "../shared";
+import { isoTime, toJson } from "../output";
+import { addPermissionRequest, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
 
 /** Key sizes `keygen` makes: the engine's and the contract's (2048 the minimum, 3072 the default). */
 const KEY_BITS = [2048, 3072, 4096] as const;
@@ -80,7 +81,7 @@ export function register(program: Command): void {
       action(async (inv, opts: { key: string }) => {
         const key = await loadKeyFile(opts.key);
         const conn = await connectSigner(inv);
-        const { BankClient } = await import("../../clients/creditCheck");
+        const { BankClient } = await import("../../clients/bankCheck");
         const { MemoryBoard } = await import("../../protocol/board");
         const { fingerprint, bits } = key.publicKey;
         const already = (await conn.suite.matching.keyBits(conn.address, fingerprint)) !== 0n;
@@ -110,7 +111,7 @@ export function register(program: Command): void {
     .requiredOption("--file <form.json>", "the form file")
     .addOption(modeOption())
     .action(
-      action(async ({ out }, opts: { file: string; mode?: CheckMode }) => {
+      action(async ({ out }, opts: { file: string; mode?: CheckModeName }) => {
         const form = readFormFile(opts.file, opts.mode);
         const conditions = form.parsed.map(describeCondition);
         const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
@@ -158,7 +159,7 @@ export function register(program: Command): void {
     .option("--record <file>", "a check record saved by bank check (or given to the subject by the bank)")
     .action(
       action(async (inv, checkId: string, opts: { record?: string }) => {
-        const claim = opts.record ? readCheckRecord(opts.record, checkId) : undefined;
+        const claim = opts.record ? await readCheckRecord(opts.record, checkId) : undefined;
         const conn = await connectReader(inv);
         const { matching } = conn.suite;
         const [record, state] = await Promise.all([matching.checkOf(checkId), matching.state(checkId)]);
@@ -170,7 +171,7 @@ export function register(program: Command): void {
         const data: Record<string, unknown> = {
           checkId,
           state: CheckState[Number(state)],
-          mode: Number(record.mode) === 0 ? "decision" : "paper",
+          mode: checkModeName(record.mode),
           bank: record.bank,
           subject: record.subject,
           bureau: record.bureau,
@@ -209,7 +210,7 @@ async function runCheck(
     bureau: string;
     form: string;
     key: string;
-    mode?: CheckMode;
+    mode?: CheckModeName;
     bureauUrl: string;
     timeout: number;
     duration: number;
@@ -243,49 +244,67 @@ async function runCheck(
     );
   }
 
-  const { BankClient, decisionHash } = await import("../../clients/creditCheck");
-  const { HttpBoard } = await import("../../bureau/httpBoard");
+  const { BankClient, CheckWaitError } = await import("../../clients/bankCheck");
+  const { decisionRecordOf } = await import("../../clients/decisionRecord");
+  const { HttpBoard } = await import("../../clients/httpBoard");
   const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl));
   const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
-  out.progress(
-    `encrypting the ${form.mode}-mode form (${form.parsed.length} condition(s), ${comparisons} comparison(s)) ` +
-      `and opening the check with ${opts.bureau}…`,
-  );
-  const check = await client.openCheck({
+  const request = {
     subject: opts.subject,
     bureau: opts.bureau,
     mode: form.mode,
     conditions: form.conditions,
     durationSeconds: opts.duration,
+  };
+  /** What the bank waits for at each waiting stage, as the messages name it. */
+  const waits: Partial<Record<BankStage, string>> = {
+    challenge: "the bureau's challenge",
+    answer: "the bureau's answer",
+  };
+  let what = "";
+  let lastLine = -1;
+  const outcome = await client.runCheck(request, {
+    wait: {
+      timeoutMs: opts.timeout * 1000,
+      pollMs: POLL_MS,
+      onWait: (state, waitedMs) => {
+        const waited = Math.floor(waitedMs / 1000);
+        out.status(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
+        // Off a terminal, one line every ten seconds rather than a line per poll.
+        if (!out.stderr.isTTY && waited >= lastLine + 10) {
+          lastLine = waited;
+          out.progress(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
+        }
+      },
+    },
+    opened: (check) => out.progress(`check ${check.checkId} opened`),
+    stage: async (stage, run) => {
+      if (stage === "open") {
+        out.progress(
+          `encrypting the ${form.mode}-mode form (${form.parsed.length} condition(s), ${comparisons} comparison(s)) ` +
+            `and opening the check with ${opts.bureau}…`,
+        );
+      }
+      if (stage === "respond") out.progress("answering the bureau's blinded comparisons…");
+      if (stage === "decide") out.progress("decrypting the answer and recording the decision…");
+      const waiting = waits[stage];
+      if (waiting === undefined) return run();
+      what = waiting;
+      lastLine = -1;
+      const started = Date.now();
+      try {
+        await run();
+      } catch (e) {
+        if (e instanceof CheckWaitError) throw waitFailure(e, waiting);
+        throw e;
+      }
+      out.status(`waiting for ${waiting}: arrived after ${((Date.now() - started) / 1000).toFixed(0)} s`, true);
+    },
   });
-  out.progress(`check ${check.checkId} opened`);
-
-  const giveUpAt = Date.now() + opts.timeout * 1000;
-  if (form.mode === "decision") {
-    await waitForState(out, matching, check.checkId, CheckState.Challenged, giveUpAt, "the bureau's challenge");
-    out.progress("answering the bureau's blinded comparisons…");
-    await client.respond(check);
-  }
-  await waitForState(out, matching, check.checkId, CheckState.Answered, giveUpAt, "the bureau's answer");
-  out.progress("decrypting the answer and recording the decision…");
-  const decision = await client.decide(check);
+  const { check, decision } = outcome;
 
   const file = opts.out ?? path.join("checks", `${check.checkId}.json`);
-  const saved = {
-    checkId: check.checkId,
-    chainId: check.context.chainId,
-    contract: check.context.contract,
-    bank: conn.address,
-    subject: opts.subject,
-    bureau: opts.bureau,
-    mode: form.mode,
-    approved: decision.approved,
-    salt: decision.salt,
-    decisionHash: decisionHash(check.checkId, decision.approved, decision.salt),
-    keyFingerprint: fingerprint,
-    conditions: form.conditions,
-    view: { shares: decision.view.shares, matches: decision.view.matches },
-  };
+  const saved = decisionRecordOf(outcome, request, conn.address);
   try {
     writeSecretFile(file, `${toJson(saved)}\n`, "--out");
   } catch (e) {
@@ -324,60 +343,31 @@ async function runCheck(
   ]);
 }
 
-/**
- * Polls the check until it reaches `wanted`, showing how long it has waited.
- * @throws CliError exit 5 when the check expires on-chain or `giveUpAt` passes
- */
-async function waitForState(
-  out: Output,
-  matching: ConditionMatching,
-  checkId: string,
-  wanted: CheckState,
-  giveUpAt: number,
-  what: string,
-): Promise<void> {
-  const started = Date.now();
-  let lastLine = -1;
-  for (;;) {
-    const state = Number(await matching.state(checkId)) as CheckState;
-    if (state === CheckState.Refused) {
-      const [log] = await matching.queryFilter(matching.filters.CheckRefused(checkId));
-      const reason = log ? RefusalReason[Number(log.args.reason)] : "unknown";
-      throw new CliError(ExitCode.Refused, `the bureau refused check ${checkId}: ${reason}`, {
-        checkId,
-        state: "Refused",
-        reason,
-      });
-    }
-    if (state >= wanted && state !== CheckState.Expired) {
-      out.status(`waiting for ${what}: arrived after ${((Date.now() - started) / 1000).toFixed(0)} s`, true);
-      return;
-    }
-    if (state === CheckState.Expired) {
-      const { deadline } = await matching.checkOf(checkId);
-      throw new CliError(
-        ExitCode.TimedOut,
-        `check ${checkId} expired on-chain at ${isoTime(deadline)} before ${what} came`,
-        { checkId, state: "Expired" },
-      );
-    }
-    const waited = Math.floor((Date.now() - started) / 1000);
-    if (Date.now() >= giveUpAt) {
-      throw new CliError(
-        ExitCode.TimedOut,
-        `timed out after waiting ${waited} s for ${what} on check ${checkId} (state ${CheckState[state]}); ` +
-          "is the bureau service running (blindcredit bureau start)? The check stays open until its deadline",
-        { checkId, state: CheckState[state] },
-      );
-    }
-    out.status(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
-    // Off a terminal, one line every ten seconds rather than a line per poll.
-    if (!out.stderr.isTTY && waited >= lastLine + 10) {
-      lastLine = waited;
-      out.progress(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+/** A wait for the bureau that ended without what it waited for, as the CLI reports it (exit 3 or 5). */
+function waitFailure(e: CheckWaitError, what: string): CliError {
+  const { checkId } = e;
+  if (e.kind === "refused") {
+    const reason = e.reason === undefined ? "unknown" : RefusalReason[e.reason];
+    return new CliError(ExitCode.Refused, `the bureau refused check ${checkId}: ${reason}`, {
+      checkId,
+      state: "Refused",
+      reason,
+    });
   }
+  if (e.kind === "expired") {
+    return new CliError(
+      ExitCode.TimedOut,
+      `check ${checkId} expired on-chain at ${isoTime(e.deadline!)} before ${what} came`,
+      { checkId, state: "Expired" },
+    );
+  }
+  return new CliError(
+    ExitCode.TimedOut,
+    `timed out after waiting ${Math.floor(e.waitedMs / 1000)} s for ${what} on check ${checkId} ` +
+      `(state ${CheckState[e.state]}); is the bureau service running (blindcredit bureau start)? ` +
+      "The check stays open until its deadline",
+    { checkId, state: CheckState[e.state] },
+  );
 }
 
 /**
@@ -403,22 +393,14 @@ export async function loadKeyFile(file: string): Promise<PaillierPrivateKey> {
 }
 
 /** A saved check record's claim: the decision and the salt that should open it. */
-function readCheckRecord(file: string, checkId: string): { approved: boolean; salt: string } {
+async function readCheckRecord(file: string, checkId: string): Promise<DecisionClaim> {
   if (!existsSync(file)) throw usageError(`--record ${file}: no such file`);
-  let json: { checkId?: unknown; approved?: unknown; salt?: unknown };
+  const { parseDecisionClaim } = await import("../../clients/decisionRecord");
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    return parseDecisionClaim(readFileSync(file, "utf8"), checkId);
   } catch (e) {
-    throw usageError(`--record ${file}: expected JSON, got text that does not parse (${(e as Error).message})`);
+    throw usageError(`--record ${file}: ${(e as Error).message}`);
   }
-  if (typeof json.checkId === "string" && json.checkId.toLowerCase() !== checkId) {
-    throw usageError(`--record ${file}: it is the record of check ${json.checkId}, not of ${checkId}`);
-  }
-  if (typeof json.approved !== "boolean") throw usageError(`--record ${file}: expected "approved": true or false`);
-  if (typeof json.salt !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(json.salt)) {
-    throw usageError(`--record ${file}: expected "salt" as 0x and 64 hex digits`);
-  }
-  return { approved: json.approved, salt: json.salt };
 }
 
 /** One condition as people read it: `creditScore ≥ 650`, `debtToIncome between 0.00 and 35.50`. */
@@ -451,11 +433,4 @@ function modeOption(): Option {
     "--mode <mode>",
     "decision (one bit, the default) or paper (per-condition, equality only); overrides the form's",
   ).choices(["decision", "paper"]);
-}
-
-/** The bureau service's URL (shared with provider submit). */
-export function bureauUrlOption(): Option {
-  return new Option("--bureau-url <url>", "the bureau service's HTTP API")
-    .env("BLINDCREDIT_BUREAU_URL")
-    .default("http://127.0.0.1:8600");
 }

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { NodeType } from "../../nodeTypes";
+import { NodeType } from "../../contractEnums";
 import { parseInteger } from "../args";
 import { action, connectSigner } from "../context";
 import { argParser, CliError, usageError } from "../errors";

@@ -6,13 +6,13 @@
  * @module
  */
 import type { Command } from "commander";
-import { NodeStatus, NodeType, ProposalKind, ProposalState } from "../../nodeTypes";
+import { NodeStatus, NodeType, ProposalKind, ProposalState } from "../../contractEnums";
 import { nodeTypeName, parseAddress, parseMemberKind, type MemberKind } from "../args";
 import { requestAdmission } from "../../clients/consortium";
 import { action, connectReader, connectSigner, subjectAddress } from "../context";
-import { propose } from "./voter";
 import { argParser } from "../errors";
 import { isoTime } from "../output";
+import { propose } from "../shared";
 
 export function register(program: Command): void {
   const member = program.command("member").description("join the consortium, and see where an address stands");

@@ -13,8 +13,7 @@ import { parseAddress } from "../args";
 import { action, connectSigner, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
-import { addPermissionRequest, refuseExisting, writeSecretFile } from "../shared";
-import { bureauUrlOption } from "./bank";
+import { addPermissionRequest, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
 
 export function register(program: Command): void {
   const provider = program
@@ -52,7 +51,7 @@ export function register(program: Command): void {
           opts: { field?: Record<string, string>; file?: string; save?: string; bureauUrl: string },
         ) => {
           const { parseRecordFields, newRecord, encodeRecord, recordHash, CREDIT_RECORD_CATEGORY, RecordError } =
-            await import("../../bureau/records");
+            await import("../../protocol/records");
           const input = fieldInput(opts);
           let fields: Map<string, bigint>;
           try {
@@ -109,7 +108,7 @@ export function register(program: Command): void {
     .addOption(bureauUrlOption())
     .action(
       action(async (inv, file: string, opts: { bureauUrl: string }) => {
-        const { decodeRecord, recordHash, RecordError } = await import("../../bureau/records");
+        const { decodeRecord, recordHash, RecordError } = await import("../../protocol/records");
         let bytes: Uint8Array;
         try {
           bytes = new Uint8Array(readFileSync(file));

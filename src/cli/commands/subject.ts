@@ -6,8 +6,8 @@
  */
 import { unlinkSync } from "node:fs";
 import type { Command } from "commander";
-import { identityCommitment, newIdentitySalt } from "../../identity";
-import { AuditAction, NodeStatus, NodeType } from "../../nodeTypes";
+import { identityCommitment } from "../../clients/identity";
+import { AuditAction, NodeStatus, NodeType } from "../../contractEnums";
 import type { PermissionSetting } from "../../../typechain-types";
 import { nodeTypeName, parseAddress, parseInteger, parseLevelList, parseMaxUses } from "../args";
 import { action, connectReader, connectSigner, eventsNamed, subjectAddress, type SigningConnection } from "../context";
@@ -54,8 +54,7 @@ export function register(program: Command): void {
         if (!registered) await inv.out.send("registerSubject", classification.registerSubject());
         else inv.out.progress(`registerSubject: ${conn.address} is already an active credit subject`);
 
-        const salt = newIdentitySalt();
-        const commitment = identityCommitment(salt, opts.identity);
+        const { salt, commitment } = identityCommitment(opts.identity);
         // The salt is saved before the commitment is sent: a commitment nobody can open is worthless.
         writeSecretFile(
           saltFile,

@@ -5,13 +5,12 @@
  */
 import type { Command } from "commander";
 import { castVote } from "../../clients/consortium";
-import { NodeType, ProposalKind, ProposalState } from "../../nodeTypes";
-import type { Suite } from "../../suite";
+import { ProposalKind, ProposalState } from "../../contractEnums";
 import { nodeTypeName, parseAddress, parseId, parseInteger, parseMemberKind, type MemberKind } from "../args";
-import { action, connectReader, connectSigner, eventsNamed, type Invocation } from "../context";
+import { action, connectReader, connectSigner } from "../context";
 import { argParser, usageError } from "../errors";
 import { isoTime, table } from "../output";
-import { chainTime } from "../shared";
+import { chainTime, propose, type ProposeFunction } from "../shared";
 
 /** What `voter propose` can open, and the contract function that opens it. */
 const PROPOSALS = {
@@ -19,7 +18,7 @@ const PROPOSALS = {
   "remove-voter": "proposeVoterRemoval",
   "remove-node": "proposeRemoval",
   "admit-node": "proposeAdmission",
-} as const;
+} as const satisfies Record<string, ProposeFunction>;
 type ProposalName = keyof typeof PROPOSALS;
 
 /** A proposal as `voter list` shows it. */
@@ -154,26 +153,6 @@ export function register(program: Command): void {
         );
       }),
     );
-}
-
-/**
- * Opens a proposal with one of the consensus contract's `propose*` functions.
- * @returns the new proposal's id, from its `ProposalCreated` event
- */
-export async function propose(
-  inv: Invocation,
-  suite: Suite,
-  fn: (typeof PROPOSALS)[ProposalName],
-  account: string,
-  nodeType?: NodeType,
-): Promise<bigint> {
-  const { consensus } = suite;
-  const sent =
-    fn === "proposeAdmission" ? consensus.proposeAdmission(account, nodeType ?? NodeType.None) : consensus[fn](account);
-  const { receipt } = await inv.out.send(fn, sent);
-  const [event] = await eventsNamed(consensus, receipt, "ProposalCreated");
-  if (!event) throw new Error(`${fn}: expected a ProposalCreated event in ${receipt.hash}, found none`);
-  return event.args.proposalId as bigint;
 }
 
 function parseProposalName(value: string): ProposalName {

@@ -1,6 +1,6 @@
 /**
- * The contracts' enums in TypeScript (node types and statuses, proposal, audit and check states):
- * the same numbers cross the ABI.
+ * The contracts' enums in TypeScript (node types and statuses, proposal, audit, grant and check states, check
+ * modes, refusal reasons): the same numbers cross the ABI.
  * @module
  */
 
@@ -56,9 +56,32 @@ export enum AuditAction {
 }
 
 /** How much the bank learns from a check, mirroring `IConditionMatching.CheckMode`. */
-export enum CheckModeId {
+export enum CheckMode {
   Decision = 0,
   Paper = 1,
+}
+
+/** A check mode as forms, options and records write it: its enum name in lower case. */
+export type CheckModeName = "decision" | "paper";
+
+/**
+ * The mode a name stands for.
+ * @example checkModeNamed("paper") // CheckMode.Paper
+ */
+export function checkModeNamed(name: CheckModeName): CheckMode {
+  return name === "decision" ? CheckMode.Decision : CheckMode.Paper;
+}
+
+/**
+ * The name of a mode, as `checkOf(id).mode` returns it (a bigint) or as the enum.
+ * @throws RangeError for a number that is no mode
+ * @example checkModeName(0n) // "decision"
+ */
+export function checkModeName(mode: CheckMode | bigint): CheckModeName {
+  const value = Number(mode);
+  if (value === CheckMode.Decision) return "decision";
+  if (value === CheckMode.Paper) return "paper";
+  throw new RangeError(`check mode: expected 0 (decision) or 1 (paper), got ${String(mode)}`);
 }
 
 /** The lifecycle of a credit check, mirroring `IConditionMatching.CheckState`. */

@@ -27,7 +27,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { getAddress, hexlify, keccak256, toUtf8Bytes, ZeroAddress } from "ethers";
-import { CREDIT_FIELDS, fieldNamed, formatFieldValue, parseFieldValue } from "../protocol/schema";
+import { CREDIT_FIELDS, fieldNamed, formatFieldValue, parseFieldValue } from "./schema";
 
 /** The format tag carried by every record. */
 export const RECORD_FORMAT = "blindcredit.credit-record.v1";

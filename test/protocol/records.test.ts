@@ -18,7 +18,7 @@ import {
   parseRecordFields,
   recordHash,
   type CreditRecord,
-} from "../../src/bureau/records";
+} from "../../src/protocol/records";
 
 const SUBJECT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const PROVIDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -89,7 +89,7 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-describe("bureau/records", () => {
+describe("protocol/records", () => {
   describe("constants", () => {
     it("the category is keccak256 of the format tag", () => {
       expect(RECORD_FORMAT).to.equal("blindcredit.credit-record.v1");

@@ -1,0 +1,188 @@
+/**
+ * The bureau's steps of a check, on-chain: it reads the check from the condition-matching contract, fetches the
+ * bank's message from the board, checks it against its on-chain commitment, computes its own message, journals and
+ * publishes it, and commits to it. The one place that decides, from a check's state, what the bureau does next.
+ * @module
+ */
+import { toUtf8Bytes, type Signer } from "ethers";
+import type { ConditionMatching } from "../../typechain-types";
+import { CheckMode, CheckState, type RefusalReason } from "../contractEnums";
+import { exportDgkPublicKey, type DgkPrivateKey } from "../dgk";
+import { importPublicKey, type Blind, type PaillierPublicKey, type RandomizerSource } from "../paillier";
+import type { MessageBoard } from "../protocol/board";
+import {
+  answerDecision,
+  answerPaper,
+  challenge,
+  readForm,
+  type BureauCheckState,
+  type SubjectValues,
+} from "../protocol/bureau";
+import { contextOf, loggedHash, stateOf } from "../protocol/chain";
+import { MemoryJournal, type BureauJournal, type JournalEntry } from "./journal";
+
+/** What {@link BureauClient.advance} did for a check. */
+export interface BureauStep {
+  /** The check's state before. */
+  readonly before: CheckState;
+  /** Its state after: `before` when the bureau had nothing to do in it. */
+  readonly after: CheckState;
+  /** Whether the bureau is done with the check (answered, or decided, expired, refused: nothing more to do). */
+  readonly finished: boolean;
+}
+
+/** Options of {@link BureauClient.advance}. */
+export interface AdvanceOptions {
+  /**
+   * Runs before the bureau computes or posts anything, only when a step is due; may throw (a `CheckRefusal`, for
+   * instance) to stop it. The evaluator checks here that the grant the check consumed is still the subject's.
+   */
+  readonly beforeStep?: () => Promise<void>;
+}
+
+/** The bureau's side: it holds the subjects' values and its comparison key, and works on the bank's ciphertexts. */
+export class BureauClient {
+  readonly #keys = new Map<string, PaillierPublicKey>();
+  readonly journal: BureauJournal;
+
+  /**
+   * @param board where the banks' messages are fetched from
+   * @param valuesOf the subject's values by field, from the bureau's store
+   * @param comparisonKey the bureau's DGK key pair for decision-mode comparisons (see {@link registerComparisonKey})
+   * @param options.journal where the bureau's messages and secret state go (default: in memory, published to `board`)
+   * @param options.poolFor a randomness pool for a bank's key, if the bureau keeps one
+   * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
+   */
+  constructor(
+    readonly matching: ConditionMatching,
+    readonly board: MessageBoard,
+    readonly valuesOf: (subject: string) => Promise<SubjectValues>,
+    readonly comparisonKey: DgkPrivateKey,
+    readonly options: {
+      readonly journal?: BureauJournal;
+      readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
+      readonly blind?: Blind;
+    } = {},
+  ) {
+    this.journal = options.journal ?? new MemoryJournal(board);
+  }
+
+  /** Registers the bureau's comparison key on-chain unless it is already the current one; returns its fingerprint. */
+  async registerComparisonKey(): Promise<string> {
+    const { publicKey } = this.comparisonKey;
+    const bureau = await (this.matching.runner as Signer).getAddress();
+    if ((await this.matching.comparisonKeyOf(bureau)) === publicKey.fingerprint) return publicKey.fingerprint;
+    await (
+      await this.matching.registerComparisonKey(toUtf8Bytes(JSON.stringify(exportDgkPublicKey(publicKey))))
+    ).wait();
+    return publicKey.fingerprint;
+  }
+
+  /**
+   * Takes the next step the check needs from the bureau: in decision mode the blinded comparisons,
+   * then the answer; in paper mode the answer. Refuses (throws, commits nothing) a form or response
+   * that does not match its commitment or check, or carries a malformed ciphertext. A step whose message
+   * was journaled but whose commitment never reached the chain (a crash in between) posts it again.
+   * A check the bureau is done with has its journal entry forgotten.
+   * @returns the states before and after, and whether the bureau is done with the check
+   * @example (await bureau.advance(checkId)).after // CheckState.Challenged, once the bank's form is in
+   */
+  async advance(checkId: string, options: AdvanceOptions = {}): Promise<BureauStep> {
+    const before = await stateOf(this.matching, checkId);
+    const entry = await this.journal.entry(checkId);
+    switch (before) {
+      case CheckState.Requested: {
+        await options.beforeStep?.();
+        // An entry here is a message whose commitment never reached the chain.
+        return this.#posted(before, await this.#post(checkId, entry ?? (await this.#first(checkId))));
+      }
+      case CheckState.Responded: {
+        await options.beforeStep?.();
+        if (entry?.stage === "answered") return this.#posted(before, await this.#post(checkId, entry));
+        if (entry?.state === undefined) {
+          throw new Error(`check ${checkId}: no challenge state kept for it: the bureau cannot answer`);
+        }
+        return this.#posted(before, await this.#post(checkId, await this.#answer(checkId, entry.state)));
+      }
+      case CheckState.Challenged:
+        return { before, after: before, finished: false }; // the bank's turn
+      default:
+        if (entry !== undefined) await this.journal.forget(checkId);
+        return { before, after: before, finished: true };
+    }
+  }
+
+  #posted(before: CheckState, after: CheckState): BureauStep {
+    return { before, after, finished: after === CheckState.Answered };
+  }
+
+  /** Refuses the check on-chain for `reason`: it ends there, in the subject's history, and the bank learns why. */
+  async refuse(checkId: string, reason: RefusalReason): Promise<void> {
+    await (await this.matching.refuseCheck(checkId, reason)).wait();
+    await this.journal.forget(checkId);
+  }
+
+  /** The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled. */
+  async #first(checkId: string): Promise<JournalEntry> {
+    const { record, key, context, blinding } = await this.#check(checkId);
+    const decisionMode = Number(record.mode) === CheckMode.Decision;
+    const form = readForm(key, context, await this.board.fetch(record.formHash), record.formHash);
+    const values = await this.valuesOf(record.subject);
+    let entry: JournalEntry;
+    let bytes: Uint8Array;
+    if (decisionMode) {
+      const message = challenge(this.comparisonKey, context, form, values);
+      entry = { stage: "challenged", messageHash: message.hash, state: message.state };
+      bytes = message.bytes;
+    } else {
+      const message = await answerPaper(context, form, values, blinding);
+      entry = { stage: "answered", messageHash: message.hash };
+      bytes = message.bytes;
+    }
+    await this.journal.record(checkId, entry, bytes);
+    return entry;
+  }
+
+  /** Decision mode: the answer from the bank's response and the journaled shares, journaled. */
+  async #answer(checkId: string, state: BureauCheckState): Promise<JournalEntry> {
+    const { key, context, blinding } = await this.#check(checkId);
+    const responseHash = await loggedHash(this.matching, "CheckResponded", checkId);
+    const response = await this.board.fetch(responseHash);
+    const answer = await answerDecision(key, this.comparisonKey, context, state, response, responseHash, blinding);
+    const entry: JournalEntry = { stage: "answered", messageHash: answer.hash };
+    await this.journal.record(checkId, entry, answer.bytes);
+    return entry;
+  }
+
+  /** Posts a journaled commitment on-chain. */
+  async #post(checkId: string, entry: JournalEntry): Promise<CheckState> {
+    if (entry.stage === "challenged") {
+      await (await this.matching.postChallenge(checkId, entry.messageHash)).wait();
+      return CheckState.Challenged;
+    }
+    await (await this.matching.postAnswer(checkId, entry.messageHash)).wait();
+    await this.journal.forget(checkId);
+    return CheckState.Answered;
+  }
+
+  async #check(checkId: string) {
+    const record = await this.matching.checkOf(checkId);
+    const key = await this.bankKey(record.bank, record.keyFingerprint);
+    const context = await contextOf(this.matching, checkId, record.keyFingerprint);
+    return { record, key, context, blinding: { pool: this.options.poolFor?.(key), blind: this.options.blind } };
+  }
+
+  /** The bank's registered key, from the `KeyRegistered` log, verified against its fingerprint. */
+  async bankKey(bank: string, fingerprint: string): Promise<PaillierPublicKey> {
+    const cached = this.#keys.get(fingerprint);
+    if (cached) return cached;
+    const logs = await this.matching.queryFilter(this.matching.filters.KeyRegistered(bank, fingerprint));
+    if (logs.length === 0) throw new Error(`bank ${bank} has registered no key with fingerprint ${fingerprint}`);
+    const key = importPublicKey({ kty: "Paillier", n: logs[0].args.modulus });
+    if (key.fingerprint !== fingerprint.toLowerCase()) {
+      throw new Error(`the key logged for ${fingerprint} has fingerprint ${key.fingerprint}`);
+    }
+    this.#keys.set(fingerprint, key);
+    return key;
+  }
+}

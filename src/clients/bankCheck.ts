@@ -1,0 +1,307 @@
+/**
+ * The bank's side of a blind credit check, on-chain: it builds and publishes its encrypted form and opens the check,
+ * answers the bureau's challenge, reads the answer and commits to its decision; {@link BankClient.runCheck} drives a
+ * whole check through those steps, waiting for the bureau in between. Paper flow 3.5, with the leak fixed and
+ * thresholds added.
+ * @module
+ */
+import { hexlify, randomBytes, toBeArray, toUtf8String, type Signer } from "ethers";
+import type { ConditionMatching } from "../../typechain-types";
+import { CheckState, checkModeNamed, RefusalReason, type CheckModeName } from "../contractEnums";
+import { importDgkPublicKey, type DgkPublicKey, type DgkRandomizerWorkers } from "../dgk";
+import type { PaillierPrivateKey, RandomizerSource } from "../paillier";
+import type { SharePool } from "../proofs";
+import {
+  buildForm,
+  comparisonValueCount,
+  readAnswer,
+  respondToChallenge,
+  type BankForm,
+  type BankView,
+} from "../protocol/bank";
+import type { MessageBoard } from "../protocol/board";
+import { checkInState, contextOf, decisionHash, loggedHash, stateOf } from "../protocol/chain";
+import type { Condition } from "../protocol/form";
+import { decodeMessage, type CheckContext } from "../protocol/messages";
+
+/** One hour: the default time a bank gives a check. */
+export const DEFAULT_CHECK_DURATION = 3600;
+
+/** A check as the bank tracks it. */
+export interface BankCheck {
+  readonly checkId: string;
+  readonly context: CheckContext;
+  readonly form: BankForm;
+  /** Decision mode: the bank's comparison shares, once it has responded. */
+  shares: (0 | 1)[];
+}
+
+/** The bank's record of its decision: the salt opens the on-chain commitment for the subject. */
+export interface BankDecision {
+  readonly approved: boolean;
+  readonly salt: string;
+  readonly view: BankView;
+}
+
+/** A check the bank asks for: of whom, by which bureau, on what conditions. */
+export interface CheckRequest {
+  readonly subject: string;
+  readonly bureau: string;
+  readonly mode: CheckModeName;
+  readonly conditions: readonly Condition[];
+  /** How long the check stays open on-chain; default {@link DEFAULT_CHECK_DURATION}. */
+  readonly durationSeconds?: number;
+}
+
+/** The stages of a check on the bank's side, in order ("challenge" in decision mode only). */
+export type BankStage = "open" | "challenge" | "respond" | "answer" | "decide";
+
+/** Options of {@link BankClient.runCheck}. */
+export interface RunCheckOptions {
+  /**
+   * Waits until the bureau has brought the check to `wanted` (Challenged, then Answered); default
+   * {@link waitForState} on the chain with {@link RunCheckOptions.wait}. The demo hands the bureau its turn here.
+   */
+  readonly waitForBureau?: (check: BankCheck, wanted: CheckState) => Promise<void>;
+  /** How the default wait polls and when it gives up. */
+  readonly wait?: WaitOptions;
+  /**
+   * Runs each stage, e.g. to report or time it: it must call `run` once and wait for it. Default: runs it.
+   * The stages are "open" (encrypt, publish, open on-chain), "challenge" (wait for it), "respond", "answer"
+   * (wait for it) and "decide" (decrypt, commit to the decision).
+   */
+  readonly stage?: (stage: BankStage, run: () => Promise<void>) => Promise<void>;
+  /** Told the check as soon as it is open (its id is on-chain from then on). */
+  readonly opened?: (check: BankCheck) => void;
+}
+
+/** A check run to its decision. */
+export interface CheckOutcome {
+  readonly check: BankCheck;
+  readonly decision: BankDecision;
+}
+
+/** What a bank that keeps running precomputes, to answer a check faster. All optional: computed when needed. */
+export interface BankClientOptions {
+  /** Randomizers for its Paillier key (paper mode's encrypted values), filled beforehand. */
+  readonly pool?: RandomizerSource;
+  /** Its comparison shares, each a coin with its encryption and proof commitments, filled beforehand. */
+  readonly shares?: SharePool;
+  /** Worker threads for the DGK re-randomisers of a response, computed in one batch over every core. */
+  readonly workers?: DgkRandomizerWorkers;
+}
+
+/** The bank's side: it holds the Paillier private key. */
+export class BankClient {
+  readonly #comparisonKeys = new Map<string, DgkPublicKey>();
+  constructor(
+    readonly matching: ConditionMatching,
+    readonly privateKey: PaillierPrivateKey,
+    readonly board: MessageBoard,
+    readonly options: BankClientOptions = {},
+  ) {}
+
+  /** Registers the bank's public key on-chain, once; returns its fingerprint. */
+  async registerKey(): Promise<string> {
+    const fingerprint = this.privateKey.publicKey.fingerprint;
+    if ((await this.matching.keyBits(await this.#address(), fingerprint)) !== 0n) return fingerprint;
+    await (await this.matching.registerKey(toBeArray(this.privateKey.publicKey.n))).wait();
+    return fingerprint;
+  }
+
+  /**
+   * Builds, encrypts and publishes the form, then opens the check on-chain (consuming one use of
+   * the bank's blind-read grant).
+   * @throws Error for a form the schema refuses; contract errors for a missing grant and the like
+   */
+  async openCheck(options: CheckRequest): Promise<BankCheck> {
+    const checkId = await this.matching.nextCheckId(await this.#address());
+    const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint);
+    const form = buildForm(this.privateKey, context, options.mode, options.conditions, this.options.pool);
+    await this.board.publish(form.bytes);
+    const tx = await this.matching.openCheck(
+      checkId,
+      options.subject,
+      options.bureau,
+      context.keyFingerprint,
+      checkModeNamed(options.mode),
+      form.hash,
+      options.durationSeconds ?? DEFAULT_CHECK_DURATION,
+    );
+    await tx.wait();
+    return { checkId, context, form, shares: [] };
+  }
+
+  /**
+   * The bank's whole side of a check: opens it, waits for the bureau's challenge and responds (decision mode),
+   * waits for the answer, decides and commits to the decision on-chain.
+   * @throws {CheckWaitError} when the bureau refuses the check, the check expires, or the wait times out; the
+   *   errors of {@link openCheck}, {@link respond} and {@link decide}
+   * @example
+   * const { check, decision } = await bank.runCheck({ subject, bureau, mode: "decision", conditions });
+   */
+  async runCheck(request: CheckRequest, options: RunCheckOptions = {}): Promise<CheckOutcome> {
+    const stage = options.stage ?? ((_: BankStage, run: () => Promise<void>) => run());
+    let check: BankCheck | undefined;
+    await stage("open", async () => {
+      check = await this.openCheck(request);
+      options.opened?.(check);
+    });
+    const opened = check!;
+    // The wait's budget starts once the check is open: encrypting a large form is not the bureau's time.
+    const giveUpAt = Date.now() + (options.wait?.timeoutMs ?? DEFAULT_WAIT_MS);
+    const waitFor =
+      options.waitForBureau ??
+      ((check: BankCheck, wanted: CheckState) =>
+        waitForState(this.matching, check.checkId, wanted, { ...options.wait, giveUpAt }));
+    if (request.mode === "decision") {
+      await stage("challenge", () => waitFor(opened, CheckState.Challenged));
+      await stage("respond", () => this.respond(opened));
+    }
+    await stage("answer", () => waitFor(opened, CheckState.Answered));
+    let decision: BankDecision | undefined;
+    await stage("decide", async () => {
+      decision = await this.decide(opened);
+    });
+    return { check: opened, decision: decision! };
+  }
+
+  /** Decision mode: answers the bureau's encrypted operands with blinded comparisons and proven shares. */
+  async respond(check: BankCheck): Promise<void> {
+    const record = await this.#expect(check.checkId, CheckState.Challenged);
+    const challengeHash = await loggedHash(this.matching, "CheckChallenged", check.checkId);
+    const bytes = await this.board.fetch(challengeHash);
+    const named = decodeMessage(bytes, "challenge", check.context, challengeHash).comparisonKey;
+    const comparisonKey = await this.comparisonKey(record.bureau, String(named));
+    const { shares, workers } = this.options;
+    const batch = workers ? await workers.randomizers(comparisonKey, comparisonValueCount(check.form)) : undefined;
+    const response = respondToChallenge(
+      this.privateKey,
+      check.context,
+      check.form,
+      bytes,
+      challengeHash,
+      comparisonKey,
+      {
+        shares: shares ? () => shares.take() : undefined,
+        dgkRandomizers: batch ? () => batch.pop()! : undefined,
+      },
+    );
+    check.shares = response.shares;
+    await this.board.publish(response.bytes);
+    await (await this.matching.postResponse(check.checkId, response.hash)).wait();
+  }
+
+  /**
+   * Reads the bureau's answer, checks it against its commitment, decides, and commits to the
+   * decision on-chain (salted, so observers learn nothing).
+   * @throws Error when the answer was tampered with or belongs to another check; nothing is recorded then
+   */
+  async decide(check: BankCheck): Promise<BankDecision> {
+    const record = await this.#expect(check.checkId, CheckState.Answered);
+    const bytes = await this.board.fetch(record.answerHash);
+    const view = readAnswer(this.privateKey, check.context, check.form, bytes, record.answerHash, check.shares);
+    const salt = hexlify(randomBytes(32));
+    await (await this.matching.recordDecision(check.checkId, decisionHash(check.checkId, view.approved, salt))).wait();
+    return { approved: view.approved, salt, view };
+  }
+
+  /** A comparison key the bureau registered, from its `ComparisonKeyRegistered` log, checked against the fingerprint. */
+  async comparisonKey(bureau: string, fingerprint: string): Promise<DgkPublicKey> {
+    const cached = this.#comparisonKeys.get(fingerprint.toLowerCase());
+    if (cached) return cached;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(fingerprint)) {
+      throw new Error(
+        `challenge: expected a comparison key fingerprint (bytes32 hex), got ${JSON.stringify(fingerprint)}`,
+      );
+    }
+    const logs = await this.matching.queryFilter(this.matching.filters.ComparisonKeyRegistered(bureau, fingerprint));
+    if (logs.length === 0) throw new Error(`bureau ${bureau} has registered no comparison key ${fingerprint}`);
+    const key = importDgkPublicKey(toUtf8String(logs[0].args.publicKey));
+    if (key.fingerprint !== fingerprint.toLowerCase()) {
+      throw new Error(`the comparison key logged for ${fingerprint} has fingerprint ${key.fingerprint}`);
+    }
+    this.#comparisonKeys.set(key.fingerprint, key);
+    return key;
+  }
+
+  async #expect(checkId: string, state: CheckState) {
+    return checkInState(this.matching, checkId, state);
+  }
+
+  async #address(): Promise<string> {
+    return (this.matching.runner as Signer).getAddress();
+  }
+}
+
+/** Five minutes: how long {@link BankClient.runCheck} waits for the bureau in all, by default. */
+export const DEFAULT_WAIT_MS = 300_000;
+
+/** How {@link waitForState} polls. */
+export interface WaitOptions {
+  /** How often to read the check's state; default 1000 ms. */
+  readonly pollMs?: number;
+  /** Give up after this long in all (in {@link BankClient.runCheck}: from the check's opening); default {@link DEFAULT_WAIT_MS}. */
+  readonly timeoutMs?: number;
+  /** Give up at this time (`Date.now()` milliseconds); overrides `timeoutMs`. */
+  readonly giveUpAt?: number;
+  /** Told, before each pause, the state the check is in and how long the wait has lasted. */
+  readonly onWait?: (state: CheckState, waitedMs: number) => void;
+}
+
+/** Why a wait for the bureau ended without the state it waited for. */
+export class CheckWaitError extends Error {
+  constructor(
+    readonly checkId: string,
+    /** "refused": the bureau refused the check; "expired": its deadline passed; "timed-out": the wait gave up. */
+    readonly kind: "refused" | "expired" | "timed-out",
+    /** The state the check was in. */
+    readonly state: CheckState,
+    /** How long the wait lasted. */
+    readonly waitedMs: number,
+    /** The bureau's reason ("refused"; undefined when the log could not be read). */
+    readonly reason?: RefusalReason,
+    /** The check's deadline, in Unix seconds ("expired"). */
+    readonly deadline?: bigint,
+  ) {
+    super(
+      kind === "refused"
+        ? `the bureau refused check ${checkId}: ${reason === undefined ? "unknown" : RefusalReason[reason]}`
+        : kind === "expired"
+          ? `check ${checkId} expired on-chain (deadline ${deadline})`
+          : `check ${checkId}: gave up waiting after ${Math.floor(waitedMs / 1000)} s in state ${CheckState[state]}`,
+    );
+  }
+}
+
+/**
+ * Polls the check until it reaches `wanted` or a later state of the same run (a check the bank waits on in Challenged
+ * may be Responded already).
+ * @throws {CheckWaitError} when the check is refused or expires, or `giveUpAt` passes
+ */
+export async function waitForState(
+  matching: ConditionMatching,
+  checkId: string,
+  wanted: CheckState,
+  options: WaitOptions = {},
+): Promise<void> {
+  const started = Date.now();
+  const giveUpAt = options.giveUpAt ?? started + (options.timeoutMs ?? DEFAULT_WAIT_MS);
+  for (;;) {
+    const state = await stateOf(matching, checkId);
+    const waited = Date.now() - started;
+    if (state === CheckState.Refused) {
+      const [log] = await matching.queryFilter(matching.filters.CheckRefused(checkId));
+      const reason = log ? (Number(log.args.reason) as RefusalReason) : undefined;
+      throw new CheckWaitError(checkId, "refused", state, waited, reason);
+    }
+    if (state === CheckState.Expired) {
+      const { deadline } = await matching.checkOf(checkId);
+      throw new CheckWaitError(checkId, "expired", state, waited, undefined, deadline);
+    }
+    if (state >= wanted) return;
+    if (Date.now() >= giveUpAt) throw new CheckWaitError(checkId, "timed-out", state, waited);
+    options.onWait?.(state, waited);
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  }
+}
