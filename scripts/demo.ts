@@ -42,7 +42,14 @@ async function step<T>(title: string, run: () => Promise<T>): Promise<T> {
   const provider = hre.ethers.provider;
   const firstBlock = (await provider.getBlockNumber()) + 1;
   const started = performance.now();
-  const result = await run();
+  // A long step (key generation, the first comparison) says what it is doing rather than leaving seconds of silence.
+  const working = setTimeout(() => console.log(`  … ${title.trim()}: working`), 1_000);
+  let result: T;
+  try {
+    result = await run();
+  } finally {
+    clearTimeout(working);
+  }
   const ms = performance.now() - started;
   let gas = 0n;
   for (let n = firstBlock; n <= (await provider.getBlockNumber()); n++)

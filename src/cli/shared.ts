@@ -13,7 +13,9 @@ import { levelNames } from "../permissions";
 import { parseAddress, parseDuration, parseIsoTime, parseMaxUses } from "./args";
 import type { Suite } from "../suite";
 import { action, connectSigner, eventsNamed, type Invocation } from "./context";
-import { argParser, usageError } from "./errors";
+import { BureauRefused } from "../clients/httpBoard";
+import { argParser, CliError, usageError } from "./errors";
+import { ExitCode } from "./exitCodes";
 import { isoTime } from "./output";
 
 /** The expiry options a command that asks for or sets a grant takes. */
@@ -190,4 +192,36 @@ export function bureauUrlOption(): Option {
   return new Option("--bureau-url <url>", "the bureau service's HTTP API")
     .env("BLINDCREDIT_BUREAU_URL")
     .default("http://127.0.0.1:8600");
+}
+
+/**
+ * A failure talking to the bureau's API as the CLI reports it: its refusal (4xx) is exit 4; anything else (no answer,
+ * a 5xx, a timeout) is exit 3, with the hint a user needs: is the service running, and at which URL.
+ */
+export function bureauFailure(error: unknown, baseUrl: string): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof BureauRefused) return new CliError(ExitCode.Refused, error.message, { status: error.status });
+  return new CliError(
+    ExitCode.Network,
+    `${(error as Error).message}: is the bureau service running at ${baseUrl} (blindcredit bureau start)? ` +
+      "Set --bureau-url or BLINDCREDIT_BUREAU_URL",
+    {},
+    { cause: error },
+  );
+}
+
+/** Why a grant cannot be used, in words: it is missing, expired, used up or revoked, or lacks a level. */
+export function grantUnusable(standing: GrantStanding, level: string): string {
+  switch (standing) {
+    case "none":
+      return "was never granted";
+    case "expired":
+      return "has expired";
+    case "exhausted":
+      return "is used up: every allowed use was consumed";
+    case "revoked":
+      return "was revoked by the subject";
+    case "live":
+      return `is live but does not include the ${level} level`;
+  }
 }

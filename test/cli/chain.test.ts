@@ -13,7 +13,7 @@ import { expect } from "chai";
 import { AbiCoder, JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { startNode, type LocalNode } from "../helpers/node";
 import { APPLICANT_RECORD, LOAN_FORM_FILE } from "../helpers/samples";
-import { cli, expectExit, ok, scratchDir, startCli, type CliRun, type LongRun } from "./helpers";
+import { cli, closedPort, expectExit, ok, scratchDir, startCli, type CliRun, type LongRun } from "./helpers";
 
 /** Accounts by role: hardhat.config.ts's named accounts (0–4) and the tests' actors. */
 const ROLE = {
@@ -422,6 +422,7 @@ describe("blindcredit against a running hardhat node", function () {
         4,
       );
       expect(run.stderr).to.include(`holds no live blind-read grant from ${address.subject}`);
+      expect(run.stderr).to.include("the grant was revoked by the subject");
     });
 
     it("approves a qualifying applicant, saves the salt, and the subject sees the check", async function () {
@@ -466,6 +467,31 @@ describe("blindcredit against a running hardhat node", function () {
       writeFileSync(forged, JSON.stringify({ ...JSON.parse(readFileSync(recordFile, "utf8")), approved: false }));
       const run = expectExit(await cli(["bank", "decision", checkId, "--record", forged, "--json"], { env }), 6);
       expect(run.json<{ error: { verified: boolean } }>().error.verified).to.equal(false);
+    });
+
+    it("exits 3 with a hint when the bureau's API cannot be reached, before opening a check", async function () {
+      const grants = async () => (await okAs("subject", ["subject", "grants", "--json"])).stdout;
+      const before = await grants();
+      const closedUrl = `http://127.0.0.1:${await closedPort()}`;
+      const run = expectExit(
+        await as("bank", [
+          "bank",
+          "check",
+          "--subject",
+          address.subject,
+          "--bureau",
+          address.bureau,
+          "--form",
+          formFile,
+          "--key",
+          keyFile,
+          "--bureau-url",
+          closedUrl,
+        ]),
+        3,
+      );
+      expect(run.stderr).to.include(`is the bureau service running at ${closedUrl} (blindcredit bureau start)?`);
+      expect(await grants()).to.equal(before); // no use of the grant consumed
     });
 
     it("declines an applicant who misses a condition, with exit 0", async function () {

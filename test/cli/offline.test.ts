@@ -109,6 +109,22 @@ describe("blindcredit without a chain", function () {
       expectExit(await cli([...CLOSED, "--account", "1", "voter", "vote", "1", "--yes", "--no"]), 2);
     });
 
+    it("reads the identity from one source: a file, the flag or a prompt, and says which was wrong", async function () {
+      const dir = scratchDir();
+      const empty = path.join(dir, "empty.txt");
+      writeFileSync(empty, "\n");
+      const register = (args: string[]) => cli([...CLOSED, "--account", "5", "subject", "register", ...args]);
+      const both = expectExit(await register(["--identity", "x", "--identity-file", empty]), 2);
+      expect(both.stderr).to.include("expected one of --identity-file and --identity, got both");
+      const blank = expectExit(await register(["--identity-file", empty]), 2);
+      expect(blank.stderr).to.include(`--identity-file ${empty}: expected a non-empty identity string`);
+      const missing = expectExit(await register(["--identity-file", path.join(dir, "none.txt")]), 2);
+      expect(missing.stderr).to.include("cannot read it (ENOENT)");
+      // The tests' stdin is not a terminal: no prompt, a usage error instead.
+      const neither = expectExit(await register([]), 2);
+      expect(neither.stderr).to.include("expected --identity-file <file> or --identity <text>");
+    });
+
     it("asks for a signer for a command that sends, and refuses two", async function () {
       const none = expectExit(await cli([...CLOSED, "subject", "register", "--identity", "x"]), 2);
       expect(none.stderr).to.match(/expected a signer: --private-key-file/);

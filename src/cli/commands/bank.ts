@@ -21,7 +21,15 @@ import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { readFormFile } from "../formFile";
 import { isoTime, toJson } from "../output";
-import { addPermissionRequest, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
+import {
+  addPermissionRequest,
+  bureauFailure,
+  bureauUrlOption,
+  grantUnusable,
+  refuseExisting,
+  standingOf,
+  writeSecretFile,
+} from "../shared";
 
 /** Key sizes `keygen` makes: the engine's and the contract's (2048 the minimum, 3072 the default). */
 const KEY_BITS = [2048, 3072, 4096] as const;
@@ -236,11 +244,12 @@ async function runCheck(
     );
   }
   if (!(await permissions.hasPermission(opts.subject, conn.address, Level.BlindRead))) {
+    const standing = standingOf(await permissions.grantState(opts.subject, conn.address));
     throw new CliError(
       ExitCode.Refused,
-      `refused: ${conn.address} holds no live blind-read grant from ${opts.subject}: ` +
-        `ask with blindcredit bank request-access ${opts.subject}`,
-      { reason: "no-live-grant" },
+      `refused: ${conn.address} holds no live blind-read grant from ${opts.subject}: the grant ` +
+        `${grantUnusable(standing, "blind-read")}; ask with blindcredit bank request-access ${opts.subject}`,
+      { reason: "no-live-grant", standing },
     );
   }
 
@@ -263,44 +272,52 @@ async function runCheck(
   };
   let what = "";
   let lastLine = -1;
-  const outcome = await client.runCheck(request, {
-    wait: {
-      timeoutMs: opts.timeout * 1000,
-      pollMs: POLL_MS,
-      onWait: (state, waitedMs) => {
-        const waited = Math.floor(waitedMs / 1000);
-        out.status(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
-        // Off a terminal, one line every ten seconds rather than a line per poll.
-        if (!out.stderr.isTTY && waited >= lastLine + 10) {
-          lastLine = waited;
-          out.progress(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
-        }
+  const { BureauRefused, BureauUnavailable } = await import("../../clients/httpBoard");
+  let outcome: Awaited<ReturnType<typeof client.runCheck>>;
+  try {
+    outcome = await client.runCheck(request, {
+      wait: {
+        timeoutMs: opts.timeout * 1000,
+        pollMs: POLL_MS,
+        onWait: (state, waitedMs) => {
+          const waited = Math.floor(waitedMs / 1000);
+          out.status(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
+          // Off a terminal, one line every ten seconds rather than a line per poll.
+          if (!out.stderr.isTTY && waited >= lastLine + 10) {
+            lastLine = waited;
+            out.progress(`waiting for ${what} (check ${CheckState[state]}, ${waited} s)`);
+          }
+        },
       },
-    },
-    opened: (check) => out.progress(`check ${check.checkId} opened`),
-    stage: async (stage, run) => {
-      if (stage === "open") {
-        out.progress(
-          `encrypting the ${form.mode}-mode form (${form.parsed.length} condition(s), ${comparisons} comparison(s)) ` +
-            `and opening the check with ${opts.bureau}…`,
-        );
-      }
-      if (stage === "respond") out.progress("answering the bureau's blinded comparisons…");
-      if (stage === "decide") out.progress("decrypting the answer and recording the decision…");
-      const waiting = waits[stage];
-      if (waiting === undefined) return run();
-      what = waiting;
-      lastLine = -1;
-      const started = Date.now();
-      try {
-        await run();
-      } catch (e) {
-        if (e instanceof CheckWaitError) throw waitFailure(e, waiting);
-        throw e;
-      }
-      out.status(`waiting for ${waiting}: arrived after ${((Date.now() - started) / 1000).toFixed(0)} s`, true);
-    },
-  });
+      opened: (check) => out.progress(`check ${check.checkId} opened`),
+      stage: async (stage, run) => {
+        if (stage === "open") {
+          out.progress(
+            `encrypting the ${form.mode}-mode form (${form.parsed.length} condition(s), ${comparisons} comparison(s)) ` +
+              `and opening the check with ${opts.bureau}…`,
+          );
+        }
+        if (stage === "respond") out.progress("answering the bureau's blinded comparisons…");
+        if (stage === "decide") out.progress("decrypting the answer and recording the decision…");
+        const waiting = waits[stage];
+        if (waiting === undefined) return run();
+        what = waiting;
+        lastLine = -1;
+        const started = Date.now();
+        try {
+          await run();
+        } catch (e) {
+          if (e instanceof CheckWaitError) throw waitFailure(e, waiting);
+          throw e;
+        }
+        out.status(`waiting for ${waiting}: arrived after ${((Date.now() - started) / 1000).toFixed(0)} s`, true);
+      },
+    });
+  } catch (e) {
+    // The form is published before the check is opened: an unreachable bureau costs no grant use.
+    if (e instanceof BureauUnavailable || e instanceof BureauRefused) throw bureauFailure(e, opts.bureauUrl);
+    throw e;
+  }
   const { check, decision } = outcome;
 
   const file = opts.out ?? path.join("checks", `${check.checkId}.json`);

@@ -13,7 +13,7 @@ import { parseAddress } from "../args";
 import { action, connectSigner, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
-import { addPermissionRequest, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
+import { addPermissionRequest, bureauFailure, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
 
 export function register(program: Command): void {
   const provider = program
@@ -160,15 +160,11 @@ function collectField(value: string, previous: Record<string, string> = {}): Rec
  * @throws CliError exit 3 when the service cannot be reached or fails, exit 4 when it refuses the record
  */
 async function postRecord(inv: Invocation, baseUrl: string, bytes: Uint8Array): Promise<{ version?: unknown }> {
-  const { deliverCreditRecord, BureauRefused } = await import("../../clients/provider");
+  const { deliverCreditRecord } = await import("../../clients/provider");
   inv.out.progress(`sending the record to the bureau at ${baseUrl}`);
   try {
     return await deliverCreditRecord(baseUrl, bytes);
   } catch (e) {
-    if (e instanceof BureauRefused) throw new CliError(ExitCode.Refused, e.message, { status: e.status });
-    throw new CliError(
-      ExitCode.Network,
-      `${(e as Error).message}: is it running (blindcredit bureau start)? Set --bureau-url or BLINDCREDIT_BUREAU_URL`,
-    );
+    throw bureauFailure(e, baseUrl);
   }
 }

@@ -4,7 +4,8 @@
  * 3.4 and the history record of section 3.2 (3)).
  * @module
  */
-import { unlinkSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { identityCommitment } from "../../clients/identity";
 import { AuditAction, NodeStatus, NodeType } from "../../contractEnums";
@@ -37,11 +38,15 @@ export function register(program: Command): void {
       "register as a credit subject and commit to your identity (a salted hash goes on-chain, never the identity); " +
         "the salt is saved to --salt-file",
     )
-    .requiredOption("--identity <text>", "your identity string, e.g. a national id and name")
+    .option("--identity-file <file>", "a file holding your identity string, e.g. a national id and name")
+    .option(
+      "--identity <text>",
+      "your identity string on the command line (visible to other users in `ps`: prefer --identity-file or the prompt)",
+    )
     .option("--salt-file <file>", "where to save the salt that opens the commitment (default identity-<address>.json)")
     .action(
-      action(async (inv, opts: { identity: string; saltFile?: string }) => {
-        if (opts.identity.trim() === "") throw usageError("--identity: expected a non-empty identity string");
+      action(async (inv, opts: { identity?: string; identityFile?: string; saltFile?: string }) => {
+        const identity = await readIdentity(opts);
         if (opts.saltFile) refuseExisting(opts.saltFile, "--salt-file");
         const conn = await connectSigner(inv);
         const { classification, ownership } = conn.suite;
@@ -54,14 +59,14 @@ export function register(program: Command): void {
         if (!registered) await inv.out.send("registerSubject", classification.registerSubject());
         else inv.out.progress(`registerSubject: ${conn.address} is already an active credit subject`);
 
-        const { salt, commitment } = identityCommitment(opts.identity);
+        const { salt, commitment } = identityCommitment(identity);
         // The salt is saved before the commitment is sent: a commitment nobody can open is worthless.
         writeSecretFile(
           saltFile,
           `${JSON.stringify(
             {
               subject: conn.address,
-              identity: opts.identity,
+              identity,
               salt,
               commitment,
               chainId: conn.chainId.toString(),
@@ -365,4 +370,40 @@ function usesText(maxUses: number): string {
 
 function maxBig(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
+}
+
+/**
+ * The identity to commit to: from `--identity-file` (its first line), `--identity`, or a prompt on the terminal, so
+ * that it need not appear in the process list.
+ * @throws CliError exit 2 for both flags, an unreadable or empty file, an empty answer, or no terminal to prompt on
+ */
+async function readIdentity(opts: { identity?: string; identityFile?: string }): Promise<string> {
+  if (opts.identity !== undefined && opts.identityFile !== undefined) {
+    throw usageError("expected one of --identity-file and --identity, got both");
+  }
+  let identity: string;
+  let from: string;
+  if (opts.identityFile !== undefined) {
+    from = `--identity-file ${opts.identityFile}`;
+    try {
+      identity = readFileSync(opts.identityFile, "utf8").split(/\r?\n/)[0];
+    } catch (e) {
+      throw usageError(`${from}: cannot read it (${(e as NodeJS.ErrnoException).code})`);
+    }
+  } else if (opts.identity !== undefined) {
+    from = "--identity";
+    identity = opts.identity;
+  } else if (process.stdin.isTTY) {
+    from = "the prompt";
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      identity = await prompt.question("your identity (e.g. a national id and name): ");
+    } finally {
+      prompt.close();
+    }
+  } else {
+    throw usageError("expected --identity-file <file> or --identity <text> (or a terminal to prompt on), got neither");
+  }
+  if (identity.trim() === "") throw usageError(`${from}: expected a non-empty identity string, got an empty one`);
+  return identity;
 }
