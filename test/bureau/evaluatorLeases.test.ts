@@ -27,8 +27,11 @@ import { startBureauService, type BureauService } from "../../src/bureau/service
 import { BureauClient } from "../../src/bureau/steps";
 import { connectSuite } from "../../src/suite";
 
-/** Long enough for a step on a busy machine (the evaluators here are ticked by hand, not renewed in between). */
-const LEASE_MS = 3000;
+/**
+ * Well above the time a step takes on a busy machine: the evaluators here are ticked by hand (not renewed in the
+ * background), and a step computed past the end of its lease is not journaled.
+ */
+const LEASE_MS = 10_000;
 
 describe("Evaluator leases", function () {
   let dir: string;
@@ -96,7 +99,7 @@ describe("Evaluator leases", function () {
     const state = async () => Number(await f.matching.state(checkId));
 
     await a.tick();
-    expect(await state()).to.equal(CheckState.Challenged);
+    expect(await state(), `a: ${a.metrics.lastError ?? "no error"}`).to.equal(CheckState.Challenged);
     expect((await store.leaseOf(checkId))?.owner).to.equal("a");
     await b.tick(); // held by a: left alone
     expect(b.metrics).to.include({ checksSeen: 1, steps: 0, takeovers: 0 });

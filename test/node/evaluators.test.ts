@@ -36,8 +36,8 @@ const LOAN: Condition[] = [
   { field: "debtToIncome", op: "le", values: ["35"] },
 ];
 
-/** Short leases, so that a takeover comes within seconds: 3 s, renewed every second. */
-const LEASE_MS = 3000;
+/** Short leases, so that a takeover comes within seconds, yet well above a step's time on a busy machine. */
+const LEASE_MS = 6000;
 
 describe("Two evaluators on one PostgreSQL store: one killed mid-check, the other finishes it", function () {
   let node: LocalNode;
