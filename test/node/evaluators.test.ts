@@ -1,9 +1,9 @@
 /**
  * Several evaluators on one PostgreSQL store: two `blindcredit bureau start --database-url` processes (same sealing
- * key, same comparison key file, different ports) serve one `hardhat node`. A bank runs a check; once the bureau's
- * challenge is on-chain, the process holding the check's lease is killed with SIGKILL before the bank responds. The
- * other takes the check over when the lease ends, answers from the journal the dead one left in the store, and the
- * check is decided; every step of the check was posted exactly once.
+ * key, same comparison key file, different ports) serve one `hardhat node`. A bank runs a check; the process holding
+ * the check's lease is killed with SIGKILL once its challenge is on-chain, before the bank responds (or right after,
+ * while it computes its answer). The other takes the check over when the lease ends, answers from the journal the
+ * dead one left in the store, and the check is decided; every step of the check was posted exactly once.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,6 +50,8 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
   let evaluators: BureauProcess[] = [];
   /** The bank reaches the bureau through one process's API; both serve the one board in the store. */
   let boardUrl: string;
+  /** Starts one more bureau process on the database. */
+  let start: () => Promise<BureauProcess>;
 
   before(async function () {
     node = await startNode("hardhat");
@@ -63,7 +65,7 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
     const keyFile = path.join(dir, "sealing.key");
     saveSealingKey(keyFile, generateSealingKey());
     const url = await freshPostgresDatabase();
-    const start = async () =>
+    start = async () =>
       startBureauProcess(node, dir, keyFile, [
         "--database-url",
         url,
@@ -118,10 +120,25 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
     };
   }
 
-  it("killed after its challenge, before the answer: the other takes the check over and answers it once", async function () {
+  /**
+   * The bank's whole check, with the process holding its lease killed before the bank responds (the holder's
+   * challenge is on-chain, its shares journaled) or right after (the holder is computing its answer); the bank then
+   * goes on through the other process's API, and a process is started in the dead one's place for the next test.
+   */
+  async function checkKillingHolder(when: "before-response" | "after-response") {
     let checkId = "";
-    let holder: BureauProcess | undefined;
     let survivor: BureauProcess | undefined;
+    const killHolder = async () => {
+      const lease = await store.leaseOf(checkId);
+      expect(lease, "the check's lease").to.not.equal(undefined);
+      const pid = Number(lease!.owner.split(":")[1]);
+      const holder = evaluators.find((e) => e.child.pid === pid);
+      expect(holder, `the lease owner ${lease!.owner} is one of the two processes`).to.not.equal(undefined);
+      await killProcess(holder!.child);
+      survivor = evaluators.find((e) => e !== holder)!;
+      boardUrl = survivor.url;
+      evaluators = [survivor];
+    };
     const { decision } = await bank.runCheck(
       {
         subject: await signers[5].getAddress(),
@@ -133,25 +150,28 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
         wait: { pollMs: 100, timeoutMs: 120_000 },
         opened: (check) => (checkId = check.checkId),
         stage: async (stage, run) => {
-          if (stage === "respond") {
-            // The challenge is on-chain and the bank has not responded: the holder must answer next. Kill it.
+          if (stage === "respond" && when === "before-response") {
+            // The challenge is on-chain and the bank has not responded: the holder must answer next.
             expect(Number(await suite.matching.state(checkId))).to.equal(CheckState.Challenged);
-            const lease = await store.leaseOf(checkId);
-            expect(lease, "the check's lease").to.not.equal(undefined);
-            const pid = Number(lease!.owner.split(":")[1]);
-            holder = evaluators.find((e) => e.child.pid === pid);
-            survivor = evaluators.find((e) => e !== holder);
-            expect(holder, `the lease owner ${lease!.owner} is one of the two processes`).to.not.equal(undefined);
-            await killProcess(holder!.child);
+            await killHolder();
             // The journal the dead process left (its challenge shares) is in the store, for the other.
             expect((await store.getCheck(checkId))?.stage).to.equal("challenged");
-            boardUrl = survivor!.url;
           }
           await run();
+          if (stage === "respond" && when === "after-response") {
+            await killHolder();
+            // Killed before its answer reached the chain: the other must answer.
+            expect(Number(await suite.matching.state(checkId))).to.equal(CheckState.Responded);
+          }
         },
       },
     );
-    expect(decision.approved).to.equal(true);
+    evaluators.push(await start());
+    return { checkId, decision, survivor: survivor! };
+  }
+
+  /** The check was decided, every step posted once; the survivor took it over, then released it. */
+  async function expectFinishedOnce(checkId: string, survivor: BureauProcess) {
     expect(Number(await suite.matching.state(checkId))).to.equal(CheckState.Decided);
     expect(await postedSteps(checkId)).to.deep.equal({
       challenged: 1,
@@ -160,7 +180,7 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
       decided: 1,
       refused: 0,
     });
-    expect(survivor!.output()).to.include(`check ${checkId.slice(0, 10)}…: taken over`);
+    expect(survivor.output()).to.include(`check ${checkId.slice(0, 10)}…: taken over`);
     // Done with it, the survivor released its lease and forgot its journal.
     const deadline = Date.now() + 10_000;
     while ((await store.leaseOf(checkId)) !== undefined && Date.now() < deadline) {
@@ -168,5 +188,17 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
     }
     expect(await store.leaseOf(checkId)).to.equal(undefined);
     expect(await store.getCheck(checkId)).to.equal(undefined);
+  }
+
+  it("killed after its challenge, before the response: the other takes the check over and answers it once", async function () {
+    const { checkId, decision, survivor } = await checkKillingHolder("before-response");
+    expect(decision.approved).to.equal(true);
+    await expectFinishedOnce(checkId, survivor);
+  });
+
+  it("killed while it computes its answer: the other takes the check over and answers it once", async function () {
+    const { checkId, decision, survivor } = await checkKillingHolder("after-response");
+    expect(decision.approved).to.equal(true);
+    await expectFinishedOnce(checkId, survivor);
   });
 });
