@@ -9,11 +9,21 @@
  * immediate finality (QBFT, IBFT 2.0, Clique with one signer, Hardhat) 0 is right; on one with probabilistic
  * finality choose a depth past which a reorganisation is not expected (e.g. 12). A check re-mined with the same id
  * and another form does not meet the old one's journal entry (`StoreJournal` keys it by form hash too).
+ *
+ * Several evaluators on one store ({@link EvaluatorLeases}): each works on a check only while it holds the check's
+ * lease (`./leases`). It claims each check it sees requested (one another evaluator holds is left alone, and claimed
+ * again on later rounds), claims on each round the checks with journaled progress whose lease ended (their
+ * evaluator crashed), renews the leases it holds in the background and right before each step and each posting,
+ * journals only under a held lease (the store checks it in the journal's transaction), and releases a check's lease
+ * once it is done with it. A step is never posted twice: an evaluator posts only right after renewing its lease,
+ * and one that takes a check over resumes from the journal and the chain (a journaled message whose commitment
+ * never reached the chain is posted, not computed again); the contract refuses a second post of a step besides.
  * @module
  */
 import { CheckState, RefusalReason } from "../contractEnums";
 import { CheckRefusal } from "../protocol/refusal";
 import type { Suite } from "../suite";
+import { LeaseLostError, type CheckLeases } from "./leases";
 import type { BureauClient } from "./steps";
 
 /** What the evaluator has done since it started (the metrics endpoint shows it). */
@@ -31,6 +41,10 @@ export interface EvaluatorMetrics {
   failures: number;
   /** Checks given up after too many failures. */
   abandoned: number;
+  /** Checks taken over from an evaluator whose lease on them ended (it crashed or stalled). */
+  takeovers: number;
+  /** Leases found lost when renewed (another evaluator took the check over): the step was not taken. */
+  leasesLost: number;
   /** Seconds spent computing and posting steps. */
   stepSeconds: number;
   /** The last block whose logs were read (at most `latest − confirmations`). */
@@ -47,6 +61,27 @@ export interface LogCursorStore {
   logCursor(): Promise<number | undefined>;
   setLogCursor(block: number): Promise<void>;
 }
+
+/** How an evaluator shares its store with others: whose leases it takes, for how long (see `./leases`). */
+export interface EvaluatorLeases {
+  /** Where leases are kept: the store shared by the evaluators. */
+  readonly store: CheckLeases;
+  /** This evaluator's owner name, unique among those sharing the store (`leaseOwner()` in `./leases`). */
+  readonly owner: string;
+  /**
+   * How long a lease lasts unless renewed, in milliseconds; default {@link DEFAULT_LEASE_MS}. Well above the time
+   * one step takes: a check whose evaluator crashed waits this long before another takes it over.
+   */
+  readonly leaseMs?: number;
+  /** How often the leases held are renewed, in milliseconds; default a third of `leaseMs`. */
+  readonly renewMs?: number;
+}
+
+/** The default lease on a check: 30 s, renewed every 10 s. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/** How many checks left by other evaluators one round takes over at the most. */
+const TAKEOVERS_PER_ROUND = 8;
 
 /** Options of an {@link Evaluator}. */
 export interface EvaluatorOptions {
@@ -68,6 +103,8 @@ export interface EvaluatorOptions {
   readonly fromBlock?: number;
   /** Where progress lines go; default nowhere. */
   readonly log?: (line: string) => void;
+  /** Leases on checks, when several evaluators share the store; default none (this evaluator works alone). */
+  readonly leases?: EvaluatorLeases;
 }
 
 /** How many times a failing check is tried before it is left to expire on-chain. */
@@ -83,6 +120,8 @@ export class Evaluator {
     refused: 0,
     failures: 0,
     abandoned: 0,
+    takeovers: 0,
+    leasesLost: 0,
     stepSeconds: 0,
     lastBlock: -1,
   };
@@ -98,6 +137,14 @@ export class Evaluator {
   /** The cursor last saved, to save only changes. */
   #savedCursor: number | undefined;
   #timer: NodeJS.Timeout | undefined;
+  readonly #leases: Required<EvaluatorLeases> | undefined;
+  /** Checks whose lease this evaluator holds. */
+  readonly #held = new Set<string>();
+  /** Checks seen held by another evaluator: claiming one of them later is a takeover, unless it was done. */
+  readonly #heldByOthers = new Set<string>();
+  /** Checks given up: not taken over again from the store. */
+  readonly #abandoned = new Set<string>();
+  #renewTimer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
 
@@ -121,6 +168,24 @@ export class Evaluator {
     this.#nextBlock = fromBlock;
     this.#cursor = options.cursor;
     this.#log = options.log ?? (() => undefined);
+    if (options.leases !== undefined) {
+      const leaseMs = options.leases.leaseMs ?? DEFAULT_LEASE_MS;
+      if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) {
+        throw new RangeError(`evaluator leaseMs: expected a whole number of milliseconds ≥ 1, got ${String(leaseMs)}`);
+      }
+      const renewMs = options.leases.renewMs ?? Math.max(1, Math.floor(leaseMs / 3));
+      if (!Number.isSafeInteger(renewMs) || renewMs < 1 || renewMs >= leaseMs) {
+        throw new RangeError(
+          `evaluator renewMs: expected 1 to ${leaseMs - 1} ms (below leaseMs), got ${String(renewMs)}`,
+        );
+      }
+      this.#leases = { ...options.leases, leaseMs, renewMs };
+    }
+  }
+
+  /** The lease owner this evaluator works as, or undefined when it takes no leases. */
+  get leaseOwner(): string | undefined {
+    return this.#leases?.owner;
   }
 
   /** Checks this bureau may still have to work on. */
@@ -140,13 +205,18 @@ export class Evaluator {
       if (!this.#stopped) this.#timer = setTimeout(loop, this.#pollIntervalMs);
     };
     void loop();
+    if (this.#leases !== undefined && this.#renewTimer === undefined) {
+      this.#renewTimer = setInterval(() => void this.#renewAll(), this.#leases.renewMs);
+    }
   }
 
-  /** Stops polling and waits for the round in progress. */
+  /** Stops polling, waits for the round in progress, and releases the leases held (others may take them at once). */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
     await this.#running;
+    for (const checkId of [...this.#held]) await this.#release(checkId);
   }
 
   /** The next block whose logs the evaluator will read. */
@@ -160,6 +230,7 @@ export class Evaluator {
   async tick(): Promise<void> {
     await this.#resume();
     await this.#scan();
+    await this.#takeOver();
     for (const checkId of [...this.#active.keys()]) await this.#advance(checkId);
     await this.#saveCursor();
   }
@@ -202,21 +273,117 @@ export class Evaluator {
     }
   }
 
+  /**
+   * Claims the checks with journaled progress whose lease ended (their evaluator crashed), up to
+   * {@link TAKEOVERS_PER_ROUND} a round: this round resumes them from the journal and the chain.
+   */
+  async #takeOver(): Promise<void> {
+    if (this.#leases === undefined) return;
+    const { store, owner, leaseMs } = this.#leases;
+    for (let i = 0; i < TAKEOVERS_PER_ROUND; i++) {
+      const checkId = await store.claimNext(owner, leaseMs);
+      if (checkId === undefined) return;
+      // Given up here: left leased (unrenewed) so that this round's next claims find other checks.
+      if (this.#abandoned.has(checkId)) continue;
+      this.#held.add(checkId);
+      this.#heldByOthers.delete(checkId);
+      if (!this.#active.has(checkId)) this.#active.set(checkId, { attempts: 0, block: this.#nextBlock });
+      this.metrics.takeovers++;
+      this.#log(`check ${short(checkId)}: taken over (its lease had ended)`);
+    }
+  }
+
+  /**
+   * Claims (or extends) this evaluator's lease on a check: false when another evaluator holds it. Claiming a check
+   * another held before is a takeover, told by `takeover` once the check turns out to have work left.
+   */
+  async #claim(checkId: string): Promise<{ held: boolean; takeover: boolean }> {
+    const { store, owner, leaseMs } = this.#leases!;
+    if (await store.claimCheck(checkId, owner, leaseMs)) {
+      this.#held.add(checkId);
+      return { held: true, takeover: this.#heldByOthers.delete(checkId) };
+    }
+    if (this.#held.delete(checkId)) this.#lost(checkId);
+    this.#heldByOthers.add(checkId);
+    return { held: false, takeover: false };
+  }
+
+  /** Renews the lease on a check right before a step or a posting; throws {@link LeaseLostError} when lost. */
+  async #hold(checkId: string): Promise<void> {
+    if (this.#leases === undefined) return;
+    const { store, owner, leaseMs } = this.#leases;
+    if (await store.renewLease(checkId, owner, leaseMs)) return;
+    this.#held.delete(checkId);
+    throw new LeaseLostError(checkId, owner);
+  }
+
+  /** Renews every lease held (in the background, every `renewMs`); a lost one is dropped. */
+  async #renewAll(): Promise<void> {
+    const { store, owner, leaseMs } = this.#leases!;
+    for (const checkId of [...this.#held]) {
+      try {
+        if (!(await store.renewLease(checkId, owner, leaseMs)) && this.#held.delete(checkId)) this.#lost(checkId);
+      } catch (err) {
+        this.metrics.lastError = `check ${checkId}: renewing its lease failed: ${(err as Error).message}`;
+      }
+    }
+  }
+
+  #lost(checkId: string): void {
+    this.metrics.leasesLost++;
+    this.#heldByOthers.add(checkId);
+    this.#log(`check ${short(checkId)}: lease lost; left to the evaluator that holds it`);
+  }
+
+  /** Ends this evaluator's lease on a check, if it holds one. */
+  async #release(checkId: string): Promise<void> {
+    if (this.#leases === undefined) return;
+    this.#held.delete(checkId);
+    try {
+      await this.#leases.store.releaseLease(checkId, this.#leases.owner);
+    } catch (err) {
+      // It ends on its own.
+      this.metrics.lastError = `check ${checkId}: releasing its lease failed: ${(err as Error).message}`;
+    }
+  }
+
+  /** The bureau is done with a check: it is dropped, and its lease released. */
+  async #done(checkId: string): Promise<void> {
+    this.#active.delete(checkId);
+    this.#heldByOthers.delete(checkId);
+    await this.#release(checkId);
+  }
+
   /** Takes the step a check needs, if any; drops it once the bureau has nothing more to do. */
   async #advance(checkId: string): Promise<void> {
     const started = process.hrtime.bigint();
     try {
+      let takeover = false;
+      if (this.#leases !== undefined) {
+        const claim = await this.#claim(checkId);
+        if (!claim.held) return; // another evaluator works on it
+        takeover = claim.takeover;
+      }
       const { before, after, finished } = await this.client.advance(checkId, {
-        beforeStep: () => this.#refuseWithdrawnGrant(checkId),
+        beforeStep: async () => {
+          await this.#hold(checkId);
+          await this.#refuseWithdrawnGrant(checkId);
+        },
+        beforePost: () => this.#hold(checkId),
       });
+      if (takeover && !(finished && after === before)) {
+        this.metrics.takeovers++;
+        this.#log(`check ${short(checkId)}: taken over in state ${CheckState[before]} (its lease had ended)`);
+      }
       if (after !== before) {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.metrics.steps++;
         this.metrics.stepSeconds += seconds;
         this.#log(`check ${short(checkId)}: ${CheckState[before]} → ${CheckState[after]} in ${seconds.toFixed(2)} s`);
       }
-      if (finished) this.#active.delete(checkId);
+      if (finished) await this.#done(checkId);
     } catch (err) {
+      if (err instanceof LeaseLostError) return this.#lost(checkId);
       // What the bank sent (or the data the bureau holds) will not change: no retry.
       if (err instanceof CheckRefusal) return this.#refuse(checkId, err);
       const active = this.#active.get(checkId);
@@ -224,7 +391,8 @@ export class Evaluator {
       this.metrics.failures++;
       this.metrics.lastError = `check ${checkId}: ${(err as Error).message}`;
       if (attempts >= MAX_ATTEMPTS) {
-        this.#active.delete(checkId);
+        this.#abandoned.add(checkId);
+        await this.#done(checkId);
         this.metrics.abandoned++;
         this.#log(`check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`);
       } else {
@@ -249,6 +417,12 @@ export class Evaluator {
 
   /** Records the refusal on-chain, with its reason; the check ends there. */
   async #refuse(checkId: string, refusal: CheckRefusal): Promise<void> {
+    try {
+      await this.#hold(checkId);
+    } catch (err) {
+      if (err instanceof LeaseLostError) return this.#lost(checkId);
+      throw err;
+    }
     this.metrics.refused++;
     this.#active.delete(checkId);
     this.#log(`check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`);
@@ -258,6 +432,7 @@ export class Evaluator {
       // Expired meanwhile, or the bank's turn came: the check ends without the bureau's answer either way.
       this.metrics.lastError = `check ${checkId}: recording the refusal failed: ${(err as Error).message}`;
     }
+    await this.#done(checkId);
   }
 }
 

@@ -7,6 +7,7 @@
 import type { MessageBoard } from "../protocol/board";
 import type { BureauCheckState } from "../protocol/bureau";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
+import { LeaseLostError } from "./leases";
 import type { BureauStore } from "./store";
 
 /** Where a check stands for the bureau after it published a message: enough to post it again or go on. */
@@ -24,7 +25,11 @@ export interface JournalEntry {
  * a restart loses nothing: a message is journaled with the state it needs before its hash goes on-chain.
  */
 export interface BureauJournal {
-  /** Publishes `message` and records `entry` for the check, both or neither. */
+  /**
+   * Publishes `message` and records `entry` for the check, both or neither.
+   * @throws `LeaseLostError` (`./leases`) from a journal bound to a lease owner that no longer holds the check's
+   *   lease (nothing is written)
+   */
   record(checkId: string, entry: JournalEntry, message: Uint8Array): Promise<void>;
   /** The check's entry, if any. */
   entry(checkId: string): Promise<JournalEntry | undefined>;
@@ -83,16 +88,22 @@ export class StoreJournal implements BureauJournal {
   /**
    * @param store - where entries and messages are kept
    * @param formHashOf - the check's form hash on-chain now (`ConditionMatching.checkOf(id).formHash`)
+   * @param leaseOwner - when several evaluators share the store: the owner (`./leases`) that must hold the check's
+   *   lease for an entry to be written. The lease is checked in the transaction that writes the entry, so that an
+   *   evaluator whose lease ended (and whose check another took over) never overwrites the new owner's entry.
    */
   constructor(
     readonly store: BureauStore,
     readonly formHashOf: (checkId: string) => Promise<string>,
+    readonly leaseOwner?: string,
   ) {}
 
   async record(checkId: string, entry: JournalEntry, message: Uint8Array): Promise<void> {
     const state = new TextEncoder().encode(JSON.stringify(entry.state ?? null));
     const formHash = await this.formHashOf(checkId);
+    const owner = this.leaseOwner;
     await this.store.transaction(async (tx) => {
+      if (owner !== undefined && !(await tx.holdsLease(checkId, owner))) throw new LeaseLostError(checkId, owner);
       await tx.putMessage(entry.messageHash, message);
       await tx.putCheck(checkId, {
         stage: entry.stage,

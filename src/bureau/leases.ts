@@ -12,6 +12,8 @@
  * anything about it, and forgetting a check's progress (`deleteCheck`) leaves its lease to be released.
  * @module
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 
 /** A check's current lease, as {@link CheckLeases.leaseOf} reports it. */
 export interface CheckLease {
@@ -61,4 +63,32 @@ export interface CheckLeases {
    * @throws {StoreError} `invalid-argument` for a malformed check id
    */
   leaseOf(checkId: string): Promise<CheckLease | undefined>;
+}
+
+/** Thrown when a step is due but its evaluator no longer holds the check's lease: another owner may take it. */
+export class LeaseLostError extends Error {
+  /** The check whose lease was lost. */
+  readonly checkId: string;
+  /** The owner that lost it. */
+  readonly owner: string;
+
+  constructor(checkId: string, owner: string) {
+    super(`check ${checkId}: ${owner} no longer holds its lease: the step is left to the evaluator that does`);
+    this.name = "LeaseLostError";
+    this.checkId = checkId;
+    this.owner = owner;
+  }
+}
+
+/**
+ * A lease owner's name unique to this process: `host:pid:random`, the host name reduced to the characters an
+ * owner may have, the random part 8 hex digits from the platform's CSPRNG.
+ * @example leaseOwner() // "bureau-1:4242:9f86d081"
+ */
+export function leaseOwner(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, "-")
+      .slice(0, 64) || "host";
+  return `${host}:${process.pid}:${randomBytes(4).toString("hex")}`;
 }

@@ -312,6 +312,9 @@ class PostgresStore implements BureauStore {
   deleteCheck(checkId: string): Promise<boolean> {
     return this.#queue.run("deleteCheck", () => this.#ops.deleteCheck(this.#db, checkId));
   }
+  holdsLease(checkId: string, owner: string): Promise<boolean> {
+    return this.#queue.run("holdsLease", () => this.#ops.holdsLease(this.#db, checkId, owner));
+  }
 
   transaction<T>(fn: (tx: BureauStoreOps) => Promise<T>): Promise<T> {
     return this.#queue.transaction((scope) =>
@@ -472,6 +475,7 @@ class Operations {
       putCheck: (checkId, progress) => this.putCheck(db, checkId, progress),
       getCheck: (checkId) => this.getCheck(db, checkId),
       deleteCheck: (checkId) => this.deleteCheck(db, checkId),
+      holdsLease: (checkId, owner) => this.holdsLease(db, checkId, owner),
     };
   }
 
@@ -555,6 +559,15 @@ class Operations {
       [readHash(checkId, "check id")],
     );
     return row && openCheckRow(this.#key, row);
+  }
+
+  async holdsLease(db: Db, checkId: string, owner: string): Promise<boolean> {
+    // FOR UPDATE: inside a transaction, a concurrent claim of this lease waits for its end
+    const rows = await db.query(
+      `SELECT 1 FROM leases WHERE check_id = $1 AND owner = $2 AND expires_at > ${NOW_MS} FOR UPDATE`,
+      [readHash(checkId, "check id"), readOwner(owner)],
+    );
+    return rows.length > 0;
   }
 
   async deleteCheck(db: Db, checkId: string): Promise<boolean> {

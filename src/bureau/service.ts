@@ -11,6 +11,7 @@ import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../pail
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
+import { leaseOwner } from "./leases";
 import { startBureauApi } from "./http";
 import { StoreBoard, StoreJournal } from "./journal";
 import { BureauClient } from "./steps";
@@ -60,6 +61,13 @@ export interface BureauServiceOptions {
   readonly host?: string;
   /** Default 8600; 0 for any free port. */
   readonly port?: number;
+  /**
+   * How long the evaluator's lease on a check lasts unless renewed (it renews every third of it), in milliseconds;
+   * default 30 000. Several bureau processes (evaluators) may share a PostgreSQL store: each works on a check only
+   * while it holds its lease, and a check whose evaluator crashed is taken over by another once its lease ends. On
+   * SQLite (one process per file) a restarted process takes its predecessor's leases back at once.
+   */
+  readonly leaseMs?: number;
   /** How often the evaluator looks for work; default 1000 ms. */
   readonly pollIntervalMs?: number;
   /** Whether the evaluator polls by itself (default true); false leaves it to `evaluator.tick()` (the demo). */
@@ -81,6 +89,9 @@ export interface BureauService {
   /** Stops the evaluator (after its current step), the API, the threads and the store. */
   stop(): Promise<void>;
 }
+
+/** The lease owner of the one process serving a SQLite store. */
+const SQLITE_LEASE_OWNER = "bureau";
 
 /** How many precomputed randomizers the bureau keeps per bank key. */
 const POOL_CAPACITY = 256;
@@ -134,13 +145,15 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     }
     return pool;
   };
+  // Unique per process on a shared server store; one process serves a SQLite file, so its owner is always the same.
+  const owner = postgres ? leaseOwner() : SQLITE_LEASE_OWNER;
   const client = new BureauClient(
     suite.matching,
     new StoreBoard(store),
     (subject) => subjectValues(store, suite.ownership, subject),
     comparisonKey,
     {
-      journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash),
+      journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash, owner),
       poolFor,
       blind: workers.blind,
     },
@@ -151,6 +164,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       pollIntervalMs: options.pollIntervalMs,
       confirmations: options.confirmations,
       cursor: store,
+      leases: { store, owner, leaseMs: options.leaseMs },
       log,
     } satisfies EvaluatorOptions);
   } catch (err) {

@@ -272,6 +272,9 @@ class SqliteStore implements BureauStore {
   deleteCheck(checkId: string): Promise<boolean> {
     return this.#run("deleteCheck", () => this.#ops.deleteCheck(checkId));
   }
+  holdsLease(checkId: string, owner: string): Promise<boolean> {
+    return this.#run("holdsLease", () => this.#ops.holdsLease(checkId, owner));
+  }
   stats(): Promise<StoreStats> {
     return this.#run("stats", () => this.#ops.stats());
   }
@@ -375,6 +378,7 @@ function transactionHandle(ops: Operations, handle: Handle): BureauStoreOps {
     putCheck: (checkId, progress) => guard(() => ops.putCheck(checkId, progress)),
     getCheck: (checkId) => guard(() => ops.getCheck(checkId)),
     deleteCheck: (checkId) => guard(() => ops.deleteCheck(checkId)),
+    holdsLease: (checkId, owner) => guard(() => ops.holdsLease(checkId, owner)),
   };
 }
 
@@ -583,5 +587,12 @@ class Operations {
   leaseOf(checkId: string): CheckLease | undefined {
     const row = this.#sql.lease.get(readHash(checkId, "check id"));
     return row && { owner: row.owner, expiresAt: row.expires_at };
+  }
+
+  holdsLease(checkId: string, owner: string): boolean {
+    const id = readHash(checkId, "check id");
+    const o = readOwner(owner);
+    const row = this.#sql.lease.get(id);
+    return row !== undefined && row.owner === o && row.expires_at > Date.now();
   }
 }

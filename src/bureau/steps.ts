@@ -38,6 +38,11 @@ export interface AdvanceOptions {
    * instance) to stop it. The evaluator checks here that the grant the check consumed is still the subject's.
    */
   readonly beforeStep?: () => Promise<void>;
+  /**
+   * Runs right before the bureau posts a commitment on-chain; may throw to stop it (nothing is posted). The
+   * evaluator renews its lease on the check here, so that it posts only while it holds it.
+   */
+  readonly beforePost?: () => Promise<void>;
 }
 
 /** The bureau's side: it holds the subjects' values and its comparison key, and works on the bank's ciphertexts. */
@@ -94,15 +99,15 @@ export class BureauClient {
       case CheckState.Requested: {
         await options.beforeStep?.();
         // An entry here is a message whose commitment never reached the chain.
-        return this.#posted(before, await this.#post(checkId, entry ?? (await this.#first(checkId))));
+        return this.#posted(before, await this.#post(checkId, options, entry ?? (await this.#first(checkId))));
       }
       case CheckState.Responded: {
         await options.beforeStep?.();
-        if (entry?.stage === "answered") return this.#posted(before, await this.#post(checkId, entry));
+        if (entry?.stage === "answered") return this.#posted(before, await this.#post(checkId, options, entry));
         if (entry?.state === undefined) {
           throw new Error(`check ${checkId}: no challenge state kept for it: the bureau cannot answer`);
         }
-        return this.#posted(before, await this.#post(checkId, await this.#answer(checkId, entry.state)));
+        return this.#posted(before, await this.#post(checkId, options, await this.#answer(checkId, entry.state)));
       }
       case CheckState.Challenged:
         return { before, after: before, finished: false }; // the bank's turn
@@ -155,7 +160,8 @@ export class BureauClient {
   }
 
   /** Posts a journaled commitment on-chain. */
-  async #post(checkId: string, entry: JournalEntry): Promise<CheckState> {
+  async #post(checkId: string, options: AdvanceOptions, entry: JournalEntry): Promise<CheckState> {
+    await options.beforePost?.();
     if (entry.stage === "challenged") {
       await (await this.matching.postChallenge(checkId, entry.messageHash)).wait();
       return CheckState.Challenged;

@@ -154,6 +154,16 @@ export interface BureauStoreOps {
 
   /** Forgets a check's progress; true when there was some. */
   deleteCheck(checkId: string): Promise<boolean>;
+
+  /**
+   * Whether `owner` holds a lease in force on the check (`./leases`). Inside a {@link BureauStore.transaction} it
+   * guards the writes made with it: on PostgreSQL it locks the lease row until the transaction ends, so that no
+   * other owner can claim the check between this answer and the commit (a claim waits, then finds the lease as the
+   * transaction left it); SQLite serves one process, whose transactions run one at a time.
+   * @example await store.transaction(async (tx) => { if (await tx.holdsLease(id, me)) await tx.putCheck(id, p); })
+   * @throws {StoreError} `invalid-argument` for a malformed check id or owner
+   */
+  holdsLease(checkId: string, owner: string): Promise<boolean>;
 }
 
 /** The bureau's store, with leases on checks for several evaluators sharing it (`./leases`). */

@@ -155,6 +155,25 @@ describe("bureau/postgresStore", () => {
     });
   });
 
+  describe("holdsLease", () => {
+    it("locks the lease in a transaction: another owner's claim waits for the commit", async () => {
+      const [a, b] = [await openStoreAt(), await openStoreAt()];
+      const checkId = `0x${"ab".repeat(32)}`;
+      const lease = 300;
+      expect(await a.claimCheck(checkId, "eval-a", lease)).to.equal(true);
+      const order: string[] = [];
+      let claim: Promise<boolean> | undefined;
+      await a.transaction(async (tx) => {
+        expect(await tx.holdsLease(checkId, "eval-a")).to.equal(true);
+        claim = b.claimCheck(checkId, "eval-b", lease).finally(() => order.push("claimed"));
+        await new Promise((r) => setTimeout(r, lease + 200)); // the lease ends meanwhile, but its row is locked
+        order.push("committing");
+      });
+      expect(await claim).to.equal(true); // once committed, the ended lease is taken
+      expect(order).to.deep.equal(["committing", "claimed"]);
+    });
+  });
+
   describe("openStore", () => {
     it("opens PostgreSQL for a postgres:// URL and SQLite for a path", async () => {
       const pgStore = await openStore(url, key);

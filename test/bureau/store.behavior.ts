@@ -869,6 +869,27 @@ export function shouldBehaveLikeABureauStore(subject: StoreUnderTest): void {
       expect((await a.leaseOf(CHECK_1))?.owner).to.equal("eval-b");
     });
 
+    it("holdsLease: only for the holder while its lease lasts, and it guards a write in a transaction", async () => {
+      const [a, b] = await twoEvaluators();
+      expect(await a.holdsLease(CHECK_1, "eval-a")).to.equal(false); // never claimed
+      expect(await a.claimCheck(CHECK_1, "eval-a", LEASE)).to.equal(true);
+      expect(await b.holdsLease(CHECK_1, "eval-a")).to.equal(true);
+      expect(await b.holdsLease(CHECK_1, "eval-b")).to.equal(false);
+      const guardedWrite = (owner: string) =>
+        a.transaction(async (tx) => {
+          if (!(await tx.holdsLease(CHECK_1, owner))) return false;
+          await tx.putCheck(CHECK_1, { stage: "challenged", formHash: FORM_1, state: Uint8Array.of(1), updatedAt: 1 });
+          return true;
+        });
+      expect(await guardedWrite("eval-b")).to.equal(false);
+      expect(await a.getCheck(CHECK_1)).to.equal(undefined);
+      expect(await guardedWrite("eval-a")).to.equal(true);
+      expect((await a.getCheck(CHECK_1))?.stage).to.equal("challenged");
+      await sleep(LEASE + 100); // ended: held no more, by anyone
+      expect(await a.holdsLease(CHECK_1, "eval-a")).to.equal(false);
+      await expectStoreError(a.holdsLease(CHECK_1, "a b"), "invalid-argument", "lease owner: expected");
+    });
+
     it("renewLease keeps the check past the first lease's end", async () => {
       const [a, b] = await twoEvaluators();
       expect(await a.claimCheck(CHECK_1, "eval-a", LEASE)).to.equal(true);

@@ -5,15 +5,13 @@
  * the bureau was down is let expire and forgotten. Its log cursor is kept in the store. After a fresh deployment
  * on the same chain, the same database is refused (it serves the old contracts) until `--fresh-store`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
-import { runHardhat, startNode, PROJECT_ROOT, type LocalNode } from "../helpers/node";
-import { SUBJECT_COMMITMENT } from "../helpers/suite";
+import { freePort, runHardhat, startNode, type LocalNode } from "../helpers/node";
+import { admitCheckParties, killProcess, startBureauProcess, type BureauProcess } from "../helpers/bureauProcess";
 import { fixtureKey } from "../paillier/helpers";
 import { loadDeployedSuite } from "../../src/deployments";
 import type { Suite } from "../../src/suite";
@@ -23,12 +21,9 @@ import { HttpBoard } from "../../src/clients/httpBoard";
 import { parseRecordFields } from "../../src/protocol/records";
 import { generateSealingKey, loadSealingKey, saveSealingKey } from "../../src/bureau/sealing";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
-import { Level } from "../../src/permissions";
-import { CheckState, NodeType } from "../../src/contractEnums";
+import { CheckState } from "../../src/contractEnums";
 import type { Condition } from "../../src/protocol/form";
 import { APPLICANT_RECORD } from "../helpers/samples";
-
-const BIN = path.join(PROJECT_ROOT, "bin", "blindcredit");
 
 /** Several comparisons, so that the bureau's steps have work in them. */
 const LOAN: Condition[] = [
@@ -45,7 +40,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
   let dir: string;
   let keyFile: string;
   let bank: BankClient;
-  let service: { child: ChildProcess; url: string } | undefined;
+  let service: BureauProcess | undefined;
   /** The service comes back on the same port, as an operator's would: the bank's board URL stays valid. */
   let port: number;
 
@@ -55,24 +50,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
     signers = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => provider.getSigner(i)));
     suite = await loadDeployedSuite(node.deploymentsDir, signers[0]);
-    const [voter1, voter2, subject, bankSigner, providerSigner] = [1, 2, 5, 6, 8].map((i) => signers[i]);
-
-    // Members: the subject, a bank and a provider admitted by vote, with their grants.
-    await (await suite.classification.connect(subject).registerSubject()).wait();
-    await (await suite.ownership.connect(subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
-    for (const [account, type] of [
-      [bankSigner, NodeType.CreditAccessUser],
-      [providerSigner, NodeType.InformationProvider],
-    ] as const) {
-      await (await suite.consensus.connect(voter1).proposeAdmission(await account.getAddress(), type)).wait();
-      const id = await suite.consensus.proposalCount();
-      await (await suite.consensus.connect(voter1).vote(id, true)).wait();
-      await (await suite.consensus.connect(voter2).vote(id, true)).wait();
-    }
-    const expiry = BigInt((await provider.getBlock("latest"))!.timestamp) + 30n * 86_400n;
-    const permissions = suite.permissions.connect(subject);
-    await (await permissions.setPermission(await bankSigner.getAddress(), Level.BlindRead, expiry, 10)).wait();
-    await (await permissions.setPermission(await providerSigner.getAddress(), Level.Write, expiry, 10)).wait();
+    const { subject, bankSigner, providerSigner } = await admitCheckParties(suite, provider, signers);
 
     dir = mkdtempSync(path.join(tmpdir(), "blindcredit-restart-"));
     keyFile = path.join(dir, "sealing.key");
@@ -91,66 +69,15 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
   });
 
   after(async function () {
-    if (service) kill(service.child);
+    if (service) killProcess(service.child);
     provider?.destroy();
     await node?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `blindcredit bureau start` as the bureau's operator runs it; resolves once it listens. */
-  async function startService(extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        "bureau",
-        "start",
-        "--json",
-        "--account",
-        "4",
-        "--port",
-        String(port),
-        "--poll",
-        "100",
-        "--threads",
-        "2",
-        ...extra,
-      ],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          BLINDCREDIT_RPC_URL: node.url,
-          BLINDCREDIT_DEPLOYMENTS: node.deploymentsDir,
-          BLINDCREDIT_SEALING_KEY_FILE: keyFile,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bureau did not start:\n${stderr}`)), 60_000);
-      child.stdout!.on("data", (c: Buffer) => {
-        stdout += c.toString();
-        const match = /"url":\s*"([^"]+)"/.exec(stdout);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.once("exit", (code) => reject(new Error(`bureau exited with ${code}:\n${stderr}`)));
-    });
-    return { child, url };
-  }
-
-  function kill(child: ChildProcess): Promise<void> {
-    return new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGKILL");
-    });
+  /** `blindcredit bureau start` as the bureau's operator runs it, on the test's port; resolves once it listens. */
+  function startService(extra: string[] = []): Promise<BureauProcess> {
+    return startBureauProcess(node, dir, keyFile, ["--port", String(port), "--poll", "100", ...extra]);
   }
 
   async function restart(): Promise<void> {
@@ -183,7 +110,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
 
   it("killed after its challenge: restarted, it answers with the comparison key it sealed", async function () {
     const { decision } = await checkWith("challenge", async () => {
-      await kill(service!.child);
+      await killProcess(service!.child);
       await restart();
     });
     expect(decision.approved).to.equal(true);
@@ -192,7 +119,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
   it("killed in the middle of computing its challenge: restarted, the check completes", async function () {
     const { decision } = await checkWith("open", async (checkId) => {
       await new Promise((r) => setTimeout(r, 300)); // the service picks the check up and starts encrypting
-      await kill(service!.child);
+      await killProcess(service!.child);
       expect(Number(await suite.matching.state(checkId))).to.be.oneOf([CheckState.Requested, CheckState.Challenged]);
       await restart();
     });
@@ -208,7 +135,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
       durationSeconds: 300,
     });
     await waitForState(suite.matching, check.checkId, CheckState.Challenged, WAIT);
-    await kill(service!.child);
+    await killProcess(service!.child);
     await provider.send("evm_increaseTime", [301]);
     await provider.send("evm_mine", []);
     expect(Number(await suite.matching.state(check.checkId))).to.equal(CheckState.Expired);
@@ -221,7 +148,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
       if (health.activeChecks === 0) break;
       if (Date.now() > deadline) throw new Error("the expired check is still active");
     }
-    await kill(service!.child);
+    await killProcess(service!.child);
     service = undefined;
     const s = await openSqliteStore({ path: path.join(dir, "bureau.db"), sealingKey: loadSealingKey(keyFile) });
     try {
@@ -254,7 +181,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     const backups = readdirSync(dir).filter((name) => name.startsWith("bureau.db.") && name.endsWith(".bak"));
     expect(backups).to.have.length(1);
     expect(readdirSync(dir)).to.include(`${backups[0]}.comparison-key`); // moved with its database
-    await kill(service.child);
+    await killProcess(service.child);
     service = undefined;
     const s = await openSqliteStore({ path: path.join(dir, "bureau.db"), sealingKey: loadSealingKey(keyFile) });
     try {
@@ -264,14 +191,3 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -93,6 +93,13 @@ export function register(program: Command): void {
       argParser((v) => parseInteger(v, 50, 60_000)),
       1000,
     )
+    .option(
+      "--evaluator-lease <ms>",
+      "how long this process's lease on a check lasts unless renewed (every third of it), in milliseconds: with " +
+        "several bureau processes on one --database-url, a check whose process crashed is taken over after it",
+      argParser((v) => parseInteger(v, 300, 3_600_000)),
+      30_000,
+    )
     .action(
       action(
         async (
@@ -108,6 +115,7 @@ export function register(program: Command): void {
             sealingKeyFile: string;
             threads?: number;
             poll: number;
+            evaluatorLease: number;
           },
         ) => {
           const { out } = inv;
@@ -149,6 +157,7 @@ export function register(program: Command): void {
               port: opts.port,
               threads: opts.threads,
               pollIntervalMs: opts.poll,
+              leaseMs: opts.evaluatorLease,
               log: (line) => out.progress(line),
             });
           } catch (e) {
