@@ -14,6 +14,8 @@
 import { CheckState, RefusalReason } from "../contractEnums";
 import { CheckRefusal } from "../protocol/refusal";
 import type { Suite } from "../suite";
+import type { Logger } from "pino";
+import type { BureauMetrics } from "./metrics";
 import type { BureauClient } from "./steps";
 
 /** What the evaluator has done since it started (the metrics endpoint shows it). */
@@ -67,7 +69,10 @@ export interface EvaluatorOptions {
   /** The first block to read logs from when no cursor was saved; default 0 (every step is idempotent). */
   readonly fromBlock?: number;
   /** Where progress lines go; default nowhere. */
-  readonly log?: (line: string) => void;
+  /** Where structured logs go (pino), each line with the check id and the step; default none. */
+  readonly logger?: Logger;
+  /** Where step durations and refusals are counted; default nowhere. */
+  readonly metrics?: BureauMetrics;
 }
 
 /** How many times a failing check is tried before it is left to expire on-chain. */
@@ -91,7 +96,10 @@ export class Evaluator {
   readonly #pollIntervalMs: number;
   readonly #confirmations: number;
   readonly #cursor: LogCursorStore | undefined;
-  readonly #log: (line: string) => void;
+  readonly #logger: Logger | undefined;
+  readonly #metrics: BureauMetrics | undefined;
+  /** The number of conditions of recent checks' forms, by check id (bounded). */
+  readonly #k = new Map<string, string>();
   #nextBlock: number;
   /** Whether the saved cursor was read (on the first round). */
   #resumed = false;
@@ -120,7 +128,8 @@ export class Evaluator {
     }
     this.#nextBlock = fromBlock;
     this.#cursor = options.cursor;
-    this.#log = options.log ?? (() => undefined);
+    this.#logger = options.logger;
+    this.#metrics = options.metrics;
   }
 
   /** Checks this bureau may still have to work on. */
@@ -134,7 +143,7 @@ export class Evaluator {
       if (this.#stopped) return;
       this.#running = this.tick().catch((err: Error) => {
         this.metrics.lastError = err.message;
-        this.#log(`evaluator: ${err.message}`);
+        this.#logger?.error({ err: err.message }, "evaluator round failed");
       });
       await this.#running;
       if (!this.#stopped) this.#timer = setTimeout(loop, this.#pollIntervalMs);
@@ -213,7 +222,12 @@ export class Evaluator {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.metrics.steps++;
         this.metrics.stepSeconds += seconds;
-        this.#log(`check ${short(checkId)}: ${CheckState[before]} → ${CheckState[after]} in ${seconds.toFixed(2)} s`);
+        const step = CheckState[after];
+        this.#metrics?.stepSeconds.observe({ step, k: await this.#conditions(checkId) }, seconds);
+        this.#logger?.info(
+          { checkId, party: "bureau", step, from: CheckState[before], seconds: Number(seconds.toFixed(3)) },
+          `check ${short(checkId)}: ${CheckState[before]} → ${step} in ${seconds.toFixed(2)} s`,
+        );
       }
       if (finished) this.#active.delete(checkId);
     } catch (err) {
@@ -226,10 +240,16 @@ export class Evaluator {
       if (attempts >= MAX_ATTEMPTS) {
         this.#active.delete(checkId);
         this.metrics.abandoned++;
-        this.#log(`check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`);
+        this.#logger?.error(
+          { checkId, party: "bureau", attempts, err: (err as Error).message },
+          `check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`,
+        );
       } else {
         this.#active.set(checkId, { attempts, block: active?.block ?? this.#nextBlock });
-        this.#log(`check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`);
+        this.#logger?.warn(
+          { checkId, party: "bureau", attempts, err: (err as Error).message },
+          `check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -251,13 +271,34 @@ export class Evaluator {
   async #refuse(checkId: string, refusal: CheckRefusal): Promise<void> {
     this.metrics.refused++;
     this.#active.delete(checkId);
-    this.#log(`check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`);
+    this.#metrics?.checkRefusals.inc({ reason: RefusalReason[refusal.reason] });
+    this.#logger?.warn(
+      { checkId, party: "bureau", step: "Refused", reason: RefusalReason[refusal.reason] },
+      `check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`,
+    );
     try {
       await this.client.refuse(checkId, refusal.reason);
     } catch (err) {
       // Expired meanwhile, or the bank's turn came: the check ends without the bureau's answer either way.
       this.metrics.lastError = `check ${checkId}: recording the refusal failed: ${(err as Error).message}`;
     }
+  }
+
+  /** The number of conditions of the check's form (the `k` of the step metrics), or "unknown". */
+  async #conditions(checkId: string): Promise<string> {
+    const cached = this.#k.get(checkId);
+    if (cached !== undefined) return cached;
+    let k = "unknown";
+    try {
+      const bytes = await this.client.board.fetch((await this.suite.matching.checkOf(checkId)).formHash);
+      const form = JSON.parse(new TextDecoder().decode(bytes)) as { body?: { conditions?: unknown[] } };
+      if (Array.isArray(form.body?.conditions)) k = String(form.body.conditions.length);
+    } catch {
+      // no form to read: the step is counted under "unknown"
+    }
+    if (this.#k.size >= 1024) this.#k.clear();
+    this.#k.set(checkId, k);
+    return k;
   }
 }
 

@@ -11,7 +11,9 @@ import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../pail
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
-import { startBureauApi } from "./http";
+import { pino, type Logger } from "pino";
+import { startBureauApi, type ApiLimits } from "./http";
+import { BureauMetrics } from "./metrics";
 import { StoreBoard, StoreJournal } from "./journal";
 import { BureauClient } from "./steps";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
@@ -66,8 +68,15 @@ export interface BureauServiceOptions {
   readonly watch?: boolean;
   /** Blinding threads; default one per core. */
   readonly threads?: number;
-  /** Where progress lines go. */
-  readonly log?: (line: string) => void;
+  /**
+   * Where the structured logs go (pino; JSON lines with `checkId`, `party`, `step`); default none. The CLI passes one
+   * that prints human progress lines.
+   */
+  readonly logger?: Logger;
+  /** The service's metrics; default a registry of its own (`service.metrics`). */
+  readonly metrics?: BureauMetrics;
+  /** The API's bounds (concurrency, timeouts, body size, health's lag). */
+  readonly limits?: ApiLimits;
 }
 
 /** A running bureau service. */
@@ -78,6 +87,8 @@ export interface BureauService {
   readonly comparisonKey: string;
   readonly store: BureauStore;
   readonly evaluator: Evaluator;
+  /** Its Prometheus registry and metrics (`leaseTakeovers` is for the evaluators' leases). */
+  readonly metrics: BureauMetrics;
   /** Stops the evaluator (after its current step), the API, the threads and the store. */
   stop(): Promise<void>;
 }
@@ -91,7 +102,10 @@ const POOL_CAPACITY = 256;
  *   serves another deployment ({@link StoreError} `deployment`, with what to do), or the port is taken
  */
 export async function startBureauService(options: BureauServiceOptions): Promise<BureauService> {
-  const { suite, log = () => undefined } = options;
+  const { suite } = options;
+  const logger = options.logger ?? pino({ level: "silent" });
+  const metrics = options.metrics ?? new BureauMetrics();
+  const log = (line: string) => logger.info(line);
   const bureau = await (suite.matching.runner as Signer).getAddress();
   if (!(await suite.classification.isActiveAs(bureau, NodeType.CreditBureau))) {
     throw new Error(`${bureau} is not an active credit bureau of this consortium: it cannot serve checks`);
@@ -151,7 +165,8 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       pollIntervalMs: options.pollIntervalMs,
       confirmations: options.confirmations,
       cursor: store,
-      log,
+      logger,
+      metrics,
     } satisfies EvaluatorOptions);
   } catch (err) {
     await Promise.all([workers.close(), store.close()]);
@@ -166,7 +181,9 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       suite,
       bureau,
       evaluator,
-      log,
+      metrics,
+      limits: options.limits,
+      logger,
     });
   } catch (err) {
     await Promise.all([workers.close(), store.close()]);
@@ -185,6 +202,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     comparisonKey: comparisonKey.publicKey.fingerprint,
     store,
     evaluator,
+    metrics,
     async stop() {
       await evaluator.stop();
       await api.close();

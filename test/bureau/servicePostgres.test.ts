@@ -65,7 +65,7 @@ describe("Bureau service on PostgreSQL", function () {
     );
     expect(stored.version).to.equal(1);
 
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url));
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url, f.bank));
     await bank.registerKey();
     const opened = await bank.openCheck({
       subject: f.subject.address,

@@ -93,6 +93,11 @@ export function register(program: Command): void {
       argParser((v) => parseInteger(v, 50, 60_000)),
       1000,
     )
+    .option(
+      "--log-json",
+      "write the structured logs (pino JSON lines: checkId, party, step) to stderr instead of progress lines",
+      false,
+    )
     .action(
       action(
         async (
@@ -108,6 +113,7 @@ export function register(program: Command): void {
             sealingKeyFile: string;
             threads?: number;
             poll: number;
+            logJson: boolean;
           },
         ) => {
           const { out } = inv;
@@ -134,6 +140,7 @@ export function register(program: Command): void {
             );
           }
           const { startBureauService } = await import("../../bureau/service");
+          const { pino } = await import("pino");
           const { StoreError } = await import("../../bureau/store");
           let service;
           try {
@@ -149,7 +156,10 @@ export function register(program: Command): void {
               port: opts.port,
               threads: opts.threads,
               pollIntervalMs: opts.poll,
-              log: (line) => out.progress(line),
+              logger: opts.logJson
+                ? pino(pino.destination(2))
+                : // progress lines for people: each log line's message, as the evaluator writes it
+                  pino({ base: undefined }, { write: (line: string) => out.progress(String(JSON.parse(line).msg)) }),
             });
           } catch (e) {
             if (e instanceof SealingError) throw usageError(`${store}: ${e.message}`);
