@@ -27,7 +27,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { CheckState, NodeType } from "../contractEnums";
 import { loggedHash, stateOf } from "../protocol/chain";
-import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
+import { MAX_MESSAGE_BYTES, messageHash, peekMessageHeader, type MessageHeader } from "../protocol/messages";
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
 import { SignedRequestError, verifySignedRequest } from "../protocol/signedRequest";
 import type { Suite } from "../suite";
@@ -361,28 +361,15 @@ export async function startBureauApi(options: {
   };
 }
 
-/** What a message's first members say: its stage and context (they come first, in a fixed order). */
-interface MessageHeader {
-  readonly stage: string;
-  readonly chainId: string;
-  readonly contract: string;
-  readonly checkId: string;
-}
-
-const HEADER =
-  /^\{"protocol":"blindcredit\/\d+","stage":"([a-z]{1,16})","context":\{"chainId":"(\d{1,78})","contract":"(0x[0-9a-f]{40})","checkId":"(0x[0-9a-f]{64})"/;
-
 /**
- * Reads a message's stage and context from its first bytes, without parsing the whole of it.
+ * A message's stage and context, from its first bytes.
  * @throws {HttpError} 400 when they are not a protocol message's
  */
 function messageHeader(bytes: Uint8Array): MessageHeader {
-  const prefix = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 512)).toString("latin1");
-  const match = HEADER.exec(prefix);
-  if (match === null)
+  const header = peekMessageHeader(bytes);
+  if (header === undefined)
     throw new HttpError(400, "malformed", "expected a protocol message (its stage and context first), got other bytes");
-  const [, stage, chainId, contract, checkId] = match;
-  return { stage, chainId, contract, checkId };
+  return header;
 }
 
 /** Whether `provider` committed `hash` for `subject` (commitData only logs under a live write grant). */

@@ -14,6 +14,7 @@ import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { pino, type Logger } from "pino";
 import { startBureauApi, type ApiLimits } from "./http";
 import { BureauMetrics } from "./metrics";
+import { pruneMessages } from "./pruner";
 import { StoreBoard, StoreJournal } from "./journal";
 import { BureauClient } from "./steps";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
@@ -75,6 +76,12 @@ export interface BureauServiceOptions {
   readonly logger?: Logger;
   /** The service's metrics; default a registry of its own (`service.metrics`). */
   readonly metrics?: BureauMetrics;
+  /**
+   * How long a finished check's messages are kept, in ms (they are pruned after; see `./pruner`); default 7 days.
+   */
+  readonly messageRetentionMs?: number;
+  /** How often the board is pruned, in ms; default 10 minutes. */
+  readonly pruneIntervalMs?: number;
   /** The API's bounds (concurrency, timeouts, body size, health's lag). */
   readonly limits?: ApiLimits;
 }
@@ -196,6 +203,15 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     throw err;
   }
   if (options.watch ?? true) evaluator.start();
+  const retentionMs = options.messageRetentionMs ?? 7 * 86_400_000;
+  let pruning: Promise<void> = Promise.resolve();
+  const pruner = setInterval(() => {
+    pruning = pruneMessages(store, suite.matching, retentionMs).then(
+      (deleted) => void (deleted > 0 && logger.info({ deleted }, `pruned ${deleted} messages of finished checks`)),
+      (err: Error) => logger.warn({ err: err.message }, "pruning the message board failed"),
+    );
+  }, options.pruneIntervalMs ?? 600_000);
+  pruner.unref();
   return {
     url: api.url,
     bureau,
@@ -204,6 +220,8 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     evaluator,
     metrics,
     async stop() {
+      clearInterval(pruner);
+      await pruning;
       await evaluator.stop();
       await api.close();
       await Promise.all([workers.close(), ...[...pools.values()].map((p) => p.close())]);

@@ -24,6 +24,7 @@ import { signRequest } from "../../src/protocol/signedRequest";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
 import type { ApiLimits } from "../../src/bureau/http";
+import { pruneMessages } from "../../src/bureau/pruner";
 import { connectSuite } from "../../src/suite";
 
 describe("Bureau API admission", function () {
@@ -201,6 +202,28 @@ describe("Bureau API admission", function () {
       const bank = await fetch(`${url}${path}`, { headers: await signRequest(f.bank, "GET", path) });
       expect(bank.status).to.equal(200);
       expect(messageHash(new Uint8Array(await bank.arrayBuffer()))).to.equal(formHash);
+    });
+  });
+
+  describe("pruning", function () {
+    it("deletes the messages of finished or never-opened checks after the retention period, not those in progress", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const check = await challengedCheck(f, url); // in progress: its form and challenge stay
+      const spare = await message(f, "form", `0x${"77".repeat(32)}`); // a check that never opened
+      await service!.store.putMessage(messageHash(spare), spare);
+      const before = await stored();
+      expect(await pruneMessages(service!.store, f.matching, 60_000)).to.equal(0); // too recent
+      expect(await pruneMessages(service!.store, f.matching, 0, Date.now() + 1000)).to.equal(1);
+      expect(await stored()).to.equal(before - 1);
+      expect(await service!.store.getMessage((await f.matching.checkOf(check.checkId)).formHash)).not.to.equal(
+        undefined,
+      );
+
+      // Refused, the check is finished: its messages go too.
+      await (await f.matching.connect(f.bureau).refuseCheck(check.checkId, 0)).wait();
+      expect(await pruneMessages(service!.store, f.matching, 0, Date.now() + 1000)).to.equal(before - 1);
+      expect(await stored()).to.equal(0);
     });
   });
 
