@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithMembers } from "../helpers/suite";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithGrants } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
@@ -17,7 +17,6 @@ import { BankClient } from "../../src/clients/bankCheck";
 import { HttpBoard } from "../../src/clients/httpBoard";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { CheckState } from "../../src/contractEnums";
-import { Level } from "../../src/permissions";
 import { encodeMessage, messageHash, type Stage } from "../../src/protocol/messages";
 import { parseRecordFields } from "../../src/protocol/records";
 import { signRequest } from "../../src/protocol/signedRequest";
@@ -40,13 +39,7 @@ describe("Bureau API admission", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function fixture() {
-    const f = await deployWithMembers();
-    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
-    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
-    await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
-    return f;
-  }
+  const fixture = deployWithGrants;
   type Fixture = Awaited<ReturnType<typeof fixture>>;
 
   async function start(f: Fixture, limits: ApiLimits = {}) {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { actors, admitByVote, deployWithMembers, SUBJECT_COMMITMENT } from "../helpers/suite";
+import { actors, admitByVote, deployWithGrants, SUBJECT_COMMITMENT } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
@@ -49,13 +49,7 @@ describe("Bureau service", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function fixture() {
-    const f = await deployWithMembers();
-    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
-    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
-    await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
-    return f;
-  }
+  const fixture = deployWithGrants;
 
   async function start(
     f: Awaited<ReturnType<typeof fixture>>,
