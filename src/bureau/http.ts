@@ -114,6 +114,10 @@ export async function startBureauApi(options: {
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.method === "GET" && path === "/health") return health(res);
     if (req.method === "GET" && path === "/metrics") {
+      await suite.matching
+        .runner!.provider!.getBlockNumber()
+        .then((latest) => lagOf(latest) !== undefined && metrics.chainLag.set(lagOf(latest)!))
+        .catch(() => undefined); // an unreachable chain shows in /health
       res.writeHead(200, { "content-type": metrics.registry.contentType });
       res.end(await metrics.registry.metrics());
       return;
@@ -249,6 +253,12 @@ export async function startBureauApi(options: {
     if (from !== bank) throw new HttpError(403, "wrong-party", `${from} is not check ${checkId}'s bank ${bank}`);
   }
 
+  /** How many blocks the evaluator's log reading is behind `latest`; undefined before its first read. */
+  function lagOf(latest: number): number | undefined {
+    const read = evaluator.metrics.lastBlock;
+    return read >= 0 ? Math.max(0, latest - read) : undefined;
+  }
+
   async function health(res: ServerResponse): Promise<void> {
     const problems: string[] = [];
     let chainId: string | undefined;
@@ -266,8 +276,7 @@ export async function startBureauApi(options: {
     } catch (err) {
       problems.push(`store down: ${(err as Error).message}`);
     }
-    const read = evaluator.metrics.lastBlock;
-    const lagBlocks = block !== undefined && read >= 0 ? block - read : undefined;
+    const lagBlocks = block === undefined ? undefined : lagOf(block);
     if (lagBlocks !== undefined) metrics.chainLag.set(lagBlocks);
     if (lagBlocks !== undefined && lagBlocks > limits.maxLagBlocks)
       problems.push(`behind on logs: ${lagBlocks} blocks behind the chain (at most ${limits.maxLagBlocks})`);
