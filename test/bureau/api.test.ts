@@ -39,7 +39,10 @@ describe("Bureau API admission", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const fixture = deployWithGrants;
+  /** A fixture of this file's own: loadFixture's snapshots are per function, and another file's would be reverted. */
+  function fixture() {
+    return deployWithGrants();
+  }
   type Fixture = Awaited<ReturnType<typeof fixture>>;
 
   async function start(f: Fixture, limits: ApiLimits = {}) {

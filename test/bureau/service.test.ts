@@ -49,7 +49,10 @@ describe("Bureau service", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const fixture = deployWithGrants;
+  /** A fixture of this file's own: loadFixture's snapshots are per function, and another file's would be reverted. */
+  function fixture() {
+    return deployWithGrants();
+  }
 
   async function start(
     f: Awaited<ReturnType<typeof fixture>>,

@@ -34,7 +34,10 @@ describe("Bureau service on PostgreSQL", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const fixture = deployWithGrants;
+  /** A fixture of this file's own: loadFixture's snapshots are per function, and another file's would be reverted. */
+  function fixture() {
+    return deployWithGrants();
+  }
 
   it("stores a provider's record and answers a check from it, with the comparison key in its own file", async function () {
     const f = await loadFixture(fixture);
