@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const clients = await Promise.all(
       banks.map(async (bank) => {
         const { privateKey } = await generateKeyPair();
-        const client = new BankClient(f.matching.connect(bank), privateKey, new HttpBoard(service.url));
+        const client = new BankClient(f.matching.connect(bank), privateKey, new HttpBoard(service.url, bank));
         await client.registerKey();
         return client;
       }),

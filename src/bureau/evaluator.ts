@@ -24,6 +24,8 @@ import { CheckState, RefusalReason } from "../contractEnums";
 import { CheckRefusal } from "../protocol/refusal";
 import type { Suite } from "../suite";
 import { LeaseLostError, type CheckLeases } from "./leases";
+import type { Logger } from "pino";
+import type { BureauMetrics } from "./metrics";
 import type { BureauClient } from "./steps";
 
 /** What the evaluator has done since it started (the metrics endpoint shows it). */
@@ -102,9 +104,12 @@ export interface EvaluatorOptions {
   /** The first block to read logs from when no cursor was saved; default 0 (every step is idempotent). */
   readonly fromBlock?: number;
   /** Where progress lines go; default nowhere. */
-  readonly log?: (line: string) => void;
   /** Leases on checks, when several evaluators share the store; default none (this evaluator works alone). */
   readonly leases?: EvaluatorLeases;
+  /** Where structured logs go (pino), each line with the check id and the step; default none. */
+  readonly logger?: Logger;
+  /** Where step durations and refusals are counted; default nowhere. */
+  readonly metrics?: BureauMetrics;
 }
 
 /** How many times a failing check is tried before it is left to expire on-chain. */
@@ -130,7 +135,10 @@ export class Evaluator {
   readonly #pollIntervalMs: number;
   readonly #confirmations: number;
   readonly #cursor: LogCursorStore | undefined;
-  readonly #log: (line: string) => void;
+  readonly #logger: Logger | undefined;
+  readonly #metrics: BureauMetrics | undefined;
+  /** The number of conditions of recent checks' forms, by check id (bounded). */
+  readonly #k = new Map<string, string>();
   #nextBlock: number;
   /** Whether the saved cursor was read (on the first round). */
   #resumed = false;
@@ -167,7 +175,8 @@ export class Evaluator {
     }
     this.#nextBlock = fromBlock;
     this.#cursor = options.cursor;
-    this.#log = options.log ?? (() => undefined);
+    this.#logger = options.logger;
+    this.#metrics = options.metrics;
     if (options.leases !== undefined) {
       const leaseMs = options.leases.leaseMs ?? DEFAULT_LEASE_MS;
       if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) {
@@ -199,7 +208,7 @@ export class Evaluator {
       if (this.#stopped) return;
       this.#running = this.tick().catch((err: Error) => {
         this.metrics.lastError = err.message;
-        this.#log(`evaluator: ${err.message}`);
+        this.#logger?.error({ err: err.message }, "evaluator round failed");
       });
       await this.#running;
       if (!this.#stopped) this.#timer = setTimeout(loop, this.#pollIntervalMs);
@@ -289,7 +298,8 @@ export class Evaluator {
       this.#heldByOthers.delete(checkId);
       if (!this.#active.has(checkId)) this.#active.set(checkId, { attempts: 0, block: this.#nextBlock });
       this.metrics.takeovers++;
-      this.#log(`check ${short(checkId)}: taken over (its lease had ended)`);
+      this.#metrics?.leaseTakeovers.inc();
+      this.#logger?.info({ checkId, party: "bureau" }, `check ${short(checkId)}: taken over (its lease had ended)`);
     }
   }
 
@@ -332,7 +342,10 @@ export class Evaluator {
   #lost(checkId: string): void {
     this.metrics.leasesLost++;
     this.#heldByOthers.add(checkId);
-    this.#log(`check ${short(checkId)}: lease lost; left to the evaluator that holds it`);
+    this.#logger?.warn(
+      { checkId, party: "bureau" },
+      `check ${short(checkId)}: lease lost; left to the evaluator that holds it`,
+    );
   }
 
   /** Ends this evaluator's lease on a check, if it holds one. */
@@ -373,13 +386,22 @@ export class Evaluator {
       });
       if (takeover && !(finished && after === before)) {
         this.metrics.takeovers++;
-        this.#log(`check ${short(checkId)}: taken over in state ${CheckState[before]} (its lease had ended)`);
+        this.#metrics?.leaseTakeovers.inc();
+        this.#logger?.info(
+          { checkId, party: "bureau", step: CheckState[before] },
+          `check ${short(checkId)}: taken over in state ${CheckState[before]} (its lease had ended)`,
+        );
       }
       if (after !== before) {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.metrics.steps++;
         this.metrics.stepSeconds += seconds;
-        this.#log(`check ${short(checkId)}: ${CheckState[before]} → ${CheckState[after]} in ${seconds.toFixed(2)} s`);
+        const step = CheckState[after];
+        this.#metrics?.stepSeconds.observe({ step, k: await this.#conditions(checkId) }, seconds);
+        this.#logger?.info(
+          { checkId, party: "bureau", step, from: CheckState[before], seconds: Number(seconds.toFixed(3)) },
+          `check ${short(checkId)}: ${CheckState[before]} → ${step} in ${seconds.toFixed(2)} s`,
+        );
       }
       if (finished) await this.#done(checkId);
     } catch (err) {
@@ -394,10 +416,16 @@ export class Evaluator {
         this.#abandoned.add(checkId);
         await this.#done(checkId);
         this.metrics.abandoned++;
-        this.#log(`check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`);
+        this.#logger?.error(
+          { checkId, party: "bureau", attempts, err: (err as Error).message },
+          `check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`,
+        );
       } else {
         this.#active.set(checkId, { attempts, block: active?.block ?? this.#nextBlock });
-        this.#log(`check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`);
+        this.#logger?.warn(
+          { checkId, party: "bureau", attempts, err: (err as Error).message },
+          `check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -425,7 +453,11 @@ export class Evaluator {
     }
     this.metrics.refused++;
     this.#active.delete(checkId);
-    this.#log(`check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`);
+    this.#metrics?.checkRefusals.inc({ reason: RefusalReason[refusal.reason] });
+    this.#logger?.warn(
+      { checkId, party: "bureau", step: "Refused", reason: RefusalReason[refusal.reason] },
+      `check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`,
+    );
     try {
       await this.client.refuse(checkId, refusal.reason);
     } catch (err) {
@@ -433,6 +465,23 @@ export class Evaluator {
       this.metrics.lastError = `check ${checkId}: recording the refusal failed: ${(err as Error).message}`;
     }
     await this.#done(checkId);
+  }
+
+  /** The number of conditions of the check's form (the `k` of the step metrics), or "unknown". */
+  async #conditions(checkId: string): Promise<string> {
+    const cached = this.#k.get(checkId);
+    if (cached !== undefined) return cached;
+    let k = "unknown";
+    try {
+      const bytes = await this.client.board.fetch((await this.suite.matching.checkOf(checkId)).formHash);
+      const form = JSON.parse(new TextDecoder().decode(bytes)) as { body?: { conditions?: unknown[] } };
+      if (Array.isArray(form.body?.conditions)) k = String(form.body.conditions.length);
+    } catch {
+      // no form to read: the step is counted under "unknown"
+    }
+    if (this.#k.size >= 1024) this.#k.clear();
+    this.#k.set(checkId, k);
+    return k;
   }
 }
 

@@ -43,6 +43,7 @@ import {
   type PutRecordResult,
   type StoreDeployment,
   type StoreStats,
+  type OldMessage,
 } from "./store";
 import {
   checkMessage,
@@ -67,6 +68,9 @@ import {
   sealRecord,
   type CheckRow,
   type RecordRow,
+  OLD_MESSAGES_SQL,
+  oldMessagesArgs,
+  oldMessageRow,
 } from "./storeRows";
 
 /** The schema version this release writes and reads in a PostgreSQL store. */
@@ -320,6 +324,26 @@ class PostgresStore implements BureauStore {
     return this.#queue.transaction((scope) =>
       inTransaction(this.#pool, (db) => fn(guarded(this.#ops.bound(db), scope) as BureauStoreOps)),
     );
+  }
+
+  oldMessages(storedBefore: number, limit: number): Promise<OldMessage[]> {
+    return this.#queue.run("oldMessages", async () => {
+      const rows = await this.#db.query<{ hash: string; head: Buffer; stored_at: string }>(
+        OLD_MESSAGES_SQL,
+        oldMessagesArgs(storedBefore, limit),
+      );
+      return rows.map(oldMessageRow);
+    });
+  }
+  deleteMessages(hashes: readonly string[]): Promise<number> {
+    const checked = hashes.map((h) => readHash(h, "message hash"));
+    return this.#queue.run("deleteMessages", async () => {
+      const rows = await this.#db.query<{ hash: string }>(
+        "DELETE FROM messages WHERE hash = ANY($1::text[]) RETURNING hash",
+        [checked],
+      );
+      return rows.length;
+    });
   }
 
   stats(): Promise<StoreStats> {

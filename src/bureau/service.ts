@@ -12,7 +12,10 @@ import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { leaseOwner } from "./leases";
-import { startBureauApi } from "./http";
+import { pino, type Logger } from "pino";
+import { startBureauApi, type ApiLimits } from "./http";
+import { BureauMetrics } from "./metrics";
+import { pruneMessages } from "./pruner";
 import { StoreBoard, StoreJournal } from "./journal";
 import { BureauClient } from "./steps";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
@@ -74,8 +77,21 @@ export interface BureauServiceOptions {
   readonly watch?: boolean;
   /** Blinding threads; default one per core. */
   readonly threads?: number;
-  /** Where progress lines go. */
-  readonly log?: (line: string) => void;
+  /**
+   * Where the structured logs go (pino; JSON lines with `checkId`, `party`, `step`); default none. The CLI passes one
+   * that prints human progress lines.
+   */
+  readonly logger?: Logger;
+  /** The service's metrics; default a registry of its own (`service.metrics`). */
+  readonly metrics?: BureauMetrics;
+  /**
+   * How long a finished check's messages are kept, in ms (they are pruned after; see `./pruner`); default 7 days.
+   */
+  readonly messageRetentionMs?: number;
+  /** How often the board is pruned, in ms; default 10 minutes. */
+  readonly pruneIntervalMs?: number;
+  /** The API's bounds (concurrency, timeouts, body size, health's lag). */
+  readonly limits?: ApiLimits;
 }
 
 /** A running bureau service. */
@@ -86,6 +102,8 @@ export interface BureauService {
   readonly comparisonKey: string;
   readonly store: BureauStore;
   readonly evaluator: Evaluator;
+  /** Its Prometheus registry and metrics (`leaseTakeovers` is for the evaluators' leases). */
+  readonly metrics: BureauMetrics;
   /** Stops the evaluator (after its current step), the API, the threads and the store. */
   stop(): Promise<void>;
 }
@@ -102,7 +120,10 @@ const POOL_CAPACITY = 256;
  *   serves another deployment ({@link StoreError} `deployment`, with what to do), or the port is taken
  */
 export async function startBureauService(options: BureauServiceOptions): Promise<BureauService> {
-  const { suite, log = () => undefined } = options;
+  const { suite } = options;
+  const logger = options.logger ?? pino({ level: "silent" });
+  const metrics = options.metrics ?? new BureauMetrics();
+  const log = (line: string) => logger.info(line);
   const bureau = await (suite.matching.runner as Signer).getAddress();
   if (!(await suite.classification.isActiveAs(bureau, NodeType.CreditBureau))) {
     throw new Error(`${bureau} is not an active credit bureau of this consortium: it cannot serve checks`);
@@ -165,7 +186,8 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       confirmations: options.confirmations,
       cursor: store,
       leases: { store, owner, leaseMs: options.leaseMs },
-      log,
+      logger,
+      metrics,
     } satisfies EvaluatorOptions);
   } catch (err) {
     await Promise.all([workers.close(), store.close()]);
@@ -180,7 +202,9 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       suite,
       bureau,
       evaluator,
-      log,
+      metrics,
+      limits: options.limits,
+      logger,
     });
   } catch (err) {
     await Promise.all([workers.close(), store.close()]);
@@ -193,13 +217,25 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     throw err;
   }
   if (options.watch ?? true) evaluator.start();
+  const retentionMs = options.messageRetentionMs ?? 7 * 86_400_000;
+  let pruning: Promise<void> = Promise.resolve();
+  const pruner = setInterval(() => {
+    pruning = pruneMessages(store, suite.matching, retentionMs).then(
+      (deleted) => void (deleted > 0 && logger.info({ deleted }, `pruned ${deleted} messages of finished checks`)),
+      (err: Error) => logger.warn({ err: err.message }, "pruning the message board failed"),
+    );
+  }, options.pruneIntervalMs ?? 600_000);
+  pruner.unref();
   return {
     url: api.url,
     bureau,
     comparisonKey: comparisonKey.publicKey.fingerprint,
     store,
     evaluator,
+    metrics,
     async stop() {
+      clearInterval(pruner);
+      await pruning;
       await evaluator.stop();
       await api.close();
       await Promise.all([workers.close(), ...[...pools.values()].map((p) => p.close())]);

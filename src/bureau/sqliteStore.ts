@@ -66,6 +66,7 @@ import {
   type StoreDeployment,
   type StoredRecord,
   type StoreStats,
+  type OldMessage,
 } from "./store";
 import {
   checkMessage,
@@ -90,6 +91,9 @@ import {
   sealRecord,
   type CheckRow,
   type RecordRow,
+  OLD_MESSAGES_SQL,
+  oldMessagesArgs,
+  oldMessageRow,
 } from "./storeRows";
 
 /** The schema version this release writes and reads. */
@@ -278,6 +282,12 @@ class SqliteStore implements BureauStore {
   stats(): Promise<StoreStats> {
     return this.#run("stats", () => this.#ops.stats());
   }
+  oldMessages(storedBefore: number, limit: number): Promise<OldMessage[]> {
+    return this.#run("oldMessages", () => this.#ops.oldMessages(storedBefore, limit));
+  }
+  deleteMessages(hashes: readonly string[]): Promise<number> {
+    return this.#run("deleteMessages", () => this.#ops.deleteMessages(hashes));
+  }
   deployment(): Promise<StoreDeployment | undefined> {
     return this.#run("deployment", () => this.#ops.deployment());
   }
@@ -415,6 +425,10 @@ class Operations {
         "INSERT INTO messages (hash, bytes, stored_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
       ),
       message: db.prepare<[string], { bytes: Buffer }>("SELECT bytes FROM messages WHERE hash = ?"),
+      oldMessages: db.prepare<[number, number], { hash: string; head: Buffer; stored_at: number }>(
+        OLD_MESSAGES_SQL.replace(/\$\d/g, "?"),
+      ),
+      deleteMessage: db.prepare<[string]>("DELETE FROM messages WHERE hash = ?"),
       upsertCheck: db.prepare<[string, string, string | null, number, Buffer, string]>(
         "INSERT INTO checks (check_id, stage, message_hash, updated_at, sealed_state, form_hash) " +
           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (check_id) DO UPDATE SET stage = excluded.stage, " +
@@ -539,6 +553,17 @@ class Operations {
 
   deleteCheck(checkId: string): boolean {
     return this.#sql.deleteCheck.run(readHash(checkId, "check id")).changes > 0;
+  }
+
+  oldMessages(storedBefore: number, limit: number): OldMessage[] {
+    return this.#sql.oldMessages.all(...oldMessagesArgs(storedBefore, limit)).map(oldMessageRow);
+  }
+
+  deleteMessages(hashes: readonly string[]): number {
+    const checked = hashes.map((h) => readHash(h, "message hash"));
+    let deleted = 0;
+    for (const h of checked) deleted += this.#sql.deleteMessage.run(h).changes;
+    return deleted;
   }
 
   stats(): StoreStats {

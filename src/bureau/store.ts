@@ -107,6 +107,16 @@ export interface StoreStats {
   readonly checksByStage: Readonly<Record<string, number>>;
 }
 
+/** A stored message, as {@link BureauStore.oldMessages} lists it. */
+export interface OldMessage {
+  /** Its keccak256. */
+  readonly hash: string;
+  /** The check its header names, lower-case 0x-hex, when it names one. */
+  readonly checkId: string | undefined;
+  /** When it was stored, Unix milliseconds. */
+  readonly storedAt: number;
+}
+
 /** What can be done on the store and inside a transaction. Addresses in any case; hashes and ids as 0x-hex. */
 export interface BureauStoreOps {
   /**
@@ -177,6 +187,19 @@ export interface BureauStore extends BureauStoreOps, CheckLeases {
 
   /** Counts for the metrics endpoint. */
   stats(): Promise<StoreStats>;
+
+  /**
+   * Messages stored before `storedBefore` (Unix ms), oldest first, with the check their header names (undefined for
+   * bytes that name none): the candidates for pruning once their check has finished.
+   * @throws {StoreError} `invalid-argument` when `storedBefore` or `limit` is not a non-negative safe integer
+   */
+  oldMessages(storedBefore: number, limit: number): Promise<OldMessage[]>;
+
+  /**
+   * Deletes the messages with these hashes (those it has); returns how many it deleted.
+   * @throws {StoreError} `invalid-argument` for a malformed hash
+   */
+  deleteMessages(hashes: readonly string[]): Promise<number>;
 
   /** The deployment the store is bound to, or undefined before its first start. */
   deployment(): Promise<StoreDeployment | undefined>;

@@ -9,10 +9,10 @@
  * @module
  */
 import { getAddress, keccak256 } from "ethers";
-import { MAX_MESSAGE_BYTES } from "../protocol/messages";
+import { MAX_MESSAGE_BYTES, MESSAGE_HEADER_BYTES, peekMessageHeader } from "../protocol/messages";
 import { decodeRecord, RecordError } from "../protocol/records";
 import { aadOf, open, seal, SealingError, type SealingKey } from "./sealing";
-import { StoreError, type CheckProgress, type StoreDeployment, type StoredRecord } from "./store";
+import { StoreError, type CheckProgress, type OldMessage, type StoreDeployment, type StoredRecord } from "./store";
 
 /** Domain tags of the additional data, one per sealed column (checks: one per layout of their data). */
 const RECORDS_AAD = "blindcredit.bureau.records.v1";
@@ -135,6 +135,32 @@ export function noRecord(subject: string, hash: string, count: number): StoreErr
  * @returns the hash, lower-case
  * @throws {StoreError} `invalid-argument`
  */
+/** The query listing messages stored before a time (`$1`), oldest first, at most `$2`, with their first bytes. */
+export const OLD_MESSAGES_SQL =
+  `SELECT hash, substr(bytes, 1, ${MESSAGE_HEADER_BYTES}) AS head, stored_at FROM messages ` +
+  "WHERE stored_at < $1 ORDER BY stored_at, hash LIMIT $2";
+
+/**
+ * The arguments of {@link OLD_MESSAGES_SQL}, checked.
+ * @throws {StoreError} `invalid-argument` when either is not a non-negative safe integer
+ */
+export function oldMessagesArgs(storedBefore: number, limit: number): [number, number] {
+  for (const [value, what] of [
+    [storedBefore, "storedBefore"],
+    [limit, "limit"],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new StoreError("invalid-argument", `${what}: expected a non-negative safe integer, got ${String(value)}`);
+  }
+  return [storedBefore, limit];
+}
+
+/** A row of {@link OLD_MESSAGES_SQL} as an {@link OldMessage}. */
+export function oldMessageRow(row: { hash: string; head: Uint8Array; stored_at: number | string }): OldMessage {
+  const head = new Uint8Array(row.head);
+  return { hash: row.hash, checkId: peekMessageHeader(head)?.checkId, storedAt: Number(row.stored_at) };
+}
+
 export function checkMessage(hash: string, bytes: Uint8Array): string {
   const h = readHash(hash, "message hash");
   if (!(bytes instanceof Uint8Array)) {

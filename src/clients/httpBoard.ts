@@ -2,20 +2,35 @@
  * The message board of a bureau service, over its HTTP API: banks publish their forms and
  * responses there and fetch the bureau's messages by the hash the chain holds. Nothing fetched is
  * trusted: every message is checked against the hash it was asked for.
+ *
+ * The bureau serves a check's messages only to its parties, and takes a message the chain does not hold yet only
+ * from the party whose turn it is: the board signs its requests as the bank (`protocol/signedRequest`).
  * @module
  */
 import type { MessageBoard } from "../protocol/board";
+import type { Signer } from "ethers";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
+import { signRequest } from "../protocol/signedRequest";
 
 /** How long one request may take before it is abandoned (the largest message on loopback takes far less). */
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export class HttpBoard implements MessageBoard {
   readonly #base: string;
+  readonly #signer: Signer | undefined;
 
-  /** @param baseUrl the bureau service, for instance `http://127.0.0.1:8600` */
-  constructor(baseUrl: string) {
+  /**
+   * @param baseUrl the bureau service, for instance `http://127.0.0.1:8600`
+   * @param signer the bank's account, which signs every request (without it, reads are refused and only messages
+   *   already committed on-chain are taken)
+   */
+  constructor(baseUrl: string, signer?: Signer) {
     this.#base = baseUrl.replace(/\/+$/, "");
+    this.#signer = signer;
+  }
+
+  async #signed(method: string, path: string, body?: Uint8Array): Promise<Record<string, string>> {
+    return this.#signer === undefined ? {} : signRequest(this.#signer, method, path, body);
   }
 
   async publish(bytes: Uint8Array): Promise<string> {
@@ -23,7 +38,7 @@ export class HttpBoard implements MessageBoard {
       throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
     const response = await requestBureau(this.#base, "/v1/messages", {
       method: "POST",
-      headers: { "content-type": "application/octet-stream" },
+      headers: { "content-type": "application/octet-stream", ...(await this.#signed("POST", "/v1/messages", bytes)) },
       body: bytes,
     });
     const { hash } = (await response.json()) as { hash?: string };
@@ -34,7 +49,8 @@ export class HttpBoard implements MessageBoard {
   }
 
   async fetch(hash: string): Promise<Uint8Array> {
-    const response = await requestBureau(this.#base, `/v1/messages/${hash.toLowerCase()}`, { method: "GET" });
+    const path = `/v1/messages/${hash.toLowerCase()}`;
+    const response = await requestBureau(this.#base, path, { method: "GET", headers: await this.#signed("GET", path) });
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.length > MAX_MESSAGE_BYTES)
       throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);

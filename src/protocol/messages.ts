@@ -192,3 +192,30 @@ export function shareProofContext(context: CheckContext, comparisonKey: string):
     }),
   );
 }
+
+/** What a message's first members say: its stage and context's chain, contract and check (lower-case hex). */
+export interface MessageHeader {
+  readonly stage: string;
+  readonly chainId: string;
+  readonly contract: string;
+  readonly checkId: string;
+}
+
+/** How many leading bytes hold a message's header ({@link encodeMessage} writes them first, in a fixed order). */
+export const MESSAGE_HEADER_BYTES = 512;
+
+const HEADER =
+  /^\{"protocol":"blindcredit\/\d+","stage":"([a-z]{1,16})","context":\{"chainId":"(\d{1,78})","contract":"(0x[0-9a-f]{40})","checkId":"(0x[0-9a-f]{64})"/;
+
+/**
+ * A message's stage and context read from its first {@link MESSAGE_HEADER_BYTES} bytes, without parsing the rest:
+ * for routing and admission, not trust (the receiver still checks the whole message against its commitment).
+ * @returns undefined when the bytes do not start as a protocol message
+ */
+export function peekMessageHeader(bytes: Uint8Array): MessageHeader | undefined {
+  const length = Math.min(bytes.byteLength, MESSAGE_HEADER_BYTES);
+  const match = HEADER.exec(Buffer.from(bytes.buffer, bytes.byteOffset, length).toString("latin1"));
+  if (match === null) return undefined;
+  const [, stage, chainId, contract, checkId] = match;
+  return { stage, chainId, contract, checkId };
+}

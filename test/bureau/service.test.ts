@@ -12,13 +12,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { actors, admitByVote, deployWithMembers, SUBJECT_COMMITMENT } from "../helpers/suite";
+import { actors, admitByVote, deployWithGrants, SUBJECT_COMMITMENT } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { CheckState, RefusalReason } from "../../src/contractEnums";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
+import { signRequest } from "../../src/protocol/signedRequest";
 import {
   CREDIT_RECORD_CATEGORY,
   encodeRecord,
@@ -48,12 +49,9 @@ describe("Bureau service", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function fixture() {
-    const f = await deployWithMembers();
-    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
-    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
-    await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
-    return f;
+  /** A fixture of this file's own: loadFixture's snapshots are per function, and another file's would be reverted. */
+  function fixture() {
+    return deployWithGrants();
   }
 
   async function start(
@@ -95,7 +93,7 @@ describe("Bureau service", function () {
 
   /** The bank's side of a whole check through the service's HTTP board; the evaluator does the bureau's. */
   async function check(f: Awaited<ReturnType<typeof fixture>>, url: string, mode: "decision" | "paper" = "decision") {
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
     await bank.registerKey();
     const conditions: Condition[] = mode === "paper" ? [{ field: "bankruptcy", op: "eq", values: [0] }] : LOAN;
     const request = { subject: f.subject.address, bureau: f.bureau.address, mode, conditions };
@@ -115,7 +113,7 @@ describe("Bureau service", function () {
 
   /** The bank opens a decision-mode check of the subject, through the service's board. */
   async function openCheck(f: Awaited<ReturnType<typeof fixture>>, url: string) {
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
     await bank.registerKey();
     return bank.openCheck({ subject: f.subject.address, bureau: f.bureau.address, mode: "decision", conditions: LOAN });
   }
@@ -164,22 +162,27 @@ describe("Bureau service", function () {
     expect((await service!.store.stats()).records).to.equal(0);
   });
 
-  it("serves messages by hash, with health and metrics; refuses bad hashes and oversized bodies", async function () {
+  it("serves health and metrics by route template; refuses bad hashes, unsigned reads and oversized bodies", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
-    const board = new HttpBoard(url);
-    const hash = await board.publish(new TextEncoder().encode("hello"));
-    expect(new TextDecoder().decode(await board.fetch(hash))).to.equal("hello");
-    expect((await fetch(`${url}/v1/messages/0x${"00".repeat(32)}`)).status).to.equal(404);
+    const unknown = `/v1/messages/0x${"00".repeat(32)}`;
+    expect((await fetch(`${url}${unknown}`)).status).to.equal(401);
+    expect((await fetch(`${url}${unknown}`, { headers: await signRequest(f.bank, "GET", unknown) })).status).to.equal(
+      404,
+    );
     expect((await fetch(`${url}/v1/messages/xyz`)).status).to.equal(400);
     const big = await fetch(`${url}/v1/records`, { method: "POST", body: new Uint8Array(70 * 1024) });
     expect(big.status).to.equal(413);
 
-    const health = await (await fetch(`${url}/health`)).json();
+    const health = (await (await fetch(`${url}/health`)).json()) as { problems: string[] };
     expect(health).to.include({ status: "ok", bureau: f.bureau.address, chainId: "31337" });
+    expect(health.problems).to.deep.equal([]);
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).to.match(/^blindcredit_store_messages 1$/m);
-    expect(metrics).to.match(/blindcredit_http_requests_total\{route="POST \/v1\/messages"\} 1/);
+    expect(metrics).to.match(/^blindcredit_store_messages 0$/m);
+    expect(metrics).to.match(
+      /blindcredit_http_requests_total\{method="GET",route="\/v1\/messages\/:hash",status="404"\} 1/,
+    );
+    expect(metrics).to.match(/blindcredit_api_refusals_total\{reason="too-large"\} 1/);
   });
 
   /** The reason of the check's `CheckRefused` log, or undefined when it has none. */
@@ -204,7 +207,7 @@ describe("Bureau service", function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
     await writeRecordAndHold(f, url);
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url));
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
     const opened = await openCheck(f, url);
     await service!.evaluator.tick(); // the operands
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
@@ -398,7 +401,7 @@ describe("Bureau service", function () {
       await store.close();
     }
     const again = await start(f, sealingKey, { watch: false, confirmations: 2 });
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(again.url));
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(again.url, f.bank));
     await bank.respond(opened);
     await mine(2);
     await again.evaluator.tick();

@@ -7,8 +7,8 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithMembers } from "../helpers/suite";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithGrants } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import { fixtureKey } from "../paillier/helpers";
@@ -19,7 +19,6 @@ import { HttpBoard } from "../../src/clients/httpBoard";
 import { parseRecordFields } from "../../src/protocol/records";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
-import { Level } from "../../src/permissions";
 import { connectSuite } from "../../src/suite";
 
 describe("Bureau service on PostgreSQL", function () {
@@ -35,12 +34,9 @@ describe("Bureau service on PostgreSQL", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function fixture() {
-    const f = await deployWithMembers();
-    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
-    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
-    await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
-    return f;
+  /** A fixture of this file's own: loadFixture's snapshots are per function, and another file's would be reverted. */
+  function fixture() {
+    return deployWithGrants();
   }
 
   it("stores a provider's record and answers a check from it, with the comparison key in its own file", async function () {
@@ -65,7 +61,7 @@ describe("Bureau service on PostgreSQL", function () {
     );
     expect(stored.version).to.equal(1);
 
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url));
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url, f.bank));
     await bank.registerKey();
     const opened = await bank.openCheck({
       subject: f.subject.address,

@@ -8,6 +8,7 @@
 
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
+import { encodeMessage, messageHash } from "../../src/protocol/messages";
 import { encodeRecord, newRecord, parseRecordFields, recordHash, RecordError } from "../../src/protocol/records";
 import { generateSealingKey, SealingError, type SealingErrorCode, type SealingKey } from "../../src/bureau/sealing";
 import { StoreError, type BureauStore, type StoreErrorCode } from "../../src/bureau/store";
@@ -547,6 +548,34 @@ export function shouldBehaveLikeABureauStore(subject: StoreUnderTest): void {
         'message hash: expected 32 bytes as 0x-hex, got "0x12"',
       );
       expect(await store.getMessage(other.hash)).to.equal(undefined);
+    });
+
+    it("lists messages stored before a time with the check their header names, and deletes them by hash", async () => {
+      const store = await openStore();
+      const context = { chainId: 31337n, contract: `0x${"ab".repeat(20)}`, checkId: CHECK_1, keyFingerprint: FORM_1 };
+      const form = encodeMessage("form", context, { n: 1 });
+      const junk = message("no header");
+      await store.putMessage(messageHash(form), form);
+      await store.putMessage(junk.hash, junk.bytes);
+      expect(await store.oldMessages(0, 10)).to.deep.equal([]);
+      const listed = await store.oldMessages(Date.now() + 1000, 10);
+      expect(listed.map((m) => [m.hash, m.checkId]).sort()).to.deep.equal(
+        [
+          [messageHash(form), CHECK_1],
+          [junk.hash, undefined],
+        ].sort(),
+      );
+      expect(await store.oldMessages(Date.now() + 1000, 1)).to.have.length(1);
+      await expectStoreError(
+        store.oldMessages(-1, 10),
+        "invalid-argument",
+        "storedBefore: expected a non-negative safe integer, got -1",
+      );
+      expect(await store.deleteMessages([junk.hash, FORM_2])).to.equal(1);
+      expect(await store.getMessage(junk.hash)).to.equal(undefined);
+      expect(await store.getMessage(messageHash(form))).to.deep.equal(form);
+      expect((await store.stats()).messages).to.equal(1);
+      expect(await store.deleteMessages([])).to.equal(0);
     });
   });
 

@@ -7,6 +7,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { BaseContract, ContractTransactionResponse } from "ethers";
 import { loadSuite, type Suite } from "../../src/suite";
 import { NodeType } from "../../src/contractEnums";
+import { Level } from "../../src/permissions";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 /** Accounts by role, matching `namedAccounts` in hardhat.config.ts (0–4) plus test actors. */
 export interface Actors {
@@ -113,4 +115,16 @@ export async function outcome(
     if (!parsed) throw e;
     return parsed.name;
   }
+}
+
+/**
+ * {@link deployWithMembers}, with the subject's grants a bureau service needs: a blind read to the bank and a write to
+ * the provider, for 30 days and 10 uses each.
+ */
+export async function deployWithGrants(): Promise<Suite & Actors> {
+  const f = await deployWithMembers();
+  const expiry = BigInt(await time.latest()) + 30n * 86_400n;
+  await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
+  await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
+  return f;
 }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
+import type { Signer } from "ethers";
 import type { BankStage, CheckWaitError } from "../../clients/bankCheck";
 import type { DecisionClaim } from "../../clients/decisionRecord";
 import type { PaillierPrivateKey } from "../../paillier";
@@ -256,7 +257,7 @@ async function runCheck(
   const { BankClient, CheckWaitError } = await import("../../clients/bankCheck");
   const { decisionRecordOf } = await import("../../clients/decisionRecord");
   const { HttpBoard } = await import("../../clients/httpBoard");
-  const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl));
+  const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl, matching.runner as Signer));
   const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
   const request = {
     subject: opts.subject,

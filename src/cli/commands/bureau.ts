@@ -100,6 +100,11 @@ export function register(program: Command): void {
       argParser((v) => parseInteger(v, 300, 3_600_000)),
       30_000,
     )
+    .option(
+      "--log-json",
+      "write the structured logs (pino JSON lines: checkId, party, step) to stderr instead of progress lines",
+      false,
+    )
     .action(
       action(
         async (
@@ -116,6 +121,7 @@ export function register(program: Command): void {
             threads?: number;
             poll: number;
             evaluatorLease: number;
+            logJson: boolean;
           },
         ) => {
           const { out } = inv;
@@ -142,6 +148,7 @@ export function register(program: Command): void {
             );
           }
           const { startBureauService } = await import("../../bureau/service");
+          const { pino } = await import("pino");
           const { StoreError } = await import("../../bureau/store");
           let service;
           try {
@@ -158,7 +165,10 @@ export function register(program: Command): void {
               threads: opts.threads,
               pollIntervalMs: opts.poll,
               leaseMs: opts.evaluatorLease,
-              log: (line) => out.progress(line),
+              logger: opts.logJson
+                ? pino(pino.destination(2))
+                : // progress lines for people: each log line's message, as the evaluator writes it
+                  pino({ base: undefined }, { write: (line: string) => out.progress(String(JSON.parse(line).msg)) }),
             });
           } catch (e) {
             if (e instanceof SealingError) throw usageError(`${store}: ${e.message}`);

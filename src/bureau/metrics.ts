@@ -1,0 +1,140 @@
+/**
+ * The bureau's Prometheus metrics (prom-client), one registry per service so that several services in one process
+ * (the tests) keep theirs apart. Every label takes values from a fixed set: the route template (never the raw path),
+ * the method, the status, a refusal reason, a store operation, a number of conditions. A crafted request therefore
+ * cannot add a series, nor break the text format.
+ *
+ * | Metric | Type | Labels |
+ * |---|---|---|
+ * | `blindcredit_http_requests_total` | counter | `method`, `route`, `status` |
+ * | `blindcredit_api_refusals_total` | counter | `reason` (see {@link ApiRefusal}) |
+ * | `blindcredit_step_seconds` | histogram | `step` (the state reached), `k` (the form's conditions) |
+ * | `blindcredit_check_refusals_total` | counter | `reason` (on-chain refusals: `NoData`, `GrantRevoked`, …) |
+ * | `blindcredit_store_seconds` | histogram | `op` (the store method) |
+ * | `blindcredit_chain_lag_blocks` | gauge | (latest block minus the last block whose logs were read) |
+ * | `blindcredit_lease_takeovers_total` | counter | (checks taken over from an evaluator whose lease ran out) |
+ * | `blindcredit_checks_*`, `blindcredit_store_*`, `blindcredit_journal_checks` | as before | |
+ * @module
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Why the API refused a request: the values of `blindcredit_api_refusals_total{reason}`. */
+export type ApiRefusal =
+  | "malformed"
+  | "too-large"
+  | "busy"
+  | "uploads-busy"
+  | "unsigned"
+  | "bad-signature"
+  | "uncommitted"
+  | "wrong-party"
+  | "wrong-turn"
+  | "not-party"
+  | "inactive-provider"
+  | "not-found"
+  | "no-route";
+
+/** The routes of the API, as templates: the only values of the `route` label. */
+export const ROUTES = [
+  "/health",
+  "/metrics",
+  "/v1/messages",
+  "/v1/messages/:hash",
+  "/v1/records",
+  "/v1/consents",
+] as const;
+export type Route = (typeof ROUTES)[number] | "unknown";
+
+/** The route template a path falls under; `unknown` for anything else. */
+export function routeOf(path: string): Route {
+  if (path.startsWith("/v1/messages/")) return "/v1/messages/:hash";
+  return (ROUTES as readonly string[]).includes(path) ? (path as Route) : "unknown";
+}
+
+const METHODS = new Set(["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"]);
+
+/** The method as a label: one of the standard ones, or `other`. */
+export function methodLabel(method: string | undefined): string {
+  return method !== undefined && METHODS.has(method) ? method : "other";
+}
+
+/** The bureau's metrics. */
+export class BureauMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: "blindcredit_http_requests_total",
+    help: "HTTP requests answered, by method, route template and status.",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly apiRefusals = new Counter({
+    name: "blindcredit_api_refusals_total",
+    help: "Requests the API refused, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly stepSeconds = new Histogram({
+    name: "blindcredit_step_seconds",
+    help: "Time the evaluator took for one step of a check, by the state it reached and the form's conditions (k).",
+    labelNames: ["step", "k"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly checkRefusals = new Counter({
+    name: "blindcredit_check_refusals_total",
+    help: "Checks the bureau refused on-chain, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly storeSeconds = new Histogram({
+    name: "blindcredit_store_seconds",
+    help: "Latency of the store's calls, by operation.",
+    labelNames: ["op"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly chainLag = new Gauge({
+    name: "blindcredit_chain_lag_blocks",
+    help: "The latest block minus the last block whose logs the evaluator read.",
+    registers: [this.registry],
+  });
+  /** For the evaluators' leases: incremented when a check is taken over from an evaluator whose lease ran out. */
+  readonly leaseTakeovers = new Counter({
+    name: "blindcredit_lease_takeovers_total",
+    help: "Checks taken over from an evaluator whose lease had run out.",
+    registers: [this.registry],
+  });
+
+  /**
+   * Times `fn` as the store operation `op`.
+   * @example await metrics.timeStore("putMessage", () => store.putMessage(hash, bytes))
+   */
+  async timeStore<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const end = this.storeSeconds.startTimer({ op });
+    try {
+      return await fn();
+    } finally {
+      end();
+    }
+  }
+
+  /**
+   * Adds gauges read when the registry is scraped.
+   * @param read called on each scrape; returns the values by metric name (each a gauge without labels, or with the
+   *   one label `label` when given a record)
+   */
+  gauge(name: string, help: string, read: () => Promise<number | Record<string, number>>, label = "stage"): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      async collect() {
+        const value = await read();
+        this.reset();
+        if (typeof value === "number") this.set(value);
+        else for (const [key, n] of Object.entries(value)) this.set({ [label]: key }, n);
+      },
+    });
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * The bureau's API against abuse: it takes a message only when the chain holds its hash or the party whose turn it
+ * is signed it, serves a check's messages only to its parties, bounds bodies, requests at once and their time, and
+ * labels its metrics by route template. Each refusal has its status, and nothing refused is stored.
+ */
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithGrants } from "../helpers/suite";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureKey } from "../paillier/helpers";
+import { LOAN } from "../helpers/samples";
+import { BankClient } from "../../src/clients/bankCheck";
+import { HttpBoard } from "../../src/clients/httpBoard";
+import { submitCreditRecord } from "../../src/clients/provider";
+import { CheckState } from "../../src/contractEnums";
+import { encodeMessage, messageHash, type Stage } from "../../src/protocol/messages";
+import { parseRecordFields } from "../../src/protocol/records";
+import { signRequest } from "../../src/protocol/signedRequest";
+import { generateSealingKey } from "../../src/bureau/sealing";
+import { startBureauService, type BureauService } from "../../src/bureau/service";
+import type { ApiLimits } from "../../src/bureau/http";
+import { pruneMessages } from "../../src/bureau/pruner";
+import { connectSuite } from "../../src/suite";
+
+describe("Bureau API admission", function () {
+  let dir: string;
+  let service: BureauService | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "blindcredit-api-"));
+  });
+  afterEach(async () => {
+    await service?.stop();
+    service = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A fixture of this file's own: loadFixture's snapshots are per function, and another file's would be reverted. */
+  function fixture() {
+    return deployWithGrants();
+  }
+  type Fixture = Awaited<ReturnType<typeof fixture>>;
+
+  async function start(f: Fixture, limits: ApiLimits = {}) {
+    service = await startBureauService({
+      suite: connectSuite(f, f.bureau),
+      databasePath: join(dir, "bureau.db"),
+      sealingKey: generateSealingKey(),
+      port: 0,
+      watch: false,
+      threads: 1,
+      comparisonKey: fixtureComparisonKey(),
+      limits,
+    });
+    return service;
+  }
+
+  /** A message of `stage` bound to check `checkId` of this deployment (its body does not matter to admission). */
+  async function message(f: Fixture, stage: Stage, checkId: string, body: unknown = { n: 1 }): Promise<Uint8Array> {
+    const context = {
+      chainId: 31337n,
+      contract: await f.matching.getAddress(),
+      checkId,
+      keyFingerprint: `0x${"11".repeat(32)}`,
+    };
+    return encodeMessage(stage, context, body);
+  }
+
+  async function post(url: string, bytes: Uint8Array, headers: Record<string, string> = {}) {
+    return fetch(`${url}/v1/messages`, { method: "POST", body: bytes, headers });
+  }
+
+  /** A decision-mode check the evaluator has challenged: the bank's turn to respond. */
+  async function challengedCheck(f: Fixture, url: string) {
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
+    );
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    await bank.registerKey();
+    const check = await bank.openCheck({
+      subject: f.subject.address,
+      bureau: f.bureau.address,
+      mode: "decision",
+      conditions: LOAN,
+    });
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(check.checkId))).to.equal(CheckState.Challenged);
+    return check;
+  }
+
+  async function stored(): Promise<number> {
+    return (await service!.store.stats()).messages;
+  }
+
+  describe("POST /v1/messages", function () {
+    it("refuses an uncommitted, unsigned message (403), bytes that are no message (400), another deployment's (400)", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const next = await f.matching.nextCheckId(f.bank.address);
+      const unsigned = await post(url, await message(f, "form", next));
+      expect(unsigned.status).to.equal(403);
+      expect(((await unsigned.json()) as { error: string }).error).to.match(/not open and the form is unsigned/);
+      expect((await post(url, new TextEncoder().encode("hello"))).status).to.equal(400);
+      const foreign = encodeMessage(
+        "form",
+        { chainId: 1n, contract: await f.matching.getAddress(), checkId: next, keyFingerprint: next },
+        {},
+      );
+      expect((await post(url, foreign, await signRequest(f.bank, "POST", "/v1/messages", foreign))).status).to.equal(
+        400,
+      );
+      expect(await stored()).to.equal(0);
+    });
+
+    it("takes a form signed by the bank that opens the check next; refuses it signed by another party (403)", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const next = await f.matching.nextCheckId(f.bank.address);
+      const form = await message(f, "form", next);
+      const byOutsider = await post(url, form, await signRequest(f.outsider, "POST", "/v1/messages", form));
+      expect(byOutsider.status).to.equal(403);
+      // The provider is a member, but not a bank: and this check id is not its next one either.
+      const byProvider = await post(url, form, await signRequest(f.provider, "POST", "/v1/messages", form));
+      expect(byProvider.status).to.equal(403);
+      // A signature over other bytes, or expired, is no signature (401).
+      const other = await message(f, "form", next, { n: 2 });
+      const swapped = await post(url, form, await signRequest(f.bank, "POST", "/v1/messages", other));
+      expect(swapped.status).to.equal(401);
+      const past = Math.floor(Date.now() / 1000) - 120;
+      const expired = await post(
+        url,
+        form,
+        await signRequest(f.bank, "POST", "/v1/messages", form, { nowSeconds: past }),
+      );
+      expect(expired.status).to.equal(401);
+      expect(await stored()).to.equal(0);
+
+      const byBank = await post(url, form, await signRequest(f.bank, "POST", "/v1/messages", form));
+      expect(byBank.status).to.equal(201);
+      expect(await stored()).to.equal(1);
+    });
+
+    it("takes a response only from the check's bank on its turn; a bureau's stage never (403)", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const check = await challengedCheck(f, url);
+      const before = await stored();
+      const response = await message(f, "response", check.checkId);
+      expect((await post(url, response)).status).to.equal(403); // neither committed nor signed
+      const wrong = await post(url, response, await signRequest(f.outsider, "POST", "/v1/messages", response));
+      expect(wrong.status).to.equal(403);
+      const answer = await message(f, "answer", check.checkId);
+      expect((await post(url, answer, await signRequest(f.bank, "POST", "/v1/messages", answer))).status).to.equal(403);
+      // Another form for a check already open with its own: not that form's turn (409).
+      const form = await message(f, "form", check.checkId);
+      expect((await post(url, form, await signRequest(f.bank, "POST", "/v1/messages", form))).status).to.equal(409);
+      expect(await stored()).to.equal(before);
+
+      // The form the chain holds is taken again without a signature (it is committed).
+      const committed = await service!.store.getMessage((await f.matching.checkOf(check.checkId)).formHash);
+      expect((await post(url, committed!)).status).to.equal(201);
+      expect(await stored()).to.equal(before);
+    });
+
+    it("refuses an oversized body with 413 before reading it, and stores nothing", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f, { maxMessageBytes: 4096 });
+      const next = await f.matching.nextCheckId(f.bank.address);
+      const big = await message(f, "form", next, { pad: "x".repeat(8192) });
+      const refused = await post(url, big, await signRequest(f.bank, "POST", "/v1/messages", big));
+      expect(refused.status).to.equal(413);
+      expect(await stored()).to.equal(0);
+    });
+  });
+
+  describe("GET /v1/messages/:hash", function () {
+    it("serves a check's message to its bank; refuses another party (403) and an unsigned read (401)", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const check = await challengedCheck(f, url);
+      const formHash = (await f.matching.checkOf(check.checkId)).formHash.toLowerCase();
+      const path = `/v1/messages/${formHash}`;
+      expect((await fetch(`${url}${path}`)).status).to.equal(401);
+      const outsider = await fetch(`${url}${path}`, { headers: await signRequest(f.outsider, "GET", path) });
+      expect(outsider.status).to.equal(403);
+      const provider = await fetch(`${url}${path}`, { headers: await signRequest(f.provider, "GET", path) });
+      expect(provider.status).to.equal(403);
+      const other = `/v1/messages/0x${"ab".repeat(32)}`;
+      const replayed = await fetch(`${url}${path}`, { headers: await signRequest(f.bank, "GET", other) });
+      expect(replayed.status).to.equal(401); // a signature for another path
+      const bank = await fetch(`${url}${path}`, { headers: await signRequest(f.bank, "GET", path) });
+      expect(bank.status).to.equal(200);
+      expect(messageHash(new Uint8Array(await bank.arrayBuffer()))).to.equal(formHash);
+    });
+  });
+
+  describe("pruning", function () {
+    it("deletes the messages of finished or never-opened checks after the retention period, not those in progress", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const check = await challengedCheck(f, url); // in progress: its form and challenge stay
+      const spare = await message(f, "form", `0x${"77".repeat(32)}`); // a check that never opened
+      await service!.store.putMessage(messageHash(spare), spare);
+      const before = await stored();
+      expect(await pruneMessages(service!.store, f.matching, 60_000)).to.equal(0); // too recent
+      expect(await pruneMessages(service!.store, f.matching, 0, Date.now() + 1000)).to.equal(1);
+      expect(await stored()).to.equal(before - 1);
+      expect(await service!.store.getMessage((await f.matching.checkOf(check.checkId)).formHash)).not.to.equal(
+        undefined,
+      );
+
+      // Refused, the check is finished: its messages go too.
+      await (await f.matching.connect(f.bureau).refuseCheck(check.checkId, 0)).wait();
+      expect(await pruneMessages(service!.store, f.matching, 0, Date.now() + 1000)).to.equal(before - 1);
+      expect(await stored()).to.equal(0);
+    });
+  });
+
+  describe("limits", function () {
+    it("answers 503 beyond the concurrent requests, cuts slow requests after the timeout, stores nothing", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f, { maxConcurrent: 4, requestTimeoutMs: 1500, headersTimeoutMs: 1000 });
+      const { hostname, port } = new URL(url);
+      // Four uploads that declare a body and send almost none of it (slow loris).
+      const slow = Array.from({ length: 4 }, () => {
+        const socket = connect(Number(port), hostname);
+        socket.on("error", () => undefined);
+        socket.write(
+          `POST /v1/messages HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 100000\r\n` +
+            "Content-Type: application/octet-stream\r\n\r\n{",
+        );
+        const answered = new Promise<string>((resolve) => {
+          let text = "";
+          socket.on("data", (d) => (text += d.toString()));
+          socket.on("close", () => resolve(text));
+        });
+        return { socket, answered };
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const busy = await fetch(`${url}/health`);
+      expect(busy.status).to.equal(503);
+      expect(busy.headers.get("retry-after")).to.equal("1");
+
+      // The server cuts them (408) after the request timeout, and answers again.
+      const answers = await Promise.all(slow.map((s) => s.answered));
+      for (const answer of answers) expect(answer === "" || answer.startsWith("HTTP/1.1 408")).to.equal(true);
+      expect((await fetch(`${url}/health`)).status).to.equal(200);
+      expect(await stored()).to.equal(0);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).to.match(/blindcredit_api_refusals_total\{reason="busy"\} 1/);
+    });
+  });
+
+  describe("/metrics", function () {
+    it("labels requests by route template: a crafted path adds no series and the text still parses", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const { hostname, port } = new URL(url);
+      // Raw path bytes, as an attacker would send them (fetch would escape them).
+      const crafted = ['/x"}evil_metric{a="1', '/v1/messages/0x"}evil{', `/${"a".repeat(4000)}`, "/%0Aevil%201"];
+      for (const path of crafted) {
+        const answer = await new Promise<string>((resolve) => {
+          const socket = connect(Number(port), hostname);
+          let text = "";
+          socket.on("data", (d) => (text += d.toString()));
+          socket.on("error", () => resolve(text));
+          socket.on("close", () => resolve(text));
+          socket.end(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`);
+        });
+        expect(answer).to.match(/^HTTP\/1\.1 40[04]/);
+      }
+      const text = await (await fetch(`${url}/metrics`)).text();
+      expect(text).not.to.match(/evil/);
+      // Every line is a comment or `name{label="value",…} number`.
+      const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\\n])*",?)*\})? [-+0-9.eEInfa]+$/;
+      for (const line of text.split("\n").filter((l) => l !== "" && !l.startsWith("#"))) {
+        expect(line).to.match(sample);
+      }
+      expect(text).to.match(/blindcredit_http_requests_total\{method="GET",route="unknown",status="404"\} [1-9]/);
+      expect(text).to.match(/route="\/v1\/messages\/:hash",status="400"\} 1/);
+    });
+  });
+});
