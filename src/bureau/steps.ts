@@ -96,6 +96,8 @@ export class BureauClient {
    */
   async advance(checkId: string, options: AdvanceOptions = {}): Promise<BureauStep> {
     const before = await stateOf(this.matching, checkId);
+    // The bank's turn: nothing to read (the evaluator asks again every round, one call to the chain each).
+    if (before === CheckState.Challenged) return { before, after: before, finished: false };
     const entry = await this.journal.entry(checkId);
     switch (before) {
       case CheckState.Requested: {
@@ -111,8 +113,6 @@ export class BureauClient {
         }
         return this.#posted(before, await this.#post(checkId, await this.#answer(checkId, entry.state)));
       }
-      case CheckState.Challenged:
-        return { before, after: before, finished: false }; // the bank's turn
       default:
         if (entry !== undefined) await this.journal.forget(checkId);
         return { before, after: before, finished: true };
