@@ -21,12 +21,13 @@
  * (`both`, `in-process` or `processes`; default both), `BENCH_DATABASE_URL` (the separate bureau's store: unset for
  * SQLite, `postgres` for a throwaway PostgreSQL server as the tests start one, or a `postgres://` URL of an empty
  * database), `BENCH_BUREAUS` (bureau processes sharing that PostgreSQL store, default 1: more than one takes
- * evaluators that divide the checks between them, and a PostgreSQL store), `BENCH_WRITE` (`0`: print only). Writes
- * bench/matching/throughput-results.{json,md}.
+ * evaluators that divide the checks between them, and a PostgreSQL store), `BENCH_POLL_MS` (how often the
+ * separate banks and bureau poll the chain node, every poll a JSON-RPC call; default 100), `BENCH_WRITE` (`0`: print
+ * only). Writes bench/matching/throughput-results.{json,md}.
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
@@ -55,6 +56,8 @@ const SETTINGS = process.env.BENCH_SETTINGS ?? "both";
 const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const BUREAUS = Number(process.env.BENCH_BUREAUS ?? 1);
 const WRITE = process.env.BENCH_WRITE !== "0";
+/** Separate processes: how often the banks and the bureau poll the chain node (every poll is a JSON-RPC call). */
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
 
 /** k = 10: the first ten conditions of the benchmarks' loan. */
 const LOAN = MIXED_CONDITIONS.slice(0, 10);
@@ -73,6 +76,10 @@ interface Measured {
   readonly bureauStepsPerCheck: number;
   /** The bureau processes' CPU seconds (all threads) per check; separate processes only. */
   readonly bureauCpuSecondsPerCheck?: number;
+  /** The chain node's CPU seconds per check; separate processes only. */
+  readonly chainCpuSecondsPerCheck?: number;
+  /** How often banks and bureau polled the chain node, milliseconds; separate processes only. */
+  readonly pollMs?: number;
   /** A bank's check, opening to decision: median and 90th percentile, seconds; separate processes only. */
   readonly checkSecondsMedian?: number;
   readonly checkSecondsP90?: number;
@@ -119,13 +126,14 @@ async function main(): Promise<void> {
     `Machine: ${result.machine}. Date: ${result.date}.`,
     "",
     "| setting | banks | bureau processes | store | window | checks | checks per minute | bureau busy per check " +
-      "(evaluator steps) | bureau CPU per check | check latency (median / p90) | blocks (mean interval) | " +
+      "(evaluator steps) | bureau CPU per check | chain node CPU per check | check latency (median / p90) | " +
+      "blocks (mean interval) | " +
       "bureau alone, per minute |",
-    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...results.map(
       (r) =>
         `| ${r.setting} | ${r.banks} | ${r.bureaus} | ${r.store} | ${r.seconds.toFixed(0)} s | ${r.checks} | ` +
-        `${r.checksPerMinute.toFixed(0)} | ${ms(r.bureauBusySecondsPerCheck)} | ${ms(r.bureauCpuSecondsPerCheck)} | ` +
+        `${r.checksPerMinute.toFixed(0)} | ${ms(r.bureauBusySecondsPerCheck)} | ${ms(r.bureauCpuSecondsPerCheck)} | ${ms(r.chainCpuSecondsPerCheck)} | ` +
         `${r.checkSecondsMedian === undefined ? "–" : `${ms(r.checkSecondsMedian)} / ${ms(r.checkSecondsP90)}`} | ` +
         `${r.blocks} (${ms(r.secondsPerBlock)}) | ${(60 / r.bureauBusySecondsPerCheck).toFixed(0)} |`,
     ),
@@ -279,6 +287,7 @@ async function separateProcesses(): Promise<Measured> {
         bureau: await bureau.getAddress(),
         subject: await subject.getAddress(),
         conditions: LOAN,
+        pollMs: POLL_MS,
       };
       const child = spawn(
         process.execPath,
@@ -292,6 +301,8 @@ async function separateProcesses(): Promise<Measured> {
     }
     await Promise.all(ready);
 
+    const chainPids = processesWith(node.configFile);
+    const chainBefore = cpuSeconds(chainPids);
     const before = await Promise.all(bureaus.map((b) => bureauFigures(b)));
     const blockBefore = await provider.getBlockNumber();
     const started = performance.now();
@@ -300,6 +311,7 @@ async function separateProcesses(): Promise<Measured> {
     const done = (await Promise.all(reports)) as Extract<BankReport, { type: "done" }>[];
     const elapsed = (performance.now() - started) / 1000;
     const after = await Promise.all(bureaus.map((b) => bureauFigures(b)));
+    const chainSpent = cpuSeconds(chainPids) - chainBefore;
     const blocks = (await provider.getBlockNumber()) - blockBefore;
     const checks = done.reduce((a, r) => a + r.checks, 0);
     const spent = (key: keyof Awaited<ReturnType<typeof bureauFigures>>) =>
@@ -316,6 +328,8 @@ async function separateProcesses(): Promise<Measured> {
       bureauBusySecondsPerCheck: spent("stepSeconds") / checks,
       bureauStepsPerCheck: spent("steps") / checks,
       bureauCpuSecondsPerCheck: spent("cpuSeconds") / checks,
+      chainCpuSecondsPerCheck: chainSpent / checks,
+      pollMs: POLL_MS,
       checkSecondsMedian: latencies[Math.floor(latencies.length / 2)],
       checkSecondsP90: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.9))],
       blocks,
@@ -368,7 +382,7 @@ async function startBureau(
   dir: string,
   store: string[],
 ): Promise<{ child: ChildProcess; url: string }> {
-  const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", "50", ...store];
+  const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", String(POLL_MS), ...store];
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
     cwd: dir,
     env: {
@@ -402,13 +416,36 @@ async function bureauFigures({ child, url }: { child: ChildProcess; url: string 
   const text = await (await fetch(`${url}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
   // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 a second on Linux).
-  const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return {
     steps: metric("blindcredit_steps_total"),
     stepSeconds: metric("blindcredit_step_seconds_total"),
-    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100,
+    cpuSeconds: cpuSeconds([child.pid!]),
   };
+}
+
+/** The CPU seconds (user and system, every thread) the processes have used: fields 14 and 15 of /proc/<pid>/stat. */
+function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100; // clock ticks: 100 a second on Linux
+}
+
+/** The processes whose command line names `marker` (the chain node: its scratch config file). */
+function processesWith(marker: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** The messages of a bank process, one at a time. */

@@ -27,6 +27,8 @@ export interface BankJob {
   readonly bureau: string;
   readonly subject: string;
   readonly conditions: Condition[];
+  /** How often the bank reads the check's state while it waits for the bureau, milliseconds; default 100. */
+  readonly pollMs?: number;
 }
 
 /** Messages from a bank process. */
@@ -48,7 +50,10 @@ const SHARE_CAPACITY = 64;
 const DGK_CAPACITY = 512;
 
 async function main(job: BankJob): Promise<void> {
-  const provider = new JsonRpcProvider(job.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 });
+  const provider = new JsonRpcProvider(job.rpcUrl, undefined, {
+    staticNetwork: true,
+    pollingInterval: job.pollMs ?? 100,
+  });
   const suite = await loadDeployedSuite(job.deploymentsDir, await provider.getSigner(job.account));
   const { privateKey } = await generateKeyPair();
   const shares = new SharePool(privateKey, { capacity: SHARE_CAPACITY });
@@ -64,7 +69,7 @@ async function main(job: BankJob): Promise<void> {
   const once = async () => {
     const { decision } = await client.runCheck(
       { subject: job.subject, bureau: job.bureau, mode: "decision", conditions: job.conditions },
-      { wait: { pollMs: 20 } },
+      { wait: { pollMs: job.pollMs ?? 100 } },
     );
     if (!decision.approved) throw new Error("the applicant should be approved");
     // Topped up while the next check waits for the bureau.
