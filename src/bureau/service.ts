@@ -132,16 +132,14 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     throw err;
   }
   const workers = new BlindingWorkers(options.threads);
-  // The bank's share proof is verified on this thread while the evaluator zero-tests the DGK values.
+  // The bank's share proof is verified on a thread of its own while the evaluator zero-tests the DGK values.
   const verifier = new BitVerifierWorker();
   // The operands' DGK randomizers come from a pool filled on a thread of its own, between checks.
   const dgkWorkers = new DgkRandomizerWorkers(1);
   const operandPool = new DgkRandomizerPool(comparisonKey, { capacity: OPERAND_POOL_CAPACITY, workers: dgkWorkers });
   void operandPool.fill().catch(() => undefined);
-  const closeThreads = async () => {
-    await operandPool.close();
-    await Promise.all([workers.close(), verifier.close(), dgkWorkers.close()]);
-  };
+  // Closing the threads fails a filling in progress, so that the pool closes without waiting for it.
+  const closeThreads = () => Promise.all([operandPool.close(), dgkWorkers.close(), workers.close(), verifier.close()]);
   const pools = new Map<string, RandomnessPool>();
   const poolFor = (key: PaillierPublicKey) => {
     let pool = pools.get(key.fingerprint);
