@@ -5,9 +5,10 @@
  */
 import { existsSync, renameSync } from "node:fs";
 import { ZeroHash, type Signer } from "ethers";
-import type { DgkPrivateKey } from "../dgk";
+import { DgkRandomizerPool, DgkRandomizerWorkers, type DgkPrivateKey } from "../dgk";
 import { NodeType } from "../contractEnums";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
+import { BitVerifierWorker } from "../proofs";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
@@ -115,6 +116,12 @@ const SQLITE_LEASE_OWNER = "bureau";
 const POOL_CAPACITY = 256;
 
 /**
+ * How many precomputed DGK randomizers the bureau keeps for its operands: a k = 10 check takes 155, a k = 32 one
+ * 561; 384 bytes each at 3072 bits.
+ */
+const OPERAND_POOL_CAPACITY = 1024;
+
+/**
  * Opens the store (binding it to the suite's deployment on its first start), starts the evaluator and the API.
  * @throws when the signer is not an active credit bureau, the database is sealed under another key, the store
  *   serves another deployment ({@link StoreError} `deployment`, with what to do), or the port is taken
@@ -157,6 +164,14 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     throw err;
   }
   const workers = new BlindingWorkers(options.threads);
+  // The bank's share proof is verified on a thread of its own while the evaluator zero-tests the DGK values.
+  const verifier = new BitVerifierWorker();
+  // The operands' DGK randomizers come from a pool filled on a thread of its own, between checks.
+  const dgkWorkers = new DgkRandomizerWorkers(1);
+  const operandPool = new DgkRandomizerPool(comparisonKey, { capacity: OPERAND_POOL_CAPACITY, workers: dgkWorkers });
+  void operandPool.fill().catch(() => undefined);
+  // Closing the threads fails a filling in progress, so that the pool closes without waiting for it.
+  const closeThreads = () => Promise.all([operandPool.close(), dgkWorkers.close(), workers.close(), verifier.close()]);
   const pools = new Map<string, RandomnessPool>();
   const poolFor = (key: PaillierPublicKey) => {
     let pool = pools.get(key.fingerprint);
@@ -177,6 +192,8 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash, owner),
       poolFor,
       blind: workers.blind,
+      verifier,
+      operandPool,
     },
   );
   let evaluator;
@@ -190,7 +207,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       metrics,
     } satisfies EvaluatorOptions);
   } catch (err) {
-    await Promise.all([workers.close(), store.close()]);
+    await Promise.all([closeThreads(), store.close()]);
     throw err;
   }
   let api;
@@ -207,13 +224,13 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       logger,
     });
   } catch (err) {
-    await Promise.all([workers.close(), store.close()]);
+    await Promise.all([closeThreads(), store.close()]);
     throw err;
   }
   try {
     await client.registerComparisonKey();
   } catch (err) {
-    await Promise.all([api.close(), workers.close(), store.close()]);
+    await Promise.all([api.close(), closeThreads(), store.close()]);
     throw err;
   }
   if (options.watch ?? true) evaluator.start();
@@ -238,7 +255,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       await pruning;
       await evaluator.stop();
       await api.close();
-      await Promise.all([workers.close(), ...[...pools.values()].map((p) => p.close())]);
+      await Promise.all([closeThreads(), ...[...pools.values()].map((p) => p.close())]);
       await store.close();
     },
   };

@@ -7,8 +7,9 @@
 import { toUtf8Bytes, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
 import { CheckMode, CheckState, type RefusalReason } from "../contractEnums";
-import { exportDgkPublicKey, type DgkPrivateKey } from "../dgk";
+import { exportDgkPublicKey, type DgkPrivateKey, type DgkRandomizerPool } from "../dgk";
 import { importPublicKey, type Blind, type PaillierPublicKey, type RandomizerSource } from "../paillier";
+import type { BitVerifierWorker } from "../proofs";
 import type { MessageBoard } from "../protocol/board";
 import {
   answerDecision,
@@ -57,6 +58,10 @@ export class BureauClient {
    * @param options.journal where the bureau's messages and secret state go (default: in memory, published to `board`)
    * @param options.poolFor a randomness pool for a bank's key, if the bureau keeps one
    * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
+   * @param options.verifier where the bank's share proof is verified: a `BitVerifierWorker` checks it on another
+   *   thread while this one zero-tests (the same answer and refusals); on this thread by default
+   * @param options.operandPool precomputed randomizers h^r of the comparison key for the operands' encryptions,
+   *   topped up again in the background after each challenge; computed on the spot by default
    */
   constructor(
     readonly matching: ConditionMatching,
@@ -67,6 +72,8 @@ export class BureauClient {
       readonly journal?: BureauJournal;
       readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
       readonly blind?: Blind;
+      readonly verifier?: Pick<BitVerifierWorker, "verify">;
+      readonly operandPool?: Pick<DgkRandomizerPool, "take" | "fill">;
     } = {},
   ) {
     this.journal = options.journal ?? new MemoryJournal(board);
@@ -94,6 +101,8 @@ export class BureauClient {
    */
   async advance(checkId: string, options: AdvanceOptions = {}): Promise<BureauStep> {
     const before = await stateOf(this.matching, checkId);
+    // The bank's turn: nothing to read (the evaluator asks again every round, one call to the chain each).
+    if (before === CheckState.Challenged) return { before, after: before, finished: false };
     const entry = await this.journal.entry(checkId);
     switch (before) {
       case CheckState.Requested: {
@@ -109,8 +118,6 @@ export class BureauClient {
         }
         return this.#posted(before, await this.#post(checkId, options, await this.#answer(checkId, entry.state)));
       }
-      case CheckState.Challenged:
-        return { before, after: before, finished: false }; // the bank's turn
       default:
         if (entry !== undefined) await this.journal.forget(checkId);
         return { before, after: before, finished: true };
@@ -136,7 +143,10 @@ export class BureauClient {
     let entry: JournalEntry;
     let bytes: Uint8Array;
     if (decisionMode) {
-      const message = challenge(this.comparisonKey, context, form, values);
+      const pool = this.options.operandPool;
+      const message = challenge(this.comparisonKey, context, form, values, pool?.take);
+      // Refilled while the bureau waits for the bank; a pool closed meanwhile just stops filling.
+      if (pool) void pool.fill().catch(() => undefined);
       entry = { stage: "challenged", messageHash: message.hash, state: message.state };
       bytes = message.bytes;
     } else {
@@ -175,7 +185,16 @@ export class BureauClient {
     const record = await this.matching.checkOf(checkId);
     const key = await this.bankKey(record.bank, record.keyFingerprint);
     const context = await contextOf(this.matching, checkId, record.keyFingerprint);
-    return { record, key, context, blinding: { pool: this.options.poolFor?.(key), blind: this.options.blind } };
+    return {
+      record,
+      key,
+      context,
+      blinding: {
+        pool: this.options.poolFor?.(key),
+        blind: this.options.blind,
+        verifier: this.options.verifier,
+      },
+    };
   }
 
   /** The bank's registered key, from the `KeyRegistered` log, verified against its fingerprint. */

@@ -89,6 +89,11 @@ export interface BankClientOptions {
   readonly shares?: SharePool;
   /** Worker threads for the DGK re-randomisers of a response, computed in one batch over every core. */
   readonly workers?: DgkRandomizerWorkers;
+  /**
+   * Precomputed re-randomisers for a bureau's comparison key, when the bank keeps a pool for it (a
+   * `DgkRandomizerPool`'s `take`); undefined for a key it keeps none for (then `workers`, or on the spot).
+   */
+  readonly comparisonPool?: (key: DgkPublicKey) => (() => bigint) | undefined;
 }
 
 /** The bank's side: it holds the Paillier private key. */
@@ -174,7 +179,11 @@ export class BankClient {
     const named = decodeMessage(bytes, "challenge", check.context, challengeHash).comparisonKey;
     const comparisonKey = await this.comparisonKey(record.bureau, String(named));
     const { shares, workers } = this.options;
-    const batch = workers ? await workers.randomizers(comparisonKey, comparisonValueCount(check.form)) : undefined;
+    const pooled = this.options.comparisonPool?.(comparisonKey);
+    const batch =
+      pooled === undefined && workers
+        ? await workers.randomizers(comparisonKey, comparisonValueCount(check.form))
+        : undefined;
     const response = respondToChallenge(
       this.privateKey,
       check.context,
@@ -184,7 +193,7 @@ export class BankClient {
       comparisonKey,
       {
         shares: shares ? () => shares.take() : undefined,
-        dgkRandomizers: batch ? () => batch.pop()! : undefined,
+        dgkRandomizers: pooled ?? (batch ? () => batch.pop()! : undefined),
       },
     );
     check.shares = response.shares;

@@ -1,0 +1,107 @@
+/**
+ * One bank of the throughput bench's separate-process setting (bench/matching/throughput.ts starts it with an IPC
+ * channel): its own process, its own 3072-bit Paillier key, a `BankClient` over JSON-RPC and the bureau's HTTP API,
+ * with the pools a bank that keeps running holds (its proven shares, re-randomisers for the bureau's comparison
+ * key), refilled while it waits for the bureau. It runs one check to warm up, says "ready", and on "go" runs checks
+ * back to back until the given time, then reports how many and how long each took.
+ *
+ * Argument: a JSON {@link BankJob}.
+ * @module
+ */
+import { JsonRpcProvider } from "ethers";
+import { BankClient } from "../../src/clients/bankCheck";
+import { HttpBoard } from "../../src/clients/httpBoard";
+import { loadDeployedSuite } from "../../src/deployments";
+import { DgkRandomizerPool } from "../../src/dgk";
+import { generateKeyPair } from "../../src/paillier";
+import { SharePool } from "../../src/proofs";
+import type { Condition } from "../../src/protocol/form";
+
+/** What the orchestrator tells a bank process. */
+export interface BankJob {
+  readonly rpcUrl: string;
+  readonly deploymentsDir: string;
+  /** The bank's account index on the node. */
+  readonly account: number;
+  readonly bureauUrl: string;
+  readonly bureau: string;
+  readonly subject: string;
+  readonly conditions: Condition[];
+  /** How often the bank reads the check's state while it waits for the bureau, milliseconds; default 100. */
+  readonly pollMs?: number;
+}
+
+/** Messages from a bank process. */
+export type BankReport =
+  | { readonly type: "ready" }
+  | { readonly type: "done"; readonly checks: number; readonly latencies: number[] }
+  | { readonly type: "failed"; readonly error: string };
+
+/** Messages to a bank process. */
+export interface BankGo {
+  readonly type: "go";
+  /** `Date.now()` after which no check is started. */
+  readonly stopAt: number;
+}
+
+/** Shares a bank keeps: a k = 10 check spends 14. */
+const SHARE_CAPACITY = 64;
+/** Re-randomisers it keeps for the bureau's key: a k = 10 check spends 155. */
+const DGK_CAPACITY = 512;
+
+async function main(job: BankJob): Promise<void> {
+  const provider = new JsonRpcProvider(job.rpcUrl, undefined, {
+    staticNetwork: true,
+    pollingInterval: job.pollMs ?? 100,
+  });
+  const suite = await loadDeployedSuite(job.deploymentsDir, await provider.getSigner(job.account));
+  const { privateKey } = await generateKeyPair();
+  const shares = new SharePool(privateKey, { capacity: SHARE_CAPACITY });
+  const probe = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl));
+  const comparisonKey = await probe.comparisonKey(job.bureau, await suite.matching.comparisonKeyOf(job.bureau));
+  const dgk = new DgkRandomizerPool(comparisonKey, { capacity: DGK_CAPACITY });
+  const client = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl), {
+    shares,
+    comparisonPool: (key) => (key.fingerprint === comparisonKey.fingerprint ? dgk.take : undefined),
+  });
+  await client.registerKey();
+  await Promise.all([shares.fill(), dgk.fill()]);
+  const once = async () => {
+    const { decision } = await client.runCheck(
+      { subject: job.subject, bureau: job.bureau, mode: "decision", conditions: job.conditions },
+      { wait: { pollMs: job.pollMs ?? 100 } },
+    );
+    if (!decision.approved) throw new Error("the applicant should be approved");
+    // Topped up while the next check waits for the bureau.
+    void shares.fill();
+    void dgk.fill().catch(() => undefined);
+  };
+  await once(); // the bureau verifies this key's modulus proof once
+  await Promise.all([shares.fill(), dgk.fill()]);
+  const go = await new Promise<BankGo>((resolve) => {
+    process.once("message", (m: BankGo) => resolve(m));
+    send({ type: "ready" });
+  });
+  const latencies: number[] = [];
+  while (Date.now() < go.stopAt) {
+    const started = performance.now();
+    await once();
+    latencies.push((performance.now() - started) / 1000);
+  }
+  send({ type: "done", checks: latencies.length, latencies });
+  await dgk.close();
+  provider.destroy();
+}
+
+function send(report: BankReport): void {
+  process.send!(report);
+}
+
+main(JSON.parse(process.argv[2]) as BankJob).then(
+  () => process.disconnect(),
+  (err: Error) => {
+    send({ type: "failed", error: err.stack ?? err.message });
+    process.disconnect();
+    process.exitCode = 1;
+  },
+);
