@@ -20,6 +20,7 @@ import type { Suite } from "../suite";
 import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
 import type { Evaluator } from "./evaluator";
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
+import type { CreditSchema } from "../protocol/schema";
 import { SealingError } from "./sealing";
 import { StoreError, type BureauStore } from "./store";
 
@@ -50,6 +51,8 @@ export async function startBureauApi(options: {
   readonly bureau: string;
   readonly evaluator: Evaluator;
   readonly log?: (line: string) => void;
+  /** The credit schema records are read against (default: the default schema). */
+  readonly schema?: CreditSchema;
 }): Promise<BureauApi> {
   const { store, suite, bureau, evaluator } = options;
   const requests = new Map<string, number>();
@@ -97,7 +100,7 @@ export async function startBureauApi(options: {
     }
     if (req.method === "POST" && path === "/v1/records") {
       const bytes = await body(req, MAX_RECORD_BYTES);
-      const record = decodeRecord(bytes);
+      const record = decodeRecord(bytes, options.schema);
       const hash = recordHash(bytes);
       if (!(await committedOnChain(suite, record.subject, record.provider, hash))) {
         throw new HttpError(

@@ -19,6 +19,7 @@ import {
   type SubjectValues,
 } from "../protocol/bureau";
 import { contextOf, loggedHash, stateOf } from "../protocol/chain";
+import type { CreditSchema } from "../protocol/schema";
 import { MemoryJournal, type BureauJournal, type JournalEntry } from "./journal";
 
 /** What {@link BureauClient.advance} did for a check. */
@@ -52,6 +53,8 @@ export class BureauClient {
    * @param options.journal where the bureau's messages and secret state go (default: in memory, published to `board`)
    * @param options.poolFor a randomness pool for a bank's key, if the bureau keeps one
    * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
+   * @param options.schema the consortium's credit schema (default: the default schema): forms are read against it,
+   *   and a deployment fixed to another schema is refused
    */
   constructor(
     readonly matching: ConditionMatching,
@@ -62,6 +65,7 @@ export class BureauClient {
       readonly journal?: BureauJournal;
       readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
       readonly blind?: Blind;
+      readonly schema?: CreditSchema;
     } = {},
   ) {
     this.journal = options.journal ?? new MemoryJournal(board);
@@ -168,7 +172,7 @@ export class BureauClient {
   async #check(checkId: string) {
     const record = await this.matching.checkOf(checkId);
     const key = await this.bankKey(record.bank, record.keyFingerprint);
-    const context = await contextOf(this.matching, checkId, record.keyFingerprint);
+    const context = await contextOf(this.matching, checkId, record.keyFingerprint, this.options.schema);
     return { record, key, context, blinding: { pool: this.options.poolFor?.(key), blind: this.options.blind } };
   }
 

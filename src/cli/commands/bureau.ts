@@ -9,7 +9,7 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { NodeType } from "../../contractEnums";
 import { parseInteger } from "../args";
-import { action, connectSigner } from "../context";
+import { action, connectSigner, deployedSchemaOf } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 
@@ -133,6 +133,7 @@ export function register(program: Command): void {
               `refused: ${conn.address} is not an active credit bureau of this consortium: it cannot serve checks`,
             );
           }
+          const schema = await deployedSchemaOf(inv, conn);
           const { startBureauService } = await import("../../bureau/service");
           const { StoreError } = await import("../../bureau/store");
           let service;
@@ -150,6 +151,7 @@ export function register(program: Command): void {
               threads: opts.threads,
               pollIntervalMs: opts.poll,
               log: (line) => out.progress(line),
+              schema,
             });
           } catch (e) {
             if (e instanceof SealingError) throw usageError(`${store}: ${e.message}`);
