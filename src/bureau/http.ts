@@ -20,7 +20,7 @@ import type { Suite } from "../suite";
 import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
 import type { Evaluator } from "./evaluator";
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
-import type { CreditSchema } from "../protocol/schema";
+import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
 import { SealingError } from "./sealing";
 import { StoreError, type BureauStore } from "./store";
 
@@ -100,7 +100,7 @@ export async function startBureauApi(options: {
     }
     if (req.method === "POST" && path === "/v1/records") {
       const bytes = await body(req, MAX_RECORD_BYTES);
-      const record = decodeRecord(bytes, options.schema);
+      const record = decodeRecord(bytes, options.schema ?? DEFAULT_SCHEMA);
       const hash = recordHash(bytes);
       if (!(await committedOnChain(suite, record.subject, record.provider, hash))) {
         throw new HttpError(

@@ -34,6 +34,7 @@ import {
   describeSchema,
   fieldNamed,
   formatFieldValue,
+  knownSchema,
   parseFieldValue,
   type CreditSchema,
 } from "./schema";
@@ -121,8 +122,10 @@ export function encodeRecord(record: CreditRecord, schema: CreditSchema = DEFAUL
  * `issuedAt` or salt, no fields, an unknown field, a value out of range or not in its canonical spelling, or
  * bytes that are not the canonical encoding of what they contain; a record against another schema than `schema`
  * ("expected schema … (hash …), got …")
+ * @param schema the schema the record must follow; when omitted, the schema it names, which must be one this process
+ *   has parsed (`knownSchema`): how a store reads back the records it accepted
  */
-export function decodeRecord(bytes: Uint8Array, schema: CreditSchema = DEFAULT_SCHEMA): CreditRecord {
+export function decodeRecord(bytes: Uint8Array, schema?: CreditSchema): CreditRecord {
   if (!(bytes instanceof Uint8Array)) throw new RecordError(`record: expected bytes, got ${describe(bytes)}`);
   if (bytes.length > MAX_RECORD_BYTES) {
     throw new RecordError(`record: expected at most ${MAX_RECORD_BYTES} bytes, got ${bytes.length}`);
@@ -154,6 +157,12 @@ export function decodeRecord(bytes: Uint8Array, schema: CreditSchema = DEFAULT_S
   const issuedAt = readIssuedAt(json.issuedAt);
   if (typeof json.salt !== "string" || !SALT.test(json.salt)) {
     throw new RecordError(`record salt: expected 32 bytes as lower-case 0x-hex, got ${describe(json.salt)}`);
+  }
+  if (schema === undefined) {
+    schema = typeof json.schema === "string" ? knownSchema(json.schema) : undefined;
+    if (schema === undefined) {
+      throw new RecordError(`record: expected the hash of a known credit schema, got ${describe(json.schema)}`);
+    }
   }
   if (typeof json.schema !== "string" || json.schema !== schema.hash.toLowerCase()) {
     throw new RecordError(

@@ -115,8 +115,22 @@ export function parseSchema(value: unknown, where = "schema"): CreditSchema {
     }
     return field;
   });
-  const schema = { id: file.id, version: file.version, description, fields };
-  return { ...schema, hash: keccak256(toUtf8Bytes(canonicalSchemaJson(schema))) };
+  const parsed = { id: file.id, version: file.version, description, fields };
+  const schema = { ...parsed, hash: keccak256(toUtf8Bytes(canonicalSchemaJson(parsed))) };
+  if (!known.has(schema.hash)) known.set(schema.hash, schema);
+  return known.get(schema.hash)!;
+}
+
+/** Every schema this process has parsed, by hash: content-addressed, so one hash never names two schemas. */
+const known = new Map<string, CreditSchema>();
+
+/**
+ * The schema with this hash, among those this process has parsed (the default schema always; a consortium's once
+ * its file is loaded): how a store reads back records it accepted against its schema.
+ * @returns undefined when no parsed schema has this hash
+ */
+export function knownSchema(hash: string): CreditSchema | undefined {
+  return known.get(hash.toLowerCase());
 }
 
 /**

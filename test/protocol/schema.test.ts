@@ -20,6 +20,7 @@ import {
   describeSchema,
   expectDeployedSchema,
   fieldNamed,
+  knownSchema,
   parseSchema,
   SCHEMA_FORMAT,
   type CreditSchema,
@@ -207,6 +208,8 @@ describe("credit schema", function () {
       const bytes = encodeRecord(newRecord({ subject: SUBJECT, provider: PROVIDER, fields }, WIDE), WIDE);
       const record = decodeRecord(bytes, WIDE);
       expect(record.schema).to.equal(WIDE.hash);
+      expect(decodeRecord(bytes)).to.deep.equal(record); // as a store reads it back: the schema it names, known here
+      expect(knownSchema(WIDE.hash.toUpperCase().replace("0X", "0x"))).to.equal(WIDE);
       expect([...record.fields]).to.deep.equal([
         ["field38", 37n],
         ["field40", 1n],
