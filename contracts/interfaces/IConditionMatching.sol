@@ -90,6 +90,9 @@ interface IConditionMatching {
     /// @notice Thrown when a message commitment is zero.
     error MatchingZeroHash();
 
+    /// @notice Thrown at deployment when the credit schema's hash is zero.
+    error MatchingZeroSchemaHash();
+
     /// @notice The check id the caller bound its form to is not the id this check would get:
     /// another check of the same bank opened first.
     error MatchingCheckIdMismatch(bytes32 expected, bytes32 given);
@@ -262,4 +265,10 @@ interface IConditionMatching {
 
     /// @notice The size in bits of the key `fingerprint` registered by `owner` (zero when none).
     function keyBits(address owner, bytes32 fingerprint) external view returns (uint256);
+
+    /// @notice The consortium's credit schema: keccak256 of the canonical JSON of its schema file (fields, ranges,
+    /// decimals, id and version), fixed at deployment. Every check's messages and every record name it; the bank,
+    /// the bureau, the providers and the portal refuse to work against another schema. A new schema version is a
+    /// new deployment of this contract.
+    function schemaHash() external view returns (bytes32);
 }

@@ -23,16 +23,29 @@ contract ConditionMatching is IConditionMatching {
     INodeClassification private immutable _classification;
     IPermissionSetting private immutable _permissions;
     IHistoryRecord private immutable _history;
+    bytes32 private immutable _schemaHash;
 
     mapping(address owner => mapping(bytes32 fingerprint => uint256 bits)) private _keyBits;
     mapping(address bureau => bytes32 fingerprint) private _comparisonKeys;
     mapping(address bank => uint256 count) private _checksOpened;
     mapping(bytes32 checkId => Check) private _checks;
 
-    constructor(INodeClassification classification_, IPermissionSetting permissions_, IHistoryRecord history_) {
+    /// @param schemaHash_ keccak256 of the canonical JSON of the consortium's credit schema (see {schemaHash}).
+    ///
+    /// Requirements:
+    ///
+    /// - `schemaHash_` is not zero.
+    constructor(
+        INodeClassification classification_,
+        IPermissionSetting permissions_,
+        IHistoryRecord history_,
+        bytes32 schemaHash_
+    ) {
+        if (schemaHash_ == bytes32(0)) revert MatchingZeroSchemaHash();
         _classification = classification_;
         _permissions = permissions_;
         _history = history_;
+        _schemaHash = schemaHash_;
     }
 
     /// @inheritdoc IConditionMatching
@@ -188,6 +201,11 @@ contract ConditionMatching is IConditionMatching {
     /// @inheritdoc IConditionMatching
     function keyBits(address owner, bytes32 fingerprint) external view returns (uint256) {
         return _keyBits[owner][fingerprint];
+    }
+
+    /// @inheritdoc IConditionMatching
+    function schemaHash() external view returns (bytes32) {
+        return _schemaHash;
     }
 
     /// @dev The one lifecycle guard: the check is in `expected` state, of `mode`, and the new commitment is not zero.

@@ -206,11 +206,27 @@ async function openSession(account: string): Promise<void> {
     checkIds: new Set(),
   };
   byId("account").textContent = `Connected as ${account} on ${config.chainName}`;
+  await checkSchema(session.contracts.matching);
   byId("connect").hidden = true;
   await refresh();
   showStatus("");
   byId("main").focus();
   void provider.on("block", onBlock);
+}
+
+/** Names the consortium's credit schema, and warns when the deployment is fixed to another than the server's. */
+async function checkSchema(matching: { schemaHash(): Promise<string> }): Promise<void> {
+  const expected = config.schema;
+  if (!expected) return;
+  const deployed = (await matching.schemaHash()).toLowerCase();
+  if (deployed === expected.hash.toLowerCase()) {
+    byId("account").textContent += ` · credit schema ${expected.id} v${expected.version}`;
+  } else {
+    showAlert(
+      `This portal expects credit schema ${expected.id} v${expected.version} (hash ${expected.hash}), but the ` +
+        `deployment is fixed to schema hash ${deployed}: the records and checks shown follow another schema.`,
+    );
+  }
 }
 
 function closeSession(message?: string): void {

@@ -34,6 +34,7 @@ import type { Suite } from "../suite";
 import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
 import type { Evaluator } from "./evaluator";
 import { BureauMetrics, methodLabel, routeOf, type ApiRefusal } from "./metrics";
+import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
 import { SealingError } from "./sealing";
 import { StoreError, type BureauStore } from "./store";
 
@@ -90,6 +91,8 @@ export async function startBureauApi(options: {
   readonly metrics?: BureauMetrics;
   readonly limits?: ApiLimits;
   readonly logger?: ApiLogger;
+  /** The credit schema records are read against (default: the default schema). */
+  readonly schema?: CreditSchema;
 }): Promise<BureauApi> {
   const { store, suite, bureau, evaluator } = options;
   const metrics = options.metrics ?? new BureauMetrics();
@@ -156,7 +159,7 @@ export async function startBureauApi(options: {
     }
     if (req.method === "POST" && path === "/v1/records") {
       const bytes = await body(req, MAX_RECORD_BYTES);
-      const record = decodeRecord(bytes);
+      const record = decodeRecord(bytes, options.schema ?? DEFAULT_SCHEMA);
       const hash = recordHash(bytes);
       if (!(await suite.classification.isActiveAs(record.provider, NodeType.InformationProvider))) {
         throw new HttpError(

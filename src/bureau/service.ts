@@ -22,6 +22,7 @@ import { BureauClient } from "./steps";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import type { OwnershipJudgment } from "../../typechain-types";
 import { CREDIT_RECORD_CATEGORY } from "../protocol/records";
+import { DEFAULT_SCHEMA, expectDeployedSchema, type CreditSchema } from "../protocol/schema";
 import { SealingError, type SealingKey } from "./sealing";
 import { openStore } from "./openStore";
 import { isPostgresUrl, redact } from "./postgresStore";
@@ -93,6 +94,11 @@ export interface BureauServiceOptions {
   readonly pruneIntervalMs?: number;
   /** The API's bounds (concurrency, timeouts, body size, health's lag). */
   readonly limits?: ApiLimits;
+  /**
+   * The consortium's credit schema (default: the default schema). The service refuses to start against a deployment
+   * fixed to another; records and forms are read against it.
+   */
+  readonly schema?: CreditSchema;
 }
 
 /** A running bureau service. */
@@ -124,7 +130,8 @@ const OPERAND_POOL_CAPACITY = 1024;
 /**
  * Opens the store (binding it to the suite's deployment on its first start), starts the evaluator and the API.
  * @throws when the signer is not an active credit bureau, the database is sealed under another key, the store
- *   serves another deployment ({@link StoreError} `deployment`, with what to do), or the port is taken
+ *   serves another deployment ({@link StoreError} `deployment`, with what to do), the deployment is fixed to another
+ *   credit schema ("the deployment: expected schema X (hash …), got …"), or the port is taken
  */
 export async function startBureauService(options: BureauServiceOptions): Promise<BureauService> {
   const { suite } = options;
@@ -135,6 +142,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   if (!(await suite.classification.isActiveAs(bureau, NodeType.CreditBureau))) {
     throw new Error(`${bureau} is not an active credit bureau of this consortium: it cannot serve checks`);
   }
+  expectDeployedSchema(options.schema ?? DEFAULT_SCHEMA, await suite.matching.schemaHash());
   const postgres = isPostgresUrl(options.databasePath);
   if (postgres && options.comparisonKey === undefined && options.comparisonKeyFile === undefined) {
     throw new Error("a PostgreSQL store needs comparisonKeyFile (or comparisonKey): it cannot live beside a URL");
@@ -194,6 +202,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       blind: workers.blind,
       verifier,
       operandPool,
+      schema: options.schema,
     },
   );
   let evaluator;
@@ -222,6 +231,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       metrics,
       limits: options.limits,
       logger,
+      schema: options.schema,
     });
   } catch (err) {
     await Promise.all([closeThreads(), store.close()]);

@@ -20,6 +20,7 @@ import {
   type SubjectValues,
 } from "../protocol/bureau";
 import { contextOf, loggedHash, stateOf } from "../protocol/chain";
+import type { CreditSchema } from "../protocol/schema";
 import { MemoryJournal, type BureauJournal, type JournalEntry } from "./journal";
 
 /** What {@link BureauClient.advance} did for a check. */
@@ -62,6 +63,8 @@ export class BureauClient {
    *   thread while this one zero-tests (the same answer and refusals); on this thread by default
    * @param options.operandPool precomputed randomizers h^r of the comparison key for the operands' encryptions,
    *   topped up again in the background after each challenge; computed on the spot by default
+   * @param options.schema the consortium's credit schema (default: the default schema): forms are read against it,
+   *   and a deployment fixed to another schema is refused
    */
   constructor(
     readonly matching: ConditionMatching,
@@ -74,6 +77,7 @@ export class BureauClient {
       readonly blind?: Blind;
       readonly verifier?: Pick<BitVerifierWorker, "verify">;
       readonly operandPool?: Pick<DgkRandomizerPool, "take" | "fill">;
+      readonly schema?: CreditSchema;
     } = {},
   ) {
     this.journal = options.journal ?? new MemoryJournal(board);
@@ -184,7 +188,7 @@ export class BureauClient {
   async #check(checkId: string) {
     const record = await this.matching.checkOf(checkId);
     const key = await this.bankKey(record.bank, record.keyFingerprint);
-    const context = await contextOf(this.matching, checkId, record.keyFingerprint);
+    const context = await contextOf(this.matching, checkId, record.keyFingerprint, this.options.schema);
     return {
       record,
       key,

@@ -23,6 +23,8 @@ import {
 } from "ethers";
 import type { Suite } from "../suite";
 import { CliError, networkError, usageError } from "./errors";
+import { DEFAULT_SCHEMA, expectDeployedSchema, type CreditSchema } from "../protocol/schema";
+import { loadSchemaFile } from "../protocol/schemaFile";
 import { Output } from "./output";
 
 /** The repository root: where `blindcredit deploy` runs hardhat and writes `deployments/`. */
@@ -39,6 +41,8 @@ export interface GlobalOptions {
   readonly account?: number;
   readonly json: boolean;
   readonly quiet: boolean;
+  /** The consortium's credit schema file, when given (`--schema`). */
+  readonly schema?: string;
 }
 
 /** A command's globals and its printer. */
@@ -272,4 +276,37 @@ export async function eventsNamed(
     .filter((log) => log.address.toLowerCase() === address)
     .map((log) => contract.interface.parseLog(log))
     .filter((e): e is LogDescription => e?.name === name);
+}
+
+/** The schema file a deployment's records hold beside them (written by the deploy file with the contracts'). */
+export const DEPLOYED_SCHEMA_FILE = "CreditSchema.json";
+
+/**
+ * The credit schema a command works with: the file `--schema` names, else the one the deployments directory holds
+ * ({@link DEPLOYED_SCHEMA_FILE}), else the default schema; and where it came from.
+ * @throws CliError exit 2 when the file cannot be read or is not a valid schema
+ */
+export function schemaOf(inv: Invocation): { readonly schema: CreditSchema; readonly source: string } {
+  const beside = path.join(deploymentsDir(inv), DEPLOYED_SCHEMA_FILE);
+  const file = inv.globals.schema ?? (existsSync(beside) ? beside : undefined);
+  if (file === undefined) return { schema: DEFAULT_SCHEMA, source: "the default schema (schemas/default.json)" };
+  try {
+    return { schema: loadSchemaFile(file), source: file };
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
+}
+
+/**
+ * The command's credit schema ({@link schemaOf}), checked against the hash the deployment is fixed to.
+ * @throws CliError exit 3 when the deployment is fixed to another schema: "expected schema X (hash …), got …"
+ */
+export async function deployedSchemaOf(inv: Invocation, conn: Connection): Promise<CreditSchema> {
+  const { schema } = schemaOf(inv);
+  try {
+    expectDeployedSchema(schema, await conn.suite.matching.schemaHash());
+  } catch (e) {
+    throw networkError((e as Error).message, e);
+  }
+  return schema;
 }

@@ -13,7 +13,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { fieldNamed } from "../protocol/schema";
+import { DEFAULT_SCHEMA, fieldNamed, type CreditSchema } from "../protocol/schema";
 import { parseForm, type Condition, type Operator, type ParsedCondition } from "../protocol/form";
 import { usageError } from "./errors";
 import type { CheckModeName } from "../contractEnums";
@@ -34,9 +34,14 @@ const CONDITION_MEMBERS = ["field", "op", "value", "values"];
 /**
  * Reads and validates a form file.
  * @param modeOverride a mode given on the command line, which wins over the file's
+ * @param schema the credit schema the conditions are checked against (default: the default schema)
  * @throws CliError (exit 2) naming the file and what is wrong with it
  */
-export function readFormFile(file: string, modeOverride?: CheckModeName): FormFile {
+export function readFormFile(
+  file: string,
+  modeOverride?: CheckModeName,
+  schema: CreditSchema = DEFAULT_SCHEMA,
+): FormFile {
   const fail = (message: string) => usageError(`form ${file}: ${message}`);
   let text: string;
   try {
@@ -81,7 +86,7 @@ export function readFormFile(file: string, modeOverride?: CheckModeName): FormFi
     if (typeof record.field !== "string")
       throw fail(`${where}: expected "field" to be a field name, got ${JSON.stringify(record.field)}`);
     try {
-      fieldNamed(record.field); // parseForm says which field is unknown, not where
+      fieldNamed(record.field, schema); // parseForm says which field is unknown, not where
     } catch (e) {
       throw fail(`${where}: ${(e as Error).message}`);
     }
@@ -95,7 +100,7 @@ export function readFormFile(file: string, modeOverride?: CheckModeName): FormFi
   });
   let parsed: ParsedCondition[];
   try {
-    parsed = parseForm(conditions, mode);
+    parsed = parseForm(conditions, mode, schema);
   } catch (e) {
     throw fail((e as Error).message);
   }

@@ -63,6 +63,12 @@ export function buildProgram(): Command {
         .env("BLINDCREDIT_ACCOUNT")
         .argParser(argParser((v) => parseInteger(v, 0, 1_000_000))),
     )
+    .addOption(
+      new Option(
+        "--schema <file>",
+        "the consortium's credit schema file (default: the deployment's CreditSchema.json, else schemas/default.json)",
+      ).env("BLINDCREDIT_SCHEMA"),
+    )
     .addOption(new Option("--json", "print the result as one JSON document on stdout"))
     .addOption(new Option("--quiet", "no progress lines on stderr"))
     .addHelpText("after", EPILOGUE);

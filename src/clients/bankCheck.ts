@@ -23,6 +23,7 @@ import type { MessageBoard } from "../protocol/board";
 import { checkInState, contextOf, decisionHash, loggedHash, stateOf } from "../protocol/chain";
 import type { Condition } from "../protocol/form";
 import { decodeMessage, type CheckContext } from "../protocol/messages";
+import type { CreditSchema } from "../protocol/schema";
 
 /** One hour: the default time a bank gives a check. */
 export const DEFAULT_CHECK_DURATION = 3600;
@@ -94,6 +95,8 @@ export interface BankClientOptions {
    * `DgkRandomizerPool`'s `take`); undefined for a key it keeps none for (then `workers`, or on the spot).
    */
   readonly comparisonPool?: (key: DgkPublicKey) => (() => bigint) | undefined;
+  /** The consortium's credit schema (default: the default schema); a deployment fixed to another is refused. */
+  readonly schema?: CreditSchema;
 }
 
 /** The bank's side: it holds the Paillier private key. */
@@ -121,7 +124,7 @@ export class BankClient {
    */
   async openCheck(options: CheckRequest): Promise<BankCheck> {
     const checkId = await this.matching.nextCheckId(await this.#address());
-    const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint);
+    const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint, this.options.schema);
     const form = buildForm(this.privateKey, context, options.mode, options.conditions, this.options.pool);
     await this.board.publish(form.bytes);
     const tx = await this.matching.openCheck(

@@ -8,6 +8,7 @@ import type { Signer } from "ethers";
 import type { OwnershipJudgment } from "../../typechain-types";
 import { requestBureau } from "./httpBoard";
 import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../protocol/records";
+import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
 
 export { BureauRefused, BureauUnavailable } from "./httpBoard";
 
@@ -22,6 +23,7 @@ export interface StoredRecordReceipt {
  * Validates the fields against the schema, commits the record's hash (consuming one use of the provider's write
  * grant) and delivers the record to the bureau at `bureauUrl`.
  * @param ownership the ownership contract, connected to the provider's signer
+ * @param schema the consortium's credit schema the fields follow (default: the default schema)
  * @throws `RecordError` for fields the schema refuses (before any transaction); the contract's error when the
  *   provider holds no live write grant; {@link BureauUnavailable} or {@link BureauRefused} from the delivery
  */
@@ -30,9 +32,10 @@ export async function submitCreditRecord(
   bureauUrl: string,
   subject: string,
   fields: ReadonlyMap<string, bigint>,
+  schema: CreditSchema = DEFAULT_SCHEMA,
 ): Promise<StoredRecordReceipt> {
   const provider = await (ownership.runner as Signer).getAddress();
-  const bytes = encodeRecord(newRecord({ subject, provider, fields }));
+  const bytes = encodeRecord(newRecord({ subject, provider, fields }, schema), schema);
   await (await ownership.commitData(subject, CREDIT_RECORD_CATEGORY, recordHash(bytes))).wait();
   return deliverCreditRecord(bureauUrl, bytes);
 }

@@ -36,6 +36,8 @@ export interface PortalConfig {
   readonly categories: Readonly<Record<string, string>>;
   /** The block to search events from (the deployment's), so that the page does not scan the whole chain. */
   readonly fromBlock: number;
+  /** The consortium's credit schema as the server knows it; the page checks its hash against the deployment's. */
+  readonly schema?: { readonly id: string; readonly version: number; readonly hash: string };
 }
 
 /**
@@ -73,5 +75,14 @@ export function parsePortalConfig(value: unknown): PortalConfig {
     labels,
     categories,
     fromBlock: typeof v.fromBlock === "number" && Number.isSafeInteger(v.fromBlock) ? v.fromBlock : 0,
+    schema: parseSchemaName(v.schema),
   };
+}
+
+/** The schema's name and hash, when the configuration carries a well-formed one. */
+function parseSchemaName(value: unknown): PortalConfig["schema"] {
+  const s = (value ?? {}) as Record<string, unknown>;
+  if (typeof s.id !== "string" || typeof s.version !== "number" || typeof s.hash !== "string") return undefined;
+  if (!/^0x[0-9a-f]{64}$/.test(s.hash)) return undefined;
+  return { id: s.id, version: s.version, hash: s.hash };
 }

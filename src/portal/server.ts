@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { CREDIT_RECORD_CATEGORY, RECORD_FORMAT } from "../protocol/records";
+import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
 import { readDeploymentRecords } from "../deployments";
 import { PORTAL_CONTRACTS, type PortalConfig, type PortalContract } from "./config";
 
@@ -39,7 +40,10 @@ export function portalConfig(options: {
   readonly bureauUrl?: string;
   readonly chainName?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** The consortium's credit schema (default: the default schema). */
+  readonly schema?: CreditSchema;
 }): PortalConfig {
+  const { id, version, hash } = options.schema ?? DEFAULT_SCHEMA;
   const records = readDeploymentRecords(options.deploymentsDir);
   const contracts = Object.fromEntries(
     PORTAL_CONTRACTS.map((name) => [name, records.contracts[name].address]),
@@ -53,6 +57,7 @@ export function portalConfig(options: {
     labels: options.labels ?? {},
     categories: { [CREDIT_RECORD_CATEGORY]: `Credit record (${RECORD_FORMAT})` },
     fromBlock: deploymentBlock(options.deploymentsDir),
+    schema: { id, version, hash },
   };
 }
 

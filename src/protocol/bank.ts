@@ -29,7 +29,7 @@ import {
 } from "../proofs";
 import { blindedComparison, type DgkRandomizers } from "./comparison";
 import { comparisonsOf, parseForm, type Condition, type ParsedCondition } from "./form";
-import { comparisonDomain } from "./schema";
+import { comparisonDomain, type CreditSchema } from "./schema";
 import {
   decodeMessage,
   encodeMessage,
@@ -47,6 +47,8 @@ import type { CheckModeName } from "../contractEnums";
 export interface BankForm extends CommittedMessage {
   readonly mode: CheckModeName;
   readonly conditions: readonly ParsedCondition[];
+  /** The schema the conditions were parsed against (the default schema when omitted). */
+  readonly schema?: CreditSchema;
 }
 
 /** What the bank learned from a check: everything it decrypted, for its records and for audits. */
@@ -94,7 +96,7 @@ export function buildForm(
   conditions: readonly Condition[],
   pool?: RandomizerSource,
 ): BankForm {
-  const parsed = parseForm(conditions, mode);
+  const parsed = parseForm(conditions, mode, context.schema);
   const body = {
     mode,
     conditions: parsed.map((c) => {
@@ -104,13 +106,13 @@ export function buildForm(
     keyProof: modulusProofFor(privateKey, context),
   };
   const bytes = encodeMessage("form", context, body);
-  return { bytes, hash: messageHash(bytes), mode, conditions: parsed };
+  return { bytes, hash: messageHash(bytes), mode, conditions: parsed, schema: context.schema };
 }
 
 /** Decision mode: how many DGK values the bank returns for this form (one per bit, plus one, per comparison). */
 export function comparisonValueCount(form: BankForm): number {
   return form.conditions
-    .flatMap((c) => comparisonsOf(c))
+    .flatMap((c) => comparisonsOf(c, form.schema))
     .reduce((sum, comparison) => sum + comparisonDomain(comparison.field).bits + 1, 0);
 }
 
@@ -136,7 +138,7 @@ export function respondToChallenge(
         JSON.stringify(body.comparisonKey),
     );
   }
-  const comparisons = form.conditions.flatMap((c) => comparisonsOf(c));
+  const comparisons = form.conditions.flatMap((c) => comparisonsOf(c, form.schema));
   const operands = readArray(body.operands, "challenge operands", comparisons.length);
   // δ_bank per comparison: a fresh coin, or the coin of a precomputed share from the bank's pool.
   const precomputed = takeShare ? comparisons.map(() => takeShare()) : undefined;

@@ -97,7 +97,7 @@ export function readForm(
     const conditions = raw.map((item, i) => {
       const where = `form condition ${i + 1}`;
       const c = asRecord(item, where);
-      const field = fieldNamed(String(c.field));
+      const field = fieldNamed(String(c.field), context.schema);
       const op = c.op as ConditionShape["op"];
       if (!OPERATORS.includes(op))
         throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got ${JSON.stringify(c.op)}`);
@@ -143,7 +143,7 @@ export function challenge(
   randomizers?: DgkRandomizers,
 ): CommittedMessage & { readonly state: BureauCheckState } {
   const operands = form.conditions.flatMap((condition) => {
-    const field = fieldNamed(condition.field);
+    const field = fieldNamed(condition.field, context.schema);
     const x = valueOf(values, condition.field);
     const { bits } = comparisonDomain(field);
     return combinationOf(condition).directions.map((direction) =>
@@ -176,7 +176,7 @@ export async function answerDecision(
   const { bankShares, proof, comparisons, widths } = refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(response, "response", context, responseHash);
     const widths = state.shapes.flatMap((shape) => {
-      const { bits } = comparisonDomain(fieldNamed(shape.field));
+      const { bits } = comparisonDomain(fieldNamed(shape.field, context.schema));
       return combinationOf(shape).directions.map(() => bits + 1);
     });
     const comparisons = readArray(body.comparisons, "response comparisons", widths.length);

@@ -8,6 +8,7 @@ import { AbiCoder, keccak256 } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
 import { CheckState } from "../contractEnums";
 import type { CheckContext } from "./messages";
+import { DEFAULT_SCHEMA, expectDeployedSchema, type CreditSchema } from "./schema";
 
 /** The check's state now (`ConditionMatching.state`), as the enum. */
 export async function stateOf(matching: ConditionMatching, checkId: string): Promise<CheckState> {
@@ -25,14 +26,24 @@ export async function checkInState(matching: ConditionMatching, checkId: string,
   return matching.checkOf(checkId);
 }
 
-/** The context every message of a check is bound to. */
+/**
+ * The context every message of a check is bound to, with the credit schema its form is written against.
+ * @param schema the party's schema (the default schema when omitted)
+ * @throws Error "the deployment: expected schema X (hash …), got …" when the contract is fixed to another schema
+ */
 export async function contextOf(
   matching: ConditionMatching,
   checkId: string,
   keyFingerprint: string,
+  schema: CreditSchema = DEFAULT_SCHEMA,
 ): Promise<CheckContext> {
-  const network = await matching.runner!.provider!.getNetwork();
-  return { chainId: network.chainId, contract: await matching.getAddress(), checkId, keyFingerprint };
+  const [network, contract, deployed] = await Promise.all([
+    matching.runner!.provider!.getNetwork(),
+    matching.getAddress(),
+    matching.schemaHash(),
+  ]);
+  expectDeployedSchema(schema, deployed);
+  return { chainId: network.chainId, contract, checkId, keyFingerprint, schema };
 }
 
 /** The commitment to a decision: keccak256(abi.encode(checkId, approved, salt)). */

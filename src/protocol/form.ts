@@ -9,7 +9,15 @@
  * how many values) but never a threshold.
  * @module
  */
-import { comparisonDomain, fieldNamed, formatFieldValue, parseFieldValue, type CreditField } from "./schema";
+import {
+  comparisonDomain,
+  DEFAULT_SCHEMA,
+  fieldNamed,
+  formatFieldValue,
+  parseFieldValue,
+  type CreditField,
+  type CreditSchema,
+} from "./schema";
 import type { CheckModeName } from "../contractEnums";
 
 /** The operators a condition may use. */
@@ -50,12 +58,16 @@ export interface ParsedCondition extends ConditionShape {
 }
 
 /**
- * Validates a form against the credit field schema and the mode.
+ * Validates a form against a credit schema (the default schema when omitted) and the mode.
  * @throws Error saying what was expected and what came: an empty or oversized form, an unknown
  *   field or operator, a value out of range, a wrong number of values, `between` with low > high,
  *   repeated `in` values, or a non-equality condition in paper mode
  */
-export function parseForm(conditions: readonly Condition[], mode: CheckModeName): ParsedCondition[] {
+export function parseForm(
+  conditions: readonly Condition[],
+  mode: CheckModeName,
+  schema: CreditSchema = DEFAULT_SCHEMA,
+): ParsedCondition[] {
   if (!Array.isArray(conditions) || conditions.length === 0)
     throw new Error("condition form: expected at least one condition, got none");
   if (conditions.length > MAX_CONDITIONS) {
@@ -63,7 +75,7 @@ export function parseForm(conditions: readonly Condition[], mode: CheckModeName)
   }
   return conditions.map((c, i) => {
     const where = `condition ${i + 1}`;
-    const field = fieldNamed(c.field);
+    const field = fieldNamed(c.field, schema);
     if (!OPERATORS.includes(c.op))
       throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got "${c.op}"`);
     if (mode === "paper" && c.op !== "eq") {
@@ -125,9 +137,9 @@ export function combinationOf(shape: ConditionShape): {
   }
 }
 
-/** The bank's comparisons for a parsed condition, thresholds included, in {@link combinationOf} order. */
-export function comparisonsOf(condition: ParsedCondition): Comparison[] {
-  const field = fieldNamed(condition.field);
+/** The bank's comparisons for a condition parsed against `schema`, thresholds included, in {@link combinationOf} order. */
+export function comparisonsOf(condition: ParsedCondition, schema: CreditSchema = DEFAULT_SCHEMA): Comparison[] {
+  const field = fieldNamed(condition.field, schema);
   const { base, bits } = comparisonDomain(field);
   const top = (1n << BigInt(bits)) - 1n;
   const up = (t: bigint): Comparison => ({ field, direction: "up", threshold: t - base });

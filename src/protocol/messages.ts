@@ -2,13 +2,15 @@
  * The protocol's messages: canonical bytes, their keccak256 commitments, and parsing that refuses
  * anything malformed, oversized, foreign to the check, or not a valid ciphertext of the bank's key.
  *
- * Every message names its stage and its context (chain id, condition-matching contract, check id,
- * key fingerprint); its hash is what goes on-chain. A message from another check, chain,
- * deployment, key or stage therefore never matches the commitment it is checked against.
+ * Every message names its stage, its credit schema (id, version, hash) and its context (chain id,
+ * condition-matching contract, check id, key fingerprint); its hash is what goes on-chain. A message
+ * from another check, chain, deployment, key, schema or stage therefore never matches the commitment
+ * it is checked against, and a message written against another schema is refused by name.
  * @module
  */
 import { keccak256 } from "ethers";
 import { Ciphertext, type PaillierPublicKey } from "../paillier";
+import { DEFAULT_SCHEMA, describeSchema, type CreditSchema } from "./schema";
 
 /** The `keccak` package's hash object (it ships no types). */
 interface KeccakHash {
@@ -49,6 +51,11 @@ export interface CheckContext {
   readonly checkId: string;
   /** The bank's key fingerprint (bytes32 hex). */
   readonly keyFingerprint: string;
+  /**
+   * The credit schema the form is written against (the default schema when omitted): every message names its id,
+   * version and hash, and a message naming another is refused.
+   */
+  readonly schema?: CreditSchema;
 }
 
 /**
@@ -68,7 +75,13 @@ export type Stage = "form" | "challenge" | "response" | "answer";
  * @param body JSON-ready data; ciphertexts appear as their canonical hex
  */
 export function encodeMessage(stage: Stage, context: CheckContext, body: unknown): Uint8Array {
-  const json = JSON.stringify({ protocol: PROTOCOL, stage, context: contextJson(context), body });
+  const json = JSON.stringify({
+    protocol: PROTOCOL,
+    stage,
+    schema: schemaJson(context.schema ?? DEFAULT_SCHEMA),
+    context: contextJson(context),
+    body,
+  });
   return new TextEncoder().encode(json);
 }
 
@@ -80,7 +93,7 @@ export function messageHash(bytes: Uint8Array): string {
 }
 
 /**
- * Parses a message and checks its commitment, protocol, stage and context.
+ * Parses a message and checks its commitment, protocol, stage, schema and context.
  * @param expectedHash the on-chain commitment, when there is one to check
  * @returns the body, still to be validated by the caller's reader
  * @throws Error naming what did not match
@@ -113,6 +126,12 @@ export function decodeMessage(
   }
   if (message.stage !== stage)
     throw new Error(`${stage} message: expected stage "${stage}", got ${JSON.stringify(message.stage)}`);
+  const schema = context.schema ?? DEFAULT_SCHEMA;
+  const named = asRecord(message.schema, `${stage} message schema`);
+  if (typeof named.hash !== "string" || named.hash.toLowerCase() !== schema.hash.toLowerCase()) {
+    const got = { id: String(named.id), version: String(named.version), hash: String(named.hash) };
+    throw new Error(`${stage} message: expected schema ${describeSchema(schema)}, got ${describeSchema(got)}`);
+  }
   const expected = contextJson(context);
   const got = asRecord(message.context, `${stage} message context`);
   for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
@@ -156,6 +175,10 @@ export function asRecord(value: unknown, where: string): Record<string, unknown>
     );
   }
   return value as Record<string, unknown>;
+}
+
+function schemaJson(schema: CreditSchema) {
+  return { id: schema.id, version: schema.version, hash: schema.hash };
 }
 
 function contextJson(context: CheckContext) {

@@ -6,13 +6,15 @@
  * The canonical encoding is UTF-8 JSON without whitespace, members sorted by name at every level:
  *
  * ```json
- * {"fields":{"creditScore":"720","debtToIncome":"35.50"},"format":"blindcredit.credit-record.v1",
- *  "issuedAt":1735689600,"provider":"0x…","salt":"0x…","subject":"0x…"}
+ * {"fields":{"creditScore":"720","debtToIncome":"35.50"},"format":"blindcredit.credit-record.v2",
+ *  "issuedAt":1735689600,"provider":"0x…","salt":"0x…","schema":"0x…","subject":"0x…"}
  * ```
  *
  * - addresses in their EIP-55 checksummed form (`getAddress`);
  * - field values as the decimal strings of `formatFieldValue` (two decimals always written for `debtToIncome`);
  * - `issuedAt` in Unix seconds;
+ * - `schema`: the hash of the credit schema its fields follow (`CreditSchema.hash`, lower-case hex): a record
+ *   against another schema than the reader's is refused by name, before its fields are read;
  * - `salt`: 32 random bytes, lower-case hex. The hash is public (on-chain) and the fields are small: without a
  *   salt, anyone who knows the subject, the provider (the writer of the commit) and roughly when it was issued
  *   could find a credit score by hashing the 551 candidates. With 256 secret bits nothing can be guessed.
@@ -27,10 +29,18 @@
  */
 import { randomBytes } from "node:crypto";
 import { getAddress, hexlify, keccak256, toUtf8Bytes, ZeroAddress } from "ethers";
-import { CREDIT_FIELDS, fieldNamed, formatFieldValue, parseFieldValue } from "./schema";
+import {
+  DEFAULT_SCHEMA,
+  describeSchema,
+  fieldNamed,
+  formatFieldValue,
+  knownSchema,
+  parseFieldValue,
+  type CreditSchema,
+} from "./schema";
 
 /** The format tag carried by every record. */
-export const RECORD_FORMAT = "blindcredit.credit-record.v1";
+export const RECORD_FORMAT = "blindcredit.credit-record.v2";
 
 /** The category under which a record's hash is committed on-chain (`OwnershipJudgment.commitData`). */
 export const CREDIT_RECORD_CATEGORY = keccak256(toUtf8Bytes(RECORD_FORMAT));
@@ -48,8 +58,10 @@ export interface CreditRecord {
   readonly issuedAt: number;
   /** 32 random bytes as lower-case 0x-hex, so that the public hash reveals nothing (see the module notes). */
   readonly salt: string;
-  /** Field name → value scaled by 10^decimals (see `parseFieldValue`); one to six of the schema's fields. */
+  /** Field name → value scaled by 10^decimals (see `parseFieldValue`); one or more of the schema's fields. */
   readonly fields: ReadonlyMap<string, bigint>;
+  /** The hash of the credit schema the fields follow (the default schema's when omitted in memory). */
+  readonly schema?: string;
 }
 
 /** Thrown when a record, its bytes or a caller's field input is refused; the message says what and why. */
@@ -61,7 +73,7 @@ export class RecordError extends Error {
 }
 
 /** The members of an encoded record, sorted (the canonical order). */
-const MEMBERS = ["fields", "format", "issuedAt", "provider", "salt", "subject"] as const;
+const MEMBERS = ["fields", "format", "issuedAt", "provider", "salt", "schema", "subject"] as const;
 const SALT = /^0x[0-9a-f]{64}$/;
 
 /**
@@ -69,23 +81,28 @@ const SALT = /^0x[0-9a-f]{64}$/;
  * @param input.subject, input.provider - addresses in any case; stored checksummed
  * @param input.fields - scaled values (see {@link parseRecordFields} for user input)
  * @param input.issuedAt - Unix seconds; now when omitted
+ * @param schema - the credit schema the fields follow (the default schema when omitted)
  * @throws {RecordError} when any part is invalid (see {@link encodeRecord})
  * @example newRecord({ subject, provider, fields: parseRecordFields({ creditScore: "720" }) })
  */
-export function newRecord(input: {
-  subject: string;
-  provider: string;
-  fields: ReadonlyMap<string, bigint>;
-  issuedAt?: number;
-}): CreditRecord {
+export function newRecord(
+  input: {
+    subject: string;
+    provider: string;
+    fields: ReadonlyMap<string, bigint>;
+    issuedAt?: number;
+  },
+  schema: CreditSchema = DEFAULT_SCHEMA,
+): CreditRecord {
   const record: CreditRecord = {
     subject: input.subject,
     provider: input.provider,
     issuedAt: input.issuedAt ?? Math.floor(Date.now() / 1000),
     salt: hexlify(randomBytes(32)),
     fields: input.fields,
+    schema: schema.hash,
   };
-  return normalize(record);
+  return normalize(record, schema);
 }
 
 /**
@@ -94,8 +111,8 @@ export function newRecord(input: {
  * @throws {RecordError} when an address is invalid or zero, `issuedAt` is not a positive integer, the salt is not
  * 32 bytes of hex, or the fields are empty, unknown, not bigints or out of range
  */
-export function encodeRecord(record: CreditRecord): Uint8Array {
-  return toUtf8Bytes(canonicalJson(normalize(record)));
+export function encodeRecord(record: CreditRecord, schema: CreditSchema = DEFAULT_SCHEMA): Uint8Array {
+  return toUtf8Bytes(canonicalJson(normalize(record, schema), schema));
 }
 
 /**
@@ -103,9 +120,12 @@ export function encodeRecord(record: CreditRecord): Uint8Array {
  * @throws {RecordError} saying what was expected and what came: oversized, not UTF-8 JSON, not an object, a
  * missing or unexpected member, the wrong format tag, an invalid, zero or non-checksummed address, a bad
  * `issuedAt` or salt, no fields, an unknown field, a value out of range or not in its canonical spelling, or
- * bytes that are not the canonical encoding of what they contain
+ * bytes that are not the canonical encoding of what they contain; a record against another schema than `schema`
+ * ("expected schema … (hash …), got …")
+ * @param schema the schema the record must follow; when omitted, the schema it names, which must be one this process
+ *   has parsed (`knownSchema`): how a store reads back the records it accepted
  */
-export function decodeRecord(bytes: Uint8Array): CreditRecord {
+export function decodeRecord(bytes: Uint8Array, schema?: CreditSchema): CreditRecord {
   if (!(bytes instanceof Uint8Array)) throw new RecordError(`record: expected bytes, got ${describe(bytes)}`);
   if (bytes.length > MAX_RECORD_BYTES) {
     throw new RecordError(`record: expected at most ${MAX_RECORD_BYTES} bytes, got ${bytes.length}`);
@@ -138,11 +158,22 @@ export function decodeRecord(bytes: Uint8Array): CreditRecord {
   if (typeof json.salt !== "string" || !SALT.test(json.salt)) {
     throw new RecordError(`record salt: expected 32 bytes as lower-case 0x-hex, got ${describe(json.salt)}`);
   }
-  const fields = readEncodedFields(json.fields);
-  const record: CreditRecord = { subject, provider, issuedAt, salt: json.salt, fields };
+  if (schema === undefined) {
+    schema = typeof json.schema === "string" ? knownSchema(json.schema) : undefined;
+    if (schema === undefined) {
+      throw new RecordError(`record: expected the hash of a known credit schema, got ${describe(json.schema)}`);
+    }
+  }
+  if (typeof json.schema !== "string" || json.schema !== schema.hash.toLowerCase()) {
+    throw new RecordError(
+      `record: expected schema ${describeSchema(schema)}, got schema hash ${describe(json.schema)}`,
+    );
+  }
+  const fields = readEncodedFields(json.fields, schema);
+  const record: CreditRecord = { subject, provider, issuedAt, salt: json.salt, fields, schema: json.schema };
 
   // What remains to differ is spelling: member order, whitespace, escapes, duplicate members.
-  const canonical = encodeRecord(record);
+  const canonical = encodeRecord(record, schema);
   if (!sameBytes(canonical, bytes)) {
     const at = firstDifference(canonical, bytes);
     throw new RecordError(
@@ -165,7 +196,10 @@ export function recordHash(bytes: Uint8Array): string {
  * @throws {RecordError} when the input is not an object, names no field or an unknown one, or a value is not a
  * number with the field's decimals in the field's range
  */
-export function parseRecordFields(input: Record<string, unknown>): Map<string, bigint> {
+export function parseRecordFields(
+  input: Record<string, unknown>,
+  schema: CreditSchema = DEFAULT_SCHEMA,
+): Map<string, bigint> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new RecordError(`record fields: expected an object of field → value, got ${describe(input)}`);
   }
@@ -173,15 +207,16 @@ export function parseRecordFields(input: Record<string, unknown>): Map<string, b
   for (const [name, value] of Object.entries(input)) {
     fields.set(
       name,
-      wrap(() => parseFieldValue(fieldNamed(name), value), "record fields"),
+      wrap(() => parseFieldValue(fieldNamed(name, schema), value), "record fields"),
     );
   }
-  if (fields.size === 0) throw new RecordError(`record fields: expected at least one of ${fieldNames()}, got none`);
+  if (fields.size === 0)
+    throw new RecordError(`record fields: expected at least one of ${fieldNames(schema)}, got none`);
   return fields;
 }
 
 /** Checks every part of an in-memory record and returns it with checksummed addresses and sorted fields. */
-function normalize(record: CreditRecord): CreditRecord {
+function normalize(record: CreditRecord, schema: CreditSchema): CreditRecord {
   if (typeof record !== "object" || record === null) {
     throw new RecordError(`record: expected an object, got ${describe(record)}`);
   }
@@ -194,13 +229,17 @@ function normalize(record: CreditRecord): CreditRecord {
   if (!(record.fields instanceof Map)) {
     throw new RecordError(`record fields: expected a Map of field → scaled bigint, got ${describe(record.fields)}`);
   }
+  const schemaHash = record.schema ?? schema.hash;
+  if (typeof schemaHash !== "string" || schemaHash.toLowerCase() !== schema.hash.toLowerCase()) {
+    throw new RecordError(`record: expected schema ${describeSchema(schema)}, got schema hash ${describe(schemaHash)}`);
+  }
   if (record.fields.size === 0) {
-    throw new RecordError(`record fields: expected at least one of ${fieldNames()}, got none`);
+    throw new RecordError(`record fields: expected at least one of ${fieldNames(schema)}, got none`);
   }
   const fields = new Map<string, bigint>();
   for (const name of [...record.fields.keys()].sort(compareNames)) {
     const value = record.fields.get(name);
-    const field = wrap(() => fieldNamed(name), "record fields");
+    const field = wrap(() => fieldNamed(name, schema), "record fields");
     if (typeof value !== "bigint")
       throw new RecordError(`record fields: ${name}: expected a bigint, got ${describe(value)}`);
     if (value < field.min || value > field.max) {
@@ -210,13 +249,13 @@ function normalize(record: CreditRecord): CreditRecord {
     }
     fields.set(name, value);
   }
-  return { subject, provider, issuedAt, salt: record.salt.toLowerCase(), fields };
+  return { subject, provider, issuedAt, salt: record.salt.toLowerCase(), fields, schema: schema.hash.toLowerCase() };
 }
 
 /** The canonical JSON text of a normalized record: members in {@link MEMBERS} order, fields sorted. */
-function canonicalJson(record: CreditRecord): string {
+function canonicalJson(record: CreditRecord, schema: CreditSchema): string {
   const fields: Record<string, string> = {};
-  for (const [name, value] of record.fields) fields[name] = formatFieldValue(fieldNamed(name), value);
+  for (const [name, value] of record.fields) fields[name] = formatFieldValue(fieldNamed(name, schema), value);
   // insertion order is the output order (no member name is an integer), so this literal is the sort
   return JSON.stringify({
     fields,
@@ -224,19 +263,22 @@ function canonicalJson(record: CreditRecord): string {
     issuedAt: record.issuedAt,
     provider: record.provider,
     salt: record.salt,
+    schema: record.schema,
     subject: record.subject,
   });
 }
 
-function readEncodedFields(value: unknown): Map<string, bigint> {
+function readEncodedFields(value: unknown, schema: CreditSchema): Map<string, bigint> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new RecordError(`record fields: expected an object of field → decimal string, got ${describe(value)}`);
   }
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 0) throw new RecordError(`record fields: expected at least one of ${fieldNames()}, got none`);
+  if (entries.length === 0) {
+    throw new RecordError(`record fields: expected at least one of ${fieldNames(schema)}, got none`);
+  }
   const fields = new Map<string, bigint>();
   for (const [name, text] of entries.sort(([a], [b]) => compareNames(a, b))) {
-    const field = wrap(() => fieldNamed(name), "record fields");
+    const field = wrap(() => fieldNamed(name, schema), "record fields");
     if (typeof text !== "string") {
       throw new RecordError(`record fields: ${name}: expected a decimal string, got ${describe(text)}`);
     }
@@ -289,8 +331,9 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function fieldNames(): string {
-  return CREDIT_FIELDS.map((f) => f.name).join(", ");
+function fieldNames(schema: CreditSchema): string {
+  const names = schema.fields.map((f) => f.name);
+  return names.length <= 12 ? names.join(", ") : `${names.slice(0, 12).join(", ")} and ${names.length - 12} more`;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

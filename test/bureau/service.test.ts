@@ -5,6 +5,8 @@
  * the store bound to its deployment (and `freshStore`); the confirmation depth and the log cursor kept across a
  * restart.
  */
+import { DEFAULT_SCHEMA, describeSchema } from "../../src/protocol/schema";
+import { loadSchemaFile } from "../../src/protocol/schemaFile";
 import { expect } from "chai";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -424,5 +426,21 @@ describe("Bureau service", function () {
     await first.stop();
     service = undefined;
     await expect(start(f, generateSealingKey())).to.be.rejectedWith(/sealing key|wrong key/i);
+  });
+
+  it("refuses to start with a credit schema other than the deployment's", async function () {
+    const f = await loadFixture(fixture);
+    const wide = loadSchemaFile("test/fixtures/schema-40.json");
+    await expect(
+      startBureauService({
+        suite: connectSuite(f, f.bureau),
+        databasePath: join(dir, "wide.db"),
+        sealingKey: generateSealingKey(),
+        port: 0,
+        schema: wide,
+      }),
+    ).to.be.rejectedWith(
+      `the deployment: expected schema ${describeSchema(wide)}, got schema hash ${DEFAULT_SCHEMA.hash}`,
+    );
   });
 });

@@ -9,7 +9,14 @@
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { encodeMessage, messageHash } from "../../src/protocol/messages";
-import { encodeRecord, newRecord, parseRecordFields, recordHash, RecordError } from "../../src/protocol/records";
+import {
+  encodeRecord,
+  newRecord,
+  parseRecordFields,
+  recordHash,
+  RecordError,
+  RECORD_FORMAT,
+} from "../../src/protocol/records";
 import { generateSealingKey, SealingError, type SealingErrorCode, type SealingKey } from "../../src/bureau/sealing";
 import { StoreError, type BureauStore, type StoreErrorCode } from "../../src/bureau/store";
 import { MAX_LEASE_MS } from "../../src/bureau/storeRows";
@@ -119,7 +126,7 @@ export async function writeSecrets(store: BureauStore): Promise<void> {
 /** Checks that what the database holds shows the public message of {@link writeSecrets} and none of its secrets. */
 export function expectNoPlaintext(raw: Buffer): void {
   expect(raw.includes(PUBLIC_TEXT)).to.equal(true);
-  for (const secret of ["8765432", "12.34", "1234567891", SENTINEL, "annualIncome", "blindcredit.credit-record.v1"]) {
+  for (const secret of ["8765432", "12.34", "1234567891", SENTINEL, "annualIncome", RECORD_FORMAT]) {
     expect(raw.includes(secret), secret).to.equal(false);
   }
 }

@@ -12,6 +12,8 @@ import type { Interface } from "ethers";
 import { decodeRevert, formatRevert } from "../../src/cli/errors";
 import { buildProgram } from "../../src/cli/main";
 import { GrantState, ProposalState } from "../../src/contractEnums";
+import { DEFAULT_SCHEMA } from "../../src/protocol/schema";
+import { loadSchemaFile } from "../../src/protocol/schemaFile";
 import { ConditionMatching__factory, ConsensusJudgment__factory } from "../../typechain-types";
 import { importPrivateKey } from "../../src/paillier";
 import { readFixture } from "../paillier/helpers";
@@ -215,6 +217,7 @@ describe("blindcredit without a chain", function () {
   });
 
   describe("schema", function () {
+    const WIDE_FILE = path.resolve("test/fixtures/schema-40.json");
     it("prints every field with its range, and the operators", async function () {
       const human = await ok(["schema"]);
       expect(human.stdout).to.match(/debtToIncome\s+0\.00 to 1000\.00\s+2/);
@@ -224,6 +227,41 @@ describe("blindcredit without a chain", function () {
       }>();
       expect(fields.find((f) => f.name === "creditScore")).to.deep.include({ min: "300", max: "850", decimals: 0 });
       expect(operators).to.deep.equal(["eq", "ne", "ge", "gt", "le", "lt", "between", "in"]);
+    });
+
+    it("prints the active schema's id, version and hash: the default, or the file --schema names", async function () {
+      expect((await ok(["schema"])).stdout).to.include(
+        `schema blindcredit-default v1, hash ${DEFAULT_SCHEMA.hash}, 6 fields, from the default schema`,
+      );
+      const wide = (await ok(["schema", "--json", "--schema", WIDE_FILE])).json<{
+        id: string;
+        version: number;
+        hash: string;
+        fields: { name: string }[];
+      }>();
+      expect(wide).to.deep.include({
+        id: "test-forty",
+        version: 3,
+        hash: loadSchemaFile(WIDE_FILE).hash,
+      });
+      expect(wide.fields).to.have.length(40);
+    });
+
+    it("refuses a schema file that is not one, before anything else (exit 2)", async function () {
+      const file = path.join(scratchDir("schemas"), "not-json.json");
+      writeFileSync(file, "fields: none");
+      const run = expectExit(await cli(["schema", "--schema", file]), 2);
+      expect(run.stderr).to.include(`schema file ${file}: expected JSON`);
+    });
+
+    it("checks a form against the schema --schema names", async function () {
+      const file = path.join(scratchDir("wide-forms"), "wide.json");
+      writeFileSync(file, JSON.stringify({ conditions: [{ field: "field40", op: "eq", value: "1" }] }));
+      const wide = ["--schema", WIDE_FILE];
+      expect((await ok(["bank", "form", "--file", file, ...wide])).stdout).to.include("field40 = 1");
+      expect(expectExit(await cli(["bank", "form", "--file", file]), 2).stderr).to.match(
+        /unknown credit field "field40" in schema blindcredit-default v1/,
+      );
     });
   });
 

@@ -15,6 +15,8 @@ import { BureauClient } from "../../src/bureau/steps";
 import { MemoryBoard } from "../../src/protocol/board";
 import { holds, parseForm, type Condition } from "../../src/protocol/form";
 import { encodeMessage } from "../../src/protocol/messages";
+import { DEFAULT_SCHEMA, describeSchema } from "../../src/protocol/schema";
+import { loadSchemaFile } from "../../src/protocol/schemaFile";
 import { Level } from "../../src/permissions";
 import { AuditAction, CheckState, type CheckModeName } from "../../src/contractEnums";
 import { APPLICANT_VALUES as APPLICANT, FULL_LOAN as LOAN_CONDITIONS } from "../helpers/samples";
@@ -56,6 +58,23 @@ describe("Flow 3.5: a blind credit check", function () {
     const decision = await f.bankClient.decide(check);
     return { check, decision };
   }
+
+  it("refuses a bank on another credit schema than the deployment's before it sends anything", async function () {
+    const f = await loadFixture(fixture);
+    const wide = loadSchemaFile("test/fixtures/schema-40.json");
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), f.board, { schema: wide });
+    const opened = bank.openCheck({
+      subject: f.subject.address,
+      bureau: f.bureau.address,
+      mode: "decision",
+      conditions: [{ field: "field40", op: "eq", values: [1] }],
+    });
+    await expect(opened).to.be.rejectedWith(
+      `the deployment: expected schema ${describeSchema(wide)}, got schema hash ${DEFAULT_SCHEMA.hash}`,
+    );
+    const id = await f.matching.nextCheckId(f.bank.address);
+    expect(Number(await f.matching.state(id))).to.equal(CheckState.None);
+  });
 
   it("approves an applicant who meets every condition, and records the decision as a commitment", async function () {
     const f = await loadFixture(fixture);

@@ -8,6 +8,7 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey, readFixture, type KnownAnswerFile } from "../paillier/helpers";
 import { exportDgkPublicKey } from "../../src/dgk";
 import { Level } from "../../src/permissions";
+import { DEFAULT_SCHEMA } from "../../src/protocol/schema";
 import { AuditAction, CheckMode, CheckState, GrantState, NodeType, RefusalReason } from "../../src/contractEnums";
 
 const MINUTE = 60;
@@ -153,6 +154,29 @@ describe("ConditionMatching", function () {
       const f = await loadFixture(fixture);
       expect(await f.matching.MIN_DURATION()).to.equal(MIN_DURATION);
       expect(await f.matching.MAX_DURATION()).to.equal(MAX_DURATION);
+    });
+  });
+
+  describe("constructor", function () {
+    it("fixes the deployment to the default credit schema's hash", async function () {
+      const f = await loadFixture(fixture);
+      expect(await f.matching.schemaHash()).to.equal(DEFAULT_SCHEMA.hash);
+    });
+
+    it("fixes another schema's hash when given one", async function () {
+      const f = await loadFixture(fixture);
+      const hash = ethers.id("another schema");
+      const factory = await ethers.getContractFactory("ConditionMatching");
+      const other = await factory.deploy(f.classification, f.permissions, f.history, hash);
+      expect(await other.schemaHash()).to.equal(hash);
+    });
+
+    it("reverts when the schema hash is zero", async function () {
+      const f = await loadFixture(fixture);
+      const factory = await ethers.getContractFactory("ConditionMatching");
+      await expect(
+        factory.deploy(f.classification, f.permissions, f.history, ethers.ZeroHash),
+      ).to.be.revertedWithCustomError(factory, "MatchingZeroSchemaHash");
     });
   });
 

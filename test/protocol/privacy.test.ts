@@ -17,6 +17,7 @@ import { expect } from "chai";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { chiSquareIndependence, contingency } from "../helpers/stats";
+import { DEFAULT_SCHEMA } from "../../src/protocol/schema";
 import {
   addConstant,
   decryptRaw,
@@ -110,6 +111,7 @@ describe("Privacy", function () {
         JSON.stringify({
           protocol: PROTOCOL,
           stage: "answer",
+          schema: { id: DEFAULT_SCHEMA.id, version: DEFAULT_SCHEMA.version, hash: DEFAULT_SCHEMA.hash },
           context: contextJson(),
           body: { results: [difference.toHex()] },
         }),

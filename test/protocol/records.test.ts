@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { getAddress, hexlify, keccak256, toUtf8Bytes } from "ethers";
-import { CREDIT_FIELDS } from "../../src/protocol/schema";
+import { CREDIT_FIELDS, DEFAULT_SCHEMA } from "../../src/protocol/schema";
 import {
   CREDIT_RECORD_CATEGORY,
   MAX_RECORD_BYTES,
@@ -36,8 +36,9 @@ const BASE: CreditRecord = {
 };
 
 const BASE_JSON =
-  '{"fields":{"creditScore":"720","debtToIncome":"35.50"},"format":"blindcredit.credit-record.v1",' +
-  `"issuedAt":1735689600,"provider":"${PROVIDER}","salt":"${SALT}","subject":"${SUBJECT}"}`;
+  '{"fields":{"creditScore":"720","debtToIncome":"35.50"},"format":"blindcredit.credit-record.v2",' +
+  `"issuedAt":1735689600,"provider":"${PROVIDER}","salt":"${SALT}","schema":"${DEFAULT_SCHEMA.hash}",` +
+  `"subject":"${SUBJECT}"}`;
 
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(hexlify(b)));
 const nonZeroAddress = address.filter((a) => !/^0x0{40}$/.test(a));
@@ -92,8 +93,8 @@ function escape(s: string): string {
 describe("protocol/records", () => {
   describe("constants", () => {
     it("the category is keccak256 of the format tag", () => {
-      expect(RECORD_FORMAT).to.equal("blindcredit.credit-record.v1");
-      expect(CREDIT_RECORD_CATEGORY).to.equal(keccak256(toUtf8Bytes("blindcredit.credit-record.v1")));
+      expect(RECORD_FORMAT).to.equal("blindcredit.credit-record.v2");
+      expect(CREDIT_RECORD_CATEGORY).to.equal(keccak256(toUtf8Bytes("blindcredit.credit-record.v2")));
     });
   });
 
@@ -216,9 +217,14 @@ describe("protocol/records", () => {
       const cases: [(o: Record<string, unknown>) => void, string][] = [
         [(o) => (o.extra = 1), 'record: unexpected member "extra", expected only fields, format, issuedAt'],
         [(o) => delete o.salt, 'record: missing member "salt"'],
+        [(o) => delete o.schema, 'record: missing member "schema"'],
         [
-          (o) => (o.format = "blindcredit.credit-record.v2"),
-          'record: expected format "blindcredit.credit-record.v1", got "blindcredit.credit-record.v2"',
+          (o) => (o.schema = "0x" + "ab".repeat(32)),
+          `record: expected the hash of a known credit schema, got "0x${"ab".repeat(32)}"`,
+        ],
+        [
+          (o) => (o.format = "blindcredit.credit-record.v1"),
+          'record: expected format "blindcredit.credit-record.v2", got "blindcredit.credit-record.v1"',
         ],
         [
           (o) => (o.subject = "0xnothex"),
@@ -237,7 +243,10 @@ describe("protocol/records", () => {
         ],
         [(o) => (o.fields = {}), "record fields: expected at least one of creditScore, annualIncome"],
         [(o) => (o.fields = []), "record fields: expected an object of field → decimal string, got an array"],
-        [(o) => (o.fields = { iq: "100" }), 'record fields: unknown credit field "iq": expected one of creditScore'],
+        [
+          (o) => (o.fields = { iq: "100" }),
+          'record fields: unknown credit field "iq" in schema blindcredit-default v1: expected one of creditScore',
+        ],
         [
           (o) => (o.fields = { creditScore: 720 }),
           "record fields: creditScore: expected a decimal string, got number 720",
@@ -331,7 +340,10 @@ describe("protocol/records", () => {
 
     it("refuses unknown fields, bad and out-of-range values, and empty input", () => {
       const cases: [Record<string, unknown>, string][] = [
-        [{ iq: "100" }, 'record fields: unknown credit field "iq": expected one of creditScore'],
+        [
+          { iq: "100" },
+          'record fields: unknown credit field "iq" in schema blindcredit-default v1: expected one of creditScore',
+        ],
         [{ creditScore: "900" }, "record fields: creditScore: expected a value between 300 and 850, got 900"],
         [{ debtToIncome: "-1" }, "record fields: debtToIncome: expected a value between 0.00 and 1000.00, got -1"],
         [{ creditScore: "high" }, 'record fields: creditScore: expected a decimal number, got "high"'],

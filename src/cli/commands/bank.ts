@@ -13,11 +13,11 @@ import type { BankStage, CheckWaitError } from "../../clients/bankCheck";
 import type { DecisionClaim } from "../../clients/decisionRecord";
 import type { PaillierPrivateKey } from "../../paillier";
 import { comparisonsOf, type ParsedCondition } from "../../protocol/form";
-import { fieldNamed, formatFieldValue } from "../../protocol/schema";
+import { fieldNamed, formatFieldValue, type CreditSchema } from "../../protocol/schema";
 import { CheckState, checkModeName, RefusalReason, type CheckModeName } from "../../contractEnums";
 import { Level } from "../../permissions";
 import { parseAddress, parseBytes32, parseDuration } from "../args";
-import { action, connectReader, connectSigner, type Invocation } from "../context";
+import { action, connectReader, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { readFormFile } from "../formFile";
@@ -120,10 +120,12 @@ export function register(program: Command): void {
     .requiredOption("--file <form.json>", "the form file")
     .addOption(modeOption())
     .action(
-      action(async ({ out }, opts: { file: string; mode?: CheckModeName }) => {
-        const form = readFormFile(opts.file, opts.mode);
-        const conditions = form.parsed.map(describeCondition);
-        const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
+      action(async (inv, opts: { file: string; mode?: CheckModeName }) => {
+        const { out } = inv;
+        const { schema } = schemaOf(inv);
+        const form = readFormFile(opts.file, opts.mode, schema);
+        const conditions = form.parsed.map((c) => describeCondition(c, schema));
+        const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c, schema).length, 0);
         out.result({ file: form.file, mode: form.mode, conditions, comparisons }, (d) => [
           `${d.file}: a valid ${d.mode}-mode form with ${d.conditions.length} condition(s), ${d.comparisons} comparison(s)`,
           ...d.conditions.map((c, i) => `  ${i + 1}. ${c.text}`),
@@ -228,11 +230,13 @@ async function runCheck(
 ): Promise<void> {
   const { out } = inv;
   // Everything local first: a bad form, key or output path costs no transaction.
-  const form = readFormFile(opts.form, opts.mode);
+  const { schema: localSchema } = schemaOf(inv);
+  const form = readFormFile(opts.form, opts.mode, localSchema);
   const key = await loadKeyFile(opts.key);
   if (opts.out) refuseExisting(opts.out, "--out");
 
   const conn = await connectSigner(inv);
+  const schema = await deployedSchemaOf(inv, conn);
   const { matching, permissions } = conn.suite;
   const fingerprint = key.publicKey.fingerprint;
   // Refuse early what openCheck would refuse, before the form is encrypted and published.
@@ -257,8 +261,8 @@ async function runCheck(
   const { BankClient, CheckWaitError } = await import("../../clients/bankCheck");
   const { decisionRecordOf } = await import("../../clients/decisionRecord");
   const { HttpBoard } = await import("../../clients/httpBoard");
-  const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl, matching.runner as Signer));
-  const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c).length, 0);
+  const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl, matching.runner as Signer), { schema });
+  const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c, schema).length, 0);
   const request = {
     subject: opts.subject,
     bureau: opts.bureau,
@@ -422,8 +426,11 @@ async function readCheckRecord(file: string, checkId: string): Promise<DecisionC
 }
 
 /** One condition as people read it: `creditScore ≥ 650`, `debtToIncome between 0.00 and 35.50`. */
-function describeCondition(c: ParsedCondition): { field: string; op: string; values: string[]; text: string } {
-  const field = fieldNamed(c.field);
+function describeCondition(
+  c: ParsedCondition,
+  schema: CreditSchema,
+): { field: string; op: string; values: string[]; text: string } {
+  const field = fieldNamed(c.field, schema);
   const values = c.values.map((v) => formatFieldValue(field, v));
   const symbol: Record<string, string> = { eq: "=", ne: "≠", ge: "≥", gt: ">", le: "≤", lt: "<" };
   const text =

@@ -9,7 +9,7 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { NodeType } from "../../contractEnums";
 import { parseInteger } from "../args";
-import { action, connectSigner } from "../context";
+import { action, connectSigner, deployedSchemaOf } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 
@@ -147,6 +147,7 @@ export function register(program: Command): void {
               `refused: ${conn.address} is not an active credit bureau of this consortium: it cannot serve checks`,
             );
           }
+          const schema = await deployedSchemaOf(inv, conn);
           const { startBureauService } = await import("../../bureau/service");
           const { pino } = await import("pino");
           const { StoreError } = await import("../../bureau/store");
@@ -169,6 +170,7 @@ export function register(program: Command): void {
                 ? pino(pino.destination(2))
                 : // progress lines for people: each log line's message, as the evaluator writes it
                   pino({ base: undefined }, { write: (line: string) => out.progress(String(JSON.parse(line).msg)) }),
+              schema,
             });
           } catch (e) {
             if (e instanceof SealingError) throw usageError(`${store}: ${e.message}`);

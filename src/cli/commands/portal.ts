@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseInteger } from "../args";
-import { action, deploymentsDir } from "../context";
+import { action, deploymentsDir, schemaOf } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 
@@ -42,6 +42,7 @@ export function register(program: Command): void {
               bureauUrl: opts.bureauUrl,
               chainName: opts.chainName,
               labels,
+              schema: schemaOf(inv).schema,
             });
           } catch (e) {
             throw new CliError(ExitCode.Network, (e as Error).message);

@@ -10,7 +10,7 @@ import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { Level } from "../../permissions";
 import { parseAddress } from "../args";
-import { action, connectSigner, type Invocation } from "../context";
+import { action, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { addPermissionRequest, bureauFailure, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
@@ -53,9 +53,10 @@ export function register(program: Command): void {
           const { parseRecordFields, newRecord, encodeRecord, recordHash, CREDIT_RECORD_CATEGORY, RecordError } =
             await import("../../protocol/records");
           const input = fieldInput(opts);
+          const { schema: localSchema } = schemaOf(inv);
           let fields: Map<string, bigint>;
           try {
-            fields = parseRecordFields(input);
+            fields = parseRecordFields(input, localSchema);
           } catch (e) {
             if (e instanceof RecordError) throw usageError(e.message);
             throw e;
@@ -63,7 +64,8 @@ export function register(program: Command): void {
           if (opts.save) refuseExisting(opts.save, "--save");
 
           const conn = await connectSigner(inv);
-          const bytes = encodeRecord(newRecord({ subject, provider: conn.address, fields }));
+          const schema = await deployedSchemaOf(inv, conn);
+          const bytes = encodeRecord(newRecord({ subject, provider: conn.address, fields }, schema), schema);
           const hash = recordHash(bytes);
           if (opts.save) writeSecretFile(opts.save, Buffer.from(bytes).toString("utf8"), "--save");
           await inv.out.send("commitData", conn.suite.ownership.commitData(subject, CREDIT_RECORD_CATEGORY, hash));
@@ -112,7 +114,7 @@ export function register(program: Command): void {
         let bytes: Uint8Array;
         try {
           bytes = new Uint8Array(readFileSync(file));
-          decodeRecord(bytes);
+          decodeRecord(bytes, schemaOf(inv).schema);
         } catch (e) {
           if (e instanceof RecordError) throw usageError(`${file}: ${e.message}`);
           throw usageError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);

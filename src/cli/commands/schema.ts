@@ -1,24 +1,33 @@
 /**
- * `blindcredit schema`: the credit fields a form may name and a provider may write, with their
- * ranges and units, and the operators a condition may use. No network.
+ * `blindcredit schema`: the active credit schema (its id, version, hash and where it came from), the fields a form
+ * may name and a provider may write, with their ranges and units, and the operators a condition may use. No network:
+ * `bank`, `provider` and `bureau` commands check the same schema against the deployment's hash.
  * @module
  */
 import type { Command } from "commander";
 import { MAX_CONDITIONS, MAX_SET_VALUES, OPERATORS } from "../../protocol/form";
-import { CREDIT_FIELDS, formatFieldValue } from "../../protocol/schema";
-import { action } from "../context";
+import { formatFieldValue } from "../../protocol/schema";
+import { action, schemaOf } from "../context";
 import { table } from "../output";
 
 export function register(program: Command): void {
   program
     .command("schema")
-    .description("print the credit fields (names, ranges, units) and the condition operators, for form authors")
+    .description(
+      "print the active credit schema (id, version, hash), its fields (names, ranges, units) and the condition operators",
+    )
     .action(
-      action(async ({ out }) => {
+      action(async (inv) => {
+        const { schema, source } = schemaOf(inv);
         const data = {
-          fields: CREDIT_FIELDS.map((f) => ({
+          id: schema.id,
+          version: schema.version,
+          hash: schema.hash,
+          source,
+          fields: schema.fields.map((f) => ({
             name: f.name,
             description: f.description,
+            unit: f.unit,
             min: formatFieldValue(f, f.min),
             max: formatFieldValue(f, f.max),
             decimals: f.decimals,
@@ -27,10 +36,12 @@ export function register(program: Command): void {
           maxConditions: MAX_CONDITIONS,
           maxSetValues: MAX_SET_VALUES,
         };
-        out.result(data, (d) => [
+        inv.out.result(data, (d) => [
+          `schema ${d.id} v${d.version}, hash ${d.hash}, ${d.fields.length} fields, from ${d.source}`,
+          "",
           ...table(
-            ["field", "range", "decimals", "meaning"],
-            d.fields.map((f) => [f.name, `${f.min} to ${f.max}`, String(f.decimals), f.description]),
+            ["field", "range", "decimals", "unit", "meaning"],
+            d.fields.map((f) => [f.name, `${f.min} to ${f.max}`, String(f.decimals), f.unit, f.description]),
           ),
           "",
           `operators: ${d.operators.join(", ")} (between: two values, inclusive; in: 1 to ${d.maxSetValues} values)`,
