@@ -54,13 +54,14 @@ async function main(job: BankJob): Promise<void> {
     staticNetwork: true,
     pollingInterval: job.pollMs ?? 100,
   });
-  const suite = await loadDeployedSuite(job.deploymentsDir, await provider.getSigner(job.account));
+  const signer = await provider.getSigner(job.account);
+  const suite = await loadDeployedSuite(job.deploymentsDir, signer);
   const { privateKey } = await generateKeyPair();
   const shares = new SharePool(privateKey, { capacity: SHARE_CAPACITY });
-  const probe = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl));
+  const probe = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl, signer));
   const comparisonKey = await probe.comparisonKey(job.bureau, await suite.matching.comparisonKeyOf(job.bureau));
   const dgk = new DgkRandomizerPool(comparisonKey, { capacity: DGK_CAPACITY });
-  const client = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl), {
+  const client = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl, signer), {
     shares,
     comparisonPool: (key) => (key.fingerprint === comparisonKey.fingerprint ? dgk.take : undefined),
   });

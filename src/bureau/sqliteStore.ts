@@ -53,8 +53,8 @@
  * Migration 2 → 3 adds the `leases` table.
  * @module
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import Database from "better-sqlite3";
+import { CallQueue, type TransactionScope } from "./callQueue";
 import type { CheckLease } from "./leases";
 import { SealingError, sealingKeyId, SealingKey } from "./sealing";
 import {
@@ -232,10 +232,6 @@ function checkKey(db: Database.Database, path: string, key: SealingKey): void {
 }
 
 /** A transaction's handle: the operations, refused once the transaction has ended. */
-interface Handle {
-  active: boolean;
-}
-
 /**
  * The store: every call is queued and served in the order made, one at a time, so that a call made while a
  * transaction runs sees all of it or (when made before it) none of it. Each call is a few synchronous statements;
@@ -244,11 +240,7 @@ interface Handle {
 class SqliteStore implements BureauStore {
   readonly #db: Database.Database;
   readonly #ops: Operations;
-  /** Which transaction, if any, the current async context runs inside. */
-  readonly #context = new AsyncLocalStorage<Handle>();
-  /** Settles when the last queued call has finished. */
-  #tail: Promise<unknown> = Promise.resolve();
-  #closed = false;
+  readonly #queue = new CallQueue("sqlite store");
 
   constructor(db: Database.Database, key: SealingKey) {
     this.#db = db;
@@ -317,67 +309,37 @@ class SqliteStore implements BureauStore {
   }
 
   transaction<T>(fn: (tx: BureauStoreOps) => Promise<T>): Promise<T> {
-    return this.#queue("transaction", async () => {
-      const handle: Handle = { active: true };
+    return this.#queue.transaction(async (scope) => {
       // IMMEDIATE takes the write lock now, so a second process cannot make the commit fail half-way
       this.#db.exec("BEGIN IMMEDIATE");
       try {
-        const result = await this.#context.run(handle, () => fn(transactionHandle(this.#ops, handle)));
+        const result = await fn(transactionHandle(this.#ops, scope));
         this.#db.exec("COMMIT");
         return result;
       } catch (e) {
         if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
         throw e;
-      } finally {
-        handle.active = false;
       }
     });
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    // queued like any call: waits for a running transaction; later calls find the store closed
-    await this.#queue("close", async () => {
-      if (this.#closed) return;
-      this.#closed = true;
+  /** Closes the database after the calls made before (a running transaction included); later calls are refused. */
+  close(): Promise<void> {
+    return this.#queue.close(async () => {
       this.#db.close();
-    }).catch((e) => {
-      if (!(e instanceof StoreError && e.code === "closed")) throw e;
     });
   }
 
   /** Queues one synchronous operation. */
   #run<T>(what: string, op: () => T): Promise<T> {
-    return this.#queue(what, async () => op());
-  }
-
-  /**
-   * Serves `op` after every call made before it. Refuses a call on the store from inside a transaction's callback:
-   * queued behind the transaction, it would wait forever.
-   */
-  #queue<T>(what: string, op: () => Promise<T>): Promise<T> {
-    if (this.#context.getStore()?.active) {
-      return Promise.reject(
-        new StoreError(
-          "transaction",
-          `${what} called on the store inside transaction(): use the handle passed to the callback ` +
-            "(this call would wait for the transaction forever)",
-        ),
-      );
-    }
-    const result = this.#tail.then(() => {
-      if (this.#closed) throw new StoreError("closed", `sqlite store: ${what} used after close()`);
-      return op();
-    });
-    this.#tail = result.catch(() => undefined);
-    return result;
+    return this.#queue.run(what, async () => op());
   }
 }
 
 /** The operations as seen inside a transaction: run at once, refused after the transaction ended. */
-function transactionHandle(ops: Operations, handle: Handle): BureauStoreOps {
+function transactionHandle(ops: Operations, scope: TransactionScope): BureauStoreOps {
   const guard = async <T>(op: () => T): Promise<T> => {
-    if (!handle.active) throw new StoreError("transaction", "transaction handle used after its transaction ended");
+    if (!scope.active) throw new StoreError("transaction", "transaction handle used after its transaction ended");
     return op();
   };
   return {

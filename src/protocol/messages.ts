@@ -78,8 +78,8 @@ export function encodeMessage(stage: Stage, context: CheckContext, body: unknown
   const json = JSON.stringify({
     protocol: PROTOCOL,
     stage,
+    context: contextJson(context), // protocol, stage and context lead: the bureau's API routes on them (HEADER)
     schema: schemaJson(context.schema ?? DEFAULT_SCHEMA),
-    context: contextJson(context),
     body,
   });
   return new TextEncoder().encode(json);
