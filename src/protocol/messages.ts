@@ -78,8 +78,9 @@ export function encodeMessage(stage: Stage, context: CheckContext, body: unknown
   const json = JSON.stringify({
     protocol: PROTOCOL,
     stage,
-    schema: schemaJson(context.schema ?? DEFAULT_SCHEMA),
+    // The stage and context first: peekMessageHeader reads them from the leading bytes.
     context: contextJson(context),
+    schema: schemaJson(context.schema ?? DEFAULT_SCHEMA),
     body,
   });
   return new TextEncoder().encode(json);

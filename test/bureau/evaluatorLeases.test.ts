@@ -87,7 +87,7 @@ describe("Evaluator leases", function () {
     };
     const [a, b] = [evaluator("a"), evaluator("b")];
 
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url));
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url, f.bank));
     await bank.registerKey();
     const check = await bank.openCheck({
       subject: f.subject.address,

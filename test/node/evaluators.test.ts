@@ -91,8 +91,8 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
       parseRecordFields(APPLICANT_RECORD),
     );
     const board: MessageBoard = {
-      publish: (bytes) => new HttpBoard(boardUrl).publish(bytes),
-      fetch: (hash) => new HttpBoard(boardUrl).fetch(hash),
+      publish: (bytes) => new HttpBoard(boardUrl, bankSigner).publish(bytes),
+      fetch: (hash) => new HttpBoard(boardUrl, bankSigner).fetch(hash),
     };
     bank = new BankClient(suite.matching.connect(bankSigner), fixtureKey(2048), board);
     await bank.registerKey();
