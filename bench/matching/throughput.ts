@@ -1,6 +1,6 @@
 /**
  * Throughput of one bureau service: checks per minute at k = 10 (decision mode) with several banks at once, and the
- * bureau's busy time per check, in two settings side by side in one run:
+ * bureau's busy time per check, in two settings side by side in one run (the second in bench/matching/processes.ts):
  *
  * - **in one process** (the baseline): the in-process Hardhat network, the real bureau service (SQLite store, HTTP
  *   API on loopback, the evaluator polling the chain, blinding and proof verification on worker threads, a fresh
@@ -26,29 +26,24 @@
  * only). Writes bench/matching/throughput-results.{json,md}.
  * @module
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { JsonRpcProvider, type Signer } from "ethers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
 import { parseRecordFields } from "../../src/protocol/records";
-import { generateSealingKey, saveSealingKey } from "../../src/bureau/sealing";
+import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService } from "../../src/bureau/service";
 import { NodeType } from "../../src/contractEnums";
-import { loadDeployedSuite } from "../../src/deployments";
 import { generateKeyPair } from "../../src/paillier";
 import { Level } from "../../src/permissions";
-import { connectSuite, type Suite } from "../../src/suite";
-import { admitByVote, deployWithMembers, SUBJECT_COMMITMENT } from "../../test/helpers/suite";
-import { PROJECT_ROOT, runHardhat, startNode, type LocalNode } from "../../test/helpers/node";
-import { freshPostgresDatabase, stopPostgres } from "../../test/helpers/postgres";
-import { APPLICANT_RECORD, MIXED_CONDITIONS } from "../../test/helpers/samples";
-import type { BankGo, BankJob, BankReport } from "./throughputBank";
+import { connectSuite } from "../../src/suite";
+import { admitByVote, deployWithMembers } from "../../test/helpers/suite";
+import { APPLICANT_RECORD } from "../../test/helpers/samples";
+import { LOAN, separateProcesses, type Measured } from "./processes";
 
 const BANKS = Number(process.env.BENCH_BANKS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -58,35 +53,6 @@ const BUREAUS = Number(process.env.BENCH_BUREAUS ?? 1);
 const WRITE = process.env.BENCH_WRITE !== "0";
 /** Separate processes: how often the banks and the bureau poll the chain node (every poll is a JSON-RPC call). */
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
-
-/** k = 10: the first ten conditions of the benchmarks' loan. */
-const LOAN = MIXED_CONDITIONS.slice(0, 10);
-
-/** One setting's figures. */
-interface Measured {
-  readonly setting: "in one process" | "separate processes";
-  readonly banks: number;
-  readonly bureaus: number;
-  readonly store: string;
-  readonly seconds: number;
-  readonly checks: number;
-  readonly checksPerMinute: number;
-  /** The evaluators' step seconds (computation and chain transactions) per check. */
-  readonly bureauBusySecondsPerCheck: number;
-  readonly bureauStepsPerCheck: number;
-  /** The bureau processes' CPU seconds (all threads) per check; separate processes only. */
-  readonly bureauCpuSecondsPerCheck?: number;
-  /** The chain node's CPU seconds per check; separate processes only. */
-  readonly chainCpuSecondsPerCheck?: number;
-  /** How often banks and bureau polled the chain node, milliseconds; separate processes only. */
-  readonly pollMs?: number;
-  /** A bank's check, opening to decision: median and 90th percentile, seconds; separate processes only. */
-  readonly checkSecondsMedian?: number;
-  readonly checkSecondsP90?: number;
-  /** Blocks mined in the window (automine: one per transaction), and the mean time between them. */
-  readonly blocks: number;
-  readonly secondsPerBlock: number;
-}
 
 async function main(): Promise<void> {
   if (!["both", "in-process", "processes"].includes(SETTINGS)) {
@@ -98,7 +64,16 @@ async function main(): Promise<void> {
   }
   const results: Measured[] = [];
   if (SETTINGS !== "processes") results.push(await inOneProcess());
-  if (SETTINGS !== "in-process") results.push(await separateProcesses());
+  if (SETTINGS !== "in-process")
+    results.push(
+      await separateProcesses({
+        banks: BANKS,
+        seconds: SECONDS,
+        databaseUrl: DATABASE_URL,
+        bureaus: BUREAUS,
+        pollMs: POLL_MS,
+      }),
+    );
   const result = {
     date: new Date().toISOString(),
     machine: `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, Node ${process.version}`,
@@ -237,250 +212,6 @@ async function inOneProcess(): Promise<Measured> {
     await service.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The realistic setting: a `hardhat node`, the bureau service and every bank in processes of their own. */
-async function separateProcesses(): Promise<Measured> {
-  const children: ChildProcess[] = [];
-  let node: LocalNode | undefined;
-  let provider: JsonRpcProvider | undefined;
-  const dir = mkdtempSync(join(tmpdir(), "blindcredit-throughput-"));
-  try {
-    node = await startNode("hardhat");
-    await runHardhat(node, ["deploy", "--network", "localhost", "--no-compile"]);
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50 });
-    const signers = await Promise.all(Array.from({ length: 10 + BANKS }, (_, i) => provider!.getSigner(i)));
-    const suite = await loadDeployedSuite(node.deploymentsDir, signers[0]);
-    const [voter1, voter2, bureau, subject, providerSigner] = [1, 2, 4, 5, 8].map((i) => signers[i]);
-    const banks = signers.slice(10, 10 + BANKS);
-    await members(suite, voter1, voter2, subject, providerSigner, banks);
-
-    const keyFile = join(dir, "sealing.key");
-    saveSealingKey(keyFile, generateSealingKey());
-    const databaseUrl = DATABASE_URL === "postgres" ? await freshPostgresDatabase() : DATABASE_URL;
-    const store =
-      databaseUrl === undefined
-        ? ["--db", join(dir, "bureau.db")]
-        : ["--database-url", databaseUrl, "--comparison-key-file", join(dir, "bureau.comparison-key")];
-    const bureaus: { child: ChildProcess; url: string }[] = [];
-    // One at a time: the first generates and seals the comparison key the others load.
-    for (let i = 0; i < BUREAUS; i++) {
-      const started = await startBureau(node, keyFile, dir, store);
-      children.push(started.child);
-      bureaus.push(started);
-    }
-    await submitCreditRecord(
-      suite.ownership.connect(providerSigner),
-      bureaus[0].url,
-      await subject.getAddress(),
-      parseRecordFields(APPLICANT_RECORD),
-    );
-
-    const reports: Promise<BankReport>[] = [];
-    const ready: Promise<BankReport>[] = [];
-    for (let i = 0; i < BANKS; i++) {
-      const job: BankJob = {
-        rpcUrl: node.url,
-        deploymentsDir: node.deploymentsDir,
-        account: 10 + i,
-        bureauUrl: bureaus[i % bureaus.length].url,
-        bureau: await bureau.getAddress(),
-        subject: await subject.getAddress(),
-        conditions: LOAN,
-        pollMs: POLL_MS,
-      };
-      const child = spawn(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", join(__dirname, "throughputBank.ts"), JSON.stringify(job)],
-        { cwd: PROJECT_ROOT, env: cleanEnv(), stdio: ["ignore", "inherit", "inherit", "ipc"] },
-      );
-      children.push(child);
-      const messages = reportsOf(child);
-      ready.push(messages.next().then(expectReport("ready")));
-      reports.push(ready[i].then(() => messages.next()).then(expectReport("done")));
-    }
-    await Promise.all(ready);
-
-    const chainPids = processesWith(node.configFile);
-    const chainBefore = cpuSeconds(chainPids);
-    const before = await Promise.all(bureaus.map((b) => bureauFigures(b)));
-    const blockBefore = await provider.getBlockNumber();
-    const started = performance.now();
-    const go: BankGo = { type: "go", stopAt: Date.now() + SECONDS * 1000 };
-    for (const child of children.slice(bureaus.length)) child.send(go);
-    const done = (await Promise.all(reports)) as Extract<BankReport, { type: "done" }>[];
-    const elapsed = (performance.now() - started) / 1000;
-    const after = await Promise.all(bureaus.map((b) => bureauFigures(b)));
-    const chainSpent = cpuSeconds(chainPids) - chainBefore;
-    const blocks = (await provider.getBlockNumber()) - blockBefore;
-    const checks = done.reduce((a, r) => a + r.checks, 0);
-    const spent = (key: keyof Awaited<ReturnType<typeof bureauFigures>>) =>
-      after.reduce((a, f, i) => a + f[key] - before[i][key], 0);
-    const latencies = done.flatMap((r) => r.latencies).sort((a, b) => a - b);
-    return {
-      setting: "separate processes",
-      banks: BANKS,
-      bureaus: BUREAUS,
-      store: databaseUrl === undefined ? "SQLite" : "PostgreSQL",
-      seconds: elapsed,
-      checks,
-      checksPerMinute: (checks * 60) / elapsed,
-      bureauBusySecondsPerCheck: spent("stepSeconds") / checks,
-      bureauStepsPerCheck: spent("steps") / checks,
-      bureauCpuSecondsPerCheck: spent("cpuSeconds") / checks,
-      chainCpuSecondsPerCheck: chainSpent / checks,
-      pollMs: POLL_MS,
-      checkSecondsMedian: latencies[Math.floor(latencies.length / 2)],
-      checkSecondsP90: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.9))],
-      blocks,
-      secondsPerBlock: elapsed / blocks,
-    };
-  } finally {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    await Promise.all(children.map((child) => exited(child)));
-    provider?.destroy();
-    await node?.stop();
-    if (DATABASE_URL === "postgres") await stopPostgres();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The subject, the provider and the banks admitted, with their grants (unlimited uses for the banks). */
-async function members(
-  suite: Suite,
-  voter1: Signer,
-  voter2: Signer,
-  subject: Signer,
-  provider: Signer,
-  banks: Signer[],
-): Promise<void> {
-  await (await suite.classification.connect(subject).registerSubject()).wait();
-  await (await suite.ownership.connect(subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
-  const admitted: [Signer, NodeType][] = [
-    [provider, NodeType.InformationProvider],
-    ...banks.map((bank): [Signer, NodeType] => [bank, NodeType.CreditAccessUser]),
-  ];
-  for (const [account, type] of admitted) {
-    await (await suite.consensus.connect(voter1).proposeAdmission(await account.getAddress(), type)).wait();
-    const id = await suite.consensus.proposalCount();
-    await (await suite.consensus.connect(voter1).vote(id, true)).wait();
-    await (await suite.consensus.connect(voter2).vote(id, true)).wait();
-  }
-  const latest = await suite.matching.runner!.provider!.getBlock("latest");
-  const expiry = BigInt(latest!.timestamp) + 30n * 86_400n;
-  const permissions = suite.permissions.connect(subject);
-  for (const bank of banks) {
-    await (await permissions.setPermission(await bank.getAddress(), Level.BlindRead, expiry, 0)).wait();
-  }
-  await (await permissions.setPermission(await provider.getAddress(), Level.Write, expiry, 1)).wait();
-}
-
-/** `blindcredit bureau start` as account 4 (the deployment's bureau); resolves with its URL once it listens. */
-async function startBureau(
-  node: LocalNode,
-  keyFile: string,
-  dir: string,
-  store: string[],
-): Promise<{ child: ChildProcess; url: string }> {
-  const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", String(POLL_MS), ...store];
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
-    cwd: dir,
-    env: {
-      ...cleanEnv(),
-      BLINDCREDIT_RPC_URL: node.url,
-      BLINDCREDIT_DEPLOYMENTS: node.deploymentsDir,
-      BLINDCREDIT_SEALING_KEY_FILE: keyFile,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bureau did not start:\n${stderr}`)), 120_000);
-    child.stdout!.on("data", (c: Buffer) => {
-      stdout += c.toString();
-      const match = /"url":\s*"([^"]+)"/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`the bureau exited with ${code}:\n${stderr}`)));
-  });
-  return { child, url };
-}
-
-/** The bureau's evaluator counters (from its metrics endpoint) and its process's CPU seconds (from /proc). */
-async function bureauFigures({ child, url }: { child: ChildProcess; url: string }) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
-  // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 a second on Linux).
-  return {
-    steps: metric("blindcredit_steps_total"),
-    stepSeconds: metric("blindcredit_step_seconds_total"),
-    cpuSeconds: cpuSeconds([child.pid!]),
-  };
-}
-
-/** The CPU seconds (user and system, every thread) the processes have used: fields 14 and 15 of /proc/<pid>/stat. */
-function cpuSeconds(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / 100; // clock ticks: 100 a second on Linux
-}
-
-/** The processes whose command line names `marker` (the chain node: its scratch config file). */
-function processesWith(marker: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** The messages of a bank process, one at a time. */
-function reportsOf(child: ChildProcess): { next(): Promise<BankReport> } {
-  const queue: BankReport[] = [];
-  const waiting: ((r: BankReport) => void)[] = [];
-  child.on("message", (m: BankReport) => (waiting.length > 0 ? waiting.shift()!(m) : queue.push(m)));
-  child.once("exit", (code) => {
-    for (const w of waiting.splice(0)) w({ type: "failed", error: `the bank process exited with ${code}` });
-  });
-  return {
-    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<BankReport>((r) => waiting.push(r))),
-  };
-}
-
-function expectReport(type: BankReport["type"]) {
-  return (report: BankReport): BankReport => {
-    if (report.type === "failed") throw new Error(`a bank failed: ${report.error}`);
-    if (report.type !== type) throw new Error(`a bank said ${report.type}, expected ${type}`);
-    return report;
-  };
-}
-
-/** This environment without Hardhat's and blindcredit's variables, which would redirect the children. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith("HARDHAT_") && !k.startsWith("BLINDCREDIT_")),
-  );
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-  });
 }
 
 main().catch((err) => {

@@ -10,11 +10,12 @@
  */
 import { JsonRpcProvider } from "ethers";
 import { BankClient } from "../../src/clients/bankCheck";
-import { HttpBoard } from "../../src/clients/httpBoard";
+import { BureauUnavailable, HttpBoard } from "../../src/clients/httpBoard";
 import { loadDeployedSuite } from "../../src/deployments";
 import { DgkRandomizerPool } from "../../src/dgk";
 import { generateKeyPair } from "../../src/paillier";
 import { SharePool } from "../../src/proofs";
+import type { MessageBoard } from "../../src/protocol/board";
 import type { Condition } from "../../src/protocol/form";
 
 /** What the orchestrator tells a bank process. */
@@ -58,10 +59,12 @@ async function main(job: BankJob): Promise<void> {
   const suite = await loadDeployedSuite(job.deploymentsDir, signer);
   const { privateKey } = await generateKeyPair();
   const shares = new SharePool(privateKey, { capacity: SHARE_CAPACITY });
-  const probe = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl, signer));
+  // Signed as the bank: the bureau takes a form of a check not opened yet only from the bank that opens it.
+  const board = retriedOnce(new HttpBoard(job.bureauUrl, signer), job.account);
+  const probe = new BankClient(suite.matching, privateKey, board);
   const comparisonKey = await probe.comparisonKey(job.bureau, await suite.matching.comparisonKeyOf(job.bureau));
   const dgk = new DgkRandomizerPool(comparisonKey, { capacity: DGK_CAPACITY });
-  const client = new BankClient(suite.matching, privateKey, new HttpBoard(job.bureauUrl, signer), {
+  const client = new BankClient(suite.matching, privateKey, board, {
     shares,
     comparisonPool: (key) => (key.fingerprint === comparisonKey.fingerprint ? dgk.take : undefined),
   });
@@ -92,6 +95,29 @@ async function main(job: BankJob): Promise<void> {
   send({ type: "done", checks: latencies.length, latencies });
   await dgk.close();
   provider.destroy();
+}
+
+/**
+ * `board` with a request the bureau could not serve (5xx, or unreachable) sent again once, half a second later, as
+ * a running bank would: on a loaded machine a bureau's own JSON-RPC call to the chain node now and then fails
+ * (`socket hang up`), and one such 500 would otherwise end the run. Messages are stored by their hash, so a
+ * request sent twice is stored once. Each retry is said on stderr.
+ */
+function retriedOnce(board: MessageBoard, account: number): MessageBoard {
+  const again = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
+    try {
+      return await request();
+    } catch (err) {
+      if (!(err instanceof BureauUnavailable)) throw err;
+      process.stderr.write(`bank ${account}: ${what} retried after: ${err.message}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return request();
+    }
+  };
+  return {
+    publish: (bytes) => again("publish", () => board.publish(bytes)),
+    fetch: (hash) => again("fetch", () => board.fetch(hash)),
+  };
 }
 
 function send(report: BankReport): void {

@@ -1,0 +1,325 @@
+/**
+ * The throughput benches' separate-process setting, importable: a `hardhat node` (automine), `bureauCount` ×
+ * `blindcredit bureau start` (SQLite, or one PostgreSQL store the evaluators share through leases) and each bank a
+ * process of its own (bench/matching/throughputBank.ts) running k = 10 checks back to back for a window; measured
+ * from outside (the bureaus' /metrics, /proc CPU seconds of the bureaus and the chain node). Used by
+ * bench/matching/throughput.ts and bench/bureau/stores.ts.
+ * @module
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { JsonRpcProvider, type Signer } from "ethers";
+import { submitCreditRecord } from "../../src/clients/provider";
+import { parseRecordFields } from "../../src/protocol/records";
+import { generateSealingKey, saveSealingKey } from "../../src/bureau/sealing";
+import { NodeType } from "../../src/contractEnums";
+import { loadDeployedSuite } from "../../src/deployments";
+import { Level } from "../../src/permissions";
+import type { Suite } from "../../src/suite";
+import { SUBJECT_COMMITMENT } from "../../test/helpers/suite";
+import { PROJECT_ROOT, runHardhat, startNode, type LocalNode } from "../../test/helpers/node";
+import { freshPostgresDatabase, stopPostgres } from "../../test/helpers/postgres";
+import { APPLICANT_RECORD, MIXED_CONDITIONS } from "../../test/helpers/samples";
+import type { BankGo, BankJob, BankReport } from "./throughputBank";
+
+/** k = 10: the first ten conditions of the benchmarks' loan. */
+export const LOAN = MIXED_CONDITIONS.slice(0, 10);
+
+/** One setting's figures. */
+export interface Measured {
+  readonly setting: "in one process" | "separate processes";
+  readonly banks: number;
+  readonly bureaus: number;
+  readonly store: string;
+  readonly seconds: number;
+  readonly checks: number;
+  readonly checksPerMinute: number;
+  /** The evaluators' step seconds (computation and chain transactions) per check. */
+  readonly bureauBusySecondsPerCheck: number;
+  readonly bureauStepsPerCheck: number;
+  /** The bureau processes' CPU seconds (all threads) per check; separate processes only. */
+  readonly bureauCpuSecondsPerCheck?: number;
+  /** The chain node's CPU seconds per check; separate processes only. */
+  readonly chainCpuSecondsPerCheck?: number;
+  /** How often banks and bureau polled the chain node, milliseconds; separate processes only. */
+  readonly pollMs?: number;
+  /** A bank's check, opening to decision: median and 90th percentile, seconds; separate processes only. */
+  readonly checkSecondsMedian?: number;
+  readonly checkSecondsP90?: number;
+  /** Blocks mined in the window (automine: one per transaction), and the mean time between them. */
+  readonly blocks: number;
+  readonly secondsPerBlock: number;
+}
+
+/** How a separate-process run is set up. */
+export interface ProcessesOptions {
+  /** Bank processes running checks at once. */
+  readonly banks: number;
+  /** The measured window, seconds. */
+  readonly seconds: number;
+  /**
+   * The bureaus' store: undefined for SQLite (one bureau), `postgres` for a throwaway PostgreSQL server (started for
+   * this run, stopped after it), or a `postgres://` URL of an empty database.
+   */
+  readonly databaseUrl?: string;
+  /** Bureau processes sharing the PostgreSQL store (more than one needs `databaseUrl`). */
+  readonly bureaus: number;
+  /** How often banks and bureaus poll the chain node, milliseconds (every poll a JSON-RPC call). */
+  readonly pollMs: number;
+}
+
+/** The realistic setting: a `hardhat node`, the bureau service and every bank in processes of their own. */
+export async function separateProcesses(options: ProcessesOptions): Promise<Measured> {
+  const { banks: bankCount, seconds, bureaus: bureauCount, pollMs } = options;
+  if (!Number.isInteger(bureauCount) || bureauCount < 1) throw new Error(`bureaus: expected ≥ 1, got ${bureauCount}`);
+  if (bureauCount > 1 && options.databaseUrl === undefined) {
+    throw new Error("more than one bureau needs a shared PostgreSQL store (postgres or a URL)");
+  }
+  const children: ChildProcess[] = [];
+  let node: LocalNode | undefined;
+  let provider: JsonRpcProvider | undefined;
+  const dir = mkdtempSync(join(tmpdir(), "blindcredit-throughput-"));
+  try {
+    node = await startNode("hardhat");
+    await runHardhat(node, ["deploy", "--network", "localhost", "--no-compile"]);
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50 });
+    const signers = await Promise.all(Array.from({ length: 10 + bankCount }, (_, i) => provider!.getSigner(i)));
+    const suite = await loadDeployedSuite(node.deploymentsDir, signers[0]);
+    const [voter1, voter2, bureau, subject, providerSigner] = [1, 2, 4, 5, 8].map((i) => signers[i]);
+    const banks = signers.slice(10, 10 + bankCount);
+    await members(suite, voter1, voter2, subject, providerSigner, banks);
+
+    const keyFile = join(dir, "sealing.key");
+    saveSealingKey(keyFile, generateSealingKey());
+    const databaseUrl = options.databaseUrl === "postgres" ? await freshPostgresDatabase() : options.databaseUrl;
+    const store =
+      databaseUrl === undefined
+        ? ["--db", join(dir, "bureau.db")]
+        : ["--database-url", databaseUrl, "--comparison-key-file", join(dir, "bureau.comparison-key")];
+    const bureaus: { child: ChildProcess; url: string }[] = [];
+    // One at a time: the first generates and seals the comparison key the others load.
+    for (let i = 0; i < bureauCount; i++) {
+      const started = await startBureau(node, keyFile, dir, store, pollMs);
+      children.push(started.child);
+      bureaus.push(started);
+    }
+    await submitCreditRecord(
+      suite.ownership.connect(providerSigner),
+      bureaus[0].url,
+      await subject.getAddress(),
+      parseRecordFields(APPLICANT_RECORD),
+    );
+
+    const reports: Promise<BankReport>[] = [];
+    const ready: Promise<BankReport>[] = [];
+    for (let i = 0; i < bankCount; i++) {
+      const job: BankJob = {
+        rpcUrl: node.url,
+        deploymentsDir: node.deploymentsDir,
+        account: 10 + i,
+        bureauUrl: bureaus[i % bureaus.length].url,
+        bureau: await bureau.getAddress(),
+        subject: await subject.getAddress(),
+        conditions: LOAN,
+        pollMs,
+      };
+      const child = spawn(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", join(__dirname, "throughputBank.ts"), JSON.stringify(job)],
+        { cwd: PROJECT_ROOT, env: cleanEnv(), stdio: ["ignore", "inherit", "inherit", "ipc"] },
+      );
+      children.push(child);
+      const messages = reportsOf(child);
+      ready.push(messages.next().then(expectReport("ready")));
+      reports.push(ready[i].then(() => messages.next()).then(expectReport("done")));
+    }
+    await Promise.all(ready);
+
+    const chainPids = processesWith(node.configFile);
+    const chainBefore = cpuSeconds(chainPids);
+    const before = await Promise.all(bureaus.map((b) => bureauFigures(b)));
+    const blockBefore = await provider.getBlockNumber();
+    const started = performance.now();
+    const go: BankGo = { type: "go", stopAt: Date.now() + seconds * 1000 };
+    for (const child of children.slice(bureaus.length)) child.send(go);
+    const done = (await Promise.all(reports)) as Extract<BankReport, { type: "done" }>[];
+    const elapsed = (performance.now() - started) / 1000;
+    const after = await Promise.all(bureaus.map((b) => bureauFigures(b)));
+    const chainSpent = cpuSeconds(chainPids) - chainBefore;
+    const blocks = (await provider.getBlockNumber()) - blockBefore;
+    const checks = done.reduce((a, r) => a + r.checks, 0);
+    const spent = (key: keyof Awaited<ReturnType<typeof bureauFigures>>) =>
+      after.reduce((a, f, i) => a + f[key] - before[i][key], 0);
+    const latencies = done.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    return {
+      setting: "separate processes",
+      banks: bankCount,
+      bureaus: bureauCount,
+      store: databaseUrl === undefined ? "SQLite" : "PostgreSQL",
+      seconds: elapsed,
+      checks,
+      checksPerMinute: (checks * 60) / elapsed,
+      bureauBusySecondsPerCheck: spent("stepSeconds") / checks,
+      bureauStepsPerCheck: spent("steps") / checks,
+      bureauCpuSecondsPerCheck: spent("cpuSeconds") / checks,
+      chainCpuSecondsPerCheck: chainSpent / checks,
+      pollMs,
+      checkSecondsMedian: latencies[Math.floor(latencies.length / 2)],
+      checkSecondsP90: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.9))],
+      blocks,
+      secondsPerBlock: elapsed / blocks,
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await Promise.all(children.map((child) => exited(child)));
+    provider?.destroy();
+    await node?.stop();
+    if (options.databaseUrl === "postgres") await stopPostgres();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The subject, the provider and the banks admitted, with their grants (unlimited uses for the banks). */
+async function members(
+  suite: Suite,
+  voter1: Signer,
+  voter2: Signer,
+  subject: Signer,
+  provider: Signer,
+  banks: Signer[],
+): Promise<void> {
+  await (await suite.classification.connect(subject).registerSubject()).wait();
+  await (await suite.ownership.connect(subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
+  const admitted: [Signer, NodeType][] = [
+    [provider, NodeType.InformationProvider],
+    ...banks.map((bank): [Signer, NodeType] => [bank, NodeType.CreditAccessUser]),
+  ];
+  for (const [account, type] of admitted) {
+    await (await suite.consensus.connect(voter1).proposeAdmission(await account.getAddress(), type)).wait();
+    const id = await suite.consensus.proposalCount();
+    await (await suite.consensus.connect(voter1).vote(id, true)).wait();
+    await (await suite.consensus.connect(voter2).vote(id, true)).wait();
+  }
+  const latest = await suite.matching.runner!.provider!.getBlock("latest");
+  const expiry = BigInt(latest!.timestamp) + 30n * 86_400n;
+  const permissions = suite.permissions.connect(subject);
+  for (const bank of banks) {
+    await (await permissions.setPermission(await bank.getAddress(), Level.BlindRead, expiry, 0)).wait();
+  }
+  await (await permissions.setPermission(await provider.getAddress(), Level.Write, expiry, 1)).wait();
+}
+
+/** `blindcredit bureau start` as account 4 (the deployment's bureau); resolves with its URL once it listens. */
+async function startBureau(
+  node: LocalNode,
+  keyFile: string,
+  dir: string,
+  store: string[],
+  pollMs: number,
+): Promise<{ child: ChildProcess; url: string }> {
+  const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", String(pollMs), ...store];
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
+    cwd: dir,
+    env: {
+      ...cleanEnv(),
+      BLINDCREDIT_RPC_URL: node.url,
+      BLINDCREDIT_DEPLOYMENTS: node.deploymentsDir,
+      BLINDCREDIT_SEALING_KEY_FILE: keyFile,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the bureau did not start:\n${stderr}`)), 120_000);
+    child.stdout!.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      const match = /"url":\s*"([^"]+)"/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`the bureau exited with ${code}:\n${stderr}`)));
+  });
+  return { child, url };
+}
+
+/** The bureau's evaluator step figures (from its metrics endpoint) and its process's CPU seconds (from /proc). */
+async function bureauFigures({ child, url }: { child: ChildProcess; url: string }) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  if (!text.includes("# TYPE blindcredit_step_seconds histogram")) {
+    throw new Error(`the bureau at ${url} reports no blindcredit_step_seconds histogram`);
+  }
+  // The step histogram's sum and count, added over its label sets (step, k): none before its first step.
+  const total = (name: string) =>
+    [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].reduce((a, m) => a + Number(m[1]), 0);
+  return {
+    steps: total("blindcredit_step_seconds_count"),
+    stepSeconds: total("blindcredit_step_seconds_sum"),
+    cpuSeconds: cpuSeconds([child.pid!]),
+  };
+}
+
+/** The CPU seconds (user and system, every thread) the processes have used: fields 14 and 15 of /proc/<pid>/stat. */
+function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100; // clock ticks: 100 a second on Linux
+}
+
+/** The processes whose command line names `marker` (the chain node: its scratch config file). */
+function processesWith(marker: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The messages of a bank process, one at a time. */
+function reportsOf(child: ChildProcess): { next(): Promise<BankReport> } {
+  const queue: BankReport[] = [];
+  const waiting: ((r: BankReport) => void)[] = [];
+  child.on("message", (m: BankReport) => (waiting.length > 0 ? waiting.shift()!(m) : queue.push(m)));
+  child.once("exit", (code) => {
+    for (const w of waiting.splice(0)) w({ type: "failed", error: `the bank process exited with ${code}` });
+  });
+  return {
+    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<BankReport>((r) => waiting.push(r))),
+  };
+}
+
+function expectReport(type: BankReport["type"]) {
+  return (report: BankReport): BankReport => {
+    if (report.type === "failed") throw new Error(`a bank failed: ${report.error}`);
+    if (report.type !== type) throw new Error(`a bank said ${report.type}, expected ${type}`);
+    return report;
+  };
+}
+
+/** This environment without Hardhat's and blindcredit's variables, which would redirect the children. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("HARDHAT_") && !k.startsWith("BLINDCREDIT_")),
+  );
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+  });
+}
