@@ -23,9 +23,9 @@
  * `{ "error": "…" }`; nothing refused is stored.
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { CheckState, NodeType } from "../contractEnums";
+import { listen, type Listening } from "../listen";
 import { loggedHash, stateOf } from "../protocol/chain";
 import { MAX_MESSAGE_BYTES, messageHash, peekMessageHeader, type MessageHeader } from "../protocol/messages";
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
@@ -74,11 +74,7 @@ export interface ApiLogger {
   error(fields: object, message: string): void;
 }
 
-export interface BureauApi {
-  readonly server: Server;
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type BureauApi = Listening;
 
 /** Starts the API on `host:port` (port 0: any free port). */
 export async function startBureauApi(options: {
@@ -356,21 +352,7 @@ export async function startBureauApi(options: {
       } else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    server,
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  return listen(server, options.port, options.host);
 }
 
 /**

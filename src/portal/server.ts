@@ -5,12 +5,12 @@
  * @module
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { CREDIT_RECORD_CATEGORY, RECORD_FORMAT } from "../protocol/records";
 import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
 import { readDeploymentRecords } from "../deployments";
+import { listen, type Listening } from "../listen";
 import { PORTAL_CONTRACTS, type PortalConfig, type PortalContract } from "./config";
 
 /** Where `vite build portal` writes the page. */
@@ -62,11 +62,7 @@ export function portalConfig(options: {
 }
 
 /** A running portal server. */
-export interface PortalServer {
-  readonly server: Server;
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type PortalServer = Listening;
 
 /**
  * Starts the portal server on `host:port` (port 0: any free port).
@@ -116,21 +112,7 @@ export async function startPortalServer(options: {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 8700, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    server,
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.port ?? 8700, options.host ?? "127.0.0.1", { dropOpen: true });
 }
 
 /** Forwards a consent to the bureau and its answer back; an unreachable bureau is a 502 the page can explain. */
