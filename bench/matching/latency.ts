@@ -6,7 +6,7 @@
  *   plaintext thresholds and proves its shares are bits.
  *   - **online**: keys loaded and the bank's modulus proof already verified (the bureau checks it once per key);
  *     the bank's Paillier and DGK randomizers and the bureau's come from pools filled beforehand;
- *   - **cold**: keys loaded, no pools (the bank's re-randomisers in one batch over worker threads);
+ *   - **cold**: keys loaded, no pools (the bank's re-randomisers and shares in one batch over worker threads);
  *   - **first check**: keys just loaded (every per-key precomputation during the check), no pools.
  * - **previous** (blindcredit/1, bench/matching/previousProtocol.ts): the protocol before the reversal, on the same
  *   engine, with pools (online) or without (cold), the bureau blinding over one worker thread per core.
@@ -40,8 +40,15 @@ import {
   importDgkPrivateKey,
   type DgkPrivateKey,
 } from "../../src/dgk";
-import { BitVerifierWorker, proveModulus, SharePool, verifyModulus } from "../../src/proofs";
-import { buildForm, comparisonValueCount, readAnswer, respondToChallenge } from "../../src/protocol/bank";
+import { BitVerifierWorker, proveModulus, SharePool, ShareWorkers, verifyModulus } from "../../src/proofs";
+import {
+  buildForm,
+  comparisonCount,
+  comparisonValueCount,
+  proveShares,
+  readAnswer,
+  respondToChallenge,
+} from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { comparisonsOf, parseForm, type Condition } from "../../src/protocol/form";
 import { keyProofContext, MAX_MESSAGE_BYTES, type CheckContext } from "../../src/protocol/messages";
@@ -141,6 +148,7 @@ interface OursSetup {
   comparisonKey: DgkPrivateKey;
   workers: BlindingWorkers;
   dgkWorkers: DgkRandomizerWorkers;
+  shareWorkers: ShareWorkers;
   /** The bureau verifies the bank's share proof on this thread while it zero-tests (as a running bureau would). */
   verifier: BitVerifierWorker;
   pools?: {
@@ -154,7 +162,7 @@ interface OursSetup {
 
 /** Ours, one check; returns the phases and what travelled. */
 async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSetup) {
-  const { bank, comparisonKey, workers, dgkWorkers, verifier, pools } = setup;
+  const { bank, comparisonKey, workers, dgkWorkers, shareWorkers, verifier, pools } = setup;
   const bankPublic = bank.publicKey;
   const p: Partial<Phases> = {};
   const context = CONTEXT(bank);
@@ -180,13 +188,17 @@ async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSet
       ),
     );
     const response = await timed(p, "bankRespond", async () => {
-      // As BankClient does: from its pools when it keeps them, else the re-randomisers in one batch over the cores.
-      const batch = pools
-        ? undefined
-        : await dgkWorkers.randomizers(comparisonKey.publicKey, comparisonValueCount(form));
+      // As BankClient does: from its pools when it keeps them, else the re-randomisers and the shares made at the
+      // same time on worker threads.
+      const batch = pools ? undefined : dgkWorkers.randomizers(comparisonKey.publicKey, comparisonValueCount(form));
+      const made = pools ? [] : await shareWorkers.shares(bank, comparisonCount(form));
+      const proven = proveShares(bank, context, form, comparisonKey.publicKey, () =>
+        pools ? pools.bankShares.take() : made.shift()!,
+      );
+      const batched = await batch;
       return respondToChallenge(bank, context, form, ch.bytes, ch.hash, comparisonKey.publicKey, {
-        shares: pools ? () => pools.bankShares.take() : undefined,
-        dgkRandomizers: pools ? pools.bankDgk : () => batch!.pop()!,
+        proven,
+        dgkRandomizers: pools ? pools.bankDgk : () => batched!.pop()!,
       });
     });
     const answer = await timed(p, "bureauAnswer", () =>
@@ -298,6 +310,7 @@ async function main(): Promise<void> {
   const comparisonKey = fixtureComparisonKey(3072);
   const workers = new BlindingWorkers();
   const dgkWorkers = new DgkRandomizerWorkers();
+  const shareWorkers = new ShareWorkers();
   const verifier = new BitVerifierWorker();
   const rows: Row[] = [];
   let largest: { bytes: Bytes; phases: Phases; comparisons: number; values: number } | undefined;
@@ -325,6 +338,7 @@ async function main(): Promise<void> {
               comparisonKey,
               workers,
               dgkWorkers,
+              shareWorkers,
               verifier,
               pools: {
                 ...pools,
@@ -338,7 +352,9 @@ async function main(): Promise<void> {
           online.push(measured.phases);
           bytes = measured.bytes;
           // Cold: no pools, keys loaded (their precomputation done, as in a running bank or bureau).
-          cold.push((await ours(mode, conditions, { bank, comparisonKey, workers, dgkWorkers, verifier })).phases);
+          cold.push(
+            (await ours(mode, conditions, { bank, comparisonKey, workers, dgkWorkers, shareWorkers, verifier })).phases,
+          );
           // First check: keys just loaded (every per-key precomputation redone during the check), no pools. The
           // bank's modulus proof is made when it registers its key and verified once per key: measured apart.
           const freshBank = importPrivateKey(exportPrivateKey(bank));
@@ -351,6 +367,7 @@ async function main(): Promise<void> {
                 comparisonKey: freshComparisonKey,
                 workers,
                 dgkWorkers,
+                shareWorkers,
                 verifier,
               })
             ).phases,
@@ -387,14 +404,21 @@ async function main(): Promise<void> {
     }
     if (LARGEST) {
       const size = sizes(LARGEST_FORM);
-      const measured = await ours("decision", LARGEST_FORM, { bank, comparisonKey, workers, dgkWorkers, verifier });
+      const measured = await ours("decision", LARGEST_FORM, {
+        bank,
+        comparisonKey,
+        workers,
+        dgkWorkers,
+        shareWorkers,
+        verifier,
+      });
       largest = { bytes: measured.bytes, phases: measured.phases, comparisons: size.comparisons, values: size.values };
       process.stderr.write(
         `largest form: ${JSON.stringify(measured.bytes)} in ${measured.phases.total.toFixed(0)} ms\n`,
       );
     }
   } finally {
-    await Promise.all([workers.close(), dgkWorkers.close(), verifier.close()]);
+    await Promise.all([workers.close(), dgkWorkers.close(), shareWorkers.close(), verifier.close()]);
   }
   write(rows, keyProof, largest);
 }
@@ -425,7 +449,7 @@ function write(
     `chain and no network, median of ${RUNS} runs for ours. **Ours** is blindcredit/2 (the bureau's DGK comparison`,
     "key, the bank's proven shares). **Online**: keys loaded, the bank's modulus proof already verified (once per",
     "key), every randomizer and the bank's shares from pools filled beforehand. **Cold**: keys loaded, no pools (the",
-    "bank computes its DGK re-randomisers in one batch over worker threads, as `BankClient` does with workers).",
+    "bank makes its DGK re-randomisers and its shares at the same time over worker threads, as `BankClient` does with workers).",
     "**First check**: no pools and the keys just loaded, so every per-key precomputation (CRT constants, fixed-base",
     "tables, OpenSSL contexts, whose creation runs a primality test on each modulus) happens during the check: what a",
     "one-shot `blindcredit bank check` process pays. **Previous** is blindcredit/1 on the same engine, pools and",

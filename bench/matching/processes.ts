@@ -41,6 +41,10 @@ export interface Measured {
   readonly bureauStepsPerCheck: number;
   /** The bureau processes' CPU seconds (all threads) per check; separate processes only. */
   readonly bureauCpuSecondsPerCheck?: number;
+  /** The bank processes' CPU seconds (all threads) per check; separate processes only. */
+  readonly bankCpuSecondsPerCheck?: number;
+  /** Checks' worth of shares and re-randomisers each bank made before the window (0: made as it goes). */
+  readonly banksAhead?: number;
   /** The chain node's CPU seconds per check; separate processes only. */
   readonly chainCpuSecondsPerCheck?: number;
   /** How often banks and bureau polled the chain node, milliseconds; separate processes only. */
@@ -68,6 +72,12 @@ export interface ProcessesOptions {
   readonly bureaus: number;
   /** How often banks and bureaus poll the chain node, milliseconds (every poll a JSON-RPC call). */
   readonly pollMs: number;
+  /**
+   * Checks' worth of shares and DGK re-randomisers each bank makes before the window, and does not top up during it
+   * (default 0: pools of a few checks, topped up while the bank waits). With enough for the window, the banks spend
+   * only their online work in it, as banks on machines of their own would leave this machine's cores to the bureau.
+   */
+  readonly ahead?: number;
 }
 
 /** The realistic setting: a `hardhat node`, the bureau service and every bank in processes of their own. */
@@ -124,10 +134,17 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
         subject: await subject.getAddress(),
         conditions: LOAN,
         pollMs,
+        ahead: options.ahead ?? 0,
       };
       const child = spawn(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", join(__dirname, "throughputBank.ts"), JSON.stringify(job)],
+        [
+          ...profiling(),
+          "-r",
+          "ts-node/register/transpile-only",
+          join(__dirname, "throughputBank.ts"),
+          JSON.stringify(job),
+        ],
         { cwd: PROJECT_ROOT, env: cleanEnv(), stdio: ["ignore", "inherit", "inherit", "ipc"] },
       );
       children.push(child);
@@ -148,6 +165,7 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
     const elapsed = (performance.now() - started) / 1000;
     const after = await Promise.all(bureaus.map((b) => bureauFigures(b)));
     const chainSpent = cpuSeconds(chainPids) - chainBefore;
+    const banksSpent = done.reduce((a, r) => a + r.cpuSeconds, 0);
     const blocks = (await provider.getBlockNumber()) - blockBefore;
     const checks = done.reduce((a, r) => a + r.checks, 0);
     const spent = (key: keyof Awaited<ReturnType<typeof bureauFigures>>) =>
@@ -164,6 +182,8 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
       bureauBusySecondsPerCheck: spent("stepSeconds") / checks,
       bureauStepsPerCheck: spent("steps") / checks,
       bureauCpuSecondsPerCheck: spent("cpuSeconds") / checks,
+      bankCpuSecondsPerCheck: banksSpent / checks,
+      banksAhead: options.ahead ?? 0,
       chainCpuSecondsPerCheck: chainSpent / checks,
       pollMs,
       checkSecondsMedian: latencies[Math.floor(latencies.length / 2)],
@@ -220,7 +240,7 @@ async function startBureau(
   pollMs: number,
 ): Promise<{ child: ChildProcess; url: string }> {
   const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", String(pollMs), ...store];
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
+  const child = spawn(process.execPath, [...profiling(), join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
     cwd: dir,
     env: {
       ...cleanEnv(),
@@ -315,6 +335,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("HARDHAT_") && !k.startsWith("BLINDCREDIT_")),
   );
+}
+
+/** With `BENCH_CPU_PROFILE=<dir>`, the bureaus and banks write V8 CPU profiles (`--cpu-prof`) there as they exit. */
+function profiling(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  return dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
 }
 
 function exited(child: ChildProcess): Promise<void> {

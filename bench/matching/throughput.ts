@@ -1,6 +1,7 @@
 /**
  * Throughput of one bureau service: checks per minute at k = 10 (decision mode) with several banks at once, and the
- * bureau's busy time per check, in two settings side by side in one run (the second in bench/matching/processes.ts):
+ * bureau's busy time per check, in three settings side by side in one run (the last two in
+ * bench/matching/processes.ts):
  *
  * - **in one process** (the baseline): the in-process Hardhat network, the real bureau service (SQLite store, HTTP
  *   API on loopback, the evaluator polling the chain, blinding and proof verification on worker threads, a fresh
@@ -9,21 +10,25 @@
  * - **separate processes**: a `hardhat node` (automine: each transaction is mined into a block of its own as it
  *   arrives), the bureau as `blindcredit bureau start` in its own process (SQLite, or PostgreSQL with
  *   `BENCH_DATABASE_URL`), and each bank a process of its own (bench/matching/throughputBank.ts) keeping the pools a
- *   running bank keeps (proven shares, re-randomisers for the bureau's key), all over JSON-RPC and HTTP. The
- *   bureau's busy time is both its evaluator's step seconds (chain transactions included) and the CPU seconds of its
- *   process (every thread), from /proc.
+ *   running bank keeps (proven shares, re-randomisers for the bureau's key) and topping them up as it goes, all over
+ *   JSON-RPC and HTTP. The whole consortium shares this machine's cores.
+ * - **banks' work made ahead**: the same, but each bank makes its shares and re-randomisers for `BENCH_AHEAD`
+ *   checks before the window and none during it, so that in the window the banks spend only their online work: the
+ *   load a bureau sees when the banks run on machines of their own, which one machine can only approximate this way.
  *
- * Everything shares this machine's cores, the chain node included: the figures are for the whole consortium on one
- * machine; 60 s over the bureau's busy time per check says what one bureau answers when the banks are elsewhere.
+ * The bureau's busy time is both its evaluator's step seconds (chain transactions included) and the CPU seconds of
+ * its process (every thread), from /proc; the banks' and the chain node's CPU seconds are measured the same way.
  *
  * Run: `npm run bench:matching-throughput`. Options (environment, as `hardhat run` passes no arguments):
- * `BENCH_BANKS` (default 4), `BENCH_SECONDS` (the measured window per setting, default 60), `BENCH_SETTINGS`
- * (`both`, `in-process` or `processes`; default both), `BENCH_DATABASE_URL` (the separate bureau's store: unset for
- * SQLite, `postgres` for a throwaway PostgreSQL server as the tests start one, or a `postgres://` URL of an empty
- * database), `BENCH_BUREAUS` (bureau processes sharing that PostgreSQL store, default 1: more than one takes
- * evaluators that divide the checks between them, and a PostgreSQL store), `BENCH_POLL_MS` (how often the
- * separate banks and bureau poll the chain node, every poll a JSON-RPC call; default 100), `BENCH_WRITE` (`0`: print
- * only). Writes bench/matching/throughput-results.{json,md}.
+ * `BENCH_BANKS` (default 8), `BENCH_SECONDS` (the measured window per setting, default 60), `BENCH_SETTINGS`
+ * (a comma-separated list of `in-process`, `processes` and `ahead`; default all three), `BENCH_AHEAD` (checks' worth
+ * each bank makes ahead in the `ahead` setting, default 25), `BENCH_DATABASE_URL` (the separate bureau's store:
+ * unset for SQLite, `postgres` for a throwaway PostgreSQL server as the tests start one, or a `postgres://` URL of an
+ * empty database), `BENCH_BUREAUS` (bureau processes sharing that PostgreSQL store, default 1: more than one takes
+ * evaluators that divide the checks between them, and a PostgreSQL store), `BENCH_POLL_MS` (how often the separate
+ * banks and bureau poll the chain node, every poll a JSON-RPC call; default 100), `BENCH_WRITE` (`0`: print only),
+ * `BENCH_CPU_PROFILE` (a folder: the bureau and bank processes write V8 CPU profiles there). Writes
+ * bench/matching/throughput-results.{json,md}.
  * @module
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -45,9 +50,10 @@ import { admitByVote, deployWithMembers } from "../../test/helpers/suite";
 import { APPLICANT_RECORD } from "../../test/helpers/samples";
 import { LOAN, separateProcesses, type Measured } from "./processes";
 
-const BANKS = Number(process.env.BENCH_BANKS ?? 4);
+const BANKS = Number(process.env.BENCH_BANKS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const SETTINGS = process.env.BENCH_SETTINGS ?? "both";
+const SETTINGS = (process.env.BENCH_SETTINGS ?? "in-process,processes,ahead").split(",").map((x) => x.trim());
+const AHEAD = Number(process.env.BENCH_AHEAD ?? 25);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const BUREAUS = Number(process.env.BENCH_BUREAUS ?? 1);
 const WRITE = process.env.BENCH_WRITE !== "0";
@@ -55,39 +61,34 @@ const WRITE = process.env.BENCH_WRITE !== "0";
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
 
 async function main(): Promise<void> {
-  if (!["both", "in-process", "processes"].includes(SETTINGS)) {
-    throw new Error(`BENCH_SETTINGS: expected both, in-process or processes, got ${SETTINGS}`);
+  const known = ["in-process", "processes", "ahead"];
+  if (SETTINGS.length === 0 || !SETTINGS.every((x) => known.includes(x))) {
+    throw new Error(`BENCH_SETTINGS: expected a list of ${known.join(", ")}, got ${SETTINGS.join(",")}`);
   }
+  if (!Number.isInteger(AHEAD) || AHEAD < 1) throw new Error(`BENCH_AHEAD: expected ≥ 1, got ${AHEAD}`);
   if (!Number.isInteger(BUREAUS) || BUREAUS < 1) throw new Error(`BENCH_BUREAUS: expected ≥ 1, got ${BUREAUS}`);
   if (BUREAUS > 1 && DATABASE_URL === undefined) {
     throw new Error("BENCH_BUREAUS > 1 needs a shared PostgreSQL store: set BENCH_DATABASE_URL (postgres or a URL)");
   }
   const results: Measured[] = [];
-  if (SETTINGS !== "processes") results.push(await inOneProcess());
-  if (SETTINGS !== "in-process")
-    results.push(
-      await separateProcesses({
-        banks: BANKS,
-        seconds: SECONDS,
-        databaseUrl: DATABASE_URL,
-        bureaus: BUREAUS,
-        pollMs: POLL_MS,
-      }),
-    );
+  if (SETTINGS.includes("in-process")) results.push(await inOneProcess());
+  for (const ahead of [SETTINGS.includes("processes") ? 0 : -1, SETTINGS.includes("ahead") ? AHEAD : -1]) {
+    if (ahead < 0) continue;
+    const options = { banks: BANKS, seconds: SECONDS, databaseUrl: DATABASE_URL, bureaus: BUREAUS, pollMs: POLL_MS };
+    results.push(await separateProcesses({ ...options, ahead }));
+  }
   const result = {
     date: new Date().toISOString(),
     machine: `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, Node ${process.version}`,
     k: LOAN.length,
     results,
-    ...(results.length === 2
-      ? {
-          ratios: {
-            checksPerMinute: results[1].checksPerMinute / results[0].checksPerMinute,
-            bureauBusySecondsPerCheck: results[1].bureauBusySecondsPerCheck / results[0].bureauBusySecondsPerCheck,
-          },
-        }
-      : {}),
+    ratios: results.map((r) => ({
+      checksPerMinute: r.checksPerMinute / results[0].checksPerMinute,
+      bureauBusySecondsPerCheck: r.bureauBusySecondsPerCheck / results[0].bureauBusySecondsPerCheck,
+    })),
   };
+  const name = (r: Measured) =>
+    r.setting === "in one process" ? r.setting : r.banksAhead ? `banks' work made ahead (${r.banksAhead})` : r.setting;
   const ms = (s: number | undefined) => (s === undefined ? "–" : `${(s * 1000).toFixed(0)} ms`);
   const md = [
     "# Throughput of one bureau service, k = 10, decision mode",
@@ -96,32 +97,39 @@ async function main(): Promise<void> {
     "in-process Hardhat network, the real bureau service (SQLite, HTTP on loopback, evaluator, worker threads,",
     "3072-bit DGK key) and the banks (3072-bit Paillier keys, no pools) on one event loop. **Separate processes**:",
     "a `hardhat node` (automine), `blindcredit bureau start` in its own process, each bank in its own process with",
-    "the pools a running bank keeps. Banks run checks back to back for the window; everything on this machine.",
+    "the pools a running bank keeps, topped up as it goes. **Banks' work made ahead**: the same, but each bank makes",
+    "its shares and DGK re-randomisers for that many checks before the window and none in it, so that the banks",
+    "spend only their online work there, as banks on machines of their own would. Banks run checks back to back for",
+    "the window; everything on this machine.",
     "",
     `Machine: ${result.machine}. Date: ${result.date}.`,
     "",
-    "| setting | banks | bureau processes | store | window | checks | checks per minute | bureau busy per check " +
-      "(evaluator steps) | bureau CPU per check | chain node CPU per check | check latency (median / p90) | " +
-      "blocks (mean interval) | " +
-      "bureau alone, per minute |",
-    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| setting | banks | store | window | checks | checks per minute | bureau busy per check (evaluator steps) | " +
+      "bureau CPU per check | banks' CPU per check | chain node CPU per check | check latency (median / p90) | " +
+      "blocks (mean interval) |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...results.map(
       (r) =>
-        `| ${r.setting} | ${r.banks} | ${r.bureaus} | ${r.store} | ${r.seconds.toFixed(0)} s | ${r.checks} | ` +
-        `${r.checksPerMinute.toFixed(0)} | ${ms(r.bureauBusySecondsPerCheck)} | ${ms(r.bureauCpuSecondsPerCheck)} | ${ms(r.chainCpuSecondsPerCheck)} | ` +
+        `| ${name(r)} | ${r.banks} | ${r.store} | ${r.seconds.toFixed(0)} s | ${r.checks} | ` +
+        `${r.checksPerMinute.toFixed(0)} | ${ms(r.bureauBusySecondsPerCheck)} | ${ms(r.bureauCpuSecondsPerCheck)} | ` +
+        `${ms(r.bankCpuSecondsPerCheck)} | ${ms(r.chainCpuSecondsPerCheck)} | ` +
         `${r.checkSecondsMedian === undefined ? "–" : `${ms(r.checkSecondsMedian)} / ${ms(r.checkSecondsP90)}`} | ` +
-        `${r.blocks} (${ms(r.secondsPerBlock)}) | ${(60 / r.bureauBusySecondsPerCheck).toFixed(0)} |`,
+        `${r.blocks} (${ms(r.secondsPerBlock)}) |`,
     ),
     "",
-    ...(result.ratios
-      ? [
-          `Separate processes ÷ one process: ×${result.ratios.checksPerMinute.toFixed(2)} checks per minute, ` +
-            `×${result.ratios.bureauBusySecondsPerCheck.toFixed(2)} bureau busy time per check.`,
-          "",
-        ]
-      : []),
-    "The last column is 60 s over the bureau's busy time per check (its evaluator's steps, chain transactions",
-    "included): what one bureau answers when the banks' work and the chain node run on their own machines.",
+    `Against ${name(results[0])}:`,
+    "",
+    "| setting | checks per minute | bureau busy per check |",
+    "|---|---:|---:|",
+    ...results.map(
+      (r, i) =>
+        `| ${name(r)} | ×${result.ratios[i].checksPerMinute.toFixed(2)} | ` +
+        `×${result.ratios[i].bureauBusySecondsPerCheck.toFixed(2)} |`,
+    ),
+    "",
+    "The CPU columns are every thread's CPU seconds (worker threads included) of the bureau's process, of the bank",
+    "processes together, and of the chain node, from /proc, over the window, per check. On this machine all of them",
+    "share its cores.",
     "",
   ].join("\n");
   if (WRITE) {

@@ -2,8 +2,9 @@
  * One bank of the throughput bench's separate-process setting (bench/matching/throughput.ts starts it with an IPC
  * channel): its own process, its own 3072-bit Paillier key, a `BankClient` over JSON-RPC and the bureau's HTTP API,
  * with the pools a bank that keeps running holds (its proven shares, re-randomisers for the bureau's comparison
- * key), refilled while it waits for the bureau. It runs one check to warm up, says "ready", and on "go" runs checks
- * back to back until the given time, then reports how many and how long each took.
+ * key): a few checks' worth refilled while it waits for the bureau, or (`ahead`) enough for the whole window made
+ * before it. It runs one check to warm up, says "ready", and on "go" runs checks back to back until the given time,
+ * then reports how many and how long each took.
  *
  * Argument: a JSON {@link BankJob}.
  * @module
@@ -30,12 +31,20 @@ export interface BankJob {
   readonly conditions: Condition[];
   /** How often the bank reads the check's state while it waits for the bureau, milliseconds; default 100. */
   readonly pollMs?: number;
+  /** Checks' worth of shares and re-randomisers made before "ready" and not topped up after (0: as it goes). */
+  readonly ahead?: number;
 }
 
 /** Messages from a bank process. */
 export type BankReport =
   | { readonly type: "ready" }
-  | { readonly type: "done"; readonly checks: number; readonly latencies: number[] }
+  | {
+      readonly type: "done";
+      readonly checks: number;
+      readonly latencies: number[];
+      /** This process's CPU seconds (every thread) from "go" to the last check's end. */
+      readonly cpuSeconds: number;
+    }
   | { readonly type: "failed"; readonly error: string };
 
 /** Messages to a bank process. */
@@ -46,9 +55,11 @@ export interface BankGo {
 }
 
 /** Shares a bank keeps: a k = 10 check spends 14. */
-const SHARE_CAPACITY = 64;
+const SHARES_PER_CHECK = 14;
 /** Re-randomisers it keeps for the bureau's key: a k = 10 check spends 155. */
-const DGK_CAPACITY = 512;
+const DGK_PER_CHECK = 155;
+/** Checks' worth a bank that tops up as it goes keeps. */
+const KEPT_CHECKS = 4;
 
 async function main(job: BankJob): Promise<void> {
   const provider = new JsonRpcProvider(job.rpcUrl, undefined, {
@@ -58,12 +69,14 @@ async function main(job: BankJob): Promise<void> {
   const signer = await provider.getSigner(job.account);
   const suite = await loadDeployedSuite(job.deploymentsDir, signer);
   const { privateKey } = await generateKeyPair();
-  const shares = new SharePool(privateKey, { capacity: SHARE_CAPACITY });
+  const ahead = job.ahead ?? 0;
+  const kept = Math.max(ahead, KEPT_CHECKS) + 1; // + the warm-up check
+  const shares = new SharePool(privateKey, { capacity: SHARES_PER_CHECK * kept });
   // Signed as the bank: the bureau takes a form of a check not opened yet only from the bank that opens it.
   const board = retriedOnce(new HttpBoard(job.bureauUrl, signer), job.account);
   const probe = new BankClient(suite.matching, privateKey, board);
   const comparisonKey = await probe.comparisonKey(job.bureau, await suite.matching.comparisonKeyOf(job.bureau));
-  const dgk = new DgkRandomizerPool(comparisonKey, { capacity: DGK_CAPACITY });
+  const dgk = new DgkRandomizerPool(comparisonKey, { capacity: DGK_PER_CHECK * kept });
   const client = new BankClient(suite.matching, privateKey, board, {
     shares,
     comparisonPool: (key) => (key.fingerprint === comparisonKey.fingerprint ? dgk.take : undefined),
@@ -76,6 +89,7 @@ async function main(job: BankJob): Promise<void> {
       { wait: { pollMs: job.pollMs ?? 100 } },
     );
     if (!decision.approved) throw new Error("the applicant should be approved");
+    if (ahead > 0) return;
     // Topped up while the next check waits for the bureau.
     void shares.fill();
     void dgk.fill().catch(() => undefined);
@@ -87,12 +101,14 @@ async function main(job: BankJob): Promise<void> {
     send({ type: "ready" });
   });
   const latencies: number[] = [];
+  const cpuAtGo = process.cpuUsage();
   while (Date.now() < go.stopAt) {
     const started = performance.now();
     await once();
     latencies.push((performance.now() - started) / 1000);
   }
-  send({ type: "done", checks: latencies.length, latencies });
+  const { user, system } = process.cpuUsage(cpuAtGo);
+  send({ type: "done", checks: latencies.length, latencies, cpuSeconds: (user + system) / 1e6 });
   await dgk.close();
   provider.destroy();
 }

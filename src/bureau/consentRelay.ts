@@ -113,13 +113,15 @@ export function parseConsentSubmission(bytes: Uint8Array): ConsentSubmission {
 }
 
 /**
- * Checks a parsed consent against the chain and submits it from `permissions`' signer (the bureau's account).
+ * Checks a parsed consent against the chain and submits it from `permissions`' signer (the bureau's account),
+ * through `send` (the service passes `BureauClient.send`, so that its transactions take their nonces in turn).
  * @throws {ConsentRelayError} 422 when the signature is not the subject's, the deadline passed or the contract
  *   would refuse the terms (with its error); 409 when the nonce is not the subject's current one
  */
 export async function relayConsent(
   permissions: PermissionSetting,
   submission: ConsentSubmission,
+  send: <T>(transaction: () => Promise<T>) => Promise<T> = (transaction) => transaction(),
 ): Promise<ConsentReceipt> {
   const { consent, signature } = submission;
   const domain = await consentDomain(permissions);
@@ -160,7 +162,7 @@ export async function relayConsent(
   } catch (e) {
     throw new ConsentRelayError(422, `the permission contract refuses this consent: ${revertText(permissions, e)}`);
   }
-  const tx = await permissions.setPermissionWithConsent(consent, signature);
+  const tx = await send(() => permissions.setPermissionWithConsent(consent, signature));
   const receipt = (await tx.wait()) as ContractTransactionReceipt;
   return {
     txHash: tx.hash,

@@ -90,6 +90,11 @@ export interface EvaluatorOptions {
   /** How often to look for work, in milliseconds; default 1000. */
   readonly pollIntervalMs?: number;
   /**
+   * How many checks a round works on at once, default {@link DEFAULT_CONCURRENCY}: while one check's step waits for
+   * its transaction, or for a worker thread, another's computes.
+   */
+  readonly concurrency?: number;
+  /**
    * How many blocks deep a `CheckRequested` log must be before the evaluator acts on it: logs are read up to
    * `latest − confirmations`. Default 0, right on a chain with immediate finality (QBFT); e.g. 12 on a chain with
    * probabilistic finality.
@@ -112,6 +117,9 @@ export interface EvaluatorOptions {
   readonly metrics?: BureauMetrics;
 }
 
+/** How many checks a round works on at once by default. */
+export const DEFAULT_CONCURRENCY = 4;
+
 /** How many times a failing check is tried before it is left to expire on-chain. */
 export const MAX_ATTEMPTS = 3;
 
@@ -133,6 +141,7 @@ export class Evaluator {
   /** Checks that may still need this bureau, by id, with their failed attempts and the block that requested them. */
   readonly #active = new Map<string, { attempts: number; block: number }>();
   readonly #pollIntervalMs: number;
+  readonly #concurrency: number;
   readonly #confirmations: number;
   readonly #cursor: LogCursorStore | undefined;
   readonly #logger: Logger | undefined;
@@ -163,6 +172,10 @@ export class Evaluator {
     options: EvaluatorOptions = {},
   ) {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isSafeInteger(this.#concurrency) || this.#concurrency < 1) {
+      throw new RangeError(`evaluator concurrency: expected a whole number ≥ 1, got ${String(options.concurrency)}`);
+    }
     this.#confirmations = options.confirmations ?? 0;
     if (!Number.isSafeInteger(this.#confirmations) || this.#confirmations < 0) {
       throw new RangeError(
@@ -234,13 +247,18 @@ export class Evaluator {
   }
 
   /**
-   * One round: read new logs, take every step that is due, save the cursor (also callable by hand when stopped).
+   * One round: read new logs, take every step that is due (on up to `concurrency` checks at once), save the cursor
+   * (also callable by hand when stopped).
    */
   async tick(): Promise<void> {
     await this.#resume();
     await this.#scan();
     await this.#takeOver();
-    for (const checkId of [...this.#active.keys()]) await this.#advance(checkId);
+    const due = [...this.#active.keys()];
+    const next = async (): Promise<void> => {
+      for (let checkId = due.shift(); checkId !== undefined; checkId = due.shift()) await this.#advance(checkId);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, due.length) }, next));
     await this.#saveCursor();
   }
 

@@ -183,7 +183,8 @@ export async function startBureauApi(options: {
       const submission = parseConsentSubmission(await body(req, MAX_CONSENT_BYTES));
       const relayed = (consents = consents
         .catch(() => undefined)
-        .then(() => relayConsent(suite.permissions, submission)));
+        // Sent in turn with the evaluator's transactions: the same account, so one nonce sequence.
+        .then(() => relayConsent(suite.permissions, submission, (tx) => evaluator.client.send(tx))));
       return json(res, 201, await relayed);
     }
     throw new HttpError(404, "no-route", `no route ${req.method} ${path.slice(0, 200)}`);

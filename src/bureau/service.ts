@@ -77,6 +77,8 @@ export interface BureauServiceOptions {
   readonly pollIntervalMs?: number;
   /** Whether the evaluator polls by itself (default true); false leaves it to `evaluator.tick()` (the demo). */
   readonly watch?: boolean;
+  /** How many checks the evaluator works on at once (see `EvaluatorOptions.concurrency`); default 4. */
+  readonly concurrency?: number;
   /** Blinding threads; default one per core. */
   readonly threads?: number;
   /**
@@ -209,6 +211,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   try {
     evaluator = new Evaluator(suite, client, bureau, {
       pollIntervalMs: options.pollIntervalMs,
+      concurrency: options.concurrency,
       confirmations: options.confirmations,
       cursor: store,
       leases: { store, owner, leaseMs: options.leaseMs },

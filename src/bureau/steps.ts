@@ -50,6 +50,8 @@ export interface AdvanceOptions {
 /** The bureau's side: it holds the subjects' values and its comparison key, and works on the bank's ciphertexts. */
 export class BureauClient {
   readonly #keys = new Map<string, PaillierPublicKey>();
+  /** The last transaction sent, or being sent: see {@link BureauClient.send}. */
+  #sending: Promise<unknown> = Promise.resolve();
   readonly journal: BureauJournal;
 
   /**
@@ -81,6 +83,17 @@ export class BureauClient {
     } = {},
   ) {
     this.journal = options.journal ?? new MemoryJournal(board);
+  }
+
+  /**
+   * Sends one transaction after the previous one was sent (not mined): the evaluator works on several checks at once,
+   * and a key the bureau holds itself (not an account of the node) takes its nonce from the node's pending count,
+   * which two sends at the same moment would read alike.
+   */
+  send<T>(transaction: () => Promise<T>): Promise<T> {
+    const sent = this.#sending.then(transaction, transaction);
+    this.#sending = sent.catch(() => undefined);
+    return sent;
   }
 
   /** Registers the bureau's comparison key on-chain unless it is already the current one; returns its fingerprint. */
@@ -134,7 +147,7 @@ export class BureauClient {
 
   /** Refuses the check on-chain for `reason`: it ends there, in the subject's history, and the bank learns why. */
   async refuse(checkId: string, reason: RefusalReason): Promise<void> {
-    await (await this.matching.refuseCheck(checkId, reason)).wait();
+    await (await this.send(() => this.matching.refuseCheck(checkId, reason))).wait();
     await this.journal.forget(checkId);
   }
 
@@ -177,10 +190,10 @@ export class BureauClient {
   async #post(checkId: string, options: AdvanceOptions, entry: JournalEntry): Promise<CheckState> {
     await options.beforePost?.();
     if (entry.stage === "challenged") {
-      await (await this.matching.postChallenge(checkId, entry.messageHash)).wait();
+      await (await this.send(() => this.matching.postChallenge(checkId, entry.messageHash))).wait();
       return CheckState.Challenged;
     }
-    await (await this.matching.postAnswer(checkId, entry.messageHash)).wait();
+    await (await this.send(() => this.matching.postAnswer(checkId, entry.messageHash))).wait();
     await this.journal.forget(checkId);
     return CheckState.Answered;
   }

@@ -8,7 +8,8 @@
  * in the other: the additional data names no database.
  * @module
  */
-import { getAddress, keccak256 } from "ethers";
+import { getAddress } from "ethers";
+import { keccak256 } from "../protocol/keccak";
 import { MAX_MESSAGE_BYTES, MESSAGE_HEADER_BYTES, peekMessageHeader } from "../protocol/messages";
 import { decodeRecord, RecordError } from "../protocol/records";
 import { aadOf, open, seal, SealingError, type SealingKey } from "./sealing";

@@ -10,11 +10,13 @@ import type { ConditionMatching } from "../../typechain-types";
 import { CheckState, checkModeNamed, RefusalReason, type CheckModeName } from "../contractEnums";
 import { importDgkPublicKey, type DgkPublicKey, type DgkRandomizerWorkers } from "../dgk";
 import type { PaillierPrivateKey, RandomizerSource } from "../paillier";
-import type { SharePool } from "../proofs";
+import type { SharePool, ShareWorkers } from "../proofs";
 import {
   buildForm,
+  comparisonCount,
   comparisonValueCount,
   readAnswer,
+  proveShares,
   respondToChallenge,
   type BankForm,
   type BankView,
@@ -90,6 +92,8 @@ export interface BankClientOptions {
   readonly shares?: SharePool;
   /** Worker threads for the DGK re-randomisers of a response, computed in one batch over every core. */
   readonly workers?: DgkRandomizerWorkers;
+  /** Without `shares`: worker threads making a response's shares, alongside the re-randomisers. */
+  readonly shareWorkers?: ShareWorkers;
   /**
    * Precomputed re-randomisers for a bureau's comparison key, when the bank keeps a pool for it (a
    * `DgkRandomizerPool`'s `take`); undefined for a key it keeps none for (then `workers`, or on the spot).
@@ -181,12 +185,25 @@ export class BankClient {
     const bytes = await this.board.fetch(challengeHash);
     const named = decodeMessage(bytes, "challenge", check.context, challengeHash).comparisonKey;
     const comparisonKey = await this.comparisonKey(record.bureau, String(named));
-    const { shares, workers } = this.options;
+    const { shares, workers, shareWorkers } = this.options;
     const pooled = this.options.comparisonPool?.(comparisonKey);
+    // Without pools, the re-randomisers and the shares are made on worker threads at the same time.
     const batch =
       pooled === undefined && workers
-        ? await workers.randomizers(comparisonKey, comparisonValueCount(check.form))
+        ? workers.randomizers(comparisonKey, comparisonValueCount(check.form))
         : undefined;
+    const made =
+      shares === undefined && shareWorkers
+        ? await shareWorkers.shares(this.privateKey, comparisonCount(check.form))
+        : [];
+    const proven = proveShares(
+      this.privateKey,
+      check.context,
+      check.form,
+      comparisonKey,
+      shares ? () => shares.take() : made.length > 0 ? () => made.shift()! : undefined,
+    );
+    const batched = await batch;
     const response = respondToChallenge(
       this.privateKey,
       check.context,
@@ -194,10 +211,7 @@ export class BankClient {
       bytes,
       challengeHash,
       comparisonKey,
-      {
-        shares: shares ? () => shares.take() : undefined,
-        dgkRandomizers: pooled ?? (batch ? () => batch.pop()! : undefined),
-      },
+      { proven, dgkRandomizers: pooled ?? (batched ? () => batched.pop()! : undefined) },
     );
     check.shares = response.shares;
     await this.board.publish(response.bytes);

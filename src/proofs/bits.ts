@@ -93,6 +93,7 @@ import {
   randomBelow,
   randomBits,
 } from "../paillier";
+import { trustedCiphertext } from "../paillier/ciphertext";
 import { crt } from "./arith";
 import { ProofError, type ProofErrorCode } from "./errors";
 import { checkContext, parseJsonInput, readArray, readFixedHex, readObject } from "./format";
@@ -563,19 +564,43 @@ export function precomputeShare(privateKey: PaillierPrivateKey): PrecomputedShar
       `precomputeShare: expected a PaillierPrivateKey, got ${describeValue(privateKey)}`,
     );
   }
+  return shareFromParts(privateKey, precomputeShareParts(privateKey));
+}
+
+/**
+ * A precomputed share as plain values, so that it can be computed on a worker thread (`ShareWorkers`) and rebuilt
+ * on the thread that proves with it. It carries the share's secrets (δ, ρ, r): it crosses threads of one process
+ * only, never a process boundary, and is rebuilt at once. Internal to the proofs.
+ */
+export interface ShareParts extends Omit<PendingItem, "respond"> {
+  /** ρ and r by their residues modulo p and q: what the real branch's response is computed from. */
+  readonly rho: Residues;
+  readonly r: Residues;
+}
+
+/** The work of {@link precomputeShare}, as plain values. Internal to the proofs. */
+export function precomputeShareParts(privateKey: PaillierPrivateKey): ShareParts {
   const ctx = proverContext(privateKey);
   const bit = randomBits(1) === 1n ? 1 : 0;
-  const share = encrypt(privateKey, BigInt(bit));
-  const c = share.value;
+  const c = encrypt(privateKey, BigInt(bit)).value;
   // c = (1 + δ·n)·r^n ≡ r^n (mod P) for each prime P, so r_P = c^d mod P; ρ_P = u_P^d likewise.
   const r = nthRoot(ctx, c % ctx.p.prime, c % ctx.q.prime);
   const real = commitment(ctx);
   const rho = nthRoot(ctx, real.up, real.uq);
-  return issueShare(share, bit, {
+  return { c, bit, aReal: real.a, ...simulate(ctx, c, bit), rho, r };
+}
+
+/** The share that `parts` (from {@link precomputeShareParts} with this key) describe. Internal to the proofs. */
+export function shareFromParts(privateKey: PaillierPrivateKey, parts: ShareParts): PrecomputedShare {
+  const ctx = proverContext(privateKey);
+  const { c, bit, aReal, eSim, aSim, zSim, rho, r } = parts;
+  return issueShare(trustedCiphertext(privateKey.publicKey, c), bit, {
     c,
     bit,
-    aReal: real.a,
-    ...simulate(ctx, c, bit),
+    aReal,
+    eSim,
+    aSim,
+    zSim,
     respond: (e) => rootResponse(ctx, rho, r, e),
   });
 }

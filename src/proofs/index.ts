@@ -52,6 +52,7 @@ export type { BitProof, BitProofItem, BitProofItemJson, BitProofJson } from "./b
 
 export { MAX_SHARE_POOL_CAPACITY, SharePool } from "./sharePool";
 export { BitVerifierWorker } from "./verifierWorker";
+export { MAX_SHARE_BATCH, ShareWorkers } from "./shareWorkers";
 export type { SharePoolOptions } from "./sharePool";
 
 export { MAX_CONTEXT_BYTES } from "./format";

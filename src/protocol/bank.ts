@@ -4,6 +4,7 @@
  * key and its thresholds; it never sees the subject's values, and in decision mode its thresholds never leave it.
  * @module
  */
+import { hexlify } from "ethers";
 import {
   parseCiphertext as parseDgkCiphertext,
   randomizer as dgkRandomizer,
@@ -109,6 +110,11 @@ export function buildForm(
   return { bytes, hash: messageHash(bytes), mode, conditions: parsed, schema: context.schema };
 }
 
+/** Decision mode: how many comparisons the form makes (one share each). */
+export function comparisonCount(form: BankForm): number {
+  return form.conditions.flatMap((c) => comparisonsOf(c, form.schema)).length;
+}
+
 /** Decision mode: how many DGK values the bank returns for this form (one per bit, plus one, per comparison). */
 export function comparisonValueCount(form: BankForm): number {
   return form.conditions
@@ -116,11 +122,57 @@ export function comparisonValueCount(form: BankForm): number {
     .reduce((sum, comparison) => sum + comparisonDomain(comparison.field).bits + 1, 0);
 }
 
+/** The bank's shares of a check, encrypted and proven to be bits: they depend on the check, not on the challenge. */
+export interface ProvenShares {
+  /** δ_bank per comparison, secret. */
+  readonly bits: (0 | 1)[];
+  /** E(δ_bank) per comparison. */
+  readonly encrypted: Ciphertext[];
+  readonly proof: BitProof;
+  /** What the proof is bound to, the check and the comparison key (`shareProofContext`), as hex. */
+  readonly boundTo: string;
+}
+
+/**
+ * Decision mode: the bank's shares for a form's comparisons with their proof, bound to the check and the bureau's
+ * comparison key. They need nothing from the challenge, so a bank without a share pool can compute them while its
+ * DGK re-randomisers are computed on worker threads, or while it waits for the challenge.
+ * @param takeShare precomputed shares (`SharePool.take`); without, each share is encrypted and proven on the spot
+ */
+export function proveShares(
+  privateKey: PaillierPrivateKey,
+  context: CheckContext,
+  form: BankForm,
+  comparisonKey: DgkPublicKey,
+  takeShare?: () => PrecomputedShare,
+): ProvenShares {
+  const count = comparisonCount(form);
+  const proofContext = shareProofContext(context, comparisonKey.fingerprint);
+  const boundTo = hexlify(proofContext);
+  if (takeShare) {
+    const precomputed = Array.from({ length: count }, () => takeShare());
+    return {
+      bits: precomputed.map((share) => share.bit),
+      encrypted: precomputed.map(({ share }) => share),
+      proof: proveBitsPrecomputed(privateKey, precomputed, proofContext),
+      boundTo,
+    };
+  }
+  // Without a pool, encrypting and proving on the spot is cheaper than precomputing shares now.
+  const bits = Array.from({ length: count }, () => Number(randomBelow(2n)) as 0 | 1);
+  const encrypted = bits.map((bit) => encrypt(privateKey, BigInt(bit)));
+  const proof = proveBits(privateKey, encrypted, bits, proofContext);
+  return { bits, encrypted, proof, boundTo };
+}
+
 /**
  * Decision mode: reads the bureau's encrypted operands and returns, per comparison, the blinded DGK values against
  * the bank's threshold, and the bank's encrypted shares with a proof that each is a bit.
  * @param comparisonKey the bureau's DGK public key, as registered on-chain
- * @throws Error when the challenge does not match its commitment, the check, the bureau's key or the form's shape
+ * @param pools where shares and re-randomisers come from; `proven`: the shares already proven for this check and
+ *   key ({@link proveShares}), used instead of `pools.shares`
+ * @throws Error when the challenge does not match its commitment, the check, the bureau's key or the form's shape,
+ *   or when `proven` was made for another check or key, or another number of comparisons
  */
 export function respondToChallenge(
   privateKey: PaillierPrivateKey,
@@ -129,7 +181,11 @@ export function respondToChallenge(
   challenge: Uint8Array,
   challengeHash: string,
   comparisonKey: DgkPublicKey,
-  { shares: takeShare, dgkRandomizers = () => dgkRandomizer(comparisonKey) }: BankPools = {},
+  {
+    shares: takeShare,
+    proven,
+    dgkRandomizers = () => dgkRandomizer(comparisonKey),
+  }: BankPools & { readonly proven?: ProvenShares } = {},
 ): CommittedMessage & { readonly shares: (0 | 1)[] } {
   const body = decodeMessage(challenge, "challenge", context, challengeHash);
   if (body.comparisonKey !== comparisonKey.fingerprint) {
@@ -140,34 +196,34 @@ export function respondToChallenge(
   }
   const comparisons = form.conditions.flatMap((c) => comparisonsOf(c, form.schema));
   const operands = readArray(body.operands, "challenge operands", comparisons.length);
-  // δ_bank per comparison: a fresh coin, or the coin of a precomputed share from the bank's pool.
-  const precomputed = takeShare ? comparisons.map(() => takeShare()) : undefined;
-  const shares = precomputed?.map((share) => share.bit) ?? comparisons.map(() => Number(randomBelow(2n)) as 0 | 1);
-  const blinded = comparisons.map((comparison, i) => {
+  const operandBits = comparisons.map((comparison, i) => {
     const where = `challenge operand ${i + 1}`;
     const { bits } = comparisonDomain(comparison.field);
-    const operandBits = readArray(operands[i], where, bits).map((x, j) =>
+    return readArray(operands[i], where, bits).map((x, j) =>
       // Range only: a bit sharing a factor with n would only hand the bank the bureau's factorisation.
       parseDgkCiphertext(comparisonKey, x, `${where} bit ${j}`, { checkUnit: false }),
     );
-    return blindedComparison(comparisonKey, operandBits, comparison.threshold, shares[i], dgkRandomizers).map((v) =>
-      dgkHex(comparisonKey, v),
-    );
   });
-  const proofContext = shareProofContext(context, comparisonKey.fingerprint);
-  let encryptedShares: Ciphertext[];
-  let proof: BitProof;
-  if (precomputed) {
-    encryptedShares = precomputed.map(({ share }) => share);
-    proof = proveBitsPrecomputed(privateKey, precomputed, proofContext);
-  } else {
-    // Without a pool, encrypting and proving on the spot is cheaper than precomputing shares now.
-    encryptedShares = shares.map((bit) => encrypt(privateKey, BigInt(bit)));
-    proof = proveBits(privateKey, encryptedShares, shares, proofContext);
+  if (proven) {
+    const bound = proven.boundTo === hexlify(shareProofContext(context, comparisonKey.fingerprint));
+    if (!bound || proven.bits.length !== comparisons.length) {
+      throw new Error(
+        `proven shares: expected ${comparisons.length} proven for this check and comparison key ` +
+          `${comparisonKey.fingerprint}, got ${proven.bits.length} proven for ` +
+          (bound ? "them" : "another check or comparison key"),
+      );
+    }
   }
+  const { bits, encrypted, proof } = proven ?? proveShares(privateKey, context, form, comparisonKey, takeShare);
+  const shares = [...bits];
+  const blinded = comparisons.map((comparison, i) =>
+    blindedComparison(comparisonKey, operandBits[i], comparison.threshold, shares[i], dgkRandomizers).map((v) =>
+      dgkHex(comparisonKey, v),
+    ),
+  );
   const bytes = encodeMessage("response", context, {
     comparisons: blinded,
-    shares: encryptedShares.map((c) => c.toHex()),
+    shares: encrypted.map((c) => c.toHex()),
     shareProof: encodeBitProof(proof),
   });
   return { bytes, hash: messageHash(bytes), shares };

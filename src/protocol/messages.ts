@@ -8,30 +8,9 @@
  * it is checked against, and a message written against another schema is refused by name.
  * @module
  */
-import { keccak256 } from "ethers";
 import { Ciphertext, type PaillierPublicKey } from "../paillier";
+import { keccak256 } from "./keccak";
 import { DEFAULT_SCHEMA, describeSchema, type CreditSchema } from "./schema";
-
-/** The `keccak` package's hash object (it ships no types). */
-interface KeccakHash {
-  update(data: Buffer): KeccakHash;
-  digest(encoding: "hex"): string;
-}
-
-/**
- * keccak256 in native code when the `keccak` package's binding loads (it falls back to its own JavaScript otherwise):
- * ethers' JavaScript keccak256 takes about 55 ms for a 200 KB message on the project's machine, the binding about
- * 2 ms, and every message is hashed twice (by its sender and by its receiver). The same digest (tested against
- * ethers).
- */
-const nativeKeccak: ((algorithm: "keccak256") => KeccakHash) | undefined = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("keccak") as (algorithm: "keccak256") => KeccakHash;
-  } catch {
-    return undefined;
-  }
-})();
 
 /** The protocol name and version carried by every message. */
 export const PROTOCOL = "blindcredit/2";
@@ -87,9 +66,7 @@ export function encodeMessage(stage: Stage, context: CheckContext, body: unknown
 
 /** The commitment to a message that goes on-chain. */
 export function messageHash(bytes: Uint8Array): string {
-  if (nativeKeccak === undefined) return keccak256(bytes);
-  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return "0x" + nativeKeccak("keccak256").update(view).digest("hex");
+  return keccak256(bytes);
 }
 
 /**

@@ -94,6 +94,12 @@ export function register(program: Command): void {
       1000,
     )
     .option(
+      "--concurrency <n>",
+      "how many checks the evaluator works on at once (one's transaction is mined while another's computes)",
+      argParser((v) => parseInteger(v, 1, 64)),
+      4,
+    )
+    .option(
       "--evaluator-lease <ms>",
       "how long this process's lease on a check lasts unless renewed (every third of it), in milliseconds: with " +
         "several bureau processes on one --database-url, a check whose process crashed is taken over after it",
@@ -121,6 +127,7 @@ export function register(program: Command): void {
             threads?: number;
             poll: number;
             evaluatorLease: number;
+            concurrency: number;
             logJson: boolean;
           },
         ) => {
@@ -166,6 +173,7 @@ export function register(program: Command): void {
               threads: opts.threads,
               pollIntervalMs: opts.poll,
               leaseMs: opts.evaluatorLease,
+              concurrency: opts.concurrency,
               logger: opts.logJson
                 ? pino(pino.destination(2))
                 : // progress lines for people: each log line's message, as the evaluator writes it
