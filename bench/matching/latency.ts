@@ -312,6 +312,8 @@ async function main(): Promise<void> {
   const dgkWorkers = new DgkRandomizerWorkers();
   const shareWorkers = new ShareWorkers();
   const verifier = new BitVerifierWorker();
+  /** What every measured check shares: the keys (loaded) and the threads. */
+  const setup = { bank, comparisonKey, workers, dgkWorkers, shareWorkers, verifier };
   const rows: Row[] = [];
   let largest: { bytes: Bytes; phases: Phases; comparisons: number; values: number } | undefined;
   const keyProof = keyProofCosts(bank);
@@ -334,12 +336,7 @@ async function main(): Promise<void> {
           await Promise.all([bankShares.fill(), bankDgk.fill(), bureauDgk.fill()]);
           const measured = await pooled(bank, { bank: k, bureau: 1 + k }, (pools) =>
             ours(mode, conditions, {
-              bank,
-              comparisonKey,
-              workers,
-              dgkWorkers,
-              shareWorkers,
-              verifier,
+              ...setup,
               pools: {
                 ...pools,
                 bankShares,
@@ -352,25 +349,14 @@ async function main(): Promise<void> {
           online.push(measured.phases);
           bytes = measured.bytes;
           // Cold: no pools, keys loaded (their precomputation done, as in a running bank or bureau).
-          cold.push(
-            (await ours(mode, conditions, { bank, comparisonKey, workers, dgkWorkers, shareWorkers, verifier })).phases,
-          );
+          cold.push((await ours(mode, conditions, setup)).phases);
           // First check: keys just loaded (every per-key precomputation redone during the check), no pools. The
           // bank's modulus proof is made when it registers its key and verified once per key: measured apart.
           const freshBank = importPrivateKey(exportPrivateKey(bank));
           proveAndVerifyModulus(freshBank);
           const freshComparisonKey = importDgkPrivateKey(exportDgkPrivateKey(comparisonKey));
           first.push(
-            (
-              await ours(mode, conditions, {
-                bank: freshBank,
-                comparisonKey: freshComparisonKey,
-                workers,
-                dgkWorkers,
-                shareWorkers,
-                verifier,
-              })
-            ).phases,
+            (await ours(mode, conditions, { ...setup, bank: freshBank, comparisonKey: freshComparisonKey })).phases,
           );
         }
         const row: Row = {
@@ -404,14 +390,7 @@ async function main(): Promise<void> {
     }
     if (LARGEST) {
       const size = sizes(LARGEST_FORM);
-      const measured = await ours("decision", LARGEST_FORM, {
-        bank,
-        comparisonKey,
-        workers,
-        dgkWorkers,
-        shareWorkers,
-        verifier,
-      });
+      const measured = await ours("decision", LARGEST_FORM, setup);
       largest = { bytes: measured.bytes, phases: measured.phases, comparisons: size.comparisons, values: size.values };
       process.stderr.write(
         `largest form: ${JSON.stringify(measured.bytes)} in ${measured.phases.total.toFixed(0)} ms\n`,

@@ -110,16 +110,19 @@ export function buildForm(
   return { bytes, hash: messageHash(bytes), mode, conditions: parsed, schema: context.schema };
 }
 
+/** Decision mode: the form's comparisons, in the order of the challenge's operands and the response's values. */
+function comparisonsOfForm(form: BankForm) {
+  return form.conditions.flatMap((c) => comparisonsOf(c, form.schema));
+}
+
 /** Decision mode: how many comparisons the form makes (one share each). */
 export function comparisonCount(form: BankForm): number {
-  return form.conditions.flatMap((c) => comparisonsOf(c, form.schema)).length;
+  return comparisonsOfForm(form).length;
 }
 
 /** Decision mode: how many DGK values the bank returns for this form (one per bit, plus one, per comparison). */
 export function comparisonValueCount(form: BankForm): number {
-  return form.conditions
-    .flatMap((c) => comparisonsOf(c, form.schema))
-    .reduce((sum, comparison) => sum + comparisonDomain(comparison.field).bits + 1, 0);
+  return comparisonsOfForm(form).reduce((sum, comparison) => sum + comparisonDomain(comparison.field).bits + 1, 0);
 }
 
 /** The bank's shares of a check, encrypted and proven to be bits: they depend on the check, not on the challenge. */
@@ -194,7 +197,7 @@ export function respondToChallenge(
         JSON.stringify(body.comparisonKey),
     );
   }
-  const comparisons = form.conditions.flatMap((c) => comparisonsOf(c, form.schema));
+  const comparisons = comparisonsOfForm(form);
   const operands = readArray(body.operands, "challenge operands", comparisons.length);
   const operandBits = comparisons.map((comparison, i) => {
     const where = `challenge operand ${i + 1}`;
