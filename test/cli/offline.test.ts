@@ -98,6 +98,14 @@ describe("blindcredit without a chain", function () {
       expectExit(await cli(["voter"]), 2);
     });
 
+    it("refuses a bureau concurrency outside 1 to 64, saying what it expected", async function () {
+      for (const given of ["0", "65", "two"]) {
+        const run = expectExit(await cli([...CLOSED, "bureau", "start", "--concurrency", given]), 2);
+        expect(run.stderr, given).to.match(/--concurrency/);
+        expect(run.stderr, given).to.include(given);
+      }
+    });
+
     it("refuses a malformed address or id before connecting", async function () {
       const bad = expectExit(await cli([...CLOSED, "member", "status", "0x1234"]), 2);
       expect(bad.stderr).to.match(/expected an Ethereum address .* got "0x1234"/);
