@@ -11,17 +11,23 @@
  * exponent by Pohlig–Hellman (s is smooth), its base-B digits give the signs σ_k, hence every bit of every threshold;
  * then it divides the W-part out and answers as an honest bureau would. The decision is right, nothing is refused,
  * and the bank cannot see that anything happened.
+ *
+ * With an honest key, the bank still does not check that the operands encrypt bits: the second suite measures what
+ * operands that are not bits give the bureau's zero tests.
  */
 import { expect } from "chai";
 import { checkPrimeSync, generatePrimeSync } from "node:crypto";
 import { APPLICANT } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import {
+  encrypt as dgkEncrypt,
   exportDgkPublicKey,
   importDgkPrivateKey,
   importDgkPublicKey,
   parseCiphertext,
   toHex as dgkHex,
+  zeroTest,
   type DgkPrivateKey,
 } from "../../src/dgk";
 import { modPow, randomBelow } from "../../src/paillier";
@@ -248,4 +254,75 @@ describe("A cheating bureau (the bank's trust assumption about the comparison ke
       expect(view.approved, "the decision is right").to.equal(parsed.every((c) => holds(c, values.get(c.field)!)));
     });
   }
+});
+
+describe("A cheating bureau with an honest comparison key: operands that are not bits", function () {
+  const key = fixtureComparisonKey();
+  const { u } = key.publicKey;
+  const BITS = 10; // creditScore's comparison domain
+
+  /**
+   * The bank's values e_j = s + c'_j − A'_j + 3·Σ_{k>j} X_k (X_k = A'_k when c'_k = 0, else 1 − A'_k) for extended
+   * operands A'_0 = 1, A'_k = operands[k − 1], as plain integers modulo u: what the bureau's zero tests see.
+   */
+  function values(operands: readonly bigint[], c: bigint, s: bigint): bigint[] {
+    const a = [1n, ...operands];
+    const cBit = (j: number) => (j === 0 ? 0n : (c >> BigInt(j - 1)) & 1n);
+    const out: bigint[] = [];
+    let sum = 0n;
+    for (let j = BITS; j >= 0; j--) {
+      out.push((((s + cBit(j) - a[j] + 3n * sum) % u) + u) % u);
+      sum += cBit(j) === 0n ? a[j] : 1n - a[j];
+    }
+    return out;
+  }
+
+  /**
+   * Operands H, …, H, 0: the top value is s + c_top, zero iff s = −1 and the threshold's top bit is 1; H is chosen,
+   * offline, so that no other value is ever zero, whatever the threshold and the bank's coin.
+   */
+  function operandsReadingTheTopBit(): bigint[] {
+    for (let h = 2n; ; h++) {
+      const operands = [...Array.from({ length: BITS - 1 }, () => h), 0n];
+      let ok = true;
+      for (let c = 0n; ok && c < 1n << BigInt(BITS); c++) {
+        for (const s of [1n, -1n]) {
+          const zeros = values(operands, c, s)
+            .slice(1)
+            .filter((e) => e === 0n).length;
+          if (zeros > 0) ok = false;
+        }
+      }
+      if (ok) return operands;
+    }
+  }
+
+  it("learns a threshold's top bit when the bank's coin shows it (half the checks), never wrongly; the bank's code answers", async function () {
+    const operands = operandsReadingTheTopBit();
+    const CHECKS = 20;
+    const seen = new Map<number, number>();
+    for (const score of [820, 650]) {
+      // creditScore ≥ 820 is c = 520 (top bit 1); ≥ 650 is c = 350 (top bit 0).
+      const conditions: Condition[] = [{ field: "creditScore", op: "ge", values: [score] }];
+      let zeros = 0;
+      for (let i = 0; i < CHECKS; i++) {
+        const context = { ...CONTEXT, checkId: "0x" + i.toString(16).padStart(64, "7") };
+        const form = buildForm(bank, context, "decision", conditions);
+        const bytes = encodeMessage("challenge", context, {
+          comparisonKey: key.publicKey.fingerprint,
+          operands: [operands.map((a) => dgkHex(key, dgkEncrypt(key, a)))],
+        });
+        const response = respondToChallenge(bank, context, form, bytes, messageHash(bytes), key.publicKey);
+        const body = decodeMessage(response.bytes, "response", context, response.hash) as { comparisons: string[][] };
+        // Every value is a ciphertext of the honest key: the zero tests pass and count.
+        const found = body.comparisons[0].filter((v) => zeroTest(key, parseCiphertext(key, v, "value"))).length;
+        expect(found).to.be.at.most(1);
+        zeros += found;
+      }
+      seen.set(score, zeros);
+    }
+    expect(seen.get(650), "top bit 0: never a zero").to.equal(0);
+    // Top bit 1: a zero whenever the bank's coin is s = −1, about half the checks (0 or 20 has probability 2^−19).
+    expect(seen.get(820)).to.be.within(1, CHECKS - 1);
+  });
 });
