@@ -45,7 +45,10 @@ export function parametersDocument(secret: RingPedersenSecret, deployment: Deplo
   );
 }
 
-/** Documents whose Π^prm verified, by their keccak256: verifying costs about 128 exponentiations modulo N̂. */
+/**
+ * Documents whose Π^prm verified, by their keccak256 and what they were read as bound to (verifying costs about 128
+ * exponentiations modulo N̂).
+ */
 const verified = new Map<string, RingPedersenParameters>();
 
 /**
@@ -62,7 +65,7 @@ export function readParametersDocument(
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_PARAMETERS_BYTES) {
     throw new Error(`bureau parameters: expected at most ${MAX_PARAMETERS_BYTES} bytes, got ${bytes?.length}`);
   }
-  const id = messageHash(bytes);
+  const id = `${messageHash(bytes)} ${new TextDecoder().decode(parametersProofContext(deployment, bureau))}`;
   const known = verified.get(id);
   if (known !== undefined) return known;
   let parsed: unknown;
