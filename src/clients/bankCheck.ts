@@ -241,15 +241,17 @@ export class BankClient {
   }
 
   /**
-   * A bureau's ring-Pedersen parameters, their Π^prm verified, kept for this client's life: the bank proves under
-   * them, once per key, that its modulus has no small factor (Π^fac, in its forms).
+   * A bureau's ring-Pedersen parameters, their Π^prm verified, kept for this client's life per bureau and deployment
+   * (a bureau that makes new ones, on a fresh store, is read again by a new client): the bank proves under them, once
+   * per key, that its modulus has no small factor (Π^fac, in its forms).
    * @throws Error when the bureau publishes none, or its document is malformed, bound elsewhere or its proof fails
    */
   async bureauParameters(
     bureau: string,
     deployment: Pick<CheckContext, "chainId" | "contract">,
   ): Promise<RingPedersenParameters> {
-    const known = this.#parameters.get(bureau.toLowerCase());
+    const tag = `${bureau.toLowerCase()} ${deployment.chainId} ${deployment.contract.toLowerCase()}`;
+    const known = this.#parameters.get(tag);
     if (known !== undefined) return known;
     const source = this.options.bureauParameters ?? this.board.parameters?.bind(this.board);
     if (source === undefined) {
@@ -258,7 +260,7 @@ export class BankClient {
       );
     }
     const parameters = readParametersDocument(await source(bureau), deployment, bureau);
-    this.#parameters.set(bureau.toLowerCase(), parameters);
+    this.#parameters.set(tag, parameters);
     return parameters;
   }
 
