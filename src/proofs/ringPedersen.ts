@@ -172,8 +172,8 @@ function safePrime(bits: number): Promise<bigint> {
  * @param p - a safe prime
  * @param q - another safe prime, of the same size
  * @returns the secret parameters
- * @throws {ProofError} `INVALID_ARGUMENT` when p or q is not a safe prime, or they are equal or the product's size
- *   is out of range
+ * @throws {ProofError} `INVALID_ARGUMENT` when p or q is not a safe prime, or they are equal; `PROOF_FORMAT` when the
+ *   product's size is out of range
  */
 export function ringPedersenFromPrimes(p: bigint, q: bigint): RingPedersenSecret {
   checkSafePrimes(p, q);
