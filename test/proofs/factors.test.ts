@@ -23,7 +23,8 @@ import {
   verifyFactors,
   type FactorProof,
 } from "../../src/proofs";
-import { proveFactorsFor, verifyFactorsFor, type FactorProofData } from "../../src/proofs/factors";
+import { factorChallenge, proveFactorsFor, verifyFactorsFor, type FactorProofData } from "../../src/proofs/factors";
+import { ModularExponentiator, randomBelow } from "../../src/paillier";
 import { fixtureKey } from "../paillier/helpers";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { context, expectProofError } from "./helpers";
@@ -147,6 +148,111 @@ describe("Π^fac: no small factor", () => {
       }
       const nonUnit = { ...proof, T: fixtureRingPedersen(2048).p };
       expectProofError(() => verifyFactors(publicKey, parameters, nonUnit, ctx), "FACTOR_PROOF_INVALID", /units/);
+    });
+  });
+
+  describe("range bounds at their edges (a forger holding the bureau's trapdoor λ = log_t s)", () => {
+    // With λ and φ(N̂) every equation can be met for any z₁, z₂, σ of the forger's choice (all commitments are powers
+    // of t), and w₁, w₂, v move by multiples of φ(N̂) without changing t^w: so each range check can be tested
+    // alone, at its edge, on proofs that satisfy all three equations. (Only the bureau holds λ: this is a test
+    // device, not an attack.)
+    const secret = fixtureRingPedersen(2048);
+    const { n: nHat, t } = parameters;
+    const phi = (secret.p - 1n) * (secret.q - 1n);
+    const pow = new ModularExponentiator(nHat);
+    const mod = (x: bigint) => ((x % phi) + phi) % phi;
+    const n0 = publicKey.n;
+    const root = isqrt(n0);
+    const L = BigInt(FACTOR_CHALLENGE_BITS);
+    const E = BigInt(FACTOR_SLACK_BITS);
+    const bound = {
+      z: root << (L + E),
+      w: nHat << (L + E + 1n),
+      sigma: (n0 * nHat) << L,
+      v: (n0 * nHat) << (L + E + 1n),
+    };
+
+    function forge(choice: { sigma?: bigint; z1?: bigint; z2?: bigint } = {}): FactorProofData {
+      const [kP, kQ, kA, kB, kT] = Array.from({ length: 5 }, () => randomBelow(phi));
+      const [P, Q, A, B, T] = [kP, kQ, kA, kB, kT].map((k) => pow.pow(t, k));
+      const sigma = choice.sigma ?? 0n;
+      const e = factorChallenge(n0, parameters, { P, Q, A, B, T, sigma }, ctx);
+      const z1 = choice.z1 ?? 0n;
+      const z2 = choice.z2 ?? 0n;
+      const lambda = secret.lambda;
+      return {
+        P,
+        Q,
+        A,
+        B,
+        T,
+        sigma,
+        z1,
+        z2,
+        w1: mod(kA + e * kP - lambda * z1),
+        w2: mod(kB + e * kQ - lambda * z2),
+        v: mod(kT + e * (lambda * n0 + sigma) - kQ * z1),
+      };
+    }
+
+    /** x moved by multiples of φ(N̂) to the last value within ±limit (inside) or the first beyond (outside). */
+    function atEdge(x: bigint, limit: bigint, sign: 1n | -1n, side: "inside" | "outside"): bigint {
+      if (sign === 1n) {
+        const inside = x + ((limit - x) / phi) * phi;
+        return side === "inside" ? inside : inside + phi;
+      }
+      const inside = x - ((x + limit) / phi) * phi;
+      return side === "inside" ? inside : inside - phi;
+    }
+
+    const verify = (data: FactorProofData) => verifyFactorsFor(n0, parameters, data, ctx);
+
+    it("the forger's proofs verify (the equations hold for any z₁, z₂, σ)", () => {
+      verify(forge());
+      verify(forge({ z1: 12345n, z2: -678n, sigma: -9n }));
+    });
+
+    for (const name of ["z1", "z2", "sigma"] as const) {
+      it(`${name}: ±bound accepted, ±(bound + 1) rejected by the range check alone`, () => {
+        const limit = name === "sigma" ? bound.sigma : bound.z;
+        for (const sign of [1n, -1n] as const) {
+          verify(forge({ [name]: sign * limit }));
+          expectProofError(
+            () => verify(forge({ [name]: sign * (limit + 1n) })),
+            "FACTOR_PROOF_INVALID",
+            new RegExp(`\\|${name}\\| ≤`),
+          );
+        }
+      });
+    }
+
+    for (const name of ["w1", "w2", "v"] as const) {
+      it(`${name}: the last value within ±bound accepted, the next one (same t^${name}) rejected`, () => {
+        const limit = name === "v" ? bound.v : bound.w;
+        const base = forge({ z1: bound.z, z2: -bound.z });
+        for (const sign of [1n, -1n] as const) {
+          const inside = atEdge(base[name], limit, sign, "inside");
+          const outside = atEdge(base[name], limit, sign, "outside");
+          expect(inside <= limit && inside >= -limit).to.equal(true);
+          expect(outside > limit || outside < -limit).to.equal(true);
+          verify({ ...base, [name]: inside });
+          expectProofError(
+            () => verify({ ...base, [name]: outside }),
+            "FACTOR_PROOF_INVALID",
+            new RegExp(`\\|${name}\\| ≤`),
+          );
+        }
+      });
+    }
+
+    it("rejects each signed answer of an honest proof with its sign flipped", () => {
+      for (const name of ["sigma", "z1", "z2", "w1", "w2", "v"] as const) {
+        expectProofError(
+          () => verifyFactors(publicKey, parameters, { ...proof, [name]: -proof[name] }, ctx),
+          "FACTOR_PROOF_INVALID",
+          /mismatch/,
+        );
+      }
     });
   });
 
