@@ -28,7 +28,8 @@
  *
  * **Zero knowledge** (statistical, honest verifier, random oracle): each response is a uniform mask 2^ε times
  * wider than the secret term it hides (e·p < 2^ℓ·p against α's 2^(ℓ+ε)·R, and so on), so it leaks at most about
- * 2^−ε·p/R ≈ 2^−255 of statistical distance; the commitments hide p, q because s ∈ ⟨t⟩ (Π^prm, checked by the
+ * 2^−ε·p/R ≈ 2^−255 of statistical distance for balanced primes, and at most 2^−ℓ for the most unbalanced key the
+ * prover accepts (a prime up to 2^(ε−ℓ)·R; above that it refuses); the commitments hide p, q because s ∈ ⟨t⟩ (Π^prm, checked by the
  * prover) and t^μ is close to uniform in ⟨t⟩. The honest prover retries in the negligible case that |z| exceeds
  * the verifier's bound.
  *
@@ -258,7 +259,8 @@ const PROVER_ATTEMPTS = 8;
  *   under parameters with s ∉ ⟨t⟩ the commitments P and Q could reveal the factors
  * @param context - bytes naming where the proof is used (deployment, key fingerprint); the verifier repeats them
  * @returns the proof
- * @throws {ProofError} `STATEMENT_FALSE` when a prime is above 2^ε·√N₀ (the other is then too small to prove);
+ * @throws {ProofError} `STATEMENT_FALSE` when a prime is above 2^(ε−ℓ)·√N₀ = 2^128·√N₀ (the other is then too small
+ *   to prove without the answers leaking it);
  *   `INVALID_ARGUMENT` when an argument has the wrong type
  * @example
  * verifyRingPedersen(bureauParameters, bureauProof, bureauContext); // once per bureau parameters
@@ -279,12 +281,14 @@ export function proveFactors(
   checkContext(context, "proveFactors: context");
   const { p, q, publicKey } = privateKey;
   const { root, z } = boundsFor(publicKey.n, parameters.n);
-  if (p > root << E || q > root << E) {
+  // Zero knowledge needs e·p < 2^ℓ·p to be 2^ℓ times narrower than α's range 2^(ℓ+ε)·R (and likewise for q), so
+  // both primes ≤ 2^(ε−ℓ)·R: above that, z₁ = α + e·p is measurably not uniform and tells the verifier about p.
+  if (p > root << (E - L) || q > root << (E - L)) {
     throw new ProofError(
       "STATEMENT_FALSE",
-      `proveFactors: expected both primes below 2^${FACTOR_SLACK_BITS}·√n (balanced), got a prime of ` +
-        `${Math.max(p.toString(2).length, q.toString(2).length)} bits in a ${publicKey.bits}-bit modulus: its ` +
-        "other prime is too small to prove large",
+      `proveFactors: expected both primes below 2^${FACTOR_SLACK_BITS - FACTOR_CHALLENGE_BITS}·√n (balanced), ` +
+        `got a prime of ${Math.max(p.toString(2).length, q.toString(2).length)} bits in a ${publicKey.bits}-bit ` +
+        "modulus: its other prime is too small to prove large without revealing it",
     );
   }
   for (let attempt = 0; attempt < PROVER_ATTEMPTS; attempt++) {

@@ -27,7 +27,7 @@ import { factorChallenge, proveFactorsFor, verifyFactorsFor, type FactorProofDat
 import { ModularExponentiator, randomBelow } from "../../src/paillier";
 import { fixtureKey } from "../paillier/helpers";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
-import { context, expectProofError } from "./helpers";
+import { context, expectProofError, keyFromPrimes } from "./helpers";
 
 describe("Π^fac: no small factor", () => {
   const key = fixtureKey(2048);
@@ -78,6 +78,26 @@ describe("Π^fac: no small factor", () => {
       const [p, q] = [generatePrimeSync(800, { bigint: true }), generatePrimeSync(1248, { bigint: true })];
       const data = proveFactorsFor(p * q, p, q, parameters, ctx);
       verifyFactorsFor(p * q, parameters, data, ctx);
+    });
+  });
+
+  describe("zero knowledge for the prover", () => {
+    /** A 2048-bit key from primes of the given sizes. */
+    function unbalanced(small: number, large: number) {
+      for (;;) {
+        const [p, q] = [generatePrimeSync(small, { bigint: true }), generatePrimeSync(large, { bigint: true })];
+        if ((p * q).toString(2).length === 2048) return keyFromPrimes(p, q);
+      }
+    }
+
+    it("refuses a key whose larger prime exceeds 2^(ε−ℓ)·√n = 2^128·√n: α's range would not hide e·p", () => {
+      // z₁ = α + e·p with α uniform in ±2^(ℓ+ε)·√n: its distance from uniform is about e·p / (2^(ℓ+ε+1)·√n),
+      // 2^−33 for a 1248-bit p in a 2048-bit n (and the honest prover's retry on |z₁| > bound cuts the range at
+      // ep − 2^(ℓ+ε)·√n, which a z₁ near that edge shows). At most 2^128·√n keeps it below 2^−128.
+      const leaky = unbalanced(800, 1248);
+      expectProofError(() => proveFactors(leaky, parameters, ctx), "STATEMENT_FALSE", /2\^128·√n/);
+      const fine = unbalanced(900, 1148);
+      verifyFactors(fine.publicKey, parameters, proveFactors(fine, parameters, ctx), ctx);
     });
   });
 
