@@ -11,7 +11,7 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { HDNodeWallet, Mnemonic, type Signer } from "ethers";
 import { deployWithGrants } from "../helpers/suite";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { APPLICANT_RECORD, LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
@@ -52,7 +52,7 @@ describe("Bureau concurrency", function () {
       f.matching.connect(wallet),
       new MemoryBoard(),
       async () => new Map(),
-      fixtureComparisonKey(),
+      testComparisonKeys(),
     );
     return { f, wallet, client };
   }
@@ -103,7 +103,7 @@ describe("Bureau concurrency", function () {
     it("refuses a concurrency that is not a whole number ≥ 1", async function () {
       const f = await loadFixture(fixture);
       const suite = connectSuite(f, f.bureau);
-      const client = new BureauClient(suite.matching, new MemoryBoard(), async () => new Map(), fixtureComparisonKey());
+      const client = new BureauClient(suite.matching, new MemoryBoard(), async () => new Map(), testComparisonKeys());
       for (const concurrency of [0, 1.5, -1]) {
         expect(() => new Evaluator(suite, client, f.bureau.address, { concurrency })).to.throw(
           RangeError,

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
@@ -80,7 +80,7 @@ describe("Evaluator leases", function () {
         suite.matching,
         new StoreBoard(store),
         service!.evaluator.client.valuesOf,
-        fixtureComparisonKey(),
+        testComparisonKeys(),
         { journal },
       );
       return new Evaluator(suite, client, f.bureau.address, { leases: { store, owner, leaseMs: LEASE_MS } });

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
 import { BureauClient } from "../../src/bureau/steps";
@@ -33,10 +33,10 @@ describe("Flow 3.5: a blind credit check", function () {
       f.matching.connect(f.bureau),
       board,
       async (s) => new Map(Object.entries(subjects.get(s) ?? {})),
-      fixtureComparisonKey(),
+      testComparisonKeys(),
     );
     await bank.registerKey();
-    await bureau.registerComparisonKey();
+    await bureau.registerComparisonKey(fixtureComparisonKey().publicKey);
     return { ...f, board, subjects, bankClient: bank, bureauClient: bureau, expiry };
   }
   type Fixture = Awaited<ReturnType<typeof fixture>>;
