@@ -39,6 +39,11 @@ export interface ComparisonKeySource {
    * @throws CheckRefusal `InvalidMessage` when no unused, unexpired key with that fingerprint is reserved to `bank`
    */
   claim(bank: string, fingerprint: string): DgkPrivateKey;
+  /**
+   * Randomizers h^r precomputed for `key`'s operand encryptions, handed over once (then forgotten here); a value is
+   * computed on the spot when they run out. Undefined when none were made.
+   */
+  operandRandomizers?(key: DgkPrivateKey): (() => bigint) | undefined;
 }
 
 /** Options of a {@link ComparisonKeyPool}. */
@@ -51,9 +56,20 @@ export interface ComparisonKeyPoolOptions {
   readonly reservationMs?: number;
   /** How many unused reservations one bank may hold at once; default {@link DEFAULT_RESERVATIONS_PER_BANK}. */
   readonly reservationsPerBank?: number;
+  /**
+   * How many randomizers h^r to precompute with each key for its challenge's operand bits (a k = 10 check takes 150,
+   * a k = 32 one 530 on the default schema); default {@link DEFAULT_OPERAND_RANDOMIZERS}.
+   */
+  readonly operandRandomizers?: number;
   /** The clock, Unix ms (tests); default `Date.now`. */
   readonly now?: () => number;
 }
+
+/** Operand randomizers precomputed with each key by default: a k = 10 check's. */
+export const DEFAULT_OPERAND_RANDOMIZERS = 160;
+
+/** Randomizers computed per event-loop turn while a key is prepared (a few ms each: other work runs between). */
+const RANDOMIZER_SLICE = 16;
 
 /** Fresh keys kept ready by default: a burst of checks finds keys made, and refilling is one key at a time. */
 export const DEFAULT_KEY_POOL_CAPACITY = 4;
@@ -78,7 +94,10 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   readonly #reservationMs: number;
   readonly #reservationsPerBank: number;
   readonly #now: () => number;
+  readonly #operandRandomizers: number;
   readonly #ready: DgkPrivateKey[] = [];
+  /** Each key's precomputed operand randomizers, until they are handed over with it. */
+  readonly #randomizers = new WeakMap<DgkPrivateKey, bigint[]>();
   /** Reserved keys by fingerprint, with their bank (checksummed or not: compared in lower case). */
   readonly #reserved = new Map<string, { bank: string; key: DgkPrivateKey; expiresAt: number }>();
   #filling: Promise<void> | undefined;
@@ -97,6 +116,11 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     if (!Number.isSafeInteger(this.#reservationsPerBank) || this.#reservationsPerBank < 1)
       throw new RangeError(
         `reservationsPerBank: expected a whole number ≥ 1, got ${String(options.reservationsPerBank)}`,
+      );
+    this.#operandRandomizers = options.operandRandomizers ?? DEFAULT_OPERAND_RANDOMIZERS;
+    if (!Number.isSafeInteger(this.#operandRandomizers) || this.#operandRandomizers < 0)
+      throw new RangeError(
+        `operandRandomizers: expected a whole number ≥ 0, got ${String(options.operandRandomizers)}`,
       );
     this.#keys = options.keys;
     this.#now = options.now ?? Date.now;
@@ -180,6 +204,14 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     return reservation.key;
   }
 
+  /** @inheritdoc */
+  operandRandomizers(key: DgkPrivateKey): (() => bigint) | undefined {
+    const stock = this.#randomizers.get(key);
+    if (stock === undefined) return undefined;
+    this.#randomizers.delete(key);
+    return () => stock.pop() ?? randomizer(key);
+  }
+
   /** Stops filling and drops every key held, reserved ones included. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -197,10 +229,19 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     for (const [fingerprint, { expiresAt }] of this.#reserved) if (expiresAt <= now) this.#reserved.delete(fingerprint);
   }
 
-  /** A new key, warmed: one CRT randomizer sets up the exponentiations modulo p and q that its checks will use. */
+  /**
+   * A new key with its operand randomizers, computed a slice per event-loop turn by the CRT (which also sets up, on
+   * this thread, the exponentiations modulo p and q that the key's zero tests use).
+   */
   async #generate(): Promise<DgkPrivateKey> {
     const { privateKey } = await generateDgkKeyPair(this.#keys);
-    randomizer(privateKey);
+    const stock: bigint[] = [];
+    while (stock.length < this.#operandRandomizers && !this.#closed) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const count = Math.min(RANDOMIZER_SLICE, this.#operandRandomizers - stock.length);
+      for (let i = 0; i < count; i++) stock.push(randomizer(privateKey));
+    }
+    this.#randomizers.set(privateKey, stock);
     return privateKey;
   }
 }

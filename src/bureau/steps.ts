@@ -181,7 +181,13 @@ export class BureauClient {
         form.comparisonKey === undefined
           ? await this.comparisonKeys.fresh()
           : this.comparisonKeys.claim(record.bank, form.comparisonKey);
-      const message = challenge(comparisonKey, context, form, values);
+      const message = challenge(
+        comparisonKey,
+        context,
+        form,
+        values,
+        this.comparisonKeys.operandRandomizers?.(comparisonKey),
+      );
       this.#checkKeys.set(checkId.toLowerCase(), comparisonKey);
       entry = { stage: "challenged", messageHash: message.hash, state: message.state };
       bytes = message.bytes;

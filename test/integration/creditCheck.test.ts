@@ -13,6 +13,9 @@ import { fixtureKey } from "../paillier/helpers";
 import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
 import { BureauClient } from "../../src/bureau/steps";
 import type { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
+import { StoreBoard, StoreJournal } from "../../src/bureau/journal";
+import { generateSealingKey } from "../../src/bureau/sealing";
+import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import type { DgkPublicKey } from "../../src/dgk";
 import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
 import { MemoryBoard } from "../../src/protocol/board";
@@ -97,6 +100,40 @@ describe("Flow 3.5: a blind credit check", function () {
       expect(await f.bureauClient.journal.entry(check.checkId), "the journal entry").to.equal(undefined);
       expect(f.bureauClient.holdsCheckKey(check.checkId), "the key in memory").to.equal(false);
       expect((await f.bankClient.decide(check)).approved).to.equal(true);
+    });
+
+    it("survives a restart mid-check: a new bureau process answers with the key sealed in the store, then erases it", async function () {
+      const f = await loadFixture(fixture);
+      const store = await openSqliteStore({ path: ":memory:", sealingKey: generateSealingKey() });
+      const board = new StoreBoard(store);
+      const bureauOn = () =>
+        new BureauClient(
+          f.matching.connect(f.bureau),
+          board,
+          async () => new Map(Object.entries(APPLICANT)),
+          testComparisonKeys(),
+          {
+            journal: new StoreJournal(store, async (id) => (await f.matching.checkOf(id)).formHash),
+          },
+        );
+      const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
+      const check = await bank.openCheck({
+        subject: f.subject.address,
+        bureau: f.bureau.address,
+        mode: "decision",
+        conditions: LOAN_CONDITIONS,
+      });
+      expect((await bureauOn().advance(check.checkId)).after).to.equal(CheckState.Challenged);
+      const sealed = await store.getCheck(check.checkId);
+      const kept = JSON.parse(new TextDecoder().decode(sealed!.state)) as { comparisonKey: { p: string } };
+      expect(kept.comparisonKey.p, "the private key, sealed in the store").to.match(/^0x[0-9a-f]+$/);
+      await bank.respond(check);
+      const restarted = bureauOn(); // nothing in memory: the key comes from the store
+      expect((await restarted.advance(check.checkId)).after).to.equal(CheckState.Answered);
+      expect(await store.getCheck(check.checkId), "erased from the store").to.equal(undefined);
+      expect(restarted.holdsCheckKey(check.checkId)).to.equal(false);
+      expect((await bank.decide(check)).approved).to.equal(true);
+      await store.close();
     });
 
     it("answers under a key the bank reserved, and refuses a key reserved to another bank, or used before", async function () {
