@@ -11,7 +11,7 @@ import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../pail
 import { BitVerifierWorker } from "../proofs";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
-import { ComparisonKeyPool } from "./comparisonKeys";
+import { ComparisonKeyPool, type ComparisonKeySource } from "./comparisonKeys";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { leaseOwner } from "./leases";
 import { pino, type Logger } from "pino";
@@ -66,6 +66,11 @@ export interface BureauServiceOptions {
   readonly comparisonKey?: DgkPrivateKey;
   /** The size of the per-check comparison keys, in bits: 3072 (default) or 4096; 2048 for tests only. */
   readonly comparisonKeyBits?: number;
+  /**
+   * Where each check's comparison key comes from instead of the service's own pool: for benches that compare with
+   * the protocol before per-check keys (bench/matching/oneKey.ts). Leave it unset in a deployment.
+   */
+  readonly comparisonKeySource?: ComparisonKeySource;
   /** Where the API listens; default 127.0.0.1 (loopback only). */
   readonly host?: string;
   /** Default 8600; 0 for any free port. */
@@ -193,7 +198,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     suite.matching,
     new StoreBoard(store),
     (subject) => subjectValues(store, suite.ownership, subject),
-    comparisonKeys,
+    options.comparisonKeySource ?? comparisonKeys,
     {
       journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash, owner),
       poolFor,
