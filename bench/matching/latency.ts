@@ -42,6 +42,7 @@ import {
   DgkRandomizerWorkers,
   exportDgkPrivateKey,
   importDgkPrivateKey,
+  encrypt as dgkEncrypt,
   generateDgkKeyPair,
   type DgkPrivateKey,
   type DgkPublicKey,
@@ -377,6 +378,7 @@ async function main(): Promise<void> {
             const shares = new SharePool(bank, { capacity: Math.max(1, size.comparisons) });
             const dgk = new DgkRandomizerPool(reserved, { capacity: Math.max(1, size.values) });
             await Promise.all([shares.fill(), dgk.fill(), keys.fill()]);
+            dgkEncrypt(reserved, 0n); // its fixed-base tables for g: the bank's precomputation for the key
             const measured = await pooled(bank, { bank: k, bureau: 1 + k }, (pools) =>
               ours(mode, conditions, {
                 ...setup,

@@ -14,7 +14,7 @@ import { BankClient } from "../../src/clients/bankCheck";
 import { BureauUnavailable, HttpBoard, reserveComparisonKey } from "../../src/clients/httpBoard";
 import { DEFAULT_RESERVATIONS_PER_BANK } from "../../src/bureau/comparisonKeys";
 import { loadDeployedSuite } from "../../src/deployments";
-import { DgkRandomizerPool, type DgkPublicKey } from "../../src/dgk";
+import { DgkRandomizerPool, encrypt as dgkEncrypt, type DgkPublicKey } from "../../src/dgk";
 import { generateKeyPair } from "../../src/paillier";
 import { SharePool } from "../../src/proofs";
 import type { MessageBoard } from "../../src/protocol/board";
@@ -81,6 +81,7 @@ async function main(job: BankJob): Promise<void> {
     const { publicKey } = await reserveComparisonKey(job.bureauUrl, signer);
     const dgk = new DgkRandomizerPool(publicKey, { capacity: DGK_PER_CHECK });
     await dgk.fill();
+    dgkEncrypt(publicKey, 0n); // its fixed-base tables for g, built now rather than during the check
     prepared.push({ key: publicKey, dgk });
   };
   const pools = new Map<string, DgkRandomizerPool>();

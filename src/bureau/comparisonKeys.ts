@@ -23,7 +23,7 @@
  *   answered, refused or over (see `BureauClient`): a later leak of the bureau's keys opens no past challenge.
  * @module
  */
-import { randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
+import { encrypt, randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
 import { generateDgkKeyPair } from "../dgk";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 
@@ -231,10 +231,12 @@ export class ComparisonKeyPool implements ComparisonKeySource {
 
   /**
    * A new key with its operand randomizers, computed a slice per event-loop turn by the CRT (which also sets up, on
-   * this thread, the exponentiations modulo p and q that the key's zero tests use).
+   * this thread, the exponentiations modulo p and q that the key's zero tests use), and its fixed-base tables for g
+   * (built by one encryption), so that a check pays none of the key's set-up.
    */
   async #generate(): Promise<DgkPrivateKey> {
     const { privateKey } = await generateDgkKeyPair(this.#keys);
+    encrypt(privateKey, 0n);
     const stock: bigint[] = [];
     while (stock.length < this.#operandRandomizers && !this.#closed) {
       await new Promise<void>((resolve) => setImmediate(resolve));

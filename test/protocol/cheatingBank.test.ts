@@ -22,7 +22,7 @@ import {
 } from "../../src/paillier";
 import { parseCiphertext as parseDgkCiphertext, toHex as dgkHex, type DgkPublicKey } from "../../src/dgk";
 import { BitVerifierWorker, encodeBitProof, proveBits } from "../../src/proofs";
-import { buildForm, proveShares, readAnswer, respondToChallenge } from "../../src/protocol/bank";
+import { buildForm, challengeKey, proveShares, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { blindedComparison } from "../../src/protocol/comparison";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { comparisonsOf, parseForm, subjectOperand, type Condition } from "../../src/protocol/form";
@@ -320,6 +320,33 @@ describe("A cheating bank", function () {
       }
       expect(outcomes, `A's score narrowed to [${low}, ${high})`).to.deep.equal(outcomes.map(() => "refused"));
       expect(high - low).to.be.greaterThan(1n);
+    });
+
+    it("the bank refuses a challenge under another key than the one it reserved; the bureau, a malformed key name", async function () {
+      const context = contextOf(9);
+      const reserved = (await bureauKeyForCheck()).publicKey;
+      const form = buildForm(bank, context, "decision", CONDITIONS, undefined, reserved);
+      const received = readForm(bank.publicKey, context, form.bytes, form.hash);
+      expect(received.comparisonKey).to.equal(reserved.fingerprint);
+      const other = challenge(await bureauKeyForCheck(), context, received, APPLICANT);
+      expect(() => challengeKey(context, form, other.bytes, other.hash)).to.throw(
+        `challenge: expected the comparison key reserved in the form, ${reserved.fingerprint}, got another`,
+      );
+      const paperForm = buildForm(bank, context, "paper", [CONDITIONS[2]]);
+      for (const [bytesOf, name] of [
+        [form.bytes, "0x1234"],
+        [paperForm.bytes, reserved.fingerprint],
+      ] as const) {
+        const body = decodeMessage(bytesOf, "form", context);
+        const bytes = encodeMessage("form", context, { ...body, comparisonKey: name });
+        expect(() => readForm(bank.publicKey, context, bytes, messageHash(bytes))).to.throw(
+          CheckRefusal,
+          /form comparisonKey: expected, in decision mode only, a reserved key's fingerprint/,
+        );
+      }
+      expect(() => buildForm(bank, context, "paper", [CONDITIONS[2]], undefined, reserved)).to.throw(
+        /reserved comparison key in decision mode only/,
+      );
     });
 
     it("refuses every message of an old check replayed into a new one, and values re-wrapped for the new check", async function () {
