@@ -154,8 +154,12 @@ export class BureauClient {
 
   /** Refuses the check on-chain for `reason`: it ends there, in the subject's history, and the bank learns why. */
   async refuse(checkId: string, reason: RefusalReason): Promise<void> {
-    await (await this.send(() => this.matching.refuseCheck(checkId, reason))).wait();
-    await this.forget(checkId);
+    try {
+      await (await this.send(() => this.matching.refuseCheck(checkId, reason))).wait();
+    } finally {
+      // Refused or not (expired meanwhile), the bureau is done with it: its comparison key goes now.
+      await this.forget(checkId);
+    }
   }
 
   /**
