@@ -73,14 +73,17 @@ describe("Evaluator leases", function () {
       f.subject.address,
       parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
     );
+    // Each evaluator's key pool ready: a step that waited for a key's generation could outlast the short lease.
+    const keys = { a: testComparisonKeys(), b: testComparisonKeys() };
+    await Promise.all([keys.a.fill(), keys.b.fill()]);
     /** An evaluator of its own, sharing the service's store. */
-    const evaluator = (owner: string) => {
+    const evaluator = (owner: "a" | "b") => {
       const journal = new StoreJournal(store, async (id) => (await suite.matching.checkOf(id)).formHash, owner);
       const client = new BureauClient(
         suite.matching,
         new StoreBoard(store),
         service!.evaluator.client.valuesOf,
-        testComparisonKeys(),
+        keys[owner],
         { journal },
       );
       return new Evaluator(suite, client, f.bureau.address, { leases: { store, owner, leaseMs: LEASE_MS } });

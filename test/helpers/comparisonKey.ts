@@ -18,8 +18,11 @@ export function fixtureComparisonKey(bits: 2048 | 3072 = 2048): DgkPrivateKey {
 
 /**
  * A pool of fresh per-check comparison keys for tests: 2048-bit keys, which generate several times faster than the
- * 3072-bit default, one kept ready. Close it after the test.
+ * 3072-bit default, one kept ready and filling from now on (as the service's), so that a first check seldom waits
+ * for one. `await pool.fill()` where a test's step must not (a lease shorter than a key's generation).
  */
 export function testComparisonKeys(): ComparisonKeyPool {
-  return new ComparisonKeyPool({ keys: { bits: 2048 }, capacity: 1 });
+  const pool = new ComparisonKeyPool({ keys: { bits: 2048 }, capacity: 1 });
+  void pool.fill().catch(() => undefined);
+  return pool;
 }
