@@ -239,7 +239,12 @@ export class BureauClient {
   #checkKey(checkId: string, state: BureauCheckState): DgkPrivateKey {
     const id = checkId.toLowerCase();
     let key = this.#checkKeys.get(id);
-    if (key === undefined) this.#checkKeys.set(id, (key = importDgkPrivateKey(state.comparisonKey)));
+    if (key === undefined) {
+      // A check challenged by a bureau before per-check keys (blindcredit/2) kept no key: it is left to expire.
+      if (state.comparisonKey === undefined)
+        throw new Error(`check ${checkId}: its challenge state holds no comparison key (blindcredit/2): not answered`);
+      this.#checkKeys.set(id, (key = importDgkPrivateKey(state.comparisonKey)));
+    }
     return key;
   }
 
