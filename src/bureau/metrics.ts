@@ -32,6 +32,7 @@ export type ApiRefusal =
   | "not-party"
   | "inactive-provider"
   | "not-found"
+  | "reservations-full"
   | "no-route";
 
 /** The routes of the API, as templates: the only values of the `route` label. */
@@ -43,6 +44,7 @@ export const ROUTES = [
   "/v1/messages/:hash",
   "/v1/records",
   "/v1/consents",
+  "/v1/comparison-keys",
 ] as const;
 export type Route = (typeof ROUTES)[number] | "unknown";
 
