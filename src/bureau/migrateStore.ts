@@ -23,11 +23,15 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { openStore } from "./openStore";
+import { ringPedersenPath } from "./ringPedersen";
 import { isPostgresUrl, redact } from "./postgresStore";
 import type { SealingKey } from "./sealing";
 
 /** Where the comparison key of a PostgreSQL store lives by default (the CLI's default too). */
 export const POSTGRES_COMPARISON_KEY_FILE = "bureau.comparison-key";
+
+/** Where the ring-Pedersen parameters of a PostgreSQL store live by default (the CLI's default too). */
+export const POSTGRES_RING_PEDERSEN_FILE = "bureau.ring-pedersen";
 
 /** The table whose rows the target keeps when it has them already. */
 const META = "meta";
@@ -47,6 +51,10 @@ export interface MigrateStoreOptions {
   readonly fromComparisonKeyFile?: string;
   /** Where the target's goes (default `<to>.comparison-key`, or `bureau.comparison-key` for a URL). */
   readonly toComparisonKeyFile?: string;
+  /** The source's sealed ring-Pedersen parameters (default `<from>.ring-pedersen`, or `bureau.ring-pedersen`). */
+  readonly fromRingPedersenFile?: string;
+  /** Where the target's go (default `<to>.ring-pedersen`, or `bureau.ring-pedersen` for a URL). */
+  readonly toRingPedersenFile?: string;
   /** Progress lines for people. */
   readonly log?: (line: string) => void;
 }
@@ -54,7 +62,16 @@ export interface MigrateStoreOptions {
 /** What was moved: rows per table (as counted on both sides), and the comparison key file. */
 export interface MigrationReport {
   readonly tables: Readonly<Record<string, number>>;
-  readonly comparisonKey: { readonly from: string; readonly to: string; readonly copied: boolean };
+  readonly comparisonKey: SealedFileCopy;
+  /** The ring-Pedersen parameters' file; `copied` false when the source had none (made again on the next start). */
+  readonly ringPedersen: SealedFileCopy;
+}
+
+/** A sealed file beside the store, and whether the migration copied it. */
+export interface SealedFileCopy {
+  readonly from: string;
+  readonly to: string;
+  readonly copied: boolean;
 }
 
 /** A refusal before anything was written, or a copy that did not verify: the message says what and what to do. */
@@ -70,7 +87,8 @@ export class MigrationError extends Error {
 }
 
 /**
- * Copies the store at `options.from` into the empty store at `options.to`, with its comparison key file.
+ * Copies the store at `options.from` into the empty store at `options.to`, with its comparison key file and its
+ * ring-Pedersen parameters' file.
  * @throws {MigrationError} `source` when there is no store at `from`; `target-not-empty` when `to` holds data (nothing
  *   is written then); `target` when the target lacks a table or column the source has (an older release: nothing is
  *   committed); `comparison-key` when the source's key file is missing or the target's exists with other bytes;
@@ -113,6 +131,22 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Migrat
     );
   }
   await loadOrCreateComparisonKey(keyFrom, sealingKey); // it exists: this opens it, and fails under another key
+  // The ring-Pedersen parameters (banks prove their keys under them): carried along when the source has them.
+  const parametersFrom = options.fromRingPedersenFile ?? defaultParametersFile(from);
+  const parametersTo = options.toRingPedersenFile ?? defaultParametersFile(to);
+  const parametersBytes = existsSync(parametersFrom) ? readFileSync(parametersFrom) : undefined;
+  if (
+    parametersBytes !== undefined &&
+    parametersTo !== parametersFrom &&
+    existsSync(parametersTo) &&
+    !readFileSync(parametersTo).equals(parametersBytes)
+  ) {
+    throw new MigrationError(
+      `the target's ring-Pedersen parameters file ${parametersTo} exists and holds other parameters: refusing to ` +
+        "overwrite it (move it away, or name another with --to-ring-pedersen-file)",
+      "comparison-key",
+    );
+  }
 
   // The target: empty, then made a store of this release under the same key.
   const target0 = await connect(to, "target");
@@ -192,7 +226,24 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Migrat
   const copied = keyTo !== keyFrom && !existsSync(keyTo);
   if (copied) writeFileSync(keyTo, keyBytes, { mode: 0o600, flag: "wx" });
   log(`comparison key: ${copied ? `copied ${keyFrom} to ${keyTo}` : `${keyTo} already holds it`}`);
-  return { tables, comparisonKey: { from: keyFrom, to: keyTo, copied } };
+  const parametersCopied =
+    parametersBytes !== undefined && parametersTo !== parametersFrom && !existsSync(parametersTo);
+  if (parametersCopied) writeFileSync(parametersTo, parametersBytes, { mode: 0o600, flag: "wx" });
+  log(
+    parametersBytes === undefined
+      ? `ring-Pedersen parameters: ${parametersFrom} holds none; the bureau makes them on its next start`
+      : `ring-Pedersen parameters: ${parametersCopied ? `copied ${parametersFrom} to ${parametersTo}` : `${parametersTo} already holds them`}`,
+  );
+  return {
+    tables,
+    comparisonKey: { from: keyFrom, to: keyTo, copied },
+    ringPedersen: { from: parametersFrom, to: parametersTo, copied: parametersCopied },
+  };
+}
+
+/** Where a store's ring-Pedersen parameters live unless named. */
+function defaultParametersFile(location: string): string {
+  return isPostgresUrl(location) ? POSTGRES_RING_PEDERSEN_FILE : ringPedersenPath(location);
 }
 
 /** Where a store's comparison key lives unless named. */

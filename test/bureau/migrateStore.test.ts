@@ -16,6 +16,7 @@ import { HttpBoard } from "../../src/clients/httpBoard";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { CheckState } from "../../src/contractEnums";
 import { migrateStore, MigrationError } from "../../src/bureau/migrateStore";
+import { ringPedersenPath, saveRingPedersen } from "../../src/bureau/ringPedersen";
 import { openStore } from "../../src/bureau/openStore";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
@@ -23,6 +24,7 @@ import type { MessageBoard } from "../../src/protocol/board";
 import { parseRecordFields } from "../../src/protocol/records";
 import { connectSuite } from "../../src/suite";
 import { freshPostgresDatabase } from "../helpers/postgres";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { deployWithGrants } from "../helpers/suite";
 import { fixtureKey } from "../paillier/helpers";
 
@@ -55,18 +57,22 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
   it("keeps its comparison key, finishes the open check and answers the next one; back to SQLite too", async function () {
     const f = await loadFixture(grants);
     const sqlite = join(scratch.dir, "bureau.db");
-    const start = async (databasePath: string, comparisonKeyFile?: string) =>
+    const start = async (databasePath: string, comparisonKeyFile?: string, ringPedersenFile?: string) =>
       startBureauService({
         suite: connectSuite(f, f.bureau),
         databasePath,
         comparisonKeyFile,
+        ringPedersenFile,
         sealingKey,
         port: 0,
         pollIntervalMs: 50,
         threads: 1,
       });
+    // Its ring-Pedersen parameters sealed beside it, as a first start would make them (fixtures: no safe primes).
+    saveRingPedersen(ringPedersenPath(sqlite), sealingKey, fixtureRingPedersen());
     scratch.service = await start(sqlite);
     const comparisonKey = scratch.service.comparisonKey;
+    const parametersBefore = scratch.service.ringPedersen;
     await submitCreditRecord(
       f.ownership.connect(f.provider),
       scratch.service.url,
@@ -100,12 +106,14 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
 
     const url = await freshPostgresDatabase();
     const keyFile = join(scratch.dir, "bureau.comparison-key");
+    const parametersFile = join(scratch.dir, "bureau.ring-pedersen");
     const lines: string[] = [];
     const report = await migrateStore({
       from: sqlite,
       to: url,
       sealingKey,
       toComparisonKeyFile: keyFile,
+      toRingPedersenFile: parametersFile,
       log: (l) => lines.push(l),
     });
     expect(report.tables.records).to.equal(1);
@@ -113,6 +121,8 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
     expect(report.tables.messages).to.be.at.least(1);
     expect(report.comparisonKey).to.deep.equal({ from: `${sqlite}.comparison-key`, to: keyFile, copied: true });
     expect(readFileSync(keyFile)).to.deep.equal(readFileSync(`${sqlite}.comparison-key`));
+    expect(report.ringPedersen).to.deep.equal({ from: ringPedersenPath(sqlite), to: parametersFile, copied: true });
+    expect(readFileSync(parametersFile)).to.deep.equal(readFileSync(ringPedersenPath(sqlite)));
     const counted = await countRows(
       url,
       Object.keys(report.tables).filter((t) => t !== "meta"),
@@ -132,7 +142,8 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
     );
     expect(await countRows(url, Object.keys(counted))).to.deep.equal(counted);
 
-    scratch.service = await start(url, keyFile);
+    scratch.service = await start(url, keyFile, parametersFile);
+    expect(scratch.service.ringPedersen, "the ring-Pedersen parameters are kept").to.equal(parametersBefore);
     expect(scratch.service.comparisonKey, "the comparison key registered on-chain is kept").to.equal(comparisonKey);
     await bank.respond(open);
     await until(open.checkId, CheckState.Answered);
@@ -148,10 +159,17 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
 
     // and back: PostgreSQL to a new SQLite file, with the key file beside it
     const back = join(scratch.dir, "back.db");
-    const returned = await migrateStore({ from: url, to: back, sealingKey, fromComparisonKeyFile: keyFile });
+    const returned = await migrateStore({
+      from: url,
+      to: back,
+      sealingKey,
+      fromComparisonKeyFile: keyFile,
+      fromRingPedersenFile: parametersFile,
+    });
     expect(returned.tables.records).to.equal(1);
     expect(returned.tables.checks).to.equal((await countRows(url, ["checks"])).checks);
     expect(readFileSync(`${back}.comparison-key`)).to.deep.equal(readFileSync(keyFile));
+    expect(readFileSync(ringPedersenPath(back))).to.deep.equal(readFileSync(parametersFile));
     const store = await openStore(back, sealingKey);
     try {
       expect((await store.stats()).records).to.equal(1);

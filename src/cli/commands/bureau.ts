@@ -63,6 +63,14 @@ export function register(program: Command): void {
       "--to-comparison-key-file <file>",
       "where the target's goes, never over another key (default: <to>.comparison-key; bureau.comparison-key for a URL)",
     )
+    .option(
+      "--from-ring-pedersen-file <file>",
+      "the source's sealed ring-Pedersen parameters (default: <from>.ring-pedersen; bureau.ring-pedersen for a URL)",
+    )
+    .option(
+      "--to-ring-pedersen-file <file>",
+      "where the target's go, never over others (default: <to>.ring-pedersen; bureau.ring-pedersen for a URL)",
+    )
     .action(
       action(
         async (
@@ -73,6 +81,8 @@ export function register(program: Command): void {
             sealingKeyFile: string;
             fromComparisonKeyFile?: string;
             toComparisonKeyFile?: string;
+            fromRingPedersenFile?: string;
+            toRingPedersenFile?: string;
           },
         ) => {
           const { loadSealingKey, SealingError } = await import("../../bureau/sealing");
@@ -86,6 +96,8 @@ export function register(program: Command): void {
               sealingKey: loadSealingKey(opts.sealingKeyFile),
               fromComparisonKeyFile: opts.fromComparisonKeyFile,
               toComparisonKeyFile: opts.toComparisonKeyFile,
+              fromRingPedersenFile: opts.fromRingPedersenFile,
+              toRingPedersenFile: opts.toRingPedersenFile,
               log: (line) => out.progress(line),
             });
           } catch (e) {
@@ -105,7 +117,8 @@ export function register(program: Command): void {
                 .map(([table, rows]) => `${table} ${rows}`)
                 .join(", "),
             `comparison key: ${d.comparisonKey.to}${d.comparisonKey.copied ? ` (copied from ${d.comparisonKey.from})` : ""}`,
-            "start the bureau on the new store with the same sealing key and that comparison key file",
+            `ring-Pedersen parameters: ${d.ringPedersen.copied ? `${d.ringPedersen.to} (copied from ${d.ringPedersen.from})` : `none copied (${d.ringPedersen.from} holds none, or ${d.ringPedersen.to} has them)`}`,
+            "start the bureau on the new store with the same sealing key and these files",
           ]);
         },
       ),
