@@ -9,6 +9,7 @@
  */
 import { keccak256, toUtf8Bytes } from "ethers";
 import DEFAULT_SCHEMA_FILE from "../../schemas/default.json";
+import { checkFieldFitsMessages } from "./messageLimits";
 
 /** One credit field. Values are integers scaled by 10^decimals (fixed point for ratios). */
 export interface CreditField {
@@ -61,7 +62,8 @@ const FIELD_MEMBERS = ["decimals", "description", "max", "min", "name", "unit"];
  * @param where what to name in errors (a file name)
  * @throws Error saying what was expected and what came: an unknown or missing member, a wrong format tag, a bad id
  *   or version, no fields or too many, a repeated or malformed name, bad decimals, min above max, a field wider than
- *   {@link MAX_FIELD_BITS} bits
+ *   {@link MAX_FIELD_BITS} bits, or one so wide that the largest valid form on it would make a challenge or a response
+ *   above the message limit (`MAX_FITTING_FIELD_BITS` in `./messageLimits`, with the sizes in the message)
  * @example parseSchema(JSON.parse(readFileSync("schemas/default.json", "utf8")), "schemas/default.json")
  */
 export function parseSchema(value: unknown, where = "schema"): CreditSchema {
@@ -113,6 +115,7 @@ export function parseSchema(value: unknown, where = "schema"): CreditSchema {
     if (bits > MAX_FIELD_BITS) {
       throw new Error(`${at} (${f.name}): expected a range of at most ${MAX_FIELD_BITS} bits, got ${bits}`);
     }
+    checkFieldFitsMessages(bits, `${at} (${f.name})`);
     return field;
   });
   const parsed = { id: file.id, version: file.version, description, fields };
