@@ -136,7 +136,7 @@ export function decodeRecord(bytes: Uint8Array, schema?: CreditSchema): CreditRe
   try {
     // ignoreBOM keeps a byte-order mark in the text, so that JSON.parse refuses it rather than it vanishing
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
-  } catch (e) {
+  } catch {
     // Not the parser's message: it quotes the text around the error, which may be a credit value.
     throw new RecordError("record: expected UTF-8 JSON, got unparsable bytes");
   }
