@@ -257,6 +257,31 @@ describe("Bureau service", function () {
     expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
   });
 
+  it("refuses on-chain a check whose saved state was corrupted (one flipped byte), not leaving it to expire", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await writeRecordAndHold(f, url);
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick(); // the operands, and the check's state saved for the answer
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
+    // Someone with access to the database file flips one byte of the saved state.
+    const db = new Database(join(dir, "bureau.db"));
+    const row = db.prepare("SELECT sealed_state FROM checks WHERE check_id = ?").get(opened.checkId) as {
+      sealed_state: Buffer;
+    };
+    row.sealed_state[row.sealed_state.length - 20] ^= 0x01;
+    db.prepare("UPDATE checks SET sealed_state = ? WHERE check_id = ?").run(row.sealed_state, opened.checkId);
+    db.close();
+
+    await bank.respond(opened);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+    expect(service!.evaluator.metrics.failures).to.equal(0);
+    expect(await service!.store.getCheck(opened.checkId)).to.equal(undefined); // forgotten with its check
+  });
+
   it("uses only the record whose hash the chain holds now: a stored record not committed is no data", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
