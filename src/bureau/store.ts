@@ -135,6 +135,8 @@ export interface BureauStoreOps {
    * record a provider commits must carry every field of the subject it reports.
    * @throws {StoreError} `no-record` when the bureau holds no record of the subject with that hash;
    * `SealingError` `tampered` / `wrong-key` when that row fails its check, or a version of the subject was removed
+   *   (the newest included: the store keeps a sealed head naming each subject's newest version, so a hash the chain
+   *   holds whose version was deleted is tampering, never `no-record`), or the head was removed or altered
    */
   valuesOf(subject: string, hash: string): Promise<Map<string, bigint>>;
 

@@ -257,6 +257,28 @@ describe("Bureau service", function () {
     expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
   });
 
+  it("refuses a check as tampered, not as no data, when the newest record version was deleted", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await writeRecordAndHold(f, url);
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "640", debtToIncome: "20" }),
+    );
+    // Someone with access to the database file deletes the newest version, the one the chain holds.
+    const db = new Database(join(dir, "bureau.db"));
+    db.prepare("DROP TRIGGER IF EXISTS records_no_delete").run();
+    expect(db.prepare("DELETE FROM records WHERE version = 2").run().changes).to.equal(1);
+    db.close();
+
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+  });
+
   it("refuses on-chain a check whose saved state was corrupted (one flipped byte), not leaving it to expire", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
