@@ -29,8 +29,16 @@ import type { CheckLeases } from "./leases";
  * - `deployment`: the store serves another deployment (chain id or contract addresses) than the one given.
  * - `transaction`: the store itself was used inside `transaction()` (use the handle passed to the callback), or
  *   a handle was used after its transaction ended.
+ * - `locked`: another bureau process serves this SQLite file (`./storeLock`).
  */
-export type StoreErrorCode = "invalid-argument" | "no-record" | "closed" | "schema" | "deployment" | "transaction";
+export type StoreErrorCode =
+  | "invalid-argument"
+  | "no-record"
+  | "closed"
+  | "schema"
+  | "deployment"
+  | "transaction"
+  | "locked";
 
 /** Thrown by the store when it refuses a call; branch on `code`, the message is for people. */
 export class StoreError extends Error {

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { connect } from "node:net";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { actors, admitByVote, deployWithGrants, SUBJECT_COMMITMENT } from "../helpers/suite";
@@ -37,6 +38,7 @@ import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
 import { connectSuite, loadSuite, type Suite } from "../../src/suite";
 import { LOAN } from "../helpers/samples";
+import { rejection } from "./store.behavior";
 
 describe("Bureau service", function () {
   let dir: string;
@@ -457,6 +459,38 @@ describe("Bureau service", function () {
     expect(again.evaluator.metrics.checksSeen).to.equal(1);
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Answered);
     expect((await bank.decide(opened)).approved).to.equal(true);
+  });
+
+  it("refuses a second process on the same SQLite file at start, naming the one that holds it", async function () {
+    const f = await loadFixture(fixture);
+    const sealingKey = generateSealingKey();
+    const first = await start(f, sealingKey);
+    const second = await rejection(start(f, sealingKey));
+    expect(second.message).to.match(
+      new RegExp(`bureau store .*bureau\\.db is in use by another bureau process \\(pid ${process.pid} on .*since `),
+    );
+    service = first;
+    await first.stop();
+    service = undefined;
+    // Once the holder stops, the file is free again.
+    const again = await start(f, sealingKey);
+    expect(again.url).to.match(/^http:/);
+  });
+
+  it("stops within its shutdown deadline when a request never finishes", async function () {
+    this.timeout(60_000);
+    const f = await loadFixture(fixture);
+    const { url } = await start(f, undefined, { stopTimeoutMs: 300 });
+    // A client that sends a record's headers and a first byte, then nothing more.
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write("POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{");
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the request is being read
+    await service!.stop();
+    service = undefined;
+    await closed; // the server dropped the connection it was still reading
   });
 
   it("refuses to start for an account that is not a credit bureau, or on a database sealed under another key", async function () {
