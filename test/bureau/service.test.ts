@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { ZeroHash } from "ethers";
 import { connect } from "node:net";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -20,7 +21,7 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { CheckState, RefusalReason } from "../../src/contractEnums";
-import { submitCreditRecord } from "../../src/clients/provider";
+import { BureauRefused, deliverCreditRecord, submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
 import { signRequest } from "../../src/protocol/signedRequest";
 import {
@@ -152,13 +153,22 @@ describe("Bureau service", function () {
     const uncommitted = await fetch(`${url}/v1/records`, { method: "POST", body: bytes });
     expect(uncommitted.status).to.equal(403);
     expect(((await uncommitted.json()) as { error: string }).error).to.match(
-      /no DataCommitted log .* must commit the record's hash/,
+      /no DataCommitted log .* and the request is not signed by that provider/,
     );
 
     // An outsider without a write grant cannot commit, so it cannot submit either.
     await expect(
       submitCreditRecord(f.ownership.connect(f.outsider), url, f.subject.address, fields),
     ).to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant");
+    // A provider whose write grant the subject revoked: its signed delivery is refused, and nothing is committed.
+    await (await f.permissions.connect(f.subject).revoke(f.provider.address)).wait();
+    const revoked = await deliverCreditRecord(url, bytes, f.provider).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((revoked as BureauRefused).status).to.equal(403);
+    expect((revoked as BureauRefused).message).to.match(/holds no live write grant of subject/);
+    expect(await f.ownership.dataHashOf(f.subject.address, CREDIT_RECORD_CATEGORY)).to.equal(ZeroHash);
 
     const malformed = await fetch(`${url}/v1/records`, { method: "POST", body: '{"format":"nope"}' });
     expect(malformed.status).to.equal(400);

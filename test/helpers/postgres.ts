@@ -64,6 +64,28 @@ export async function stopPostgres(): Promise<void> {
   stop(s);
 }
 
+/**
+ * Stops the run's server as an outage would (`pg_ctl stop -m fast`: open connections are cut), keeping its data;
+ * {@link resumePostgres} starts it again on the same port.
+ */
+export async function pausePostgres(): Promise<void> {
+  if (server === undefined) throw new Error("pausePostgres: no server was started in this run");
+  const s = await server;
+  run(s, "pg_ctl", ["-D", s.data, "-m", "fast", "-w", "-t", "60", "stop"]);
+}
+
+/** Starts the server {@link pausePostgres} stopped, on the same port and data. */
+export async function resumePostgres(): Promise<void> {
+  if (server === undefined) throw new Error("resumePostgres: no server was started in this run");
+  const s = await server;
+  run(s, "pg_ctl", ["-D", s.data, "-o", serverOptions(s), "-l", join(s.dir, "server.log"), "-w", "-t", "60", "start"]);
+}
+
+/** The options the server runs with: its port, its socket in its directory, loopback only, no fsync. */
+function serverOptions(s: Server): string {
+  return `-p ${s.port} -k ${s.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+}
+
 // One server per run: stopped after the last suite (a root hook, since this module is loaded with the test files).
 if (typeof after === "function") after(stopPostgres);
 
@@ -99,10 +121,9 @@ async function start(): Promise<Server> {
   const data = join(dir, "data");
   const port = await freePort();
   const s: Server = { dir, data, port, bin, as };
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   try {
     run(s, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-    run(s, "pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
+    run(s, "pg_ctl", ["-D", data, "-o", serverOptions(s), "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
   } catch (e) {
     const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8") : "";
     rmSync(dir, { recursive: true, force: true });
