@@ -21,6 +21,7 @@
  * @module
  */
 import { CheckState, RefusalReason } from "../contractEnums";
+import { stateOf } from "../protocol/chain";
 import { CheckRefusal } from "../protocol/refusal";
 import type { Suite } from "../suite";
 import { LeaseLostError, type CheckLeases } from "./leases";
@@ -39,9 +40,12 @@ export interface EvaluatorMetrics {
    * sent (a proof that fails, a value that is not what the protocol computes), or it has no sound data for them.
    */
   refused: number;
-  /** Steps that threw (each check is retried up to {@link MAX_ATTEMPTS} times). */
+  /**
+   * Steps that threw, refusals whose transaction failed included: each is retried after a backoff that doubles from
+   * `retry.baseMs` up to `retry.maxMs` and starts over once a step succeeds, until the chain no longer waits for it.
+   */
   failures: number;
-  /** Checks given up after too many failures. */
+  /** Checks that ended on-chain (expired, or closed by another party) while the bureau's last attempt had failed. */
   abandoned: number;
   /** Checks taken over from an evaluator whose lease on them ended (it crashed or stalled). */
   takeovers: number;
@@ -115,16 +119,51 @@ export interface EvaluatorOptions {
   readonly logger?: Logger;
   /** Where step durations and refusals are counted; default nowhere. */
   readonly metrics?: BureauMetrics;
+  /** How a failing check is retried; default {@link DEFAULT_RETRY}. */
+  readonly retry?: RetryPolicy;
+  /** The clock retries are timed by, Unix ms; default `Date.now` (tests move their own). */
+  readonly clock?: () => number;
 }
+
+/**
+ * How a check whose step failed is retried: after `baseMs`, then twice as long after each failure in a row, never
+ * longer than `maxMs`; a success starts over. A check is never given up while the chain waits for the bureau: it
+ * ends on-chain at its deadline if the failure outlasts it.
+ */
+export interface RetryPolicy {
+  /** The wait after a first failure, in ms. */
+  readonly baseMs?: number;
+  /** The longest wait, in ms (at least `baseMs`). */
+  readonly maxMs?: number;
+}
+
+/**
+ * By default: 1 s after a first failure (a transaction that lost a race, a node that blinked), doubling to at most
+ * 30 s, the default lease: a store or a chain node back after an outage is used again within half a minute, and a
+ * check that keeps failing costs one attempt per 30 s, not one per poll.
+ */
+export const DEFAULT_RETRY: Required<RetryPolicy> = { baseMs: 1000, maxMs: 30_000 };
 
 /** How many checks a round works on at once by default. */
 export const DEFAULT_CONCURRENCY = 4;
 
-/** How many times a failing check is tried before it is left to expire on-chain. */
-export const MAX_ATTEMPTS = 3;
-
 /** Logs are read in windows of this many blocks, within what public RPC nodes accept. */
 const LOG_WINDOW = 5000;
+
+/** A check the evaluator may still have to work on. */
+interface ActiveCheck {
+  /** Failed attempts in a row. */
+  readonly attempts: number;
+  /** The block that requested it. */
+  readonly block: number;
+  /** When the next attempt is due, clock ms (0: now). */
+  readonly notBefore: number;
+  /** A refusal whose transaction failed, to record again. */
+  readonly refusal?: CheckRefusal;
+}
+
+/** The states in which the bureau may refuse a check (`ConditionMatching.refuseCheck`). */
+const REFUSABLE: readonly CheckState[] = [CheckState.Requested, CheckState.Challenged, CheckState.Responded];
 
 export class Evaluator {
   readonly metrics: EvaluatorMetrics = {
@@ -138,8 +177,13 @@ export class Evaluator {
     stepSeconds: 0,
     lastBlock: -1,
   };
-  /** Checks that may still need this bureau, by id, with their failed attempts and the block that requested them. */
-  readonly #active = new Map<string, { attempts: number; block: number }>();
+  /**
+   * Checks that may still need this bureau, by id: the block that requested them, the failed attempts in a row, when
+   * the next attempt is due (clock ms), and the refusal to record when its transaction failed.
+   */
+  readonly #active = new Map<string, ActiveCheck>();
+  readonly #retry: Required<RetryPolicy>;
+  readonly #clock: () => number;
   readonly #pollIntervalMs: number;
   readonly #concurrency: number;
   readonly #confirmations: number;
@@ -159,8 +203,6 @@ export class Evaluator {
   readonly #held = new Set<string>();
   /** Checks seen held by another evaluator: claiming one of them later is a takeover, unless it was done. */
   readonly #heldByOthers = new Set<string>();
-  /** Checks given up: not taken over again from the store. */
-  readonly #abandoned = new Set<string>();
   #renewTimer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -187,6 +229,16 @@ export class Evaluator {
       throw new RangeError(`evaluator fromBlock: expected a block number, got ${String(options.fromBlock)}`);
     }
     this.#nextBlock = fromBlock;
+    const baseMs = options.retry?.baseMs ?? DEFAULT_RETRY.baseMs;
+    const maxMs = options.retry?.maxMs ?? Math.max(baseMs, DEFAULT_RETRY.maxMs);
+    if (!Number.isSafeInteger(baseMs) || baseMs < 1 || !Number.isSafeInteger(maxMs) || maxMs < baseMs) {
+      throw new RangeError(
+        `evaluator retry: expected whole numbers of ms with 1 ≤ baseMs ≤ maxMs, got baseMs ${String(baseMs)} and ` +
+          `maxMs ${String(maxMs)}`,
+      );
+    }
+    this.#retry = { baseMs, maxMs };
+    this.#clock = options.clock ?? Date.now;
     this.#cursor = options.cursor;
     this.#logger = options.logger;
     this.#metrics = options.metrics;
@@ -213,6 +265,13 @@ export class Evaluator {
   /** Checks this bureau may still have to work on. */
   get activeChecks(): number {
     return this.#active.size;
+  }
+
+  /** How long until a failed check is tried again, in ms; undefined when its last attempt did not fail. */
+  retryInMs(checkId: string): number | undefined {
+    const active = this.#active.get(checkId.toLowerCase());
+    if (active === undefined || active.attempts === 0) return undefined;
+    return Math.max(0, active.notBefore - this.#clock());
   }
 
   /** Starts polling; each round waits for the previous one. */
@@ -254,7 +313,8 @@ export class Evaluator {
     await this.#resume();
     await this.#scan();
     await this.#takeOver();
-    const due = [...this.#active.keys()];
+    const now = this.#clock();
+    const due = [...this.#active].filter(([, active]) => active.notBefore <= now).map(([checkId]) => checkId);
     const next = async (): Promise<void> => {
       for (let checkId = due.shift(); checkId !== undefined; checkId = due.shift()) await this.#advance(checkId);
     };
@@ -291,7 +351,7 @@ export class Evaluator {
         if (log.args.bureau.toLowerCase() !== this.bureau.toLowerCase()) continue;
         const checkId = log.args.checkId.toLowerCase();
         if (!this.#active.has(checkId)) {
-          this.#active.set(checkId, { attempts: 0, block: log.blockNumber });
+          this.#active.set(checkId, { attempts: 0, block: log.blockNumber, notBefore: 0 });
           this.metrics.checksSeen++;
         }
       }
@@ -310,11 +370,9 @@ export class Evaluator {
     for (let i = 0; i < TAKEOVERS_PER_ROUND; i++) {
       const checkId = await store.claimNext(owner, leaseMs);
       if (checkId === undefined) return;
-      // Given up here: left leased (unrenewed) so that this round's next claims find other checks.
-      if (this.#abandoned.has(checkId)) continue;
       this.#held.add(checkId);
       this.#heldByOthers.delete(checkId);
-      if (!this.#active.has(checkId)) this.#active.set(checkId, { attempts: 0, block: this.#nextBlock });
+      if (!this.#active.has(checkId)) this.#active.set(checkId, { attempts: 0, block: this.#nextBlock, notBefore: 0 });
       this.metrics.takeovers++;
       this.#metrics?.leaseTakeovers.inc();
       this.#logger?.info({ checkId, party: "bureau" }, `check ${short(checkId)}: taken over (its lease had ended)`);
@@ -395,6 +453,8 @@ export class Evaluator {
         if (!claim.held) return; // another evaluator works on it
         takeover = claim.takeover;
       }
+      const pending = this.#active.get(checkId)?.refusal;
+      if (pending !== undefined) return await this.#refuse(checkId, pending);
       const { before, after, finished } = await this.client.advance(checkId, {
         beforeStep: async () => {
           await this.#hold(checkId);
@@ -421,33 +481,40 @@ export class Evaluator {
           `check ${short(checkId)}: ${CheckState[before]} → ${step} in ${seconds.toFixed(2)} s`,
         );
       }
-      if (finished) await this.#done(checkId);
+      const active = this.#active.get(checkId);
+      if (finished) {
+        if (after === before && (active?.attempts ?? 0) > 0) this.metrics.abandoned++;
+        await this.#done(checkId);
+      } else if (active !== undefined) {
+        this.#active.set(checkId, { ...active, attempts: 0, notBefore: 0 }); // a success starts the backoff over
+      }
     } catch (err) {
       if (err instanceof LeaseLostError) return this.#lost(checkId);
       // What the bank sent (or the data the bureau holds) will not change: no retry.
       if (err instanceof CheckRefusal) return this.#refuse(checkId, err);
-      const active = this.#active.get(checkId);
-      const attempts = (active?.attempts ?? 0) + 1;
-      this.metrics.failures++;
-      this.metrics.lastError = `check ${checkId}: ${(err as Error).message}`;
-      if (attempts >= MAX_ATTEMPTS) {
-        this.#abandoned.add(checkId);
-        // Left to expire on-chain: its comparison key is erased now, not kept for a step that will not come.
-        await this.client.forget(checkId).catch(() => undefined);
-        await this.#done(checkId);
-        this.metrics.abandoned++;
-        this.#logger?.error(
-          { checkId, party: "bureau", attempts, err: (err as Error).message },
-          `check ${short(checkId)}: given up after ${attempts} attempts: ${(err as Error).message}`,
-        );
-      } else {
-        this.#active.set(checkId, { attempts, block: active?.block ?? this.#nextBlock });
-        this.#logger?.warn(
-          { checkId, party: "bureau", attempts, err: (err as Error).message },
-          `check ${short(checkId)}: attempt ${attempts} failed: ${(err as Error).message}`,
-        );
-      }
+      this.#failed(checkId, err as Error);
     }
+  }
+
+  /** Counts a failed attempt and sets when the check is tried again (see {@link RetryPolicy}). */
+  #failed(checkId: string, err: Error, refusal?: CheckRefusal): void {
+    const active = this.#active.get(checkId);
+    const attempts = (active?.attempts ?? 0) + 1;
+    const waitMs = Math.min(this.#retry.maxMs, this.#retry.baseMs * 2 ** Math.min(attempts - 1, 52));
+    this.metrics.failures++;
+    this.metrics.lastError = `check ${checkId}: ${err.message}`;
+    this.#active.set(checkId, {
+      attempts,
+      block: active?.block ?? this.#nextBlock,
+      notBefore: this.#clock() + waitMs,
+      refusal,
+    });
+    const what =
+      refusal === undefined ? `attempt ${attempts} failed` : `recording its refusal failed (attempt ${attempts})`;
+    this.#logger?.warn(
+      { checkId, party: "bureau", attempts, retryInMs: waitMs, err: err.message },
+      `check ${short(checkId)}: ${what}: ${err.message}; retried in ${(waitMs / 1000).toFixed(1)} s`,
+    );
   }
 
   /**
@@ -463,7 +530,10 @@ export class Evaluator {
     }
   }
 
-  /** Records the refusal on-chain, with its reason; the check ends there. */
+  /**
+   * Records the refusal on-chain, with its reason; the check ends there. A refusal whose transaction fails is kept
+   * and retried with the backoff of {@link RetryPolicy} while the check can still be refused.
+   */
   async #refuse(checkId: string, refusal: CheckRefusal): Promise<void> {
     try {
       await this.#hold(checkId);
@@ -471,17 +541,25 @@ export class Evaluator {
       if (err instanceof LeaseLostError) return this.#lost(checkId);
       throw err;
     }
-    this.metrics.refused++;
-    this.#active.delete(checkId);
-    this.#metrics?.checkRefusals.inc({ reason: RefusalReason[refusal.reason] });
-    this.#logger?.warn(
-      { checkId, party: "bureau", step: "Refused", reason: RefusalReason[refusal.reason] },
-      `check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`,
-    );
+    if (this.#active.get(checkId)?.refusal === undefined) {
+      this.metrics.refused++;
+      this.#metrics?.checkRefusals.inc({ reason: RefusalReason[refusal.reason] });
+      this.#logger?.warn(
+        { checkId, party: "bureau", step: "Refused", reason: RefusalReason[refusal.reason] },
+        `check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`,
+      );
+    }
     try {
       await this.client.refuse(checkId, refusal.reason);
     } catch (err) {
+      let refusable = true;
+      try {
+        refusable = REFUSABLE.includes(await stateOf(this.suite.matching, checkId));
+      } catch {
+        // the chain cannot be read either: retried
+      }
       // Expired meanwhile, or the bank's turn came: the check ends without the bureau's answer either way.
+      if (refusable) return this.#failed(checkId, err as Error, refusal);
       this.metrics.lastError = `check ${checkId}: recording the refusal failed: ${(err as Error).message}`;
     }
     await this.#done(checkId);

@@ -8,7 +8,7 @@
  * | `GET /v1/parameters` | the bureau's ring-Pedersen parameters document with its Π^prm (JSON, public, unsigned) |
  * | `POST /v1/messages` | a bank's protocol message (octet-stream) → 201 `{ hash }`, when admitted (below) |
  * | `GET /v1/messages/<keccak256>` | the message's bytes, to a party of its check only (signed request) |
- * | `POST /v1/records` | a provider's canonical credit record → 201 `{ subject, hash, version }` |
+ * | `POST /v1/records` | a provider's canonical credit record, signed by it or committed → 201 `{ subject, hash, version }` (`./ingest`) |
  * | `POST /v1/consents` | a subject's signed consent, submitted from the bureau's account → 201 `{ txHash, … }` |
  * | `POST /v1/comparison-keys` | an active bank's signed request → 201 `{ publicKey, fingerprint, expiresAt }`: a fresh |
  * |  | comparison key reserved to that bank for one check of its own (`./comparisonKeys`); 429 past its reservations |
@@ -31,11 +31,12 @@ import { CheckState, NodeType } from "../contractEnums";
 import { listen, type Listening } from "../listen";
 import { loggedHash, stateOf } from "../protocol/chain";
 import { MAX_MESSAGE_BYTES, messageHash, peekMessageHeader, type MessageHeader } from "../protocol/messages";
-import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
+import { MAX_RECORD_BYTES, RecordError } from "../protocol/records";
 import { SignedRequestError, verifySignedRequest } from "../protocol/signedRequest";
 import type { Suite } from "../suite";
 import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
 import type { ComparisonKeyPool } from "./comparisonKeys";
+import { admitRecord, RecordAdmissionError } from "./ingest";
 import type { Evaluator } from "./evaluator";
 import { BureauMetrics, methodLabel, routeOf, type ApiRefusal } from "./metrics";
 import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
@@ -169,24 +170,15 @@ export async function startBureauApi(options: {
     }
     if (req.method === "POST" && path === "/v1/records") {
       const bytes = await body(req, MAX_RECORD_BYTES);
-      const record = decodeRecord(bytes, options.schema ?? DEFAULT_SCHEMA);
-      const hash = recordHash(bytes);
-      if (!(await suite.classification.isActiveAs(record.provider, NodeType.InformationProvider))) {
-        throw new HttpError(
-          403,
-          "inactive-provider",
-          `${record.provider} is not an active information provider of this consortium now`,
-        );
-      }
-      if (!(await committedOnChain(suite, record.subject, record.provider, hash))) {
-        throw new HttpError(
-          403,
-          "uncommitted",
-          `no DataCommitted log for subject ${record.subject} by provider ${record.provider} with hash ${hash}: ` +
-            "the provider must commit the record's hash with OwnershipJudgment.commitData, under a live write " +
-            "grant, before submitting it",
-        );
-      }
+      const { record, hash } = await admitRecord(
+        suite,
+        req.headers,
+        path,
+        bytes,
+        options.schema ?? DEFAULT_SCHEMA,
+      ).catch((e: unknown) => {
+        throw e instanceof SignedRequestError ? new HttpError(401, "bad-signature", e.message) : e;
+      });
       const { version, created } = await timed("putRecord", () =>
         store.putRecord(bytes, hash, record.subject, record.provider),
       );
@@ -365,12 +357,13 @@ export async function startBureauApi(options: {
       // A record the schema refuses is the caller's fault; a store that fails its integrity checks
       // (SealingError) is the operator's, and so is anything unexpected.
       const status =
-        err instanceof HttpError || err instanceof ConsentRelayError
+        err instanceof HttpError || err instanceof ConsentRelayError || err instanceof RecordAdmissionError
           ? err.status
           : err instanceof RecordError || (err instanceof StoreError && err.code === "invalid-argument")
             ? 400
             : 500;
       if (err instanceof HttpError) refuse(err);
+      else if (err instanceof RecordAdmissionError) refuse(new HttpError(err.status, err.reason, err.message));
       else if (status === 400) refuse(new HttpError(400, "malformed", err.message));
       if (err instanceof SealingError)
         options.logger?.error({ ...labels, err: err.message }, "store integrity failure");
@@ -394,15 +387,6 @@ function messageHeader(bytes: Uint8Array): MessageHeader {
   if (header === undefined)
     throw new HttpError(400, "malformed", "expected a protocol message (its stage and context first), got other bytes");
   return header;
-}
-
-/** Whether `provider` committed `hash` for `subject` (commitData only logs under a live write grant). */
-async function committedOnChain(suite: Suite, subject: string, provider: string, hash: string): Promise<boolean> {
-  const { ownership } = suite;
-  const logs = await ownership.queryFilter(
-    ownership.filters.DataCommitted(subject, CREDIT_RECORD_CATEGORY, undefined, provider),
-  );
-  return logs.some((log) => log.args.dataHash.toLowerCase() === hash);
 }
 
 /** Reads a request body of at most `limit` bytes; a larger one is refused with 413 before it is all read. */

@@ -7,7 +7,9 @@
 import type { MessageBoard } from "../protocol/board";
 import type { BureauCheckState } from "../protocol/bureau";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
+import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import { LeaseLostError } from "./leases";
+import { SealingError } from "./sealing";
 import type { BureauStore } from "./store";
 
 /** Where a check stands for the bureau after it published a message: enough to post it again or go on. */
@@ -115,8 +117,22 @@ export class StoreJournal implements BureauJournal {
     });
   }
 
+  /**
+   * @throws `CheckRefusal` `TamperedData` when the saved entry fails its integrity check (a flipped byte, a row
+   *   moved from another check or store): the bureau cannot answer from it, and refuses the check on-chain at once
+   *   rather than leave it to its deadline
+   */
   async entry(checkId: string): Promise<JournalEntry | undefined> {
-    const progress = await this.store.getCheck(checkId);
+    let progress;
+    try {
+      progress = await this.store.getCheck(checkId);
+    } catch (e) {
+      if (!(e instanceof SealingError)) throw e;
+      throw new CheckRefusal(
+        RefusalReason.TamperedData,
+        `check ${checkId}: the bureau's saved state failed its integrity check (${e.code}): ${e.message}`,
+      );
+    }
     if (progress === undefined) return undefined;
     if (progress.formHash !== undefined) {
       const current = (await this.formHashOf(checkId)).toLowerCase();

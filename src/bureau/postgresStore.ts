@@ -11,7 +11,7 @@
  * default, for the reason the SQLite store runs `synchronous = FULL`: the bureau commits a record's hash on-chain
  * right after storing it).
  *
- * Schema version 1 of this store (kept in `meta` as `schema_version`), created on first open under an advisory lock
+ * Schema version 2 of this store (kept in `meta` as `schema_version`), created on first open under an advisory lock
  * (two processes opening a new database at once create it once), in the connection's current schema:
  *
  * ```sql
@@ -25,7 +25,13 @@
  *   updated_at BIGINT NOT NULL, sealed_state BYTEA NOT NULL, form_hash TEXT NOT NULL);
  * CREATE INDEX checks_by_stage ON checks (stage, updated_at);
  * CREATE TABLE leases (check_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at BIGINT NOT NULL);
+ * CREATE TABLE record_heads (subject TEXT PRIMARY KEY, versions INTEGER NOT NULL CHECK (versions >= 1),  -- version 2
+ *   hash TEXT NOT NULL, sealed BYTEA NOT NULL);  -- sealed: seal(nothing, aad(subject, versions, hash))
  * ```
+ *
+ * Migration 1 → 2 adds `record_heads` (the sealed newest version of each subject, written with every version in its
+ * transaction) and makes each subject's head from its newest stored version: a version removed after that, the
+ * newest included, is tampering (`checkVersions` in `./storeRows`).
  *
  * Errors: as the store interface says; besides, a server that cannot be reached or that refuses the connection
  * (node-postgres's own error) is not a refusal of the store: retrying later may help.
@@ -66,6 +72,9 @@ import {
   readOwner,
   sealCheck,
   sealRecord,
+  sealHead,
+  NEWEST_VERSIONS_SQL,
+  type HeadRow,
   type CheckRow,
   type RecordRow,
   OLD_MESSAGES_SQL,
@@ -74,7 +83,7 @@ import {
 } from "./storeRows";
 
 /** The schema version this release writes and reads in a PostgreSQL store. */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 /** The advisory lock key under which the schema is created or migrated ("blindcr" in ASCII). */
 const SCHEMA_LOCK = 0x626c696e64637200n;
@@ -113,6 +122,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX checks_by_stage ON checks (stage, updated_at);
   CREATE TABLE leases (check_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at BIGINT NOT NULL);
+  `,
+  // 1 → 2: the sealed head of each subject's versions (filled from the records by `migrate`, which holds the key)
+  `
+  CREATE TABLE record_heads (
+    subject  TEXT    PRIMARY KEY,
+    versions INTEGER NOT NULL CHECK (versions >= 1),
+    hash     TEXT    NOT NULL,
+    sealed   BYTEA   NOT NULL
+  );
   `,
 ];
 
@@ -252,6 +270,17 @@ async function migrate(db: Db, where: string, key: SealingKey): Promise<void> {
     }
     if (version < POSTGRES_SCHEMA_VERSION) {
       for (let v = version; v < POSTGRES_SCHEMA_VERSION; v++) await tx.query(MIGRATIONS[v]);
+      if (version === 1) {
+        const newest = await tx.query<{ subject: string; version: number; hash: string }>(NEWEST_VERSIONS_SQL);
+        for (const { subject, version: v, hash } of newest) {
+          await tx.query("INSERT INTO record_heads (subject, versions, hash, sealed) VALUES ($1, $2, $3, $4)", [
+            subject,
+            v,
+            hash,
+            Buffer.from(sealHead(key, subject, v, hash)),
+          ]);
+        }
+      }
       if (version === 0) {
         await tx.query("INSERT INTO meta (key, value) VALUES ('sealing_key_id', $1), ('created_at', $2)", [
           sealingKeyId(key),
@@ -530,6 +559,11 @@ class Operations {
         "INSERT INTO records (subject, version, hash, provider, stored_at, sealed) VALUES ($1, $2, $3, $4, $5, $6)",
         [s, version, h, checked.provider, storedAt, Buffer.from(sealed)],
       );
+      await tx.query(
+        "INSERT INTO record_heads (subject, versions, hash, sealed) VALUES ($1, $2, $3, $4) ON CONFLICT (subject) " +
+          "DO UPDATE SET versions = excluded.versions, hash = excluded.hash, sealed = excluded.sealed",
+        [s, version, h, Buffer.from(sealHead(this.#key, s, version, h))],
+      );
       return { version, created: true };
     });
   }
@@ -542,7 +576,8 @@ class Operations {
       "SELECT count(*) AS n, max(version) AS v FROM records WHERE subject = $1",
       [s],
     );
-    checkVersions(s, n, v);
+    const [head] = await db.query<HeadRow>("SELECT versions, hash, sealed FROM record_heads WHERE subject = $1", [s]);
+    checkVersions(this.#key, s, head, n, v);
     const [row] = await db.query<RecordRow>(
       "SELECT subject, version, hash, provider, stored_at, sealed FROM records WHERE subject = $1 AND hash = $2",
       [s, h],

@@ -13,7 +13,7 @@ import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { loadOrCreateRingPedersen, ringPedersenPath } from "./ringPedersen";
 import { ComparisonKeyPool, type ComparisonKeySource } from "./comparisonKeys";
-import { Evaluator, type EvaluatorOptions } from "./evaluator";
+import { Evaluator, type EvaluatorOptions, type RetryPolicy } from "./evaluator";
 import { leaseOwner } from "./leases";
 import { pino, type Logger } from "pino";
 import { startBureauApi, type ApiLimits } from "./http";
@@ -29,6 +29,7 @@ import { SealingError, type SealingKey } from "./sealing";
 import { openStore } from "./openStore";
 import { isPostgresUrl, redact } from "./postgresStore";
 import { StoreError, type BureauStore, type StoreDeployment } from "./store";
+import { lockStoreFile } from "./storeLock";
 
 /** Options of {@link startBureauService}. */
 export interface BureauServiceOptions {
@@ -96,6 +97,14 @@ export interface BureauServiceOptions {
   readonly leaseMs?: number;
   /** How often the evaluator looks for work; default 1000 ms. */
   readonly pollIntervalMs?: number;
+  /** How a check whose step failed is retried (backoff and its bound); default `DEFAULT_RETRY` in `./evaluator`. */
+  readonly retry?: RetryPolicy;
+  /**
+   * The longest {@link BureauService.stop} waits for the evaluator's round and the API's open requests, in ms, before
+   * it drops them (a step cut short is resumed from the journal by the next start); default
+   * {@link DEFAULT_STOP_TIMEOUT_MS}.
+   */
+  readonly stopTimeoutMs?: number;
   /** Whether the evaluator polls by itself (default true); false leaves it to `evaluator.tick()` (the demo). */
   readonly watch?: boolean;
   /** How many checks the evaluator works on at once (see `EvaluatorOptions.concurrency`); default 4. */
@@ -136,9 +145,19 @@ export interface BureauService {
   readonly evaluator: Evaluator;
   /** Its Prometheus registry and metrics (`leaseTakeovers` is for the evaluators' leases). */
   readonly metrics: BureauMetrics;
-  /** Stops the evaluator (after its current step), the API, the threads and the store. */
+  /**
+   * Stops the evaluator (after its current step), the API (after its open requests), the threads and the store,
+   * within the shutdown deadline (`stopTimeoutMs`): past it, the round and the requests still open are dropped.
+   */
   stop(): Promise<void>;
 }
+
+/**
+ * The default shutdown deadline: 20 s. A step takes a few seconds at most (a k = 32 check's is about 2.4 s, plus its
+ * transaction), so a round in progress finishes well within it; and it stays under the 30 s an orchestrator gives a
+ * stopping process before it kills it (Kubernetes' default grace period), so the store is closed cleanly.
+ */
+export const DEFAULT_STOP_TIMEOUT_MS = 20_000;
 
 /** The lease owner of the one process serving a SQLite store. */
 const SQLITE_LEASE_OWNER = "bureau";
@@ -147,12 +166,39 @@ const SQLITE_LEASE_OWNER = "bureau";
 const POOL_CAPACITY = 256;
 
 /**
- * Opens the store (binding it to the suite's deployment on its first start), starts the evaluator and the API.
+ * Opens the store (binding it to the suite's deployment on its first start), starts the evaluator and the API. A
+ * SQLite store is locked for this process first (`./storeLock`), and released when the service stops.
  * @throws when the signer is not an active credit bureau, the database is sealed under another key, the store
- *   serves another deployment ({@link StoreError} `deployment`, with what to do), the deployment is fixed to another
- *   credit schema ("the deployment: expected schema X (hash …), got …"), or the port is taken
+ *   serves another deployment ({@link StoreError} `deployment`, with what to do), another process serves the SQLite
+ *   file ({@link StoreError} `locked`, naming it), the deployment is fixed to another credit schema ("the deployment:
+ *   expected schema X (hash …), got …"), or the port is taken
  */
 export async function startBureauService(options: BureauServiceOptions): Promise<BureauService> {
+  const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  if (!Number.isSafeInteger(stopTimeoutMs) || stopTimeoutMs < 0) {
+    throw new RangeError(`stopTimeoutMs: expected a whole number of ms ≥ 0, got ${String(options.stopTimeoutMs)}`);
+  }
+  const sqlite = !isPostgresUrl(options.databasePath) && options.databasePath !== ":memory:";
+  const lock = sqlite ? lockStoreFile(options.databasePath) : undefined;
+  try {
+    const service = await startLocked(options, stopTimeoutMs);
+    return {
+      ...service,
+      async stop() {
+        try {
+          await service.stop();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+}
+
+async function startLocked(options: BureauServiceOptions, stopTimeoutMs: number): Promise<BureauService> {
   const { suite } = options;
   const logger = options.logger ?? pino({ level: "silent" });
   const metrics = options.metrics ?? new BureauMetrics();
@@ -237,6 +283,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   try {
     evaluator = new Evaluator(suite, client, bureau, {
       pollIntervalMs: options.pollIntervalMs,
+      retry: options.retry,
       concurrency: options.concurrency,
       confirmations: options.confirmations,
       cursor: store,
@@ -293,14 +340,36 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     evaluator,
     metrics,
     async stop() {
+      // One deadline for the evaluator's round and the API's open requests; past it, they are dropped.
+      const deadline = Date.now() + stopTimeoutMs;
       clearInterval(pruner);
-      await pruning;
-      await evaluator.stop();
-      await api.close();
+      if (!(await within(Promise.all([pruning, evaluator.stop()]), deadline))) {
+        logger.warn(
+          { stopTimeoutMs },
+          "stopping: the evaluator's round outlasted the deadline; left to the next start",
+        );
+      }
+      const closing = api.close();
+      if (!(await within(closing, deadline))) {
+        logger.warn({ stopTimeoutMs }, "stopping: requests still open at the deadline were dropped");
+        api.server.closeAllConnections();
+        await closing;
+      }
       await Promise.all([closeThreads(), ...[...pools.values()].map((p) => p.close())]);
       await store.close();
     },
   };
+}
+
+/** Whether `promise` settles before `deadline` (Unix ms); it is left running otherwise. */
+async function within(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadline - Date.now())));
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The deployment the suite is: its chain id and contract addresses. */

@@ -18,7 +18,7 @@
  * Leases (`./leases`) are on the process's clock: one process serves a SQLite file, so a claim is atomic by the
  * store's call queue alone (and `claimNext` runs in an IMMEDIATE transaction besides).
  *
- * Schema version 3 (`PRAGMA user_version`), created on first open:
+ * Schema version 4 (`PRAGMA user_version`), created on first open:
  *
  * ```sql
  * CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -44,13 +44,20 @@
  *   check_id   TEXT PRIMARY KEY,
  *   owner      TEXT NOT NULL,                       -- who holds it
  *   expires_at INTEGER NOT NULL) STRICT;            -- Unix ms
+ * CREATE TABLE record_heads (                      -- version 4
+ *   subject  TEXT PRIMARY KEY,                      -- checksummed address
+ *   versions INTEGER NOT NULL CHECK (versions >= 1), -- the subject's newest version
+ *   hash     TEXT NOT NULL,                         -- that version's hash
+ *   sealed   BLOB NOT NULL) STRICT;                 -- seal(nothing, aad(subject, versions, hash))
  * ```
  *
  * Migration 1 → 2 adds `checks.form_hash`. Rows written by version 1 keep working: their `form_hash` stays NULL and
  * their state stays sealed under the version-1 additional data (without a form hash); they are returned without a
  * `formHash`, and the journal takes such a row as the current form's (see `StoreJournal`). Every row written since
  * carries its form hash, bound into the sealed state's additional data under a version-2 domain tag.
- * Migration 2 → 3 adds the `leases` table.
+ * Migration 2 → 3 adds the `leases` table. Migration 3 → 4 adds `record_heads`, written with every record version
+ * in its transaction, and makes each subject's head from its newest stored version: a version removed after that,
+ * the newest included, is tampering (`checkVersions` in `./storeRows`).
  * @module
  */
 import Database from "better-sqlite3";
@@ -89,6 +96,9 @@ import {
   readOwner,
   sealCheck,
   sealRecord,
+  sealHead,
+  NEWEST_VERSIONS_SQL,
+  type HeadRow,
   type CheckRow,
   type RecordRow,
   OLD_MESSAGES_SQL,
@@ -97,7 +107,7 @@ import {
 } from "./storeRows";
 
 /** The schema version this release writes and reads. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const MIGRATIONS: readonly string[] = [
   // 0 → 1
@@ -134,6 +144,15 @@ const MIGRATIONS: readonly string[] = [
   // 2 → 3: leases on checks (one process here, but the same API as a shared server store)
   `
   CREATE TABLE leases (check_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) STRICT;
+  `,
+  // 3 → 4: the sealed head of each subject's versions (filled from the records by `migrate`, which holds the key)
+  `
+  CREATE TABLE record_heads (
+    subject  TEXT    PRIMARY KEY,
+    versions INTEGER NOT NULL CHECK (versions >= 1),
+    hash     TEXT    NOT NULL,
+    sealed   BLOB    NOT NULL
+  ) STRICT;
   `,
 ];
 
@@ -208,6 +227,12 @@ function migrate(db: Database.Database, path: string, key: SealingKey): void {
   if (version < SCHEMA_VERSION) {
     db.transaction(() => {
       for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      if (version > 0 && version < 4) {
+        const insert = db.prepare("INSERT INTO record_heads (subject, versions, hash, sealed) VALUES (?, ?, ?, ?)");
+        const newest = db.prepare<[], { subject: string; version: number; hash: string }>(NEWEST_VERSIONS_SQL).all();
+        for (const { subject, version: v, hash } of newest)
+          insert.run(subject, v, hash, Buffer.from(sealHead(key, subject, v, hash)));
+      }
       if (version === 0) {
         db.prepare("INSERT INTO meta (key, value) VALUES ('sealing_key_id', ?), ('created_at', ?)").run(
           sealingKeyId(key),
@@ -379,6 +404,11 @@ class Operations {
       versions: db.prepare<[string], { n: number; v: number | null }>(
         "SELECT count(*) AS n, max(version) AS v FROM records WHERE subject = ?",
       ),
+      head: db.prepare<[string], HeadRow>("SELECT versions, hash, sealed FROM record_heads WHERE subject = ?"),
+      putHead: db.prepare<[string, number, string, Buffer]>(
+        "INSERT INTO record_heads (subject, versions, hash, sealed) VALUES (?, ?, ?, ?) ON CONFLICT (subject) " +
+          "DO UPDATE SET versions = excluded.versions, hash = excluded.hash, sealed = excluded.sealed",
+      ),
       meta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       putMeta: db.prepare<[string, string]>(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -436,6 +466,7 @@ class Operations {
         const storedAt = Date.now();
         const sealed = sealRecord(this.#key, checked, version, storedAt);
         this.#sql.insertRecord.run(s, version, h, checked.provider, storedAt, Buffer.from(sealed));
+        this.#sql.putHead.run(s, version, h, Buffer.from(sealHead(this.#key, s, version, h)));
         return { version, created: true };
       })
       .immediate();
@@ -446,7 +477,7 @@ class Operations {
     const h = readHash(hash, "record hash");
     // A removed version is tampering even when it is not the one asked for: the history must be whole.
     const { n, v } = this.#sql.versions.get(s)!;
-    checkVersions(s, n, v);
+    checkVersions(this.#key, s, this.#sql.head.get(s), n, v);
     const row = this.#sql.record.get(s, h);
     if (!row) throw noRecord(s, h, n);
     return new Map(this.#openRecord(row).record.fields);

@@ -29,8 +29,16 @@ import type { CheckLeases } from "./leases";
  * - `deployment`: the store serves another deployment (chain id or contract addresses) than the one given.
  * - `transaction`: the store itself was used inside `transaction()` (use the handle passed to the callback), or
  *   a handle was used after its transaction ended.
+ * - `locked`: another bureau process serves this SQLite file (`./storeLock`).
  */
-export type StoreErrorCode = "invalid-argument" | "no-record" | "closed" | "schema" | "deployment" | "transaction";
+export type StoreErrorCode =
+  | "invalid-argument"
+  | "no-record"
+  | "closed"
+  | "schema"
+  | "deployment"
+  | "transaction"
+  | "locked";
 
 /** Thrown by the store when it refuses a call; branch on `code`, the message is for people. */
 export class StoreError extends Error {
@@ -135,6 +143,8 @@ export interface BureauStoreOps {
    * record a provider commits must carry every field of the subject it reports.
    * @throws {StoreError} `no-record` when the bureau holds no record of the subject with that hash;
    * `SealingError` `tampered` / `wrong-key` when that row fails its check, or a version of the subject was removed
+   *   (the newest included: the store keeps a sealed head naming each subject's newest version, so a hash the chain
+   *   holds whose version was deleted is tampering, never `no-record`), or the head was removed or altered
    */
   valuesOf(subject: string, hash: string): Promise<Map<string, bigint>>;
 

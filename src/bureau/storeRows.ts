@@ -17,6 +17,7 @@ import { StoreError, type CheckProgress, type OldMessage, type StoreDeployment, 
 
 /** Domain tags of the additional data, one per sealed column (checks: one per layout of their data). */
 const RECORDS_AAD = "blindcredit.bureau.records.v1";
+const HEADS_AAD = "blindcredit.bureau.record-heads.v1";
 const CHECKS_AAD_V1 = "blindcredit.bureau.checks.v1";
 const CHECKS_AAD = "blindcredit.bureau.checks.v2";
 
@@ -109,11 +110,70 @@ export function openRecordRow(key: SealingKey, row: RecordRow): StoredRecord {
   return { version: row.version, hash: row.hash, bytes, record, storedAt: row.stored_at };
 }
 
+/** A `record_heads` row: the newest version the store wrote for a subject, sealed so that it cannot be rewound. */
+export interface HeadRow {
+  readonly versions: number;
+  readonly hash: string;
+  readonly sealed: Uint8Array;
+}
+
+/** The query of every subject's newest stored version: what the heads of a store written before them are made from. */
+export const NEWEST_VERSIONS_SQL =
+  "SELECT r.subject, r.version, r.hash FROM records r JOIN " +
+  "(SELECT subject, max(version) AS v FROM records GROUP BY subject) m ON m.subject = r.subject AND m.v = r.version";
+
+/**
+ * Seals the head of a subject's versions: its newest version and that version's hash, bound to the subject. The
+ * store writes it with every version, in the same transaction; a version removed later (the newest included) then
+ * no longer matches it.
+ */
+export function sealHead(key: SealingKey, subject: string, versions: number, hash: string): Uint8Array {
+  return seal(key, new Uint8Array(0), aadOf(HEADS_AAD, subject, versions, hash));
+}
+
+/**
+ * Refuses a subject's history that is not whole: the sealed head (undefined when there is none) must name the
+ * newest version stored, and no version below it may be missing (`count` rows stored, `last` the highest version,
+ * null for none). The newest version removed is tampering too, not "no record": the store wrote a head naming it.
+ * @throws `SealingError` `tampered` when a version or the head was removed, or the head was altered or moved
+ */
+export function checkVersions(
+  key: SealingKey,
+  subject: string,
+  head: HeadRow | undefined,
+  count: number,
+  last: number | null,
+): void {
+  if (head === undefined) {
+    if (count === 0) return;
+    throw new SealingError(
+      "tampered",
+      `record ${subject}: ${count} version${count === 1 ? "" : "s"} stored and no head naming the newest: the head was removed`,
+    );
+  }
+  try {
+    open(key, head.sealed, aadOf(HEADS_AAD, subject, head.versions, head.hash));
+  } catch (e) {
+    if (!(e instanceof SealingError)) throw e;
+    const code = e.code === "wrong-key" ? "wrong-key" : "tampered";
+    throw new SealingError(code, `record ${subject} head: ${e.message}`, { cause: e });
+  }
+  if (last !== head.versions) {
+    throw new SealingError(
+      "tampered",
+      `record ${subject}: expected versions 1 to ${head.versions} (the newest stored), got ` +
+        (last === null ? "none" : `1 to ${last}`) +
+        (last === null || last < head.versions ? ": a version was removed" : ": a version was added behind the store"),
+    );
+  }
+  checkGaps(subject, count, last);
+}
+
 /**
  * Refuses a subject's history with a gap: `count` rows stored, `last` the highest version (null for none).
  * @throws `SealingError` `tampered` when a version was removed
  */
-export function checkVersions(subject: string, count: number, last: number | null): void {
+function checkGaps(subject: string, count: number, last: number | null): void {
   if (count !== (last ?? 0)) {
     throw new SealingError(
       "tampered",

@@ -1,7 +1,9 @@
 /**
- * An information provider writes a subject's credit data: it commits the record's hash on-chain under its write
- * grant (the subject's ownership record keeps it), then delivers the record itself to the bureau, which accepts only
- * bytes whose hash this provider committed.
+ * An information provider writes a subject's credit data: it delivers the record to the bureau, on a request it signs,
+ * and once the bureau holds it, commits the record's hash on-chain under its write grant (the subject's ownership
+ * record keeps it). In that order a hash never reaches the chain without its record at the bureau: a bureau that
+ * cannot store the record (its database down) refuses the delivery, nothing is committed, and the subject's checks
+ * go on with the record the chain held before (`bureau/ingest`).
  * @module
  */
 import type { Signer } from "ethers";
@@ -9,6 +11,7 @@ import type { OwnershipJudgment } from "../../typechain-types";
 import { requestBureau } from "./httpBoard";
 import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../protocol/records";
 import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
+import { signRequest } from "../protocol/signedRequest";
 
 export { BureauRefused, BureauUnavailable } from "./httpBoard";
 
@@ -20,12 +23,13 @@ export interface StoredRecordReceipt {
 }
 
 /**
- * Validates the fields against the schema, commits the record's hash (consuming one use of the provider's write
- * grant) and delivers the record to the bureau at `bureauUrl`.
+ * Validates the fields against the schema, delivers the record to the bureau at `bureauUrl` (signed as the provider),
+ * then commits its hash (consuming one use of the provider's write grant).
  * @param ownership the ownership contract, connected to the provider's signer
  * @param schema the consortium's credit schema the fields follow (default: the default schema)
- * @throws `RecordError` for fields the schema refuses (before any transaction); the contract's error when the
- *   provider holds no live write grant; {@link BureauUnavailable} or {@link BureauRefused} from the delivery
+ * @throws `RecordError` for fields the schema refuses (before anything is sent); the contract's error when the
+ *   provider holds no live write grant (tried before the delivery); {@link BureauUnavailable} or
+ *   {@link BureauRefused} from the delivery (nothing is committed then: submit again later)
  */
 export async function submitCreditRecord(
   ownership: OwnershipJudgment,
@@ -34,20 +38,31 @@ export async function submitCreditRecord(
   fields: ReadonlyMap<string, bigint>,
   schema: CreditSchema = DEFAULT_SCHEMA,
 ): Promise<StoredRecordReceipt> {
-  const provider = await (ownership.runner as Signer).getAddress();
+  const signer = ownership.runner as Signer;
+  const provider = await signer.getAddress();
   const bytes = encodeRecord(newRecord({ subject, provider, fields }, schema), schema);
-  await (await ownership.commitData(subject, CREDIT_RECORD_CATEGORY, recordHash(bytes))).wait();
-  return deliverCreditRecord(bureauUrl, bytes);
+  const hash = recordHash(bytes);
+  // The contract's refusal (no live write grant…) before the bureau is asked to hold anything.
+  await ownership.commitData.staticCall(subject, CREDIT_RECORD_CATEGORY, hash);
+  const receipt = await deliverCreditRecord(bureauUrl, bytes, signer);
+  await (await ownership.commitData(subject, CREDIT_RECORD_CATEGORY, hash)).wait();
+  return receipt;
 }
 
 /**
- * Posts a record whose hash is committed to the bureau (`POST /v1/records`).
+ * Posts a record to the bureau (`POST /v1/records`): signed by `signer` (the record's provider) before its hash is
+ * committed, or unsigned once it is (a delivery made again).
  * @throws {BureauUnavailable} when the bureau cannot be reached or fails; {@link BureauRefused} when it refuses
  */
-export async function deliverCreditRecord(bureauUrl: string, bytes: Uint8Array): Promise<StoredRecordReceipt> {
+export async function deliverCreditRecord(
+  bureauUrl: string,
+  bytes: Uint8Array,
+  signer?: Signer,
+): Promise<StoredRecordReceipt> {
+  const signed = signer === undefined ? {} : await signRequest(signer, "POST", "/v1/records", bytes);
   const response = await requestBureau(bureauUrl, "/v1/records", {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...signed },
     body: bytes,
   });
   return (await response.json()) as StoredRecordReceipt;

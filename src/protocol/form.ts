@@ -19,6 +19,7 @@ import {
   type CreditSchema,
 } from "./schema";
 import type { CheckModeName } from "../contractEnums";
+import { MAX_CONDITIONS, MAX_SET_VALUES } from "./messageLimits";
 
 /** The operators a condition may use. */
 export const OPERATORS = ["eq", "ne", "ge", "gt", "le", "lt", "between", "in"] as const;
@@ -32,9 +33,8 @@ export interface Condition {
   readonly values: readonly (number | string | bigint)[];
 }
 
-/** The largest number of conditions in one form, and of values in one `in` condition. */
-export const MAX_CONDITIONS = 32;
-export const MAX_SET_VALUES = 16;
+/** The largest number of conditions in one form, and of values in one `in` condition (see `./messageLimits`). */
+export { MAX_CONDITIONS, MAX_SET_VALUES };
 
 /** A comparison `[a ≥ c]` as the protocol runs it; `threshold` is known to the bank only. */
 export interface Comparison {

@@ -10,16 +10,13 @@
  */
 import { Ciphertext, type PaillierPublicKey } from "../paillier";
 import { keccak256 } from "./keccak";
+import { MAX_MESSAGE_BYTES } from "./messageLimits";
 import { DEFAULT_SCHEMA, describeSchema, type CreditSchema } from "./schema";
 
 /** The protocol name and version carried by every message. */
 export const PROTOCOL = "blindcredit/3";
-/**
- * The largest message accepted, in bytes. The largest valid form (32 `in` conditions of 16 values on a 24-bit field:
- * 1,024 comparisons) makes a decision-mode response of 25,600 DGK values, 1,024 shares and their proof: about 27 MB
- * with 3072-bit keys and 36 MB with 4096-bit keys (see bench/matching/latency-results.md).
- */
-export const MAX_MESSAGE_BYTES = 48 * 1024 * 1024;
+/** The largest message accepted, in bytes (see `./messageLimits`). */
+export { MAX_MESSAGE_BYTES };
 
 /** What a message is bound to. */
 export interface CheckContext {

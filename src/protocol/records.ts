@@ -34,8 +34,10 @@ import {
   describeSchema,
   fieldNamed,
   formatFieldValue,
+  kindOf,
   knownSchema,
   parseFieldValue,
+  type CreditField,
   type CreditSchema,
 } from "./schema";
 
@@ -134,8 +136,9 @@ export function decodeRecord(bytes: Uint8Array, schema?: CreditSchema): CreditRe
   try {
     // ignoreBOM keeps a byte-order mark in the text, so that JSON.parse refuses it rather than it vanishing
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
-  } catch (e) {
-    throw new RecordError(`record: expected UTF-8 JSON, got unparsable bytes (${(e as Error).message})`, { cause: e });
+  } catch {
+    // Not the parser's message: it quotes the text around the error, which may be a credit value.
+    throw new RecordError("record: expected UTF-8 JSON, got unparsable bytes");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new RecordError(`record: expected a JSON object, got ${describe(parsed)}`);
@@ -241,10 +244,10 @@ function normalize(record: CreditRecord, schema: CreditSchema): CreditRecord {
     const value = record.fields.get(name);
     const field = wrap(() => fieldNamed(name, schema), "record fields");
     if (typeof value !== "bigint")
-      throw new RecordError(`record fields: ${name}: expected a bigint, got ${describe(value)}`);
+      throw new RecordError(`record fields: ${name}: expected a bigint, got ${kindOf(value)}`);
     if (value < field.min || value > field.max) {
       throw new RecordError(
-        `record fields: ${name}: expected a scaled value between ${field.min} and ${field.max}, got ${value}`,
+        `record fields: ${name}: expected a scaled value between ${field.min} and ${field.max}, got one outside that range`,
       );
     }
     fields.set(name, value);
@@ -280,16 +283,24 @@ function readEncodedFields(value: unknown, schema: CreditSchema): Map<string, bi
   for (const [name, text] of entries.sort(([a], [b]) => compareNames(a, b))) {
     const field = wrap(() => fieldNamed(name, schema), "record fields");
     if (typeof text !== "string") {
-      throw new RecordError(`record fields: ${name}: expected a decimal string, got ${describe(text)}`);
+      throw new RecordError(`record fields: ${name}: expected a decimal string, got ${kindOf(text)}`);
     }
     const scaled = wrap(() => parseFieldValue(field, text), "record fields");
     const canonical = formatFieldValue(field, scaled);
     if (text !== canonical) {
-      throw new RecordError(`record fields: ${name}: expected the canonical spelling "${canonical}", got "${text}"`);
+      throw new RecordError(
+        `record fields: ${name}: expected the canonical spelling (${spellingOf(field)}), got another spelling`,
+      );
     }
     fields.set(name, scaled);
   }
   return fields;
+}
+
+/** How a field's values are spelled canonically, without a value: for errors. */
+function spellingOf(field: CreditField): string {
+  const places = field.decimals === 0 ? "no decimal point" : `exactly ${field.decimals} decimal places`;
+  return `no "+", no leading zeros, ${places}`;
 }
 
 function readAddress(value: unknown, what: string): string {

@@ -9,6 +9,7 @@
  */
 import { keccak256, toUtf8Bytes } from "ethers";
 import DEFAULT_SCHEMA_FILE from "../../schemas/default.json";
+import { checkFieldFitsMessages } from "./messageLimits";
 
 /** One credit field. Values are integers scaled by 10^decimals (fixed point for ratios). */
 export interface CreditField {
@@ -61,7 +62,8 @@ const FIELD_MEMBERS = ["decimals", "description", "max", "min", "name", "unit"];
  * @param where what to name in errors (a file name)
  * @throws Error saying what was expected and what came: an unknown or missing member, a wrong format tag, a bad id
  *   or version, no fields or too many, a repeated or malformed name, bad decimals, min above max, a field wider than
- *   {@link MAX_FIELD_BITS} bits
+ *   {@link MAX_FIELD_BITS} bits, or one so wide that the largest valid form on it would make a challenge or a response
+ *   above the message limit (`MAX_FITTING_FIELD_BITS` in `./messageLimits`, with the sizes in the message)
  * @example parseSchema(JSON.parse(readFileSync("schemas/default.json", "utf8")), "schemas/default.json")
  */
 export function parseSchema(value: unknown, where = "schema"): CreditSchema {
@@ -113,6 +115,7 @@ export function parseSchema(value: unknown, where = "schema"): CreditSchema {
     if (bits > MAX_FIELD_BITS) {
       throw new Error(`${at} (${f.name}): expected a range of at most ${MAX_FIELD_BITS} bits, got ${bits}`);
     }
+    checkFieldFitsMessages(bits, `${at} (${f.name})`);
     return field;
   });
   const parsed = { id: file.id, version: file.version, description, fields };
@@ -210,7 +213,8 @@ export function fieldNamed(name: string, schema: CreditSchema = DEFAULT_SCHEMA):
 /**
  * Parses a value of `field` from a number, a bigint or a decimal string ("35.5" for a ratio with two
  * decimals), scaled by 10^decimals.
- * @throws Error when the value is not a number with at most `decimals` places, or out of the field's range
+ * @throws Error when the value is not a number with at most `decimals` places, or out of the field's range: it names
+ *   the field and the rule, never the value (a credit value is never written to an error or a log)
  * @example parseFieldValue(fieldNamed("debtToIncome"), "35.5") // 3550n
  */
 export function parseFieldValue(field: CreditField, value: unknown): bigint {
@@ -218,12 +222,12 @@ export function parseFieldValue(field: CreditField, value: unknown): bigint {
   if (typeof value === "bigint") text = value.toString();
   else if (typeof value === "number" && Number.isFinite(value)) text = String(value);
   else if (typeof value === "string") text = value.trim();
-  else throw new Error(`${field.name}: expected a number, got ${describe(value)}`);
-  const scaled = parseScaled(text, field.decimals, field.name);
+  else throw new Error(`${field.name}: expected a number, got ${kindOf(value)}`);
+  const scaled = parseScaled(text, field.decimals, field.name, false);
   if (scaled < field.min || scaled > field.max) {
     throw new Error(
       `${field.name}: expected a value between ${formatFieldValue(field, field.min)} and ` +
-        `${formatFieldValue(field, field.max)}, got ${text}`,
+        `${formatFieldValue(field, field.max)}, got one outside that range`,
     );
   }
   return scaled;
@@ -248,13 +252,19 @@ export function comparisonDomain(field: CreditField): { readonly base: bigint; r
   return { base, bits: top.toString(2).length };
 }
 
-/** A decimal string scaled by 10^decimals. */
-function parseScaled(text: string, decimals: number, where: string): bigint {
+/**
+ * A decimal string scaled by 10^decimals.
+ * @param echo whether an error may repeat the text: true for a schema's bounds, false for a credit value (errors are
+ *   logged and shown to callers, and a credit value is never written to either)
+ */
+function parseScaled(text: string, decimals: number, where: string, echo = true): bigint {
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!match) throw new Error(`${where}: expected a decimal number, got "${text}"`);
+  if (!match) throw new Error(`${where}: expected a decimal number, got ${echo ? `"${text}"` : "other text"}`);
   const fraction = match[3] ?? "";
   if (fraction.length > decimals) {
-    throw new Error(`${where}: expected at most ${decimals} decimal places, got "${text}"`);
+    throw new Error(
+      `${where}: expected at most ${decimals} decimal places, got ${echo ? `"${text}"` : `${fraction.length}`}`,
+    );
   }
   return BigInt(match[1] + match[2] + fraction.padEnd(decimals, "0"));
 }
@@ -276,6 +286,14 @@ function optionalText(value: unknown, where: string): string {
     throw new Error(`${where}: expected text of at most 500 characters, got ${describe(value)}`);
   }
   return value;
+}
+
+/** What kind of thing a value is, without the value: how errors about credit values describe what came. */
+export function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 function describe(value: unknown): string {

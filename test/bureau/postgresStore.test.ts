@@ -22,6 +22,7 @@ import {
   put,
   rejection,
   shouldBehaveLikeABureauStore,
+  STORE_TABLES,
   submission,
   type TestDatabase,
 } from "./store.behavior";
@@ -100,7 +101,7 @@ describe("bureau/postgresStore", () => {
         url,
         "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
       );
-      expect(tables.map((t) => t.name)).to.deep.equal(["checks", "leases", "messages", "meta", "records"]);
+      expect(tables.map((t) => t.name)).to.deep.equal(STORE_TABLES);
       const meta = await query<{ key: string; value: string }>(url, "SELECT key, value FROM meta ORDER BY key");
       expect(meta.map((m) => m.key)).to.deep.equal(["created_at", "schema_version", "sealing_key_id"]);
       expect(meta.find((m) => m.key === "schema_version")?.value).to.equal(String(POSTGRES_SCHEMA_VERSION));

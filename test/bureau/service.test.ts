@@ -12,6 +12,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { ZeroHash } from "ethers";
+import { connect } from "node:net";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { actors, admitByVote, deployWithGrants, SUBJECT_COMMITMENT } from "../helpers/suite";
@@ -20,7 +22,7 @@ import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { CheckState, RefusalReason } from "../../src/contractEnums";
-import { submitCreditRecord } from "../../src/clients/provider";
+import { BureauRefused, deliverCreditRecord, submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
 import { signRequest } from "../../src/protocol/signedRequest";
 import {
@@ -38,6 +40,7 @@ import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
 import { connectSuite, loadSuite, type Suite } from "../../src/suite";
 import { LOAN } from "../helpers/samples";
+import { rejection } from "./store.behavior";
 
 describe("Bureau service", function () {
   let dir: string;
@@ -152,13 +155,22 @@ describe("Bureau service", function () {
     const uncommitted = await fetch(`${url}/v1/records`, { method: "POST", body: bytes });
     expect(uncommitted.status).to.equal(403);
     expect(((await uncommitted.json()) as { error: string }).error).to.match(
-      /no DataCommitted log .* must commit the record's hash/,
+      /no DataCommitted log .* and the request is not signed by that provider/,
     );
 
     // An outsider without a write grant cannot commit, so it cannot submit either.
     await expect(
       submitCreditRecord(f.ownership.connect(f.outsider), url, f.subject.address, fields),
     ).to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant");
+    // A provider whose write grant the subject revoked: its signed delivery is refused, and nothing is committed.
+    await (await f.permissions.connect(f.subject).revoke(f.provider.address)).wait();
+    const revoked = await deliverCreditRecord(url, bytes, f.provider).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((revoked as BureauRefused).status).to.equal(403);
+    expect((revoked as BureauRefused).message).to.match(/holds no live write grant of subject/);
+    expect(await f.ownership.dataHashOf(f.subject.address, CREDIT_RECORD_CATEGORY)).to.equal(ZeroHash);
 
     const malformed = await fetch(`${url}/v1/records`, { method: "POST", body: '{"format":"nope"}' });
     expect(malformed.status).to.equal(400);
@@ -257,6 +269,53 @@ describe("Bureau service", function () {
     expect(service!.evaluator.metrics.refused).to.equal(1);
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
     expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+  });
+
+  it("refuses a check as tampered, not as no data, when the newest record version was deleted", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await writeRecordAndHold(f, url);
+    await submitCreditRecord(
+      f.ownership.connect(f.provider),
+      url,
+      f.subject.address,
+      parseRecordFields({ creditScore: "640", debtToIncome: "20" }),
+    );
+    // Someone with access to the database file deletes the newest version, the one the chain holds.
+    const db = new Database(join(dir, "bureau.db"));
+    db.prepare("DROP TRIGGER IF EXISTS records_no_delete").run();
+    expect(db.prepare("DELETE FROM records WHERE version = 2").run().changes).to.equal(1);
+    db.close();
+
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+  });
+
+  it("refuses on-chain a check whose saved state was corrupted (one flipped byte), not leaving it to expire", async function () {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f);
+    await writeRecordAndHold(f, url);
+    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick(); // the operands, and the check's state saved for the answer
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
+    // Someone with access to the database file flips one byte of the saved state.
+    const db = new Database(join(dir, "bureau.db"));
+    const row = db.prepare("SELECT sealed_state FROM checks WHERE check_id = ?").get(opened.checkId) as {
+      sealed_state: Buffer;
+    };
+    row.sealed_state[row.sealed_state.length - 20] ^= 0x01;
+    db.prepare("UPDATE checks SET sealed_state = ? WHERE check_id = ?").run(row.sealed_state, opened.checkId);
+    db.close();
+
+    await bank.respond(opened);
+    await service!.evaluator.tick();
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+    expect(service!.evaluator.metrics.failures).to.equal(0);
+    expect(await service!.store.getCheck(opened.checkId)).to.equal(undefined); // forgotten with its check
   });
 
   it("uses only the record whose hash the chain holds now: a stored record not committed is no data", async function () {
@@ -412,6 +471,38 @@ describe("Bureau service", function () {
     expect(again.evaluator.metrics.checksSeen).to.equal(1);
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Answered);
     expect((await bank.decide(opened)).approved).to.equal(true);
+  });
+
+  it("refuses a second process on the same SQLite file at start, naming the one that holds it", async function () {
+    const f = await loadFixture(fixture);
+    const sealingKey = generateSealingKey();
+    const first = await start(f, sealingKey);
+    const second = await rejection(start(f, sealingKey));
+    expect(second.message).to.match(
+      new RegExp(`bureau store .*bureau\\.db is in use by another bureau process \\(pid ${process.pid} on .*since `),
+    );
+    service = first;
+    await first.stop();
+    service = undefined;
+    // Once the holder stops, the file is free again.
+    const again = await start(f, sealingKey);
+    expect(again.url).to.match(/^http:/);
+  });
+
+  it("stops within its shutdown deadline when a request never finishes", async function () {
+    this.timeout(60_000);
+    const f = await loadFixture(fixture);
+    const { url } = await start(f, undefined, { stopTimeoutMs: 300 });
+    // A client that sends a record's headers and a first byte, then nothing more.
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write("POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{");
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the request is being read
+    await service!.stop();
+    service = undefined;
+    await closed; // the server dropped the connection it was still reading
   });
 
   it("refuses to start for an account that is not a credit bureau, or on a database sealed under another key", async function () {

@@ -8,16 +8,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithGrants } from "../helpers/suite";
+import { deployWithGrants, openLoanCheck } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
-import { freshPostgresDatabase } from "../helpers/postgres";
+import { freshPostgresDatabase, pausePostgres, resumePostgres } from "../helpers/postgres";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { CheckState } from "../../src/contractEnums";
-import { submitCreditRecord } from "../../src/clients/provider";
+import { BureauUnavailable, submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
-import { parseRecordFields } from "../../src/protocol/records";
+import { CREDIT_RECORD_CATEGORY, parseRecordFields } from "../../src/protocol/records";
+
+const APPROVED = parseRecordFields({ creditScore: "712", debtToIncome: "20" });
+const DECLINED = parseRecordFields({ creditScore: "500", debtToIncome: "60" });
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
 import { connectSuite } from "../../src/suite";
@@ -39,6 +42,52 @@ describe("Bureau service on PostgreSQL", function () {
   function fixture() {
     return deployWithGrants();
   }
+
+  it("loses no record when PostgreSQL stops mid-submission: the hash reaches the chain only once the bureau holds it", async function () {
+    this.timeout(120_000);
+    const f = await loadFixture(fixture);
+    service = await startBureauService({
+      suite: connectSuite(f, f.bureau),
+      databasePath: await freshPostgresDatabase(),
+      comparisonKeyFile: join(dir, "bureau.comparison-key"),
+      sealingKey: generateSealingKey(),
+      port: 0,
+      threads: 1,
+      watch: false,
+      retry: { baseMs: 1, maxMs: 1 },
+    });
+    const provider = f.ownership.connect(f.provider);
+    const first = await submitCreditRecord(provider, service.url, f.subject.address, APPROVED);
+    // The provider's next record, submitted while the store is down: refused, and nothing committed.
+    await pausePostgres();
+    try {
+      const refused = await submitCreditRecord(provider, service.url, f.subject.address, DECLINED).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).to.be.instanceOf(BureauUnavailable);
+      expect(await f.ownership.dataHashOf(f.subject.address, CREDIT_RECORD_CATEGORY)).to.equal(first.hash);
+    } finally {
+      await resumePostgres();
+    }
+    // A check now is answered from the record the chain holds, the first one: no refusal for lack of data.
+    const { bank, check } = await openLoanCheck(f, new HttpBoard(service.url, f.bank));
+    const tickUntil = async (wanted: CheckState) => {
+      // the store's connections come back after the restart: a round may fail first, and is retried
+      for (let i = 0; i < 20 && Number(await f.matching.state(check.checkId)) !== wanted; i++) {
+        await service!.evaluator.tick();
+      }
+      expect(Number(await f.matching.state(check.checkId))).to.equal(wanted);
+    };
+    await tickUntil(CheckState.Challenged);
+    await bank.respond(check);
+    await tickUntil(CheckState.Answered);
+    expect((await bank.decide(check)).approved).to.equal(true);
+    // Submitted again once the store is back, the second record is stored, then committed.
+    const second = await submitCreditRecord(provider, service.url, f.subject.address, DECLINED);
+    expect(second.version).to.equal(2);
+    expect(await f.ownership.dataHashOf(f.subject.address, CREDIT_RECORD_CATEGORY)).to.equal(second.hash);
+  });
 
   it("stores a provider's record and answers a check from it, with the comparison key in its own file", async function () {
     const f = await loadFixture(fixture);

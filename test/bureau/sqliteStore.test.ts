@@ -22,6 +22,7 @@ import {
   expectStoreError,
   put,
   shouldBehaveLikeABureauStore,
+  STORE_TABLES,
   submission,
   writeSecrets,
   type TestDatabase,
@@ -105,13 +106,7 @@ describe("bureau/sqliteStore", () => {
           value: key.id,
         });
         const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all();
-        expect(tables.map((t) => (t as { name: string }).name)).to.deep.equal([
-          "checks",
-          "leases",
-          "messages",
-          "meta",
-          "records",
-        ]);
+        expect(tables.map((t) => (t as { name: string }).name)).to.deep.equal(STORE_TABLES);
       } finally {
         db.close();
       }

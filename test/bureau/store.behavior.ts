@@ -21,6 +21,9 @@ import { generateSealingKey, SealingError, type SealingErrorCode, type SealingKe
 import { StoreError, type BureauStore, type StoreErrorCode } from "../../src/bureau/store";
 import { MAX_LEASE_MS } from "../../src/bureau/storeRows";
 
+/** The tables of a bureau store, by name, whatever the database. */
+export const STORE_TABLES = ["checks", "leases", "messages", "meta", "record_heads", "records"];
+
 export const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 export const BOB = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 export const TAX_OFFICE = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -430,7 +433,12 @@ export function shouldBehaveLikeABureauStore(subject: StoreUnderTest): void {
       const moved = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
       await db.sql("UPDATE records SET subject = ? WHERE subject = ? AND version = 1", [moved, BOB], true);
       const store = await openStore();
-      await expectSealingError(store.valuesOf(moved, bob.hash), "tampered", `record ${moved} version 1`);
+      // it has no head under the subject it was moved to
+      await expectSealingError(
+        store.valuesOf(moved, bob.hash),
+        "tampered",
+        `record ${moved}: 1 version stored and no head naming the newest`,
+      );
       await store.close();
       await db.sql("UPDATE records SET provider = ? WHERE subject = ? AND version = 1", [BANK, ALICE], true);
       await expectSealingError(
@@ -451,16 +459,53 @@ export function shouldBehaveLikeABureauStore(subject: StoreUnderTest): void {
       );
     });
 
-    it("a removed newest version is no record: the caller asks for the hash the chain holds", async () => {
+    it("a removed newest version is reported as tampered, not as no record", async () => {
       await storeWithTwoSubjects();
       await db.sql("DELETE FROM records WHERE subject = ? AND version = 3", [ALICE], true);
       const store = await openStore();
-      await expectStoreError(
+      const removed = `record ${ALICE}: expected versions 1 to 3 (the newest stored), got 1 to 2: a version was removed`;
+      await expectSealingError(store.valuesOf(ALICE, alice[2].hash), "tampered", removed);
+      // every version of the subject: its history must be whole, whichever version the chain names
+      await expectSealingError(store.valuesOf(ALICE, alice[1].hash), "tampered", removed);
+      expect(await store.valuesOf(BOB, bob.hash)).to.deep.equal(new Map([["creditScore", 610n]]));
+    });
+
+    it("a removed, altered or moved head of a subject's versions is reported as tampered", async () => {
+      await storeWithTwoSubjects();
+      const [head] = await db.sql<{ sealed: Buffer }>("SELECT sealed FROM record_heads WHERE subject = ?", [ALICE]);
+      await db.sql("DELETE FROM record_heads WHERE subject = ?", [ALICE], true);
+      const store = await openStore();
+      await expectSealingError(
         store.valuesOf(ALICE, alice[2].hash),
-        "no-record",
-        `no credit record with hash ${alice[2].hash}`,
+        "tampered",
+        `record ${ALICE}: 3 versions stored and no head naming the newest: the head was removed`,
       );
-      expect(await store.valuesOf(ALICE, alice[1].hash)).to.deep.equal(new Map([["creditScore", 720n]]));
+      // Bob's head copied onto Alice's row: its seal names Bob
+      const [bobs] = await db.sql<{ versions: number; hash: string; sealed: Buffer }>(
+        "SELECT versions, hash, sealed FROM record_heads WHERE subject = ?",
+        [BOB],
+      );
+      await db.sql("INSERT INTO record_heads (subject, versions, hash, sealed) VALUES (?, ?, ?, ?)", [
+        ALICE,
+        3,
+        alice[2].hash,
+        bobs.sealed,
+      ]);
+      await expectSealingError(store.valuesOf(ALICE, alice[2].hash), "tampered", `record ${ALICE} head`);
+      // the right seal, a count lowered to hide the newest version
+      await db.sql("UPDATE record_heads SET versions = 2, sealed = ? WHERE subject = ?", [head.sealed, ALICE]);
+      await expectSealingError(store.valuesOf(ALICE, alice[1].hash), "tampered", `record ${ALICE} head`);
+    });
+
+    it("a store written before heads were kept gets them when opened, from the versions it holds", async () => {
+      await storeWithTwoSubjects();
+      await db.sql("DROP TABLE record_heads", [], true);
+      await db.setSchemaVersion(subject.schemaVersion - 1);
+      const store = await openStore();
+      expect(await store.valuesOf(ALICE, alice[2].hash)).to.deep.equal(new Map([["creditScore", 740n]]));
+      await store.close();
+      await db.sql("DELETE FROM records WHERE subject = ? AND version = 3", [ALICE], true);
+      await expectSealingError((await openStore()).valuesOf(ALICE, alice[1].hash), "tampered", "a version was removed");
     });
 
     it("a row sealed under another key is reported as wrong-key", async () => {

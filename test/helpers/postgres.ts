@@ -33,6 +33,10 @@ interface Server {
   stop(): Promise<void>;
   /** The same, synchronously and roughly, when the process exits without the `after` hook. */
   stopAtExit(): void;
+  /** Stops the server as an outage would (a fast shutdown: open connections are cut), keeping its data. */
+  pause(): Promise<void>;
+  /** Starts the paused server again, on the same port and data. */
+  resume(): Promise<void>;
 }
 
 let server: Promise<Server> | undefined;
@@ -75,6 +79,22 @@ export async function stopPostgres(): Promise<void> {
   await s.stop();
 }
 
+/**
+ * Stops the run's server as an outage would, keeping its data; {@link resumePostgres} starts it again on the same
+ * port. Only the embedded server can be paused.
+ * @throws Error when the run has no server, or uses one the environment named
+ */
+export async function pausePostgres(): Promise<void> {
+  if (server === undefined) throw new Error("pausePostgres: no server was started in this run");
+  await (await server).pause();
+}
+
+/** Starts the server {@link pausePostgres} stopped. */
+export async function resumePostgres(): Promise<void> {
+  if (server === undefined) throw new Error("resumePostgres: no server was started in this run");
+  await (await server).resume();
+}
+
 // One server per run: stopped after the last suite (a root hook, since this module is loaded with the test files).
 if (typeof after === "function") after(stopPostgres);
 
@@ -111,7 +131,18 @@ function external(url: string): Server {
     stopAtExit() {
       // nothing to stop, and no way to wait for a query: the databases stay, named after this process
     },
+    pause: () =>
+      Promise.reject(new Error(`pausePostgres: ${TEST_POSTGRES_URL_VARIABLE} names a server not ours to stop`)),
+    resume: () => Promise.reject(new Error(`resumePostgres: ${TEST_POSTGRES_URL_VARIABLE} names a server not ours`)),
   };
+}
+
+/** The postmaster's pid, the first line of its pid file, while it runs. */
+function postmasterPid(dir: string): number | undefined {
+  const pidFile = join(dir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  return pid > 0 ? pid : undefined;
 }
 
 /** A server of our own from the npm package's binaries, in a temporary directory. */
@@ -164,16 +195,24 @@ async function embedded(): Promise<Server> {
       rmSync(dir, { recursive: true, force: true });
     },
     stopAtExit() {
-      // The postmaster's pid is the first line of its pid file; SIGQUIT is PostgreSQL's immediate shutdown.
-      const pidFile = join(dir, "postmaster.pid");
-      if (!existsSync(pidFile)) return;
-      const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+      // SIGQUIT is PostgreSQL's immediate shutdown.
+      const pid = postmasterPid(dir);
       try {
-        if (pid > 0) process.kill(pid, "SIGQUIT");
+        if (pid !== undefined) process.kill(pid, "SIGQUIT");
       } catch {
         // already gone
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+    async pause() {
+      // SIGINT is PostgreSQL's fast shutdown: sessions are cut, the data stays (pg.stop() would delete it).
+      const pid = postmasterPid(dir);
+      if (pid === undefined) throw new Error("pausePostgres: the server is not running");
+      process.kill(pid, "SIGINT");
+      while (postmasterPid(dir) !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+    async resume() {
+      await pg.start();
     },
   };
 }

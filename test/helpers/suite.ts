@@ -9,6 +9,10 @@ import { loadSuite, type Suite } from "../../src/suite";
 import { NodeType } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { BankClient } from "../../src/clients/bankCheck";
+import type { MessageBoard } from "../../src/protocol/board";
+import { fixtureKey } from "../paillier/helpers";
+import { LOAN } from "./samples";
 
 /** Accounts by role, matching `namedAccounts` in hardhat.config.ts (0–4) plus test actors. */
 export interface Actors {
@@ -127,4 +131,20 @@ export async function deployWithGrants(): Promise<Suite & Actors> {
   await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
   await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
   return f;
+}
+
+/**
+ * The bank (with the 2048-bit fixture key, registered here) opens a decision-mode check of the subject on the
+ * sample loan, through `board`.
+ */
+export async function openLoanCheck(f: Suite & Actors, board: MessageBoard) {
+  const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
+  await bank.registerKey();
+  const check = await bank.openCheck({
+    subject: f.subject.address,
+    bureau: f.bureau.address,
+    mode: "decision",
+    conditions: LOAN,
+  });
+  return { bank, check };
 }

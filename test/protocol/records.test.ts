@@ -134,10 +134,10 @@ describe("protocol/records", () => {
         [{ fields: new Map() }, "record fields: expected at least one of creditScore"],
         [{ fields: { creditScore: 720n } }, "record fields: expected a Map of field → scaled bigint"],
         [{ fields: new Map([["iq", 100n]]) }, 'record fields: unknown credit field "iq"'],
-        [{ fields: new Map([["creditScore", 720]]) }, "record fields: creditScore: expected a bigint, got number 720"],
+        [{ fields: new Map([["creditScore", 720]]) }, "record fields: creditScore: expected a bigint, got a number"],
         [
           { fields: new Map([["creditScore", 851n]]) },
-          "record fields: creditScore: expected a scaled value between 300 and 850, got 851",
+          "record fields: creditScore: expected a scaled value between 300 and 850, got one outside that range",
         ],
       ];
       for (const [change, message] of cases) {
@@ -196,11 +196,11 @@ describe("protocol/records", () => {
       refuses(toUtf8Bytes("\uFEFF" + BASE_JSON), "record: expected UTF-8 JSON");
       refuses(
         toUtf8Bytes(BASE_JSON.replace('"35.50"', '"35.5"')),
-        'record fields: debtToIncome: expected the canonical spelling "35.50", got "35.5"',
+        'record fields: debtToIncome: expected the canonical spelling (no "+", no leading zeros, exactly 2 decimal places), got another spelling',
       );
       refuses(
         toUtf8Bytes(BASE_JSON.replace('"720"', '"0720"')),
-        'record fields: creditScore: expected the canonical spelling "720", got "0720"',
+        'record fields: creditScore: expected the canonical spelling (no "+", no leading zeros, no decimal point), got another spelling',
       );
       refuses(
         toUtf8Bytes(BASE_JSON.replace(SUBJECT, SUBJECT.toLowerCase())),
@@ -249,17 +249,20 @@ describe("protocol/records", () => {
         ],
         [
           (o) => (o.fields = { creditScore: 720 }),
-          "record fields: creditScore: expected a decimal string, got number 720",
+          "record fields: creditScore: expected a decimal string, got a number",
         ],
         [
           (o) => (o.fields = { creditScore: "851" }),
-          "record fields: creditScore: expected a value between 300 and 850, got 851",
+          "record fields: creditScore: expected a value between 300 and 850, got one outside that range",
         ],
         [
           (o) => (o.fields = { creditScore: "299" }),
-          "record fields: creditScore: expected a value between 300 and 850, got 299",
+          "record fields: creditScore: expected a value between 300 and 850, got one outside that range",
         ],
-        [(o) => (o.fields = { bankruptcy: "2" }), "record fields: bankruptcy: expected a value between 0 and 1, got 2"],
+        [
+          (o) => (o.fields = { bankruptcy: "2" }),
+          "record fields: bankruptcy: expected a value between 0 and 1, got one outside that range",
+        ],
         [
           (o) => (o.fields = { debtToIncome: "1000.01" }),
           "record fields: debtToIncome: expected a value between 0.00 and 1000.00",
@@ -270,7 +273,7 @@ describe("protocol/records", () => {
         ],
         [
           (o) => (o.fields = { creditScore: "7e2" }),
-          'record fields: creditScore: expected a decimal number, got "7e2"',
+          "record fields: creditScore: expected a decimal number, got other text",
         ],
       ];
       for (const [change, message] of cases) {
@@ -344,9 +347,15 @@ describe("protocol/records", () => {
           { iq: "100" },
           'record fields: unknown credit field "iq" in schema blindcredit-default v1: expected one of creditScore',
         ],
-        [{ creditScore: "900" }, "record fields: creditScore: expected a value between 300 and 850, got 900"],
-        [{ debtToIncome: "-1" }, "record fields: debtToIncome: expected a value between 0.00 and 1000.00, got -1"],
-        [{ creditScore: "high" }, 'record fields: creditScore: expected a decimal number, got "high"'],
+        [
+          { creditScore: "900" },
+          "record fields: creditScore: expected a value between 300 and 850, got one outside that range",
+        ],
+        [
+          { debtToIncome: "-1" },
+          "record fields: debtToIncome: expected a value between 0.00 and 1000.00, got one outside that range",
+        ],
+        [{ creditScore: "high" }, "record fields: creditScore: expected a decimal number, got other text"],
         [{ creditScore: null }, "record fields: creditScore: expected a number, got null"],
         [{}, "record fields: expected at least one of creditScore"],
       ];

@@ -12,7 +12,8 @@ import { fixtureKey } from "../paillier/helpers";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { type Condition } from "../../src/protocol/form";
-import { type CheckContext } from "../../src/protocol/messages";
+import { MAX_MESSAGE_BYTES, type CheckContext } from "../../src/protocol/messages";
+import { decisionMessageBytes, MAX_FITTING_FIELD_BITS } from "../../src/protocol/messageLimits";
 import { decodeRecord, encodeRecord, newRecord, parseRecordFields, RecordError } from "../../src/protocol/records";
 import {
   canonicalSchemaJson,
@@ -161,6 +162,52 @@ describe("credit schema", function () {
         expect(() => parseSchema(variant(change), "s.json")).to.throw(message);
       });
     }
+
+    it("refuses a schema whose largest form's messages exceed the message limit, with the numbers", function () {
+      // 64 bits (0 to 2^64 − 3): the largest form (1,024 comparisons) makes a 48 MiB challenge and a 55 MiB response
+      // with 3072-bit keys, more with 4096-bit ones; the board refuses anything above MAX_MESSAGE_BYTES.
+      const wide = variant((f) => ((f.fields as Record<string, unknown>[])[1].max = String(2n ** 64n - 3n)));
+      expect(() => parseSchema(wide, "s.json")).to.throw(
+        new RegExp(
+          `s\\.json field 2 \\(annualIncome\\): its largest form \\(1024 comparisons of 64 bits\\) makes a challenge of ` +
+            `[\\d,]+ bytes and a response of [\\d,]+ bytes with 4096-bit keys: expected at most ` +
+            `${MAX_MESSAGE_BYTES.toLocaleString("en-US")} bytes each, so a field of at most ${MAX_FITTING_FIELD_BITS} bits`,
+        ),
+      );
+      const fitting = variant(
+        (f) => ((f.fields as Record<string, unknown>[])[1].max = String(2n ** BigInt(MAX_FITTING_FIELD_BITS) - 3n)),
+      );
+      expect(comparisonDomain(parseSchema(fitting, "s.json").fields[1]).bits).to.equal(MAX_FITTING_FIELD_BITS);
+    });
+
+    it("sizes the largest form's messages at least as large as real ones, and within 1 % of them", function () {
+      // A real challenge and response of a 10-value `in` form on a 24-bit field, against the estimate for its 20
+      // comparisons with these keys (2048-bit): the limit check above rests on the same estimate with 4096-bit keys.
+      const schema = parseSchema(
+        variant((f) => ((f.fields as Record<string, unknown>[])[1].max = String(2n ** 24n - 3n))),
+        "s.json",
+      );
+      const key = fixtureKey(2048);
+      const comparisonKey = fixtureComparisonKey();
+      const context = contextFor(schema);
+      const values = Array.from({ length: 10 }, (_, i) => 1000 + i);
+      const parameters = fixtureRingPedersen().parameters;
+      const form = buildForm(key, context, "decision", [{ field: "annualIncome", op: "in", values }], parameters);
+      const received = readForm(key.publicKey, context, form.bytes, form.hash, parameters);
+      const ch = challenge(comparisonKey, context, received, new Map([["annualIncome", 1005n]]));
+      const reply = respondToChallenge(key, context, form, ch.bytes, ch.hash, comparisonKey.publicKey);
+      const sizes = decisionMessageBytes(20, 24, {
+        paillierBits: key.publicKey.bits,
+        dgkBits: comparisonKey.publicKey.bits,
+      });
+      for (const [what, actual, estimate] of [
+        ["challenge", ch.bytes.length, sizes.challenge],
+        ["response", reply.bytes.length, sizes.response],
+      ] as const) {
+        expect(estimate, what).to.be.at.least(actual);
+        expect(estimate, what).to.be.below(actual * 1.01);
+      }
+    });
 
     it("refuses a file that is missing, not JSON or not an object", function () {
       expect(() => loadSchemaFile("test/fixtures/no-such-schema.json")).to.throw(/no-such-schema.json: cannot read it/);

@@ -6,8 +6,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import type { Signer } from "ethers";
 import { Level } from "../../permissions";
 import { parseAddress } from "../args";
 import { action, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
@@ -68,23 +68,21 @@ export function register(program: Command): void {
           const bytes = encodeRecord(newRecord({ subject, provider: conn.address, fields }, schema), schema);
           const hash = recordHash(bytes);
           if (opts.save) writeSecretFile(opts.save, Buffer.from(bytes).toString("utf8"), "--save");
-          await inv.out.send("commitData", conn.suite.ownership.commitData(subject, CREDIT_RECORD_CATEGORY, hash));
-
+          // The bureau holds the record before its hash is committed (`bureau/ingest`): a hash never reaches the
+          // chain without its record. The contract's refusal (no live write grant…) comes first, before either.
+          await conn.suite.ownership.commitData.staticCall(subject, CREDIT_RECORD_CATEGORY, hash);
           let stored: { version?: unknown };
           try {
-            stored = await postRecord(inv, opts.bureauUrl, bytes);
+            stored = await postRecord(inv, opts.bureauUrl, bytes, conn.signer);
           } catch (e) {
-            // The hash is on-chain now: keep the bytes so that they can be sent again.
-            const keep = opts.save ?? path.join("records", `${hash}.json`);
-            if (!opts.save) writeSecretFile(keep, Buffer.from(bytes).toString("utf8"), "record");
             const error = e as CliError;
             throw new CliError(
               error.exitCode ?? ExitCode.Unexpected,
-              `${error.message}; the hash ${hash} is committed on-chain and the record is saved in ${keep}: ` +
-                `send it again with blindcredit provider resend ${keep}`,
-              { ...(error.details ?? {}), hash, saved: keep },
+              `${error.message}; nothing was committed on-chain: submit the record again once the bureau takes it`,
+              { ...(error.details ?? {}), hash },
             );
           }
+          await inv.out.send("commitData", conn.suite.ownership.commitData(subject, CREDIT_RECORD_CATEGORY, hash));
           const data = {
             subject,
             provider: conn.address,
@@ -158,14 +156,20 @@ function collectField(value: string, previous: Record<string, string> = {}): Rec
 }
 
 /**
- * Delivers a record's bytes to the bureau service, with progress.
+ * Delivers a record's bytes to the bureau service, with progress: signed by `signer` (the provider) before its hash
+ * is committed, unsigned when it is (`provider resend`).
  * @throws CliError exit 3 when the service cannot be reached or fails, exit 4 when it refuses the record
  */
-async function postRecord(inv: Invocation, baseUrl: string, bytes: Uint8Array): Promise<{ version?: unknown }> {
+async function postRecord(
+  inv: Invocation,
+  baseUrl: string,
+  bytes: Uint8Array,
+  signer?: Signer,
+): Promise<{ version?: unknown }> {
   const { deliverCreditRecord } = await import("../../clients/provider");
   inv.out.progress(`sending the record to the bureau at ${baseUrl}`);
   try {
-    return await deliverCreditRecord(baseUrl, bytes);
+    return await deliverCreditRecord(baseUrl, bytes, signer);
   } catch (e) {
     throw bureauFailure(e, baseUrl);
   }
