@@ -70,6 +70,21 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
     }
 
     /// @inheritdoc IPermissionSetting
+    function declineRequest(address requester) external {
+        _checkSubjectOrRemoved(msg.sender);
+        uint8 levels = _requests[msg.sender][requester].levels;
+        if (levels == 0) revert PermissionNoRequest(msg.sender, requester);
+        delete _requests[msg.sender][requester];
+        emit RequestDeclined(msg.sender, requester);
+        _history.appendAudit(
+            msg.sender,
+            requester,
+            IHistoryRecord.AuditAction.PermissionDeclined,
+            bytes32(uint256(levels))
+        );
+    }
+
+    /// @inheritdoc IPermissionSetting
     function setPermission(address grantee, uint8 levels, uint64 expiry, uint32 maxUses) external returns (bytes32) {
         _checkSubject(msg.sender);
         _useNonce(msg.sender); // voids every consent signed but not yet submitted
@@ -88,10 +103,7 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
 
     /// @inheritdoc IPermissionSetting
     function revoke(address grantee) external {
-        INodeClassification.Node memory node = _classification.nodeOf(msg.sender);
-        if (node.nodeType != NodeType.CreditSubject || node.status == NodeStatus.Unknown) {
-            revert PermissionNotSubject(msg.sender);
-        }
+        _checkSubjectOrRemoved(msg.sender);
         Grant storage grant = _grants[msg.sender][grantee];
         if (grant.levels == 0) revert PermissionNoGrant(msg.sender, grantee);
         bytes32 revokedId = _grantId(msg.sender, grantee, grant.version);
@@ -259,6 +271,14 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
 
     function _checkSubject(address account) private view {
         if (!_classification.isActiveAs(account, NodeType.CreditSubject)) revert PermissionNotSubject(account);
+    }
+
+    /// @dev A credit subject, active or removed by vote: the powers to refuse and to withdraw outlive membership.
+    function _checkSubjectOrRemoved(address account) private view {
+        INodeClassification.Node memory node = _classification.nodeOf(account);
+        if (node.nodeType != NodeType.CreditSubject || node.status == NodeStatus.Unknown) {
+            revert PermissionNotSubject(account);
+        }
     }
 
     /// @dev Known, non-empty levels that the grantee's node type may hold, until a future time.

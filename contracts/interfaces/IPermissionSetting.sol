@@ -108,6 +108,10 @@ interface IPermissionSetting is INodeTypes {
         uint32 maxUses
     );
 
+    /// @notice Emitted when `subject` declines the pending request of `requester`: the request is gone, no grant
+    /// was set.
+    event RequestDeclined(address indexed subject, address indexed requester);
+
     /// @notice Emitted when a grant is created or changed; `consentBy` is the submitter of a signed
     /// consent, or the subject itself.
     event PermissionSet(
@@ -152,6 +156,16 @@ interface IPermissionSetting is INodeTypes {
     ///
     /// May emit a {PermissionSet} event.
     function approveRequest(address grantee) external returns (bytes32 grantId);
+
+    /// @notice The subject says no to the pending request of `requester`: the request is cleared, the grant (if
+    /// any) and the signed consents stay as they were. The requester sees the {RequestDeclined} event and may ask
+    /// again.
+    ///
+    /// Requirements: the caller is a credit subject, active or removed by vote (a removed subject keeps the power
+    /// to refuse), with a pending request from `requester`.
+    ///
+    /// Emits a {RequestDeclined} event.
+    function declineRequest(address requester) external;
 
     /// @notice The subject sets the grant of `grantee`. Setting exactly the grant it already has
     /// changes nothing; anything else replaces it and resets its use count. Either way every

@@ -368,6 +368,7 @@ const UPDATE_TEXT: Record<string, string> = {
   PermissionRequested: "a new permission request",
   PermissionSet: "a grant was set",
   PermissionRevoked: "a grant was revoked",
+  RequestDeclined: "a request was declined",
   PermissionUsed: "a grant was used",
   ConsentsInvalidated: "your signed consents were voided",
   CheckRequested: "a bank opened a check of your data",

@@ -101,6 +101,64 @@ describe("PermissionSetting", function () {
     });
   });
 
+  describe("declineRequest", function () {
+    it("clears the pending request, tells the requester and audits it (issue 21)", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await expect(f.permissions.connect(f.subject).declineRequest(f.bank.address))
+        .to.emit(f.permissions, "RequestDeclined")
+        .withArgs(f.subject.address, f.bank.address);
+      const request = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      expect([request.levels, request.expiry, request.maxUses]).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.None);
+      const length = await f.history.auditLength(f.subject.address);
+      const [[last]] = await f.history.auditTrail(f.subject.address, length - 1n, 1);
+      expect([last.actor, Number(last.action), BigInt(last.ref)]).to.deep.equal([
+        f.bank.address,
+        AuditAction.PermissionDeclined,
+        BigInt(Level.BlindRead),
+      ]);
+    });
+
+    it("leaves the grant and the signed consents as they were", async function () {
+      const f = await loadFixture(fixture);
+      const id = await grantBank(f, 1);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 0);
+      await f.permissions.connect(f.subject).declineRequest(f.bank.address);
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).to.equal(id);
+      expect((await f.permissions.grantOf(f.subject.address, f.bank.address)).maxUses).to.equal(1);
+      expect(await f.permissions.nonces(f.subject.address)).to.equal(1);
+    });
+
+    it("reverts without a pending request: none asked, or already declined and so not approvable", async function () {
+      const f = await loadFixture(fixture);
+      const decline = () => f.permissions.connect(f.subject).declineRequest(f.bank.address);
+      await expect(decline())
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await decline();
+      await expect(decline())
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+    });
+
+    it("lets a subject removed by vote still decline, but no node that is not a subject", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await expect(f.permissions.connect(f.bank).declineRequest(f.subject.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+      await removeByVote(f, f.subject.address);
+      await expect(f.permissions.connect(f.subject).declineRequest(f.bank.address))
+        .to.emit(f.permissions, "RequestDeclined")
+        .withArgs(f.subject.address, f.bank.address);
+    });
+  });
+
   describe("setPermission", function () {
     it("creates a grant, relates the nodes and audits it", async function () {
       const f = await loadFixture(fixture);

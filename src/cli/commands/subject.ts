@@ -346,6 +346,7 @@ function refOf(action: AuditAction, ref: string): { refKind: string; refValue: s
       // Zero for genesis members and self-registered subjects: no vote admitted them.
       return { refKind: "proposal", refValue: BigInt(ref) === 0n ? "none" : BigInt(ref).toString() };
     case AuditAction.PermissionRequested:
+    case AuditAction.PermissionDeclined:
       return { refKind: "levels", refValue: levelText(BigInt(ref)) };
     case AuditAction.PermissionGranted:
     case AuditAction.PermissionRevoked:
