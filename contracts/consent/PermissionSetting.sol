@@ -60,13 +60,15 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
     }
 
     /// @inheritdoc IPermissionSetting
-    function approveRequest(address grantee) external returns (bytes32) {
+    function approveRequest(address grantee, Request calldata terms) external returns (bytes32) {
         _checkSubject(msg.sender);
         Request memory request = _requests[msg.sender][grantee];
         if (request.levels == 0) revert PermissionNoRequest(msg.sender, grantee);
-        delete _requests[msg.sender][grantee];
+        if (request.levels != terms.levels || request.expiry != terms.expiry || request.maxUses != terms.maxUses) {
+            revert PermissionRequestChanged(msg.sender, grantee, request.levels, request.expiry, request.maxUses);
+        }
         _useNonce(msg.sender); // voids every consent signed but not yet submitted
-        return _set(msg.sender, grantee, request.levels, request.expiry, request.maxUses, msg.sender);
+        return _set(msg.sender, grantee, terms.levels, terms.expiry, terms.maxUses, msg.sender);
     }
 
     /// @inheritdoc IPermissionSetting
@@ -229,7 +231,8 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
             );
     }
 
-    /// @dev Sets a grant after checking its terms; exactly the current terms change nothing.
+    /// @dev Sets a grant after checking its terms, answering the grantee's pending request; exactly the current
+    /// terms change nothing.
     function _set(
         address subject,
         address grantee,
@@ -239,6 +242,7 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         address consentBy
     ) private returns (bytes32 id) {
         _checkTerms(grantee, levels, expiry);
+        delete _requests[subject][grantee];
         Grant storage grant = _grants[subject][grantee];
         if (grant.levels == levels && grant.expiry == expiry && grant.maxUses == maxUses) {
             return _grantId(subject, grantee, grant.version); // paper 3.4: same permission, no operation

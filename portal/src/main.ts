@@ -626,7 +626,7 @@ async function approve(event: SubmitEvent, request: PendingRequest, form: HTMLFo
     showStatus("Confirm the grant in your wallet…");
     const same = levels === request.levels && expiry === request.expiry && maxUses === request.maxUses;
     const tx = same
-      ? await permissions.approveRequest(request.grantee.address)
+      ? await permissions.approveRequest(request.grantee.address, { levels, expiry, maxUses })
       : await permissions.setPermission(request.grantee.address, levels, expiry, maxUses);
     await tx.wait();
     return `Approved ${who} (transaction ${tx.hash}).`;

@@ -14,6 +14,7 @@ import { nodeTypeName, parseAddress, parseInteger, parseLevelList, parseMaxUses 
 import { action, connectReader, connectSigner, eventsNamed, subjectAddress, type SigningConnection } from "../context";
 import { argParser, usageError } from "../errors";
 import { isoTime, table, type Output } from "../output";
+import { termsOf } from "../../permissions";
 import {
   addExpiryOptions,
   standingOf,
@@ -151,7 +152,8 @@ export function register(program: Command): void {
             `approving ${grantee}: ${levelText(request.levels)} until ${isoTime(request.expiry)}, ${usesText(Number(request.maxUses))}`,
           );
         }
-        const { receipt } = await inv.out.send("approveRequest", permissions.approveRequest(grantee));
+        // The approval names the terms just shown: if the requester changes them meanwhile, it reverts.
+        const { receipt } = await inv.out.send("approveRequest", permissions.approveRequest(grantee, termsOf(request)));
         const [set] = await eventsNamed(permissions, receipt, "PermissionSet");
         await printGrant(inv.out, conn, permissions, grantee, set ? "granted" : "unchanged");
       }),
