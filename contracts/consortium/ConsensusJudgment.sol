@@ -9,8 +9,11 @@ import {INodeClassification} from "../interfaces/INodeClassification.sol";
 /// @notice Quorum votes of the consortium's voting nodes on admitting and removing nodes and voters,
 /// and on the roles of the suite's AccessControl contracts, whose only admin it is after deployment.
 contract ConsensusJudgment is IConsensusJudgment {
-    /// @notice How long after a defeated proposal's deadline its account may not be proposed again.
+    /// @notice How long after a defeated application's deadline its applicant may not apply again
+    /// through node classification (voters may propose it at any time).
     uint64 public constant DEFEAT_COOLDOWN = 7 days;
+    /// @notice The most open proposals a voter may hold at once.
+    uint256 public constant MAX_OPEN_PROPOSALS = 4;
 
     INodeClassification private immutable _classification;
     /// @notice The quorum as a fraction of the voter set, rounded up: numerator / denominator.
@@ -27,6 +30,10 @@ contract ConsensusJudgment is IConsensusJudgment {
     mapping(uint256 proposalId => Proposal) private _proposals;
     mapping(uint256 proposalId => mapping(address voter => bool)) private _hasVoted;
     mapping(address account => uint256 proposalId) private _latestProposal;
+    /// @dev The latest application of an account through node classification.
+    mapping(address account => uint256 proposalId) private _latestApplication;
+    /// @dev A voter's proposals that were open when it last proposed: at most {MAX_OPEN_PROPOSALS}.
+    mapping(address proposer => uint256[] proposalIds) private _openProposals;
     mapping(uint256 proposalId => RoleChange) private _roleChanges;
 
     /// @param classification_ The node classification contract that carries out admissions and removals.
@@ -98,6 +105,7 @@ contract ConsensusJudgment is IConsensusJudgment {
     function proposeRoleChange(address target, bytes32 role, address account, bool grant) external returns (uint256) {
         _checkVoter(msg.sender);
         if (target == address(0)) revert ConsensusZeroAddress();
+        if (!grant && account == address(this)) revert ConsensusSelfRevocation(target, role);
         uint256 proposalId = _propose(grant ? ProposalKind.GrantRole : ProposalKind.RevokeRole, account, NodeType.None);
         _roleChanges[proposalId] = RoleChange({target: target, role: role});
         return proposalId;
@@ -145,6 +153,20 @@ contract ConsensusJudgment is IConsensusJudgment {
     }
 
     /// @inheritdoc IConsensusJudgment
+    function openProposalsOf(address proposer) external view returns (uint256[] memory ids) {
+        uint256[] storage stored = _openProposals[proposer];
+        uint256 count = 0;
+        for (uint256 i = 0; i < stored.length; ++i) {
+            if (state(stored[i]) == ProposalState.Active) ++count;
+        }
+        ids = new uint256[](count);
+        count = 0;
+        for (uint256 i = 0; i < stored.length; ++i) {
+            if (state(stored[i]) == ProposalState.Active) ids[count++] = stored[i];
+        }
+    }
+
+    /// @inheritdoc IConsensusJudgment
     function hasVoted(uint256 proposalId, address voter) external view returns (bool) {
         return _hasVoted[proposalId][voter];
     }
@@ -174,17 +196,14 @@ contract ConsensusJudgment is IConsensusJudgment {
         return _classification;
     }
 
+    /// @dev Opens a proposal, counted against its proposer: an application against the applicant's one open
+    /// application and its cool-down, a voter's proposal against the voter's {MAX_OPEN_PROPOSALS}. Nothing else
+    /// about `account` stands in its way.
     function _propose(ProposalKind kind, address account, NodeType nodeType) private returns (uint256 proposalId) {
         if (account == address(0)) revert ConsensusZeroAddress();
-        uint256 latest = _latestProposal[account];
-        if (latest != 0) {
-            ProposalState latestState = state(latest);
-            if (latestState == ProposalState.Active) revert ConsensusProposalPending(account, latest);
-            uint256 until = _proposals[latest].deadline + uint256(DEFEAT_COOLDOWN);
-            if (latestState == ProposalState.Defeated && block.timestamp <= until) {
-                revert ConsensusCoolingDown(account, latest, until);
-            }
-        }
+        bool application = msg.sender == address(_classification);
+        if (application) _checkApplicant(account);
+        else _checkOpenProposals(msg.sender);
 
         proposalId = ++_proposalCount;
         uint64 deadline = uint64(block.timestamp) + votingPeriod;
@@ -201,6 +220,8 @@ contract ConsensusJudgment is IConsensusJudgment {
             rejections: 0
         });
         _latestProposal[account] = proposalId;
+        if (application) _latestApplication[account] = proposalId;
+        else _openProposals[msg.sender].push(proposalId);
         emit ProposalCreated(proposalId, kind, account, nodeType, msg.sender, quorum, deadline);
     }
 
@@ -214,8 +235,10 @@ contract ConsensusJudgment is IConsensusJudgment {
         } else if (p.kind == ProposalKind.RemoveNode) {
             _classification.remove(p.account, proposalId);
         } else if (p.kind == ProposalKind.AddVoter) {
+            if (_voterSince[p.account] != 0) revert ConsensusAlreadyVoter(p.account);
             _addVoter(p.account);
         } else if (p.kind == ProposalKind.RemoveVoter) {
+            if (_voterSince[p.account] == 0) revert ConsensusNotVoter(p.account);
             if (_voterCount == 1) revert ConsensusLastVoter(p.account);
             delete _voterSince[p.account];
             --_voterCount;
@@ -231,6 +254,30 @@ contract ConsensusJudgment is IConsensusJudgment {
         _voterSince[account] = _proposalCount + 1;
         ++_voterCount;
         emit VoterAdded(account);
+    }
+
+    /// @dev An applicant has one open application at a time, and waits out the cool-down after a defeated one.
+    function _checkApplicant(address account) private view {
+        uint256 latest = _latestApplication[account];
+        if (latest == 0) return;
+        ProposalState latestState = state(latest);
+        if (latestState == ProposalState.Active) revert ConsensusProposalPending(account, latest);
+        uint256 until = _proposals[latest].deadline + uint256(DEFEAT_COOLDOWN);
+        if (latestState == ProposalState.Defeated && block.timestamp <= until) {
+            revert ConsensusCoolingDown(account, latest, until);
+        }
+    }
+
+    /// @dev Forgets the voter's proposals that closed, then refuses a new one beyond {MAX_OPEN_PROPOSALS}.
+    function _checkOpenProposals(address proposer) private {
+        uint256[] storage open = _openProposals[proposer];
+        for (uint256 i = open.length; i > 0; --i) {
+            if (state(open[i - 1]) != ProposalState.Active) {
+                open[i - 1] = open[open.length - 1];
+                open.pop();
+            }
+        }
+        if (open.length >= MAX_OPEN_PROPOSALS) revert ConsensusTooManyOpenProposals(proposer, MAX_OPEN_PROPOSALS);
     }
 
     function _checkVoter(address account) private view {
