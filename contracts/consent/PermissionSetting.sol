@@ -204,10 +204,10 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
 
     /// @inheritdoc IPermissionSetting
     function allowedLevels(NodeType nodeType) public pure returns (uint8) {
-        if (nodeType == NodeType.CreditBureau) {
-            return PermissionLevels.READ | PermissionLevels.OWNERSHIP | PermissionLevels.WRITE;
+        // Read and ownership are known levels that no node type holds: nothing in the suite consumes them.
+        if (nodeType == NodeType.CreditBureau || nodeType == NodeType.InformationProvider) {
+            return PermissionLevels.WRITE;
         }
-        if (nodeType == NodeType.InformationProvider) return PermissionLevels.WRITE;
         if (nodeType == NodeType.CreditAccessUser) return PermissionLevels.BLIND_READ;
         return 0;
     }
@@ -231,8 +231,8 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
             );
     }
 
-    /// @dev Sets a grant after checking its terms, answering the grantee's pending request; exactly the current
-    /// terms change nothing.
+    /// @dev Sets a grant after checking its terms, answering the grantee's pending request. Exactly the terms of a
+    /// grant that still has uses change nothing; the same terms on a used-up grant renew it (a new grant).
     function _set(
         address subject,
         address grantee,
@@ -244,7 +244,12 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         _checkTerms(grantee, levels, expiry);
         delete _requests[subject][grantee];
         Grant storage grant = _grants[subject][grantee];
-        if (grant.levels == levels && grant.expiry == expiry && grant.maxUses == maxUses) {
+        if (
+            grant.levels == levels &&
+            grant.expiry == expiry &&
+            grant.maxUses == maxUses &&
+            _stateOf(grant) != GrantState.Exhausted
+        ) {
             return _grantId(subject, grantee, grant.version); // paper 3.4: same permission, no operation
         }
         uint32 version = grant.version + 1;

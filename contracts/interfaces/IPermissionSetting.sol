@@ -5,7 +5,10 @@ import {INodeTypes} from "./INodeTypes.sol";
 
 /// @title Permission setting (paper section 3.2 (5) and flow 3.4).
 /// @notice Per (subject, grantee): the paper's four levels as bit flags, an expiry and an
-/// optional number of uses. Only the subject changes its grants, directly or through an EIP-712
+/// optional number of uses. Only the levels a contract enforces can be granted: write (consumed by
+/// ownership judgment when a provider commits data) and blind-read (consumed by condition matching
+/// when a bank opens a check). Read and ownership stay known bit values, but no node type may hold
+/// them ({allowedLevels}): nothing reads plaintext through a grant, and ownership is the subject's. Only the subject changes its grants, directly or through an EIP-712
 /// consent that anyone may submit (the credit bureau, a relayer, the grantee), so that a subject
 /// needs no gas. Every change the subject makes to its grants voids every consent it signed and
 /// did not see submitted. Only active nodes are granted and use grants, and only grants of active
@@ -175,7 +178,9 @@ interface IPermissionSetting is INodeTypes {
     function declineRequest(address requester) external;
 
     /// @notice The subject sets the grant of `grantee`. Setting exactly the grant it already has
-    /// changes nothing; anything else replaces it and resets its use count. Either way every
+    /// changes nothing while that grant has uses left; the same terms on a used-up grant renew it
+    /// (a new grant id, no use counted: a second one-time use for the same request); anything else
+    /// replaces it and resets its use count. Either way every
     /// consent the subject signed and did not see submitted is void, and the pending request of
     /// `grantee`, if any, is answered: it is cleared, whatever terms were granted.
     ///
@@ -247,7 +252,8 @@ interface IPermissionSetting is INodeTypes {
         uint256 limit
     ) external view returns (GrantView[] memory page, uint256 total);
 
-    /// @notice The levels a node of `nodeType` may hold.
+    /// @notice The levels a node of `nodeType` may hold: blind-read for a bank, write for a provider and
+    /// the bureau, nothing for a subject; read and ownership for no one.
     function allowedLevels(NodeType nodeType) external pure returns (uint8);
 
     /// @notice The EIP-712 digest a subject signs for `consent`.

@@ -220,6 +220,23 @@ describe("PermissionSetting", function () {
       expect(await f.history.auditLength(f.subject.address)).to.equal(auditBefore);
     });
 
+    it("renews a used-up grant set again on the same terms: a new grant id and a fresh use count (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      const first = await grantBank(f, 1);
+      await f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.Exhausted);
+      // The bank asks once more for one use on the same terms; the subject approves.
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      const terms = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, terms))
+        .to.emit(f.permissions, "PermissionSet")
+        .withArgs(f.subject.address, f.bank.address, anyBytes32, Level.BlindRead, f.expiry, 1, f.subject.address);
+      const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
+      expect([grant.uses, grant.version]).to.deep.equal([0n, 2n]);
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).not.to.equal(first);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.Active);
+    });
+
     it("replaces different terms with a new grant id and a fresh use count", async function () {
       const f = await loadFixture(fixture);
       const first = await grantBank(f, 1);
@@ -260,6 +277,15 @@ describe("PermissionSetting", function () {
       await expect(f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Read, f.expiry, 0))
         .to.be.revertedWithCustomError(f.permissions, "PermissionLevelsNotAllowed")
         .withArgs(f.provider.address, NodeType.InformationProvider, Level.Read, Level.Write);
+    });
+
+    it("reverts on read or ownership for any member: no contract enforces them, so none may hold them (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      for (const levels of [Level.Read, Level.Ownership, Level.Read | Level.Write]) {
+        await expect(f.permissions.connect(f.subject).setPermission(f.bureau.address, levels, f.expiry, 0))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionLevelsNotAllowed")
+          .withArgs(f.bureau.address, NodeType.CreditBureau, levels, Level.Write);
+      }
     });
 
     it("reverts on an unknown level value in raw calldata", async function () {
@@ -623,13 +649,13 @@ describe("PermissionSetting", function () {
         .withArgs(f.bank.address, NodeType.InformationProvider, Level.BlindRead, Level.Write);
     });
 
-    it("refuses a read grant used for write or blind-read, and level zero", async function () {
+    it("refuses a write grant used for read or blind-read, and level zero", async function () {
       const f = await loadFixture(fixture);
-      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Read, f.expiry, 0);
-      for (const level of [Level.Write, Level.BlindRead, 0]) {
+      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Write, f.expiry, 0);
+      for (const level of [Level.Read, Level.BlindRead, 0]) {
         await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bureau.address, level))
           .to.be.revertedWithCustomError(f.permissions, "PermissionMissingLevel")
-          .withArgs(f.subject.address, f.bureau.address, Level.Read, level);
+          .withArgs(f.subject.address, f.bureau.address, Level.Write, level);
       }
       expect(await f.permissions.hasPermission(f.subject.address, f.bureau.address, 0)).to.equal(false);
     });
@@ -640,7 +666,7 @@ describe("PermissionSetting", function () {
       const f = await loadFixture(fixture);
       await grantBank(f, 1);
       await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, f.expiry, 0);
-      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Read | Level.Ownership, f.expiry, 0);
+      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Write, f.expiry, 0);
       await f.permissions.connect(f.subject).revoke(f.provider.address);
       const [first, total] = await f.permissions.grantsOf(f.subject.address, 0, 2);
       const [rest] = await f.permissions.grantsOf(f.subject.address, 2, 2);
@@ -648,7 +674,7 @@ describe("PermissionSetting", function () {
       expect([...first, ...rest].map((g) => [g.grantee, Number(g.grant.levels)])).to.deep.equal([
         [f.bank.address, Level.BlindRead],
         [f.provider.address, 0],
-        [f.bureau.address, Level.Read | Level.Ownership],
+        [f.bureau.address, Level.Write],
       ]);
       const [past] = await f.permissions.grantsOf(f.subject.address, 9, 2);
       expect(past.length).to.equal(0);
@@ -662,13 +688,11 @@ describe("PermissionSetting", function () {
   });
 
   describe("allowedLevels", function () {
-    it("gives a bank only blind-read, a provider only write, a subject nothing", async function () {
+    it("gives a bank only blind-read, a provider and the bureau only write, a subject nothing", async function () {
       const f = await loadFixture(fixture);
       expect(await f.permissions.allowedLevels(NodeType.CreditAccessUser)).to.equal(Level.BlindRead);
       expect(await f.permissions.allowedLevels(NodeType.InformationProvider)).to.equal(Level.Write);
-      expect(await f.permissions.allowedLevels(NodeType.CreditBureau)).to.equal(
-        Level.Read | Level.Ownership | Level.Write,
-      );
+      expect(await f.permissions.allowedLevels(NodeType.CreditBureau)).to.equal(Level.Write);
       expect(await f.permissions.allowedLevels(NodeType.CreditSubject)).to.equal(0);
     });
   });

@@ -166,7 +166,7 @@ export function register(program: Command): void {
       .argument("<grantee>", "who gets it", argParser(parseAddress))
       .requiredOption(
         "--levels <levels>",
-        "read, ownership, write, blind-read, comma-separated (a bank only ever gets blind-read)",
+        "write or blind-read (a bank only ever gets blind-read, a provider or the bureau write; read and ownership are granted to no one)",
         argParser(parseLevelList),
       )
       .option(
