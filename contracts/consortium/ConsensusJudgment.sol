@@ -32,8 +32,8 @@ contract ConsensusJudgment is IConsensusJudgment {
     mapping(address account => uint256 proposalId) private _latestProposal;
     /// @dev The latest application of an account through node classification.
     mapping(address account => uint256 proposalId) private _latestApplication;
-    /// @dev A voter's proposals that were open when it last proposed: at most {MAX_OPEN_PROPOSALS}.
-    mapping(address proposer => uint256[] proposalIds) private _openProposals;
+    /// @dev A voter's latest proposals, one slot: a place is free when empty or its proposal has closed.
+    mapping(address proposer => uint64[MAX_OPEN_PROPOSALS] proposalIds) private _openProposals;
     mapping(uint256 proposalId => RoleChange) private _roleChanges;
 
     /// @param classification_ The node classification contract that carries out admissions and removals.
@@ -154,15 +154,15 @@ contract ConsensusJudgment is IConsensusJudgment {
 
     /// @inheritdoc IConsensusJudgment
     function openProposalsOf(address proposer) external view returns (uint256[] memory ids) {
-        uint256[] storage stored = _openProposals[proposer];
+        uint64[MAX_OPEN_PROPOSALS] storage places = _openProposals[proposer];
         uint256 count = 0;
-        for (uint256 i = 0; i < stored.length; ++i) {
-            if (state(stored[i]) == ProposalState.Active) ++count;
+        for (uint256 i = 0; i < MAX_OPEN_PROPOSALS; ++i) {
+            if (state(places[i]) == ProposalState.Active) ++count;
         }
         ids = new uint256[](count);
         count = 0;
-        for (uint256 i = 0; i < stored.length; ++i) {
-            if (state(stored[i]) == ProposalState.Active) ids[count++] = stored[i];
+        for (uint256 i = 0; i < MAX_OPEN_PROPOSALS; ++i) {
+            if (state(places[i]) == ProposalState.Active) ids[count++] = places[i];
         }
     }
 
@@ -203,7 +203,7 @@ contract ConsensusJudgment is IConsensusJudgment {
         if (account == address(0)) revert ConsensusZeroAddress();
         bool application = msg.sender == address(_classification);
         if (application) _checkApplicant(account);
-        else _checkOpenProposals(msg.sender);
+        else _takePlace(msg.sender, _proposalCount + 1);
 
         proposalId = ++_proposalCount;
         uint64 deadline = uint64(block.timestamp) + votingPeriod;
@@ -221,7 +221,6 @@ contract ConsensusJudgment is IConsensusJudgment {
         });
         _latestProposal[account] = proposalId;
         if (application) _latestApplication[account] = proposalId;
-        else _openProposals[msg.sender].push(proposalId);
         emit ProposalCreated(proposalId, kind, account, nodeType, msg.sender, quorum, deadline);
     }
 
@@ -268,16 +267,17 @@ contract ConsensusJudgment is IConsensusJudgment {
         }
     }
 
-    /// @dev Forgets the voter's proposals that closed, then refuses a new one beyond {MAX_OPEN_PROPOSALS}.
-    function _checkOpenProposals(address proposer) private {
-        uint256[] storage open = _openProposals[proposer];
-        for (uint256 i = open.length; i > 0; --i) {
-            if (state(open[i - 1]) != ProposalState.Active) {
-                open[i - 1] = open[open.length - 1];
-                open.pop();
+    /// @dev Gives `proposalId` the first of the voter's places that is empty or whose proposal closed; reverts when
+    /// all {MAX_OPEN_PROPOSALS} hold open proposals.
+    function _takePlace(address proposer, uint256 proposalId) private {
+        uint64[MAX_OPEN_PROPOSALS] storage places = _openProposals[proposer];
+        for (uint256 i = 0; i < MAX_OPEN_PROPOSALS; ++i) {
+            if (state(places[i]) != ProposalState.Active) {
+                places[i] = uint64(proposalId);
+                return;
             }
         }
-        if (open.length >= MAX_OPEN_PROPOSALS) revert ConsensusTooManyOpenProposals(proposer, MAX_OPEN_PROPOSALS);
+        revert ConsensusTooManyOpenProposals(proposer, MAX_OPEN_PROPOSALS);
     }
 
     function _checkVoter(address account) private view {
