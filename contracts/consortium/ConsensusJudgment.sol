@@ -9,9 +9,6 @@ import {INodeClassification} from "../interfaces/INodeClassification.sol";
 /// @notice Quorum votes of the consortium's voting nodes on admitting and removing nodes and voters,
 /// and on the roles of the suite's AccessControl contracts, whose only admin it is after deployment.
 contract ConsensusJudgment is IConsensusJudgment {
-    /// @notice How long after a defeated application's deadline its applicant may not apply again
-    /// through node classification (voters may propose it at any time).
-    uint64 public constant DEFEAT_COOLDOWN = 7 days;
     /// @notice The most open proposals a voter may hold at once.
     uint256 public constant MAX_OPEN_PROPOSALS = 4;
 
@@ -197,7 +194,7 @@ contract ConsensusJudgment is IConsensusJudgment {
     }
 
     /// @dev Opens a proposal, counted against its proposer: an application against the applicant's one open
-    /// application and its cool-down, a voter's proposal against the voter's {MAX_OPEN_PROPOSALS}. Nothing else
+    /// application, a voter's proposal against the voter's {MAX_OPEN_PROPOSALS}. Nothing else
     /// about `account` stands in its way.
     function _propose(ProposalKind kind, address account, NodeType nodeType) private returns (uint256 proposalId) {
         if (account == address(0)) revert ConsensusZeroAddress();
@@ -255,16 +252,10 @@ contract ConsensusJudgment is IConsensusJudgment {
         emit VoterAdded(account);
     }
 
-    /// @dev An applicant has one open application at a time, and waits out the cool-down after a defeated one.
+    /// @dev An applicant has one open application at a time; once it closed, however, it may apply again.
     function _checkApplicant(address account) private view {
         uint256 latest = _latestApplication[account];
-        if (latest == 0) return;
-        ProposalState latestState = state(latest);
-        if (latestState == ProposalState.Active) revert ConsensusProposalPending(account, latest);
-        uint256 until = _proposals[latest].deadline + uint256(DEFEAT_COOLDOWN);
-        if (latestState == ProposalState.Defeated && block.timestamp <= until) {
-            revert ConsensusCoolingDown(account, latest, until);
-        }
+        if (state(latest) == ProposalState.Active) revert ConsensusProposalPending(account, latest);
     }
 
     /// @dev Gives `proposalId` the first of the voter's places that is empty or whose proposal closed; reverts when

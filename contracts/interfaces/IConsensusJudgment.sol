@@ -12,13 +12,12 @@ import {INodeTypes} from "./INodeTypes.sol";
 ///
 /// The agenda (issue 20): proposals are kept by id, and any number may be open about the same
 /// address at once, so no proposal stands in another's way: a proposal that can never pass blocks
-/// nothing, and its defeat locks nothing out. What bounds the agenda is its proposers: a voter may
-/// hold at most {MAX_OPEN_PROPOSALS} open proposals, and an applicant that asks for itself through
-/// node classification one open application; an applicant whose application was defeated may not
-/// apply again until {DEFEAT_COOLDOWN} after its deadline, which holds back only its own asking:
-/// the voters may propose it at any time. Spam costs its sender: each application is a transaction
-/// it pays, which no voter has to answer (an application nobody votes on expires), and the voters'
-/// own proposals stay listed apart by {openProposalsOf}. A proposal that another already carried out
+/// nothing, and no defeat locks anything out (there is no cool-down: a minority able to defeat a
+/// proposal could otherwise trigger one). What bounds the agenda is its proposers: a voter may
+/// hold at most {MAX_OPEN_PROPOSALS} open proposals, and an address asking through node
+/// classification one open application. Spam costs its sender: each application is a transaction
+/// it pays, which no voter has to answer (an application nobody votes on expires, a quorum may
+/// defeat it at once), and the voters' own proposals stay listed apart by {openProposalsOf}. A proposal that another already carried out
 /// (the node admitted, the voter added or removed) reverts at its last approval and expires.
 interface IConsensusJudgment is INodeTypes {
     /// @notice What a proposal would do.
@@ -113,11 +112,6 @@ interface IConsensusJudgment is INodeTypes {
     /// then each pass a proposal, and one voter of three could admit anyone.
     error ConsensusQuorumTooLow(uint256 quorumNumerator, uint256 quorumDenominator);
 
-    /// @notice Thrown when `account` applies for admission through node classification while its
-    /// application `proposalId` was defeated less than {DEFEAT_COOLDOWN} ago (counted from that
-    /// proposal's deadline): it may apply again after `until`. Voters are never held back by it.
-    error ConsensusCoolingDown(address account, uint256 proposalId, uint256 until);
-
     /// @notice Thrown when the node type is `None` for an admission.
     error ConsensusUnknownNodeType(uint8 value);
 
@@ -149,7 +143,7 @@ interface IConsensusJudgment is INodeTypes {
     /// Requirements:
     /// - the caller is a voter holding fewer than {MAX_OPEN_PROPOSALS} open proposals, or the node
     ///   classification contract (paper flow 3.3 step (3)), which opens an application: then
-    ///   `account` has no open application, and none defeated within {DEFEAT_COOLDOWN};
+    ///   `account` has no open application;
     /// - `account` is not zero and not an active node; `nodeType` is known and not `None`.
     ///
     /// Emits a {ProposalCreated} event.

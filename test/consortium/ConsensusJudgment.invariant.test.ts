@@ -9,9 +9,9 @@
  *   a proposal is open only if its proposer was entitled to open it (a voter; or, through node
  *   classification, the newcomer itself); a voter's proposal is refused only for its own terms or
  *   because that voter holds MAX_OPEN_PROPOSALS open ones, never because of another proposal about
- *   the same address (decoys that can never pass included); only an application is held back by an
- *   open or recently defeated application of the same applicant; and no vote can revoke a role of
- *   the consensus contract itself.
+ *   the same address (decoys that can never pass included); only an application is held back, by an
+ *   open application of the same applicant; no defeat holds anything back; and no vote can revoke a
+ *   role of the consensus contract itself.
  *
  * fast-check draws random sequences of proposals (admissions by voters, applications through node
  * classification by anyone, voter additions and removals, role changes that can never matter,
@@ -27,7 +27,7 @@ import { deploySuite, outcome } from "../helpers/suite";
 import { DEFAULT_CONSORTIUM } from "../../src/config";
 
 const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
-const COOLDOWN = 7 * 24 * 60 * 60; // ConsensusJudgment.DEFEAT_COOLDOWN
+const WEEK = 7 * 24 * 60 * 60;
 const MAX_OPEN = 4; // ConsensusJudgment.MAX_OPEN_PROPOSALS
 const DECOY_ROLE = ethers.id("a role no contract checks");
 const GAS = { gasLimit: 1_000_000 }; // sent without estimation, so every revert is mined at the model's time
@@ -64,6 +64,7 @@ class Model {
   proposals: ModelProposal[] = [];
   applications = new Map<string, number>(); // applicant → its latest application
   concurrent = 0; // proposals opened while another about the same address was open
+  reopened = 0; // proposals opened about an address after a defeated one
 
   state(id: number): "Active" | "Defeated" | "Expired" | "Executed" {
     const p = this.proposals[id - 1];
@@ -108,9 +109,6 @@ class Model {
     if (application) {
       const pending = this.applications.get(account);
       if (pending !== undefined && this.state(pending) === "Active") return "ConsensusProposalPending";
-      if (pending !== undefined && this.state(pending) === "Defeated") {
-        if (this.now <= this.proposals[pending - 1].deadline + COOLDOWN) return "ConsensusCoolingDown";
-      }
     } else {
       const open = this.proposals.filter(
         (p, i) => !p.application && p.opener === opener && this.state(i + 1) === "Active",
@@ -118,6 +116,7 @@ class Model {
       if (open.length >= MAX_OPEN) return "ConsensusTooManyOpenProposals";
     }
     if (this.proposals.some((p, i) => p.account === account && this.state(i + 1) === "Active")) this.concurrent++;
+    if (this.proposals.some((p, i) => p.account === account && this.state(i + 1) === "Defeated")) this.reopened++;
     const eligible = this.voters.size;
     this.proposals.push({
       kind,
@@ -179,7 +178,7 @@ const member = fc.oneof({ weight: 3, arbitrary: fc.nat(2) }, { weight: 1, arbitr
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc.record({
       kind: fc.constant("admit" as const),
       proposer: member,
@@ -197,15 +196,15 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({ kind: fc.constant("addVoter" as const), proposer: member, candidate: fc.nat(5) }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({ kind: fc.constant("removeVoter" as const), proposer: member, candidate: fc.nat(5) }),
   },
   {
-    weight: 2,
+    weight: 1,
     arbitrary: fc.record({
       kind: fc.constant("roleChange" as const),
       proposer: member,
@@ -226,7 +225,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant("wait" as const),
-      seconds: fc.constantFrom(1, 3600, PERIOD / 2, PERIOD, COOLDOWN),
+      seconds: fc.constantFrom(1, 3600, PERIOD / 2, PERIOD, WEEK),
     }),
   },
 );
@@ -246,7 +245,7 @@ describe("ConsensusJudgment invariant", function () {
       refusedVotes: 0,
       voterChanges: 0,
       applications: 0,
-      coolingDown: 0,
+      reopened: 0,
       concurrent: 0,
       capped: 0,
       selfRevocations: 0,
@@ -310,7 +309,6 @@ describe("ConsensusJudgment invariant", function () {
             );
             if (expected !== "ok") seen.refusedVotes++;
           }
-          if (expected === "ConsensusCoolingDown") seen.coolingDown++;
           if (expected === "ConsensusTooManyOpenProposals") seen.capped++;
           if (expected === "ConsensusSelfRevocation") seen.selfRevocations++;
           expect(actual, `${JSON.stringify(c)} at ${model.now}`).to.equal(expected);
@@ -321,6 +319,7 @@ describe("ConsensusJudgment invariant", function () {
           expect(await f.consensus.voterCount()).to.equal(model.voters.size);
         }
         seen.concurrent += model.concurrent;
+        seen.reopened += model.reopened;
         // The consensus contract is still the admin of the suite's contracts, whatever was voted.
         for (const target of [f.history, f.permissions]) {
           expect(await target.hasRole(ethers.ZeroHash, await f.consensus.getAddress())).to.equal(true);
@@ -353,7 +352,7 @@ describe("ConsensusJudgment invariant", function () {
     expect(seen.refusedVotes, "refused votes").to.be.greaterThan(20);
     expect(seen.voterChanges, "voter changes carried out").to.be.greaterThan(1);
     expect(seen.applications, "newcomers' own applications that opened a vote").to.be.greaterThan(5);
-    expect(seen.coolingDown, "applications refused during a cool-down").to.be.greaterThan(0);
+    expect(seen.reopened, "addresses proposed again after a defeat").to.be.greaterThan(0);
     expect(seen.concurrent, "proposals opened beside another about the same address").to.be.greaterThan(10);
     expect(seen.capped, "proposals refused to a voter at its cap").to.be.greaterThan(0);
     expect(seen.selfRevocations, "revocations of the consortium's own roles refused").to.be.greaterThan(0);

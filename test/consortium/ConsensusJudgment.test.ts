@@ -283,14 +283,14 @@ describe("ConsensusJudgment", function () {
   });
 
   describe("applications through node classification", function () {
-    /** The bank applies for itself and two voters defeat it; returns its id and deadline. */
+    /** The bank applies for itself and two voters defeat it; returns its id. */
     async function defeatedApplication(f: Awaited<ReturnType<typeof fixture>>) {
       await f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser);
       const id = await f.consensus.proposalCount();
       await f.consensus.connect(f.voters[0]).vote(id, false);
       await f.consensus.connect(f.voters[1]).vote(id, false);
       expect(await f.consensus.state(id)).to.equal(ProposalState.Defeated);
-      return { id, deadline: (await f.consensus.proposal(id)).deadline };
+      return id;
     }
 
     it("reverts on a second application while the first is open", async function () {
@@ -301,14 +301,9 @@ describe("ConsensusJudgment", function () {
         .withArgs(f.bank.address, 1);
     });
 
-    it("reverts on a new application of a defeated applicant until the cool-down after its deadline", async function () {
+    it("lets a defeated applicant apply again at once: no defeat locks anything out (issue 20)", async function () {
       const f = await loadFixture(fixture);
-      const { id, deadline } = await defeatedApplication(f);
-      const until = deadline + (await f.consensus.DEFEAT_COOLDOWN());
-      await expect(f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
-        .to.be.revertedWithCustomError(f.consensus, "ConsensusCoolingDown")
-        .withArgs(f.bank.address, id, until);
-      await time.setNextBlockTimestamp(until + 1n);
+      await defeatedApplication(f);
       await expect(
         f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser),
       ).to.emit(f.consensus, "ProposalCreated");
