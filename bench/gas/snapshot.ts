@@ -74,8 +74,9 @@ async function measure(): Promise<Snapshot> {
   // Consent: the subject's ownership record, grants, signed grants, uses, revocation.
   const [deployer, , , , bureau] = await hre.ethers.getSigners();
   const expiry = 4_000_000_000n; // fixed (year 2096), so that calldata and signatures are the same every run
-  // The provider's admission was defeated (proposal 2): it may be proposed again after the cool-down.
-  await time.increase(Number(await consensus.votingPeriod()) + Number(await consensus.DEFEAT_COOLDOWN()) + 1);
+  // The provider's admission was defeated (proposal 2); the voting period passes, so every earlier proposal is closed
+  // and voter 1 has its places free again.
+  await time.increase(Number(await consensus.votingPeriod()) + 1);
   await gasOf(consensus.connect(voter1).proposeAdmission(provider.address, NodeType.InformationProvider));
   await gasOf(consensus.connect(voter1).vote(6, true));
   await gasOf(consensus.connect(voter2).vote(6, true));
@@ -98,7 +99,7 @@ async function measure(): Promise<Snapshot> {
     permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 1),
   );
   s["PermissionSetting.approveRequest (first grant to this grantee)"] = await gasOf(
-    permissions.connect(subject).approveRequest(bank.address),
+    permissions.connect(subject).approveRequest(bank.address, { levels: Level.BlindRead, expiry, maxUses: 1 }),
   );
   s["PermissionSetting.setPermission (change of an existing grant)"] = await gasOf(
     permissions.connect(subject).setPermission(bank.address, Level.BlindRead, expiry, 2),

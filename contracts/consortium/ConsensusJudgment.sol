@@ -9,8 +9,8 @@ import {INodeClassification} from "../interfaces/INodeClassification.sol";
 /// @notice Quorum votes of the consortium's voting nodes on admitting and removing nodes and voters,
 /// and on the roles of the suite's AccessControl contracts, whose only admin it is after deployment.
 contract ConsensusJudgment is IConsensusJudgment {
-    /// @notice How long after a defeated proposal's deadline its account may not be proposed again.
-    uint64 public constant DEFEAT_COOLDOWN = 7 days;
+    /// @notice The most open proposals a voter may hold at once.
+    uint256 public constant MAX_OPEN_PROPOSALS = 4;
 
     INodeClassification private immutable _classification;
     /// @notice The quorum as a fraction of the voter set, rounded up: numerator / denominator.
@@ -27,6 +27,10 @@ contract ConsensusJudgment is IConsensusJudgment {
     mapping(uint256 proposalId => Proposal) private _proposals;
     mapping(uint256 proposalId => mapping(address voter => bool)) private _hasVoted;
     mapping(address account => uint256 proposalId) private _latestProposal;
+    /// @dev The latest application of an account through node classification.
+    mapping(address account => uint256 proposalId) private _latestApplication;
+    /// @dev A voter's latest proposals, one slot: a place is free when empty or its proposal has closed.
+    mapping(address proposer => uint64[MAX_OPEN_PROPOSALS] proposalIds) private _openProposals;
     mapping(uint256 proposalId => RoleChange) private _roleChanges;
 
     /// @param classification_ The node classification contract that carries out admissions and removals.
@@ -98,6 +102,7 @@ contract ConsensusJudgment is IConsensusJudgment {
     function proposeRoleChange(address target, bytes32 role, address account, bool grant) external returns (uint256) {
         _checkVoter(msg.sender);
         if (target == address(0)) revert ConsensusZeroAddress();
+        if (!grant && account == address(this)) revert ConsensusSelfRevocation(target, role);
         uint256 proposalId = _propose(grant ? ProposalKind.GrantRole : ProposalKind.RevokeRole, account, NodeType.None);
         _roleChanges[proposalId] = RoleChange({target: target, role: role});
         return proposalId;
@@ -145,6 +150,20 @@ contract ConsensusJudgment is IConsensusJudgment {
     }
 
     /// @inheritdoc IConsensusJudgment
+    function openProposalsOf(address proposer) external view returns (uint256[] memory ids) {
+        uint64[MAX_OPEN_PROPOSALS] storage places = _openProposals[proposer];
+        uint256 count = 0;
+        for (uint256 i = 0; i < MAX_OPEN_PROPOSALS; ++i) {
+            if (state(places[i]) == ProposalState.Active) ++count;
+        }
+        ids = new uint256[](count);
+        count = 0;
+        for (uint256 i = 0; i < MAX_OPEN_PROPOSALS; ++i) {
+            if (state(places[i]) == ProposalState.Active) ids[count++] = places[i];
+        }
+    }
+
+    /// @inheritdoc IConsensusJudgment
     function hasVoted(uint256 proposalId, address voter) external view returns (bool) {
         return _hasVoted[proposalId][voter];
     }
@@ -174,17 +193,14 @@ contract ConsensusJudgment is IConsensusJudgment {
         return _classification;
     }
 
+    /// @dev Opens a proposal, counted against its proposer: an application against the applicant's one open
+    /// application, a voter's proposal against the voter's {MAX_OPEN_PROPOSALS}. Nothing else
+    /// about `account` stands in its way.
     function _propose(ProposalKind kind, address account, NodeType nodeType) private returns (uint256 proposalId) {
         if (account == address(0)) revert ConsensusZeroAddress();
-        uint256 latest = _latestProposal[account];
-        if (latest != 0) {
-            ProposalState latestState = state(latest);
-            if (latestState == ProposalState.Active) revert ConsensusProposalPending(account, latest);
-            uint256 until = _proposals[latest].deadline + uint256(DEFEAT_COOLDOWN);
-            if (latestState == ProposalState.Defeated && block.timestamp <= until) {
-                revert ConsensusCoolingDown(account, latest, until);
-            }
-        }
+        bool application = msg.sender == address(_classification);
+        if (application) _checkApplicant(account);
+        else _takePlace(msg.sender, _proposalCount + 1);
 
         proposalId = ++_proposalCount;
         uint64 deadline = uint64(block.timestamp) + votingPeriod;
@@ -201,6 +217,7 @@ contract ConsensusJudgment is IConsensusJudgment {
             rejections: 0
         });
         _latestProposal[account] = proposalId;
+        if (application) _latestApplication[account] = proposalId;
         emit ProposalCreated(proposalId, kind, account, nodeType, msg.sender, quorum, deadline);
     }
 
@@ -214,8 +231,10 @@ contract ConsensusJudgment is IConsensusJudgment {
         } else if (p.kind == ProposalKind.RemoveNode) {
             _classification.remove(p.account, proposalId);
         } else if (p.kind == ProposalKind.AddVoter) {
+            if (_voterSince[p.account] != 0) revert ConsensusAlreadyVoter(p.account);
             _addVoter(p.account);
         } else if (p.kind == ProposalKind.RemoveVoter) {
+            if (_voterSince[p.account] == 0) revert ConsensusNotVoter(p.account);
             if (_voterCount == 1) revert ConsensusLastVoter(p.account);
             delete _voterSince[p.account];
             --_voterCount;
@@ -231,6 +250,25 @@ contract ConsensusJudgment is IConsensusJudgment {
         _voterSince[account] = _proposalCount + 1;
         ++_voterCount;
         emit VoterAdded(account);
+    }
+
+    /// @dev An applicant has one open application at a time; once it closed, however, it may apply again.
+    function _checkApplicant(address account) private view {
+        uint256 latest = _latestApplication[account];
+        if (state(latest) == ProposalState.Active) revert ConsensusProposalPending(account, latest);
+    }
+
+    /// @dev Gives `proposalId` the first of the voter's places that is empty or whose proposal closed; reverts when
+    /// all {MAX_OPEN_PROPOSALS} hold open proposals.
+    function _takePlace(address proposer, uint256 proposalId) private {
+        uint64[MAX_OPEN_PROPOSALS] storage places = _openProposals[proposer];
+        for (uint256 i = 0; i < MAX_OPEN_PROPOSALS; ++i) {
+            if (state(places[i]) != ProposalState.Active) {
+                places[i] = uint64(proposalId);
+                return;
+            }
+        }
+        revert ConsensusTooManyOpenProposals(proposer, MAX_OPEN_PROPOSALS);
     }
 
     function _checkVoter(address account) private view {

@@ -60,7 +60,7 @@ interface IConditionMatching {
         bytes32 decisionHash; // keccak256(abi.encode(checkId, approved, salt))
     }
 
-    /// @notice Thrown when `caller` is not an active credit access user.
+    /// @notice Thrown when `caller`, or the bank of a check before its answer, is not an active credit access user.
     error MatchingNotBank(address caller);
 
     /// @notice Thrown when `account` is not an active credit bureau.
@@ -106,7 +106,7 @@ interface IConditionMatching {
     /// @notice Thrown when decision mode's challenge is posted on a paper-mode check.
     error MatchingWrongMode(bytes32 checkId, CheckMode mode);
 
-    /// @notice Thrown when `subject` is not an active credit subject.
+    /// @notice Thrown when `subject` is not an active credit subject: at opening, or at a step before the answer.
     error MatchingNotSubject(address subject);
 
     /// @notice Thrown when the grant `grantId` that check `checkId` consumed was revoked or changed
@@ -205,27 +205,29 @@ interface IConditionMatching {
 
     /// @notice Decision mode: the bureau commits to its blinded comparisons.
     ///
-    /// Requirements: the caller is the check's bureau, still an active bureau; the check is a
-    /// decision-mode check in {CheckState.Requested}; `challengeHash` is not zero; the grant the
-    /// check consumed was neither revoked nor changed.
+    /// Requirements: the caller is the check's bureau; the check is a decision-mode check in
+    /// {CheckState.Requested}; `challengeHash` is not zero; the bank, the bureau and the subject are
+    /// still active members of their kind; the grant the check consumed was neither revoked nor changed.
     ///
     /// Emits a {CheckChallenged} event.
     function postChallenge(bytes32 checkId, bytes32 challengeHash) external;
 
     /// @notice Decision mode: the bank commits to its encrypted comparison shares.
     ///
-    /// Requirements: the caller is the check's bank, still an active bank; the check is in
-    /// {CheckState.Challenged}; `responseHash` is not zero; the grant the check consumed was neither
-    /// revoked nor changed.
+    /// Requirements: the caller is the check's bank; the check is in {CheckState.Challenged};
+    /// `responseHash` is not zero; the bank, the bureau and the subject are still active members of
+    /// their kind; the grant the check consumed was neither revoked nor changed.
     ///
     /// Emits a {CheckResponded} event.
     function postResponse(bytes32 checkId, bytes32 responseHash) external;
 
     /// @notice The bureau commits to its answer.
     ///
-    /// Requirements: the caller is the check's bureau, still an active bureau; the check is in
-    /// {CheckState.Responded} (decision mode) or {CheckState.Requested} (paper mode); `answerHash`
-    /// is not zero; the grant the check consumed was neither revoked nor changed.
+    /// Requirements: the caller is the check's bureau; the check is in {CheckState.Responded}
+    /// (decision mode) or {CheckState.Requested} (paper mode); `answerHash` is not zero; the bank,
+    /// the bureau and the subject are still active members of their kind (issue 20: a bank removed
+    /// by vote gets no answer in either mode); the grant the check consumed was neither revoked nor
+    /// changed.
     ///
     /// Emits a {CheckAnswered} event.
     function postAnswer(bytes32 checkId, bytes32 answerHash) external;

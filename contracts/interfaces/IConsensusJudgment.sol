@@ -9,6 +9,16 @@ import {INodeTypes} from "./INodeTypes.sol";
 /// before its deadline. The quorum and the number of eligible voters are fixed when the
 /// proposal opens, and only voters that were voters then may vote on it, so changing the
 /// voter set mid-vote cannot move it.
+///
+/// The agenda (issue 20): proposals are kept by id, and any number may be open about the same
+/// address at once, so no proposal stands in another's way: a proposal that can never pass blocks
+/// nothing, and no defeat locks anything out (there is no cool-down: a minority able to defeat a
+/// proposal could otherwise trigger one). What bounds the agenda is its proposers: a voter may
+/// hold at most {MAX_OPEN_PROPOSALS} open proposals, and an address asking through node
+/// classification one open application. Spam costs its sender: each application is a transaction
+/// it pays, which no voter has to answer (an application nobody votes on expires, a quorum may
+/// defeat it at once), and the voters' own proposals stay listed apart by {openProposalsOf}. A proposal that another already carried out
+/// (the node admitted, the voter added or removed) reverts at its last approval and expires.
 interface IConsensusJudgment is INodeTypes {
     /// @notice What a proposal would do.
     enum ProposalKind {
@@ -69,8 +79,16 @@ interface IConsensusJudgment is INodeTypes {
     /// @notice Thrown when a proposal names the zero address.
     error ConsensusZeroAddress();
 
-    /// @notice Thrown when a proposal about `account` is still open as `proposalId`.
+    /// @notice Thrown when `account` applies for admission through node classification while its
+    /// application `proposalId` is still open.
     error ConsensusProposalPending(address account, uint256 proposalId);
+
+    /// @notice Thrown when `proposer` opens a proposal while it already holds `limit` open ones.
+    error ConsensusTooManyOpenProposals(address proposer, uint256 limit);
+
+    /// @notice Thrown when a proposal would revoke `role` on `target` from the consensus contract itself:
+    /// the consortium would lose the power to change that role (and, for the admin role, every role) for good.
+    error ConsensusSelfRevocation(address target, bytes32 role);
 
     /// @notice Thrown when proposing to admit `account`, which is already an active node.
     error ConsensusNodeAlreadyActive(address account);
@@ -93,11 +111,6 @@ interface IConsensusJudgment is INodeTypes {
     /// @notice Thrown when the quorum fraction is one half or less: two disjoint minorities could
     /// then each pass a proposal, and one voter of three could admit anyone.
     error ConsensusQuorumTooLow(uint256 quorumNumerator, uint256 quorumDenominator);
-
-    /// @notice Thrown when proposing about `account` while its proposal `proposalId` was defeated
-    /// less than {DEFEAT_COOLDOWN} ago (counted from that proposal's deadline): it may be proposed
-    /// again after `until`.
-    error ConsensusCoolingDown(address account, uint256 proposalId, uint256 until);
 
     /// @notice Thrown when the node type is `None` for an admission.
     error ConsensusUnknownNodeType(uint8 value);
@@ -128,33 +141,34 @@ interface IConsensusJudgment is INodeTypes {
     /// @notice Opens a vote on making `account` an active node of type `nodeType`.
     ///
     /// Requirements:
-    /// - the caller is a voter, or the node classification contract (paper flow 3.3 step (3));
-    /// - `account` is not zero and not an active node; `nodeType` is known and not `None`;
-    /// - no proposal about `account` is open or cooling down after a defeat.
+    /// - the caller is a voter holding fewer than {MAX_OPEN_PROPOSALS} open proposals, or the node
+    ///   classification contract (paper flow 3.3 step (3)), which opens an application: then
+    ///   `account` has no open application;
+    /// - `account` is not zero and not an active node; `nodeType` is known and not `None`.
     ///
     /// Emits a {ProposalCreated} event.
     function proposeAdmission(address account, uint8 nodeType) external returns (uint256 proposalId);
 
     /// @notice Opens a vote on removing the active node `account`.
     ///
-    /// Requirements: the caller is a voter; `account` is an active node; no proposal about it is
-    /// open or cooling down after a defeat.
+    /// Requirements: the caller is a voter holding fewer than {MAX_OPEN_PROPOSALS} open proposals;
+    /// `account` is an active node.
     ///
     /// Emits a {ProposalCreated} event.
     function proposeRemoval(address account) external returns (uint256 proposalId);
 
     /// @notice Opens a vote on making `account` a voter.
     ///
-    /// Requirements: the caller is a voter; `account` is not zero and not a voter; no proposal
-    /// about it is open or cooling down after a defeat.
+    /// Requirements: the caller is a voter holding fewer than {MAX_OPEN_PROPOSALS} open proposals;
+    /// `account` is not zero and not a voter (checked again at execution).
     ///
     /// Emits a {ProposalCreated} event.
     function proposeVoterAddition(address account) external returns (uint256 proposalId);
 
     /// @notice Opens a vote on removing the voter `account`.
     ///
-    /// Requirements: the caller is a voter; `account` is a voter and not the last one; no
-    /// proposal about it is open or cooling down after a defeat.
+    /// Requirements: the caller is a voter holding fewer than {MAX_OPEN_PROPOSALS} open proposals;
+    /// `account` is a voter and not the last one (both checked again at execution).
     ///
     /// Emits a {ProposalCreated} event.
     function proposeVoterRemoval(address account) external returns (uint256 proposalId);
@@ -163,8 +177,9 @@ interface IConsensusJudgment is INodeTypes {
     /// AccessControl contract `target`. After deployment the consensus contract is the only admin
     /// of the suite's AccessControl contracts, so this is the only way their roles change.
     ///
-    /// Requirements: the caller is a voter; `target` and `account` are not zero; no proposal
-    /// about `account` is open or cooling down.
+    /// Requirements: the caller is a voter holding fewer than {MAX_OPEN_PROPOSALS} open proposals;
+    /// `target` and `account` are not zero; a revocation is not from the consensus contract itself
+    /// ({ConsensusSelfRevocation}).
     ///
     /// Emits a {ProposalCreated} event.
     function proposeRoleChange(
@@ -193,8 +208,13 @@ interface IConsensusJudgment is INodeTypes {
     /// @notice The stored data of `proposalId` (all zero when it does not exist).
     function proposal(uint256 proposalId) external view returns (Proposal memory);
 
-    /// @notice The open (or most recent) proposal about `account`, zero when there is none.
+    /// @notice The most recent proposal about `account`, zero when there is none. Others about it may be open too.
     function latestProposalFor(address account) external view returns (uint256);
+
+    /// @notice The ids of the open ({ProposalState.Active}) proposals `proposer` opened as a voter, in no particular
+    /// order (at most {MAX_OPEN_PROPOSALS}): what voters read to find each other's proposals among applications,
+    /// which are not listed.
+    function openProposalsOf(address proposer) external view returns (uint256[] memory);
 
     /// @notice Whether `voter` has voted on `proposalId`.
     function hasVoted(uint256 proposalId, address voter) external view returns (bool);

@@ -119,8 +119,8 @@ contract ConditionMatching is IConditionMatching {
     /// @inheritdoc IConditionMatching
     function postChallenge(bytes32 checkId, bytes32 challengeHash) external {
         Check storage check = _step(checkId, CheckMode.Decision, CheckState.Requested, challengeHash);
-        _checkBureau(checkId, check.bureau);
-        _checkGrant(checkId, check);
+        _checkParty(checkId, check.bureau);
+        _checkLive(checkId, check);
         check.stage = CheckState.Challenged;
         emit CheckChallenged(checkId, challengeHash);
     }
@@ -129,8 +129,7 @@ contract ConditionMatching is IConditionMatching {
     function postResponse(bytes32 checkId, bytes32 responseHash) external {
         Check storage check = _step(checkId, CheckMode.Decision, CheckState.Challenged, responseHash);
         _checkParty(checkId, check.bank);
-        _checkBank(msg.sender);
-        _checkGrant(checkId, check);
+        _checkLive(checkId, check);
         check.stage = CheckState.Responded;
         emit CheckResponded(checkId, responseHash);
     }
@@ -140,8 +139,8 @@ contract ConditionMatching is IConditionMatching {
         CheckMode mode = _checks[checkId].mode;
         CheckState expected = mode == CheckMode.Decision ? CheckState.Responded : CheckState.Requested;
         Check storage check = _step(checkId, mode, expected, answerHash);
-        _checkBureau(checkId, check.bureau);
-        _checkGrant(checkId, check);
+        _checkParty(checkId, check.bureau);
+        _checkLive(checkId, check);
         check.answerHash = answerHash;
         check.stage = CheckState.Answered;
         emit CheckAnswered(checkId, answerHash);
@@ -226,15 +225,18 @@ contract ConditionMatching is IConditionMatching {
         if (msg.sender != expected) revert MatchingWrongParty(checkId, msg.sender, expected);
     }
 
-    /// @dev The bureau's steps: the caller is the check's bureau and still an active bureau.
-    function _checkBureau(bytes32 checkId, address bureau) private view {
-        _checkParty(checkId, bureau);
-        if (!_classification.isActiveAs(bureau, INodeTypes.NodeType.CreditBureau)) revert MatchingNotBureau(bureau);
-    }
-
-    /// @dev Revocation to the last step: the grant the check consumed must still be the subject's
-    /// grant (a revocation or any change gives it a new id); its expiry since does not matter.
-    function _checkGrant(bytes32 checkId, Check storage check) private view {
+    /// @dev Every step before the answer, in either mode: the bank, the bureau and the subject are still members of
+    /// their kind (removal by vote ends a party's part in its open checks: a removed bank gets no answer, paper mode
+    /// included), and the grant the check consumed is still the subject's grant (a revocation or any change gives
+    /// it a new id; its expiry since does not matter).
+    function _checkLive(bytes32 checkId, Check storage check) private view {
+        _checkBank(check.bank);
+        if (!_classification.isActiveAs(check.bureau, INodeTypes.NodeType.CreditBureau)) {
+            revert MatchingNotBureau(check.bureau);
+        }
+        if (!_classification.isActiveAs(check.subject, INodeTypes.NodeType.CreditSubject)) {
+            revert MatchingNotSubject(check.subject);
+        }
         bytes32 consumed = check.grantId;
         if (_permissions.grantId(check.subject, check.bank) != consumed) {
             revert MatchingGrantWithdrawn(checkId, consumed, _permissions.grantState(check.subject, check.bank));

@@ -368,6 +368,7 @@ const UPDATE_TEXT: Record<string, string> = {
   PermissionRequested: "a new permission request",
   PermissionSet: "a grant was set",
   PermissionRevoked: "a grant was revoked",
+  RequestDeclined: "a request was declined",
   PermissionUsed: "a grant was used",
   ConsentsInvalidated: "your signed consents were voided",
   CheckRequested: "a bank opened a check of your data",
@@ -625,7 +626,7 @@ async function approve(event: SubmitEvent, request: PendingRequest, form: HTMLFo
     showStatus("Confirm the grant in your wallet…");
     const same = levels === request.levels && expiry === request.expiry && maxUses === request.maxUses;
     const tx = same
-      ? await permissions.approveRequest(request.grantee.address)
+      ? await permissions.approveRequest(request.grantee.address, { levels, expiry, maxUses })
       : await permissions.setPermission(request.grantee.address, levels, expiry, maxUses);
     await tx.wait();
     return `Approved ${who} (transaction ${tx.hash}).`;

@@ -23,7 +23,7 @@ const GAS = { gasLimit: 1_000_000 }; // sent without estimation, so every revert
 const LEVELS = [Level.Read, Level.Ownership, Level.Write, Level.BlindRead];
 /** The levels each node type may hold (PermissionSetting.allowedLevels). */
 const ALLOWED: Record<number, number> = {
-  [NodeType.CreditBureau]: Level.Read | Level.Ownership | Level.Write,
+  [NodeType.CreditBureau]: Level.Write, // read and ownership: no one (nothing enforces them)
   [NodeType.InformationProvider]: Level.Write,
   [NodeType.CreditAccessUser]: Level.BlindRead,
 };
@@ -132,7 +132,8 @@ describe("PermissionSetting property", function () {
           if (expiry <= now) return "PermissionExpiryInPast";
           const current = model.get(i);
           const same = current && current.levels === levels && current.expiry === expiry && current.maxUses === maxUses;
-          if (!same) model.set(i, { levels, expiry, maxUses, uses: 0 });
+          const usedUp = current && current.maxUses !== 0 && current.uses >= current.maxUses;
+          if (!same || usedUp) model.set(i, { levels, expiry, maxUses, uses: 0 }); // the same terms renew a used-up grant
           return "ok";
         };
 

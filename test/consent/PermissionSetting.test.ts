@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { admitByVote, deployWithMembers, grantRoleByVote, removeByVote } from "../helpers/suite";
-import { Level } from "../../src/permissions";
+import { Level, termsOf } from "../../src/permissions";
 import { CONSENT_TYPES, consentDomain, signConsent } from "../../src/clients/consent";
 import { AuditAction, GrantState, NodeType } from "../../src/contractEnums";
 
@@ -78,26 +78,115 @@ describe("PermissionSetting", function () {
   });
 
   describe("approveRequest", function () {
-    it("grants exactly what was asked and clears the request", async function () {
+    it("grants exactly the terms it names and clears the request", async function () {
       const f = await loadFixture(fixture);
       await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 2);
-      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address)).to.emit(
-        f.permissions,
-        "PermissionSet",
-      );
+      const terms = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 2 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, terms))
+        .to.emit(f.permissions, "PermissionSet")
+        .withArgs(f.subject.address, f.bank.address, anyBytes32, Level.BlindRead, f.expiry, 2, f.subject.address);
       const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
       expect([grant.levels, grant.expiry, grant.maxUses, grant.uses]).to.deep.equal([8n, f.expiry, 2n, 0n]);
       expect((await f.permissions.requestOf(f.subject.address, f.bank.address)).levels).to.equal(0);
     });
 
+    it("reverts when the requester changed its terms after the subject read them (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      const day = BigInt(await time.latest()) + BigInt(DAY);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, day, 1);
+      const seen = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      // Just before the approval lands, the bank swaps its 1-use, 1-day request for unlimited uses, no expiry.
+      const forever = 2n ** 64n - 1n;
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, forever, 0);
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, termsOf(seen)))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionRequestChanged")
+        .withArgs(f.subject.address, f.bank.address, Level.BlindRead, forever, 0);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.None);
+    });
+
+    it("reverts on any term that differs: levels, expiry or uses", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      const asked = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      for (const named of [
+        { ...asked, levels: Level.Write },
+        { ...asked, expiry: f.expiry - 1n },
+        { ...asked, maxUses: 0 },
+      ]) {
+        await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, named))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionRequestChanged")
+          .withArgs(f.subject.address, f.bank.address, Level.BlindRead, f.expiry, 1);
+      }
+    });
+
     it("reverts without a pending request, or for a non-subject", async function () {
       const f = await loadFixture(fixture);
-      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address))
+      const terms = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, terms))
         .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
         .withArgs(f.subject.address, f.bank.address);
-      await expect(f.permissions.connect(f.bank).approveRequest(f.bank.address))
+      await expect(f.permissions.connect(f.bank).approveRequest(f.bank.address, terms))
         .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
         .withArgs(f.bank.address);
+    });
+  });
+
+  describe("declineRequest", function () {
+    it("clears the pending request, tells the requester and audits it (issue 21)", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await expect(f.permissions.connect(f.subject).declineRequest(f.bank.address))
+        .to.emit(f.permissions, "RequestDeclined")
+        .withArgs(f.subject.address, f.bank.address);
+      const request = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      expect([request.levels, request.expiry, request.maxUses]).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.None);
+      const length = await f.history.auditLength(f.subject.address);
+      const [[last]] = await f.history.auditTrail(f.subject.address, length - 1n, 1);
+      expect([last.actor, Number(last.action), BigInt(last.ref)]).to.deep.equal([
+        f.bank.address,
+        AuditAction.PermissionDeclined,
+        BigInt(Level.BlindRead),
+      ]);
+    });
+
+    it("leaves the grant and the signed consents as they were", async function () {
+      const f = await loadFixture(fixture);
+      const id = await grantBank(f, 1);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 0);
+      await f.permissions.connect(f.subject).declineRequest(f.bank.address);
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).to.equal(id);
+      expect((await f.permissions.grantOf(f.subject.address, f.bank.address)).maxUses).to.equal(1);
+      expect(await f.permissions.nonces(f.subject.address)).to.equal(1);
+    });
+
+    it("reverts without a pending request: none asked, or already declined and so not approvable", async function () {
+      const f = await loadFixture(fixture);
+      const decline = () => f.permissions.connect(f.subject).declineRequest(f.bank.address);
+      await expect(decline())
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await decline();
+      await expect(decline())
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+      const asked = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, asked))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+    });
+
+    it("lets a subject removed by vote still decline, but no node that is not a subject", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await expect(f.permissions.connect(f.bank).declineRequest(f.subject.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+      await removeByVote(f, f.subject.address);
+      await expect(f.permissions.connect(f.subject).declineRequest(f.bank.address))
+        .to.emit(f.permissions, "RequestDeclined")
+        .withArgs(f.subject.address, f.bank.address);
     });
   });
 
@@ -131,6 +220,23 @@ describe("PermissionSetting", function () {
       expect(await f.history.auditLength(f.subject.address)).to.equal(auditBefore);
     });
 
+    it("renews a used-up grant set again on the same terms: a new grant id and a fresh use count (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      const first = await grantBank(f, 1);
+      await f.permissions.connect(f.consumer).consume(f.subject.address, f.bank.address, Level.BlindRead);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.Exhausted);
+      // The bank asks once more for one use on the same terms; the subject approves.
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      const terms = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, terms))
+        .to.emit(f.permissions, "PermissionSet")
+        .withArgs(f.subject.address, f.bank.address, anyBytes32, Level.BlindRead, f.expiry, 1, f.subject.address);
+      const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
+      expect([grant.uses, grant.version]).to.deep.equal([0n, 2n]);
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).not.to.equal(first);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.Active);
+    });
+
     it("replaces different terms with a new grant id and a fresh use count", async function () {
       const f = await loadFixture(fixture);
       const first = await grantBank(f, 1);
@@ -139,6 +245,13 @@ describe("PermissionSetting", function () {
       const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
       expect([grant.maxUses, grant.uses, grant.version]).to.deep.equal([2n, 0n, 2n]);
       expect(await f.permissions.grantId(f.subject.address, f.bank.address)).not.to.equal(first);
+    });
+
+    it("answers the grantee's pending request, on any terms (issue 21)", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 5);
+      await grantBank(f, 1);
+      expect((await f.permissions.requestOf(f.subject.address, f.bank.address)).levels).to.equal(0);
     });
 
     it("reverts when a grantee extends its own grant", async function () {
@@ -164,6 +277,15 @@ describe("PermissionSetting", function () {
       await expect(f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Read, f.expiry, 0))
         .to.be.revertedWithCustomError(f.permissions, "PermissionLevelsNotAllowed")
         .withArgs(f.provider.address, NodeType.InformationProvider, Level.Read, Level.Write);
+    });
+
+    it("reverts on read or ownership for any member: no contract enforces them, so none may hold them (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      for (const levels of [Level.Read, Level.Ownership, Level.Read | Level.Write]) {
+        await expect(f.permissions.connect(f.subject).setPermission(f.bureau.address, levels, f.expiry, 0))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionLevelsNotAllowed")
+          .withArgs(f.bureau.address, NodeType.CreditBureau, levels, Level.Write);
+      }
     });
 
     it("reverts on an unknown level value in raw calldata", async function () {
@@ -292,7 +414,8 @@ describe("PermissionSetting", function () {
       const f = await loadFixture(fixture);
       const { consent, signature } = await signed(f);
       await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 3);
-      await f.permissions.connect(f.subject).approveRequest(f.bank.address);
+      const terms = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      await f.permissions.connect(f.subject).approveRequest(f.bank.address, termsOf(terms));
       await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature))
         .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
         .withArgs(f.subject.address, 1);
@@ -526,13 +649,13 @@ describe("PermissionSetting", function () {
         .withArgs(f.bank.address, NodeType.InformationProvider, Level.BlindRead, Level.Write);
     });
 
-    it("refuses a read grant used for write or blind-read, and level zero", async function () {
+    it("refuses a write grant used for read or blind-read, and level zero", async function () {
       const f = await loadFixture(fixture);
-      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Read, f.expiry, 0);
-      for (const level of [Level.Write, Level.BlindRead, 0]) {
+      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Write, f.expiry, 0);
+      for (const level of [Level.Read, Level.BlindRead, 0]) {
         await expect(f.permissions.connect(f.consumer).consume(f.subject.address, f.bureau.address, level))
           .to.be.revertedWithCustomError(f.permissions, "PermissionMissingLevel")
-          .withArgs(f.subject.address, f.bureau.address, Level.Read, level);
+          .withArgs(f.subject.address, f.bureau.address, Level.Write, level);
       }
       expect(await f.permissions.hasPermission(f.subject.address, f.bureau.address, 0)).to.equal(false);
     });
@@ -543,7 +666,7 @@ describe("PermissionSetting", function () {
       const f = await loadFixture(fixture);
       await grantBank(f, 1);
       await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, f.expiry, 0);
-      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Read | Level.Ownership, f.expiry, 0);
+      await f.permissions.connect(f.subject).setPermission(f.bureau.address, Level.Write, f.expiry, 0);
       await f.permissions.connect(f.subject).revoke(f.provider.address);
       const [first, total] = await f.permissions.grantsOf(f.subject.address, 0, 2);
       const [rest] = await f.permissions.grantsOf(f.subject.address, 2, 2);
@@ -551,7 +674,7 @@ describe("PermissionSetting", function () {
       expect([...first, ...rest].map((g) => [g.grantee, Number(g.grant.levels)])).to.deep.equal([
         [f.bank.address, Level.BlindRead],
         [f.provider.address, 0],
-        [f.bureau.address, Level.Read | Level.Ownership],
+        [f.bureau.address, Level.Write],
       ]);
       const [past] = await f.permissions.grantsOf(f.subject.address, 9, 2);
       expect(past.length).to.equal(0);
@@ -565,13 +688,11 @@ describe("PermissionSetting", function () {
   });
 
   describe("allowedLevels", function () {
-    it("gives a bank only blind-read, a provider only write, a subject nothing", async function () {
+    it("gives a bank only blind-read, a provider and the bureau only write, a subject nothing", async function () {
       const f = await loadFixture(fixture);
       expect(await f.permissions.allowedLevels(NodeType.CreditAccessUser)).to.equal(Level.BlindRead);
       expect(await f.permissions.allowedLevels(NodeType.InformationProvider)).to.equal(Level.Write);
-      expect(await f.permissions.allowedLevels(NodeType.CreditBureau)).to.equal(
-        Level.Read | Level.Ownership | Level.Write,
-      );
+      expect(await f.permissions.allowedLevels(NodeType.CreditBureau)).to.equal(Level.Write);
       expect(await f.permissions.allowedLevels(NodeType.CreditSubject)).to.equal(0);
     });
   });

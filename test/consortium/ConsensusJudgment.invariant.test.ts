@@ -4,14 +4,18 @@
  *   a node is active  ⇔  some admission proposal for it gathered at least its quorum of
  *                         distinct eligible voters before its deadline.
  *
- * and, for the agenda,
+ * and, for the agenda (issue 20),
  *
  *   a proposal is open only if its proposer was entitled to open it (a voter; or, through node
- *   classification, the newcomer itself), and an address defeated less than the cool-down ago
- *   cannot be proposed again.
+ *   classification, the newcomer itself); a voter's proposal is refused only for its own terms or
+ *   because that voter holds MAX_OPEN_PROPOSALS open ones, never because of another proposal about
+ *   the same address (decoys that can never pass included); only an application is held back, by an
+ *   open application of the same applicant; no defeat holds anything back; and no vote can revoke a
+ *   role of the consensus contract itself.
  *
  * fast-check draws random sequences of proposals (admissions by voters, applications through node
- * classification by anyone, voter additions and removals), votes and time jumps. A plain model of the specification predicts the outcome of every
+ * classification by anyone, voter additions and removals, role changes that can never matter,
+ * decoys about the same addresses), votes and time jumps. A plain model of the specification predicts the outcome of every
  * transaction (success or the exact custom error) and the contracts must agree at each step;
  * after each step the invariant is checked from the votes the chain actually accepted.
  */
@@ -23,7 +27,9 @@ import { deploySuite, outcome } from "../helpers/suite";
 import { DEFAULT_CONSORTIUM } from "../../src/config";
 
 const PERIOD = DEFAULT_CONSORTIUM.votingPeriodSeconds;
-const COOLDOWN = 7 * 24 * 60 * 60; // ConsensusJudgment.DEFEAT_COOLDOWN
+const WEEK = 7 * 24 * 60 * 60;
+const MAX_OPEN = 4; // ConsensusJudgment.MAX_OPEN_PROPOSALS
+const DECOY_ROLE = ethers.id("a role no contract checks");
 const GAS = { gasLimit: 1_000_000 }; // sent without estimation, so every revert is mined at the model's time
 
 type Command =
@@ -31,17 +37,19 @@ type Command =
   | { kind: "apply"; requester: number; node: number; nodeType: number }
   | { kind: "addVoter"; proposer: number; candidate: number }
   | { kind: "removeVoter"; proposer: number; candidate: number }
+  | { kind: "roleChange"; proposer: number; account: number; grant: boolean }
   | { kind: "vote"; voter: number; proposal: number; support: boolean }
   | { kind: "wait"; seconds: number };
 
 interface ModelProposal {
-  kind: "admit" | "addVoter" | "removeVoter";
+  kind: "admit" | "addVoter" | "removeVoter" | "roleChange";
   account: string;
   nodeType: number;
   deadline: number;
   quorum: number;
   eligible: number;
   opener: string; // who opened it: the voter, or the requester through node classification
+  application: boolean; // opened through node classification
   entitled: boolean; // whether the opener was entitled to, by the rule stated independently
   approvals: Map<string, number>; // voter → block time of its accepted vote
   rejections: Set<string>;
@@ -54,7 +62,9 @@ class Model {
   voters = new Map<string, number>(); // voter → first proposal id it may vote on
   active = new Map<string, number>(); // node → its type
   proposals: ModelProposal[] = [];
-  latest = new Map<string, number>();
+  applications = new Map<string, number>(); // applicant → its latest application
+  concurrent = 0; // proposals opened while another about the same address was open
+  reopened = 0; // proposals opened about an address after a defeated one
 
   state(id: number): "Active" | "Defeated" | "Expired" | "Executed" {
     const p = this.proposals[id - 1];
@@ -70,7 +80,14 @@ class Model {
     if (this.active.has(account)) {
       return this.active.get(account) === nodeType ? "ok" : "NodeClassificationTypeConflict";
     }
-    return this.open("admit", requester, account, nodeType);
+    return this.open("admit", requester, account, nodeType, true);
+  }
+
+  /** A role change on the history record; `self` stands for the consensus contract as the account. */
+  roleChange(proposer: string, account: string, grant: boolean, self: boolean): string {
+    if (!this.voters.has(proposer)) return "ConsensusUnauthorizedVoter";
+    if (self && !grant) return "ConsensusSelfRevocation";
+    return this.open("roleChange", proposer, account, 0, false);
   }
 
   propose(kind: ModelProposal["kind"], proposer: string, account: string, nodeType = 0): string {
@@ -79,21 +96,34 @@ class Model {
     if (kind === "addVoter" && this.voters.has(account)) return "ConsensusAlreadyVoter";
     if (kind === "removeVoter" && !this.voters.has(account)) return "ConsensusNotVoter";
     if (kind === "removeVoter" && this.voters.size === 1) return "ConsensusLastVoter";
-    return this.open(kind, proposer, account, nodeType);
+    return this.open(kind, proposer, account, nodeType, false);
   }
 
-  private open(kind: ModelProposal["kind"], opener: string, account: string, nodeType: number): string {
-    const pending = this.latest.get(account);
-    if (pending !== undefined && this.state(pending) === "Active") return "ConsensusProposalPending";
-    if (pending !== undefined && this.state(pending) === "Defeated") {
-      if (this.now <= this.proposals[pending - 1].deadline + COOLDOWN) return "ConsensusCoolingDown";
+  private open(
+    kind: ModelProposal["kind"],
+    opener: string,
+    account: string,
+    nodeType: number,
+    application: boolean,
+  ): string {
+    if (application) {
+      const pending = this.applications.get(account);
+      if (pending !== undefined && this.state(pending) === "Active") return "ConsensusProposalPending";
+    } else {
+      const open = this.proposals.filter(
+        (p, i) => !p.application && p.opener === opener && this.state(i + 1) === "Active",
+      );
+      if (open.length >= MAX_OPEN) return "ConsensusTooManyOpenProposals";
     }
+    if (this.proposals.some((p, i) => p.account === account && this.state(i + 1) === "Active")) this.concurrent++;
+    if (this.proposals.some((p, i) => p.account === account && this.state(i + 1) === "Defeated")) this.reopened++;
     const eligible = this.voters.size;
     this.proposals.push({
       kind,
       account,
       nodeType,
       opener,
+      application,
       entitled: this.voters.has(opener) || (kind === "admit" && opener === account),
       deadline: this.now + PERIOD,
       quorum: Math.ceil((eligible * 2) / 3),
@@ -102,7 +132,7 @@ class Model {
       rejections: new Set(),
       executed: false,
     });
-    this.latest.set(account, this.proposals.length);
+    if (application) this.applications.set(account, this.proposals.length);
     return "ok";
   }
 
@@ -118,7 +148,11 @@ class Model {
       return "ok";
     }
     if (p.approvals.size + 1 === p.quorum) {
-      if (p.kind === "removeVoter" && this.voters.size === 1) return "ConsensusLastVoter"; // whole vote reverts
+      // A change another proposal already carried out, or the last voter's removal: the whole vote reverts.
+      if (p.kind === "admit" && this.active.has(p.account)) return "NodeClassificationAlreadyActive";
+      if (p.kind === "addVoter" && this.voters.has(p.account)) return "ConsensusAlreadyVoter";
+      if (p.kind === "removeVoter" && !this.voters.has(p.account)) return "ConsensusNotVoter";
+      if (p.kind === "removeVoter" && this.voters.size === 1) return "ConsensusLastVoter";
       p.executed = true;
       if (p.kind === "admit") this.active.set(p.account, p.nodeType);
       if (p.kind === "addVoter") this.voters.set(p.account, this.proposals.length + 1);
@@ -144,7 +178,7 @@ const member = fc.oneof({ weight: 3, arbitrary: fc.nat(2) }, { weight: 1, arbitr
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc.record({
       kind: fc.constant("admit" as const),
       proposer: member,
@@ -162,12 +196,21 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({ kind: fc.constant("addVoter" as const), proposer: member, candidate: fc.nat(5) }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({ kind: fc.constant("removeVoter" as const), proposer: member, candidate: fc.nat(5) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("roleChange" as const),
+      proposer: member,
+      account: fc.nat(4), // 0–3 the node pool, 4 the consensus contract itself
+      grant: fc.boolean(),
+    }),
   },
   {
     weight: 10,
@@ -182,7 +225,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant("wait" as const),
-      seconds: fc.constantFrom(1, 3600, PERIOD / 2, PERIOD, COOLDOWN),
+      seconds: fc.constantFrom(1, 3600, PERIOD / 2, PERIOD, WEEK),
     }),
   },
 );
@@ -197,7 +240,16 @@ describe("ConsensusJudgment invariant", function () {
 
   it("a node is active iff an admission proposal reached its quorum before its deadline", async function () {
     // Counted over all runs, so that the property cannot pass because nothing ever happens.
-    const seen = { admitted: 0, refusedVotes: 0, voterChanges: 0, applications: 0, coolingDown: 0 };
+    const seen = {
+      admitted: 0,
+      refusedVotes: 0,
+      voterChanges: 0,
+      applications: 0,
+      reopened: 0,
+      concurrent: 0,
+      capped: 0,
+      selfRevocations: 0,
+    };
     await fc.assert(
       fc.asyncProperty(fc.array(commandArb, { minLength: 10, maxLength: 40 }), async (commands) => {
         const f = await loadFixture(fixture);
@@ -238,6 +290,14 @@ describe("ConsensusJudgment invariant", function () {
                 ? consensus.proposeVoterAddition(candidate, GAS)
                 : consensus.proposeVoterRemoval(candidate, GAS),
             );
+          } else if (c.kind === "roleChange") {
+            const proposer = f.voterPool[c.proposer];
+            const self = c.account === f.nodePool.length;
+            const account = self ? await f.consensus.getAddress() : f.nodePool[c.account].address;
+            expected = model.roleChange(proposer.address, account, c.grant, self);
+            actual = await outcome([f.consensus, f.classification], () =>
+              f.consensus.connect(proposer).proposeRoleChange(f.history, DECOY_ROLE, account, c.grant, GAS),
+            );
           } else {
             const voter = f.voterPool[c.voter];
             // Mostly one of the latest proposals; now and then one that does not exist.
@@ -249,7 +309,8 @@ describe("ConsensusJudgment invariant", function () {
             );
             if (expected !== "ok") seen.refusedVotes++;
           }
-          if (expected === "ConsensusCoolingDown") seen.coolingDown++;
+          if (expected === "ConsensusTooManyOpenProposals") seen.capped++;
+          if (expected === "ConsensusSelfRevocation") seen.selfRevocations++;
           expect(actual, `${JSON.stringify(c)} at ${model.now}`).to.equal(expected);
 
           for (const node of f.nodePool) {
@@ -257,8 +318,14 @@ describe("ConsensusJudgment invariant", function () {
           }
           expect(await f.consensus.voterCount()).to.equal(model.voters.size);
         }
+        seen.concurrent += model.concurrent;
+        seen.reopened += model.reopened;
+        // The consensus contract is still the admin of the suite's contracts, whatever was voted.
+        for (const target of [f.history, f.permissions]) {
+          expect(await target.hasRole(ethers.ZeroHash, await f.consensus.getAddress())).to.equal(true);
+        }
         seen.admitted += f.nodePool.filter((n) => model.active.has(n.address)).length;
-        seen.voterChanges += model.proposals.filter((p) => p.kind !== "admit" && p.executed).length;
+        seen.voterChanges += model.proposals.filter((p) => p.kind.endsWith("Voter") && p.executed).length;
         // The quorum of every proposal is the one fixed when it opened.
         for (const [i, p] of model.proposals.entries()) {
           expect((await f.consensus.proposal(i + 1)).quorum).to.equal(p.quorum);
@@ -285,6 +352,9 @@ describe("ConsensusJudgment invariant", function () {
     expect(seen.refusedVotes, "refused votes").to.be.greaterThan(20);
     expect(seen.voterChanges, "voter changes carried out").to.be.greaterThan(1);
     expect(seen.applications, "newcomers' own applications that opened a vote").to.be.greaterThan(5);
-    expect(seen.coolingDown, "proposals refused during a cool-down").to.be.greaterThan(0);
+    expect(seen.reopened, "addresses proposed again after a defeat").to.be.greaterThan(0);
+    expect(seen.concurrent, "proposals opened beside another about the same address").to.be.greaterThan(10);
+    expect(seen.capped, "proposals refused to a voter at its cap").to.be.greaterThan(0);
+    expect(seen.selfRevocations, "revocations of the consortium's own roles refused").to.be.greaterThan(0);
   });
 });

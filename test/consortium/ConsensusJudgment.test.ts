@@ -153,17 +153,6 @@ describe("ConsensusJudgment", function () {
         .withArgs(f.bureau.address);
     });
 
-    it("reverts on a second proposal for the same address while the first is open", async function () {
-      const f = await loadFixture(fixture);
-      const id = await openAdmission(f);
-      await expect(f.consensus.connect(f.voters[1]).proposeAdmission(f.bank.address, NodeType.InformationProvider))
-        .to.be.revertedWithCustomError(f.consensus, "ConsensusProposalPending")
-        .withArgs(f.bank.address, id);
-      await expect(f.consensus.connect(f.voters[1]).proposeVoterAddition(f.bank.address))
-        .to.be.revertedWithCustomError(f.consensus, "ConsensusProposalPending")
-        .withArgs(f.bank.address, id);
-    });
-
     it("allows a new proposal once the previous one has expired", async function () {
       const f = await loadFixture(fixture);
       await openAdmission(f);
@@ -182,43 +171,169 @@ describe("ConsensusJudgment", function () {
     });
   });
 
-  describe("cool-down after a defeat", function () {
-    /** Opens an admission vote for the bank and defeats it; returns its id and deadline. */
-    async function defeated(f: Awaited<ReturnType<typeof fixture>>) {
-      const id = await openAdmission(f);
+  describe("several open proposals per address (issue 20)", function () {
+    /** A role change that can never pass: a made-up role on the history record, about `account`. */
+    async function openDecoy(f: Awaited<ReturnType<typeof fixture>>, by: number, account: string) {
+      const target = await f.history.getAddress();
+      await f.consensus.connect(f.voters[by]).proposeRoleChange(target, ethers.id("decoy"), account, true);
+      return f.consensus.proposalCount();
+    }
+
+    /** Passes proposal `id` by the votes of the first two voters. */
+    async function pass(f: Awaited<ReturnType<typeof fixture>>, id: bigint) {
+      await f.consensus.connect(f.voters[0]).vote(id, true);
+      await f.consensus.connect(f.voters[1]).vote(id, true);
+    }
+
+    it("does not let one voter's decoy block the removal of a node", async function () {
+      const f = await loadFixture(fixture);
+      await pass(f, await openAdmission(f));
+      await openDecoy(f, 2, f.bank.address);
+      await expect(f.consensus.connect(f.voters[0]).proposeRemoval(f.bank.address)).to.emit(
+        f.consensus,
+        "ProposalCreated",
+      );
+      await pass(f, await f.consensus.proposalCount());
+      expect(await f.classification.isActive(f.bank.address)).to.equal(false);
+    });
+
+    it("does not let a voter shield itself from removal with a decoy about itself", async function () {
+      const f = await loadFixture(fixture);
+      await openDecoy(f, 2, f.voters[2].address);
+      await f.consensus.connect(f.voters[0]).proposeVoterRemoval(f.voters[2].address);
+      const removal = await f.consensus.proposalCount();
+      await f.consensus.connect(f.voters[0]).vote(removal, true);
+      await expect(f.consensus.connect(f.voters[1]).vote(removal, true))
+        .to.emit(f.consensus, "VoterRemoved")
+        .withArgs(f.voters[2].address);
+    });
+
+    it("locks nothing out when a decoy is defeated: the address may be proposed again at once", async function () {
+      const f = await loadFixture(fixture);
+      await pass(f, await openAdmission(f));
+      const decoy = await openDecoy(f, 2, f.bank.address);
+      await f.consensus.connect(f.voters[0]).vote(decoy, false);
+      await f.consensus.connect(f.voters[1]).vote(decoy, false);
+      expect(await f.consensus.state(decoy)).to.equal(ProposalState.Defeated);
+      await expect(f.consensus.connect(f.voters[0]).proposeRemoval(f.bank.address)).to.emit(
+        f.consensus,
+        "ProposalCreated",
+      );
+    });
+
+    it("reverts when a voter already holds MAX_OPEN_PROPOSALS open proposals, until one closes", async function () {
+      const f = await loadFixture(fixture);
+      const max = await f.consensus.MAX_OPEN_PROPOSALS();
+      const ids = [];
+      for (let i = 0n; i < max; i++) ids.push(await openDecoy(f, 2, f.bank.address));
+      expect(await f.consensus.openProposalsOf(f.voters[2].address)).to.deep.equal(ids);
+      const decoy = () =>
+        f.consensus.connect(f.voters[2]).proposeRoleChange(f.history, ethers.id("decoy"), f.bank.address, true);
+      await expect(decoy())
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusTooManyOpenProposals")
+        .withArgs(f.voters[2].address, max);
+      // Other voters are not held back by it.
+      await expect(f.consensus.connect(f.voters[0]).proposeVoterAddition(f.newVoter.address)).to.emit(
+        f.consensus,
+        "ProposalCreated",
+      );
+      // Once one of them is defeated, the voter may open one more.
+      await f.consensus.connect(f.voters[0]).vote(ids[0], false);
+      await f.consensus.connect(f.voters[1]).vote(ids[0], false);
+      expect(await f.consensus.openProposalsOf(f.voters[2].address)).to.have.length(Number(max) - 1);
+      await expect(decoy()).to.emit(f.consensus, "ProposalCreated");
+      // When they all expire, the voter's count is back to zero.
+      await time.increase(PERIOD + 1);
+      expect(await f.consensus.openProposalsOf(f.voters[2].address)).to.deep.equal([]);
+    });
+
+    it("reverts at execution on an admission or voter change that another proposal already carried out", async function () {
+      const f = await loadFixture(fixture);
+      const first = await openAdmission(f);
+      const second = await openAdmission(f);
+      await pass(f, first);
+      await f.consensus.connect(f.voters[0]).vote(second, true);
+      await expect(f.consensus.connect(f.voters[1]).vote(second, true))
+        .to.be.revertedWithCustomError(f.classification, "NodeClassificationAlreadyActive")
+        .withArgs(f.bank.address);
+      const add = [];
+      for (let i = 0; i < 2; i++) {
+        await f.consensus.connect(f.voters[0]).proposeVoterAddition(f.newVoter.address);
+        add.push(await f.consensus.proposalCount());
+      }
+      await pass(f, add[0]);
+      await f.consensus.connect(f.voters[0]).vote(add[1], true);
+      await expect(f.consensus.connect(f.voters[1]).vote(add[1], true))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusAlreadyVoter")
+        .withArgs(f.newVoter.address);
+      const removal = [];
+      for (let i = 0; i < 2; i++) {
+        await f.consensus.connect(f.voters[0]).proposeVoterRemoval(f.newVoter.address);
+        removal.push(await f.consensus.proposalCount());
+      }
+      // Four voters now: a quorum of three.
+      for (const voter of f.voters) await f.consensus.connect(voter).vote(removal[0], true);
+      await f.consensus.connect(f.voters[0]).vote(removal[1], true);
+      await f.consensus.connect(f.voters[1]).vote(removal[1], true);
+      await expect(f.consensus.connect(f.voters[2]).vote(removal[1], true))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusNotVoter")
+        .withArgs(f.newVoter.address);
+      expect(await f.consensus.voterCount()).to.equal(3);
+    });
+  });
+
+  describe("applications through node classification", function () {
+    /** The bank applies for itself and two voters defeat it; returns its id. */
+    async function defeatedApplication(f: Awaited<ReturnType<typeof fixture>>) {
+      await f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser);
+      const id = await f.consensus.proposalCount();
       await f.consensus.connect(f.voters[0]).vote(id, false);
       await f.consensus.connect(f.voters[1]).vote(id, false);
       expect(await f.consensus.state(id)).to.equal(ProposalState.Defeated);
-      return { id, deadline: (await f.consensus.proposal(id)).deadline };
+      return id;
     }
 
-    it("reverts on a new proposal about a defeated address until the cool-down after its deadline has passed", async function () {
+    it("reverts on a second application while the first is open", async function () {
       const f = await loadFixture(fixture);
-      const { id, deadline } = await defeated(f);
-      const until = deadline + (await f.consensus.DEFEAT_COOLDOWN());
-      // Whoever proposes, and through node classification too: the newcomer cannot reopen at once.
-      await expect(f.consensus.connect(f.voters[2]).proposeAdmission(f.bank.address, NodeType.CreditAccessUser))
-        .to.be.revertedWithCustomError(f.consensus, "ConsensusCoolingDown")
-        .withArgs(f.bank.address, id, until);
-      await expect(f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser))
-        .to.be.revertedWithCustomError(f.consensus, "ConsensusCoolingDown")
-        .withArgs(f.bank.address, id, until);
-      await time.setNextBlockTimestamp(until);
-      await expect(f.consensus.connect(f.voters[2]).proposeVoterAddition(f.bank.address))
-        .to.be.revertedWithCustomError(f.consensus, "ConsensusCoolingDown")
-        .withArgs(f.bank.address, id, until);
+      await f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser);
+      await expect(f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.InformationProvider))
+        .to.be.revertedWithCustomError(f.consensus, "ConsensusProposalPending")
+        .withArgs(f.bank.address, 1);
+    });
+
+    it("lets a defeated applicant apply again at once: no defeat locks anything out (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      await defeatedApplication(f);
       await expect(
         f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser),
       ).to.emit(f.consensus, "ProposalCreated");
     });
 
-    it("does not hold back an address whose proposal merely expired", async function () {
+    it("never holds back the voters: they may propose a defeated applicant at once", async function () {
       const f = await loadFixture(fixture);
-      await openAdmission(f);
+      await defeatedApplication(f);
+      await expect(
+        f.consensus.connect(f.voters[2]).proposeAdmission(f.bank.address, NodeType.CreditAccessUser),
+      ).to.emit(f.consensus, "ProposalCreated");
+    });
+
+    it("does not hold back an applicant whose application merely expired", async function () {
+      const f = await loadFixture(fixture);
+      await f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser);
       await time.increase(PERIOD + 1);
       await expect(
         f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser),
       ).to.emit(f.consensus, "ProposalCreated");
+    });
+
+    it("counts an application against no voter, and a voter's proposal for the applicant against no application", async function () {
+      const f = await loadFixture(fixture);
+      await openAdmission(f);
+      await expect(
+        f.classification.connect(f.bank).requestAdmission(f.bank.address, NodeType.CreditAccessUser),
+      ).to.emit(f.consensus, "ProposalCreated");
+      expect(await f.consensus.openProposalsOf(f.voters[0].address)).to.deep.equal([1n]);
+      expect(await f.consensus.openProposalsOf(await f.classification.getAddress())).to.deep.equal([]);
     });
   });
 
@@ -266,6 +381,23 @@ describe("ConsensusJudgment", function () {
       await expect(
         voter.proposeRoleChange(await f.history.getAddress(), ethers.ZeroHash, ethers.ZeroAddress, true),
       ).to.be.revertedWithCustomError(f.consensus, "ConsensusZeroAddress");
+    });
+
+    it("reverts on revoking a role of the consortium itself: it would freeze every role for good (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      const self = await f.consensus.getAddress();
+      for (const target of [f.permissions, f.history]) {
+        const address = await target.getAddress();
+        await expect(f.consensus.connect(f.voters[0]).proposeRoleChange(address, ethers.ZeroHash, self, false))
+          .to.be.revertedWithCustomError(f.consensus, "ConsensusSelfRevocation")
+          .withArgs(address, ethers.ZeroHash);
+      }
+      // Granting it a role stays possible, as does revoking a role of anyone else.
+      const permissions = await f.permissions.getAddress();
+      await expect(
+        f.consensus.connect(f.voters[0]).proposeRoleChange(permissions, ethers.ZeroHash, self, true),
+      ).to.emit(f.consensus, "ProposalCreated");
+      expect(await f.permissions.hasRole(ethers.ZeroHash, self)).to.equal(true);
     });
 
     it("reverts at execution when the consortium is not the target's admin, leaving the proposal open", async function () {

@@ -1,8 +1,8 @@
 /**
  * What every step of a check has in common, as a shared behaviour suite (after OpenZeppelin's
  * `shouldBehaveLike…`): only the check's party may take it, only in its stage, with a non-zero
- * commitment, while the party is still a member and (before the answer) while the grant the check
- * consumed stands. `ConditionMatching.test.ts` runs it once per step; what is particular to a step
+ * commitment, while the party is still a member and (before the answer) while the other party and the
+ * subject are still members and the grant the check consumed stands. `ConditionMatching.test.ts` runs it once per step; what is particular to a step
  * (the mode check of `postChallenge`, the order of the errors) stays there.
  * @module
  */
@@ -125,6 +125,24 @@ export function shouldBehaveLikeAStep<F extends StepFixture>(driver: CheckDriver
     });
 
     if (spec.stopsOnRevocation) {
+      it("reverts once the other party or the subject was removed by vote, in every mode (issue 20)", async function () {
+        const removals = [
+          { who: (f: F) => otherParty(f), error: spec.party === "bank" ? "MatchingNotBureau" : "MatchingNotBank" },
+          { who: (f: F) => f.subject, error: "MatchingNotSubject" },
+        ];
+        for (const { mode, stage } of spec.modes) {
+          for (const { who, error } of removals) {
+            const f = await loadFixture(fixture);
+            const { id } = await open(f, { mode });
+            await advance(f, id, stage);
+            await removeByVote(f, who(f).address);
+            await expect(spec.send(f, partyOf(f), id, spec.commitment(id)), `${modeName(mode)} mode`)
+              .to.be.revertedWithCustomError(f.matching, error)
+              .withArgs(who(f).address);
+          }
+        }
+      });
+
       it("reverts once the subject revoked the grant the check consumed (issue 11)", async function () {
         for (const { mode, stage } of spec.modes) {
           const f = await loadFixture(fixture);

@@ -14,6 +14,7 @@ import { nodeTypeName, parseAddress, parseInteger, parseLevelList, parseMaxUses 
 import { action, connectReader, connectSigner, eventsNamed, subjectAddress, type SigningConnection } from "../context";
 import { argParser, usageError } from "../errors";
 import { isoTime, table, type Output } from "../output";
+import { termsOf } from "../../permissions";
 import {
   addExpiryOptions,
   standingOf,
@@ -151,7 +152,8 @@ export function register(program: Command): void {
             `approving ${grantee}: ${levelText(request.levels)} until ${isoTime(request.expiry)}, ${usesText(Number(request.maxUses))}`,
           );
         }
-        const { receipt } = await inv.out.send("approveRequest", permissions.approveRequest(grantee));
+        // The approval names the terms just shown: if the requester changes them meanwhile, it reverts.
+        const { receipt } = await inv.out.send("approveRequest", permissions.approveRequest(grantee, termsOf(request)));
         const [set] = await eventsNamed(permissions, receipt, "PermissionSet");
         await printGrant(inv.out, conn, permissions, grantee, set ? "granted" : "unchanged");
       }),
@@ -164,7 +166,7 @@ export function register(program: Command): void {
       .argument("<grantee>", "who gets it", argParser(parseAddress))
       .requiredOption(
         "--levels <levels>",
-        "read, ownership, write, blind-read, comma-separated (a bank only ever gets blind-read)",
+        "write or blind-read (a bank only ever gets blind-read, a provider or the bureau write; read and ownership are granted to no one)",
         argParser(parseLevelList),
       )
       .option(
@@ -346,6 +348,7 @@ function refOf(action: AuditAction, ref: string): { refKind: string; refValue: s
       // Zero for genesis members and self-registered subjects: no vote admitted them.
       return { refKind: "proposal", refValue: BigInt(ref) === 0n ? "none" : BigInt(ref).toString() };
     case AuditAction.PermissionRequested:
+    case AuditAction.PermissionDeclined:
       return { refKind: "levels", refValue: levelText(BigInt(ref)) };
     case AuditAction.PermissionGranted:
     case AuditAction.PermissionRevoked:
