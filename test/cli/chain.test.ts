@@ -31,6 +31,13 @@ type Role = keyof typeof ROLE;
 
 const IDENTITY = "ID 110101199003070000, Zhang San";
 
+/** `subject register` with `identity` in a file (never a flag value: it would show in `ps`). */
+function register(identity: string, saltFile: string): string[] {
+  const file = path.join(scratchDir("identity"), "identity.txt");
+  writeFileSync(file, `${identity}\n`, { mode: 0o600 });
+  return ["subject", "register", "--identity-file", file, "--salt-file", saltFile];
+}
+
 describe("blindcredit against a running hardhat node", function () {
   this.timeout(180_000);
 
@@ -165,9 +172,7 @@ describe("blindcredit against a running hardhat node", function () {
   describe("a subject registers", function () {
     it("registers, commits a salted identity and saves the salt with mode 0600", async function () {
       const saltFile = path.join(work, "subject-salt.json");
-      const result = (
-        await okAs("subject", ["subject", "register", "--identity", IDENTITY, "--salt-file", saltFile, "--json"])
-      ).json<{
+      const result = (await okAs("subject", [...register(IDENTITY, saltFile), "--json"])).json<{
         subject: string;
         commitment: string;
       }>();
@@ -185,14 +190,11 @@ describe("blindcredit against a running hardhat node", function () {
 
     it("refuses to overwrite the salt file, and refuses a second commitment on-chain", async function () {
       const saltFile = path.join(work, "subject-salt.json");
-      expectExit(await as("subject", ["subject", "register", "--identity", IDENTITY, "--salt-file", saltFile]), 2);
+      expectExit(await as("subject", register(IDENTITY, saltFile)), 2);
       const second = path.join(work, "second-salt.json");
-      await refused(
-        "subject",
-        ["subject", "register", "--identity", "someone else", "--salt-file", second],
-        "OwnershipIdentityAlreadyCommitted",
-        [address.subject],
-      );
+      await refused("subject", register("someone else", second), "OwnershipIdentityAlreadyCommitted", [
+        address.subject,
+      ]);
       // Nothing was committed, so the new salt was not kept.
       expect(() => statSync(second)).to.throw();
     });
