@@ -73,7 +73,7 @@ async function main(job: BankJob): Promise<void> {
   const kept = Math.max(ahead, KEPT_CHECKS) + 1; // + the warm-up check
   const shares = new SharePool(privateKey, { capacity: SHARES_PER_CHECK * kept });
   // Signed as the bank: the bureau takes a form of a check not opened yet only from the bank that opens it.
-  const board = retriedOnce(new HttpBoard(job.bureauUrl, signer), job.account);
+  const board = retriedOnce(new HttpBoard(job.bureauUrl, { signer, bureau: job.bureau }), job.account);
   const probe = new BankClient(suite.matching, privateKey, board);
   const comparisonKey = await probe.comparisonKey(job.bureau, await suite.matching.comparisonKeyOf(job.bureau));
   const dgk = new DgkRandomizerPool(comparisonKey, { capacity: DGK_PER_CHECK * kept });

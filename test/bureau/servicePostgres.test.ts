@@ -61,7 +61,11 @@ describe("Bureau service on PostgreSQL", function () {
     );
     expect(stored.version).to.equal(1);
 
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(service.url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     await bank.registerKey();
     const opened = await bank.openCheck({
       subject: f.subject.address,
