@@ -6,14 +6,14 @@
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer, type AddressInfo, type Socket } from "node:net";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, Network } from "ethers";
 import { deployWithGrants } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
-import { freshPostgresDatabase, stopPostgres } from "../helpers/postgres";
+import { freshPostgresDatabase } from "../helpers/postgres";
 import { startBureauApi, type BureauApi } from "../../src/bureau/http";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
@@ -42,9 +42,10 @@ describe("Bureau health under outages", function () {
   afterEach(async () => {
     await api?.close();
     api = undefined;
+    // The relays and holes first: a store whose connection hangs closes once its socket is gone.
+    for (const close of closers.splice(0)) await close();
     await service?.stop().catch(() => undefined);
     service = undefined;
-    for (const close of closers.splice(0)) await close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -132,20 +133,73 @@ describe("Bureau health under outages", function () {
     expect(health.text).not.to.include(KEY);
   });
 
-  it("answers /health and /metrics within their bound with PostgreSQL stopped, naming the store", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await startService(f, await freshPostgresDatabase());
-    expect((await get(`${url}/health`)).status).to.equal(200);
-    await stopPostgres(); // the run's server: the next suite that asks for a database gets a new one
+  /**
+   * A TCP relay in front of the run's PostgreSQL, so that this test can take the server away from the bureau without
+   * stopping the server other suites share: `stop()` closes every connection and refuses new ones (what a stopped
+   * server looks like on the wire), `stall()` keeps accepting and forwards nothing (a silently dropped connection).
+   */
+  async function relayTo(databaseUrl: string) {
+    const target = new URL(databaseUrl);
+    const sockets = new Set<Socket>();
+    let stalled = false;
+    const relay = createServer((client) => {
+      sockets.add(client);
+      client.on("close", () => sockets.delete(client));
+      client.on("error", () => undefined);
+      if (stalled) return;
+      const upstream = connect(Number(target.port), target.hostname);
+      sockets.add(upstream);
+      upstream.on("close", () => sockets.delete(upstream));
+      upstream.on("error", () => client.destroy());
+      client.on("close", () => upstream.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const url = new URL(databaseUrl);
+    url.hostname = "127.0.0.1";
+    url.port = String((relay.address() as AddressInfo).port);
+    const close = async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+    };
+    closers.push(close);
+    return {
+      url: url.href,
+      stop: close,
+      stall: () => {
+        stalled = true;
+        for (const socket of sockets) socket.destroy();
+      },
+    };
+  }
 
+  async function expectStoreDown(url: string, problem: RegExp) {
     const health = await get(`${url}/health`);
     expect(health.status).to.equal(503);
-    const [problem] = (JSON.parse(health.text) as Health).problems;
-    expect(problem).to.match(/^store down: /);
+    expect((JSON.parse(health.text) as Health).problems).to.have.length(1);
+    expect((JSON.parse(health.text) as Health).problems[0]).to.match(problem);
     const metrics = await get(`${url}/metrics`);
     expect(metrics.status).to.equal(200);
     expect(metrics.text).to.include("# problem: store down");
     expect(metrics.text).to.match(/blindcredit_up\{part="store"\} 0/);
     expect(metrics.text).to.match(/blindcredit_up\{part="chain"\} 1/);
+  }
+
+  it("answers /health and /metrics within their bound with PostgreSQL stopped, naming the store", async function () {
+    const f = await loadFixture(fixture);
+    const database = await relayTo(await freshPostgresDatabase());
+    const { url } = await startService(f, database.url);
+    expect((await get(`${url}/health`)).status).to.equal(200);
+    await database.stop();
+    await expectStoreDown(url, /^store down: /);
+  });
+
+  it("answers within its bound when the store's connection is silently dropped", async function () {
+    const f = await loadFixture(fixture);
+    const database = await relayTo(await freshPostgresDatabase());
+    const { url } = await startService(f, database.url);
+    expect((await get(`${url}/health`)).status).to.equal(200);
+    database.stall();
+    await expectStoreDown(url, /^store down: (store: no answer within 800 ms|.*)$/);
   });
 });
