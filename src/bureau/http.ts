@@ -44,6 +44,7 @@ import { MAX_MESSAGE_BYTES, messageHash, peekMessageHeader, type MessageHeader }
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
 import {
   ReplayGuard,
+  SIGNED_HEADERS,
   SignedRequestError,
   expectBody,
   verifySignedRequest,
@@ -159,11 +160,16 @@ export async function startBureauApi(options: {
   const provider = suite.matching.runner!.provider!;
   /** The URL of the chain node, whose credentials no answer or log line may show. */
   const rpcUrl = (provider as { _getConnection?: () => { url: string } })._getConnection?.().url;
-  const deployment = (async () => {
-    const network = await provider.getNetwork();
-    return { chainId: network.chainId, contract: (await suite.matching.getAddress()).toLowerCase() };
-  })();
-  deployment.catch(() => undefined);
+  /** This deployment's chain id and contract, asked once; asked again after a failure (the chain was down). */
+  let deploymentAsked: Promise<{ chainId: bigint; contract: string }> | undefined;
+  const deployment = () =>
+    (deploymentAsked ??= (async () => {
+      const network = await provider.getNetwork();
+      return { chainId: network.chainId, contract: (await suite.matching.getAddress()).toLowerCase() };
+    })().catch((e: unknown) => {
+      deploymentAsked = undefined;
+      throw e;
+    }));
   const timed = <T>(op: string, fn: () => Promise<T>) => metrics.timeStore(op, fn);
   const replays = new ReplayGuard(options.limits?.maxNoncesPerParty);
   const consentRate = options.limits?.consentRate ?? new ConsentRateLimit();
@@ -176,7 +182,8 @@ export async function startBureauApi(options: {
 
   /** The signed request of `req`, checked from its headers; undefined when unsigned. */
   async function signedOf(req: IncomingMessage, path: string): Promise<SignedRequest | undefined> {
-    const { chainId } = await deployment;
+    if (Object.values(SIGNED_HEADERS).every((name) => req.headers[name] === undefined)) return undefined;
+    const { chainId } = await deployment();
     try {
       return verifySignedRequest(req.headers, { method: req.method ?? "", path, chainId, bureau });
     } catch (e) {
@@ -367,7 +374,7 @@ export async function startBureauApi(options: {
    */
   async function admitMessage(from: string, bytes: Uint8Array, hash: string): Promise<void> {
     const header = messageHeader(bytes);
-    const ours = await deployment;
+    const ours = await deployment();
     if (header.chainId !== ours.chainId.toString() || header.contract !== ours.contract) {
       throw new HttpError(
         400,

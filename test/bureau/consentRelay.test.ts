@@ -239,5 +239,35 @@ describe("Bureau consent relay", function () {
         await service.stop();
       }
     });
+
+    it("64 consents at once cost nothing, wait in the relay's own bounded queue, and leave /health answering 200", async function () {
+      const f = await loadFixture(fixture);
+      await (await f.classification.connect(f.outsider).registerSubject()).wait();
+      const service = await startBureauService({
+        suite: connectSuite(f, f.bureau),
+        databasePath: join(dir, "burst.db"),
+        sealingKey: generateSealingKey(),
+        comparisonKey: fixtureComparisonKey(),
+        port: 0,
+        threads: 1,
+        watch: false,
+      });
+      try {
+        const sent = await f.bureau.provider.getTransactionCount(f.bureau.address);
+        const signed = body(await signConsent(f.permissions, f.outsider, f.terms)); // to a bank that asked nothing
+        const burst = Array.from({ length: 64 }, () =>
+          fetch(`${service.url}/v1/consents`, { method: "POST", body: signed }).then((r) => r.status),
+        );
+        const health = await fetch(`${service.url}/health`);
+        expect(health.status).to.equal(200);
+        const statuses = await Promise.all(burst);
+        // Refused by the policy (403) or, beyond the relay's queue of 4, at once (429): never a transaction.
+        expect(statuses.every((s) => s === 403 || s === 429 || s === 503)).to.equal(true);
+        expect(await f.bureau.provider.getTransactionCount(f.bureau.address)).to.equal(sent);
+        expect((await fetch(`${service.url}/health`)).status).to.equal(200);
+      } finally {
+        await service.stop();
+      }
+    });
   });
 });
