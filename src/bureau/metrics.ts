@@ -48,6 +48,7 @@ export const ROUTES = [
   "/health",
   "/metrics",
   "/v1/messages",
+  "/v1/parameters",
   "/v1/messages/:hash",
   "/v1/records",
   "/v1/consents",

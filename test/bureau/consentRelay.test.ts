@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { signConsent } from "../../src/clients/consent";
 import { toJson } from "../../src/cli/output";
 import { CONSENT_TYPES, consentDomain } from "../../src/protocol/consent";
@@ -211,6 +212,7 @@ describe("Bureau consent relay", function () {
         databasePath: join(dir, "bureau.db"),
         sealingKey: generateSealingKey(),
         comparisonKey: fixtureComparisonKey(),
+        ringPedersen: fixtureRingPedersen(),
         port: 0,
         threads: 1,
         watch: false,
