@@ -210,9 +210,14 @@ async function main(): Promise<void> {
     console.log("\n6. Paper flow 3.5: blind credit checks");
     const { privateKey } = await step("the bank makes its 3072-bit Paillier key", () => generateKeyPair());
     const bankPool = new RandomnessPool(privateKey, { capacity: 256 });
-    const bankClient = new BankClient(suite.matching.connect(bank), privateKey, new HttpBoard(service.url, bank), {
-      pool: bankPool,
-    });
+    const bankClient = new BankClient(
+      suite.matching.connect(bank),
+      privateKey,
+      new HttpBoard(service.url, { signer: bank, bureau: bureau.address }),
+      {
+        pool: bankPool,
+      },
+    );
     await step("the bank registers its public key on-chain", () => bankClient.registerKey());
     const views: { check: string; approved: boolean; saw: string }[] = [];
 

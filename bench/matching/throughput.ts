@@ -185,7 +185,11 @@ async function inOneProcess(oneKey: boolean): Promise<Measured> {
     const clients = await Promise.all(
       banks.map(async (bank) => {
         const { privateKey } = await generateKeyPair();
-        const client = new BankClient(f.matching.connect(bank), privateKey, new HttpBoard(service.url, bank));
+        const client = new BankClient(
+          f.matching.connect(bank),
+          privateKey,
+          new HttpBoard(service.url, { signer: bank, bureau: f.bureau.address }),
+        );
         await client.registerKey();
         return client;
       }),

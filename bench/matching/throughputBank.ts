@@ -74,11 +74,11 @@ async function main(job: BankJob): Promise<void> {
   const kept = Math.max(ahead, KEPT_CHECKS) + 1; // + the warm-up check
   const shares = new SharePool(privateKey, { capacity: SHARES_PER_CHECK * kept });
   // Signed as the bank: the bureau takes a form of a check not opened yet only from the bank that opens it.
-  const board = retriedOnce(new HttpBoard(job.bureauUrl, signer), job.account);
+  const board = retriedOnce(new HttpBoard(job.bureauUrl, { signer, bureau: job.bureau }), job.account);
   // Each check has its own comparison key: the bank reserves keys ahead and precomputes its re-randomisers for each.
   const prepared: { key: DgkPublicKey; dgk: DgkRandomizerPool }[] = [];
   const prepare = async () => {
-    const { publicKey } = await reserveComparisonKey(job.bureauUrl, signer);
+    const { publicKey } = await reserveComparisonKey(job.bureauUrl, { signer, bureau: job.bureau });
     const dgk = new DgkRandomizerPool(publicKey, { capacity: DGK_PER_CHECK });
     await dgk.fill();
     dgkEncrypt(publicKey, 0n); // its fixed-base tables for g, built now rather than during the check

@@ -12,12 +12,20 @@
  *   "signature": "0x… (65 bytes)" }
  * ```
  *
- * Answer: 201 `{ txHash, blockNumber, grantId, subject, grantee }`; refusals are 400 (malformed), 409 (stale nonce)
- * or 422 (refused by the contract's rules), each with a message that says what was expected.
+ * Answer: 201 `{ txHash, blockNumber, grantId, subject, grantee }`; refusals are 400 (malformed), 409 (stale nonce),
+ * 422 (refused by the contract's rules), 403 (outside the relay's policy) or 429 (the subject's rate, or the relay's
+ * queue, is full), each with a message that says what was expected.
+ *
+ * The relay's policy: the bureau pays for a consent only when it answers a request a member paid for. A consent is
+ * submitted only when its grantee is an active member of the consortium with a pending request to the subject
+ * (`PermissionSetting.requestOf`, opened by the grantee's own transaction), and only at a bounded rate per subject
+ * ({@link ConsentRateLimit}: a few a day serve a person's real requests). So a self-registered subject with pre-signed
+ * consents cannot make the bureau spend gas: without a member's request every consent is refused before anything is
+ * sent, and with one it pays at most the rate. The gas spent is counted (`blindcredit_relay_gas_used_total`).
  * @module
  */
 import { getAddress, isAddress, isHexString, verifyTypedData, type ContractTransactionReceipt } from "ethers";
-import type { PermissionSetting } from "../../typechain-types";
+import type { NodeClassification, PermissionSetting } from "../../typechain-types";
 import { CONSENT_TYPES, consentDomain } from "../protocol/consent";
 
 /** The largest consent request body accepted, in bytes (a consent takes under 600). */
@@ -35,6 +43,78 @@ export interface ConsentSubmission {
     readonly deadline: bigint;
   };
   readonly signature: string;
+}
+
+/**
+ * How many consents the relay submits per subject: a token bucket of `burst` consents, refilled by one every
+ * `refillMs`. Per process: several bureau processes each keep their own (the bound multiplies by their number).
+ */
+export class ConsentRateLimit {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  /**
+   * @param burst consents a subject may have relayed at once (default 3)
+   * @param refillMs how long until one more may be relayed (default 4 hours: 6 a day)
+   */
+  constructor(
+    readonly burst = 3,
+    readonly refillMs = 4 * 3_600_000,
+  ) {
+    if (!Number.isSafeInteger(burst) || burst < 1) throw new Error(`burst: expected an integer ≥ 1, got ${burst}`);
+    if (!(refillMs > 0)) throw new Error(`refillMs: expected a positive number of ms, got ${refillMs}`);
+  }
+
+  /**
+   * Takes one consent from `subject`'s bucket.
+   * @throws {ConsentRelayError} 429 when it is empty, saying when the next one may be relayed
+   */
+  take(subject: string, now: number = Date.now()): void {
+    const bucket = this.#tokens(subject, now);
+    if (bucket.tokens < 1) {
+      const wait = Math.ceil((bucket.at + this.refillMs - now) / 1000);
+      throw new ConsentRelayError(
+        429,
+        `expected at most ${this.burst} relayed consents per subject, then one every ${this.refillMs / 60_000} ` +
+          `minutes; ${subject} has had its share: try again in ${wait} s, or submit the consent from its own account`,
+      );
+    }
+    bucket.tokens -= 1;
+    // A bucket refilled by now holds nothing worth keeping: swept now and then, the map holds the subjects limited.
+    if (this.#buckets.size > 10_000) {
+      for (const [key, b] of this.#buckets)
+        if (b.tokens + Math.floor((now - b.at) / this.refillMs) >= this.burst) this.#buckets.delete(key);
+    }
+  }
+
+  /** Gives back a consent taken for a submission that was not sent. */
+  refund(subject: string, now: number = Date.now()): void {
+    const bucket = this.#tokens(subject, now);
+    bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+  }
+
+  #tokens(subject: string, now: number): { tokens: number; at: number } {
+    let bucket = this.#buckets.get(subject);
+    if (bucket === undefined) {
+      bucket = { tokens: this.burst, at: now };
+      this.#buckets.set(subject, bucket);
+    }
+    const refills = Math.floor((now - bucket.at) / this.refillMs);
+    if (refills > 0) {
+      bucket.tokens = Math.min(this.burst, bucket.tokens + refills);
+      bucket.at = bucket.tokens === this.burst ? now : bucket.at + refills * this.refillMs;
+    }
+    return bucket;
+  }
+}
+
+/** The relay's policy: who may be granted through it, how often per subject, and where its gas is counted. */
+export interface RelayPolicy {
+  /** The consortium's members: a consent's grantee must be an active one. */
+  readonly classification: NodeClassification;
+  /** The per-subject rate; default a {@link ConsentRateLimit} of its own (3 at once, then 6 a day). */
+  readonly rate?: ConsentRateLimit;
+  /** Told the gas each relayed transaction used and what it cost, in wei. */
+  readonly onGas?: (gasUsed: bigint, costWei: bigint) => void;
 }
 
 /** What the relay answers once the consent's transaction is mined. */
@@ -113,14 +193,17 @@ export function parseConsentSubmission(bytes: Uint8Array): ConsentSubmission {
 }
 
 /**
- * Checks a parsed consent against the chain and submits it from `permissions`' signer (the bureau's account),
- * through `send` (the service passes `BureauClient.send`, so that its transactions take their nonces in turn).
+ * Checks a parsed consent against the chain and the relay's policy, and submits it from `permissions`' signer (the
+ * bureau's account), through `send` (the service passes `BureauClient.send`, so that its transactions take their
+ * nonces in turn).
  * @throws {ConsentRelayError} 422 when the signature is not the subject's, the deadline passed or the contract
- *   would refuse the terms (with its error); 409 when the nonce is not the subject's current one
+ *   would refuse the terms (with its error); 409 when the nonce is not the subject's current one; 403 when the
+ *   grantee is not an active member with a pending request to the subject; 429 when the subject's rate is used up
  */
 export async function relayConsent(
   permissions: PermissionSetting,
   submission: ConsentSubmission,
+  policy: RelayPolicy,
   send: <T>(transaction: () => Promise<T>) => Promise<T> = (transaction) => transaction(),
 ): Promise<ConsentReceipt> {
   const { consent, signature } = submission;
@@ -157,13 +240,38 @@ export async function relayConsent(
       `expected a deadline after the chain's time ${block.timestamp}, got ${consent.deadline}: sign again`,
     );
   }
+  if (!(await policy.classification.isActive(consent.grantee))) {
+    throw new ConsentRelayError(
+      403,
+      `expected the grantee to be an active member of the consortium, got ${consent.grantee}: the bureau relays ` +
+        "only consents that answer a member's request",
+    );
+  }
+  const request = await permissions.requestOf(consent.subject, consent.grantee);
+  if (request.levels === 0n) {
+    throw new ConsentRelayError(
+      403,
+      `expected a pending request from ${consent.grantee} to ${consent.subject}, got none: the bureau relays only ` +
+        "consents that answer a request (the grantee asks with requestPermission); submit this one from the " +
+        "subject's own account instead",
+    );
+  }
   try {
     await permissions.setPermissionWithConsent.staticCall(consent, signature);
   } catch (e) {
     throw new ConsentRelayError(422, `the permission contract refuses this consent: ${revertText(permissions, e)}`);
   }
-  const tx = await send(() => permissions.setPermissionWithConsent(consent, signature));
+  const rate = policy.rate ?? defaultRate;
+  rate.take(consent.subject);
+  let tx;
+  try {
+    tx = await send(() => permissions.setPermissionWithConsent(consent, signature));
+  } catch (e) {
+    rate.refund(consent.subject);
+    throw e;
+  }
   const receipt = (await tx.wait()) as ContractTransactionReceipt;
+  policy.onGas?.(receipt.gasUsed, receipt.gasUsed * (receipt.gasPrice ?? 0n));
   return {
     txHash: tx.hash,
     blockNumber: receipt.blockNumber,
@@ -172,6 +280,9 @@ export async function relayConsent(
     grantee: consent.grantee,
   };
 }
+
+/** The rate of a policy that names none: one per process. */
+const defaultRate = new ConsentRateLimit();
 
 /** A revert as `ErrorName(arg, …)` when the contract's interface knows it, else the error's message. */
 function revertText(permissions: PermissionSetting, e: unknown): string {

@@ -11,12 +11,10 @@
  * A record taken before its commitment is only a stored version: checks use the record whose hash the chain holds.
  * @module
  */
-import type { IncomingHttpHeaders } from "node:http";
 import { NodeType } from "../contractEnums";
 import { Level } from "../permissions";
 import { CREDIT_RECORD_CATEGORY, decodeRecord, recordHash, type CreditRecord } from "../protocol/records";
 import type { CreditSchema } from "../protocol/schema";
-import { verifySignedRequest } from "../protocol/signedRequest";
 import type { Suite } from "../suite";
 
 /** Why a record was not taken: the HTTP status and the API's refusal reason it maps to. */
@@ -33,21 +31,19 @@ export class RecordAdmissionError extends Error {
 
 /**
  * Reads a provider's record and decides whether the bureau takes it.
+ * @param signer who signed the request (its signature and body hash already verified by the API), if anyone did
  * @returns the record and its hash, to store
- * @throws `RecordError` for bytes that are not a canonical record of the schema; `SignedRequestError` for a request
- *   signed badly; {@link RecordAdmissionError} for a provider that is not active, or a record neither signed by its
+ * @throws `RecordError` for bytes that are not a canonical record of the schema; {@link RecordAdmissionError} for a provider that is not active, or a record neither signed by its
  *   provider holding a write grant of the subject nor committed by it
  */
 export async function admitRecord(
   suite: Suite,
-  headers: IncomingHttpHeaders,
-  path: string,
+  signer: string | undefined,
   bytes: Uint8Array,
   schema: CreditSchema,
 ): Promise<{ readonly record: CreditRecord; readonly hash: string }> {
   const record = decodeRecord(bytes, schema);
   const hash = recordHash(bytes);
-  const signer = verifySignedRequest(headers, "POST", path, bytes);
   if (!(await suite.classification.isActiveAs(record.provider, NodeType.InformationProvider))) {
     throw new RecordAdmissionError(
       403,

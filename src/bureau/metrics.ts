@@ -13,6 +13,10 @@
  * | `blindcredit_store_seconds` | histogram | `op` (the store method) |
  * | `blindcredit_chain_lag_blocks` | gauge | (latest block minus the last block whose logs were read) |
  * | `blindcredit_lease_takeovers_total` | counter | (checks taken over from an evaluator whose lease ran out) |
+ * | `blindcredit_up` | gauge | `part` (`chain`, `store`): 1 when the last probe's call answered in time, else 0 |
+ * | `blindcredit_relay_consents_total` | counter | (consents the relay submitted and saw mined) |
+ * | `blindcredit_relay_gas_used_total` | counter | (gas the relayed consents used) |
+ * | `blindcredit_relay_gas_wei_total` | counter | (what that gas cost the bureau, in wei) |
  * | `blindcredit_checks_*`, `blindcredit_store_*`, `blindcredit_journal_checks` | as before | |
  * @module
  */
@@ -23,9 +27,14 @@ export type ApiRefusal =
   | "malformed"
   | "too-large"
   | "busy"
-  | "uploads-busy"
+  | "party-busy"
+  | "bytes-busy"
+  | "too-slow"
+  | "relay-busy"
+  | "consent-refused"
   | "unsigned"
   | "bad-signature"
+  | "replayed"
   | "uncommitted"
   | "wrong-party"
   | "wrong-turn"
@@ -105,6 +114,28 @@ export class BureauMetrics {
   readonly leaseTakeovers = new Counter({
     name: "blindcredit_lease_takeovers_total",
     help: "Checks taken over from an evaluator whose lease had run out.",
+    registers: [this.registry],
+  });
+
+  readonly up = new Gauge({
+    name: "blindcredit_up",
+    help: "Whether the chain and the store answered the last probe (/health, /metrics) in time: 1 yes, 0 no.",
+    labelNames: ["part"] as const,
+    registers: [this.registry],
+  });
+  readonly relayedConsents = new Counter({
+    name: "blindcredit_relay_consents_total",
+    help: "Consents the relay submitted from the bureau's account and saw mined.",
+    registers: [this.registry],
+  });
+  readonly relayGas = new Counter({
+    name: "blindcredit_relay_gas_used_total",
+    help: "Gas used by the transactions of relayed consents.",
+    registers: [this.registry],
+  });
+  readonly relayWei = new Counter({
+    name: "blindcredit_relay_gas_wei_total",
+    help: "What the relayed consents' gas cost the bureau, in wei.",
     registers: [this.registry],
   });
 

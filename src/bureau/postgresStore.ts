@@ -38,6 +38,7 @@
  * @module
  */
 import pg from "pg";
+import { redactUrl } from "../redact";
 import { CallQueue, guarded } from "./callQueue";
 import type { CheckLease } from "./leases";
 import { SealingError, sealingKeyId, SealingKey } from "./sealing";
@@ -182,10 +183,9 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** The URL with its password, if any, replaced by `***`: for messages and logs. */
+/** The URL with its credentials replaced by `***` (the project's one redaction, `../redact`): for messages and logs. */
 export function redact(url: unknown): unknown {
-  if (typeof url !== "string") return url;
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/?#@]*:)[^@/?#]*@/i, "$1***@");
+  return typeof url === "string" ? redactUrl(url) : url;
 }
 
 /** BIGINT (int8) columns and counts as numbers: times in ms and counts are far below 2^53. */

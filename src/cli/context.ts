@@ -9,7 +9,7 @@
  * a flag value: it would sit in the shell history and in `ps`.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import {
@@ -21,6 +21,7 @@ import {
   type Signer,
   type TransactionReceipt,
 } from "ethers";
+import { redactText, redactUrl } from "../redact";
 import type { Suite } from "../suite";
 import { CliError, networkError, usageError } from "./errors";
 import { DEFAULT_SCHEMA, expectDeployedSchema, type CreditSchema } from "../protocol/schema";
@@ -126,7 +127,7 @@ async function connect(inv: Invocation, source: SignerSource | undefined): Promi
     const accounts = await provider.listAccounts();
     if (source.index >= accounts.length) {
       throw usageError(
-        `${source.origin} ${source.index}: the node at ${rpcUrl} has ${accounts.length} unlocked account(s)` +
+        `${source.origin} ${source.index}: the node at ${redactUrl(rpcUrl)} has ${accounts.length} unlocked account(s)` +
           (accounts.length > 0 ? ` (0 to ${accounts.length - 1})` : ": use --private-key-file on a non-dev node"),
       );
     }
@@ -175,7 +176,10 @@ export async function probeNode(rpcUrl: string, timeoutMs = 10_000): Promise<big
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw networkError(`cannot reach a JSON-RPC node at ${rpcUrl} (${why}): ${hint}`, e);
+    throw networkError(
+      `cannot reach a JSON-RPC node at ${redactUrl(rpcUrl)} (${redactText(why, [rpcUrl])}): ${hint}`,
+      e,
+    );
   }
   let body: { result?: unknown } | undefined;
   try {
@@ -185,7 +189,7 @@ export async function probeNode(rpcUrl: string, timeoutMs = 10_000): Promise<big
   }
   if (!response.ok || typeof body?.result !== "string" || !/^0x[0-9a-fA-F]+$/.test(body.result)) {
     throw networkError(
-      `${rpcUrl} did not answer eth_chainId as a JSON-RPC node does (HTTP ${response.status}): ${hint}`,
+      `${redactUrl(rpcUrl)} did not answer eth_chainId as a JSON-RPC node does (HTTP ${response.status}): ${hint}`,
     );
   }
   return BigInt(body.result);
@@ -229,14 +233,36 @@ function signerSource(inv: Invocation): SignerSource | undefined {
 
 /** Reads a private key file: one 0x-prefixed 32-byte hex key, surrounding whitespace allowed. */
 function readKeyFile(file: string, origin: string): string {
-  let text: string;
+  return checkPrivateKey(readSecretFile(file, origin), `${origin} ${file}`);
+}
+
+/**
+ * Reads a file that holds a private key, refusing it, as ssh does, when its group or others may read or write it:
+ * the key may already be someone else's, and the user should know before it signs anything.
+ * @param what how the file is named in errors, e.g. "--private-key-file"
+ * @throws CliError exit 2 when the file cannot be read or its mode lets anyone but its owner in, with the fix
+ */
+export function readSecretFile(file: string, what: string): string {
+  let mode: number;
   try {
-    text = readFileSync(file, "utf8");
+    mode = statSync(file).mode;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw usageError(`${origin} ${file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
+    throw usageError(`${what} ${file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
   }
-  return checkPrivateKey(text, `${origin} ${file}`);
+  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+    const shown = (mode & 0o777).toString(8).padStart(4, "0");
+    throw usageError(
+      `${what} ${file}: expected a private key file readable by its owner only (mode 0600), got mode ${shown}: ` +
+        `others on this machine may have read the key. Run \`chmod 600 ${file}\` (and move the funds if in doubt)`,
+    );
+  }
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(`${what} ${file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
+  }
 }
 
 /** Checks the shape of a private key without ever echoing it. */

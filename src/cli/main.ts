@@ -8,7 +8,8 @@
 import { Command, Option } from "commander";
 import { argParser, classify, CliError } from "./errors";
 import { EXIT_CODE_HELP, ExitCode } from "./exitCodes";
-import { Output } from "./output";
+import { Output, toJson } from "./output";
+import { redactText, redactUrl } from "../redact";
 import { DEFAULT_DEPLOYMENTS } from "./context";
 import { parseInteger } from "./args";
 import * as bank from "./commands/bank";
@@ -32,14 +33,18 @@ Output: human text on stdout, progress on stderr; --json prints exactly one JSON
 Exit codes:
 ${EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`).join("\n")}`;
 
-/** The whole command tree. */
-export function buildProgram(): Command {
+/**
+ * The whole command tree.
+ * @param known URLs the command line was given, whose credentials commander's own error messages must not show
+ */
+export function buildProgram(known: readonly string[] = []): Command {
   const program = new Command("blindcredit");
   // Before any subcommand is added, so that every subcommand inherits these settings.
   program
     .description("BlindCredit: privacy-preserving credit checks on Ethereum, one command group per role")
     .version(packageVersion(), "-V, --version")
     .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(redactText(text, known)) })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showSuggestionAfterError(true)
     .addOption(
@@ -91,12 +96,13 @@ export function buildProgram(): Command {
  * @returns the exit code
  */
 export async function main(argv: readonly string[]): Promise<ExitCode> {
-  const program = buildProgram();
   // Known before parsing, so that even a usage error is reported as JSON when --json was asked.
   const args = argv.slice(2);
   const end = args.indexOf("--");
   const flags = end === -1 ? args : args.slice(0, end);
   const out = new Output(flags.includes("--json"), flags.includes("--quiet"));
+  const known = knownUrls(flags);
+  const program = buildProgram(known);
   try {
     await program.parseAsync([...argv]);
     return ExitCode.Ok;
@@ -109,10 +115,10 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
         code === "commander.help"
           ? "expected a subcommand (see the list above)"
           : (e as Error).message.replace(/^error: /, "");
-      out.failure(new CliError(ExitCode.Usage, message, { code }), true);
+      out.failure(redactError(new CliError(ExitCode.Usage, message, { code }), known), true);
       return ExitCode.Usage;
     }
-    const error = classify(e);
+    const error = redactError(classify(e), known);
     out.failure(error);
     if (error.exitCode === ExitCode.Unexpected && process.env.BLINDCREDIT_DEBUG) {
       process.stderr.write(`${(e as Error).stack ?? e}\n`);
@@ -129,15 +135,33 @@ export function run(argv: readonly string[]): void {
   });
 }
 
+/** The URLs the command line was given (flags and the environment): their secrets are redacted from every error. */
+function knownUrls(flags: readonly string[]): string[] {
+  const known = Object.entries(process.env)
+    .filter(([name]) => name.startsWith("BLINDCREDIT_") && name.endsWith("_URL"))
+    .map(([, value]) => value ?? "");
+  flags.forEach((flag, i) => {
+    const [name, inline] = flag.split(/=(.*)/s, 2);
+    if (name.startsWith("--") && name.endsWith("-url")) known.push(inline ?? flags[i + 1] ?? "");
+  });
+  return known.filter((url) => url !== "");
+}
+
+/** The error with every credential of a URL (the RPC URL's key, a database password) replaced by `***`. */
+function redactError(error: CliError, known: readonly string[]): CliError {
+  const details = JSON.parse(redactText(toJson(error.details, 0), known)) as Record<string, unknown>;
+  return new CliError(error.exitCode, redactText(error.message, known), details, { cause: error.cause });
+}
+
 function parseRpcUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`expected an http(s) URL such as http://127.0.0.1:8545, got "${value}"`);
+    throw new Error(`expected an http(s) URL such as http://127.0.0.1:8545, got "${redactUrl(value)}"`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Error(`expected an http(s) URL, got the scheme "${url.protocol}" in "${value}"`);
+    throw new Error(`expected an http(s) URL, got the scheme "${url.protocol}" in "${redactUrl(value)}"`);
   }
   return value;
 }

@@ -3,13 +3,14 @@
  * responses there and fetch the bureau's messages by the hash the chain holds. Nothing fetched is
  * trusted: every message is checked against the hash it was asked for.
  *
- * The bureau serves a check's messages only to its parties, and takes a message the chain does not hold yet only
- * from the party whose turn it is: the board signs its requests as the bank (`protocol/signedRequest`).
+ * The bureau serves a check's messages only to its parties, and takes a message only from an active bank: the board
+ * signs its requests as the bank (`protocol/signedRequest`), for the one bureau it was made for and the signer's
+ * chain, with a new nonce for every request sent (a request sent again is signed again).
  * @module
  */
 import { importDgkPublicKey, type DgkPublicKey } from "../dgk";
 import type { MessageBoard } from "../protocol/board";
-import type { Signer } from "ethers";
+import { getAddress, isAddress, type Signer } from "ethers";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
 import { MAX_PARAMETERS_BYTES } from "../protocol/parameters";
 import { signRequest } from "../protocol/signedRequest";
@@ -17,32 +18,51 @@ import { signRequest } from "../protocol/signedRequest";
 /** How long one request may take before it is abandoned (the largest message on loopback takes far less). */
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/** The party a board speaks for, and the bureau it speaks to. */
+export interface BoardParty {
+  /** The bank's account, which signs every request. */
+  readonly signer: Signer;
+  /** The bureau's account address: signatures are bound to it (and to the signer's chain). */
+  readonly bureau: string;
+}
+
 export class HttpBoard implements MessageBoard {
   readonly #base: string;
-  readonly #signer: Signer | undefined;
+  readonly #party: BoardParty | undefined;
+  #chainId: Promise<bigint> | undefined;
 
   /**
    * @param baseUrl the bureau service, for instance `http://127.0.0.1:8600`
-   * @param signer the bank's account, which signs every request (without it, reads are refused and only messages
-   *   already committed on-chain are taken)
+   * @param party the bank's signer and the bureau's address (without them, reads and uploads are refused)
+   * @throws Error when the bureau is not an address
    */
-  constructor(baseUrl: string, signer?: Signer) {
+  constructor(baseUrl: string, party?: BoardParty) {
+    if (party !== undefined && !isAddress(party.bureau))
+      throw new Error(`bureau: expected the bureau's address, got ${String(party.bureau)}`);
     this.#base = baseUrl.replace(/\/+$/, "");
-    this.#signer = signer;
+    this.#party = party && { signer: party.signer, bureau: getAddress(party.bureau) };
   }
 
-  async #signed(method: string, path: string, body?: Uint8Array): Promise<Record<string, string>> {
-    return this.#signer === undefined ? {} : signRequest(this.#signer, method, path, body);
+  /** Headers that sign one request (made anew for each attempt: the bureau serves a signature once). */
+  #signer(method: string, path: string, body?: Uint8Array): (() => Promise<Record<string, string>>) | undefined {
+    const party = this.#party;
+    if (party === undefined) return undefined;
+    return async () => {
+      this.#chainId ??= party.signer.provider!.getNetwork().then((n) => n.chainId);
+      const chainId = await this.#chainId;
+      return signRequest(party.signer, { method, path, body, chainId, bureau: party.bureau });
+    };
   }
 
   async publish(bytes: Uint8Array): Promise<string> {
     if (bytes.length > MAX_MESSAGE_BYTES)
       throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
-    const response = await requestBureau(this.#base, "/v1/messages", {
-      method: "POST",
-      headers: { "content-type": "application/octet-stream", ...(await this.#signed("POST", "/v1/messages", bytes)) },
-      body: bytes,
-    });
+    const response = await requestBureau(
+      this.#base,
+      "/v1/messages",
+      { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes },
+      this.#signer("POST", "/v1/messages", bytes),
+    );
     const { hash } = (await response.json()) as { hash?: string };
     const expected = messageHash(bytes);
     if (hash?.toLowerCase() !== expected)
@@ -52,7 +72,7 @@ export class HttpBoard implements MessageBoard {
 
   async fetch(hash: string): Promise<Uint8Array> {
     const path = `/v1/messages/${hash.toLowerCase()}`;
-    const response = await requestBureau(this.#base, path, { method: "GET", headers: await this.#signed("GET", path) });
+    const response = await requestBureau(this.#base, path, { method: "GET" }, this.#signer("GET", path));
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.length > MAX_MESSAGE_BYTES)
       throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
@@ -75,7 +95,7 @@ export class HttpBoard implements MessageBoard {
 }
 
 /**
- * Reserves a fresh comparison key of the bureau at `baseUrl` to the bank `signer` speaks for, for one check of its
+ * Reserves a fresh comparison key of the bureau at `baseUrl` to the bank `party.signer` speaks for, for one check of its
  * own: the bank names it in the form (`CheckRequest.comparisonKey`) and may precompute its re-randomisers for it
  * until the check. Not idempotent: each call reserves another key (a bank holds a few at most).
  * @throws {BureauRefused} when the bureau refuses (not an active bank, too many unused reservations);
@@ -83,14 +103,14 @@ export class HttpBoard implements MessageBoard {
  */
 export async function reserveComparisonKey(
   baseUrl: string,
-  signer: Signer,
+  party: BoardParty,
 ): Promise<{ readonly publicKey: DgkPublicKey; readonly expiresAt: number }> {
   const path = "/v1/comparison-keys";
+  const { chainId } = await party.signer.provider!.getNetwork();
   // No body: the request says nothing but who asks, which the signature proves.
-  const response = await requestBureau(baseUrl, path, {
-    method: "POST",
-    headers: await signRequest(signer, "POST", path),
-  });
+  const response = await requestBureau(baseUrl, path, { method: "POST" }, () =>
+    signRequest(party.signer, { method: "POST", path, chainId, bureau: party.bureau }),
+  );
   const served = (await response.json()) as { publicKey?: unknown; fingerprint?: unknown; expiresAt?: unknown };
   const publicKey = importDgkPublicKey(served.publicKey);
   if (publicKey.fingerprint !== served.fingerprint)
@@ -118,14 +138,22 @@ export class BureauRefused extends Error {
 
 /**
  * One request to a bureau service's API, with a timeout; the bureau's JSON `{ error }` becomes the message.
+ * @param sign makes the headers that sign the request, called again for each attempt (a bureau serves a signature
+ *   once: a request sent again needs a new one)
  * @throws {BureauUnavailable} when it cannot be reached or fails; {@link BureauRefused} when it refuses
  */
-export async function requestBureau(baseUrl: string, path: string, init: RequestInit): Promise<Response> {
+export async function requestBureau(
+  baseUrl: string,
+  path: string,
+  init: RequestInit,
+  sign?: () => Promise<Record<string, string>>,
+): Promise<Response> {
   const base = baseUrl.replace(/\/+$/, "");
   let response: Response | undefined;
   for (let attempt = 1; response === undefined; attempt++) {
     try {
-      response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const headers = { ...(init.headers as Record<string, string> | undefined), ...(await sign?.()) };
+      response = await fetch(`${base}${path}`, { ...init, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
       const code = (err as { cause?: { code?: string } }).cause?.code;
       // A kept-alive connection the server closed as this request went out: every request of this API is

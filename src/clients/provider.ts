@@ -6,7 +6,7 @@
  * go on with the record the chain held before (`bureau/ingest`).
  * @module
  */
-import type { Signer } from "ethers";
+import { isAddress, type Signer } from "ethers";
 import type { OwnershipJudgment } from "../../typechain-types";
 import { requestBureau } from "./httpBoard";
 import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../protocol/records";
@@ -59,11 +59,30 @@ export async function deliverCreditRecord(
   bytes: Uint8Array,
   signer?: Signer,
 ): Promise<StoredRecordReceipt> {
-  const signed = signer === undefined ? {} : await signRequest(signer, "POST", "/v1/records", bytes);
-  const response = await requestBureau(bureauUrl, "/v1/records", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...signed },
-    body: bytes,
-  });
+  const path = "/v1/records";
+  let sign: (() => Promise<Record<string, string>>) | undefined;
+  if (signer !== undefined) {
+    // A signature names the chain and the bureau it is for: the bureau's address as the service states it.
+    const [{ chainId }, bureau] = await Promise.all([signer.provider!.getNetwork(), bureauAddressAt(bureauUrl)]);
+    sign = () => signRequest(signer, { method: "POST", path, body: bytes, chainId, bureau });
+  }
+  const response = await requestBureau(
+    bureauUrl,
+    path,
+    { method: "POST", headers: { "content-type": "application/json" }, body: bytes },
+    sign,
+  );
   return (await response.json()) as StoredRecordReceipt;
+}
+
+/**
+ * The bureau account a service at `bureauUrl` answers for (its `/health`).
+ * @throws {BureauUnavailable} when it cannot be reached; Error when it names no address
+ */
+async function bureauAddressAt(bureauUrl: string): Promise<string> {
+  const response = await requestBureau(bureauUrl, "/health", { method: "GET" });
+  const { bureau } = (await response.json()) as { bureau?: unknown };
+  if (typeof bureau !== "string" || !isAddress(bureau))
+    throw new Error(`bureau at ${bureauUrl}: expected its address in /health, got ${JSON.stringify(bureau)}`);
+  return bureau;
 }

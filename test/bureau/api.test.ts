@@ -48,13 +48,29 @@ describe("Bureau API admission", function () {
   }
   type Fixture = Awaited<ReturnType<typeof fixture>>;
 
-  async function start(f: Fixture, limits: ApiLimits = {}) {
+  /** The chain and bureau every signature of this file is bound to (set by `start`). */
+  let audience = { chainId: 31337n, bureau: "" };
+
+  /** A signed request's headers for this bureau. */
+  function sign(
+    signer: Fixture["bank"],
+    method: string,
+    path: string,
+    body?: Uint8Array,
+    options?: { nowSeconds?: number },
+  ): Promise<Record<string, string>> {
+    return signRequest(signer, { method, path, body, ...audience }, options);
+  }
+
+  async function start(f: Fixture, limits: ApiLimits = {}, watch = false) {
+    audience = { chainId: 31337n, bureau: f.bureau.address };
     service = await startBureauService({
       suite: connectSuite(f, f.bureau),
       databasePath: join(dir, "bureau.db"),
       sealingKey: generateSealingKey(),
       port: 0,
-      watch: false,
+      watch,
+      pollIntervalMs: 100,
       threads: 1,
       comparisonKey: fixtureComparisonKey(),
       comparisonKeyBits: 2048,
@@ -87,7 +103,11 @@ describe("Bureau API admission", function () {
       f.subject.address,
       parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
     );
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     await bank.registerKey();
     const check = await bank.openCheck({
       subject: f.subject.address,
@@ -121,22 +141,21 @@ describe("Bureau API admission", function () {
       );
     });
 
-    it("refuses an uncommitted, unsigned message (403), bytes that are no message (400), another deployment's (400)", async function () {
+    it("refuses an unsigned upload (401), bytes that are no message (400), another deployment's (400)", async function () {
       const f = await loadFixture(fixture);
       const { url } = await start(f);
       const next = await f.matching.nextCheckId(f.bank.address);
       const unsigned = await post(url, await message(f, "form", next));
-      expect(unsigned.status).to.equal(403);
-      expect(((await unsigned.json()) as { error: string }).error).to.match(/not open and the form is unsigned/);
-      expect((await post(url, new TextEncoder().encode("hello"))).status).to.equal(400);
+      expect(unsigned.status).to.equal(401);
+      expect(((await unsigned.json()) as { error: string }).error).to.match(/taken from an active bank only/);
+      const hello = new TextEncoder().encode("hello");
+      expect((await post(url, hello, await sign(f.bank, "POST", "/v1/messages", hello))).status).to.equal(400);
       const foreign = encodeMessage(
         "form",
         { chainId: 1n, contract: await f.matching.getAddress(), checkId: next, keyFingerprint: next },
         {},
       );
-      expect((await post(url, foreign, await signRequest(f.bank, "POST", "/v1/messages", foreign))).status).to.equal(
-        400,
-      );
+      expect((await post(url, foreign, await sign(f.bank, "POST", "/v1/messages", foreign))).status).to.equal(400);
       expect(await stored()).to.equal(0);
     });
 
@@ -145,25 +164,21 @@ describe("Bureau API admission", function () {
       const { url } = await start(f);
       const next = await f.matching.nextCheckId(f.bank.address);
       const form = await message(f, "form", next);
-      const byOutsider = await post(url, form, await signRequest(f.outsider, "POST", "/v1/messages", form));
+      const byOutsider = await post(url, form, await sign(f.outsider, "POST", "/v1/messages", form));
       expect(byOutsider.status).to.equal(403);
       // The provider is a member, but not a bank: and this check id is not its next one either.
-      const byProvider = await post(url, form, await signRequest(f.provider, "POST", "/v1/messages", form));
+      const byProvider = await post(url, form, await sign(f.provider, "POST", "/v1/messages", form));
       expect(byProvider.status).to.equal(403);
       // A signature over other bytes, or expired, is no signature (401).
       const other = await message(f, "form", next, { n: 2 });
-      const swapped = await post(url, form, await signRequest(f.bank, "POST", "/v1/messages", other));
+      const swapped = await post(url, form, await sign(f.bank, "POST", "/v1/messages", other));
       expect(swapped.status).to.equal(401);
       const past = Math.floor(Date.now() / 1000) - 120;
-      const expired = await post(
-        url,
-        form,
-        await signRequest(f.bank, "POST", "/v1/messages", form, { nowSeconds: past }),
-      );
+      const expired = await post(url, form, await sign(f.bank, "POST", "/v1/messages", form, { nowSeconds: past }));
       expect(expired.status).to.equal(401);
       expect(await stored()).to.equal(0);
 
-      const byBank = await post(url, form, await signRequest(f.bank, "POST", "/v1/messages", form));
+      const byBank = await post(url, form, await sign(f.bank, "POST", "/v1/messages", form));
       expect(byBank.status).to.equal(201);
       expect(await stored()).to.equal(1);
     });
@@ -174,19 +189,21 @@ describe("Bureau API admission", function () {
       const check = await challengedCheck(f, url);
       const before = await stored();
       const response = await message(f, "response", check.checkId);
-      expect((await post(url, response)).status).to.equal(403); // neither committed nor signed
-      const wrong = await post(url, response, await signRequest(f.outsider, "POST", "/v1/messages", response));
+      expect((await post(url, response)).status).to.equal(401); // unsigned
+      const wrong = await post(url, response, await sign(f.outsider, "POST", "/v1/messages", response));
       expect(wrong.status).to.equal(403);
       const answer = await message(f, "answer", check.checkId);
-      expect((await post(url, answer, await signRequest(f.bank, "POST", "/v1/messages", answer))).status).to.equal(403);
+      expect((await post(url, answer, await sign(f.bank, "POST", "/v1/messages", answer))).status).to.equal(403);
       // Another form for a check already open with its own: not that form's turn (409).
       const form = await message(f, "form", check.checkId);
-      expect((await post(url, form, await signRequest(f.bank, "POST", "/v1/messages", form))).status).to.equal(409);
+      expect((await post(url, form, await sign(f.bank, "POST", "/v1/messages", form))).status).to.equal(409);
       expect(await stored()).to.equal(before);
 
-      // The form the chain holds is taken again without a signature (it is committed).
+      // The form the chain holds is taken again from the bank (it is committed).
       const committed = await service!.store.getMessage((await f.matching.checkOf(check.checkId)).formHash);
-      expect((await post(url, committed!)).status).to.equal(201);
+      expect((await post(url, committed!, await sign(f.bank, "POST", "/v1/messages", committed!))).status).to.equal(
+        201,
+      );
       expect(await stored()).to.equal(before);
     });
 
@@ -195,7 +212,7 @@ describe("Bureau API admission", function () {
       const { url } = await start(f, { maxMessageBytes: 4096 });
       const next = await f.matching.nextCheckId(f.bank.address);
       const big = await message(f, "form", next, { pad: "x".repeat(8192) });
-      const refused = await post(url, big, await signRequest(f.bank, "POST", "/v1/messages", big));
+      const refused = await post(url, big, await sign(f.bank, "POST", "/v1/messages", big));
       expect(refused.status).to.equal(413);
       expect(await stored()).to.equal(0);
     });
@@ -209,17 +226,19 @@ describe("Bureau API admission", function () {
       expect((await fetch(`${url}${path}`, { method: "POST" })).status).to.equal(401);
       const asSubject = await fetch(`${url}${path}`, {
         method: "POST",
-        headers: await signRequest(f.subject, "POST", path),
+        headers: await signRequest(f.subject, { method: "POST", path, chainId: 31337n, bureau: f.bureau.address }),
       });
       expect(asSubject.status).to.equal(403);
       const fingerprints = new Set<string>();
       for (let i = 0; i < DEFAULT_RESERVATIONS_PER_BANK; i++) {
-        const { publicKey, expiresAt } = await reserveComparisonKey(url, f.bank);
+        const { publicKey, expiresAt } = await reserveComparisonKey(url, { signer: f.bank, bureau: f.bureau.address });
         expect(expiresAt).to.be.greaterThan(Date.now());
         fingerprints.add(publicKey.fingerprint);
       }
       expect(fingerprints.size, "every reservation a fresh key").to.equal(DEFAULT_RESERVATIONS_PER_BANK);
-      const refused = await reserveComparisonKey(url, f.bank).catch((e: unknown) => e);
+      const refused = await reserveComparisonKey(url, { signer: f.bank, bureau: f.bureau.address }).catch(
+        (e: unknown) => e,
+      );
       expect(refused).to.be.instanceOf(BureauRefused);
       expect((refused as BureauRefused).status).to.equal(429);
       expect((refused as BureauRefused).message).to.match(/unused comparison key reservations/);
@@ -234,16 +253,55 @@ describe("Bureau API admission", function () {
       const formHash = (await f.matching.checkOf(check.checkId)).formHash.toLowerCase();
       const path = `/v1/messages/${formHash}`;
       expect((await fetch(`${url}${path}`)).status).to.equal(401);
-      const outsider = await fetch(`${url}${path}`, { headers: await signRequest(f.outsider, "GET", path) });
+      const outsider = await fetch(`${url}${path}`, { headers: await sign(f.outsider, "GET", path) });
       expect(outsider.status).to.equal(403);
-      const provider = await fetch(`${url}${path}`, { headers: await signRequest(f.provider, "GET", path) });
+      const provider = await fetch(`${url}${path}`, { headers: await sign(f.provider, "GET", path) });
       expect(provider.status).to.equal(403);
       const other = `/v1/messages/0x${"ab".repeat(32)}`;
-      const replayed = await fetch(`${url}${path}`, { headers: await signRequest(f.bank, "GET", other) });
+      const replayed = await fetch(`${url}${path}`, { headers: await sign(f.bank, "GET", other) });
       expect(replayed.status).to.equal(401); // a signature for another path
-      const bank = await fetch(`${url}${path}`, { headers: await signRequest(f.bank, "GET", path) });
+      const bank = await fetch(`${url}${path}`, { headers: await sign(f.bank, "GET", path) });
       expect(bank.status).to.equal(200);
       expect(messageHash(new Uint8Array(await bank.arrayBuffer()))).to.equal(formHash);
+    });
+  });
+
+  describe("signed requests", function () {
+    it("serves a signature once: the same request replayed is refused (401), a new signature is served", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const check = await challengedCheck(f, url);
+      const path = `/v1/messages/${(await f.matching.checkOf(check.checkId)).formHash.toLowerCase()}`;
+      const headers = await sign(f.bank, "GET", path);
+      expect((await fetch(`${url}${path}`, { headers })).status).to.equal(200);
+      const replay = await fetch(`${url}${path}`, { headers });
+      expect(replay.status).to.equal(401);
+      expect(((await replay.json()) as { error: string }).error).to.include("was served already");
+      expect((await fetch(`${url}${path}`, { headers: await sign(f.bank, "GET", path) })).status).to.equal(200);
+
+      // An upload replayed: refused too, though the bytes are the same.
+      const next = await f.matching.nextCheckId(f.bank.address);
+      const form = await message(f, "form", next);
+      const upload = await sign(f.bank, "POST", "/v1/messages", form);
+      expect((await post(url, form, upload)).status).to.equal(201);
+      expect((await post(url, form, upload)).status).to.equal(401);
+    });
+
+    it("refuses a signature made for another bureau or another chain (401)", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const check = await challengedCheck(f, url);
+      const path = `/v1/messages/${(await f.matching.checkOf(check.checkId)).formHash.toLowerCase()}`;
+      const elsewhere = [
+        { chainId: 31337n, bureau: f.outsider.address },
+        { chainId: 1n, bureau: f.bureau.address },
+      ];
+      for (const other of elsewhere) {
+        const headers = await signRequest(f.bank, { method: "GET", path, ...other });
+        const refused = await fetch(`${url}${path}`, { headers });
+        expect(refused.status).to.equal(401);
+        expect(((await refused.json()) as { error: string }).error).to.include(`bureau (this is ${f.bureau.address})`);
+      }
     });
   });
 
@@ -269,38 +327,140 @@ describe("Bureau API admission", function () {
     });
   });
 
-  describe("limits", function () {
-    it("answers 503 beyond the concurrent requests, cuts slow requests after the timeout, stores nothing", async function () {
-      const f = await loadFixture(fixture);
-      const { url } = await start(f, { maxConcurrent: 4, requestTimeoutMs: 1500, headersTimeoutMs: 1000 });
-      const { hostname, port } = new URL(url);
-      // Four uploads that declare a body and send almost none of it (slow loris).
-      const slow = Array.from({ length: 4 }, () => {
-        const socket = connect(Number(port), hostname);
-        socket.on("error", () => undefined);
-        socket.write(
-          `POST /v1/messages HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 100000\r\n` +
-            "Content-Type: application/octet-stream\r\n\r\n{",
-        );
-        const answered = new Promise<string>((resolve) => {
-          let text = "";
-          socket.on("data", (d) => (text += d.toString()));
-          socket.on("close", () => resolve(text));
-        });
-        return { socket, answered };
+  /** A raw socket that sends `head` and then trickles a byte every `everyMs`; resolves with what came back. */
+  function trickle(url: string, head: string, everyMs = 200) {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.on("error", () => undefined);
+    socket.write(head);
+    const timer = setInterval(() => socket.writable && socket.write("x"), everyMs);
+    const answered = new Promise<string>((resolve) => {
+      let text = "";
+      socket.on("data", (d) => (text += d.toString()));
+      socket.on("close", () => {
+        clearInterval(timer);
+        resolve(text);
       });
+    });
+    return { answered, stop: () => socket.destroy() };
+  }
+
+  describe("limits", function () {
+    it("holds slow unsigned bodies to their own slots (503 beyond), cuts them at their deadline (408)", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f, { maxConcurrent: 4, bodyGraceMs: 1500, minBodyBytesPerSecond: 1_000_000 });
+      const { hostname } = new URL(url);
+      // Four record uploads that declare a body and send a byte at a time (slow loris).
+      const slow = Array.from({ length: 4 }, () =>
+        trickle(url, `POST /v1/records HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 60000\r\n\r\n{`),
+      );
       await new Promise((r) => setTimeout(r, 300));
-      const busy = await fetch(`${url}/health`);
+      const busy = await fetch(`${url}/v1/records`, { method: "POST", body: "{}" });
       expect(busy.status).to.equal(503);
       expect(busy.headers.get("retry-after")).to.equal("1");
-
-      // The server cuts them (408) after the request timeout, and answers again.
-      const answers = await Promise.all(slow.map((s) => s.answered));
-      for (const answer of answers) expect(answer === "" || answer.startsWith("HTTP/1.1 408")).to.equal(true);
+      // Health holds no slot, and a bank's signed request has slots of its own.
       expect((await fetch(`${url}/health`)).status).to.equal(200);
+      const path = `/v1/messages/0x${"00".repeat(32)}`;
+      expect((await fetch(`${url}${path}`, { headers: await sign(f.bank, "GET", path) })).status).to.equal(404);
+
+      // The server cuts them (408) at their deadline, and takes unsigned requests again.
+      const answers = await Promise.all(slow.map((s) => s.answered));
+      for (const answer of answers) expect(answer).to.match(/^HTTP\/1\.1 408/);
+      expect((await fetch(`${url}/v1/records`, { method: "POST", body: "{}" })).status).to.equal(400);
       expect(await stored()).to.equal(0);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).to.match(/blindcredit_api_refusals_total\{reason="busy"\} 1/);
+      expect(metrics).to.match(/blindcredit_api_refusals_total\{reason="too-slow"\} 4/);
+    });
+
+    it("an honest check completes while 8 unsigned, 8 outsider-signed and 8 record uploads trickle", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f, {}, true);
+      const { hostname } = new URL(url);
+      await submitCreditRecord(
+        f.ownership.connect(f.provider),
+        url,
+        f.subject.address,
+        parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
+      );
+      const upload = (headers: Record<string, string>) =>
+        `POST /v1/messages HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: ${47 * 1024 * 1024}\r\n` +
+        Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join("") +
+        "\r\n{";
+      const next = await f.matching.nextCheckId(f.bank.address);
+      const form = await message(f, "form", next);
+      const abuse = [
+        ...Array.from({ length: 8 }, () => trickle(url, upload({}))),
+        ...(await Promise.all(
+          Array.from({ length: 8 }, async () =>
+            trickle(url, upload(await sign(f.outsider, "POST", "/v1/messages", form))),
+          ),
+        )),
+        ...Array.from({ length: 8 }, () =>
+          trickle(url, `POST /v1/records HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 60000\r\n\r\n{`),
+        ),
+      ];
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        const bank = new BankClient(
+          f.matching.connect(f.bank),
+          fixtureKey(2048),
+          new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
+        );
+        await bank.registerKey();
+        const request = {
+          subject: f.subject.address,
+          bureau: f.bureau.address,
+          mode: "decision" as const,
+          conditions: LOAN,
+        };
+        const { decision } = await bank.runCheck(request, { wait: { pollMs: 50, timeoutMs: 120_000 } });
+        expect(decision.approved).to.equal(true);
+        // The uploads nobody may make were refused from their headers, before a byte of their bodies was read.
+        const refused = await Promise.all(abuse.slice(0, 16).map((a) => a.answered));
+        for (const answer of refused.slice(0, 8)) expect(answer).to.match(/^HTTP\/1\.1 401/);
+        for (const answer of refused.slice(8)) expect(answer).to.match(/^HTTP\/1\.1 403/);
+      } finally {
+        for (const a of abuse) a.stop();
+      }
+    });
+
+    it("refuses 8 unsigned 47 MiB uploads without buffering them: memory stays flat", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const { hostname, port } = new URL(url);
+      const size = 47 * 1024 * 1024;
+      const payload = new Uint8Array(size).fill(0x7b);
+      global.gc?.();
+      const before = process.memoryUsage().arrayBuffers;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 20);
+      try {
+        const answers = await Promise.all(
+          Array.from(
+            { length: 8 },
+            () =>
+              new Promise<string>((resolve) => {
+                const socket = connect(Number(port), hostname);
+                let text = "";
+                socket.on("error", () => undefined);
+                socket.on("data", (d) => (text += d.toString()));
+                socket.on("close", () => resolve(text));
+                socket.write(`POST /v1/messages HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: ${size}\r\n\r\n`);
+                socket.write(payload, () => socket.end());
+              }),
+          ),
+        );
+        for (const answer of answers) expect(answer).to.match(/^HTTP\/1\.1 401/);
+      } finally {
+        clearInterval(sampler);
+      }
+      // Buffered, the bodies would take 8 × 47 MiB = 376 MiB; refused from their headers, at most the socket
+      // buffers of a few reads each. 64 MiB leaves room for the test's own buffers and the collector's timing.
+      expect(peak - before).to.be.below(64 * 1024 * 1024);
+      expect(await stored()).to.equal(0);
     });
   });
 

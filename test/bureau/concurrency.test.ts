@@ -140,7 +140,11 @@ describe("Bureau concurrency", function () {
         f.subject.address,
         parseRecordFields(APPLICANT_RECORD),
       );
-      const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url, f.bank));
+      const bank = new BankClient(
+        f.matching.connect(f.bank),
+        fixtureKey(2048),
+        new HttpBoard(service.url, { signer: f.bank, bureau: f.bureau.address }),
+      );
       await bank.registerKey();
       const request = {
         subject: f.subject.address,

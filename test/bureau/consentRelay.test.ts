@@ -14,7 +14,13 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { signConsent } from "../../src/clients/consent";
 import { toJson } from "../../src/cli/output";
-import { ConsentRelayError, parseConsentSubmission, relayConsent } from "../../src/bureau/consentRelay";
+import { CONSENT_TYPES, consentDomain } from "../../src/protocol/consent";
+import {
+  ConsentRateLimit,
+  ConsentRelayError,
+  parseConsentSubmission,
+  relayConsent,
+} from "../../src/bureau/consentRelay";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService } from "../../src/bureau/service";
 import { GrantState } from "../../src/contractEnums";
@@ -32,7 +38,13 @@ describe("Bureau consent relay", function () {
       maxUses: 3,
       deadline: now + 3600n,
     };
-    return { ...f, terms, relay: f.permissions.connect(f.bureau) };
+    // The bank asked (and paid for asking): the relay answers members' requests only.
+    await (
+      await f.permissions
+        .connect(f.bank)
+        .requestPermission(f.subject.address, terms.levels, terms.expiry, terms.maxUses)
+    ).wait();
+    return { ...f, terms, relay: f.permissions.connect(f.bureau), policy: { classification: f.classification } };
   }
 
   /** The body the portal posts. */
@@ -89,7 +101,7 @@ describe("Bureau consent relay", function () {
       const f = await loadFixture(fixture);
       const signed = await signConsent(f.permissions, f.subject, f.terms);
       const balance = await f.subject.provider.getBalance(f.subject.address);
-      const receipt = await relayConsent(f.relay, parseConsentSubmission(body(signed)));
+      const receipt = await relayConsent(f.relay, parseConsentSubmission(body(signed)), f.policy);
       expect(receipt.grantId).to.equal(await f.permissions.grantId(f.subject.address, f.bank.address));
       expect(Number(await f.permissions.grantState(f.subject.address, f.bank.address))).to.equal(GrantState.Active);
       expect(await f.subject.provider.getBalance(f.subject.address)).to.equal(balance);
@@ -101,7 +113,7 @@ describe("Bureau consent relay", function () {
       const f = await loadFixture(fixture);
       const signed = await signConsent(f.permissions, f.outsider, f.terms);
       const forged = { ...signed, consent: { ...signed.consent, subject: f.subject.address } };
-      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(forged))));
+      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(forged)), f.policy));
       expect(e.status).to.equal(422);
       // Changing the subject changes what was signed: the signature recovers to neither of them.
       expect(e.message).to.include(`signed by its subject ${f.subject.address}`);
@@ -111,7 +123,7 @@ describe("Bureau consent relay", function () {
       const f = await loadFixture(fixture);
       const signed = await signConsent(f.permissions, f.subject, f.terms);
       await (await f.permissions.connect(f.subject).invalidateConsents()).wait();
-      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(signed))));
+      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(signed)), f.policy));
       expect(e.status).to.equal(409);
       expect(e.message).to.include("sign again");
     });
@@ -120,7 +132,7 @@ describe("Bureau consent relay", function () {
       const f = await loadFixture(fixture);
       const signed = await signConsent(f.permissions, f.subject, f.terms);
       await time.increaseTo(f.terms.deadline + 1n);
-      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(signed))));
+      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(signed)), f.policy));
       expect(e.status).to.equal(422);
       expect(e.message).to.include("deadline");
     });
@@ -129,10 +141,60 @@ describe("Bureau consent relay", function () {
       const f = await loadFixture(fixture);
       const signed = await signConsent(f.permissions, f.subject, { ...f.terms, levels: Level.Read });
       const nonce = await f.bureau.provider.getTransactionCount(f.bureau.address);
-      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(signed))));
+      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(signed)), f.policy));
       expect(e.status).to.equal(422);
       expect(e.message).to.match(/PermissionLevelsNotAllowed\(/);
       expect(await f.bureau.provider.getTransactionCount(f.bureau.address)).to.equal(nonce);
+    });
+  });
+
+  describe("the relay's policy: no free gas", function () {
+    it("refuses every consent that answers no member's request: 12 pre-signed consents cost the bureau nothing", async function () {
+      const f = await loadFixture(fixture);
+      // One free self-registration, then consents with the nonces to come, to an active member that asked nothing.
+      await (await f.classification.connect(f.outsider).registerSubject()).wait();
+      const sent = await f.bureau.provider.getTransactionCount(f.bureau.address);
+      const domain = await consentDomain(f.permissions);
+      for (let nonce = 0n; nonce < 12n; nonce++) {
+        const consent = { subject: f.outsider.address, ...f.terms, nonce };
+        const signature = await f.outsider.signTypedData(domain, CONSENT_TYPES, consent);
+        const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body({ consent, signature })), f.policy));
+        if (nonce === 0n) {
+          expect(e.status).to.equal(403);
+          expect(e.message).to.include(`expected a pending request from ${f.bank.address}`);
+        } else expect(e.status).to.equal(409); // the first was never submitted: the nonce never moved
+      }
+      expect(await f.bureau.provider.getTransactionCount(f.bureau.address)).to.equal(sent);
+    });
+
+    it("refuses a grantee that is not an active member (403), before sending anything", async function () {
+      const f = await loadFixture(fixture);
+      const signed = await signConsent(f.permissions, f.subject, { ...f.terms, grantee: f.outsider.address });
+      const sent = await f.bureau.provider.getTransactionCount(f.bureau.address);
+      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(signed)), f.policy));
+      expect(e.status).to.equal(403);
+      expect(e.message).to.include("active member");
+      expect(await f.bureau.provider.getTransactionCount(f.bureau.address)).to.equal(sent);
+    });
+
+    it("relays at most the subject's rate (429 after), and counts the gas it spent", async function () {
+      const f = await loadFixture(fixture);
+      const rate = new ConsentRateLimit(2, 3_600_000);
+      let gas = 0n;
+      const policy = { ...f.policy, rate, onGas: (used: bigint) => void (gas += used) };
+      const sent = await f.bureau.provider.getTransactionCount(f.bureau.address);
+      for (let i = 0; i < 2; i++) {
+        const signed = await signConsent(f.permissions, f.subject, { ...f.terms, maxUses: 3 + i });
+        await relayConsent(f.relay, parseConsentSubmission(body(signed)), policy);
+      }
+      expect(gas > 0n).to.equal(true);
+      const third = await signConsent(f.permissions, f.subject, { ...f.terms, maxUses: 9 });
+      const e = await refusal(relayConsent(f.relay, parseConsentSubmission(body(third)), policy));
+      expect(e.status).to.equal(429);
+      expect(e.message).to.include("submit the consent from its own account");
+      expect(await f.bureau.provider.getTransactionCount(f.bureau.address)).to.equal(sent + 2);
+      // An hour on, one more.
+      expect(() => rate.take(f.subject.address, Date.now() + 3_600_000)).not.to.throw();
     });
   });
 
@@ -175,6 +237,36 @@ describe("Bureau consent relay", function () {
 
         // Submitted once: the same consent again is stale.
         expect((await post(body(signed))).status).to.equal(409);
+      } finally {
+        await service.stop();
+      }
+    });
+
+    it("64 consents at once cost nothing, wait in the relay's own bounded queue, and leave /health answering 200", async function () {
+      const f = await loadFixture(fixture);
+      await (await f.classification.connect(f.outsider).registerSubject()).wait();
+      const service = await startBureauService({
+        suite: connectSuite(f, f.bureau),
+        databasePath: join(dir, "burst.db"),
+        sealingKey: generateSealingKey(),
+        comparisonKey: fixtureComparisonKey(),
+        port: 0,
+        threads: 1,
+        watch: false,
+      });
+      try {
+        const sent = await f.bureau.provider.getTransactionCount(f.bureau.address);
+        const signed = body(await signConsent(f.permissions, f.outsider, f.terms)); // to a bank that asked nothing
+        const burst = Array.from({ length: 64 }, () =>
+          fetch(`${service.url}/v1/consents`, { method: "POST", body: signed }).then((r) => r.status),
+        );
+        const health = await fetch(`${service.url}/health`);
+        expect(health.status).to.equal(200);
+        const statuses = await Promise.all(burst);
+        // Refused by the policy (403) or, beyond the relay's queue of 4, at once (429): never a transaction.
+        expect(statuses.every((s) => s === 403 || s === 429 || s === 503)).to.equal(true);
+        expect(await f.bureau.provider.getTransactionCount(f.bureau.address)).to.equal(sent);
+        expect((await fetch(`${service.url}/health`)).status).to.equal(200);
       } finally {
         await service.stop();
       }

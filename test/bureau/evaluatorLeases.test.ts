@@ -93,7 +93,11 @@ describe("Evaluator leases", function () {
     };
     const [a, b] = [evaluator("a"), evaluator("b")];
 
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(service.url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     await bank.registerKey();
     const check = await bank.openCheck({
       subject: f.subject.address,

@@ -81,8 +81,10 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
     );
     // the bank talks to whichever service runs now
     const board: MessageBoard = {
-      publish: (bytes) => new HttpBoard(scratch.service!.url, f.bank).publish(bytes),
-      fetch: (hash) => new HttpBoard(scratch.service!.url, f.bank).fetch(hash),
+      publish: (bytes) =>
+        new HttpBoard(scratch.service!.url, { signer: f.bank, bureau: f.bureau.address }).publish(bytes),
+      fetch: (hash) => new HttpBoard(scratch.service!.url, { signer: f.bank, bureau: f.bureau.address }).fetch(hash),
+      parameters: () => new HttpBoard(scratch.service!.url, { signer: f.bank, bureau: f.bureau.address }).parameters(),
     };
     const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
     await bank.registerKey();

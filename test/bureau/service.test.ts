@@ -100,7 +100,11 @@ describe("Bureau service", function () {
 
   /** The bank's side of a whole check through the service's HTTP board; the evaluator does the bureau's. */
   async function check(f: Awaited<ReturnType<typeof fixture>>, url: string, mode: "decision" | "paper" = "decision") {
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     await bank.registerKey();
     const conditions: Condition[] = mode === "paper" ? [{ field: "bankruptcy", op: "eq", values: [0] }] : LOAN;
     const request = { subject: f.subject.address, bureau: f.bureau.address, mode, conditions };
@@ -120,7 +124,11 @@ describe("Bureau service", function () {
 
   /** The bank opens a decision-mode check of the subject, through the service's board. */
   async function openCheck(f: Awaited<ReturnType<typeof fixture>>, url: string) {
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     await bank.registerKey();
     return bank.openCheck({ subject: f.subject.address, bureau: f.bureau.address, mode: "decision", conditions: LOAN });
   }
@@ -183,9 +191,18 @@ describe("Bureau service", function () {
     const { url } = await start(f);
     const unknown = `/v1/messages/0x${"00".repeat(32)}`;
     expect((await fetch(`${url}${unknown}`)).status).to.equal(401);
-    expect((await fetch(`${url}${unknown}`, { headers: await signRequest(f.bank, "GET", unknown) })).status).to.equal(
-      404,
-    );
+    expect(
+      (
+        await fetch(`${url}${unknown}`, {
+          headers: await signRequest(f.bank, {
+            method: "GET",
+            path: unknown,
+            chainId: 31337n,
+            bureau: f.bureau.address,
+          }),
+        })
+      ).status,
+    ).to.equal(404);
     expect((await fetch(`${url}/v1/messages/xyz`)).status).to.equal(400);
     const big = await fetch(`${url}/v1/records`, { method: "POST", body: new Uint8Array(70 * 1024) });
     expect(big.status).to.equal(413);
@@ -223,7 +240,11 @@ describe("Bureau service", function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
     await writeRecordAndHold(f, url);
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     const opened = await openCheck(f, url);
     await service!.evaluator.tick(); // the operands
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
@@ -297,7 +318,11 @@ describe("Bureau service", function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
     await writeRecordAndHold(f, url);
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     const opened = await openCheck(f, url);
     await service!.evaluator.tick(); // the operands, and the check's state saved for the answer
     expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
@@ -464,7 +489,11 @@ describe("Bureau service", function () {
       await store.close();
     }
     const again = await start(f, sealingKey, { watch: false, confirmations: 2 });
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(again.url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(again.url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     await bank.respond(opened);
     await mine(2);
     await again.evaluator.tick();

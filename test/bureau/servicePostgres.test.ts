@@ -71,7 +71,10 @@ describe("Bureau service on PostgreSQL", function () {
       await resumePostgres();
     }
     // A check now is answered from the record the chain holds, the first one: no refusal for lack of data.
-    const { bank, check } = await openLoanCheck(f, new HttpBoard(service.url, f.bank));
+    const { bank, check } = await openLoanCheck(
+      f,
+      new HttpBoard(service.url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     const tickUntil = async (wanted: CheckState) => {
       // the store's connections come back after the restart: a round may fail first, and is retried
       for (let i = 0; i < 20 && Number(await f.matching.state(check.checkId)) !== wanted; i++) {
@@ -112,7 +115,11 @@ describe("Bureau service on PostgreSQL", function () {
     );
     expect(stored.version).to.equal(1);
 
-    const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), new HttpBoard(service.url, f.bank));
+    const bank = new BankClient(
+      f.matching.connect(f.bank),
+      fixtureKey(2048),
+      new HttpBoard(service.url, { signer: f.bank, bureau: f.bureau.address }),
+    );
     await bank.registerKey();
     const opened = await bank.openCheck({
       subject: f.subject.address,

@@ -5,6 +5,8 @@
  * input was refused before any network call.
  */
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
 import type { Command } from "commander";
@@ -119,28 +121,29 @@ describe("blindcredit without a chain", function () {
       expectExit(await cli([...CLOSED, "--account", "1", "voter", "vote", "1", "--yes", "--no"]), 2);
     });
 
-    it("reads the identity from one source: a file, the flag or a prompt, and says which was wrong", async function () {
+    it("reads the identity from a file or a prompt, never from a flag, and says which was wrong", async function () {
       const dir = scratchDir();
       const empty = path.join(dir, "empty.txt");
       writeFileSync(empty, "\n");
       const register = (args: string[]) => cli([...CLOSED, "--account", "5", "subject", "register", ...args]);
-      const both = expectExit(await register(["--identity", "x", "--identity-file", empty]), 2);
-      expect(both.stderr).to.include("expected one of --identity-file and --identity, got both");
+      // An identity on the command line would show in `ps` and the shell's history: the flag is gone.
+      const flag = expectExit(await register(["--identity", "ID 1234, Jane Doe"]), 2);
+      expect(flag.stderr).to.include("unknown option '--identity'");
       const blank = expectExit(await register(["--identity-file", empty]), 2);
       expect(blank.stderr).to.include(`--identity-file ${empty}: expected a non-empty identity string`);
       const missing = expectExit(await register(["--identity-file", path.join(dir, "none.txt")]), 2);
       expect(missing.stderr).to.include("cannot read it (ENOENT)");
       // The tests' stdin is not a terminal: no prompt, a usage error instead.
       const neither = expectExit(await register([]), 2);
-      expect(neither.stderr).to.include("expected --identity-file <file> or --identity <text>");
+      expect(neither.stderr).to.include("expected --identity-file <file> (or a terminal to prompt on)");
     });
 
     it("asks for a signer for a command that sends, and refuses two", async function () {
-      const none = expectExit(await cli([...CLOSED, "subject", "register", "--identity", "x"]), 2);
+      const none = expectExit(await cli([...CLOSED, "voter", "vote", "1", "--yes"]), 2);
       expect(none.stderr).to.match(/expected a signer: --private-key-file/);
       const dir = scratchDir();
       const keyFile = path.join(dir, "key.hex");
-      writeFileSync(keyFile, `${DEV_KEY}\n`);
+      writeFileSync(keyFile, `${DEV_KEY}\n`, { mode: 0o600 });
       const two = expectExit(
         await cli([...CLOSED, "--account", "1", "--private-key-file", keyFile, "voter", "vote", "1", "--yes"]),
         2,
@@ -151,7 +154,7 @@ describe("blindcredit without a chain", function () {
     it("refuses a malformed private key file without echoing it", async function () {
       const dir = scratchDir();
       const keyFile = path.join(dir, "key.hex");
-      writeFileSync(keyFile, "0xnot-a-key-but-a-secret\n");
+      writeFileSync(keyFile, "0xnot-a-key-but-a-secret\n", { mode: 0o600 });
       const run = expectExit(await cli([...CLOSED, "--private-key-file", keyFile, "voter", "vote", "1", "--yes"]), 2);
       expect(run.stderr).to.include(`--private-key-file ${keyFile}: expected a private key as 0x and 64 hex digits`);
       expect(run.stderr).not.to.include("secret");
@@ -160,6 +163,36 @@ describe("blindcredit without a chain", function () {
         2,
       );
       expect(missing.stderr).to.include("no such file");
+    });
+
+    it("refuses a private key file that its group or others may read, as ssh does, with the fix", async function () {
+      const dir = scratchDir();
+      const keyFile = path.join(dir, "key.hex");
+      writeFileSync(keyFile, `${DEV_KEY}\n`);
+      for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+        chmodSync(keyFile, mode);
+        const run = expectExit(await cli([...CLOSED, "--private-key-file", keyFile, "voter", "vote", "1", "--yes"]), 2);
+        expect(run.stderr).to.include(
+          `--private-key-file ${keyFile}: expected a private key file readable by its owner`,
+        );
+        expect(run.stderr).to.include(`got mode 0${mode.toString(8)}`);
+        expect(run.stderr).to.include(`chmod 600 ${keyFile}`);
+        expect(run.stderr).not.to.include(DEV_KEY.slice(2, 12));
+      }
+      // From the environment too, and for the bank's Paillier key file.
+      const env = expectExit(
+        await cli([...CLOSED, "voter", "vote", "1", "--yes"], { env: { BLINDCREDIT_PRIVATE_KEY_FILE: keyFile } }),
+        2,
+      );
+      expect(env.stderr).to.include(`BLINDCREDIT_PRIVATE_KEY_FILE ${keyFile}: expected a private key file readable`);
+      const paillier = path.join(dir, "bank.key.json");
+      writeFileSync(paillier, "{}", { mode: 0o644 }); // refused before it is read
+      chmodSync(paillier, 0o644);
+      const bank = expectExit(await cli([...CLOSED, "--account", "2", "bank", "register-key", "--key", paillier]), 2);
+      expect(bank.stderr).to.include(`chmod 600 ${paillier}`);
+      // Once only its owner may read it, the key is taken: the command goes on to the (closed) node, exit 3.
+      chmodSync(keyFile, 0o600);
+      expectExit(await cli([...CLOSED, "--private-key-file", keyFile, "voter", "vote", "1", "--yes"]), 3);
     });
 
     it("reports a usage error as one JSON document with --json", async function () {
@@ -189,6 +222,44 @@ describe("blindcredit without a chain", function () {
         error: { exitCode: number };
       }>();
       expect(json.error.exitCode).to.equal(3);
+    });
+
+    it("never prints the RPC URL's credentials: the key in its path, its password, its query", async function () {
+      const port = new URL(closedUrl).port;
+      const key = "9aa3d95b3bc440fa88ea12eaa4456161";
+      const urls = [
+        `http://127.0.0.1:${port}/v3/${key}`,
+        `http://user:${key}@127.0.0.1:${port}/`,
+        `http://127.0.0.1:${port}/rpc?apikey=${key}`,
+      ];
+      for (const url of urls) {
+        for (const run of [
+          expectExit(await cli(["--rpc-url", url, "member", "status", SOMEONE]), 3),
+          expectExit(await cli(["--json", "--rpc-url", url, "voter", "list"]), 3),
+          expectExit(await cli(["member", "status", SOMEONE], { env: { BLINDCREDIT_RPC_URL: url } }), 3),
+          expectExit(await cli(["--rpc-url", url.replace("http", "ftp"), "member", "status", SOMEONE]), 2),
+        ]) {
+          expect(run.stderr + run.stdout).not.to.include(key);
+          expect(run.stderr).to.include("***");
+        }
+      }
+    });
+
+    it("redacts the key when the node answers with an error that echoes it", async function () {
+      const key = "9aa3d95b3bc440fa88ea12eaa4456161";
+      const server = createServer((_req, res) => {
+        res.writeHead(401, { "content-type": "text/plain" });
+        res.end(`invalid project id ${key}`);
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v3/${key}`;
+        const run = expectExit(await cli(["--rpc-url", url, "member", "status", SOMEONE]), 3);
+        expect(run.stderr).to.include("/v3/***");
+        expect(run.stderr).not.to.include(key);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it("takes the node from BLINDCREDIT_RPC_URL", async function () {
@@ -386,7 +457,7 @@ describe("blindcredit without a chain", function () {
     for (const [what, contents, message] of cases) {
       it(`refuses ${what}`, async function () {
         const file = path.join(dir, `${what.replace(/\W+/g, "-")}.json`);
-        if (contents !== undefined) writeFileSync(file, contents);
+        if (contents !== undefined) writeFileSync(file, contents, { mode: 0o600 });
         const run = expectExit(await cli([...CLOSED, "--account", "6", "bank", "register-key", "--key", file]), 2);
         expect(run.stderr).to.include(`key file ${file}: `);
         expect(run.stderr).to.match(message);

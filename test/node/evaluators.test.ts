@@ -90,9 +90,10 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
       await subject.getAddress(),
       parseRecordFields(APPLICANT_RECORD),
     );
+    const party = { signer: bankSigner, bureau: await signers[4].getAddress() };
     const board: MessageBoard = {
-      publish: (bytes) => new HttpBoard(boardUrl, bankSigner).publish(bytes),
-      fetch: (hash) => new HttpBoard(boardUrl, bankSigner).fetch(hash),
+      publish: (bytes) => new HttpBoard(boardUrl, party).publish(bytes),
+      fetch: (hash) => new HttpBoard(boardUrl, party).fetch(hash),
     };
     bank = new BankClient(suite.matching.connect(bankSigner), fixtureKey(2048), board);
     await bank.registerKey();

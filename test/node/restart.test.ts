@@ -64,7 +64,11 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
       await subject.getAddress(),
       parseRecordFields(APPLICANT_RECORD),
     );
-    bank = new BankClient(suite.matching.connect(bankSigner), fixtureKey(2048), new HttpBoard(service.url, bankSigner));
+    bank = new BankClient(
+      suite.matching.connect(bankSigner),
+      fixtureKey(2048),
+      new HttpBoard(service.url, { signer: bankSigner, bureau: await signers[4].getAddress() }),
+    );
     await bank.registerKey();
   });
 

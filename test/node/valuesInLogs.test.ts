@@ -79,7 +79,7 @@ describe("Bureau service: no credit value in its log or its errors", function ()
     const bank = new BankClient(
       suite.matching.connect(bankSigner),
       fixtureKey(2048),
-      new HttpBoard(service.url, bankSigner),
+      new HttpBoard(service.url, { signer: bankSigner, bureau: await signers[4].getAddress() }),
     );
     await bank.registerKey();
     const { decision } = await bank.runCheck(

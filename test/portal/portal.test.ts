@@ -60,7 +60,7 @@ describe("Portal: a credit subject in a real browser", function () {
     bank = new BankClient(
       world.suite.matching.connect(world.signer("bank")),
       fixtureKey(2048),
-      new HttpBoard(world.bureau.url, world.signer("bank")),
+      new HttpBoard(world.bureau.url, { signer: world.signer("bank"), bureau: world.address("bureau") }),
     );
     await bank.registerKey();
   });

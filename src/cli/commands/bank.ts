@@ -17,7 +17,15 @@ import { fieldNamed, formatFieldValue, type CreditSchema } from "../../protocol/
 import { CheckState, checkModeName, RefusalReason, type CheckModeName } from "../../contractEnums";
 import { Level } from "../../permissions";
 import { parseAddress, parseBytes32, parseDuration } from "../args";
-import { action, connectReader, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
+import {
+  action,
+  connectReader,
+  connectSigner,
+  deployedSchemaOf,
+  readSecretFile,
+  schemaOf,
+  type Invocation,
+} from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { readFormFile } from "../formFile";
@@ -261,7 +269,12 @@ async function runCheck(
   const { BankClient, CheckWaitError } = await import("../../clients/bankCheck");
   const { decisionRecordOf } = await import("../../clients/decisionRecord");
   const { HttpBoard } = await import("../../clients/httpBoard");
-  const client = new BankClient(matching, key, new HttpBoard(opts.bureauUrl, matching.runner as Signer), { schema });
+  const client = new BankClient(
+    matching,
+    key,
+    new HttpBoard(opts.bureauUrl, { signer: matching.runner as Signer, bureau: opts.bureau }),
+    { schema },
+  );
   const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c, schema).length, 0);
   const request = {
     subject: opts.subject,
@@ -398,13 +411,7 @@ function waitFailure(e: CheckWaitError, what: string): CliError {
  *   key only, a modulus under 2048 bits or of an unsupported size, factors that do not check out
  */
 export async function loadKeyFile(file: string): Promise<PaillierPrivateKey> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw usageError(`key file ${file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
-  }
+  const text = readSecretFile(file, "key file");
   const { importPrivateKey, PaillierError } = await import("../../paillier");
   try {
     return importPrivateKey(text);

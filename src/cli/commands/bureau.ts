@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { NodeType } from "../../contractEnums";
+import { redactText, redactUrl } from "../../redact";
 import { parseInteger } from "../args";
 import { action, connectSigner, deployedSchemaOf } from "../context";
 import { argParser, CliError, usageError } from "../errors";
@@ -238,10 +239,10 @@ export function register(program: Command): void {
             if (e instanceof SealingError) throw usageError(e.message);
             throw e;
           }
-          const { isPostgresUrl, redact } = await import("../../bureau/postgresStore");
+          const { isPostgresUrl } = await import("../../bureau/postgresStore");
           if (opts.databaseUrl !== undefined && !isPostgresUrl(opts.databaseUrl)) {
             throw usageError(
-              `--database-url: expected a postgres:// or postgresql:// URL, got ${String(redact(opts.databaseUrl))}`,
+              `--database-url: expected a postgres:// or postgresql:// URL, got ${redactUrl(opts.databaseUrl)}`,
             );
           }
           const store = opts.databaseUrl === undefined ? `--db ${opts.db}` : "--database-url";
@@ -255,6 +256,9 @@ export function register(program: Command): void {
           const schema = await deployedSchemaOf(inv, conn);
           const { startBureauService } = await import("../../bureau/service");
           const { pino } = await import("pino");
+          // No log line shows a credential of the node's or the database's URL (an RPC error echoes the URL).
+          const known = [inv.globals.rpcUrl, opts.databaseUrl];
+          const redacted = { hooks: { streamWrite: (line: string) => redactText(line, known) } };
           const { StoreError } = await import("../../bureau/store");
           let service;
           try {
@@ -275,9 +279,12 @@ export function register(program: Command): void {
               leaseMs: opts.evaluatorLease,
               concurrency: opts.concurrency,
               logger: opts.logJson
-                ? pino(pino.destination(2))
+                ? pino(redacted, pino.destination(2))
                 : // progress lines for people: each log line's message, as the evaluator writes it
-                  pino({ base: undefined }, { write: (line: string) => out.progress(String(JSON.parse(line).msg)) }),
+                  pino(
+                    { ...redacted, base: undefined },
+                    { write: (line: string) => out.progress(String(JSON.parse(line).msg)) },
+                  ),
               schema,
             });
           } catch (e) {
@@ -297,7 +304,7 @@ export function register(program: Command): void {
             {
               bureau: service.bureau,
               url: service.url,
-              db: opts.databaseUrl === undefined ? path.resolve(opts.db) : String(redact(opts.databaseUrl)),
+              db: opts.databaseUrl === undefined ? path.resolve(opts.db) : redactUrl(opts.databaseUrl),
               comparisonKey: service.comparisonKey,
             },
             (d) =>

@@ -39,14 +39,14 @@ export function register(program: Command): void {
       "register as a credit subject and commit to your identity (a salted hash goes on-chain, never the identity); " +
         "the salt is saved to --salt-file",
     )
-    .option("--identity-file <file>", "a file holding your identity string, e.g. a national id and name")
     .option(
-      "--identity <text>",
-      "your identity string on the command line (visible to other users in `ps`: prefer --identity-file or the prompt)",
+      "--identity-file <file>",
+      "a file holding your identity string, e.g. a national id and name (without it, a prompt on the terminal; " +
+        "never a flag value, which others could read in `ps`)",
     )
     .option("--salt-file <file>", "where to save the salt that opens the commitment (default identity-<address>.json)")
     .action(
-      action(async (inv, opts: { identity?: string; identityFile?: string; saltFile?: string }) => {
+      action(async (inv, opts: { identityFile?: string; saltFile?: string }) => {
         const identity = await readIdentity(opts);
         if (opts.saltFile) refuseExisting(opts.saltFile, "--salt-file");
         const conn = await connectSigner(inv);
@@ -301,7 +301,7 @@ async function permissionRecord(out: Output, conn: SigningConnection): Promise<P
   const { findPermissionRecord } = await import("../../clients/consent");
   const { permissions } = await findPermissionRecord(conn.suite.history, conn.address, conn.signer).catch(
     (e: Error) => {
-      throw usageError(`${e.message} (blindcredit subject register --identity …)`);
+      throw usageError(`${e.message} (blindcredit subject register --identity-file …)`);
     },
   );
   out.progress(`permission record of ${conn.address}: ${await permissions.getAddress()}`);
@@ -376,14 +376,11 @@ function maxBig(a: bigint, b: bigint): bigint {
 }
 
 /**
- * The identity to commit to: from `--identity-file` (its first line), `--identity`, or a prompt on the terminal, so
- * that it need not appear in the process list.
- * @throws CliError exit 2 for both flags, an unreadable or empty file, an empty answer, or no terminal to prompt on
+ * The identity to commit to: from `--identity-file` (its first line) or a prompt on the terminal, never from a flag
+ * value, so that it does not appear in the process list or the shell's history.
+ * @throws CliError exit 2 for an unreadable or empty file, an empty answer, or no terminal to prompt on
  */
-async function readIdentity(opts: { identity?: string; identityFile?: string }): Promise<string> {
-  if (opts.identity !== undefined && opts.identityFile !== undefined) {
-    throw usageError("expected one of --identity-file and --identity, got both");
-  }
+async function readIdentity(opts: { identityFile?: string }): Promise<string> {
   let identity: string;
   let from: string;
   if (opts.identityFile !== undefined) {
@@ -393,9 +390,6 @@ async function readIdentity(opts: { identity?: string; identityFile?: string }):
     } catch (e) {
       throw usageError(`${from}: cannot read it (${(e as NodeJS.ErrnoException).code})`);
     }
-  } else if (opts.identity !== undefined) {
-    from = "--identity";
-    identity = opts.identity;
   } else if (process.stdin.isTTY) {
     from = "the prompt";
     const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -405,7 +399,7 @@ async function readIdentity(opts: { identity?: string; identityFile?: string }):
       prompt.close();
     }
   } else {
-    throw usageError("expected --identity-file <file> or --identity <text> (or a terminal to prompt on), got neither");
+    throw usageError("expected --identity-file <file> (or a terminal to prompt on), got neither");
   }
   if (identity.trim() === "") throw usageError(`${from}: expected a non-empty identity string, got an empty one`);
   return identity;
