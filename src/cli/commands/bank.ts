@@ -5,7 +5,7 @@
  * read from a file, used in this process, and only its public half goes on-chain.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import type { Signer } from "ethers";
@@ -34,6 +34,9 @@ import {
 
 /** Key sizes `keygen` makes: the engine's and the contract's (2048 the minimum, 3072 the default). */
 const KEY_BITS = [2048, 3072, 4096] as const;
+
+/** Where `bank check` keeps the bank's records of its checks: private, mode 0700, ignored by git. */
+const CHECKS_DIR = "checks";
 
 /** How often the bank looks at the check's state while it waits for the bureau. */
 const POLL_MS = 1000;
@@ -137,7 +140,8 @@ export function register(program: Command): void {
     .command("check")
     .description(
       "run a blind credit check: encrypt the form under your key, open the check, answer the bureau, decide; " +
-        "saves the decision's salt to --out (default checks/<checkId>.json)",
+        "saves the bank's own record of it (private, mode 0600) to --out (default checks/<checkId>.json); " +
+        "give the subject its receipt with bank receipt",
     )
     .requiredOption("--subject <address>", "the applicant", argParser(parseAddress))
     .addOption(
@@ -160,8 +164,48 @@ export function register(program: Command): void {
         .argParser(argParser(parseDuration))
         .default(3600, "1h"),
     )
-    .option("--out <file>", "where to save the check record (never overwritten)")
+    .option("--out <file>", "where to save the bank's record of the check (never overwritten)")
     .action(action(runCheck));
+
+  bank
+    .command("receipt")
+    .description(
+      "export what the subject gets of a decided check: its id, the decision and the salt that opens the on-chain " +
+        "commitment (never your conditions or shares), as a small file and, with --portal-url, a link",
+    )
+    .argument("<checkId>", "the check id (0x + 64 hex digits)", argParser(parseBytes32))
+    .option("--record <file>", "the bank's record of the check (default checks/<checkId>.json)")
+    .option("--out <file>", "where to write the receipt (default receipt-<checkId>.json; never overwritten)")
+    .option("--portal-url <url>", "the subject's portal, to print a link that opens the receipt there")
+    .action(
+      action(async (inv, checkId: string, opts: { record?: string; out?: string; portalUrl?: string }) => {
+        const recordFile = opts.record ?? path.join(CHECKS_DIR, `${checkId}.json`);
+        const { receiptLink, receiptOfRecord } = await import("../../clients/decisionRecord");
+        let text: string;
+        try {
+          text = readFileSync(recordFile, "utf8");
+        } catch (e) {
+          throw usageError(
+            `--record ${recordFile}: cannot read it (${(e as NodeJS.ErrnoException).code}); ` +
+              "give the record bank check saved with --record <file>",
+          );
+        }
+        let receipt;
+        try {
+          receipt = receiptOfRecord(text, checkId);
+        } catch (e) {
+          throw usageError(`--record ${recordFile}: ${(e as Error).message}`);
+        }
+        const file = opts.out ?? `receipt-${checkId}.json`;
+        writeSecretFile(file, `${JSON.stringify(receipt, null, 2)}\n`, "--out");
+        const link = opts.portalUrl ? receiptLink(opts.portalUrl, receipt) : undefined;
+        inv.out.result({ ...receipt, receipt: path.resolve(file), ...(link ? { link } : {}) }, (d) => [
+          `receipt of check ${d.checkId} (${d.approved ? "approved" : "declined"}) for the subject written to ${d.receipt}`,
+          "it holds the check id, the decision and the salt only: give it to the subject",
+          ...(d.link ? [`or send the subject this link to its portal: ${d.link}`] : []),
+        ]);
+      }),
+    );
 
   bank
     .command("decision")
@@ -325,7 +369,8 @@ async function runCheck(
   }
   const { check, decision } = outcome;
 
-  const file = opts.out ?? path.join("checks", `${check.checkId}.json`);
+  const file = opts.out ?? path.join(CHECKS_DIR, `${check.checkId}.json`);
+  if (!opts.out) privateFolder(CHECKS_DIR);
   const saved = decisionRecordOf(outcome, request, conn.address);
   try {
     writeSecretFile(file, `${toJson(saved)}\n`, "--out");
@@ -361,8 +406,16 @@ async function runCheck(
       ? "what the bank saw: one bit (all conditions met or not), nothing about the applicant's values"
       : `what the bank saw: ${decision.view.matches.filter(Boolean).length} of ${decision.view.matches.length} ` +
         "equality conditions met, in shuffled order; no value, no difference",
-    `record (with the salt that opens the on-chain decision, for the subject) saved to ${d.record}`,
+    `the bank's own record (private: it holds your conditions) saved to ${d.record}`,
+    `give the subject its receipt (the decision and the salt only): blindcredit bank receipt ${d.checkId}`,
   ]);
+}
+
+/** Makes `dir` for the bank's private files: mode 0700, with a .gitignore that keeps all of it out of git. */
+function privateFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ignore = path.join(dir, ".gitignore");
+  if (!existsSync(ignore)) writeFileSync(ignore, "# the bank's private check records: never commit them\n*\n");
 }
 
 /** A wait for the bureau that ended without what it waited for, as the CLI reports it (exit 3 or 5). */
