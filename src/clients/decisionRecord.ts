@@ -6,6 +6,7 @@
  * @module
  */
 import type { CheckModeName } from "../contractEnums";
+import { parseJson } from "../json";
 import { decisionHash } from "../protocol/chain";
 import type { Condition } from "../protocol/form";
 import type { CheckOutcome, CheckRequest } from "./bankCheck";
@@ -70,12 +71,7 @@ export function decisionRecordOf(
  * @throws Error saying what was expected and what came
  */
 export function parseDecisionClaim(json: string, checkId?: string): DecisionClaim {
-  let record: { checkId?: unknown; approved?: unknown; salt?: unknown };
-  try {
-    record = JSON.parse(json);
-  } catch (e) {
-    throw new Error(`expected JSON, got text that does not parse (${(e as Error).message})`);
-  }
+  const record = (parseJson(json, "the record") ?? {}) as { checkId?: unknown; approved?: unknown; salt?: unknown };
   if (checkId !== undefined && typeof record.checkId === "string" && record.checkId.toLowerCase() !== checkId) {
     throw new Error(`it is the record of check ${record.checkId}, not of ${checkId}`);
   }

@@ -20,6 +20,7 @@ import { parseAddress, parseBytes32, parseDuration } from "../args";
 import { action, connectReader, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
+import { REFUSAL_EXPLANATIONS } from "../revertExplanations";
 import { readFormFile } from "../formFile";
 import { isoTime, toJson } from "../output";
 import {
@@ -423,7 +424,8 @@ function waitFailure(e: CheckWaitError, what: string): CliError {
   const { checkId } = e;
   if (e.kind === "refused") {
     const reason = e.reason === undefined ? "unknown" : RefusalReason[e.reason];
-    return new CliError(ExitCode.Refused, `the bureau refused check ${checkId}: ${reason}`, {
+    const why = REFUSAL_EXPLANATIONS[reason] ?? "the bureau gave no reason the chain knows";
+    return new CliError(ExitCode.Refused, `the bureau refused check ${checkId} (${reason}): ${why}`, {
       checkId,
       state: "Refused",
       reason,

@@ -14,6 +14,7 @@ import { action, connectSigner, deployedSchemaOf, schemaOf, type Invocation } fr
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { addPermissionRequest, bureauFailure, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
+import { parseJson } from "../../json";
 
 export function register(program: Command): void {
   const provider = program
@@ -133,14 +134,18 @@ function fieldInput(opts: { field?: Record<string, string>; file?: string }): Re
   if (!pairs && !opts.file)
     throw usageError("expected the record's fields: --field name=value (repeatable) or --file record.json");
   if (!opts.file) return opts.field ?? {};
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(opts.file, "utf8"));
+    text = readFileSync(opts.file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw usageError(
-      `--file ${opts.file}: ${code ? `cannot read it (${code === "ENOENT" ? "no such file" : code})` : `expected JSON (${(e as Error).message})`}`,
-    );
+    throw usageError(`--file ${opts.file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
+  }
+  let json: unknown;
+  try {
+    json = parseJson(text, `--file ${opts.file}`);
+  } catch (e) {
+    throw usageError((e as Error).message);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw usageError(`--file ${opts.file}: expected a JSON object of field → value, e.g. {"creditScore": "720"}`);
