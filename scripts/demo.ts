@@ -22,7 +22,7 @@ import { parseRecordFields } from "../src/protocol/records";
 import { generateSealingKey } from "../src/bureau/sealing";
 import { startBureauService } from "../src/bureau/service";
 import { AuditAction, CheckState, NodeType, ProposalState, type CheckModeName } from "../src/contractEnums";
-import { Level, levelNames } from "../src/permissions";
+import { Level, levelNames, termsOf } from "../src/permissions";
 import { generateKeyPair, RandomnessPool } from "../src/paillier";
 import type { Condition } from "../src/protocol/form";
 
@@ -167,7 +167,8 @@ async function main(): Promise<void> {
         ).wait();
       });
       await step(`  ${who} approves the bank's request`, async () => {
-        await (await permissions.approveRequest(bank.address)).wait();
+        const asked = await permissions.requestOf(subject.address, bank.address);
+        await (await permissions.approveRequest(bank.address, termsOf(asked))).wait();
       });
       const grant = await suite.permissions.grantOf(subject.address, bank.address);
       console.log(`     the bank holds ${levelNames(Number(grant.levels)).join(", ")}, ${grant.maxUses} uses`);

@@ -53,6 +53,7 @@ export enum AuditAction {
   CheckAnswered = 9,
   CheckDecided = 10,
   CheckRefused = 11,
+  PermissionDeclined = 12,
 }
 
 /** How much the bank learns from a check, mirroring `IConditionMatching.CheckMode`. */

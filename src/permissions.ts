@@ -47,3 +47,20 @@ export function levelNames(levels: number): string[] {
     .filter(([, bit]) => (levels & bit) !== 0)
     .map(([name]) => name);
 }
+
+/** The terms of a grant or request: what `PermissionSetting.approveRequest` names to approve. */
+export interface Terms {
+  readonly levels: bigint | number;
+  readonly expiry: bigint;
+  readonly maxUses: bigint | number;
+}
+
+/**
+ * The terms of a request as read from `requestOf`, copied into a plain object that can be sent back to
+ * `approveRequest(grantee, terms)`: the approval is then bound to exactly what was read (ethers refuses its own
+ * frozen read results as call arguments).
+ * @example await permissions.approveRequest(bank, termsOf(await permissions.requestOf(subject, bank)))
+ */
+export function termsOf(request: Terms): Terms {
+  return { levels: request.levels, expiry: request.expiry, maxUses: request.maxUses };
+}

@@ -98,7 +98,7 @@ async function measure(): Promise<Snapshot> {
     permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 1),
   );
   s["PermissionSetting.approveRequest (first grant to this grantee)"] = await gasOf(
-    permissions.connect(subject).approveRequest(bank.address),
+    permissions.connect(subject).approveRequest(bank.address, { levels: Level.BlindRead, expiry, maxUses: 1 }),
   );
   s["PermissionSetting.setPermission (change of an existing grant)"] = await gasOf(
     permissions.connect(subject).setPermission(bank.address, Level.BlindRead, expiry, 2),

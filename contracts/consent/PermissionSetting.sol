@@ -60,13 +60,30 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
     }
 
     /// @inheritdoc IPermissionSetting
-    function approveRequest(address grantee) external returns (bytes32) {
+    function approveRequest(address grantee, Request calldata terms) external returns (bytes32) {
         _checkSubject(msg.sender);
         Request memory request = _requests[msg.sender][grantee];
         if (request.levels == 0) revert PermissionNoRequest(msg.sender, grantee);
-        delete _requests[msg.sender][grantee];
+        if (request.levels != terms.levels || request.expiry != terms.expiry || request.maxUses != terms.maxUses) {
+            revert PermissionRequestChanged(msg.sender, grantee, request.levels, request.expiry, request.maxUses);
+        }
         _useNonce(msg.sender); // voids every consent signed but not yet submitted
-        return _set(msg.sender, grantee, request.levels, request.expiry, request.maxUses, msg.sender);
+        return _set(msg.sender, grantee, terms.levels, terms.expiry, terms.maxUses, msg.sender);
+    }
+
+    /// @inheritdoc IPermissionSetting
+    function declineRequest(address requester) external {
+        _checkSubjectOrRemoved(msg.sender);
+        uint8 levels = _requests[msg.sender][requester].levels;
+        if (levels == 0) revert PermissionNoRequest(msg.sender, requester);
+        delete _requests[msg.sender][requester];
+        emit RequestDeclined(msg.sender, requester);
+        _history.appendAudit(
+            msg.sender,
+            requester,
+            IHistoryRecord.AuditAction.PermissionDeclined,
+            bytes32(uint256(levels))
+        );
     }
 
     /// @inheritdoc IPermissionSetting
@@ -88,10 +105,7 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
 
     /// @inheritdoc IPermissionSetting
     function revoke(address grantee) external {
-        INodeClassification.Node memory node = _classification.nodeOf(msg.sender);
-        if (node.nodeType != NodeType.CreditSubject || node.status == NodeStatus.Unknown) {
-            revert PermissionNotSubject(msg.sender);
-        }
+        _checkSubjectOrRemoved(msg.sender);
         Grant storage grant = _grants[msg.sender][grantee];
         if (grant.levels == 0) revert PermissionNoGrant(msg.sender, grantee);
         bytes32 revokedId = _grantId(msg.sender, grantee, grant.version);
@@ -217,7 +231,8 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
             );
     }
 
-    /// @dev Sets a grant after checking its terms; exactly the current terms change nothing.
+    /// @dev Sets a grant after checking its terms, answering the grantee's pending request; exactly the current
+    /// terms change nothing.
     function _set(
         address subject,
         address grantee,
@@ -227,6 +242,7 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
         address consentBy
     ) private returns (bytes32 id) {
         _checkTerms(grantee, levels, expiry);
+        delete _requests[subject][grantee];
         Grant storage grant = _grants[subject][grantee];
         if (grant.levels == levels && grant.expiry == expiry && grant.maxUses == maxUses) {
             return _grantId(subject, grantee, grant.version); // paper 3.4: same permission, no operation
@@ -259,6 +275,14 @@ contract PermissionSetting is IPermissionSetting, AccessControl, EIP712, Nonces 
 
     function _checkSubject(address account) private view {
         if (!_classification.isActiveAs(account, NodeType.CreditSubject)) revert PermissionNotSubject(account);
+    }
+
+    /// @dev A credit subject, active or removed by vote: the powers to refuse and to withdraw outlive membership.
+    function _checkSubjectOrRemoved(address account) private view {
+        INodeClassification.Node memory node = _classification.nodeOf(account);
+        if (node.nodeType != NodeType.CreditSubject || node.status == NodeStatus.Unknown) {
+            revert PermissionNotSubject(account);
+        }
     }
 
     /// @dev Known, non-empty levels that the grantee's node type may hold, until a future time.

@@ -19,7 +19,8 @@ interface IHistoryRecord {
         CheckRequested, // a bank opened a credit check of the subject (ref: the check id)
         CheckAnswered, // the bureau answered a credit check (ref: the check id)
         CheckDecided, // the bank recorded its decision on a check (ref: the check id)
-        CheckRefused // the bureau refused to answer a check (ref: the check id)
+        CheckRefused, // the bureau refused to answer a check (ref: the check id)
+        PermissionDeclined // the subject declined a node's request (ref: the levels asked for)
     }
 
     /// @notice One line of a node's audit trail: two slots (actor, action and timestamp share one).

@@ -84,6 +84,10 @@ interface IPermissionSetting is INodeTypes {
     /// @notice Thrown when `grantee` has no pending request with `subject`.
     error PermissionNoRequest(address subject, address grantee);
 
+    /// @notice Thrown when the subject approves terms that are not the pending request of `grantee`, which now asks
+    /// for `levels` until `expiry` with `maxUses` uses: the requester changed its request after the subject read it.
+    error PermissionRequestChanged(address subject, address grantee, uint8 levels, uint64 expiry, uint32 maxUses);
+
     /// @notice Thrown when a consent signature is submitted after its `deadline`.
     error PermissionConsentExpired(uint256 deadline, uint256 nowTime);
 
@@ -107,6 +111,10 @@ interface IPermissionSetting is INodeTypes {
         uint64 expiry,
         uint32 maxUses
     );
+
+    /// @notice Emitted when `subject` declines the pending request of `requester`: the request is gone, no grant
+    /// was set.
+    event RequestDeclined(address indexed subject, address indexed requester);
 
     /// @notice Emitted when a grant is created or changed; `consentBy` is the submitter of a signed
     /// consent, or the subject itself.
@@ -145,17 +153,31 @@ interface IPermissionSetting is INodeTypes {
     /// Emits a {PermissionRequested} event.
     function requestPermission(address subject, uint8 levels, uint64 expiry, uint32 maxUses) external;
 
-    /// @notice Paper flow 3.4 step (7): the subject grants what `grantee` asked for, and voids
-    /// every consent it signed and did not see submitted.
+    /// @notice Paper flow 3.4 step (7): the subject grants what `grantee` asked for, naming the `terms` it read, and
+    /// voids every consent it signed and did not see submitted. Naming the terms binds the approval to what the
+    /// subject saw: a requester that replaces its request (say one use for a day by unlimited uses for ever) before
+    /// the approval lands makes it revert instead of widening it.
     ///
-    /// Requirements: the caller is an active credit subject with a pending request from `grantee`.
+    /// Requirements: the caller is an active credit subject with a pending request from `grantee` whose terms are
+    /// exactly `terms` (else {PermissionRequestChanged}); the terms are valid as for {setPermission}.
     ///
     /// May emit a {PermissionSet} event.
-    function approveRequest(address grantee) external returns (bytes32 grantId);
+    function approveRequest(address grantee, Request calldata terms) external returns (bytes32 grantId);
+
+    /// @notice The subject says no to the pending request of `requester`: the request is cleared, the grant (if
+    /// any) and the signed consents stay as they were. The requester sees the {RequestDeclined} event and may ask
+    /// again.
+    ///
+    /// Requirements: the caller is a credit subject, active or removed by vote (a removed subject keeps the power
+    /// to refuse), with a pending request from `requester`.
+    ///
+    /// Emits a {RequestDeclined} event.
+    function declineRequest(address requester) external;
 
     /// @notice The subject sets the grant of `grantee`. Setting exactly the grant it already has
     /// changes nothing; anything else replaces it and resets its use count. Either way every
-    /// consent the subject signed and did not see submitted is void.
+    /// consent the subject signed and did not see submitted is void, and the pending request of
+    /// `grantee`, if any, is answered: it is cleared, whatever terms were granted.
     ///
     /// Requirements:
     /// - the caller is an active credit subject;

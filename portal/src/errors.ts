@@ -19,6 +19,8 @@ const MEANINGS: Record<string, string> = {
   PermissionUnknownLevels: "Choose at least one level.",
   PermissionUnknownNode: "This address is not an active member of the consortium.",
   PermissionNoRequest: "This member has no pending request any more.",
+  PermissionRequestChanged:
+    "This member changed its request after you read it: nothing was granted. Reload and read the new terms.",
   PermissionConsentExpired: "The signed consent's deadline passed before it was submitted: sign again.",
   PermissionInvalidSigner: "The consent was not signed by this account.",
   InvalidAccountNonce: "You changed your grants since you signed: sign the consent again.",

@@ -25,6 +25,7 @@ import {
   approve as approveRequest,
   categoriesOf,
   checksOf,
+  decline,
   grantsOf,
   pendingRequests,
   revoke as revokeGrant,
@@ -371,6 +372,7 @@ const UPDATE_TEXT: Record<string, string> = {
   PermissionRequested: "a new permission request",
   PermissionSet: "a grant was set",
   PermissionRevoked: "a grant was revoked",
+  RequestDeclined: "a request was declined",
   PermissionUsed: "a grant was used",
   ConsentsInvalidated: "your signed consents were voided",
   CheckRequested: "a bank opened a check of your data",
@@ -558,6 +560,16 @@ function requestCard(request: PendingRequest): HTMLElement {
         { type: "submit", name: "how", value: "transaction", class: config.relayPath ? "secondary" : "" },
         "Approve by transaction",
       ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "danger",
+          "aria-label": `Decline the request of ${memberName(request.grantee)}`,
+          onclick: (e: Event) => void declineRequest(e.currentTarget as HTMLButtonElement, request),
+        },
+        "Decline",
+      ),
     ),
   );
   form.addEventListener("submit", (event) => void approve(event, request, form));
@@ -633,6 +645,16 @@ async function approve(event: SubmitEvent, request: PendingRequest, form: HTMLFo
     );
     await tx.wait();
     return `Approved ${who} (transaction ${tx.hash}).`;
+  });
+}
+
+async function declineRequest(button: HTMLButtonElement, request: PendingRequest): Promise<void> {
+  const s = session;
+  if (!s) return;
+  await act(button, "Declining the request", async () => {
+    showStatus("Confirm that you decline, in your wallet…");
+    await (await decline(s.contracts, request.grantee.address)).wait();
+    return `Declined the request of ${memberName(request.grantee)}: nothing was granted, and it is told so.`;
   });
 }
 

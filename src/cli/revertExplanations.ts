@@ -79,6 +79,8 @@ export const REVERT_EXPLANATIONS: Readonly<Record<string, string>> = {
     "There is no live grant for this member (never given, or revoked): see blindcredit subject grants, and ask for access again if needed.",
   PermissionNoRequest:
     "This member has no pending request to answer (it was answered, declined or never made): see blindcredit subject requests, or set terms yourself with blindcredit subject grant.",
+  PermissionRequestChanged:
+    "The requester changed its request after you read it, so nothing was granted: read the new terms with blindcredit subject requests and answer again.",
   PermissionNotSubject:
     "This account is not an active credit subject: register it first with blindcredit subject register.",
   PermissionSubjectNotActive:

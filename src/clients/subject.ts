@@ -11,6 +11,7 @@
  * @module
  */
 import { ZeroHash, type ContractTransactionResponse, type Log } from "ethers";
+import { termsOf } from "../permissions";
 import { AuditAction, CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../contractEnums";
 import type {
   ConditionMatching,
@@ -275,7 +276,8 @@ export interface GrantTerms {
 }
 
 /**
- * Answers `request` with yes: exactly what was asked (`approveRequest`), or other terms the subject chose
+ * Answers `request` with yes: exactly what was asked (`approveRequest`, bound to the terms read: it reverts
+ * `PermissionRequestChanged` when the requester changed them since), or other terms the subject chose
  * (`setPermission`, which answers the request too).
  */
 export function approve(
@@ -285,8 +287,13 @@ export function approve(
 ): Promise<ContractTransactionResponse> {
   const same = terms.levels === request.levels && terms.expiry === request.expiry && terms.maxUses === request.maxUses;
   return same
-    ? c.permissions.approveRequest(request.grantee)
+    ? c.permissions.approveRequest(request.grantee, termsOf(request))
     : c.permissions.setPermission(request.grantee, terms.levels, terms.expiry, terms.maxUses);
+}
+
+/** Answers `requester`'s pending request with no: it is cleared, and the requester sees `RequestDeclined`. */
+export function decline(c: SubjectContracts, requester: string): Promise<ContractTransactionResponse> {
+  return c.permissions.declineRequest(requester);
 }
 
 /** Sets `grantee`'s grant to `terms`, replacing its current one. */

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { admitByVote, deployWithMembers, grantRoleByVote, removeByVote } from "../helpers/suite";
-import { Level } from "../../src/permissions";
+import { Level, termsOf } from "../../src/permissions";
 import { CONSENT_TYPES, consentDomain, signConsent } from "../../src/clients/consent";
 import { AuditAction, GrantState, NodeType } from "../../src/contractEnums";
 
@@ -78,26 +78,115 @@ describe("PermissionSetting", function () {
   });
 
   describe("approveRequest", function () {
-    it("grants exactly what was asked and clears the request", async function () {
+    it("grants exactly the terms it names and clears the request", async function () {
       const f = await loadFixture(fixture);
       await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 2);
-      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address)).to.emit(
-        f.permissions,
-        "PermissionSet",
-      );
+      const terms = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 2 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, terms))
+        .to.emit(f.permissions, "PermissionSet")
+        .withArgs(f.subject.address, f.bank.address, anyBytes32, Level.BlindRead, f.expiry, 2, f.subject.address);
       const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
       expect([grant.levels, grant.expiry, grant.maxUses, grant.uses]).to.deep.equal([8n, f.expiry, 2n, 0n]);
       expect((await f.permissions.requestOf(f.subject.address, f.bank.address)).levels).to.equal(0);
     });
 
+    it("reverts when the requester changed its terms after the subject read them (issue 20)", async function () {
+      const f = await loadFixture(fixture);
+      const day = BigInt(await time.latest()) + BigInt(DAY);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, day, 1);
+      const seen = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      // Just before the approval lands, the bank swaps its 1-use, 1-day request for unlimited uses, no expiry.
+      const forever = 2n ** 64n - 1n;
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, forever, 0);
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, termsOf(seen)))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionRequestChanged")
+        .withArgs(f.subject.address, f.bank.address, Level.BlindRead, forever, 0);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.None);
+    });
+
+    it("reverts on any term that differs: levels, expiry or uses", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      const asked = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      for (const named of [
+        { ...asked, levels: Level.Write },
+        { ...asked, expiry: f.expiry - 1n },
+        { ...asked, maxUses: 0 },
+      ]) {
+        await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, named))
+          .to.be.revertedWithCustomError(f.permissions, "PermissionRequestChanged")
+          .withArgs(f.subject.address, f.bank.address, Level.BlindRead, f.expiry, 1);
+      }
+    });
+
     it("reverts without a pending request, or for a non-subject", async function () {
       const f = await loadFixture(fixture);
-      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address))
+      const terms = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, terms))
         .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
         .withArgs(f.subject.address, f.bank.address);
-      await expect(f.permissions.connect(f.bank).approveRequest(f.bank.address))
+      await expect(f.permissions.connect(f.bank).approveRequest(f.bank.address, terms))
         .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
         .withArgs(f.bank.address);
+    });
+  });
+
+  describe("declineRequest", function () {
+    it("clears the pending request, tells the requester and audits it (issue 21)", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await expect(f.permissions.connect(f.subject).declineRequest(f.bank.address))
+        .to.emit(f.permissions, "RequestDeclined")
+        .withArgs(f.subject.address, f.bank.address);
+      const request = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      expect([request.levels, request.expiry, request.maxUses]).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.permissions.grantState(f.subject.address, f.bank.address)).to.equal(GrantState.None);
+      const length = await f.history.auditLength(f.subject.address);
+      const [[last]] = await f.history.auditTrail(f.subject.address, length - 1n, 1);
+      expect([last.actor, Number(last.action), BigInt(last.ref)]).to.deep.equal([
+        f.bank.address,
+        AuditAction.PermissionDeclined,
+        BigInt(Level.BlindRead),
+      ]);
+    });
+
+    it("leaves the grant and the signed consents as they were", async function () {
+      const f = await loadFixture(fixture);
+      const id = await grantBank(f, 1);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 0);
+      await f.permissions.connect(f.subject).declineRequest(f.bank.address);
+      expect(await f.permissions.grantId(f.subject.address, f.bank.address)).to.equal(id);
+      expect((await f.permissions.grantOf(f.subject.address, f.bank.address)).maxUses).to.equal(1);
+      expect(await f.permissions.nonces(f.subject.address)).to.equal(1);
+    });
+
+    it("reverts without a pending request: none asked, or already declined and so not approvable", async function () {
+      const f = await loadFixture(fixture);
+      const decline = () => f.permissions.connect(f.subject).declineRequest(f.bank.address);
+      await expect(decline())
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await decline();
+      await expect(decline())
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+      const asked = { levels: Level.BlindRead, expiry: f.expiry, maxUses: 1 };
+      await expect(f.permissions.connect(f.subject).approveRequest(f.bank.address, asked))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNoRequest")
+        .withArgs(f.subject.address, f.bank.address);
+    });
+
+    it("lets a subject removed by vote still decline, but no node that is not a subject", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 1);
+      await expect(f.permissions.connect(f.bank).declineRequest(f.subject.address))
+        .to.be.revertedWithCustomError(f.permissions, "PermissionNotSubject")
+        .withArgs(f.bank.address);
+      await removeByVote(f, f.subject.address);
+      await expect(f.permissions.connect(f.subject).declineRequest(f.bank.address))
+        .to.emit(f.permissions, "RequestDeclined")
+        .withArgs(f.subject.address, f.bank.address);
     });
   });
 
@@ -139,6 +228,13 @@ describe("PermissionSetting", function () {
       const grant = await f.permissions.grantOf(f.subject.address, f.bank.address);
       expect([grant.maxUses, grant.uses, grant.version]).to.deep.equal([2n, 0n, 2n]);
       expect(await f.permissions.grantId(f.subject.address, f.bank.address)).not.to.equal(first);
+    });
+
+    it("answers the grantee's pending request, on any terms (issue 21)", async function () {
+      const f = await loadFixture(fixture);
+      await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 5);
+      await grantBank(f, 1);
+      expect((await f.permissions.requestOf(f.subject.address, f.bank.address)).levels).to.equal(0);
     });
 
     it("reverts when a grantee extends its own grant", async function () {
@@ -292,7 +388,8 @@ describe("PermissionSetting", function () {
       const f = await loadFixture(fixture);
       const { consent, signature } = await signed(f);
       await f.permissions.connect(f.bank).requestPermission(f.subject.address, Level.BlindRead, f.expiry, 3);
-      await f.permissions.connect(f.subject).approveRequest(f.bank.address);
+      const terms = await f.permissions.requestOf(f.subject.address, f.bank.address);
+      await f.permissions.connect(f.subject).approveRequest(f.bank.address, termsOf(terms));
       await expect(f.permissions.connect(f.bureau).setPermissionWithConsent(consent, signature))
         .to.be.revertedWithCustomError(f.permissions, "InvalidAccountNonce")
         .withArgs(f.subject.address, 1);

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers, grantRoleByVote } from "../helpers/suite";
 import { findPermissionRecord } from "../../src/clients/consent";
-import { Level } from "../../src/permissions";
+import { Level, termsOf } from "../../src/permissions";
 import { AuditAction } from "../../src/contractEnums";
 
 describe("Flow 3.4: granting a bank blind-read", function () {
@@ -26,7 +26,7 @@ describe("Flow 3.4: granting a bank blind-read", function () {
     // (7) It reads the request and grants it.
     const request = await permissions.requestOf(f.subject.address, f.bank.address);
     expect(Number(request.levels)).to.equal(Level.BlindRead);
-    await permissions.approveRequest(f.bank.address);
+    await permissions.approveRequest(f.bank.address, termsOf(request));
     expect(await permissions.hasPermission(f.subject.address, f.bank.address, Level.BlindRead)).to.equal(true);
 
     // Asking for exactly the same permission again changes nothing (paper: "no operation").

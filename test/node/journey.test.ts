@@ -23,7 +23,7 @@ import { findPermissionRecord } from "../../src/clients/consent";
 import { BankClient } from "../../src/clients/bankCheck";
 import { BureauClient } from "../../src/bureau/steps";
 import { MemoryBoard } from "../../src/protocol/board";
-import { Level } from "../../src/permissions";
+import { Level, termsOf } from "../../src/permissions";
 import { AuditAction, CheckState, NodeType, ProposalState } from "../../src/contractEnums";
 
 /** The working tree's own deployments of the localhost network, which the journeys must not touch. */
@@ -107,7 +107,8 @@ for (const [kind, title] of NODES) {
 
       const { permissions } = await findPermissionRecord(suite.history, await subject.getAddress(), subject);
       expect(await permissions.getAddress()).to.equal(await suite.permissions.getAddress());
-      await (await permissions.approveRequest(await bank.getAddress())).wait();
+      const asked = await permissions.requestOf(await subject.getAddress(), await bank.getAddress());
+      await (await permissions.approveRequest(await bank.getAddress(), termsOf(asked))).wait();
       expect(
         await permissions.hasPermission(await subject.getAddress(), await bank.getAddress(), Level.BlindRead),
       ).to.equal(true);

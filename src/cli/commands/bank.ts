@@ -25,6 +25,7 @@ import { readFormFile } from "../formFile";
 import { isoTime, toJson } from "../output";
 import {
   addPermissionRequest,
+  addRequestStatus,
   bureauFailure,
   bureauUrlOption,
   grantUnusable,
@@ -117,6 +118,7 @@ export function register(program: Command): void {
     subjectHelp: "the applicant's address",
     uses: "checks",
   });
+  addRequestStatus(bank, { name: "access", role: "bank" });
 
   bank
     .command("form")

@@ -13,7 +13,14 @@ import { parseAddress } from "../args";
 import { action, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
-import { addPermissionRequest, bureauFailure, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
+import {
+  addPermissionRequest,
+  addRequestStatus,
+  bureauFailure,
+  bureauUrlOption,
+  refuseExisting,
+  writeSecretFile,
+} from "../shared";
 import { parseJson } from "../../json";
 
 export function register(program: Command): void {
@@ -29,6 +36,7 @@ export function register(program: Command): void {
     subjectHelp: "the subject's address",
     uses: "records",
   });
+  addRequestStatus(provider, { name: "access", role: "provider" });
 
   provider
     .command("submit")

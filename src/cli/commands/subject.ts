@@ -12,6 +12,7 @@ import {
   approve,
   auditTrail,
   checksOf,
+  decline,
   grant,
   grantsOf,
   pendingRequests,
@@ -127,7 +128,7 @@ export function register(program: Command): void {
                   ["grantee", "type", "levels", "until", "uses"],
                   d.requests.map((r) => [r.grantee, r.granteeType, r.levels, r.expiry, usesText(r.maxUses)]),
                 ),
-                "approve with: blindcredit subject approve <grantee>",
+                "approve with: blindcredit subject approve <grantee>, or say no with: blindcredit subject decline <grantee>",
               ],
         );
       }),
@@ -158,6 +159,22 @@ export function register(program: Command): void {
         );
         const [set] = await eventsNamed(permissions, receipt, "PermissionSet");
         await printGrant(inv.out, conn, permissions, grantee, set ? "granted" : "unchanged");
+      }),
+    );
+
+  subject
+    .command("decline")
+    .description("say no to <requester>'s pending request: it is cleared, and the requester sees that you declined")
+    .argument("<requester>", "who asked", argParser(parseAddress))
+    .action(
+      action(async (inv, requester: string) => {
+        const conn = await connectSigner(inv);
+        const permissions = await permissionRecord(inv.out, conn);
+        await inv.out.send("declineRequest", decline(clientOf(conn, permissions), requester));
+        inv.out.result(
+          { subject: conn.address, requester, outcome: "declined" },
+          (d) => `declined the request of ${d.requester}: nothing was granted, and it sees RequestDeclined`,
+        );
       }),
     );
 
@@ -373,6 +390,7 @@ function refOf(action: AuditAction, ref: string): { refKind: string; refValue: s
       // Zero for genesis members and self-registered subjects: no vote admitted them.
       return { refKind: "proposal", refValue: BigInt(ref) === 0n ? "none" : BigInt(ref).toString() };
     case AuditAction.PermissionRequested:
+    case AuditAction.PermissionDeclined:
       return { refKind: "levels", refValue: levelText(BigInt(ref)) };
     case AuditAction.PermissionGranted:
     case AuditAction.PermissionRevoked:
