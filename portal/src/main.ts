@@ -28,6 +28,7 @@ import {
   decline,
   grantsOf,
   pendingRequests,
+  readOwnRecord,
   revoke as revokeGrant,
   standingOf,
   verifyDecision,
@@ -868,6 +869,25 @@ function renderCategories(categories: CategoryRow[]): void {
   );
 }
 
+async function readRecord(button: HTMLButtonElement): Promise<void> {
+  const s = session;
+  if (!s) return;
+  await act(button, "Reading your record", async () => {
+    showStatus("Sign the request in your wallet: it proves to the bureau that you are asking for your own record…");
+    const record = await readOwnRecord(location.origin, s.signer);
+    fillTable(
+      "own-record-list",
+      "The bureau holds no field of your record.",
+      `Your record at the bureau (hash ${record.hash})`,
+      ["Field", "Value"],
+      Object.entries(record.fields).map(([name, value]) =>
+        h("tr", {}, h("td", { "data-label": "Field" }, name), h("td", { "data-label": "Value" }, value)),
+      ),
+    );
+    return "Your record as the bureau holds it is shown under Your credit data.";
+  });
+}
+
 async function checkRecord(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   const s = session;
@@ -903,6 +923,8 @@ function wireForms(): void {
   byId("verify-record").addEventListener("change", () => void loadCheckRecord());
   byId("data-form").addEventListener("submit", (e) => void checkRecord(e as SubmitEvent));
   byId("void-consents").addEventListener("click", (e) => void voidConsents(e.currentTarget as HTMLButtonElement));
+  byId("own-record").hidden = !config.ownRecord;
+  byId("own-record-read").addEventListener("click", (e) => void readRecord(e.currentTarget as HTMLButtonElement));
 }
 
 /** Runs a wallet action with its button busy; shows its result, or an error a person understands. */

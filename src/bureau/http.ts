@@ -9,13 +9,15 @@
  * | `GET /v1/messages/<keccak256>` | the message's bytes, to a party of its check only (signed request) |
  * | `POST /v1/records` | a provider's canonical credit record → 201 `{ subject, hash, version }` |
  * | `POST /v1/consents` | a subject's signed consent, submitted from the bureau's account → 201 `{ txHash, … }` |
+ * | `GET /v1/subjects/<address>/record` | the subject's current record `{ subject, hash, fields }`, to that subject only (signed request, each signature once) |
  *
  * Admission of a message: it must be bound to this deployment (chain id and contract) and be one of the bank's
  * stages (`form`, `response`; the bureau's own messages go to its store directly). It is taken when its keccak256 is
  * the one the chain holds for that stage of its check (the form's `formHash`, the `CheckResponded` log), or when the
  * request is signed (`protocol/signedRequest`) by the party whose turn it is: for a form of a check not opened yet,
  * the active bank whose `nextCheckId` is the check; for a response, the check's bank while it is `Challenged`.
- * A read is served to the check's bank or bureau only, on a signed request.
+ * A read is served to the check's bank or bureau only, on a signed request. A subject's record is served to that
+ * subject only, on a signed request whose signature has not been served before (a replay gets 409).
  *
  * Statuses: 400 malformed, 401 unsigned or badly signed where a signature is needed, 403 signed by another party or
  * uncommitted, 404 unknown, 408 too slow, 409 not that stage's turn (the chain holds another hash), 413 too large,
@@ -24,17 +26,18 @@
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { getAddress, ZeroHash } from "ethers";
 import { CheckState, NodeType } from "../contractEnums";
 import { listen, type Listening } from "../listen";
 import { loggedHash, stateOf } from "../protocol/chain";
 import { MAX_MESSAGE_BYTES, messageHash, peekMessageHeader, type MessageHeader } from "../protocol/messages";
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, recordHash } from "../protocol/records";
-import { SignedRequestError, verifySignedRequest } from "../protocol/signedRequest";
+import { SIGNED_HEADERS, SignedRequestError, verifySignedRequest } from "../protocol/signedRequest";
 import type { Suite } from "../suite";
 import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
 import type { Evaluator } from "./evaluator";
-import { BureauMetrics, methodLabel, routeOf, type ApiRefusal } from "./metrics";
-import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
+import { BureauMetrics, methodLabel, routeOf, SUBJECT_RECORD, type ApiRefusal } from "./metrics";
+import { DEFAULT_SCHEMA, fieldNamed, formatFieldValue, type CreditSchema } from "../protocol/schema";
 import { SealingError } from "./sealing";
 import { StoreError, type BureauStore } from "./store";
 
@@ -178,6 +181,8 @@ export async function startBureauApi(options: {
       );
       return json(res, created ? 201 : 200, { subject: record.subject, hash, version });
     }
+    const own = req.method === "GET" ? SUBJECT_RECORD.exec(path) : null;
+    if (own) return subjectRecord(req, res, path, getAddress(own[1]));
     if (req.method === "POST" && path === "/v1/consents") {
       // Relayed one at a time: they all send from the bureau's account.
       const submission = parseConsentSubmission(await body(req, MAX_CONSENT_BYTES));
@@ -188,6 +193,48 @@ export async function startBureauApi(options: {
       return json(res, 201, await relayed);
     }
     throw new HttpError(404, "no-route", `no route ${req.method} ${path.slice(0, 200)}`);
+  }
+
+  /** Signatures of subject-record reads already served, with their expiry (Unix seconds): each serves once. */
+  const servedReads = new Map<string, number>();
+
+  /**
+   * The subject's right of access: its current record (the version whose hash the chain holds now), to the subject
+   * only, on a request it signed; a signature serves once, so a copied request reads nothing.
+   */
+  async function subjectRecord(req: IncomingMessage, res: ServerResponse, path: string, subject: string) {
+    const reader = signer(req, path);
+    if (reader === undefined)
+      throw new HttpError(401, "unsigned", "a record is served to its subject only: sign the request as the subject");
+    if (reader !== subject)
+      throw new HttpError(403, "not-subject", `${reader} is not ${subject}: a record is served to its subject only`);
+    const now = Date.now() / 1000;
+    for (const [seen, expiry] of servedReads) if (expiry < now) servedReads.delete(seen);
+    const signature = String(req.headers[SIGNED_HEADERS.signature]).toLowerCase();
+    if (servedReads.has(signature))
+      throw new HttpError(409, "replayed", "this signed request was served already: sign a new one");
+    servedReads.set(signature, Number(req.headers[SIGNED_HEADERS.expiry]));
+    const hash = (await suite.ownership.dataHashOf(subject, CREDIT_RECORD_CATEGORY)).toLowerCase();
+    if (hash === ZeroHash)
+      throw new HttpError(404, "not-found", `no credit record of ${subject} is committed on-chain: nothing to read`);
+    let values: Map<string, bigint>;
+    try {
+      values = await timed("valuesOf", () => store.valuesOf(subject, hash));
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "no-record")
+        throw new HttpError(
+          404,
+          "not-found",
+          `the bureau does not hold the record committed on-chain for ${subject} (hash ${hash}): ` +
+            "the information provider must submit it (blindcredit provider submit)",
+        );
+      throw e;
+    }
+    const schema = options.schema ?? DEFAULT_SCHEMA;
+    const fields = Object.fromEntries(
+      [...values].map(([name, value]) => [name, formatFieldValue(fieldNamed(name, schema), value)]),
+    );
+    return json(res, 200, { subject, hash, fields });
   }
 
   /** The account that signed the request, if it is signed. */

@@ -10,8 +10,10 @@
  *   state read from the condition-matching contract.
  * @module
  */
-import { ZeroHash, type ContractTransactionResponse, type Log } from "ethers";
+import { ZeroHash, type ContractTransactionResponse, type Log, type Signer } from "ethers";
 import { termsOf } from "../permissions";
+import { signRequest } from "../protocol/signedRequest";
+import { requestBureau } from "./httpBoard";
 import { AuditAction, CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../contractEnums";
 import type {
   ConditionMatching,
@@ -309,4 +311,28 @@ export function revoke(c: SubjectContracts, grantee: string): Promise<ContractTr
 /** A log's place in the chain, to order an ask against an answer. */
 function position(log: Log): number {
   return log.blockNumber * 1_000_000 + log.index;
+}
+
+/** The subject's own record as the bureau holds it: the version whose hash the chain holds now. */
+export interface OwnRecord {
+  readonly subject: string;
+  /** keccak256 of the record: the on-chain commitment. */
+  readonly hash: string;
+  /** Field name → value as the schema writes it (e.g. `"creditScore": "712"`). */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * The subject's right of access: reads its current record from the bureau, on a request signed by the subject's own
+ * account (`protocol/signedRequest`). The bureau serves it to that account only, and each signature once.
+ * @param bureauUrl the bureau's API (or the portal's origin, which forwards to it)
+ * @throws {BureauRefused} with the bureau's reason (another account, a replay, no record); {@link BureauUnavailable}
+ */
+export async function readOwnRecord(bureauUrl: string, subject: Signer): Promise<OwnRecord> {
+  const path = `/v1/subjects/${await subject.getAddress()}/record`;
+  const response = await requestBureau(bureauUrl, path, {
+    method: "GET",
+    headers: await signRequest(subject, "GET", path),
+  });
+  return (await response.json()) as OwnRecord;
 }

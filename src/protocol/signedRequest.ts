@@ -17,7 +17,7 @@
  * @module
  */
 import { getAddress, isAddress, isHexString, verifyMessage, type Signer } from "ethers";
-import { messageHash } from "./messages";
+import { keccak256 } from "./keccak";
 
 /** The headers of a signed request (lower-case, as Node reports them). */
 export const SIGNED_HEADERS = {
@@ -38,7 +38,7 @@ export function signedRequestText(method: string, path: string, expiry: number, 
     "blindcredit request",
     `${method.toUpperCase()} ${path}`,
     `expiry ${expiry}`,
-    `body ${messageHash(body ?? new Uint8Array())}`,
+    `body ${keccak256(body ?? new Uint8Array())}`,
   ].join("\n");
 }
 

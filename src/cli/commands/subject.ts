@@ -28,6 +28,8 @@ import { argParser, usageError } from "../errors";
 import { isoTime, table, type Output } from "../output";
 import {
   addExpiryOptions,
+  bureauFailure,
+  bureauUrlOption,
   standingOf,
   levelText,
   refuseExisting,
@@ -304,6 +306,30 @@ export function register(program: Command): void {
         );
       }),
     );
+  subject
+    .command("record")
+    .description(
+      "your right of access: read your current credit record from the bureau (a request signed by your account; " +
+        "the bureau serves it to you only)",
+    )
+    .addOption(bureauUrlOption())
+    .action(
+      action(async (inv, opts: { bureauUrl: string }) => {
+        const conn = await connectSigner(inv);
+        const { readOwnRecord } = await import("../../clients/subject");
+        const record = await readOwnRecord(opts.bureauUrl, conn.signer).catch((e: unknown) => {
+          throw bureauFailure(e, opts.bureauUrl);
+        });
+        inv.out.result(record, (d) => [
+          `your credit record at the bureau (hash ${d.hash}, the one committed on-chain):`,
+          ...table(
+            ["field", "value"],
+            Object.entries(d.fields).map(([name, value]) => [name, value]),
+          ),
+        ]);
+      }),
+    );
+
   subject
     .command("checks")
     .description("who checked you: every check of your data, newest first, with how it ended (as the portal shows it)")
