@@ -214,7 +214,8 @@ async function openSession(account: string): Promise<void> {
   byId("connect").hidden = true;
   await refresh();
   showStatus("");
-  byId("main").focus();
+  // The "Connected as" line stays in view (at phone width focusing the sections would scroll it away).
+  byId("main").focus({ preventScroll: true });
   void provider.on("block", onBlock);
 }
 
