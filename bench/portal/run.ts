@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       "# Subject portal: size and time to grants",
       "",
       `Measured by \`npm run bench:portal\` on ${results.machine.cpus} × ${results.machine.cpu}, Node ${results.machine.node},`,
-      "headless Chromium (Debian), against a local `hardhat node` with the wallet injected into the page.",
+      "headless Chromium (the npm package @sparticuz/chromium), against a local `hardhat node` with the wallet injected into the page.",
       "",
       "| what | value |",
       "| --- | --- |",

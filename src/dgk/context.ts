@@ -34,7 +34,7 @@ export interface PrivateContext extends CrtRandomizerContext {
   readonly gq: bigint;
   /** c ↦ c^(v_p − 1) mod p: the zero test and decryption. */
   readonly zeroP: ModularExponentiator;
-  /** c ↦ c^(u·v_p − 1) mod p and c ↦ c^(u·v_q − 1) mod q: the membership test. */
+  /** c ↦ c^(u·v_p − 1) mod p and c ↦ c^(u·v_q − 1) mod q: the membership test (c ↦ c^u mod p in the zero test). */
   readonly memberP: ModularExponentiator;
   readonly memberQ: ModularExponentiator;
   /** Decryption's table, built on first use. */

@@ -13,6 +13,11 @@
  * c^(e − 1) · c: OpenSSL refuses a result of 1, and the fallback would double the work and make the time depend on
  * the answer. c^(e − 1) ≡ 1 only for c ≡ 1, which the exponentiator answers without OpenSSL.
  *
+ * {@link zeroTest}, which the bureau runs on values a cheating bank chose, does the same exponentiations (the same
+ * moduli, the same exponents) whether the value encrypts 0 or not: no exponentiation has a base that is 1 because
+ * the plaintext is 0, so none is skipped. Its work depends on the value only when c ≡ 1 (mod p), which without the
+ * factors means c = 1 = E(0; 0), a value whose plaintext the sender knows anyway.
+ *
  * @module
  */
 
@@ -151,7 +156,12 @@ export function encryptWithRandomness(key: DgkKey, m: bigint, r: bigint): bigint
 /** c^(v_p) mod p, as c^(v_p − 1) · c (see the module documentation). */
 function zeroTestValue(ctx: PrivateContext, c: bigint): bigint {
   const cp = c % ctx.p;
-  return (ctx.zeroP.pow(cp, ctx.vp - 1n) * cp) % ctx.p;
+  return (zeroTestPower(ctx, cp) * cp) % ctx.p;
+}
+
+/** c^(v_p − 1) mod p for c mod p = `cp`. */
+function zeroTestPower(ctx: PrivateContext, cp: bigint): bigint {
+  return ctx.zeroP.pow(cp, ctx.vp - 1n);
 }
 
 /**
@@ -210,7 +220,8 @@ export function isKeyCiphertext(privateKey: DgkPrivateKey, c: bigint): boolean {
 /**
  * The key owner's check of a value it receives from someone who might cheat, and its zero test, in one: whether the
  * value is a ciphertext of this key ({@link isKeyCiphertext}) and, if so, whether it encrypts 0 ({@link isZero}).
- * Shares c^(v_p) mod p between the two: three short exponentiations modulo p and q in all.
+ * Shares c^(v_p − 1) mod p between the two: four short exponentiations modulo p and q in all, the same ones whether
+ * c encrypts 0 or not (see the module documentation), so that the time does not tell a sender which value was zero.
  *
  * @param privateKey - the key
  * @param c - the value received, 1 ≤ c < n
@@ -231,10 +242,13 @@ export function zeroTest(privateKey: DgkPrivateKey, c: bigint): boolean {
   let member = cp !== 0n && cq !== 0n;
   let zero = false;
   if (member) {
-    const y = zeroTestValue(ctx, cp); // c^(v_p) mod p: 1 iff the plaintext is 0
-    zero = y === 1n;
-    member =
-      (zero || (ctx.memberP.pow(y, u - 1n) * y) % p === 1n) && (ctx.memberQ.pow(cq, u * vq - 1n) * cq) % q === 1n;
+    const a = zeroTestPower(ctx, cp); // c^(v_p − 1) mod p
+    zero = (a * cp) % p === 1n; // c^(v_p) ≡ 1 (mod p) iff the plaintext is 0
+    // In the subgroup modulo p iff (c^(v_p))^u = a^u · c^u ≡ 1. Not as (c^(v_p))^u: that base is 1 for a zero,
+    // which the exponentiator answers without computing, so a zero would cost one exponentiation less.
+    const inP = (ctx.memberP.pow(a, u) * ctx.memberP.pow(cp, u)) % p === 1n;
+    const inQ = (ctx.memberQ.pow(cq, u * vq - 1n) * cq) % q === 1n;
+    member = inP && inQ;
   }
   if (!member) {
     throw new DgkError(

@@ -4,16 +4,22 @@
  * returns: it never sees a threshold, not even encrypted. Every value it sends under the bank's key is blinded by
  * secret randomness. Anything from the bank that is not what the protocol computes is refused with a
  * {@link CheckRefusal} naming the reason, and nothing is answered.
+ *
+ * A field the subject's record lacks does not meet its condition, whatever the operator: the check is declined,
+ * never refused, so that a bank sees two outcomes, not three, and the bureau's messages have the same shape and
+ * cost the same work as for a field with data (the bits of 0 stand in for the operand, and the condition's result
+ * is set to "not met" under the bank's key once computed). A form can still spend its one bit on whether a field
+ * has data (a condition every value meets, such as `creditScore ≥ 300`): that is the bit it asked for, not a second.
  * @module
  */
 import { parseCiphertext as parseDgkCiphertext, toHex as dgkHex, type DgkPrivateKey } from "../dgk";
 import {
   addConstant,
   blindInline,
+  Ciphertext,
   negateAll,
   sum,
   type Blind,
-  type Ciphertext,
   type PaillierPublicKey,
   type RandomizerSource,
 } from "../paillier";
@@ -52,9 +58,14 @@ export interface ReceivedForm {
   })[];
 }
 
-/** What the bureau keeps between its two messages of a decision-mode check (serialisable, nothing secret). */
+/** What the bureau keeps between its two messages of a decision-mode check (serialisable; sealed in the journal). */
 export interface BureauCheckState {
   readonly shapes: readonly ConditionShape[];
+  /**
+   * Per condition, whether the subject's record lacked its field at the challenge: that condition is not met. Absent
+   * in states journaled before this member existed, when a field without data was refused at the challenge.
+   */
+  readonly noData?: readonly boolean[];
 }
 
 /** The subject's values by field name, scaled (see `parseFieldValue`). */
@@ -130,10 +141,11 @@ function verifyKeyProof(publicKey: PaillierPublicKey, context: CheckContext, pro
 }
 
 /**
- * Decision mode, first message: the bits of the bureau's operand of every comparison, under its DGK key. The state
- * to keep for the answer is the form's shape: the bureau holds no secret of the check between its two messages.
+ * Decision mode, first message: the bits of the bureau's operand of every comparison, under its DGK key; for a field
+ * the subject's record lacks, the bits of 0, encrypted alike. The state to keep for the answer is the form's shape
+ * and which conditions lack data.
  * @param randomizers precomputed h^r for the bureau's key, if it keeps a pool
- * @throws CheckRefusal "NoData" when the bureau holds no value for a field of the form
+ * @throws Error only for a form that does not fit the schema, which {@link readForm} has refused already
  */
 export function challenge(
   comparisonKey: DgkPrivateKey,
@@ -142,19 +154,19 @@ export function challenge(
   values: SubjectValues,
   randomizers?: DgkRandomizers,
 ): CommittedMessage & { readonly state: BureauCheckState } {
+  const noData = form.conditions.map((condition) => !values.has(condition.field));
   const operands = form.conditions.flatMap((condition) => {
     const field = fieldNamed(condition.field, context.schema);
-    const x = valueOf(values, condition.field);
+    const x = values.get(condition.field);
     const { bits } = comparisonDomain(field);
-    return combinationOf(condition).directions.map((direction) =>
-      encryptOperand(comparisonKey, subjectOperand(field, direction, x), bits, randomizers).map((bit) =>
-        dgkHex(comparisonKey, bit),
-      ),
-    );
+    return combinationOf(condition).directions.map((direction) => {
+      const a = x === undefined ? 0n : subjectOperand(field, direction, x);
+      return encryptOperand(comparisonKey, a, bits, randomizers).map((bit) => dgkHex(comparisonKey, bit));
+    });
   });
   const bytes = encodeMessage("challenge", context, { comparisonKey: comparisonKey.publicKey.fingerprint, operands });
   const shapes = form.conditions.map(({ field, op, arity }) => ({ field, op, arity }));
-  return { bytes, hash: messageHash(bytes), state: { shapes } };
+  return { bytes, hash: messageHash(bytes), state: { shapes, noData } };
 }
 
 /**
@@ -238,9 +250,9 @@ export async function answerDecision(
 
 /**
  * E(1 − holds_i) for every condition i, from the bureau's shares and the bank's encrypted shares:
- * holds_i = offset_i + Σ_j coefficient_ij · [a_ij ≥ c_ij] (see `combinationOf`). Their sum is
- * k − Σ holds_i, zero iff every condition holds. Never sent as they are: that would tell the
- * bank which conditions failed.
+ * holds_i = offset_i + Σ_j coefficient_ij · [a_ij ≥ c_ij] (see `combinationOf`), or E(1) for a condition whose field
+ * has no data (computed all the same, then set aside). Their sum is k − Σ holds_i, zero iff every condition holds.
+ * Never sent as they are: that would tell the bank which conditions failed.
  */
 export function encryptedMisses(
   state: BureauCheckState,
@@ -248,8 +260,9 @@ export function encryptedMisses(
   bankShares: readonly Ciphertext[],
 ): Ciphertext[] {
   const negatedShares = negateAll(bankShares);
+  const notMet = notMetOf(bankShares[0].publicKey);
   let index = 0;
-  return state.shapes.map((shape) => {
+  return state.shapes.map((shape, i) => {
     const { coefficients, offset } = combinationOf(shape);
     // 1 − holds = (1 − offset) + Σ_j (−coefficient_j) · ge_j
     const terms = coefficients.map((coefficient) => {
@@ -257,15 +270,22 @@ export function encryptedMisses(
       index++;
       return coefficient === 1 ? negatedBit : bit;
     });
-    return addConstant(sum(terms), BigInt(1 - offset));
+    const miss = addConstant(sum(terms), BigInt(1 - offset));
+    return state.noData?.[i] ? notMet : miss;
   });
+}
+
+/** E(1; 1) = 1 + n under the bank's key: a condition not met, before the answer's blinding makes it fresh. */
+function notMetOf(publicKey: PaillierPublicKey): Ciphertext {
+  return Ciphertext.fromBigInt(publicKey, publicKey.n + 1n);
 }
 
 /**
  * Paper mode (paper section 3.5), with its leak fixed: for each equality condition
  * E(r_i · (x_i − t_i)), r_i secret and uniform in Z_n*, re-randomised, in shuffled order. A
  * condition that holds decrypts to zero; one that does not, to a uniform non-zero value rather
- * than to the difference the paper's E(x_i − t_i) hands the bank.
+ * than to the difference the paper's E(x_i − t_i) hands the bank. A condition whose field has no
+ * data is not met: E(r_i · 1), with the same work (its difference is computed, then set aside).
  */
 export async function answerPaper(
   context: CheckContext,
@@ -275,19 +295,14 @@ export async function answerPaper(
 ): Promise<CommittedMessage> {
   const thresholds = form.conditions.map((c) => c.value as Ciphertext);
   const negated = negateAll(thresholds);
-  const differences = form.conditions.map((c, i) => addConstant(negated[i], valueOf(values, c.field)));
+  const notMet = notMetOf(thresholds[0].publicKey);
+  const differences = form.conditions.map((c, i) => {
+    const x = values.get(c.field);
+    const difference = addConstant(negated[i], x ?? 0n);
+    return x === undefined ? notMet : difference;
+  });
   const results = await blind(differences, pool);
   shuffle(results);
   const bytes = encodeMessage("answer", context, { results: results.map((r) => r.toHex()) });
   return { bytes, hash: messageHash(bytes) };
-}
-
-function valueOf(values: SubjectValues, field: string): bigint {
-  const x = values.get(field);
-  if (x === undefined)
-    throw new CheckRefusal(
-      RefusalReason.NoData,
-      `the bureau holds no value of "${field}" for this subject: it cannot evaluate the form`,
-    );
-  return x;
 }

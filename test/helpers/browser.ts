@@ -1,20 +1,25 @@
 /**
- * A real browser for the portal's tests and bench: Debian's Chromium, headless, driven by playwright-core, with an
- * EIP-1193 wallet injected into the page that forwards to a node's unlocked account (no extension). The wallet
- * announces itself by EIP-6963 (or only sets `window.ethereum`), can start on another chain and switch when asked,
- * and can refuse chosen methods as a person clicking "Reject" would (EIP-1193 error 4001).
+ * A real browser for the portal's tests and bench: headless Chromium driven by playwright-core, with an EIP-1193
+ * wallet injected into the page that forwards to a node's unlocked account (no extension). The wallet announces
+ * itself by EIP-6963 (or only sets `window.ethereum`), can start on another chain and switch when asked, and can
+ * refuse chosen methods as a person clicking "Reject" would (EIP-1193 error 4001).
+ *
+ * The Chromium is the one the npm package `@sparticuz/chromium` ships (unpacked to the temporary directory on first
+ * use, a few seconds), launched with that package's flags but one: nothing to install beyond `npm install`.
+ * `CHROMIUM_PATH` names another (Debian's `/usr/bin/chromium`, say), launched with the flags below.
  * @module
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { PROJECT_ROOT } from "./node";
 
-/** Where Debian's `chromium` package installs the browser (override with `CHROMIUM_PATH`). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** The environment variable naming a Chromium to launch instead of the npm package's. */
+export const CHROMIUM_PATH_VARIABLE = "CHROMIUM_PATH";
 
-/** Flags for a headless Chromium in a container without a GPU, a sandbox or a network beyond loopback. */
+/** Flags for a system Chromium, headless, in a container without a GPU, a sandbox or a network beyond loopback. */
 const CHROMIUM_FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -26,14 +31,39 @@ const CHROMIUM_FLAGS = [
 ];
 
 /**
- * Launches headless Chromium.
- * @throws Error saying how to install it when it is missing
+ * Launches headless Chromium: the npm package's, or the one `CHROMIUM_PATH` names.
+ * @throws Error naming the path when `CHROMIUM_PATH` names no file
  */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  const given = process.env[CHROMIUM_PATH_VARIABLE];
+  if (given) {
+    if (!existsSync(given)) {
+      throw new Error(
+        `${CHROMIUM_PATH_VARIABLE}: expected the path of a Chromium executable, got ${given}, where there is no file ` +
+          `(unset it to use the Chromium of the npm package @sparticuz/chromium)`,
+      );
+    }
+    return chromium.launch({ executablePath: given, headless: true, args: CHROMIUM_FLAGS });
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  const { default: packaged } = await import("@sparticuz/chromium");
+  const executablePath = await packaged.executablePath();
+  try {
+    return await chromium.launch({
+      executablePath,
+      headless: true,
+      // its flags, but for --single-process: in one process, Chromium dies once a browser context is closed, and
+      // the tests open and close one per scenario (it is for Lambda's sandbox, which this is not)
+      args: packaged.args.filter((flag) => flag !== "--single-process"),
+      // the fonts the package unpacked beside the browser (its fonts.conf names that folder): a bare machine has none
+      env: { ...process.env, FONTCONFIG_PATH: process.env.FONTCONFIG_PATH ?? path.join(tmpdir(), "fonts") },
+    });
+  } catch (e) {
+    throw new Error(
+      `the Chromium of @sparticuz/chromium, unpacked at ${executablePath}, did not launch: ${(e as Error).message}\n` +
+        `(a run stopped while unpacking it leaves a partial file: remove ${executablePath} and run again)`,
+      { cause: e },
+    );
+  }
 }
 
 /**

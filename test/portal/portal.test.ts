@@ -1,5 +1,5 @@
 /**
- * The credit subject's web portal in a real browser (Debian's Chromium, headless, through playwright-core) against
+ * The credit subject's web portal in a real browser (Chromium from npm, headless, through playwright-core) against
  * a `hardhat node`, with a wallet injected into the page that holds one of the node's unlocked accounts. The
  * journey: the subject registers; a bank asks; the subject approves by signature through the bureau's relay; the
  * bank runs a check, which shows in the subject's history and whose decision the subject verifies; the subject

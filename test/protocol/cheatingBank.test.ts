@@ -6,6 +6,8 @@
  */
 import { expect } from "chai";
 import { generatePrimeSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { APPLICANT } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
@@ -15,6 +17,7 @@ import {
   decryptRaw,
   encrypt,
   modPow,
+  importPrivateKey,
   importPublicKey,
   randomUnit,
   rerandomize,
@@ -59,9 +62,9 @@ function crtSplit(key: PaillierPrivateKey, mp: bigint, mq: bigint): bigint {
 }
 
 /** E(m) for any residue m of Z_n, outside the engine's signed range too: what a cheating bank can always make. */
-function encryptResidue(m: bigint, r = randomUnit(bank.publicKey.n)): Ciphertext {
-  const { n, nSquared } = bank.publicKey;
-  return Ciphertext.fromBigInt(bank.publicKey, (((1n + (m % n) * n) % nSquared) * modPow(r, n, nSquared)) % nSquared);
+function encryptResidue(m: bigint, r = randomUnit(bank.publicKey.n), publicKey = bank.publicKey): Ciphertext {
+  const { n, nSquared } = publicKey;
+  return Ciphertext.fromBigInt(publicKey, (((1n + (m % n) * n) % nSquared) * modPow(r, n, nSquared)) % nSquared);
 }
 
 function modInverse(a: bigint, m: bigint): bigint {
@@ -282,7 +285,104 @@ describe("A cheating bank", function () {
     });
   });
 
-  describe("paper mode: a cheating bank learns at most two equality tests per condition", function () {
+  describe("paper mode: a cheating bank learns two tests per condition, [x ≡ t_p (mod p)] and [x ≡ t_q (mod q)], labelled", function () {
+    /** The bank's view of a paper-mode answer to `conditions` (values it chose per prime) for the subject's `values`. */
+    async function paperView(
+      key: PaillierPrivateKey,
+      conditions: readonly { field: string; mp: bigint; mq: bigint }[],
+      values: ReadonlyMap<string, bigint>,
+    ): Promise<string[]> {
+      const context = { ...CONTEXT, keyFingerprint: key.publicKey.fingerprint };
+      // The form as the bureau reads it (readForm's checks, the key proof among them, are the rest of this file's).
+      const received = {
+        mode: "paper" as const,
+        conditions: conditions.map(({ field, mp, mq }) => ({
+          field,
+          op: "eq" as const,
+          arity: 1,
+          value: encryptResidue(crtSplit(key, mp, mq), randomUnit(key.publicKey.n), key.publicKey),
+        })),
+      };
+      const answer = await answerPaper(context, received, values);
+      const results = readArray(decodeMessage(answer.bytes, "answer", context).results, "results", conditions.length);
+      // Each result as the bank reads it: zero modulo p or not, zero modulo q or not; the order is the shuffle's.
+      return results
+        .map((r) => decryptRaw(key, Ciphertext.fromHex(key.publicKey, r as string)))
+        .map((m) => `${m % key.p === 0n ? "0" : "*"}${m % key.q === 0n ? "0" : "*"}`)
+        .sort();
+    }
+
+    it("the shuffle hides nothing from it: two conditions, each result labelled by its pattern modulo p and q", async function () {
+      // Condition A tests t_A modulo both primes, condition B tests t_B modulo p only (modulo q a value no x equals):
+      // a match of A reads "00", a match of B "0*", whatever the shuffle did.
+      const [tA, tB, never] = [712n, 9n, 1n << 64n];
+      const conditions = [
+        { field: "creditScore", mp: tA, mq: tA },
+        { field: "yearsOfHistory", mp: tB, mq: never },
+      ];
+      for (const [x, y] of [
+        [tA, tB],
+        [tA, 10n],
+        [700n, tB],
+        [700n, 10n],
+      ]) {
+        const view = await paperView(
+          bank,
+          conditions,
+          new Map([
+            ["creditScore", x],
+            ["yearsOfHistory", y],
+          ]),
+        );
+        const label = `creditScore ${x}, yearsOfHistory ${y}`;
+        expect(view.includes("00"), label).to.equal(x === tA);
+        expect(view.includes("0*"), label).to.equal(y === tB);
+      }
+    });
+
+    it("measured over a whole field: one condition splits the values into exactly 3 classes (log2 3 bits), never more", async function () {
+      // yearsOfHistory, 0 to 100: every value of the field, one answer each.
+      const [t1, t2] = [9n, 20n];
+      const classes = new Map<string, bigint[]>();
+      for (let x = 0n; x <= 100n; x++) {
+        const [view] = await paperView(
+          bank,
+          [{ field: "yearsOfHistory", mp: t1, mq: t2 }],
+          new Map([["yearsOfHistory", x]]),
+        );
+        classes.set(view, [...(classes.get(view) ?? []), x]);
+      }
+      expect(classes.size).to.equal(3);
+      expect(classes.get("0*")).to.deep.equal([t1]);
+      expect(classes.get("*0")).to.deep.equal([t2]);
+      expect(classes.get("**")!.length).to.equal(99);
+    });
+
+    it("with a prime factor P below a field's range, a test is a congruence: x ≡ t (mod P) for ⌈range/P⌉ values", async function () {
+      // The published test key n = 65539·Q (test/proofs): Π^mod accepts it; that it must not is Π^fac's concern.
+      const weak = importPrivateKey(readFileSync(join(__dirname, "..", "proofs", "small-prime-key-2048.json"), "utf8"));
+      const P = 65539n;
+      expect([weak.p, weak.q]).to.include(P);
+      const small = weak.p === P ? "mp" : "mq";
+      const t = 58_000n;
+      const condition = { field: "annualIncome", mp: 1n << 64n, mq: 1n << 64n, [small]: t };
+      const zero = weak.p === P ? "0*" : "*0";
+      // annualIncome spans 0 to 10 000 000: the 152 values t + k·P, 0 ≤ k ≤ 151, are ≡ t (mod P), and one test
+      // reads them all (⌈10 000 001 / P⌉ = 153 at most, for any t).
+      for (const [x, congruent] of [
+        [t, true],
+        [t + P, true],
+        [t + 151n * P, true],
+        [t + 1n, false],
+        [t + P - 1n, false],
+      ] as const) {
+        const [view] = await paperView(weak, [condition], new Map([["annualIncome", x]]));
+        expect(view === zero, `x = ${x}`).to.equal(congruent);
+      }
+      expect(t + 151n * P).to.be.at.most(10_000_000n);
+      expect(t + 152n * P).to.be.above(10_000_000n);
+    });
+
     it("a CRT-split value (t1 mod p, t2 mod q) tests x = t1 and x = t2, and nothing else", async function () {
       const field = fieldNamed("creditScore");
       const [t1, t2] = [700n, 720n];

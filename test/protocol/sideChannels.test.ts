@@ -1,0 +1,181 @@
+/**
+ * The side channels a cheating bank could read besides the answer (issue 19 §3): the bureau's work on the bank's
+ * values, which must not depend on which of them are zero, and a form naming a field the subject's record lacks,
+ * which must be declined like any other unmet condition, never refused, with messages of the same shape and the same
+ * work as when the field has data.
+ */
+import { expect } from "chai";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { APPLICANT } from "../helpers/samples";
+import { fixtureKey } from "../paillier/helpers";
+import { encrypt as dgkEncrypt, zeroTest } from "../../src/dgk";
+import { ModularExponentiator, modPowCounters, randomBelow } from "../../src/paillier";
+import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
+import { answerDecision, answerPaper, challenge, readForm, type SubjectValues } from "../../src/protocol/bureau";
+import { bureauShare } from "../../src/protocol/comparison";
+import type { Condition } from "../../src/protocol/form";
+import type { CheckContext } from "../../src/protocol/messages";
+import type { CheckModeName } from "../../src/contractEnums";
+
+const bank = fixtureKey(2048);
+const comparisonKey = fixtureComparisonKey();
+const CONTEXT: CheckContext = {
+  chainId: 31337n,
+  contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  checkId: "0x" + "55".repeat(32),
+  keyFingerprint: bank.publicKey.fingerprint,
+};
+
+/**
+ * The exponentiations `work` computes, sorted, as "modulus bits/route", with "/exponent bits" when `exponents` is set
+ * (for work whose exponents are fixed, such as the zero test's; random exponents, the encryptions' and the proof
+ * verification's, vary in length from run to run). A call answered without computing (a base of 0, 1 or −1) is no
+ * work and is not listed; one OpenSSL redid (a result of 1) is listed as a fallback. Nothing else runs on this
+ * thread meanwhile.
+ */
+async function exponentiations(work: () => unknown, { exponents = false } = {}): Promise<string[]> {
+  const done: string[] = [];
+  const original = Object.getOwnPropertyDescriptor(ModularExponentiator.prototype, "pow")!;
+  const routeTaken = (before: ReturnType<typeof modPowCounters>) => {
+    const after = modPowCounters();
+    if (after.fallback > before.fallback) return "fallback";
+    if (after.openssl > before.openssl) return "openssl";
+    if (after.bigint > before.bigint) return "bigint";
+    return undefined;
+  };
+  Object.defineProperty(ModularExponentiator.prototype, "pow", {
+    ...original,
+    value(this: ModularExponentiator, base: bigint, exponent: bigint) {
+      const before = modPowCounters();
+      const result = (original.value as ModularExponentiator["pow"]).call(this, base, exponent);
+      const route = routeTaken(before);
+      const size = exponents ? `/${exponent.toString(2).length}` : "";
+      if (route) done.push(`${this.modulus.toString(2).length}/${route}${size}`);
+      return result;
+    },
+  });
+  try {
+    await work();
+  } finally {
+    Object.defineProperty(ModularExponentiator.prototype, "pow", original);
+  }
+  return done.sort();
+}
+
+/** `count` DGK ciphertexts of the comparison key, those at `zeros` encrypting 0, the others a non-zero value. */
+function values(count: number, zeros: (i: number) => boolean): bigint[] {
+  const { u } = comparisonKey.publicKey;
+  return Array.from({ length: count }, (_, i) =>
+    dgkEncrypt(comparisonKey.publicKey, zeros(i) ? 0n : 1n + randomBelow(u - 1n)),
+  );
+}
+
+/** The zero test's exponents are fixed by the key (v_p − 1, u, u·v_q − 1): compare their lengths too. */
+const EXACT = { exponents: true };
+
+describe("Side channels of a check", function () {
+  describe("timing: the bureau's zero tests do the same work whatever the bank's values encrypt", function () {
+    it("one zero test: the same exponentiations for a zero and for a non-zero value", async function () {
+      const [zero] = values(1, () => true);
+      const [nonZero] = values(1, () => false);
+      const work = await exponentiations(() => expect(zeroTest(comparisonKey, zero)).to.equal(true), EXACT);
+      expect(work.length).to.be.greaterThan(0);
+      expect(
+        await exponentiations(() => expect(zeroTest(comparisonKey, nonZero)).to.equal(false), EXACT),
+      ).to.deep.equal(work);
+    });
+
+    it("a comparison's values: the same exponentiations with none, one (first, middle or last) or all of them zero", async function () {
+      const count = 11; // a 10-bit field's comparison
+      const cases: [string, (i: number) => boolean, 0 | 1][] = [
+        ["no zero", () => false, 0],
+        ["the first zero", (i) => i === 0, 1],
+        ["a middle one zero", (i) => i === 5, 1],
+        ["the last zero", (i) => i === count - 1, 1],
+        ["all zero", () => true, 1],
+      ];
+      const [, noZero] = cases[0];
+      const none = values(count, noZero);
+      const reference = await exponentiations(() => bureauShare(comparisonKey, none), EXACT);
+      expect(reference.length).to.be.at.least(count);
+      for (const [name, zeros, share] of cases) {
+        const list = values(count, zeros);
+        const work = await exponentiations(() => expect(bureauShare(comparisonKey, list)).to.equal(share), EXACT);
+        expect(work, name).to.deep.equal(reference);
+      }
+    });
+  });
+
+  describe("NoData: a field the subject's record lacks does not meet its condition, whatever the operator", function () {
+    const WITHOUT_DEBT: SubjectValues = new Map([...APPLICANT].filter(([field]) => field !== "debtToIncome"));
+    const DEBT_TEMPLATE: Condition[] = [
+      { field: "creditScore", op: "ge", values: [650] },
+      { field: "debtToIncome", op: "le", values: ["35"] },
+    ];
+
+    /** An honest check run to the bank's reading of the answer, its messages and the bureau's work at each step. */
+    async function check(mode: CheckModeName, conditions: readonly Condition[], values: SubjectValues) {
+      const form = buildForm(bank, CONTEXT, mode, conditions);
+      const received = readForm(bank.publicKey, CONTEXT, form.bytes, form.hash);
+      if (mode === "paper") {
+        let answer!: Awaited<ReturnType<typeof answerPaper>>;
+        const answerWork = await exponentiations(async () => (answer = await answerPaper(CONTEXT, received, values)));
+        const view = readAnswer(bank, CONTEXT, form, answer.bytes, answer.hash);
+        return { view, sizes: [answer.bytes.length], work: [answerWork] };
+      }
+      let ch!: ReturnType<typeof challenge>;
+      const challengeWork = await exponentiations(() => (ch = challenge(comparisonKey, CONTEXT, received, values)));
+      const response = respondToChallenge(bank, CONTEXT, form, ch.bytes, ch.hash, comparisonKey.publicKey);
+      let answer!: Awaited<ReturnType<typeof answerDecision>>;
+      const answerWork = await exponentiations(
+        async () =>
+          (answer = await answerDecision(
+            bank.publicKey,
+            comparisonKey,
+            CONTEXT,
+            ch.state,
+            response.bytes,
+            response.hash,
+          )),
+      );
+      const view = readAnswer(bank, CONTEXT, form, answer.bytes, answer.hash, response.shares);
+      return { view, sizes: [ch.bytes.length, answer.bytes.length], work: [challengeWork, answerWork] };
+    }
+
+    const decisionForms: [string, Condition[]][] = [
+      ["le", DEBT_TEMPLATE],
+      ["ge at the field's least value (met by every value)", [{ field: "debtToIncome", op: "ge", values: ["0"] }]],
+      [
+        "le at the field's greatest value (met by every value)",
+        [{ field: "debtToIncome", op: "le", values: ["1000"] }],
+      ],
+      ["ne", [{ field: "debtToIncome", op: "ne", values: ["35"] }]],
+      ["between the field's bounds", [{ field: "debtToIncome", op: "between", values: ["0", "1000"] }]],
+      ["in", [{ field: "debtToIncome", op: "in", values: ["28.5", "0"] }]],
+    ];
+    for (const [name, conditions] of decisionForms) {
+      it(`decision mode, ${name}: approved with the data, declined without it, never refused; messages of the same size and the same work`, async function () {
+        const withData = await check("decision", conditions, APPLICANT);
+        expect(withData.view.approved, "the control: the applicant with data meets the form").to.equal(true);
+        const without = await check("decision", conditions, WITHOUT_DEBT);
+        expect(without.view.approved).to.equal(false);
+        expect(without.sizes).to.deep.equal(withData.sizes);
+        expect(without.work).to.deep.equal(withData.work);
+      });
+    }
+
+    it("paper mode: an equality on a field without data is not met, in a result of the same size and the same work", async function () {
+      const conditions: Condition[] = [
+        { field: "creditScore", op: "eq", values: [712] },
+        { field: "debtToIncome", op: "eq", values: ["28.5"] },
+      ];
+      const withData = await check("paper", conditions, APPLICANT);
+      expect(withData.view.matches).to.deep.equal([true, true]);
+      const without = await check("paper", conditions, WITHOUT_DEBT);
+      expect([...without.view.matches].sort()).to.deep.equal([false, true]);
+      expect(without.view.approved).to.equal(false);
+      expect(without.sizes).to.deep.equal(withData.sizes);
+      expect(without.work).to.deep.equal(withData.work);
+    });
+  });
+});
