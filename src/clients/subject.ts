@@ -13,7 +13,7 @@
 import { ZeroHash, type ContractTransactionResponse, type Log, type Signer } from "ethers";
 import { termsOf } from "../permissions";
 import { signRequest } from "../protocol/signedRequest";
-import { requestBureau } from "./httpBoard";
+import { requestBureau } from "./bureauRequest";
 import { AuditAction, CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../contractEnums";
 import type {
   ConditionMatching,

@@ -7,6 +7,7 @@
  * the portal opens from a link; the subject reads its own record from the bureau, and nobody else can (another
  * account, a replay, a bank); and the portal's messages show where the person is looking.
  */
+import { spawn } from "node:child_process";
 import { copyFileSync, chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -16,7 +17,7 @@ import { buildPortal, injectWallet, launchChromium } from "../helpers/browser";
 import { PROJECT_ROOT } from "../helpers/node";
 import { LABELS, startPortalWorld, type PortalWorld, ACCOUNT } from "../helpers/portal";
 import { APPLICANT_RECORD, LOAN_FORM_FILE } from "../helpers/samples";
-import { cli, expectExit, scratchDir, type CliRun } from "../cli/helpers";
+import { BIN, cli, expectExit, scratchDir, type CliRun } from "../cli/helpers";
 
 const SHOWS = { timeout: 30_000 };
 
@@ -201,6 +202,74 @@ describe("The subject's one client: the CLI and the portal agree", function () {
       await page.goto(receipt.link);
       await page.getByRole("button", { name: "Connect Test Wallet" }).click();
       await page.getByText(`Verified: ${LABELS.bank} recorded "approved"`).waitFor(SHOWS);
+    });
+  });
+
+  describe("a bank that never loses a check", function () {
+    it("resumes a check whose bank process was killed mid-check, to its decision, on the same grant use", async function () {
+      const key = path.join(work, "bank.key.json");
+      const form = path.join(work, "loan.json");
+      const usesBefore = (await world.suite.permissions.grantOf(subject, bank)).uses;
+      // The bank's own process, killed as soon as its check is open (before the bureau's challenge is answered).
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          "--account",
+          String(ACCOUNT.bank),
+          "bank",
+          "check",
+          "--subject",
+          subject,
+          "--bureau",
+          world.address("bureau"),
+          "--form",
+          form,
+          "--key",
+          key,
+          "--bureau-url",
+          world.bureau.url,
+        ],
+        { cwd: work, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] },
+      );
+      const checkId = await new Promise<string>((resolve, reject) => {
+        let stderr = "";
+        child.stderr!.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const opened = /check (0x[0-9a-f]{64}) open/.exec(stderr);
+          if (opened) {
+            child.kill("SIGKILL");
+            resolve(opened[1]);
+          }
+        });
+        child.once("exit", () => reject(new Error(`bank check exited before its check opened:\n${stderr}`)));
+      });
+      await new Promise((resolve) => child.once("close", resolve));
+      expect(statSync(path.join(work, "checks", `${checkId}.open.json`)).mode & 0o777).to.equal(0o600);
+      expect(Number(await world.suite.matching.state(checkId))).to.be.oneOf([1, 2]); // Requested or Challenged
+
+      const resumed = await okAs<{ checkId: string; approved: boolean; record: string }>("bank", [
+        "bank",
+        "resume",
+        checkId,
+        "--key",
+        key,
+        "--bureau-url",
+        world.bureau.url,
+      ]);
+      expect(resumed).to.include({ checkId, approved: true });
+      expect(readFileSync(resumed.record, "utf8")).to.include(checkId);
+      expect(() => statSync(path.join(work, "checks", `${checkId}.open.json`))).to.throw();
+      expect((await world.suite.permissions.grantOf(subject, bank)).uses).to.equal(usesBefore + 1n);
+      const { checks } = await okAs<{ checks: { checkId: string; state: string }[] }>("subject", ["subject", "checks"]);
+      expect(checks.find((c) => c.checkId === checkId)?.state).to.equal("Decided");
+
+      // A decided check has nothing left to resume.
+      const again = expectExit(
+        await as("bank", ["bank", "resume", checkId, "--key", key, "--state", path.join(work, "state-copy.json")]),
+        2,
+      );
+      expect(again.stderr).to.include("cannot read it (no such file)");
     });
   });
 
