@@ -152,10 +152,11 @@ export function register(program: Command): void {
         }
         const { receipt } = await inv.out.send(
           "approveRequest",
+          // The terms just shown: if the requester changes them meanwhile, the approval reverts.
           approve(clientOf(conn, permissions), {
-            ...request,
             grantee,
             levels: Number(request.levels),
+            expiry: request.expiry,
             maxUses: Number(request.maxUses),
           }),
         );
