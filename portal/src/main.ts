@@ -925,6 +925,7 @@ function wireForms(): void {
   byId("data-form").addEventListener("submit", (e) => void checkRecord(e as SubmitEvent));
   byId("void-consents").addEventListener("click", (e) => void voidConsents(e.currentTarget as HTMLButtonElement));
   byId("own-record").hidden = !config.ownRecord;
+  window.addEventListener("hashchange", openReceiptLink);
   byId("own-record-read").addEventListener("click", (e) => void readRecord(e.currentTarget as HTMLButtonElement));
 }
 

@@ -13,7 +13,7 @@
 import { ZeroHash, type ContractTransactionResponse, type Log, type Signer } from "ethers";
 import { termsOf } from "../permissions";
 import { signRequest } from "../protocol/signedRequest";
-import { requestBureau } from "./bureauRequest";
+import { BureauRefused, requestBureau } from "./bureauRequest";
 import { AuditAction, CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../contractEnums";
 import type {
   ConditionMatching,
@@ -330,9 +330,17 @@ export interface OwnRecord {
  */
 export async function readOwnRecord(bureauUrl: string, subject: Signer): Promise<OwnRecord> {
   const path = `/v1/subjects/${await subject.getAddress()}/record`;
-  const response = await requestBureau(bureauUrl, path, {
-    method: "GET",
-    headers: await signRequest(subject, "GET", path),
-  });
+  const read = async () =>
+    requestBureau(bureauUrl, path, { method: "GET", headers: await signRequest(subject, "GET", path) });
+  let response: Response;
+  try {
+    response = await read();
+  } catch (e) {
+    // A signature covers the path and an expiry in whole seconds: a second read within the same second signs the
+    // same text, which the bureau takes for a replay (409). One more, a second later, is a new signature.
+    if (!(e instanceof BureauRefused) || e.status !== 409) throw e;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    response = await read();
+  }
   return (await response.json()) as OwnRecord;
 }

@@ -162,7 +162,7 @@ describe("The subject's one client: the CLI and the portal agree", function () {
       ]);
       expect(grants.map((g) => [g.grantee, g.standing, g.uses])).to.deep.equal([
         [bank, "live", 1],
-        [provider, "live", 1],
+        [provider, "exhausted", 1], // its one write: the record it submitted
       ]);
       await page.locator(`tr[data-grantee="${bank}"]`).getByText("1 used, 4 of 5 left").waitFor(SHOWS);
       const rows = await page
@@ -199,6 +199,7 @@ describe("The subject's one client: the CLI and the portal agree", function () {
         0,
       );
       expect(verified.json()).to.include({ verified: true, approved: true });
+      await page.goto("about:blank");
       await page.goto(receipt.link);
       await page.getByRole("button", { name: "Connect Test Wallet" }).click();
       await page.getByText(`Verified: ${LABELS.bank} recorded "approved"`).waitFor(SHOWS);
@@ -292,7 +293,10 @@ describe("The subject's one client: the CLI and the portal agree", function () {
 
     it("reads its own record in the portal, signing in its wallet", async function () {
       await page.getByRole("button", { name: "Read my record from the bureau" }).click();
-      await page.locator("#own-record-list").getByRole("cell", { name: "creditScore" }).waitFor(SHOWS);
+      const cell = page.locator("#own-record-list").getByRole("cell", { name: "creditScore" });
+      const alert = page.locator("#alert .alert");
+      await Promise.race([cell.waitFor(SHOWS), alert.waitFor(SHOWS)]);
+      expect(await alert.count(), await alert.allInnerTexts().then((t) => t.join())).to.equal(0);
       expect(await page.locator("#own-record-list").innerText()).to.include("712");
     });
 
