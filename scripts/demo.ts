@@ -101,7 +101,8 @@ async function main(): Promise<void> {
   );
 
   const service = await step(
-    "the bureau starts its service (SQLite sealed with AES-256-GCM, HTTP, a new DGK comparison key on-chain)",
+    "the bureau starts its service (SQLite sealed with AES-256-GCM, HTTP, a new DGK comparison key on-chain, " +
+      "new ring-Pedersen parameters: two safe primes, seconds to minutes)",
     () =>
       startBureauService({
         suite: connectSuite(suite, bureau),

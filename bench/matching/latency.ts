@@ -54,6 +54,7 @@ import { comparisonsOf, parseForm, type Condition } from "../../src/protocol/for
 import { keyProofContext, MAX_MESSAGE_BYTES, type CheckContext } from "../../src/protocol/messages";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
 import { fixtureComparisonKey } from "../../test/helpers/comparisonKey";
+import { fixtureRingPedersen } from "../../test/helpers/ringPedersen";
 import { fixtureKey, referenceKeys } from "../../test/paillier/helpers";
 import {
   baselineAnswer,
@@ -66,6 +67,9 @@ import {
 import { APPLICANT, MIXED_CONDITIONS as CONDITIONS } from "../../test/helpers/samples";
 import { previousAnswer, previousChallenge, previousForm, previousRespond } from "./previousProtocol";
 import type { CheckModeName } from "../../src/contractEnums";
+
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen(3072).parameters;
 
 const list = (value: string | undefined, fallback: string) =>
   (value ?? fallback).split(",").filter(Boolean).map(Number);
@@ -167,12 +171,19 @@ async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSet
   const p: Partial<Phases> = {};
   const context = CONTEXT(bank);
   const blinding = { pool: pools?.bureau, blind: workers.blind };
-  const form = await timed(p, "bankForm", () => buildForm(bank, context, mode, conditions, pools?.bank));
+  const form = await timed(p, "bankForm", () =>
+    buildForm(bank, context, mode, conditions, BUREAU_PARAMETERS, pools?.bank),
+  );
   const bytes: Bytes = { form: form.bytes.length, challenge: 0, response: 0, answer: 0 };
   let approved: boolean;
   if (mode === "paper") {
     const answer = await timed(p, "bureauFirst", () =>
-      answerPaper(context, readForm(bankPublic, context, form.bytes, form.hash), APPLICANT, blinding),
+      answerPaper(
+        context,
+        readForm(bankPublic, context, form.bytes, form.hash, BUREAU_PARAMETERS),
+        APPLICANT,
+        blinding,
+      ),
     );
     bytes.answer = answer.bytes.length;
     approved = (await timed(p, "bankDecide", () => readAnswer(bank, context, form, answer.bytes, answer.hash)))
@@ -182,7 +193,7 @@ async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSet
       challenge(
         comparisonKey,
         context,
-        readForm(bankPublic, context, form.bytes, form.hash),
+        readForm(bankPublic, context, form.bytes, form.hash, BUREAU_PARAMETERS),
         APPLICANT,
         pools?.bureauDgk,
       ),
@@ -289,8 +300,8 @@ async function pooled<T>(
 
 /** What a bank and a bureau do once per key: the bank proves its modulus, the bureau verifies the proof. */
 function proveAndVerifyModulus(bank: PaillierPrivateKey): void {
-  const form = buildForm(bank, CONTEXT(bank), "paper", paperConditions(1));
-  readForm(bank.publicKey, CONTEXT(bank), form.bytes, form.hash);
+  const form = buildForm(bank, CONTEXT(bank), "paper", paperConditions(1), BUREAU_PARAMETERS);
+  readForm(bank.publicKey, CONTEXT(bank), form.bytes, form.hash, BUREAU_PARAMETERS);
 }
 
 /** The once-per-key costs of the modulus proof. */

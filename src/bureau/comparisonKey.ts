@@ -4,9 +4,9 @@
  * public part goes on-chain (`registerComparisonKey`); the private part never leaves this file and the process.
  * @module
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { exportDgkPrivateKey, generateDgkKeyPair, importDgkPrivateKey, type DgkPrivateKey } from "../dgk";
-import { aadOf, open, seal, type SealingKey } from "./sealing";
+import { loadOrCreateSealed } from "./sealedFile";
+import { aadOf, type SealingKey } from "./sealing";
 
 /** What the sealed blob is bound to: a blob sealed for anything else does not open as a comparison key. */
 const PURPOSE = aadOf("blindcredit.comparison-key.v1");
@@ -26,15 +26,13 @@ export async function loadOrCreateComparisonKey(
   sealingKey: SealingKey,
   log: (line: string) => void = () => undefined,
 ): Promise<DgkPrivateKey> {
-  if (existsSync(path)) {
-    const json = new TextDecoder().decode(open(sealingKey, readFileSync(path), PURPOSE));
-    return importDgkPrivateKey(json);
-  }
-  log("generating the bureau's DGK comparison key (first start)");
-  const { privateKey } = await generateDgkKeyPair();
-  const plaintext = new TextEncoder().encode(JSON.stringify(exportDgkPrivateKey(privateKey)));
-  // "wx": never overwrite a key that appeared meanwhile (checks under way would be lost with it)
-  writeFileSync(path, seal(sealingKey, plaintext, PURPOSE), { mode: 0o600, flag: "wx" });
-  plaintext.fill(0);
-  return privateKey;
+  return loadOrCreateSealed(path, sealingKey, {
+    purpose: PURPOSE,
+    async create() {
+      log("generating the bureau's DGK comparison key (first start)");
+      return (await generateDgkKeyPair()).privateKey;
+    },
+    write: (key) => JSON.stringify(exportDgkPrivateKey(key)),
+    read: (json) => importDgkPrivateKey(json),
+  });
 }

@@ -5,6 +5,7 @@
  * |---|---|
  * | `GET /health` | `{ status, problems, bureau, chainId, block, lagBlocks, activeChecks }`; 503 naming each problem |
  * | `GET /metrics` | Prometheus text (see `./metrics`), labelled by route template |
+ * | `GET /v1/parameters` | the bureau's ring-Pedersen parameters document with its Π^prm (JSON, public, unsigned) |
  * | `POST /v1/messages` | a bank's protocol message (octet-stream) → 201 `{ hash }`, when admitted (below) |
  * | `GET /v1/messages/<keccak256>` | the message's bytes, to a party of its check only (signed request) |
  * | `POST /v1/records` | a provider's canonical credit record → 201 `{ subject, hash, version }` |
@@ -92,6 +93,8 @@ export async function startBureauApi(options: {
   readonly logger?: ApiLogger;
   /** The credit schema records are read against (default: the default schema). */
   readonly schema?: CreditSchema;
+  /** The bureau's ring-Pedersen parameters document (`protocol/parameters`), served at `GET /v1/parameters`. */
+  readonly parameters?: () => Promise<Uint8Array>;
 }): Promise<BureauApi> {
   const { store, suite, bureau, evaluator } = options;
   const metrics = options.metrics ?? new BureauMetrics();
@@ -122,6 +125,12 @@ export async function startBureauApi(options: {
         .catch(() => undefined); // an unreachable chain shows in /health
       res.writeHead(200, { "content-type": metrics.registry.contentType });
       res.end(await metrics.registry.metrics());
+      return;
+    }
+    if (req.method === "GET" && path === "/v1/parameters" && options.parameters !== undefined) {
+      const bytes = await options.parameters();
+      res.writeHead(200, { "content-type": "application/json", "content-length": bytes.length });
+      res.end(bytes);
       return;
     }
     if (req.method === "POST" && path === "/v1/messages") {

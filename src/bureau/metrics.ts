@@ -41,6 +41,7 @@ export const ROUTES = [
   "/health",
   "/metrics",
   "/v1/messages",
+  "/v1/parameters",
   "/v1/messages/:hash",
   "/v1/records",
   "/v1/consents",

@@ -8,9 +8,10 @@ import { ZeroHash, type Signer } from "ethers";
 import { DgkRandomizerPool, DgkRandomizerWorkers, type DgkPrivateKey } from "../dgk";
 import { NodeType } from "../contractEnums";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
-import { BitVerifierWorker } from "../proofs";
+import { BitVerifierWorker, type RingPedersenSecret } from "../proofs";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
+import { loadOrCreateRingPedersen, ringPedersenPath } from "./ringPedersen";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { leaseOwner } from "./leases";
 import { pino, type Logger } from "pino";
@@ -62,6 +63,17 @@ export interface BureauServiceOptions {
    * generated on the first start.
    */
   readonly comparisonKey?: DgkPrivateKey;
+  /**
+   * Where the sealed ring-Pedersen parameters live when {@link ringPedersen} is not given; default beside the SQLite
+   * database (`<database>.ring-pedersen`). Needed with a PostgreSQL URL, like {@link comparisonKeyFile}.
+   */
+  readonly ringPedersenFile?: string;
+  /**
+   * The bureau's ring-Pedersen parameters, under which banks prove their keys have no small factor (Π^fac); by
+   * default the ones sealed beside the database, made on the first start (two 1536-bit safe primes: seconds to
+   * minutes).
+   */
+  readonly ringPedersen?: RingPedersenSecret;
   /** Where the API listens; default 127.0.0.1 (loopback only). */
   readonly host?: string;
   /** Default 8600; 0 for any free port. */
@@ -109,6 +121,8 @@ export interface BureauService {
   readonly bureau: string;
   /** The fingerprint of the bureau's DGK comparison key, as registered on-chain. */
   readonly comparisonKey: string;
+  /** The fingerprint of the bureau's ring-Pedersen parameters, as its API publishes them. */
+  readonly ringPedersen: string;
   readonly store: BureauStore;
   readonly evaluator: Evaluator;
   /** Its Prometheus registry and metrics (`leaseTakeovers` is for the evaluators' leases). */
@@ -154,18 +168,29 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       "freshStore moves a SQLite file aside; for a fresh PostgreSQL store, create a new database and point the URL at it",
     );
   }
+  if (postgres && options.ringPedersen === undefined && options.ringPedersenFile === undefined) {
+    throw new Error("a PostgreSQL store needs ringPedersenFile (or ringPedersen): it cannot live beside a URL");
+  }
   if (options.freshStore) {
     const backup = moveStoreAside(options.databasePath);
     if (backup !== undefined) log(`moved the old store aside to ${backup}; starting a fresh one`);
   }
   const store = await openStore(options.databasePath, options.sealingKey);
   let comparisonKey;
+  let ringPedersen;
   try {
     await bindStore(store, String(redact(options.databasePath)), await deploymentOf(suite));
     comparisonKey =
       options.comparisonKey ??
       (await loadOrCreateComparisonKey(
         options.comparisonKeyFile ?? comparisonKeyPath(options.databasePath),
+        options.sealingKey,
+        log,
+      ));
+    ringPedersen =
+      options.ringPedersen ??
+      (await loadOrCreateRingPedersen(
+        options.ringPedersenFile ?? ringPedersenPath(options.databasePath),
         options.sealingKey,
         log,
       ));
@@ -198,6 +223,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     new StoreBoard(store),
     (subject) => subjectValues(store, suite.ownership, subject),
     comparisonKey,
+    ringPedersen,
     {
       journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash, owner),
       poolFor,
@@ -235,6 +261,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       limits: options.limits,
       logger,
       schema: options.schema,
+      parameters: () => client.parametersDocument(),
     });
   } catch (err) {
     await Promise.all([closeThreads(), store.close()]);
@@ -260,6 +287,7 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     url: api.url,
     bureau,
     comparisonKey: comparisonKey.publicKey.fingerprint,
+    ringPedersen: ringPedersen.parameters.fingerprint,
     store,
     evaluator,
     metrics,
@@ -308,7 +336,8 @@ async function bindStore(store: BureauStore, databasePath: string, deployment: S
 }
 
 /**
- * Moves the database at `databasePath` (with its `-wal` and `-shm` files and its comparison key) aside to
+ * Moves the database at `databasePath` (with its `-wal` and `-shm` files, its comparison key and ring-Pedersen
+ * parameters) aside to
  * `<databasePath>.<timestamp>.bak`; returns that path, or undefined when there was nothing to move.
  * @throws Error when the backup name is taken (nothing is moved then)
  */
@@ -320,6 +349,7 @@ export function moveStoreAside(databasePath: string, now: Date = new Date()): st
     [`${databasePath}-wal`, `${backup}-wal`],
     [`${databasePath}-shm`, `${backup}-shm`],
     [comparisonKeyPath(databasePath), comparisonKeyPath(backup)],
+    [ringPedersenPath(databasePath), ringPedersenPath(backup)],
   ].filter(([from]) => existsSync(from)) as [string, string][];
   if (moves.length === 0) return undefined;
   const taken = moves.find(([, to]) => existsSync(to));

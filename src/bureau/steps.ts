@@ -9,7 +9,7 @@ import type { ConditionMatching } from "../../typechain-types";
 import { CheckMode, CheckState, type RefusalReason } from "../contractEnums";
 import { exportDgkPublicKey, type DgkPrivateKey, type DgkRandomizerPool } from "../dgk";
 import { importPublicKey, type Blind, type PaillierPublicKey, type RandomizerSource } from "../paillier";
-import type { BitVerifierWorker } from "../proofs";
+import type { BitVerifierWorker, RingPedersenSecret } from "../proofs";
 import type { MessageBoard } from "../protocol/board";
 import {
   answerDecision,
@@ -20,6 +20,7 @@ import {
   type SubjectValues,
 } from "../protocol/bureau";
 import { contextOf, loggedHash, stateOf } from "../protocol/chain";
+import { parametersDocument } from "../protocol/parameters";
 import type { CreditSchema } from "../protocol/schema";
 import { MemoryJournal, type BureauJournal, type JournalEntry } from "./journal";
 
@@ -50,6 +51,7 @@ export interface AdvanceOptions {
 /** The bureau's side: it holds the subjects' values and its comparison key, and works on the bank's ciphertexts. */
 export class BureauClient {
   readonly #keys = new Map<string, PaillierPublicKey>();
+  #document: Promise<Uint8Array> | undefined;
   /** The last transaction sent, or being sent: see {@link BureauClient.send}. */
   #sending: Promise<unknown> = Promise.resolve();
   readonly journal: BureauJournal;
@@ -58,6 +60,8 @@ export class BureauClient {
    * @param board where the banks' messages are fetched from
    * @param valuesOf the subject's values by field, from the bureau's store
    * @param comparisonKey the bureau's DGK key pair for decision-mode comparisons (see {@link registerComparisonKey})
+   * @param parameters the bureau's ring-Pedersen parameters, under which banks prove their keys have no small factor
+   *   (Π^fac); published with their Π^prm ({@link parametersDocument})
    * @param options.journal where the bureau's messages and secret state go (default: in memory, published to `board`)
    * @param options.poolFor a randomness pool for a bank's key, if the bureau keeps one
    * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
@@ -73,6 +77,7 @@ export class BureauClient {
     readonly board: MessageBoard,
     readonly valuesOf: (subject: string) => Promise<SubjectValues>,
     readonly comparisonKey: DgkPrivateKey,
+    readonly parameters: RingPedersenSecret,
     readonly options: {
       readonly journal?: BureauJournal;
       readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
@@ -105,6 +110,23 @@ export class BureauClient {
       await this.matching.registerComparisonKey(toUtf8Bytes(JSON.stringify(exportDgkPublicKey(publicKey))))
     ).wait();
     return publicKey.fingerprint;
+  }
+
+  /**
+   * The bureau's ring-Pedersen parameters document with their Π^prm, bound to this deployment and the bureau's
+   * address: made once (about 128 half-size exponentiations per prime), then kept. Its API serves it.
+   */
+  parametersDocument(): Promise<Uint8Array> {
+    this.#document ??= (async () => {
+      const [network, contract, bureau] = await Promise.all([
+        this.matching.runner!.provider!.getNetwork(),
+        this.matching.getAddress(),
+        (this.matching.runner as Signer).getAddress(),
+      ]);
+      return parametersDocument(this.parameters, { chainId: network.chainId, contract }, bureau);
+    })();
+    this.#document.catch(() => (this.#document = undefined));
+    return this.#document;
   }
 
   /**
@@ -155,7 +177,13 @@ export class BureauClient {
   async #first(checkId: string): Promise<JournalEntry> {
     const { record, key, context, blinding } = await this.#check(checkId);
     const decisionMode = Number(record.mode) === CheckMode.Decision;
-    const form = readForm(key, context, await this.board.fetch(record.formHash), record.formHash);
+    const form = readForm(
+      key,
+      context,
+      await this.board.fetch(record.formHash),
+      record.formHash,
+      this.parameters.parameters,
+    );
     const values = await this.valuesOf(record.subject);
     let entry: JournalEntry;
     let bytes: Uint8Array;

@@ -10,7 +10,7 @@ import type { ConditionMatching } from "../../typechain-types";
 import { CheckState, checkModeNamed, RefusalReason, type CheckModeName } from "../contractEnums";
 import { importDgkPublicKey, type DgkPublicKey, type DgkRandomizerWorkers } from "../dgk";
 import type { PaillierPrivateKey, RandomizerSource } from "../paillier";
-import type { SharePool, ShareWorkers } from "../proofs";
+import type { RingPedersenParameters, SharePool, ShareWorkers } from "../proofs";
 import {
   buildForm,
   comparisonCount,
@@ -25,6 +25,7 @@ import type { MessageBoard } from "../protocol/board";
 import { checkInState, contextOf, decisionHash, loggedHash, stateOf } from "../protocol/chain";
 import { parseForm, type Condition } from "../protocol/form";
 import { decodeMessage, type CheckContext } from "../protocol/messages";
+import { readParametersDocument } from "../protocol/parameters";
 import type { CreditSchema } from "../protocol/schema";
 
 /** One hour: the default time a bank gives a check. */
@@ -117,11 +118,17 @@ export interface BankClientOptions {
   readonly comparisonPool?: (key: DgkPublicKey) => (() => bigint) | undefined;
   /** The consortium's credit schema (default: the default schema); a deployment fixed to another is refused. */
   readonly schema?: CreditSchema;
+  /**
+   * Where a bureau's ring-Pedersen parameters document comes from (default: the board's `parameters`, which the
+   * bureau's API serves at `GET /v1/parameters`).
+   */
+  readonly bureauParameters?: (bureau: string) => Promise<Uint8Array>;
 }
 
 /** The bank's side: it holds the Paillier private key. */
 export class BankClient {
   readonly #comparisonKeys = new Map<string, DgkPublicKey>();
+  readonly #parameters = new Map<string, RingPedersenParameters>();
   constructor(
     readonly matching: ConditionMatching,
     readonly privateKey: PaillierPrivateKey,
@@ -145,7 +152,8 @@ export class BankClient {
   async openCheck(options: CheckRequest, keep?: (saved: SavedCheck) => void | Promise<void>): Promise<BankCheck> {
     const checkId = await this.matching.nextCheckId(await this.#address());
     const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint, this.options.schema);
-    const form = buildForm(this.privateKey, context, options.mode, options.conditions, this.options.pool);
+    const parameters = await this.bureauParameters(options.bureau, context);
+    const form = buildForm(this.privateKey, context, options.mode, options.conditions, parameters, this.options.pool);
     await this.board.publish(form.bytes);
     await keep?.({ checkId, request: options });
     const tx = await this.matching.openCheck(
@@ -313,6 +321,30 @@ export class BankClient {
     await keep?.(salt);
     await (await this.matching.recordDecision(check.checkId, decisionHash(check.checkId, view.approved, salt))).wait();
     return { approved: view.approved, salt, view };
+  }
+
+  /**
+   * A bureau's ring-Pedersen parameters, their Π^prm verified, kept for this client's life per bureau and deployment
+   * (a bureau that makes new ones, on a fresh store, is read again by a new client): the bank proves under them, once
+   * per key, that its modulus has no small factor (Π^fac, in its forms).
+   * @throws Error when the bureau publishes none, or its document is malformed, bound elsewhere or its proof fails
+   */
+  async bureauParameters(
+    bureau: string,
+    deployment: Pick<CheckContext, "chainId" | "contract">,
+  ): Promise<RingPedersenParameters> {
+    const tag = `${bureau.toLowerCase()} ${deployment.chainId} ${deployment.contract.toLowerCase()}`;
+    const known = this.#parameters.get(tag);
+    if (known !== undefined) return known;
+    const source = this.options.bureauParameters ?? this.board.parameters?.bind(this.board);
+    if (source === undefined) {
+      throw new Error(
+        `bureau ${bureau}: no source of its ring-Pedersen parameters (options.bureauParameters, or a board that serves them)`,
+      );
+    }
+    const parameters = readParametersDocument(await source(bureau), deployment, bureau);
+    this.#parameters.set(tag, parameters);
+    return parameters;
   }
 
   /** A comparison key the bureau registered, from its `ComparisonKeyRegistered` log, checked against the fingerprint. */

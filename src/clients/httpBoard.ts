@@ -10,6 +10,7 @@
 import type { MessageBoard } from "../protocol/board";
 import type { Signer } from "ethers";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
+import { MAX_PARAMETERS_BYTES } from "../protocol/parameters";
 import { signRequest } from "../protocol/signedRequest";
 import { requestBureau } from "./bureauRequest";
 
@@ -56,6 +57,18 @@ export class HttpBoard implements MessageBoard {
       throw new Error(`message: expected at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes.length}`);
     if (messageHash(bytes) !== hash.toLowerCase())
       throw new Error(`bureau at ${this.#base} served bytes that do not hash to ${hash}: refused`);
+    return bytes;
+  }
+
+  /**
+   * The ring-Pedersen parameters document of the bureau serving this board (`GET /v1/parameters`); the reader checks
+   * that it names the bureau it expects (`readParametersDocument`).
+   */
+  async parameters(): Promise<Uint8Array> {
+    const response = await requestBureau(this.#base, "/v1/parameters", { method: "GET" });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > MAX_PARAMETERS_BYTES)
+      throw new Error(`bureau parameters: expected at most ${MAX_PARAMETERS_BYTES} bytes, got ${bytes.length}`);
     return bytes;
   }
 }

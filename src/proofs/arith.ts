@@ -1,13 +1,15 @@
 /**
- * Number theory the proofs need beyond the Paillier engine's own (`../paillier/arith`): the Jacobi symbol and the
- * Chinese remainder combination for two primes.
+ * Number theory the proofs need beyond the Paillier engine's own (`../paillier/arith`): the Jacobi symbol, the
+ * Chinese remainder combination for two primes, and the signed integers of the ring-Pedersen proofs (uniform in
+ * ±bound, exponentiation with a negative exponent).
  *
  * None of this is constant time (JavaScript BigInt never is); see src/paillier/README.md, "Timing".
  *
  * @module
  */
 
-import { mod } from "../paillier/arith";
+import { mod, modInverse } from "../paillier/arith";
+import { randomBelow, type ModularExponentiator } from "../paillier";
 import { ProofError } from "./errors";
 
 /**
@@ -62,4 +64,28 @@ export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
 export function crt(xp: bigint, xq: bigint, p: bigint, q: bigint, qInvModP: bigint): bigint {
   const xqr = mod(xq, q);
   return xqr + q * mod((xp - xqr) * qInvModP, p);
+}
+
+/**
+ * A uniform integer in [−bound, bound], from the platform's CSPRNG.
+ *
+ * @param bound - a non-negative bound
+ * @returns the value
+ */
+export function randomSigned(bound: bigint): bigint {
+  return randomBelow(2n * bound + 1n) - bound;
+}
+
+/**
+ * base^exponent modulo the exponentiator's modulus for any integer exponent: a negative one exponentiates the
+ * inverse of base.
+ *
+ * @param pow - the exponentiator of the modulus
+ * @param base - a unit modulo it
+ * @param exponent - any integer
+ * @returns the residue in [0, modulus)
+ * @throws {PaillierError} `INVALID_ARGUMENT` when the exponent is negative and base is not a unit
+ */
+export function powSigned(pow: ModularExponentiator, base: bigint, exponent: bigint): bigint {
+  return exponent < 0n ? pow.pow(modInverse(base, pow.modulus), -exponent) : pow.pow(base, exponent);
 }

@@ -2,7 +2,7 @@
  * The one error type of the zero-knowledge proofs.
  *
  * Every refusal is a {@link ProofError} with a stable `code` and a message saying what was expected and what came.
- * A verifier branches on `code`: `MODULUS_PROOF_INVALID` and `BIT_PROOF_INVALID` mean "reject the counterparty's
+ * A verifier branches on `code`: the `*_PROOF_INVALID` codes mean "reject the counterparty's
  * message"; the other codes mean the caller passed something malformed.
  *
  * @module
@@ -21,6 +21,8 @@
  *   string of the wrong width, a value out of range).
  * - `MODULUS_PROOF_INVALID`: a Π^mod proof does not verify; the message names the check that failed.
  * - `BIT_PROOF_INVALID`: a bit proof does not verify; the message names the check that failed.
+ * - `RING_PEDERSEN_PROOF_INVALID`: a Π^prm proof (ring-Pedersen parameters well formed) does not verify.
+ * - `FACTOR_PROOF_INVALID`: a Π^fac proof (no small factor) does not verify; the message names the check.
  */
 export type ProofErrorCode =
   | "INVALID_ARGUMENT"
@@ -29,7 +31,9 @@ export type ProofErrorCode =
   | "STATEMENT_FALSE"
   | "PROOF_FORMAT"
   | "MODULUS_PROOF_INVALID"
-  | "BIT_PROOF_INVALID";
+  | "BIT_PROOF_INVALID"
+  | "RING_PEDERSEN_PROOF_INVALID"
+  | "FACTOR_PROOF_INVALID";
 
 /**
  * Thrown by the proof functions when they refuse their input or a proof does not verify.

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { toFixedHex } from "../paillier/arith";
 import { describeValue } from "../paillier/errors";
 import { ProofError, type ProofErrorCode } from "./errors";
 
@@ -156,4 +157,42 @@ export function readFlag(value: unknown, what: string): 0 | 1 {
     throw new ProofError("PROOF_FORMAT", `${what}: expected the number 0 or 1, got ${describeValue(value)}`);
   }
   return value;
+}
+
+const SIGNED_HEX_RE = /^-?0x[0-9a-f]*$/;
+
+/**
+ * Reads a signed fixed-width number: an optional "-", "0x" and exactly 2·width lowercase hex digits (the magnitude).
+ * "-0x00…0" is refused: zero has one form.
+ *
+ * @param value - the candidate
+ * @param what - its name in messages
+ * @param width - the width of the magnitude in bytes
+ * @returns the value
+ * @throws {ProofError} `PROOF_FORMAT` when `value` is not such a string
+ */
+export function readSignedFixedHex(value: unknown, what: string, width: number): bigint {
+  const digits = 2 * width;
+  if (typeof value !== "string" || !SIGNED_HEX_RE.test(value)) {
+    throw new ProofError(
+      "PROOF_FORMAT",
+      `${what}: expected an optional "-", "0x" and ${digits} lowercase hex digits, got ${describeValue(value)}`,
+    );
+  }
+  const negative = value.startsWith("-");
+  const magnitude = readFixedHex(negative ? value.slice(1) : value, what, width);
+  if (negative && magnitude === 0n)
+    throw new ProofError("PROOF_FORMAT", `${what}: expected 0 without a sign, got "-0x…0"`);
+  return negative ? -magnitude : magnitude;
+}
+
+/**
+ * Writes a signed number as {@link readSignedFixedHex} reads it.
+ *
+ * @param x - the value, |x| < 2^(8·width)
+ * @param width - the width of the magnitude in bytes
+ * @returns "-0x…" or "0x…" with exactly 2·width digits
+ */
+export function toSignedFixedHex(x: bigint, width: number): string {
+  return x < 0n ? `-${toFixedHex(-x, width)}` : toFixedHex(x, width);
 }

@@ -4,6 +4,9 @@
  *
  * - Π^mod ({@link proveModulus}, {@link verifyModulus}): the key's modulus is a Paillier–Blum modulus, n = p·q with
  *   p ≡ q ≡ 3 (mod 4) and gcd(n, φ(n)) = 1 (Canetti, Gennaro, Goldfeder, Makriyannis, Peled, CCS 2020).
+ * - Π^fac ({@link proveFactors}, {@link verifyFactors}): the modulus has no small factor (both primes ≥ √n / 2^385),
+ *   under the verifier's ring-Pedersen parameters, whose own proof Π^prm ({@link proveRingPedersen},
+ *   {@link verifyRingPedersen}) shows the prover they hide its factors (same paper).
  * - Bit proofs ({@link proveBits}, {@link verifyBits}): each of k ciphertexts encrypts 0 or 1 (a Cramer–Damgård–
  *   Schoenmakers OR of two n-th residuosity proofs), verified in one batch (Bellare–Garay–Rabin small exponents).
  *   For random bits, {@link precomputeShare} (or a {@link SharePool}) does the work ahead of time and
@@ -49,6 +52,45 @@ export {
   verifyBitsOneByOne,
 } from "./bits";
 export type { BitProof, BitProofItem, BitProofItemJson, BitProofJson } from "./bits";
+
+export {
+  RING_PEDERSEN_DEFAULT_BITS,
+  RING_PEDERSEN_MAX_BITS,
+  RING_PEDERSEN_MIN_BITS,
+  RING_PEDERSEN_PROOF_DOMAIN,
+  RING_PEDERSEN_PROOF_ITERATIONS,
+  decodeRingPedersenParameters,
+  decodeRingPedersenProof,
+  encodeRingPedersenParameters,
+  encodeRingPedersenProof,
+  exportRingPedersen,
+  generateRingPedersen,
+  importRingPedersen,
+  proveRingPedersen,
+  ringPedersenFromPrimes,
+  ringPedersenParameters,
+  verifyRingPedersen,
+} from "./ringPedersen";
+export type {
+  RingPedersenParameters,
+  RingPedersenParametersJson,
+  RingPedersenProof,
+  RingPedersenProofItem,
+  RingPedersenProofJson,
+  RingPedersenSecret,
+  RingPedersenSecretJson,
+} from "./ringPedersen";
+
+export {
+  FACTOR_CHALLENGE_BITS,
+  FACTOR_PROOF_DOMAIN,
+  FACTOR_SLACK_BITS,
+  decodeFactorProof,
+  encodeFactorProof,
+  proveFactors,
+  verifyFactors,
+} from "./factors";
+export type { FactorProof, FactorProofData, FactorProofJson } from "./factors";
 
 export { MAX_SHARE_POOL_CAPACITY, SharePool } from "./sharePool";
 export { BitVerifierWorker } from "./verifierWorker";

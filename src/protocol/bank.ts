@@ -21,12 +21,15 @@ import {
 } from "../paillier";
 import {
   encodeBitProof,
+  encodeFactorProof,
   encodeModulusProof,
   proveBits,
   proveBitsPrecomputed,
+  proveFactors,
   proveModulus,
   type BitProof,
   type PrecomputedShare,
+  type RingPedersenParameters,
 } from "../proofs";
 import { blindedComparison, type DgkRandomizers } from "./comparison";
 import { comparisonsOf, parseForm, type Condition, type ParsedCondition } from "./form";
@@ -34,6 +37,7 @@ import { comparisonDomain, type CreditSchema } from "./schema";
 import {
   decodeMessage,
   encodeMessage,
+  factorProofContext,
   keyProofContext,
   messageHash,
   readArray,
@@ -70,31 +74,35 @@ export interface BankPools {
   readonly dgkRandomizers?: DgkRandomizers;
 }
 
-/** Proofs that a key's modulus is a Paillier–Blum modulus, by key and by the deployment they are bound to. */
-const modulusProofs = new WeakMap<PaillierPrivateKey, Map<string, unknown>>();
+/** The bank's key proofs (Π^mod, Π^fac), encoded, by key and by what they are bound to. */
+const keyProofs = new WeakMap<PaillierPrivateKey, Map<string, unknown>>();
 
-/** The encoded Π^mod proof of the bank's key for this deployment, computed once per key and deployment. */
-function modulusProofFor(privateKey: PaillierPrivateKey, context: CheckContext): unknown {
-  const bound = keyProofContext(context);
+/** An encoded proof about the bank's key, made once per key and binding (`bound`), then kept. */
+function keyProof(privateKey: PaillierPrivateKey, bound: Uint8Array, prove: (bound: Uint8Array) => unknown): unknown {
   const tag = Buffer.from(bound).toString("hex");
-  let proofs = modulusProofs.get(privateKey);
-  if (proofs === undefined) modulusProofs.set(privateKey, (proofs = new Map()));
+  let proofs = keyProofs.get(privateKey);
+  if (proofs === undefined) keyProofs.set(privateKey, (proofs = new Map()));
   let proof = proofs.get(tag);
-  if (proof === undefined) proofs.set(tag, (proof = encodeModulusProof(proveModulus(privateKey, bound))));
+  if (proof === undefined) proofs.set(tag, (proof = prove(bound)));
   return proof;
 }
 
 /**
  * Validates the condition form and builds the bank's first message, bound to `context`. Decision mode sends the
  * form's shape only (fields, operators, how many values): the thresholds stay with the bank. Paper mode sends each
- * value encrypted under the bank's key. Both carry the proof that the bank's modulus is a Paillier–Blum modulus.
- * @throws Error for a form the schema or the mode refuses (see {@link parseForm})
+ * value encrypted under the bank's key. Both carry the proofs about the bank's key, made once per key and
+ * deployment: that its modulus is a Paillier–Blum modulus (Π^mod), and that it has no small factor (Π^fac, under
+ * the bureau's ring-Pedersen parameters).
+ * @param parameters the bureau's ring-Pedersen parameters, their Π^prm verified (`readParametersDocument`)
+ * @throws Error for a form the schema or the mode refuses (see {@link parseForm}); ProofError `STATEMENT_FALSE`
+ *   for a key with a prime too small to prove large
  */
 export function buildForm(
   privateKey: PaillierPrivateKey,
   context: CheckContext,
   mode: CheckModeName,
   conditions: readonly Condition[],
+  parameters: RingPedersenParameters,
   pool?: RandomizerSource,
 ): BankForm {
   const parsed = parseForm(conditions, mode, context.schema);
@@ -104,7 +112,12 @@ export function buildForm(
       const shape = { field: c.field, op: c.op, arity: c.arity };
       return mode === "paper" ? { ...shape, value: encrypt(privateKey, c.values[0], { pool }).toHex() } : shape;
     }),
-    keyProof: modulusProofFor(privateKey, context),
+    keyProof: keyProof(privateKey, keyProofContext(context), (bound) =>
+      encodeModulusProof(proveModulus(privateKey, bound)),
+    ),
+    factorProof: keyProof(privateKey, factorProofContext(context, parameters.fingerprint), (bound) =>
+      encodeFactorProof(proveFactors(privateKey, parameters, bound)),
+    ),
   };
   const bytes = encodeMessage("form", context, body);
   return { bytes, hash: messageHash(bytes), mode, conditions: parsed, schema: context.schema };

@@ -15,6 +15,13 @@ export interface MessageBoard {
    * @throws Error when there is none, or what came back does not hash to `hash`
    */
   fetch(hash: string): Promise<Uint8Array>;
+  /**
+   * The bureau's ring-Pedersen parameters document (`./parameters`), as the bureau publishes it; boards that
+   * serve no bureau's parameters leave it out.
+   * @param bureau the bureau's address
+   * @throws Error when the bureau has published none
+   */
+  parameters?(bureau: string): Promise<Uint8Array>;
 }
 
 /** A message board in memory. */
@@ -33,6 +40,19 @@ export class MemoryBoard implements MessageBoard {
     const bytes = this.#messages.get(hash.toLowerCase());
     if (!bytes) throw new Error(`no message with keccak256 ${hash} on this board`);
     return Uint8Array.from(bytes);
+  }
+
+  readonly #parameters = new Map<string, Uint8Array>();
+
+  async parameters(bureau: string): Promise<Uint8Array> {
+    const bytes = this.#parameters.get(bureau.toLowerCase());
+    if (!bytes) throw new Error(`bureau ${bureau} has published no ring-Pedersen parameters on this board`);
+    return Uint8Array.from(bytes);
+  }
+
+  /** Publishes a bureau's parameters document (`BureauClient.parametersDocument`), as its API does. */
+  publishParameters(bureau: string, bytes: Uint8Array): void {
+    this.#parameters.set(bureau.toLowerCase(), Uint8Array.from(bytes));
   }
 
   /** Replaces a stored message's bytes: for tests that show a tampered message is refused. */

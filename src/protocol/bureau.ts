@@ -25,11 +25,14 @@ import {
 } from "../paillier";
 import {
   decodeBitProof,
+  decodeFactorProof,
   decodeModulusProof,
   verifyBits,
+  verifyFactors,
   verifyModulus,
   type BitProof,
   type BitVerifierWorker,
+  type RingPedersenParameters,
 } from "../proofs";
 import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
 import { combinationOf, MAX_CONDITIONS, MAX_SET_VALUES, OPERATORS, subjectOperand, type ConditionShape } from "./form";
@@ -37,6 +40,7 @@ import {
   asRecord,
   decodeMessage,
   encodeMessage,
+  factorProofContext,
   keyProofContext,
   messageHash,
   readArray,
@@ -87,14 +91,18 @@ export interface BlindingOptions {
 
 /**
  * Reads and validates the bank's form against its on-chain commitment, the check and the schema, and verifies the
- * proof that the bank's modulus is a Paillier–Blum modulus (once per key object: the proof is about n alone).
- * @throws CheckRefusal naming what is wrong: hash, context, shape, field, operator, a ciphertext, the key proof
+ * proofs about the bank's key, once per key object: that its modulus is a Paillier–Blum modulus (Π^mod, about n
+ * alone) and that it has no prime factor below 2^638 (Π^fac, under the bureau's own ring-Pedersen parameters).
+ * @param parameters the bureau's own ring-Pedersen parameters (public part), which the bank's Π^fac must be under
+ * @throws CheckRefusal naming what is wrong: hash, context, shape, field, operator, a ciphertext; "InvalidProof"
+ *   for a key proof (Π^mod or Π^fac) missing or failing
  */
 export function readForm(
   publicKey: PaillierPublicKey,
   context: CheckContext,
   bytes: Uint8Array,
   formHash: string,
+  parameters: RingPedersenParameters,
 ): ReceivedForm {
   return refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(bytes, "form", context, formHash);
@@ -123,6 +131,7 @@ export function readForm(
       return { ...shape, value: readCiphertext(publicKey, c.value, `${where} value`) };
     });
     verifyKeyProof(publicKey, context, body.keyProof);
+    verifyFactorProof(publicKey, context, parameters, body.factorProof);
     return { mode, conditions };
   });
 }
@@ -138,6 +147,27 @@ function verifyKeyProof(publicKey: PaillierPublicKey, context: CheckContext, pro
     throw new CheckRefusal(RefusalReason.InvalidProof, `form key proof: ${(e as Error).message}`);
   }
   provenKeys.add(publicKey);
+}
+
+/** Keys whose Π^fac verified, with the fingerprints of the parameters it verified under. */
+const largeFactorKeys = new WeakMap<PaillierPublicKey, Set<string>>();
+
+function verifyFactorProof(
+  publicKey: PaillierPublicKey,
+  context: CheckContext,
+  parameters: RingPedersenParameters,
+  proof: unknown,
+): void {
+  if (largeFactorKeys.get(publicKey)?.has(parameters.fingerprint)) return;
+  try {
+    const decoded = decodeFactorProof(publicKey, parameters, proof);
+    verifyFactors(publicKey, parameters, decoded, factorProofContext(context, parameters.fingerprint));
+  } catch (e) {
+    throw new CheckRefusal(RefusalReason.InvalidProof, `form factor proof (Π^fac): ${(e as Error).message}`);
+  }
+  let verified = largeFactorKeys.get(publicKey);
+  if (verified === undefined) largeFactorKeys.set(publicKey, (verified = new Set()));
+  verified.add(parameters.fingerprint);
 }
 
 /**

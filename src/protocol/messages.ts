@@ -179,6 +179,44 @@ export function keyProofContext(context: CheckContext): Uint8Array {
 }
 
 /**
+ * What the bank's proof that its modulus has no small factor (Π^fac) is bound to: the deployment, the key and the
+ * bureau's ring-Pedersen parameters it was made under, so the bank proves once per key and bureau, and the bureau
+ * verifies once per key.
+ */
+export function factorProofContext(context: CheckContext, parameters: string): Uint8Array {
+  const { chainId, contract, keyFingerprint } = contextJson(context);
+  return new TextEncoder().encode(
+    JSON.stringify({
+      protocol: PROTOCOL,
+      proof: "factors",
+      chainId,
+      contract,
+      keyFingerprint,
+      parameters: parameters.toLowerCase(),
+    }),
+  );
+}
+
+/**
+ * What the bureau's proof that its ring-Pedersen parameters are well formed (Π^prm) is bound to: the deployment and
+ * the bureau's address.
+ */
+export function parametersProofContext(
+  deployment: Pick<CheckContext, "chainId" | "contract">,
+  bureau: string,
+): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      protocol: PROTOCOL,
+      proof: "ring-pedersen",
+      chainId: deployment.chainId.toString(),
+      contract: deployment.contract.toLowerCase(),
+      bureau: bureau.toLowerCase(),
+    }),
+  );
+}
+
+/**
  * What the proof that the bank's shares are bits is bound to: the check (chain, contract, check id, the bank's key)
  * and the bureau's comparison key, so a proof copied from another check or for other keys does not verify.
  */

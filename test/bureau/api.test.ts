@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithGrants } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
@@ -18,6 +19,7 @@ import { HttpBoard } from "../../src/clients/httpBoard";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { CheckState } from "../../src/contractEnums";
 import { encodeMessage, messageHash, type Stage } from "../../src/protocol/messages";
+import { readParametersDocument } from "../../src/protocol/parameters";
 import { parseRecordFields } from "../../src/protocol/records";
 import { signRequest } from "../../src/protocol/signedRequest";
 import { generateSealingKey } from "../../src/bureau/sealing";
@@ -54,6 +56,7 @@ describe("Bureau API admission", function () {
       watch: false,
       threads: 1,
       comparisonKey: fixtureComparisonKey(),
+      ringPedersen: fixtureRingPedersen(),
       limits,
     });
     return service;
@@ -100,6 +103,22 @@ describe("Bureau API admission", function () {
   }
 
   describe("POST /v1/messages", function () {
+    it("serves its ring-Pedersen parameters with their Π^prm to anyone (unsigned), bound to the deployment and bureau", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const response = await fetch(`${url}/v1/parameters`);
+      expect(response.status).to.equal(200);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const deployment = { chainId: 31337n, contract: await f.matching.getAddress() };
+      const parameters = readParametersDocument(bytes, deployment, f.bureau.address);
+      expect(parameters.fingerprint).to.equal(fixtureRingPedersen().parameters.fingerprint);
+      expect(service!.ringPedersen).to.equal(parameters.fingerprint);
+      expect(() => readParametersDocument(bytes, deployment, f.bank.address)).to.throw(/expected bureau/);
+      expect(() => readParametersDocument(bytes, { ...deployment, chainId: 1n }, f.bureau.address)).to.throw(
+        /expected chainId "1"/,
+      );
+    });
+
     it("refuses an uncommitted, unsigned message (403), bytes that are no message (400), another deployment's (400)", async function () {
       const f = await loadFixture(fixture);
       const { url } = await start(f);

@@ -12,6 +12,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { HDNodeWallet, Mnemonic, type Signer } from "ethers";
 import { deployWithGrants } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { APPLICANT_RECORD, LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
@@ -53,6 +54,7 @@ describe("Bureau concurrency", function () {
       new MemoryBoard(),
       async () => new Map(),
       fixtureComparisonKey(),
+      fixtureRingPedersen(),
     );
     return { f, wallet, client };
   }
@@ -103,7 +105,13 @@ describe("Bureau concurrency", function () {
     it("refuses a concurrency that is not a whole number ≥ 1", async function () {
       const f = await loadFixture(fixture);
       const suite = connectSuite(f, f.bureau);
-      const client = new BureauClient(suite.matching, new MemoryBoard(), async () => new Map(), fixtureComparisonKey());
+      const client = new BureauClient(
+        suite.matching,
+        new MemoryBoard(),
+        async () => new Map(),
+        fixtureComparisonKey(),
+        fixtureRingPedersen(),
+      );
       for (const concurrency of [0, 1.5, -1]) {
         expect(() => new Evaluator(suite, client, f.bureau.address, { concurrency })).to.throw(
           RangeError,
@@ -124,6 +132,7 @@ describe("Bureau concurrency", function () {
         threads: 2,
         concurrency: 4,
         comparisonKey: fixtureComparisonKey(),
+        ringPedersen: fixtureRingPedersen(),
       });
       await submitCreditRecord(
         f.ownership.connect(f.provider),

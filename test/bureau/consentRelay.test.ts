@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { signConsent } from "../../src/clients/consent";
 import { toJson } from "../../src/cli/output";
 import { ConsentRelayError, parseConsentSubmission, relayConsent } from "../../src/bureau/consentRelay";
@@ -149,6 +150,7 @@ describe("Bureau consent relay", function () {
         databasePath: join(dir, "bureau.db"),
         sealingKey: generateSealingKey(),
         comparisonKey: fixtureComparisonKey(),
+        ringPedersen: fixtureRingPedersen(),
         port: 0,
         threads: 1,
         watch: false,

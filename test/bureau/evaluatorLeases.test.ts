@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
@@ -62,6 +63,7 @@ describe("Evaluator leases", function () {
       databasePath: join(dir, "bureau.db"),
       sealingKey: generateSealingKey(),
       comparisonKey: fixtureComparisonKey(),
+      ringPedersen: fixtureRingPedersen(),
       port: 0,
       threads: 1,
       watch: false,
@@ -81,6 +83,7 @@ describe("Evaluator leases", function () {
         new StoreBoard(store),
         service!.evaluator.client.valuesOf,
         fixtureComparisonKey(),
+        fixtureRingPedersen(),
         { journal },
       );
       return new Evaluator(suite, client, f.bureau.address, { leases: { store, owner, leaseMs: LEASE_MS } });

@@ -16,6 +16,7 @@ import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { actors, admitByVote, deployWithGrants, SUBJECT_COMMITMENT } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { CheckState, RefusalReason } from "../../src/contractEnums";
@@ -70,6 +71,7 @@ describe("Bureau service", function () {
       pollIntervalMs: 50,
       threads: 2,
       comparisonKey: fixtureComparisonKey(),
+      ringPedersen: fixtureRingPedersen(),
       ...options,
     });
     return service;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithGrants } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
@@ -48,6 +49,7 @@ describe("Bureau service on PostgreSQL", function () {
       suite: connectSuite(f, f.bureau),
       databasePath: url,
       comparisonKeyFile: keyFile,
+      ringPedersen: fixtureRingPedersen(),
       sealingKey,
       port: 0,
       pollIntervalMs: 50,
@@ -89,6 +91,7 @@ describe("Bureau service on PostgreSQL", function () {
       suite: connectSuite(f, f.bureau),
       databasePath: url,
       comparisonKeyFile: keyFile,
+      ringPedersen: fixtureRingPedersen(),
       sealingKey,
       port: 0,
       watch: false,

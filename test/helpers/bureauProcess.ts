@@ -5,6 +5,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { JsonRpcProvider, JsonRpcSigner } from "ethers";
 import { PROJECT_ROOT, type LocalNode } from "./node";
@@ -12,6 +13,9 @@ import { SUBJECT_COMMITMENT } from "./suite";
 import type { Suite } from "../../src/suite";
 import { Level } from "../../src/permissions";
 import { NodeType } from "../../src/contractEnums";
+import { saveRingPedersen } from "../../src/bureau/ringPedersen";
+import { loadSealingKey } from "../../src/bureau/sealing";
+import { fixtureRingPedersen } from "./ringPedersen";
 
 const BIN = path.join(PROJECT_ROOT, "bin", "blindcredit");
 
@@ -35,9 +39,18 @@ export async function startBureauProcess(
   sealingKeyFile: string,
   args: readonly string[],
 ): Promise<BureauProcess> {
+  // The fixture ring-Pedersen parameters, sealed under the test's key: safe primes are not made at every start.
+  const ringPedersenFile = path.join(cwd, "fixture.ring-pedersen");
+  if (!existsSync(ringPedersenFile)) {
+    saveRingPedersen(ringPedersenFile, loadSealingKey(sealingKeyFile), fixtureRingPedersen());
+  }
   const child = spawn(
     process.execPath,
-    [BIN, "bureau", "start", "--json", "--account", "4", "--threads", "2", ...args],
+    [
+      BIN,
+      ...["bureau", "start", "--json", "--account", "4", "--threads", "2"],
+      ...["--ring-pedersen-file", ringPedersenFile, ...args],
+    ],
     {
       cwd,
       env: {

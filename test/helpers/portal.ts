@@ -16,6 +16,7 @@ import { NodeType } from "../../src/contractEnums";
 import { portalConfig, startPortalServer, type PortalServer } from "../../src/portal/server";
 import { connectSuite, type Suite } from "../../src/suite";
 import { fixtureComparisonKey } from "./comparisonKey";
+import { fixtureRingPedersen } from "./ringPedersen";
 import { runHardhat, startNode, type LocalNode } from "./node";
 
 /** The node's accounts by role (hardhat's default accounts; 0 to 4 are the deployer, voters and bureau). */
@@ -65,6 +66,7 @@ export async function startPortalWorld(): Promise<PortalWorld> {
       databasePath: path.join(dir, "bureau.db"),
       sealingKey: generateSealingKey(),
       comparisonKey: fixtureComparisonKey(),
+      ringPedersen: fixtureRingPedersen(),
       port: 0,
       pollIntervalMs: 100,
       threads: 1,

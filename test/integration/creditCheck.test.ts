@@ -9,6 +9,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
 import { BureauClient } from "../../src/bureau/steps";
@@ -34,7 +35,9 @@ describe("Flow 3.5: a blind credit check", function () {
       board,
       async (s) => new Map(Object.entries(subjects.get(s) ?? {})),
       fixtureComparisonKey(),
+      fixtureRingPedersen(),
     );
+    board.publishParameters(f.bureau.address, await bureau.parametersDocument());
     await bank.registerKey();
     await bureau.registerComparisonKey();
     return { ...f, board, subjects, bankClient: bank, bureauClient: bureau, expiry };

@@ -15,6 +15,7 @@ import { HAS_ANVIL, PROJECT_ROOT, runHardhat, startNode, type LocalNode, type No
 import { SUBJECT_COMMITMENT } from "../helpers/suite";
 import { APPLICANT, LOAN } from "../helpers/samples";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { loadDeployedSuite, SUITE_CONTRACTS } from "../../src/deployments";
 import type { Suite } from "../../src/suite";
@@ -126,7 +127,9 @@ for (const [kind, title] of NODES) {
           return APPLICANT;
         },
         fixtureComparisonKey(),
+        fixtureRingPedersen(),
       );
+      board.publishParameters(await bureau.getAddress(), await bureauClient.parametersDocument());
       await bankClient.registerKey();
       await bureauClient.registerComparisonKey();
 

@@ -9,6 +9,7 @@ import { generatePrimeSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { APPLICANT } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
 import { previousAnswer, previousChallenge } from "../../bench/matching/previousProtocol";
@@ -24,13 +25,26 @@ import {
   type PaillierPrivateKey,
 } from "../../src/paillier";
 import { toHex as dgkHex } from "../../src/dgk";
-import { BitVerifierWorker, encodeBitProof, proveBits } from "../../src/proofs";
+import {
+  BitVerifierWorker,
+  ProofError,
+  encodeBitProof,
+  encodeFactorProof,
+  encodeModulusProof,
+  proveBits,
+  proveModulus,
+  verifyModulus,
+} from "../../src/proofs";
+import { proveFactorsFor } from "../../src/proofs/factors";
+import { isqrt } from "../../src/paillier/arith";
 import { buildForm, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { comparisonsOf, parseForm, subjectOperand, type Condition } from "../../src/protocol/form";
 import {
   decodeMessage,
   encodeMessage,
+  factorProofContext,
+  keyProofContext,
   messageHash,
   readArray,
   shareProofContext,
@@ -38,6 +52,9 @@ import {
 } from "../../src/protocol/messages";
 import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
+
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
 
 const bank = fixtureKey(2048);
 const comparisonKey = fixtureComparisonKey();
@@ -78,8 +95,8 @@ function modInverse(a: bigint, m: bigint): bigint {
 
 /** An honest check up to the bank's response, and the pieces a cheating bank would tamper with. */
 function honestUntilResponse(context = CONTEXT) {
-  const form = buildForm(bank, context, "decision", CONDITIONS);
-  const received = readForm(bank.publicKey, context, form.bytes, form.hash);
+  const form = buildForm(bank, context, "decision", CONDITIONS, BUREAU_PARAMETERS);
+  const received = readForm(bank.publicKey, context, form.bytes, form.hash, BUREAU_PARAMETERS);
   const ch = challenge(comparisonKey, context, received, APPLICANT);
   const response = respondToChallenge(bank, context, form, ch.bytes, ch.hash, comparisonKey.publicKey);
   const body = decodeMessage(response.bytes, "response", context, response.hash) as {
@@ -259,11 +276,14 @@ describe("A cheating bank", function () {
 
   describe("blindcredit/2: the bank's key proof", function () {
     it("refuses a form without the proof that the bank's modulus is a Paillier–Blum modulus", async function () {
-      const form = buildForm(bank, CONTEXT, "decision", CONDITIONS);
+      const form = buildForm(bank, CONTEXT, "decision", CONDITIONS, BUREAU_PARAMETERS);
       const body = decodeMessage(form.bytes, "form", CONTEXT, form.hash);
       const bytes = encodeMessage("form", CONTEXT, { ...body, keyProof: undefined });
       const fresh = importPublicKey({ kty: "Paillier", n: "0x" + bank.publicKey.n.toString(16) });
-      expect(() => readForm(fresh, CONTEXT, bytes, messageHash(bytes))).to.throw(CheckRefusal, /key proof/);
+      expect(() => readForm(fresh, CONTEXT, bytes, messageHash(bytes), BUREAU_PARAMETERS)).to.throw(
+        CheckRefusal,
+        /key proof/,
+      );
     });
 
     it("refuses a modulus with three prime factors, or a prime times a square, whatever proof comes with it", async function () {
@@ -271,11 +291,15 @@ describe("A cheating bank", function () {
         const key = importPublicKey({ kty: "Paillier", n: "0x" + n.toString(16) });
         const context = { ...CONTEXT, keyFingerprint: key.fingerprint };
         // The best it has: an honest key's proof, re-bound to its context.
-        const honest = decodeMessage(buildForm(bank, context, "decision", CONDITIONS).bytes, "form", context);
+        const honest = decodeMessage(
+          buildForm(bank, context, "decision", CONDITIONS, BUREAU_PARAMETERS).bytes,
+          "form",
+          context,
+        );
         const bytes = encodeMessage("form", context, honest);
         let refusal: unknown;
         try {
-          readForm(key, context, bytes, messageHash(bytes));
+          readForm(key, context, bytes, messageHash(bytes), BUREAU_PARAMETERS);
         } catch (e) {
           refusal = e;
         }
@@ -382,15 +406,97 @@ describe("A cheating bank", function () {
       expect(t + 151n * P).to.be.at.most(10_000_000n);
       expect(t + 152n * P).to.be.above(10_000_000n);
     });
+  });
 
+  describe("blindcredit/2: a key with a small prime factor (issue 19 §2) is refused at key verification", function () {
+    // n = 65539·Q (test/proofs/small-prime-key-2048.json): it imports and its Π^mod verifies, and its holder forges
+    // a bit proof for a CRT-split share in about 65 000 trials (test/proofs/bits.test.ts, "what remains"), reading
+    // the answer modulo each prime. Before Π^fac the bureau accepted its forms and answered its checks.
+    const weak = importPrivateKey(readFileSync(join(__dirname, "..", "proofs", "small-prime-key-2048.json"), "utf8"));
+    const context = { ...CONTEXT, keyFingerprint: weak.publicKey.fingerprint };
+    const shapes = CONDITIONS.map((c) => ({ field: c.field, op: c.op, arity: 1 }));
+
+    /** The bureau's verdict on a form of the weak key carrying `factorProof` (and an honest Π^mod). */
+    function readWeakForm(factorProof: unknown): unknown {
+      const keyProof = encodeModulusProof(proveModulus(weak, keyProofContext(context)));
+      const bytes = encodeMessage("form", context, { mode: "decision", conditions: shapes, keyProof, factorProof });
+      const fresh = importPublicKey({ kty: "Paillier", n: "0x" + weak.publicKey.n.toString(16) });
+      try {
+        return readForm(fresh, context, bytes, messageHash(bytes), BUREAU_PARAMETERS);
+      } catch (e) {
+        return e;
+      }
+    }
+
+    function expectKeyRefusal(verdict: unknown, message: RegExp): void {
+      expect(verdict, "the bureau accepted the small-factor key").to.be.instanceOf(CheckRefusal);
+      expect((verdict as CheckRefusal).reason).to.equal(RefusalReason.InvalidProof);
+      expect((verdict as CheckRefusal).message).to.match(/form factor proof \(Π\^fac\)/);
+      expect((verdict as CheckRefusal).message).to.match(message);
+    }
+
+    it("the key passes import and Π^mod, and the honest prover will not prove it has no small factor", function () {
+      expect([weak.p, weak.q]).to.include(65539n);
+      verifyModulus(weak.publicKey, proveModulus(weak, keyProofContext(context)), keyProofContext(context));
+      expect(() => buildForm(weak, context, "decision", CONDITIONS, BUREAU_PARAMETERS)).to.throw(
+        ProofError,
+        /other prime is too small to prove large/,
+      );
+    });
+
+    it("refuses its form without a factor proof, with the reason InvalidProof", function () {
+      expectKeyRefusal(readWeakForm(undefined), /expected a member "parameters"|expected an object/);
+    });
+
+    it("refuses its best factor proofs: the prover run on its real factors, another key's proof, random numbers", function () {
+      const bound = factorProofContext(context, BUREAU_PARAMETERS.fingerprint);
+      const [small, large] = weak.p < weak.q ? [weak.p, weak.q] : [weak.q, weak.p];
+      // The prover's run with p = 65539: z₂ = β + e·Q is ~2^2160, far beyond 2^(ℓ+ε)·√n ≈ 2^1408 (no JSON width fits).
+      const run = proveFactorsFor(weak.publicKey.n, small, large, BUREAU_PARAMETERS, bound);
+      expect(run.z2 > 0n ? run.z2 : -run.z2).to.be.greaterThan(1n << 2000n);
+      const json = encodeFactorProof({ ...run, z2: 0n, publicKey: weak.publicKey, parameters: BUREAU_PARAMETERS });
+      const z2 = run.z2 < 0n ? `-0x${(-run.z2).toString(16)}` : `0x${run.z2.toString(16)}`;
+      expectKeyRefusal(readWeakForm({ ...json, z2 }), /factor proof z2: expected .* lowercase hex digits/);
+      // Claimed balanced factors whose product is not n: every range holds, the third equation fails.
+      const root = isqrt(weak.publicKey.n) | 1n;
+      const liar = proveFactorsFor(weak.publicKey.n, root, root + 2n, BUREAU_PARAMETERS, bound);
+      expectKeyRefusal(
+        readWeakForm(encodeFactorProof({ ...liar, publicKey: weak.publicKey, parameters: BUREAU_PARAMETERS })),
+        /Q\^z1·t\^v/,
+      );
+      // An honest key's proof, and one made for the weak key's context by an honest key.
+      const honest = decodeMessage(
+        buildForm(bank, CONTEXT, "decision", CONDITIONS, BUREAU_PARAMETERS).bytes,
+        "form",
+        CONTEXT,
+      );
+      expectKeyRefusal(readWeakForm(honest.factorProof), /mismatch/);
+    });
+
+    it("an honest key's form is accepted under the same parameters (the control), and not under others", function () {
+      const form = buildForm(bank, CONTEXT, "decision", CONDITIONS, BUREAU_PARAMETERS);
+      expect(readForm(bank.publicKey, CONTEXT, form.bytes, form.hash, BUREAU_PARAMETERS).conditions).to.have.length(3);
+      const other = fixtureRingPedersen(3072).parameters;
+      const fresh = importPublicKey({ kty: "Paillier", n: "0x" + bank.publicKey.n.toString(16) });
+      expect(() => readForm(fresh, CONTEXT, form.bytes, form.hash, other)).to.throw(CheckRefusal, /parameters/);
+    });
+  });
+
+  describe("paper mode: a cheating bank learns at most two equality tests per condition", function () {
     it("a CRT-split value (t1 mod p, t2 mod q) tests x = t1 and x = t2, and nothing else", async function () {
       const field = fieldNamed("creditScore");
       const [t1, t2] = [700n, 720n];
-      const form = buildForm(bank, CONTEXT, "paper", [{ field: field.name, op: "eq", values: [t1] }]);
+      const form = buildForm(
+        bank,
+        CONTEXT,
+        "paper",
+        [{ field: field.name, op: "eq", values: [t1] }],
+        BUREAU_PARAMETERS,
+      );
       const body = decodeMessage(form.bytes, "form", CONTEXT, form.hash) as { conditions: Record<string, unknown>[] };
       const split = encryptResidue(crtSplit(bank, t1, t2)).toHex();
       const forged = encodeMessage("form", CONTEXT, { ...body, conditions: [{ ...body.conditions[0], value: split }] });
-      const received = readForm(bank.publicKey, CONTEXT, forged, messageHash(forged));
+      const received = readForm(bank.publicKey, CONTEXT, forged, messageHash(forged), BUREAU_PARAMETERS);
       for (const x of [t1, t2, 650n]) {
         const answer = await answerPaper(CONTEXT, received, new Map([[field.name, x]]));
         const [result] = readArray(decodeMessage(answer.bytes, "answer", CONTEXT).results, "results", 1);

@@ -15,6 +15,7 @@
  * With an honest key, the bank still does not check that the operands encrypt bits: the second suite measures what
  * operands that are not bits give the bureau's zero tests.
  */
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { expect } from "chai";
 import { checkPrimeSync, generatePrimeSync } from "node:crypto";
 import { APPLICANT } from "../helpers/samples";
@@ -35,6 +36,9 @@ import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/ba
 import { answerDecision, challenge, readForm, type SubjectValues } from "../../src/protocol/bureau";
 import { comparisonsOf, holds, parseForm, type Condition } from "../../src/protocol/form";
 import { decodeMessage, encodeMessage, messageHash, type CheckContext } from "../../src/protocol/messages";
+
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
 
 const bank = fixtureKey(2048);
 const CONTEXT: CheckContext = {
@@ -211,8 +215,8 @@ describe("A cheating bureau (the bank's trust assumption about the comparison ke
       const { key } = bureau;
       // The bank sees a key that imports as any other: nothing in its public part tells the smooth factor.
       const seenByBank = importDgkPublicKey(exportDgkPublicKey(key));
-      const form = buildForm(bank, CONTEXT, "decision", CONDITIONS);
-      const received = readForm(bank.publicKey, CONTEXT, form.bytes, form.hash);
+      const form = buildForm(bank, CONTEXT, "decision", CONDITIONS, BUREAU_PARAMETERS);
+      const received = readForm(bank.publicKey, CONTEXT, form.bytes, form.hash, BUREAU_PARAMETERS);
       const honest = challenge(key, CONTEXT, received, values);
       const body = decodeMessage(honest.bytes, "challenge", CONTEXT, honest.hash) as { operands: string[][] };
       const n = key.publicKey.n;
@@ -307,7 +311,7 @@ describe("A cheating bureau with an honest comparison key: operands that are not
       let zeros = 0;
       for (let i = 0; i < CHECKS; i++) {
         const context = { ...CONTEXT, checkId: "0x" + i.toString(16).padStart(64, "7") };
-        const form = buildForm(bank, context, "decision", conditions);
+        const form = buildForm(bank, context, "decision", conditions, BUREAU_PARAMETERS);
         const bytes = encodeMessage("challenge", context, {
           comparisonKey: key.publicKey.fingerprint,
           operands: [operands.map((a) => dgkHex(key, dgkEncrypt(key, a)))],

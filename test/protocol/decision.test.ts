@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
@@ -15,6 +16,9 @@ import { keccak256 } from "ethers";
 import { randomBytes } from "node:crypto";
 import { messageHash, type CheckContext } from "../../src/protocol/messages";
 import type { CheckModeName } from "../../src/contractEnums";
+
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
 
 const CONTEXT: CheckContext = {
   chainId: 31337n,
@@ -31,8 +35,8 @@ export async function runCheck(
   context = CONTEXT,
 ) {
   const key = fixtureKey(2048);
-  const form = buildForm(key, context, mode, conditions);
-  const received = readForm(key.publicKey, context, form.bytes, form.hash);
+  const form = buildForm(key, context, mode, conditions, BUREAU_PARAMETERS);
+  const received = readForm(key.publicKey, context, form.bytes, form.hash, BUREAU_PARAMETERS);
   const subject = new Map(Object.entries(values));
   if (mode === "paper") {
     const answer = await answerPaper(context, received, subject);
@@ -80,11 +84,11 @@ describe("Blind condition matching protocol", function () {
       const condition: Condition = { field: "defaultsFiveYears", op: "between", values: [3, 5] };
       const [parsed] = parseForm([condition], "decision");
       for (const x of [2n, 3n, 5n, 6n]) {
-        const form = buildForm(key, CONTEXT, "decision", [condition]);
+        const form = buildForm(key, CONTEXT, "decision", [condition], BUREAU_PARAMETERS);
         const ch = challenge(
           comparisonKey,
           CONTEXT,
-          readForm(key.publicKey, CONTEXT, form.bytes, form.hash),
+          readForm(key.publicKey, CONTEXT, form.bytes, form.hash, BUREAU_PARAMETERS),
           new Map([["defaultsFiveYears", x]]),
         );
         const response = respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash, comparisonKey.publicKey, {

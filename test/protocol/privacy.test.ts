@@ -15,6 +15,7 @@
  */
 import { expect } from "chai";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { chiSquareIndependence, contingency } from "../helpers/stats";
 import { DEFAULT_SCHEMA } from "../../src/protocol/schema";
@@ -34,6 +35,9 @@ import { decrypt as dgkDecrypt, parseCiphertext as parseDgkCiphertext } from "..
 import { blindedComparison, bureauShare, shuffle } from "../../src/protocol/comparison";
 import { PROTOCOL, decodeMessage, readArray, readCiphertext, type CheckContext } from "../../src/protocol/messages";
 import { comparisonsOf, parseForm, type Condition } from "../../src/protocol/form";
+
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
 
 const ALPHA = 0.001;
 const key = fixtureKey(2048);
@@ -89,7 +93,7 @@ describe("Privacy", function () {
       difference: bigint,
       answer: (formBytes: Uint8Array, hash: string, x: bigint) => Promise<Uint8Array>,
     ): Promise<string> {
-      const form = buildForm(key, CONTEXT, "paper", CONDITION);
+      const form = buildForm(key, CONTEXT, "paper", CONDITION, BUREAU_PARAMETERS);
       const bytes = await answer(form.bytes, form.hash, 50_000n + difference);
       const body = decodeMessage(bytes, "answer", CONTEXT);
       const [result] = readArray(body.results, "results", 1).map((r) => readCiphertext(key.publicKey, r, "result"));
@@ -98,14 +102,19 @@ describe("Privacy", function () {
 
     const blinded = async (formBytes: Uint8Array, hash: string, x: bigint) =>
       (
-        await answerPaper(CONTEXT, readForm(key.publicKey, CONTEXT, formBytes, hash), new Map([["annualIncome", x]]), {
-          pool,
-        })
+        await answerPaper(
+          CONTEXT,
+          readForm(key.publicKey, CONTEXT, formBytes, hash, BUREAU_PARAMETERS),
+          new Map([["annualIncome", x]]),
+          {
+            pool,
+          },
+        )
       ).bytes;
 
     /** The paper's own construction, E(M_i) × E(M)^−1 with no blinding: the negative control. */
     const unblinded = async (formBytes: Uint8Array, hash: string, x: bigint) => {
-      const form = readForm(key.publicKey, CONTEXT, formBytes, hash);
+      const form = readForm(key.publicKey, CONTEXT, formBytes, hash, BUREAU_PARAMETERS);
       const difference = rerandomize(addConstant(negate(form.conditions[0].value!), x), { pool });
       return new TextEncoder().encode(
         JSON.stringify({
@@ -165,8 +174,8 @@ describe("Privacy", function () {
       conditions: Condition[],
       perCondition: boolean,
     ): Promise<Record<(typeof FEATURES)[number], string>> {
-      const form = buildForm(key, CONTEXT, "decision", conditions);
-      const received = readForm(key.publicKey, CONTEXT, form.bytes, form.hash);
+      const form = buildForm(key, CONTEXT, "decision", conditions, BUREAU_PARAMETERS);
+      const received = readForm(key.publicKey, CONTEXT, form.bytes, form.hash, BUREAU_PARAMETERS);
       const ch = challenge(comparisonKey, CONTEXT, received, VALUES);
       const response = respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash, comparisonKey.publicKey);
       let results;
@@ -249,8 +258,13 @@ describe("Privacy", function () {
 
     /** What the bureau sees of one comparison: its share, where the zero is, the other values modulo 4. */
     function observe(conditions: Condition[], coin: () => 0 | 1): Record<(typeof FEATURES)[number], string> {
-      const form = buildForm(key, CONTEXT, "decision", conditions);
-      const ch = challenge(comparisonKey, CONTEXT, readForm(key.publicKey, CONTEXT, form.bytes, form.hash), VALUES);
+      const form = buildForm(key, CONTEXT, "decision", conditions, BUREAU_PARAMETERS);
+      const ch = challenge(
+        comparisonKey,
+        CONTEXT,
+        readForm(key.publicKey, CONTEXT, form.bytes, form.hash, BUREAU_PARAMETERS),
+        VALUES,
+      );
       const [operand] = readArray(decodeMessage(ch.bytes, "challenge", CONTEXT).operands, "operands", 1);
       const bits = readArray(operand, "operand").map((b) => parseDgkCiphertext(comparisonKey.publicKey, b, "bit"));
       const [comparison] = comparisonsOf(parseForm(conditions, "decision")[0]);

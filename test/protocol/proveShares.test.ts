@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { hexlify } from "ethers";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { APPLICANT_VALUES, FULL_LOAN, LOAN } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
 import { decryptRaw } from "../../src/paillier";
@@ -23,6 +24,9 @@ import { answerDecision, challenge, readForm } from "../../src/protocol/bureau";
 import type { Condition } from "../../src/protocol/form";
 import { decodeMessage, shareProofContext, type CheckContext } from "../../src/protocol/messages";
 
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
+
 const key = fixtureKey(2048);
 const comparisonKey = fixtureComparisonKey();
 
@@ -35,8 +39,8 @@ const CONTEXT: CheckContext = {
 
 /** The bank's form and the bureau's challenge for the applicant's `values`. */
 function startCheck(conditions: readonly Condition[], values: Readonly<Record<string, bigint>>, context = CONTEXT) {
-  const form = buildForm(key, context, "decision", conditions);
-  const received = readForm(key.publicKey, context, form.bytes, form.hash);
+  const form = buildForm(key, context, "decision", conditions, BUREAU_PARAMETERS);
+  const received = readForm(key.publicKey, context, form.bytes, form.hash, BUREAU_PARAMETERS);
   const ch = challenge(comparisonKey, context, received, new Map(Object.entries(values)));
   return { form, ch };
 }
@@ -58,7 +62,7 @@ async function checkWithProven(
 describe("protocol/bank: proven shares", function () {
   describe("proveShares", function () {
     it("proves one encrypted bit per comparison, bound to the check and the comparison key", function () {
-      const form = buildForm(key, CONTEXT, "decision", FULL_LOAN);
+      const form = buildForm(key, CONTEXT, "decision", FULL_LOAN, BUREAU_PARAMETERS);
       const proven = proveShares(key, CONTEXT, form, comparisonKey.publicKey);
       expect(proven.bits).to.have.length(comparisonCount(form));
       expect(proven.encrypted).to.have.length(comparisonCount(form));
@@ -99,7 +103,7 @@ describe("protocol/bank: proven shares", function () {
           [APPLICANT_VALUES, true],
           [{ ...APPLICANT_VALUES, debtToIncome: 3501n }, false],
         ] as const) {
-          const count = comparisonCount(buildForm(key, CONTEXT, "decision", FULL_LOAN));
+          const count = comparisonCount(buildForm(key, CONTEXT, "decision", FULL_LOAN, BUREAU_PARAMETERS));
           const made = await workers.shares(key, count);
           const { view, proven } = await checkWithProven(FULL_LOAN, values, (f) =>
             proveShares(key, CONTEXT, f, comparisonKey.publicKey, () => {
@@ -136,9 +140,9 @@ describe("protocol/bank: proven shares", function () {
 
     it("throws when the shares were proven for a form with another number of comparisons", function () {
       const { form, ch } = startCheck(LOAN, APPLICANT_VALUES);
-      const longer = buildForm(key, CONTEXT, "decision", FULL_LOAN);
+      const longer = buildForm(key, CONTEXT, "decision", FULL_LOAN, BUREAU_PARAMETERS);
       expect(comparisonCount(longer)).to.not.equal(comparisonCount(form));
-      for (const other of [longer, buildForm(key, CONTEXT, "decision", [LOAN[0]])]) {
+      for (const other of [longer, buildForm(key, CONTEXT, "decision", [LOAN[0]], BUREAU_PARAMETERS)]) {
         const proven = proveShares(key, CONTEXT, other, comparisonKey.publicKey);
         expect(() =>
           respondToChallenge(key, CONTEXT, form, ch.bytes, ch.hash, comparisonKey.publicKey, { proven }),

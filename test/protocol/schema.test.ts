@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
@@ -28,6 +29,9 @@ import {
 import { deploymentSchema, loadSchemaFile } from "../../src/protocol/schemaFile";
 import type { CheckModeName } from "../../src/contractEnums";
 
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
+
 const WIDE_FILE = "test/fixtures/schema-40.json";
 const WIDE = loadSchemaFile(WIDE_FILE);
 const SUBJECT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -47,8 +51,8 @@ function contextFor(schema?: CreditSchema): CheckContext {
 async function decide(schema: CreditSchema, mode: CheckModeName, conditions: Condition[], values: Map<string, bigint>) {
   const key = fixtureKey(2048);
   const context = contextFor(schema);
-  const form = buildForm(key, context, mode, conditions);
-  const received = readForm(key.publicKey, context, form.bytes, form.hash);
+  const form = buildForm(key, context, mode, conditions, BUREAU_PARAMETERS);
+  const received = readForm(key.publicKey, context, form.bytes, form.hash, BUREAU_PARAMETERS);
   if (mode === "paper") {
     const answer = await answerPaper(context, received, values);
     return readAnswer(key, context, form, answer.bytes, answer.hash).approved;
@@ -221,16 +225,28 @@ describe("credit schema", function () {
   describe("another schema's form, messages and records", function () {
     it("refuses a form written against another schema before reading it", function () {
       const key = fixtureKey(2048);
-      const form = buildForm(key, contextFor(WIDE), "decision", [{ field: "field40", op: "eq", values: [1] }]);
-      expect(() => readForm(key.publicKey, contextFor(), form.bytes, form.hash)).to.throw(
+      const form = buildForm(
+        key,
+        contextFor(WIDE),
+        "decision",
+        [{ field: "field40", op: "eq", values: [1] }],
+        BUREAU_PARAMETERS,
+      );
+      expect(() => readForm(key.publicKey, contextFor(), form.bytes, form.hash, BUREAU_PARAMETERS)).to.throw(
         `form message: expected schema ${describeSchema(DEFAULT_SCHEMA)}, got ${describeSchema(WIDE)}`,
       );
-      expect(() => readForm(key.publicKey, contextFor(WIDE), form.bytes, form.hash)).to.not.throw();
+      expect(() => readForm(key.publicKey, contextFor(WIDE), form.bytes, form.hash, BUREAU_PARAMETERS)).to.not.throw();
     });
 
     it("refuses a form whose fields its schema does not know", function () {
       expect(() =>
-        buildForm(fixtureKey(2048), contextFor(WIDE), "decision", [{ field: "creditScore", op: "ge", values: [600] }]),
+        buildForm(
+          fixtureKey(2048),
+          contextFor(WIDE),
+          "decision",
+          [{ field: "creditScore", op: "ge", values: [600] }],
+          BUREAU_PARAMETERS,
+        ),
       ).to.throw(/unknown credit field "creditScore" in schema test-forty v3/);
     });
 

@@ -4,6 +4,7 @@
  * which must be declined like any other unmet condition, never refused, with messages of the same shape and the same
  * work as when the field has data.
  */
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { expect } from "chai";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { APPLICANT } from "../helpers/samples";
@@ -16,6 +17,9 @@ import { bureauShare } from "../../src/protocol/comparison";
 import type { Condition } from "../../src/protocol/form";
 import type { CheckContext } from "../../src/protocol/messages";
 import type { CheckModeName } from "../../src/contractEnums";
+
+/** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
+const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
 
 const bank = fixtureKey(2048);
 const comparisonKey = fixtureComparisonKey();
@@ -115,8 +119,8 @@ describe("Side channels of a check", function () {
 
     /** An honest check run to the bank's reading of the answer, its messages and the bureau's work at each step. */
     async function check(mode: CheckModeName, conditions: readonly Condition[], values: SubjectValues) {
-      const form = buildForm(bank, CONTEXT, mode, conditions);
-      const received = readForm(bank.publicKey, CONTEXT, form.bytes, form.hash);
+      const form = buildForm(bank, CONTEXT, mode, conditions, BUREAU_PARAMETERS);
+      const received = readForm(bank.publicKey, CONTEXT, form.bytes, form.hash, BUREAU_PARAMETERS);
       if (mode === "paper") {
         let answer!: Awaited<ReturnType<typeof answerPaper>>;
         const answerWork = await exponentiations(async () => (answer = await answerPaper(CONTEXT, received, values)));

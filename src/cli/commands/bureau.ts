@@ -66,6 +66,12 @@ export function register(program: Command): void {
         "the same file for every process sharing the database)",
     )
     .option(
+      "--ring-pedersen-file <file>",
+      "the sealed ring-Pedersen parameters under which banks prove their keys have no small factor (default: " +
+        "<db>.ring-pedersen; bureau.ring-pedersen with --database-url); made on the first start (two 1536-bit " +
+        "safe primes: seconds to minutes)",
+    )
+    .option(
       "--fresh-store",
       "move the store (and its comparison key) aside to <db>.<timestamp>.bak and start a fresh one; " +
         "needed after a new deployment, nothing is deleted",
@@ -121,6 +127,7 @@ export function register(program: Command): void {
             db: string;
             databaseUrl?: string;
             comparisonKeyFile?: string;
+            ringPedersenFile?: string;
             freshStore: boolean;
             confirmations: number;
             sealingKeyFile: string;
@@ -165,6 +172,8 @@ export function register(program: Command): void {
               databasePath: opts.databaseUrl ?? opts.db,
               comparisonKeyFile:
                 opts.comparisonKeyFile ?? (opts.databaseUrl === undefined ? undefined : "bureau.comparison-key"),
+              ringPedersenFile:
+                opts.ringPedersenFile ?? (opts.databaseUrl === undefined ? undefined : "bureau.ring-pedersen"),
               freshStore: opts.freshStore,
               confirmations: opts.confirmations,
               sealingKey,
