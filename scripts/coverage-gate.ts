@@ -1,9 +1,10 @@
 /**
  * The coverage gate: reads solidity-coverage's `coverage.json` (istanbul's per-file data, written
  * by `npm run coverage`) and fails unless every contract has 100 % of its lines and at least 95 % of
- * its branches covered. Run by CI after `npm run coverage`.
+ * its branches covered. Run by CI after `npm run coverage`. Given several files (coverage runs over parts of the
+ * suite, on the same sources), it adds their hits up first: a line is covered when any run covered it.
  *
- *   npm run coverage && npm run coverage:check [-- path/to/coverage.json]
+ *   npm run coverage && npm run coverage:check [-- path/to/coverage.json …]
  * @module
  */
 import fs from "node:fs";
@@ -50,13 +51,49 @@ export function summarize(data: unknown): ContractCoverage[] {
   });
 }
 
-function main(): void {
-  const file = path.resolve(process.argv[2] ?? "coverage.json");
-  if (!fs.existsSync(file)) {
-    console.error(`coverage gate: expected ${file}, found none: run npm run coverage first`);
-    process.exit(2);
+/**
+ * The coverage data of several runs over the same instrumented sources, hits added up line by line and arm by arm.
+ * @throws Error when the runs instrumented different files, lines or branches
+ */
+export function mergeCoverage(runs: readonly unknown[]): Record<string, FileCoverage> {
+  const merged: Record<string, FileCoverage> = {};
+  for (const [i, run] of runs.entries()) {
+    summarize(run); // the same shape checks
+    for (const [file, cov] of Object.entries(run as Record<string, FileCoverage>)) {
+      const seen = merged[file];
+      if (seen === undefined) {
+        merged[file] = {
+          ...cov,
+          l: { ...cov.l },
+          b: Object.fromEntries(Object.entries(cov.b).map(([k, v]) => [k, [...v]])),
+        };
+        continue;
+      }
+      const same =
+        Object.keys(seen.l).join() === Object.keys(cov.l).join() &&
+        Object.entries(seen.b).every(([k, arms]) => cov.b[k]?.length === arms.length) &&
+        Object.keys(seen.b).length === Object.keys(cov.b).length;
+      if (!same)
+        throw new Error(
+          `expected the same instrumented lines and branches of ${file} in every run, run ${i + 1} differs`,
+        );
+      for (const [line, hits] of Object.entries(cov.l)) seen.l[line] += hits;
+      for (const [branch, arms] of Object.entries(cov.b)) arms.forEach((hits, arm) => (seen.b[branch][arm] += hits));
+    }
   }
-  const contracts = summarize(JSON.parse(fs.readFileSync(file, "utf8")));
+  return merged;
+}
+
+function main(): void {
+  const files = (process.argv.length > 2 ? process.argv.slice(2) : ["coverage.json"]).map((f) => path.resolve(f));
+  for (const file of files) {
+    if (!fs.existsSync(file)) {
+      console.error(`coverage gate: expected ${file}, found none: run npm run coverage first`);
+      process.exit(2);
+    }
+  }
+  const file = files.join(", ");
+  const contracts = summarize(mergeCoverage(files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as unknown)));
   if (contracts.length === 0) {
     console.error(`coverage gate: expected coverage data for the contracts in ${file}, found none`);
     process.exit(2);

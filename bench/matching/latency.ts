@@ -2,8 +2,12 @@
  * Latency of the off-chain work of one blind credit check (bank plus bureau, no chain), 3072-bit Paillier and DGK
  * keys, side by side in one run with the baselines a user would otherwise have:
  *
- * - **ours** (blindcredit/2): the bureau owns a DGK comparison key; the bank blinds the comparisons with its
- *   plaintext thresholds and proves its shares are bits.
+ * - **ours** (blindcredit/3): the bureau makes a fresh DGK comparison key for each check (from a pool it fills in
+ *   the background; generation measured apart, per key); the bank blinds the comparisons with its plaintext
+ *   thresholds and proves its shares are bits. **Online**, the bank reserved the key ahead and precomputed for it;
+ *   **cold**, it reads the key from the challenge.
+ * - **one long-lived key** (today's protocol before issue 19, the baseline of the per-check key): the same steps
+ *   with one DGK key for every check, which lets a bank replay one subject's challenge into another's checks.
  *   - **online**: keys loaded and the bank's modulus proof already verified (the bureau checks it once per key);
  *     the bank's Paillier and DGK randomizers and the bureau's come from pools filled beforehand;
  *   - **cold**: keys loaded, no pools (the bank's re-randomisers and shares in one batch over worker threads);
@@ -38,11 +42,16 @@ import {
   DgkRandomizerWorkers,
   exportDgkPrivateKey,
   importDgkPrivateKey,
+  encrypt as dgkEncrypt,
+  generateDgkKeyPair,
   type DgkPrivateKey,
+  type DgkPublicKey,
 } from "../../src/dgk";
+import { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
 import { BitVerifierWorker, proveModulus, SharePool, ShareWorkers, verifyModulus } from "../../src/proofs";
 import {
   buildForm,
+  challengeKey,
   comparisonCount,
   comparisonValueCount,
   proveShares,
@@ -127,6 +136,9 @@ interface Row {
   cold: Phases;
   /** The first check after the keys are loaded: no pools, every per-key precomputation during the check. */
   first: Phases;
+  /** A fresh comparison key per check (blindcredit/3), decision mode; `online`/`cold` above use one long-lived key. */
+  perCheckOnline?: Phases;
+  perCheckCold?: Phases;
   previousOnline?: Phases;
   previousCold?: Phases;
   baseline?: Phases;
@@ -160,20 +172,26 @@ interface OursSetup {
     bureau: RandomnessPool;
     bankShares: SharePool;
     bankDgk: () => bigint;
-    bureauDgk: () => bigint;
+    bureauDgk?: () => bigint;
   };
+  /** A fresh key per check from this pool instead of `comparisonKey`; `reserved`: the one the bank reserved. */
+  perCheck?: { keys: ComparisonKeyPool; reserved?: DgkPublicKey };
 }
+
+/** The bank's address as the key pool knows it (reservations are per bank). */
+const BANK_ADDRESS = "0x" + "b0".repeat(20);
 
 /** Ours, one check; returns the phases and what travelled. */
 async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSetup) {
-  const { bank, comparisonKey, workers, dgkWorkers, shareWorkers, verifier, pools } = setup;
+  const { bank, workers, dgkWorkers, shareWorkers, verifier, pools, perCheck } = setup;
   const bankPublic = bank.publicKey;
   const p: Partial<Phases> = {};
   const context = CONTEXT(bank);
   const blinding = { pool: pools?.bureau, blind: workers.blind };
   const form = await timed(p, "bankForm", () =>
-    buildForm(bank, context, mode, conditions, BUREAU_PARAMETERS, pools?.bank),
+    buildForm(bank, context, mode, conditions, BUREAU_PARAMETERS, pools?.bank, perCheck?.reserved),
   );
+  let comparisonKey = setup.comparisonKey;
   const bytes: Bytes = { form: form.bytes.length, challenge: 0, response: 0, answer: 0 };
   let approved: boolean;
   if (mode === "paper") {
@@ -189,25 +207,23 @@ async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSet
     approved = (await timed(p, "bankDecide", () => readAnswer(bank, context, form, answer.bytes, answer.hash)))
       .approved;
   } else {
-    const ch = await timed(p, "bureauFirst", () =>
-      challenge(
-        comparisonKey,
-        context,
-        readForm(bankPublic, context, form.bytes, form.hash, BUREAU_PARAMETERS),
-        APPLICANT,
-        pools?.bureauDgk,
-      ),
-    );
+    const ch = await timed(p, "bureauFirst", async () => {
+      const received = readForm(bankPublic, context, form.bytes, form.hash, BUREAU_PARAMETERS);
+      if (perCheck === undefined) return challenge(comparisonKey, context, received, APPLICANT, pools?.bureauDgk);
+      // As BureauClient does: the reserved key, or a fresh one from the pool (made in the background).
+      const { keys } = perCheck;
+      comparisonKey = received.comparisonKey ? keys.claim(BANK_ADDRESS, received.comparisonKey) : await keys.fresh();
+      return challenge(comparisonKey, context, received, APPLICANT, keys.operandRandomizers(comparisonKey));
+    });
     const response = await timed(p, "bankRespond", async () => {
-      // As BankClient does: from its pools when it keeps them, else the re-randomisers and the shares made at the
-      // same time on worker threads.
-      const batch = pools ? undefined : dgkWorkers.randomizers(comparisonKey.publicKey, comparisonValueCount(form));
+      // As BankClient does: the key from the challenge, its pools when it keeps them, else the re-randomisers and the
+      // shares made at the same time on worker threads.
+      const key = perCheck ? challengeKey(context, form, ch.bytes, ch.hash) : comparisonKey.publicKey;
+      const batch = pools ? undefined : dgkWorkers.randomizers(key, comparisonValueCount(form));
       const made = pools ? [] : await shareWorkers.shares(bank, comparisonCount(form));
-      const proven = proveShares(bank, context, form, comparisonKey.publicKey, () =>
-        pools ? pools.bankShares.take() : made.shift()!,
-      );
+      const proven = proveShares(bank, context, form, key, () => (pools ? pools.bankShares.take() : made.shift()!));
       const batched = await batch;
-      return respondToChallenge(bank, context, form, ch.bytes, ch.hash, comparisonKey.publicKey, {
+      return respondToChallenge(bank, context, form, ch.bytes, ch.hash, key, {
         proven,
         dgkRandomizers: pools ? pools.bankDgk : () => batched!.pop()!,
       });
@@ -316,6 +332,22 @@ function keyProofCosts(bank: PaillierPrivateKey) {
   return { proveMs, verifyMs: performance.now() - start };
 }
 
+/** What one fresh comparison key costs the bureau (generation and its operand randomizers), median of `RUNS`. */
+async function keyCost(): Promise<{ wallMs: number; cpuMs: number }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const keys = new ComparisonKeyPool({ capacity: 1 });
+    const [start, used] = [performance.now(), process.cpuUsage()];
+    await keys.fill();
+    const { user, system } = process.cpuUsage(used);
+    wall.push(performance.now() - start);
+    cpu.push((user + system) / 1000);
+    await keys.close();
+  }
+  return { wallMs: median(wall), cpuMs: median(cpu) };
+}
+
 async function main(): Promise<void> {
   const bank = fixtureKey(3072);
   const comparisonKey = fixtureComparisonKey(3072);
@@ -328,7 +360,13 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let largest: { bytes: Bytes; phases: Phases; comparisons: number; values: number } | undefined;
   const keyProof = keyProofCosts(bank);
+  // The bureau's per-check keys; reservations unbounded here (one bank, one check at a time).
+  const keys = new ComparisonKeyPool({ capacity: 1, reservationsPerBank: 1 << 20 });
+  let perKey: { wallMs: number; cpuMs: number } | undefined;
   try {
+    await generateDgkKeyPair(); // the first generation in a process sets up more than the next ones
+    perKey = await keyCost();
+    process.stderr.write(`one comparison key: ${perKey.wallMs.toFixed(0)} ms, ${perKey.cpuMs.toFixed(0)} ms CPU\n`);
     // A running bureau has its threads up: one value per thread.
     await workers.blind(Array.from({ length: workers.threads }, () => encrypt(bank.publicKey, 1n)));
     proveAndVerifyModulus(bank);
@@ -339,8 +377,30 @@ async function main(): Promise<void> {
         const online: Phases[] = [];
         const cold: Phases[] = [];
         const first: Phases[] = [];
+        const perCheckOnline: Phases[] = [];
+        const perCheckCold: Phases[] = [];
         let bytes: Bytes | undefined;
         for (let run = 0; run < RUNS; run++) {
+          if (mode === "decision") {
+            // A fresh key per check. Online: the bank reserved it and precomputed for it, as a running bank does.
+            const { publicKey: reserved } = await keys.reserve(BANK_ADDRESS);
+            const shares = new SharePool(bank, { capacity: Math.max(1, size.comparisons) });
+            const dgk = new DgkRandomizerPool(reserved, { capacity: Math.max(1, size.values) });
+            await Promise.all([shares.fill(), dgk.fill(), keys.fill()]);
+            dgkEncrypt(reserved, 0n); // its fixed-base tables for g: the bank's precomputation for the key
+            const measured = await pooled(bank, { bank: k, bureau: 1 + k }, (pools) =>
+              ours(mode, conditions, {
+                ...setup,
+                perCheck: { keys, reserved },
+                pools: { ...pools, bankShares: shares, bankDgk: dgk.take },
+              }),
+            );
+            await dgk.close();
+            perCheckOnline.push(measured.phases);
+            // Cold: the bank learns the key from the challenge; the bureau's pool has one ready.
+            await keys.fill();
+            perCheckCold.push((await ours(mode, conditions, { ...setup, perCheck: { keys } })).phases);
+          }
           const bankShares = new SharePool(bank, { capacity: Math.max(1, size.comparisons) });
           const bankDgk = new DgkRandomizerPool(comparisonKey.publicKey, { capacity: Math.max(1, size.values) });
           const bureauDgk = new DgkRandomizerPool(comparisonKey, { capacity: Math.max(1, size.bits) });
@@ -379,6 +439,9 @@ async function main(): Promise<void> {
           online: medianPhases(online),
           cold: medianPhases(cold),
           first: medianPhases(first),
+          ...(mode === "decision"
+            ? { perCheckOnline: medianPhases(perCheckOnline), perCheckCold: medianPhases(perCheckCold) }
+            : {}),
         };
         if (mode === "decision") {
           row.previousOnline = await pooled(
@@ -390,7 +453,12 @@ async function main(): Promise<void> {
         }
         if (BASELINE_KS.has(k)) row.baseline = await baseline(bank, mode, conditions);
         process.stderr.write(
-          `${mode} k=${k}: ours online ${row.online.total.toFixed(0)} ms, cold ${row.cold.total.toFixed(0)} ms, ` +
+          `${mode} k=${k}: ` +
+            (row.perCheckOnline
+              ? `per-check key online ${row.perCheckOnline.total.toFixed(0)} ms, cold ` +
+                `${row.perCheckCold!.total.toFixed(0)} ms; one key `
+              : "") +
+            `online ${row.online.total.toFixed(0)} ms, cold ${row.cold.total.toFixed(0)} ms, ` +
             `first ${row.first.total.toFixed(0)} ms` +
             (row.previousCold ? `; previous cold ${row.previousCold.total.toFixed(0)} ms` : "") +
             (row.baseline ? `; paillier-bigint ${row.baseline.total.toFixed(0)} ms` : "") +
@@ -408,21 +476,22 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await Promise.all([workers.close(), dgkWorkers.close(), shareWorkers.close(), verifier.close()]);
+    await Promise.all([workers.close(), dgkWorkers.close(), shareWorkers.close(), verifier.close(), keys.close()]);
   }
-  write(rows, keyProof, largest);
+  write(rows, keyProof, largest, perKey!);
 }
 
 function write(
   rows: Row[],
   keyProof: { proveMs: number; verifyMs: number },
   largest: { bytes: Bytes; phases: Phases; comparisons: number; values: number } | undefined,
+  perKey: { wallMs: number; cpuMs: number },
 ): void {
   const machine = `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, Node ${process.version}`;
   const date = new Date().toISOString();
   writeFileSync(
     join(__dirname, "latency-results.json"),
-    JSON.stringify({ date, machine, bits: 3072, runs: RUNS, keyProof, rows, largest }, null, 2) + "\n",
+    JSON.stringify({ date, machine, bits: 3072, runs: RUNS, keyProof, perKey, rows, largest }, null, 2) + "\n",
   );
   const s = (ms: number | undefined) =>
     ms === undefined ? "–" : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
@@ -436,8 +505,9 @@ function write(
     "# Off-chain latency of one blind credit check, 3072-bit keys",
     "",
     "Generated by `npm run bench:matching-latency` (bench/matching/latency.ts): bank plus bureau computation, no",
-    `chain and no network, median of ${RUNS} runs for ours. **Ours** is blindcredit/2 (the bureau's DGK comparison`,
-    "key, the bank's proven shares). **Online**: keys loaded, the bank's modulus proof already verified (once per",
+    `chain and no network, median of ${RUNS} runs for ours. **Ours** is blindcredit/3 (a fresh DGK comparison key`,
+    "per check, the bank's proven shares); **one key** is the same protocol with one long-lived DGK key for every",
+    "check, as before issue 19 (the ours online / cold / first-check columns below). **Online**: keys loaded, the bank's modulus proof already verified (once per",
     "key), every randomizer and the bank's shares from pools filled beforehand. **Cold**: keys loaded, no pools (the",
     "bank makes its DGK re-randomisers and its shares at the same time over worker threads, as `BankClient` does with workers).",
     "**First check**: no pools and the keys just loaded, so every per-key precomputation (CRT constants, fixed-base",
@@ -450,14 +520,28 @@ function write(
     "",
     `Machine: ${machine}. Date: ${date}.`,
     "",
-    "## Targets (issue 10, decision mode)",
+    "## Targets (issues 10 and 19, decision mode, a fresh key per check)",
     "",
-    `- k = 10 cold under 1 s: ${verdict(k10?.cold.total, TARGETS.coldK10)} (first check after loading the keys: ${s(k10?.first.total)})`,
-    `- k = 10 online under 0.3 s: ${verdict(k10?.online.total, TARGETS.onlineK10)}`,
-    `- k = 32 cold under 3 s: ${verdict(k32?.cold.total, TARGETS.coldK32)} (first check: ${s(k32?.first.total)})`,
+    `- k = 10 cold under 1 s: ${verdict(k10?.perCheckCold?.total, TARGETS.coldK10)} (one key: ${s(k10?.cold.total)})`,
+    `- k = 10 online under 0.3 s: ${verdict(k10?.perCheckOnline?.total, TARGETS.onlineK10)} (one key: ${s(k10?.online.total)})`,
+    `- k = 32 cold under 3 s: ${verdict(k32?.perCheckCold?.total, TARGETS.coldK32)} (one key: ${s(k32?.cold.total)})`,
+    `- one fresh comparison key (generation and its operand randomizers, off the critical path): ${s(perKey.wallMs)}, ` +
+      `${s(perKey.cpuMs)} of CPU (the bureau's cost per check, which throughput pays)`,
     `- the bank's modulus proof, once per key: made in ${s(keyProof.proveMs)}, verified in ${s(keyProof.verifyMs)}`,
     "",
-    "## Decision mode",
+    "## Decision mode: a fresh key per check against one long-lived key",
+    "",
+    "| k | per-check key online | one key online | ratio | per-check key cold | one key cold | ratio |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows
+      .filter((r) => r.perCheckOnline !== undefined)
+      .map(
+        (r) =>
+          `| ${r.k} | ${s(r.perCheckOnline!.total)} | ${s(r.online.total)} | ${ratio(r.perCheckOnline!.total, r.online.total)} | ` +
+          `${s(r.perCheckCold!.total)} | ${s(r.cold.total)} | ${ratio(r.perCheckCold!.total, r.cold.total)} |`,
+      ),
+    "",
+    "## Decision mode (one long-lived key) against the previous protocols",
     "",
     "| k | comparisons | DGK values | ours online | ours cold | ours first check | previous online | previous cold | paillier-bigint | previous cold ÷ ours cold | paillier-bigint ÷ ours cold |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -29,7 +29,7 @@ export const LOAN = MIXED_CONDITIONS.slice(0, 10);
 
 /** One setting's figures. */
 export interface Measured {
-  readonly setting: "in one process" | "separate processes";
+  readonly setting: "in one process" | "in one process, one long-lived key" | "separate processes";
   readonly banks: number;
   readonly bureaus: number;
   readonly store: string;

@@ -5,7 +5,7 @@
  *
  * - **in one process** (the baseline): the in-process Hardhat network, the real bureau service (SQLite store, HTTP
  *   API on loopback, the evaluator polling the chain, blinding and proof verification on worker threads, a fresh
- *   3072-bit DGK key) and `BENCH_BANKS` `BankClient`s with their own 3072-bit Paillier keys, no pools, all on one
+ *   3072-bit DGK key per check from its pool; with `in-process-one-key`, one key for every check beside it) and `BENCH_BANKS` `BankClient`s with their own 3072-bit Paillier keys, no pools, all on one
  *   event loop: every bank's computation stalls the bureau's.
  * - **separate processes**: a `hardhat node` (automine: each transaction is mined into a block of its own as it
  *   arrives), the bureau as `blindcredit bureau start` in its own process (SQLite, or PostgreSQL with
@@ -21,7 +21,8 @@
  *
  * Run: `npm run bench:matching-throughput`. Options (environment, as `hardhat run` passes no arguments):
  * `BENCH_BANKS` (default 8), `BENCH_SECONDS` (the measured window per setting, default 60), `BENCH_SETTINGS`
- * (a comma-separated list of `in-process`, `processes` and `ahead`; default all three), `BENCH_AHEAD` (checks' worth
+ * (a comma-separated list of `in-process`, `in-process-one-key` (the same with one long-lived comparison key for
+ * every check, the protocol before issue 19), `processes` and `ahead`; default all four), `BENCH_AHEAD` (checks' worth
  * each bank makes ahead in the `ahead` setting, default 25), `BENCH_DATABASE_URL` (the separate bureau's store:
  * unset for SQLite, `postgres` for a throwaway PostgreSQL server as the tests start one, or a `postgres://` URL of an
  * empty database), `BENCH_BUREAUS` (bureau processes sharing that PostgreSQL store, default 1: more than one takes
@@ -37,6 +38,8 @@ import { join } from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { BankClient } from "../../src/clients/bankCheck";
+import { fixtureComparisonKey } from "../../test/helpers/comparisonKey";
+import { OneLongLivedKey } from "./oneKey";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
 import { parseRecordFields } from "../../src/protocol/records";
@@ -52,7 +55,9 @@ import { LOAN, separateProcesses, type Measured } from "./processes";
 
 const BANKS = Number(process.env.BENCH_BANKS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const SETTINGS = (process.env.BENCH_SETTINGS ?? "in-process,processes,ahead").split(",").map((x) => x.trim());
+const SETTINGS = (process.env.BENCH_SETTINGS ?? "in-process,in-process-one-key,processes,ahead")
+  .split(",")
+  .map((x) => x.trim());
 const AHEAD = Number(process.env.BENCH_AHEAD ?? 25);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const BUREAUS = Number(process.env.BENCH_BUREAUS ?? 1);
@@ -61,7 +66,7 @@ const WRITE = process.env.BENCH_WRITE !== "0";
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
 
 async function main(): Promise<void> {
-  const known = ["in-process", "processes", "ahead"];
+  const known = ["in-process", "in-process-one-key", "processes", "ahead"];
   if (SETTINGS.length === 0 || !SETTINGS.every((x) => known.includes(x))) {
     throw new Error(`BENCH_SETTINGS: expected a list of ${known.join(", ")}, got ${SETTINGS.join(",")}`);
   }
@@ -71,7 +76,9 @@ async function main(): Promise<void> {
     throw new Error("BENCH_BUREAUS > 1 needs a shared PostgreSQL store: set BENCH_DATABASE_URL (postgres or a URL)");
   }
   const results: Measured[] = [];
-  if (SETTINGS.includes("in-process")) results.push(await inOneProcess());
+  if (SETTINGS.includes("in-process")) results.push(await inOneProcess(false));
+  // Today's protocol before issue 19 (one key for every check), beside it, for the per-check key's cost.
+  if (SETTINGS.includes("in-process-one-key")) results.push(await inOneProcess(true));
   for (const ahead of [SETTINGS.includes("processes") ? 0 : -1, SETTINGS.includes("ahead") ? AHEAD : -1]) {
     if (ahead < 0) continue;
     const options = { banks: BANKS, seconds: SECONDS, databaseUrl: DATABASE_URL, bureaus: BUREAUS, pollMs: POLL_MS };
@@ -88,7 +95,11 @@ async function main(): Promise<void> {
     })),
   };
   const name = (r: Measured) =>
-    r.setting === "in one process" ? r.setting : r.banksAhead ? `banks' work made ahead (${r.banksAhead})` : r.setting;
+    r.setting.startsWith("in one process")
+      ? r.setting
+      : r.banksAhead
+        ? `banks' work made ahead (${r.banksAhead})`
+        : r.setting;
   const ms = (s: number | undefined) => (s === undefined ? "–" : `${(s * 1000).toFixed(0)} ms`);
   const md = [
     "# Throughput of one bureau service, k = 10, decision mode",
@@ -139,8 +150,11 @@ async function main(): Promise<void> {
   process.stdout.write(md);
 }
 
-/** The baseline: chain, bureau service and banks in this process. */
-async function inOneProcess(): Promise<Measured> {
+/**
+ * The baseline: chain, bureau service and banks in this process; a fresh comparison key per check, or with `oneKey`
+ * one long-lived key for every check (the protocol before issue 19).
+ */
+async function inOneProcess(oneKey: boolean): Promise<Measured> {
   const f = await deployWithMembers();
   const signers = await hre.ethers.getSigners();
   const banks = signers.slice(10, 10 + BANKS);
@@ -159,6 +173,7 @@ async function inOneProcess(): Promise<Measured> {
     sealingKey: generateSealingKey(),
     port: 0,
     pollIntervalMs: 10,
+    comparisonKeySource: oneKey ? new OneLongLivedKey(fixtureComparisonKey(3072)) : undefined,
   });
   try {
     await submitCreditRecord(
@@ -204,7 +219,7 @@ async function inOneProcess(): Promise<Measured> {
     const checks = done.reduce((a, b) => a + b, 0);
     const blocks = (await hre.ethers.provider.getBlockNumber()) - blockBefore;
     return {
-      setting: "in one process",
+      setting: oneKey ? "in one process, one long-lived key" : "in one process",
       banks: BANKS,
       bureaus: 1,
       store: "SQLite",

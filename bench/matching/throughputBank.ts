@@ -11,9 +11,10 @@
  */
 import { JsonRpcProvider } from "ethers";
 import { BankClient } from "../../src/clients/bankCheck";
-import { BureauUnavailable, HttpBoard } from "../../src/clients/httpBoard";
+import { BureauUnavailable, HttpBoard, reserveComparisonKey } from "../../src/clients/httpBoard";
+import { DEFAULT_RESERVATIONS_PER_BANK } from "../../src/bureau/comparisonKeys";
 import { loadDeployedSuite } from "../../src/deployments";
-import { DgkRandomizerPool } from "../../src/dgk";
+import { DgkRandomizerPool, encrypt as dgkEncrypt, type DgkPublicKey } from "../../src/dgk";
 import { generateKeyPair } from "../../src/paillier";
 import { SharePool } from "../../src/proofs";
 import type { MessageBoard } from "../../src/protocol/board";
@@ -74,28 +75,45 @@ async function main(job: BankJob): Promise<void> {
   const shares = new SharePool(privateKey, { capacity: SHARES_PER_CHECK * kept });
   // Signed as the bank: the bureau takes a form of a check not opened yet only from the bank that opens it.
   const board = retriedOnce(new HttpBoard(job.bureauUrl, signer), job.account);
-  const probe = new BankClient(suite.matching, privateKey, board);
-  const comparisonKey = await probe.comparisonKey(job.bureau, await suite.matching.comparisonKeyOf(job.bureau));
-  const dgk = new DgkRandomizerPool(comparisonKey, { capacity: DGK_PER_CHECK * kept });
+  // Each check has its own comparison key: the bank reserves keys ahead and precomputes its re-randomisers for each.
+  const prepared: { key: DgkPublicKey; dgk: DgkRandomizerPool }[] = [];
+  const prepare = async () => {
+    const { publicKey } = await reserveComparisonKey(job.bureauUrl, signer);
+    const dgk = new DgkRandomizerPool(publicKey, { capacity: DGK_PER_CHECK });
+    await dgk.fill();
+    dgkEncrypt(publicKey, 0n); // its fixed-base tables for g, built now rather than during the check
+    prepared.push({ key: publicKey, dgk });
+  };
+  const pools = new Map<string, DgkRandomizerPool>();
   const client = new BankClient(suite.matching, privateKey, board, {
     shares,
-    comparisonPool: (key) => (key.fingerprint === comparisonKey.fingerprint ? dgk.take : undefined),
+    comparisonPool: (key) => pools.get(key.fingerprint)?.take,
   });
   await client.registerKey();
-  await Promise.all([shares.fill(), dgk.fill()]);
+  // At most DEFAULT_RESERVATIONS_PER_BANK unused reservations: one in use, the rest made ahead.
+  const keysAhead = DEFAULT_RESERVATIONS_PER_BANK - 1;
+  const fillKeys = async () => {
+    while (prepared.length < keysAhead) await prepare();
+  };
+  await Promise.all([shares.fill(), fillKeys()]);
   const once = async () => {
+    if (prepared.length === 0) await prepare();
+    const { key, dgk } = prepared.shift()!;
+    pools.set(key.fingerprint, dgk);
     const { decision } = await client.runCheck(
-      { subject: job.subject, bureau: job.bureau, mode: "decision", conditions: job.conditions },
+      { subject: job.subject, bureau: job.bureau, mode: "decision", conditions: job.conditions, comparisonKey: key },
       { wait: { pollMs: job.pollMs ?? 100 } },
     );
+    pools.delete(key.fingerprint);
     if (!decision.approved) throw new Error("the applicant should be approved");
+    // The next keys are reserved and precomputed for while checks run: they exist only once the bureau made them.
+    void fillKeys().catch(() => undefined);
     if (ahead > 0) return;
     // Topped up while the next check waits for the bureau.
     void shares.fill();
-    void dgk.fill().catch(() => undefined);
   };
   await once(); // the bureau verifies this key's modulus proof once
-  await Promise.all([shares.fill(), dgk.fill()]);
+  await Promise.all([shares.fill(), fillKeys()]);
   const go = await new Promise<BankGo>((resolve) => {
     process.once("message", (m: BankGo) => resolve(m));
     send({ type: "ready" });
@@ -109,7 +127,7 @@ async function main(job: BankJob): Promise<void> {
   }
   const { user, system } = process.cpuUsage(cpuAtGo);
   send({ type: "done", checks: latencies.length, latencies, cpuSeconds: (user + system) / 1e6 });
-  await dgk.close();
+  await Promise.all(prepared.map(({ dgk }) => dgk.close()));
   provider.destroy();
 }
 

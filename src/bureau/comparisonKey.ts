@@ -1,7 +1,8 @@
 /**
- * The bureau's DGK comparison key at rest: generated on the service's first start, sealed under the sealing key
- * (AES-256-GCM, bound to its purpose), in a file beside the database readable by the service's user only. The
- * public part goes on-chain (`registerComparisonKey`); the private part never leaves this file and the process.
+ * The bureau's registered DGK comparison key at rest: generated on the service's first start, sealed under the
+ * sealing key (AES-256-GCM, bound to its purpose), in a file beside the database readable by the service's user only.
+ * The public part goes on-chain (`registerComparisonKey`), which the contract wants before it opens decision-mode
+ * checks; no check uses it: each has a fresh key of its own (`./comparisonKeys`).
  * @module
  */
 import { exportDgkPrivateKey, generateDgkKeyPair, importDgkPrivateKey, type DgkPrivateKey } from "../dgk";

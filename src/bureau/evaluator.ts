@@ -432,6 +432,8 @@ export class Evaluator {
       this.metrics.lastError = `check ${checkId}: ${(err as Error).message}`;
       if (attempts >= MAX_ATTEMPTS) {
         this.#abandoned.add(checkId);
+        // Left to expire on-chain: its comparison key is erased now, not kept for a step that will not come.
+        await this.client.forget(checkId).catch(() => undefined);
         await this.#done(checkId);
         this.metrics.abandoned++;
         this.#logger?.error(

@@ -11,6 +11,8 @@
  * | `POST /v1/records` | a provider's canonical credit record → 201 `{ subject, hash, version }` |
  * | `POST /v1/consents` | a subject's signed consent, submitted from the bureau's account → 201 `{ txHash, … }` |
  * | `GET /v1/subjects/<address>/record` | the subject's current record `{ subject, hash, fields }`, to that subject only (signed request, each signature once) |
+ * | `POST /v1/comparison-keys` | an active bank's signed request → 201 `{ publicKey, fingerprint, expiresAt }`: a fresh |
+ * |  | comparison key reserved to that bank for one check of its own (`./comparisonKeys`); 429 past its reservations |
  *
  * Admission of a message: it must be bound to this deployment (chain id and contract) and be one of the bank's
  * stages (`form`, `response`; the bureau's own messages go to its store directly). It is taken when its keccak256 is
@@ -36,6 +38,7 @@ import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError, decodeRecord, re
 import { SIGNED_HEADERS, SignedRequestError, verifySignedRequest } from "../protocol/signedRequest";
 import type { Suite } from "../suite";
 import { ConsentRelayError, MAX_CONSENT_BYTES, parseConsentSubmission, relayConsent } from "./consentRelay";
+import type { ComparisonKeyPool } from "./comparisonKeys";
 import type { Evaluator } from "./evaluator";
 import { BureauMetrics, methodLabel, routeOf, SUBJECT_RECORD, type ApiRefusal } from "./metrics";
 import { DEFAULT_SCHEMA, fieldNamed, formatFieldValue, type CreditSchema } from "../protocol/schema";
@@ -95,6 +98,8 @@ export async function startBureauApi(options: {
   readonly schema?: CreditSchema;
   /** The bureau's ring-Pedersen parameters document (`protocol/parameters`), served at `GET /v1/parameters`. */
   readonly parameters?: () => Promise<Uint8Array>;
+  /** Where banks reserve comparison keys (`POST /v1/comparison-keys`); without it, that route answers 404. */
+  readonly comparisonKeys?: Pick<ComparisonKeyPool, "reserve">;
 }): Promise<BureauApi> {
   const { store, suite, bureau, evaluator } = options;
   const metrics = options.metrics ?? new BureauMetrics();
@@ -200,6 +205,21 @@ export async function startBureauApi(options: {
         // Sent in turn with the evaluator's transactions: the same account, so one nonce sequence.
         .then(() => relayConsent(suite.permissions, submission, (tx) => evaluator.client.send(tx))));
       return json(res, 201, await relayed);
+    }
+    if (req.method === "POST" && path === "/v1/comparison-keys" && options.comparisonKeys !== undefined) {
+      const bank = signer(req, path);
+      if (bank === undefined)
+        throw new HttpError(401, "unsigned", "a comparison key is reserved to a bank: sign the request as the bank");
+      if (!(await suite.classification.isActiveAs(bank, NodeType.CreditAccessUser)))
+        throw new HttpError(403, "wrong-party", `${bank} is not an active credit access user of this consortium`);
+      let reservation;
+      try {
+        reservation = await options.comparisonKeys.reserve(bank);
+      } catch (e) {
+        throw new HttpError(429, "reservations-full", (e as Error).message);
+      }
+      const { publicKey, expiresAt } = reservation;
+      return json(res, 201, { publicKey: publicKey.toJSON(), fingerprint: publicKey.fingerprint, expiresAt });
     }
     throw new HttpError(404, "no-route", `no route ${req.method} ${path.slice(0, 200)}`);
   }

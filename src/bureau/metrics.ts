@@ -34,6 +34,7 @@ export type ApiRefusal =
   | "not-found"
   | "not-subject"
   | "replayed"
+  | "reservations-full"
   | "no-route";
 
 /** The routes of the API, as templates: the only values of the `route` label. */
@@ -46,6 +47,7 @@ export const ROUTES = [
   "/v1/records",
   "/v1/consents",
   "/v1/subjects/:address/record",
+  "/v1/comparison-keys",
 ] as const;
 export type Route = (typeof ROUTES)[number] | "unknown";
 

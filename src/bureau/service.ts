@@ -5,13 +5,14 @@
  */
 import { existsSync, renameSync } from "node:fs";
 import { ZeroHash, type Signer } from "ethers";
-import { DgkRandomizerPool, DgkRandomizerWorkers, type DgkPrivateKey } from "../dgk";
+import { type DgkPrivateKey } from "../dgk";
 import { NodeType } from "../contractEnums";
 import { BlindingWorkers, RandomnessPool, type PaillierPublicKey } from "../paillier";
 import { BitVerifierWorker, type RingPedersenSecret } from "../proofs";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { loadOrCreateRingPedersen, ringPedersenPath } from "./ringPedersen";
+import { ComparisonKeyPool, type ComparisonKeySource } from "./comparisonKeys";
 import { Evaluator, type EvaluatorOptions } from "./evaluator";
 import { leaseOwner } from "./leases";
 import { pino, type Logger } from "pino";
@@ -59,8 +60,9 @@ export interface BureauServiceOptions {
   /** The key records and journal are sealed under; never stored in the database. */
   readonly sealingKey: SealingKey;
   /**
-   * The bureau's DGK comparison key; by default the one sealed beside the database (`<database>.comparison-key`),
-   * generated on the first start.
+   * The DGK comparison key registered on-chain (the contract wants one before it opens decision-mode checks); by
+   * default the one sealed beside the database (`<database>.comparison-key`), generated on the first start. No
+   * check uses it: each decision-mode check gets a fresh key of its own (see `./comparisonKeys`).
    */
   readonly comparisonKey?: DgkPrivateKey;
   /**
@@ -74,6 +76,13 @@ export interface BureauServiceOptions {
    * minutes).
    */
   readonly ringPedersen?: RingPedersenSecret;
+  /** The size of the per-check comparison keys, in bits: 3072 (default) or 4096; 2048 for tests only. */
+  readonly comparisonKeyBits?: number;
+  /**
+   * Where each check's comparison key comes from instead of the service's own pool: for benches that compare with
+   * the protocol before per-check keys (bench/matching/oneKey.ts). Leave it unset in a deployment.
+   */
+  readonly comparisonKeySource?: ComparisonKeySource;
   /** Where the API listens; default 127.0.0.1 (loopback only). */
   readonly host?: string;
   /** Default 8600; 0 for any free port. */
@@ -138,12 +147,6 @@ const SQLITE_LEASE_OWNER = "bureau";
 const POOL_CAPACITY = 256;
 
 /**
- * How many precomputed DGK randomizers the bureau keeps for its operands: a k = 10 check takes 155, a k = 32 one
- * 561; 384 bytes each at 3072 bits.
- */
-const OPERAND_POOL_CAPACITY = 1024;
-
-/**
  * Opens the store (binding it to the suite's deployment on its first start), starts the evaluator and the API.
  * @throws when the signer is not an active credit bureau, the database is sealed under another key, the store
  *   serves another deployment ({@link StoreError} `deployment`, with what to do), the deployment is fixed to another
@@ -201,12 +204,10 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   const workers = new BlindingWorkers(options.threads);
   // The bank's share proof is verified on a thread of its own while the evaluator zero-tests the DGK values.
   const verifier = new BitVerifierWorker();
-  // The operands' DGK randomizers come from a pool filled on a thread of its own, between checks.
-  const dgkWorkers = new DgkRandomizerWorkers(1);
-  const operandPool = new DgkRandomizerPool(comparisonKey, { capacity: OPERAND_POOL_CAPACITY, workers: dgkWorkers });
-  void operandPool.fill().catch(() => undefined);
-  // Closing the threads fails a filling in progress, so that the pool closes without waiting for it.
-  const closeThreads = () => Promise.all([operandPool.close(), dgkWorkers.close(), workers.close(), verifier.close()]);
+  // Each decision-mode check's comparison key comes from a stock generated in the background.
+  const comparisonKeys = new ComparisonKeyPool({ keys: { bits: options.comparisonKeyBits } });
+  void comparisonKeys.fill().catch(() => undefined);
+  const closeThreads = () => Promise.all([comparisonKeys.close(), workers.close(), verifier.close()]);
   const pools = new Map<string, RandomnessPool>();
   const poolFor = (key: PaillierPublicKey) => {
     let pool = pools.get(key.fingerprint);
@@ -222,14 +223,13 @@ export async function startBureauService(options: BureauServiceOptions): Promise
     suite.matching,
     new StoreBoard(store),
     (subject) => subjectValues(store, suite.ownership, subject),
-    comparisonKey,
+    options.comparisonKeySource ?? comparisonKeys,
     ringPedersen,
     {
       journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash, owner),
       poolFor,
       blind: workers.blind,
       verifier,
-      operandPool,
       schema: options.schema,
     },
   );
@@ -262,13 +262,14 @@ export async function startBureauService(options: BureauServiceOptions): Promise
       logger,
       schema: options.schema,
       parameters: () => client.parametersDocument(),
+      comparisonKeys,
     });
   } catch (err) {
     await Promise.all([closeThreads(), store.close()]);
     throw err;
   }
   try {
-    await client.registerComparisonKey();
+    await client.registerComparisonKey(comparisonKey.publicKey);
   } catch (err) {
     await Promise.all([api.close(), closeThreads(), store.close()]);
     throw err;

@@ -7,7 +7,7 @@
 import { toUtf8Bytes, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
 import { CheckMode, CheckState, type RefusalReason } from "../contractEnums";
-import { exportDgkPublicKey, type DgkPrivateKey, type DgkRandomizerPool } from "../dgk";
+import { exportDgkPublicKey, importDgkPrivateKey, type DgkPrivateKey, type DgkPublicKey } from "../dgk";
 import { importPublicKey, type Blind, type PaillierPublicKey, type RandomizerSource } from "../paillier";
 import type { BitVerifierWorker, RingPedersenSecret } from "../proofs";
 import type { MessageBoard } from "../protocol/board";
@@ -22,6 +22,7 @@ import {
 import { contextOf, loggedHash, stateOf } from "../protocol/chain";
 import { parametersDocument } from "../protocol/parameters";
 import type { CreditSchema } from "../protocol/schema";
+import type { ComparisonKeySource } from "./comparisonKeys";
 import { MemoryJournal, type BureauJournal, type JournalEntry } from "./journal";
 
 /** What {@link BureauClient.advance} did for a check. */
@@ -48,10 +49,17 @@ export interface AdvanceOptions {
   readonly beforePost?: () => Promise<void>;
 }
 
-/** The bureau's side: it holds the subjects' values and its comparison key, and works on the bank's ciphertexts. */
+/**
+ * The bureau's side: it holds the subjects' values, draws a fresh comparison key for each decision-mode check, and
+ * works on the bank's ciphertexts. A check's private comparison key lives in its journal entry (sealed at rest by a
+ * store journal) and in memory only while the check is open: it is erased with the entry once the check is
+ * answered, refused or over, so a later leak of the bureau's keys opens no past challenge (forward secrecy).
+ */
 export class BureauClient {
   readonly #keys = new Map<string, PaillierPublicKey>();
   #document: Promise<Uint8Array> | undefined;
+  /** The comparison keys of open checks, by check id: the journal holds them too; this saves importing them. */
+  readonly #checkKeys = new Map<string, DgkPrivateKey>();
   /** The last transaction sent, or being sent: see {@link BureauClient.send}. */
   #sending: Promise<unknown> = Promise.resolve();
   readonly journal: BureauJournal;
@@ -59,7 +67,7 @@ export class BureauClient {
   /**
    * @param board where the banks' messages are fetched from
    * @param valuesOf the subject's values by field, from the bureau's store
-   * @param comparisonKey the bureau's DGK key pair for decision-mode comparisons (see {@link registerComparisonKey})
+   * @param comparisonKeys where each decision-mode check's own DGK key comes from (a `ComparisonKeyPool`)
    * @param parameters the bureau's ring-Pedersen parameters, under which banks prove their keys have no small factor
    *   (Π^fac); published with their Π^prm ({@link parametersDocument})
    * @param options.journal where the bureau's messages and secret state go (default: in memory, published to `board`)
@@ -67,8 +75,6 @@ export class BureauClient {
    * @param options.blind how batches are blinded (`BlindingWorkers.blind` to use every core)
    * @param options.verifier where the bank's share proof is verified: a `BitVerifierWorker` checks it on another
    *   thread while this one zero-tests (the same answer and refusals); on this thread by default
-   * @param options.operandPool precomputed randomizers h^r of the comparison key for the operands' encryptions,
-   *   topped up again in the background after each challenge; computed on the spot by default
    * @param options.schema the consortium's credit schema (default: the default schema): forms are read against it,
    *   and a deployment fixed to another schema is refused
    */
@@ -76,14 +82,13 @@ export class BureauClient {
     readonly matching: ConditionMatching,
     readonly board: MessageBoard,
     readonly valuesOf: (subject: string) => Promise<SubjectValues>,
-    readonly comparisonKey: DgkPrivateKey,
+    readonly comparisonKeys: ComparisonKeySource,
     readonly parameters: RingPedersenSecret,
     readonly options: {
       readonly journal?: BureauJournal;
       readonly poolFor?: (key: PaillierPublicKey) => RandomizerSource | undefined;
       readonly blind?: Blind;
       readonly verifier?: Pick<BitVerifierWorker, "verify">;
-      readonly operandPool?: Pick<DgkRandomizerPool, "take" | "fill">;
       readonly schema?: CreditSchema;
     } = {},
   ) {
@@ -101,9 +106,11 @@ export class BureauClient {
     return sent;
   }
 
-  /** Registers the bureau's comparison key on-chain unless it is already the current one; returns its fingerprint. */
-  async registerComparisonKey(): Promise<string> {
-    const { publicKey } = this.comparisonKey;
+  /**
+   * Registers a comparison key on-chain unless it is already the bureau's current one; returns its fingerprint. The
+   * contract wants one registered before it opens decision-mode checks; no check uses it (each has its own key).
+   */
+  async registerComparisonKey(publicKey: DgkPublicKey): Promise<string> {
     const bureau = await (this.matching.runner as Signer).getAddress();
     if ((await this.matching.comparisonKeyOf(bureau)) === publicKey.fingerprint) return publicKey.fingerprint;
     await (
@@ -158,7 +165,7 @@ export class BureauClient {
         return this.#posted(before, await this.#post(checkId, options, await this.#answer(checkId, entry.state)));
       }
       default:
-        if (entry !== undefined) await this.journal.forget(checkId);
+        if (entry !== undefined) await this.forget(checkId);
         return { before, after: before, finished: true };
     }
   }
@@ -169,8 +176,21 @@ export class BureauClient {
 
   /** Refuses the check on-chain for `reason`: it ends there, in the subject's history, and the bank learns why. */
   async refuse(checkId: string, reason: RefusalReason): Promise<void> {
-    await (await this.send(() => this.matching.refuseCheck(checkId, reason))).wait();
+    try {
+      await (await this.send(() => this.matching.refuseCheck(checkId, reason))).wait();
+    } finally {
+      // Refused or not (expired meanwhile), the bureau is done with it: its comparison key goes now.
+      await this.forget(checkId);
+    }
+  }
+
+  /**
+   * Forgets a check the bureau is done with (answered, refused, over, or given up): its journal entry and its
+   * comparison key, which erases the key's private part.
+   */
+  async forget(checkId: string): Promise<void> {
     await this.journal.forget(checkId);
+    this.#checkKeys.delete(checkId.toLowerCase());
   }
 
   /** The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled. */
@@ -188,10 +208,19 @@ export class BureauClient {
     let entry: JournalEntry;
     let bytes: Uint8Array;
     if (decisionMode) {
-      const pool = this.options.operandPool;
-      const message = challenge(this.comparisonKey, context, form, values, pool?.take);
-      // Refilled while the bureau waits for the bank; a pool closed meanwhile just stops filling.
-      if (pool) void pool.fill().catch(() => undefined);
+      // A key reserved to this bank and unused, when the form names one (else refused), or a fresh one.
+      const comparisonKey =
+        form.comparisonKey === undefined
+          ? await this.comparisonKeys.fresh()
+          : this.comparisonKeys.claim(record.bank, form.comparisonKey);
+      const message = challenge(
+        comparisonKey,
+        context,
+        form,
+        values,
+        this.comparisonKeys.operandRandomizers?.(comparisonKey),
+      );
+      this.#checkKeys.set(checkId.toLowerCase(), comparisonKey);
       entry = { stage: "challenged", messageHash: message.hash, state: message.state };
       bytes = message.bytes;
     } else {
@@ -208,7 +237,15 @@ export class BureauClient {
     const { key, context, blinding } = await this.#check(checkId);
     const responseHash = await loggedHash(this.matching, "CheckResponded", checkId);
     const response = await this.board.fetch(responseHash);
-    const answer = await answerDecision(key, this.comparisonKey, context, state, response, responseHash, blinding);
+    const answer = await answerDecision(
+      key,
+      this.#checkKey(checkId, state),
+      context,
+      state,
+      response,
+      responseHash,
+      blinding,
+    );
     const entry: JournalEntry = { stage: "answered", messageHash: answer.hash };
     await this.journal.record(checkId, entry, answer.bytes);
     return entry;
@@ -222,8 +259,26 @@ export class BureauClient {
       return CheckState.Challenged;
     }
     await (await this.send(() => this.matching.postAnswer(checkId, entry.messageHash))).wait();
-    await this.journal.forget(checkId);
+    await this.forget(checkId);
     return CheckState.Answered;
+  }
+
+  /** The check's comparison key: in memory, or from its journal entry after a restart (or a takeover). */
+  #checkKey(checkId: string, state: BureauCheckState): DgkPrivateKey {
+    const id = checkId.toLowerCase();
+    let key = this.#checkKeys.get(id);
+    if (key === undefined) {
+      // A check challenged by a bureau before per-check keys (blindcredit/2) kept no key: it is left to expire.
+      if (state.comparisonKey === undefined)
+        throw new Error(`check ${checkId}: its challenge state holds no comparison key (blindcredit/2): not answered`);
+      this.#checkKeys.set(id, (key = importDgkPrivateKey(state.comparisonKey)));
+    }
+    return key;
+  }
+
+  /** Whether the bureau holds the comparison key of `checkId` in memory (tests: it is gone once the check is). */
+  holdsCheckKey(checkId: string): boolean {
+    return this.#checkKeys.has(checkId.toLowerCase());
   }
 
   async #check(checkId: string) {

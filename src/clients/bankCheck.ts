@@ -5,14 +5,15 @@
  * thresholds added.
  * @module
  */
-import { hexlify, randomBytes, toBeArray, toUtf8String, type Signer } from "ethers";
+import { hexlify, randomBytes, toBeArray, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
 import { CheckState, checkModeNamed, RefusalReason, type CheckModeName } from "../contractEnums";
-import { importDgkPublicKey, type DgkPublicKey, type DgkRandomizerWorkers } from "../dgk";
+import type { DgkPublicKey, DgkRandomizerWorkers } from "../dgk";
 import type { PaillierPrivateKey, RandomizerSource } from "../paillier";
 import type { RingPedersenParameters, SharePool, ShareWorkers } from "../proofs";
 import {
   buildForm,
+  challengeKey,
   comparisonCount,
   comparisonValueCount,
   readAnswer,
@@ -24,7 +25,7 @@ import {
 import type { MessageBoard } from "../protocol/board";
 import { checkInState, contextOf, decisionHash, loggedHash, stateOf } from "../protocol/chain";
 import { parseForm, type Condition } from "../protocol/form";
-import { decodeMessage, type CheckContext } from "../protocol/messages";
+import type { CheckContext } from "../protocol/messages";
 import { readParametersDocument } from "../protocol/parameters";
 import type { CreditSchema } from "../protocol/schema";
 
@@ -55,6 +56,11 @@ export interface CheckRequest {
   readonly conditions: readonly Condition[];
   /** How long the check stays open on-chain; default {@link DEFAULT_CHECK_DURATION}. */
   readonly durationSeconds?: number;
+  /**
+   * Decision mode: a comparison key the bureau reserved to this bank (`reserveComparisonKey`), for which the bank
+   * may have precomputed its re-randomisers; without, the bureau draws a fresh key at challenge time.
+   */
+  readonly comparisonKey?: DgkPublicKey;
 }
 
 /** The stages of a check on the bank's side, in order ("challenge" in decision mode only). */
@@ -112,8 +118,9 @@ export interface BankClientOptions {
   /** Without `shares`: worker threads making a response's shares, alongside the re-randomisers. */
   readonly shareWorkers?: ShareWorkers;
   /**
-   * Precomputed re-randomisers for a bureau's comparison key, when the bank keeps a pool for it (a
-   * `DgkRandomizerPool`'s `take`); undefined for a key it keeps none for (then `workers`, or on the spot).
+   * Precomputed re-randomisers for a check's comparison key, when the bank keeps a pool for it (a
+   * `DgkRandomizerPool`'s `take`, filled for a key it reserved); undefined for a key it keeps none for (then
+   * `workers`, or on the spot).
    */
   readonly comparisonPool?: (key: DgkPublicKey) => (() => bigint) | undefined;
   /** The consortium's credit schema (default: the default schema); a deployment fixed to another is refused. */
@@ -127,7 +134,6 @@ export interface BankClientOptions {
 
 /** The bank's side: it holds the Paillier private key. */
 export class BankClient {
-  readonly #comparisonKeys = new Map<string, DgkPublicKey>();
   readonly #parameters = new Map<string, RingPedersenParameters>();
   constructor(
     readonly matching: ConditionMatching,
@@ -153,7 +159,15 @@ export class BankClient {
     const checkId = await this.matching.nextCheckId(await this.#address());
     const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint, this.options.schema);
     const parameters = await this.bureauParameters(options.bureau, context);
-    const form = buildForm(this.privateKey, context, options.mode, options.conditions, parameters, this.options.pool);
+    const form = buildForm(
+      this.privateKey,
+      context,
+      options.mode,
+      options.conditions,
+      parameters,
+      this.options.pool,
+      options.comparisonKey,
+    );
     await this.board.publish(form.bytes);
     await keep?.({ checkId, request: options });
     const tx = await this.matching.openCheck(
@@ -264,11 +278,10 @@ export class BankClient {
 
   /** Decision mode: answers the bureau's encrypted operands with blinded comparisons and proven shares. */
   async respond(check: BankCheck, keep?: (shares: (0 | 1)[]) => void | Promise<void>): Promise<void> {
-    const record = await this.#expect(check.checkId, CheckState.Challenged);
+    await this.#expect(check.checkId, CheckState.Challenged);
     const challengeHash = await loggedHash(this.matching, "CheckChallenged", check.checkId);
     const bytes = await this.board.fetch(challengeHash);
-    const named = decodeMessage(bytes, "challenge", check.context, challengeHash).comparisonKey;
-    const comparisonKey = await this.comparisonKey(record.bureau, String(named));
+    const comparisonKey = challengeKey(check.context, check.form, bytes, challengeHash);
     const { shares, workers, shareWorkers } = this.options;
     const pooled = this.options.comparisonPool?.(comparisonKey);
     // Without pools, the re-randomisers and the shares are made on worker threads at the same time.
@@ -345,25 +358,6 @@ export class BankClient {
     const parameters = readParametersDocument(await source(bureau), deployment, bureau);
     this.#parameters.set(tag, parameters);
     return parameters;
-  }
-
-  /** A comparison key the bureau registered, from its `ComparisonKeyRegistered` log, checked against the fingerprint. */
-  async comparisonKey(bureau: string, fingerprint: string): Promise<DgkPublicKey> {
-    const cached = this.#comparisonKeys.get(fingerprint.toLowerCase());
-    if (cached) return cached;
-    if (!/^0x[0-9a-fA-F]{64}$/.test(fingerprint)) {
-      throw new Error(
-        `challenge: expected a comparison key fingerprint (bytes32 hex), got ${JSON.stringify(fingerprint)}`,
-      );
-    }
-    const logs = await this.matching.queryFilter(this.matching.filters.ComparisonKeyRegistered(bureau, fingerprint));
-    if (logs.length === 0) throw new Error(`bureau ${bureau} has registered no comparison key ${fingerprint}`);
-    const key = importDgkPublicKey(toUtf8String(logs[0].args.publicKey));
-    if (key.fingerprint !== fingerprint.toLowerCase()) {
-      throw new Error(`the comparison key logged for ${fingerprint} has fingerprint ${key.fingerprint}`);
-    }
-    this.#comparisonKeys.set(key.fingerprint, key);
-    return key;
   }
 
   async #expect(checkId: string, state: CheckState) {

@@ -7,6 +7,7 @@
  * from the party whose turn it is: the board signs its requests as the bank (`protocol/signedRequest`).
  * @module
  */
+import { importDgkPublicKey, type DgkPublicKey } from "../dgk";
 import type { MessageBoard } from "../protocol/board";
 import type { Signer } from "ethers";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
@@ -71,4 +72,30 @@ export class HttpBoard implements MessageBoard {
       throw new Error(`bureau parameters: expected at most ${MAX_PARAMETERS_BYTES} bytes, got ${bytes.length}`);
     return bytes;
   }
+}
+
+/**
+ * Reserves a fresh comparison key of the bureau at `baseUrl` to the bank `signer` speaks for, for one check of its
+ * own: the bank names it in the form (`CheckRequest.comparisonKey`) and may precompute its re-randomisers for it
+ * until the check. Not idempotent: each call reserves another key (a bank holds a few at most).
+ * @throws {BureauRefused} when the bureau refuses (not an active bank, too many unused reservations);
+ *   {@link BureauUnavailable}; Error when the key served fails the DGK import checks or its fingerprint
+ */
+export async function reserveComparisonKey(
+  baseUrl: string,
+  signer: Signer,
+): Promise<{ readonly publicKey: DgkPublicKey; readonly expiresAt: number }> {
+  const path = "/v1/comparison-keys";
+  // No body: the request says nothing but who asks, which the signature proves.
+  const response = await requestBureau(baseUrl, path, {
+    method: "POST",
+    headers: await signRequest(signer, "POST", path),
+  });
+  const served = (await response.json()) as { publicKey?: unknown; fingerprint?: unknown; expiresAt?: unknown };
+  const publicKey = importDgkPublicKey(served.publicKey);
+  if (publicKey.fingerprint !== served.fingerprint)
+    throw new Error(
+      `bureau at ${baseUrl}: served a key with fingerprint ${publicKey.fingerprint}, not ${String(served.fingerprint)}`,
+    );
+  return { publicKey, expiresAt: Number(served.expiresAt) };
 }

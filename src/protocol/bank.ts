@@ -6,6 +6,8 @@
  */
 import { hexlify } from "ethers";
 import {
+  exportDgkPublicKey,
+  importDgkPublicKey,
   parseCiphertext as parseDgkCiphertext,
   randomizer as dgkRandomizer,
   toHex as dgkHex,
@@ -54,6 +56,8 @@ export interface BankForm extends CommittedMessage {
   readonly conditions: readonly ParsedCondition[];
   /** The schema the conditions were parsed against (the default schema when omitted). */
   readonly schema?: CreditSchema;
+  /** Decision mode: the comparison key the bank reserved for this check and named in the form, if any. */
+  readonly comparisonKey?: DgkPublicKey;
 }
 
 /** What the bank learned from a check: everything it decrypted, for its records and for audits. */
@@ -70,7 +74,7 @@ export interface BankView {
 export interface BankPools {
   /** Its shares: a coin, its encryption and its proof's commitments (`SharePool.take`). */
   readonly shares?: () => PrecomputedShare;
-  /** DGK re-randomisers h^r for the bureau's key (`DgkRandomizerPool.take`, or a batch from `DgkRandomizerWorkers`). */
+  /** DGK re-randomisers h^r for the check's key (`DgkRandomizerPool.take`, or a batch from `DgkRandomizerWorkers`). */
   readonly dgkRandomizers?: DgkRandomizers;
 }
 
@@ -94,8 +98,10 @@ function keyProof(privateKey: PaillierPrivateKey, bound: Uint8Array, prove: (bou
  * deployment: that its modulus is a Paillier–Blum modulus (Π^mod), and that it has no small factor (Π^fac, under
  * the bureau's ring-Pedersen parameters).
  * @param parameters the bureau's ring-Pedersen parameters, their Π^prm verified (`readParametersDocument`)
- * @throws Error for a form the schema or the mode refuses (see {@link parseForm}); ProofError `STATEMENT_FALSE`
- *   for a key with a prime too small to prove large
+ * @param comparisonKey decision mode: a key the bureau reserved to this bank (`bureau/comparisonKeys`), named by its
+ *   fingerprint so that the bureau uses it for this check and the bank can precompute its re-randomisers for it
+ * @throws Error for a form the schema or the mode refuses (see {@link parseForm}), or a reserved key in paper mode;
+ *   ProofError `STATEMENT_FALSE` for a key with a prime too small to prove large
  */
 export function buildForm(
   privateKey: PaillierPrivateKey,
@@ -104,8 +110,11 @@ export function buildForm(
   conditions: readonly Condition[],
   parameters: RingPedersenParameters,
   pool?: RandomizerSource,
+  comparisonKey?: DgkPublicKey,
 ): BankForm {
   const parsed = parseForm(conditions, mode, context.schema);
+  if (comparisonKey !== undefined && mode !== "decision")
+    throw new Error(`form: expected a reserved comparison key in decision mode only, got one in ${mode} mode`);
   const body = {
     mode,
     conditions: parsed.map((c) => {
@@ -118,9 +127,10 @@ export function buildForm(
     factorProof: keyProof(privateKey, factorProofContext(context, parameters.fingerprint), (bound) =>
       encodeFactorProof(proveFactors(privateKey, parameters, bound)),
     ),
+    ...(comparisonKey === undefined ? {} : { comparisonKey: comparisonKey.fingerprint }),
   };
   const bytes = encodeMessage("form", context, body);
-  return { bytes, hash: messageHash(bytes), mode, conditions: parsed, schema: context.schema };
+  return { bytes, hash: messageHash(bytes), mode, conditions: parsed, schema: context.schema, comparisonKey };
 }
 
 /** Decision mode: the form's comparisons, in the order of the challenge's operands and the response's values. */
@@ -182,13 +192,40 @@ export function proveShares(
 }
 
 /**
+ * Decision mode: the comparison key the bureau made for this check, as its challenge commits to it (the challenge's
+ * hash is on-chain). When the form named a reserved key, the challenge must use that one.
+ * @throws Error when the challenge does not match its commitment or the check, its key is malformed or fails the
+ *   DGK import checks, or it is not the key the form reserved
+ */
+export function challengeKey(
+  context: CheckContext,
+  form: BankForm,
+  challenge: Uint8Array,
+  challengeHash: string,
+): DgkPublicKey {
+  const named = decodeMessage(challenge, "challenge", context, challengeHash).comparisonKey;
+  if (form.comparisonKey !== undefined) {
+    if (JSON.stringify(named) !== JSON.stringify(exportDgkPublicKey(form.comparisonKey)))
+      throw new Error(
+        `challenge: expected the comparison key reserved in the form, ${form.comparisonKey.fingerprint}, got another`,
+      );
+    return form.comparisonKey;
+  }
+  try {
+    return importDgkPublicKey(named);
+  } catch (e) {
+    throw new Error(`challenge comparison key: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Decision mode: reads the bureau's encrypted operands and returns, per comparison, the blinded DGK values against
  * the bank's threshold, and the bank's encrypted shares with a proof that each is a bit.
- * @param comparisonKey the bureau's DGK public key, as registered on-chain
+ * @param comparisonKey the check's comparison key, from its challenge ({@link challengeKey})
  * @param pools where shares and re-randomisers come from; `proven`: the shares already proven for this check and
  *   key ({@link proveShares}), used instead of `pools.shares`
- * @throws Error when the challenge does not match its commitment, the check, the bureau's key or the form's shape,
- *   or when `proven` was made for another check or key, or another number of comparisons
+ * @throws Error when the challenge does not match its commitment, the check, the key or the form's shape, or when
+ *   `proven` was made for another check or key, or another number of comparisons
  */
 export function respondToChallenge(
   privateKey: PaillierPrivateKey,
@@ -204,10 +241,9 @@ export function respondToChallenge(
   }: BankPools & { readonly proven?: ProvenShares } = {},
 ): CommittedMessage & { readonly shares: (0 | 1)[] } {
   const body = decodeMessage(challenge, "challenge", context, challengeHash);
-  if (body.comparisonKey !== comparisonKey.fingerprint) {
+  if (JSON.stringify(body.comparisonKey) !== JSON.stringify(exportDgkPublicKey(comparisonKey))) {
     throw new Error(
-      `challenge: expected operands under the bureau's comparison key ${comparisonKey.fingerprint}, got ` +
-        JSON.stringify(body.comparisonKey),
+      `challenge: expected operands under the comparison key ${comparisonKey.fingerprint}, got them under another`,
     );
   }
   const comparisons = comparisonsOfForm(form);

@@ -1,7 +1,8 @@
 /**
  * The bureau's side of a blind credit check: read the bank's form, evaluate it against the subject's values, and
- * answer. In decision mode the bureau sends its operands' bits under its own DGK key and zero-tests what the bank
- * returns: it never sees a threshold, not even encrypted. Every value it sends under the bank's key is blinded by
+ * answer. In decision mode the bureau sends its operands' bits under a DGK key of its own made for this check alone
+ * (committed in the challenge), and zero-tests what the bank returns with that key only: it never sees a threshold,
+ * not even encrypted, and values computed from another check's ciphertexts fail the key's membership test. Every value it sends under the bank's key is blinded by
  * secret randomness. Anything from the bank that is not what the protocol computes is refused with a
  * {@link CheckRefusal} naming the reason, and nothing is answered.
  *
@@ -12,7 +13,14 @@
  * has data (a condition every value meets, such as `creditScore ≥ 300`): that is the bit it asked for, not a second.
  * @module
  */
-import { parseCiphertext as parseDgkCiphertext, toHex as dgkHex, type DgkPrivateKey } from "../dgk";
+import {
+  exportDgkPrivateKey,
+  exportDgkPublicKey,
+  parseCiphertext as parseDgkCiphertext,
+  toHex as dgkHex,
+  type DgkPrivateKey,
+  type DgkPrivateKeyJson,
+} from "../dgk";
 import {
   addConstant,
   blindInline,
@@ -56,21 +64,33 @@ import type { CheckModeName } from "../contractEnums";
 /** A form as the bureau reads it: the public shape and the bank's ciphertexts. */
 export interface ReceivedForm {
   readonly mode: CheckModeName;
+  /**
+   * Decision mode: the fingerprint of the comparison key the bank reserved for this check (it precomputed for it),
+   * or undefined when the bureau is to choose a fresh one.
+   */
+  readonly comparisonKey?: string;
   readonly conditions: readonly (ConditionShape & {
     /** Paper mode: the encrypted value. */
     readonly value?: Ciphertext;
   })[];
 }
 
-/** What the bureau keeps between its two messages of a decision-mode check (serialisable; sealed in the journal). */
+/**
+ * What the bureau keeps between its two messages of a decision-mode check: serialisable, and secret (the journal
+ * seals it at rest and erases it once the check is over).
+ */
 export interface BureauCheckState {
   readonly shapes: readonly ConditionShape[];
+  /** The check's own comparison key, private part included: the only key its response is zero-tested with. */
+  readonly comparisonKey: DgkPrivateKeyJson;
   /**
    * Per condition, whether the subject's record lacked its field at the challenge: that condition is not met. Absent
    * in states journaled before this member existed, when a field without data was refused at the challenge.
    */
   readonly noData?: readonly boolean[];
 }
+
+const FINGERPRINT = /^0x[0-9a-f]{64}$/;
 
 /** The subject's values by field name, scaled (see `parseFieldValue`). */
 export type SubjectValues = ReadonlyMap<string, bigint>;
@@ -130,9 +150,18 @@ export function readForm(
       if (op !== "eq") throw new Error(`${where}: paper mode supports only "eq", got "${op}"`);
       return { ...shape, value: readCiphertext(publicKey, c.value, `${where} value`) };
     });
+    const comparisonKey = body.comparisonKey;
+    if (
+      comparisonKey !== undefined &&
+      (mode !== "decision" || typeof comparisonKey !== "string" || !FINGERPRINT.test(comparisonKey))
+    )
+      throw new Error(
+        `form comparisonKey: expected, in decision mode only, a reserved key's fingerprint (0x and 64 lower-case hex ` +
+          `digits), got ${JSON.stringify(comparisonKey).slice(0, 80)} in ${mode} mode`,
+      );
     verifyKeyProof(publicKey, context, body.keyProof);
     verifyFactorProof(publicKey, context, parameters, body.factorProof);
-    return { mode, conditions };
+    return { mode, conditions, comparisonKey };
   });
 }
 
@@ -171,10 +200,12 @@ function verifyFactorProof(
 }
 
 /**
- * Decision mode, first message: the bits of the bureau's operand of every comparison, under its DGK key; for a field
- * the subject's record lacks, the bits of 0, encrypted alike. The state to keep for the answer is the form's shape
- * and which conditions lack data.
- * @param randomizers precomputed h^r for the bureau's key, if it keeps a pool
+ * Decision mode, first message: the bits of the bureau's operand of every comparison, under `comparisonKey`, and the
+ * public key itself, so that the challenge (whose hash goes on-chain) commits to the key; for a field the subject's
+ * record lacks, the bits of 0, encrypted alike. The key must be this check's alone (see `bureau/comparisonKeys`): the
+ * state to keep for the answer holds it, with the form's shape and which conditions lack data.
+ * @param comparisonKey a key no other check uses
+ * @param randomizers precomputed h^r for `comparisonKey`, if the bureau keeps some
  * @throws Error only for a form that does not fit the schema, which {@link readForm} has refused already
  */
 export function challenge(
@@ -194,17 +225,23 @@ export function challenge(
       return encryptOperand(comparisonKey, a, bits, randomizers).map((bit) => dgkHex(comparisonKey, bit));
     });
   });
-  const bytes = encodeMessage("challenge", context, { comparisonKey: comparisonKey.publicKey.fingerprint, operands });
+  const bytes = encodeMessage("challenge", context, { comparisonKey: exportDgkPublicKey(comparisonKey), operands });
   const shapes = form.conditions.map(({ field, op, arity }) => ({ field, op, arity }));
-  return { bytes, hash: messageHash(bytes), state: { shapes, noData } };
+  return {
+    bytes,
+    hash: messageHash(bytes),
+    state: { shapes, comparisonKey: exportDgkPrivateKey(comparisonKey), noData },
+  };
 }
 
 /**
  * Decision mode, the answer: E(ρ · (k − Σ holds_i)) under the bank's key with ρ secret and uniform in Z_n*, which
  * is zero iff all k conditions hold and otherwise uniform in Z_n*: one bit, nothing more.
+ * @param comparisonKey the check's own key, the one its challenge committed to (`state.comparisonKey`)
  * @throws CheckRefusal "InvalidMessage" when the response does not match its commitment, the check or the form's
- *   shape, or a value is not a ciphertext of the bureau's comparison key; "InvalidProof" when the proof that the
- *   bank's shares are bits fails
+ *   shape, or a value is not a ciphertext of this check's comparison key (computed from another check's
+ *   ciphertexts, or forged); "InvalidProof" when the proof that the bank's shares are bits fails
+ * @throws Error when `comparisonKey` is not the key `state` holds (the caller's mistake, not the bank's)
  */
 export async function answerDecision(
   publicKey: PaillierPublicKey,
@@ -215,6 +252,11 @@ export async function answerDecision(
   responseHash: string,
   { pool, blind = blindInline, verifier }: BlindingOptions = {},
 ): Promise<CommittedMessage> {
+  const keyJson = exportDgkPublicKey(comparisonKey);
+  if (keyJson.n !== state.comparisonKey.n || keyJson.g !== state.comparisonKey.g || keyJson.h !== state.comparisonKey.h)
+    throw new Error(
+      `answerDecision: expected the check's own comparison key, got ${comparisonKey.publicKey.fingerprint}`,
+    );
   const { bankShares, proof, comparisons, widths } = refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(response, "response", context, responseHash);
     const widths = state.shapes.flatMap((shape) => {
@@ -255,10 +297,14 @@ export async function answerDecision(
     bureauShares = refusing(RefusalReason.InvalidMessage, () =>
       comparisons.map((values, i) => {
         const where = `response comparison ${i + 1}`;
-        const parsed = readArray(values, where, widths[i]).map((v, j) =>
+        const parsed = readArray(values, where, widths[i]).map((v, j) => {
           // Range only here: the zero test below refuses anything outside the key's subgroup, non-units included.
-          parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`, { checkUnit: false }),
-        );
+          try {
+            return parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`, { checkUnit: false });
+          } catch (e) {
+            throw new Error(`not a ciphertext of this check's comparison key: ${(e as Error).message}`);
+          }
+        });
         try {
           return bureauShare(comparisonKey, parsed);
         } catch (e) {

@@ -109,8 +109,9 @@ export class ComparisonValueError extends Error {
 
 /**
  * Step 3, the bureau: its share δ_bureau of one comparison, 1 iff some value is zero.
- * @throws ComparisonValueError when a value is not a ciphertext of the bureau's key (outside the subgroup its
- *   g and h generate): the bank sent something other than what the protocol computes
+ * @throws ComparisonValueError when a value is not a ciphertext of this check's key (outside the subgroup its
+ *   g and h generate): the bank sent something other than what the protocol computes, or computed it from another
+ *   check's ciphertexts
  */
 export function bureauShare(key: DgkPrivateKey, values: readonly bigint[]): 0 | 1 {
   let share: 0 | 1 = 0;
@@ -120,7 +121,8 @@ export function bureauShare(key: DgkPrivateKey, values: readonly bigint[]): 0 | 
     } catch {
       throw new ComparisonValueError(
         i,
-        `value ${i + 1}: expected a ciphertext of the bureau's comparison key, got another element`,
+        `value ${i + 1}: expected a ciphertext of this check's comparison key, got another element (computed from ` +
+          "another check's ciphertexts, or forged)",
       );
     }
   });

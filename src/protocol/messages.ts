@@ -13,7 +13,7 @@ import { keccak256 } from "./keccak";
 import { DEFAULT_SCHEMA, describeSchema, type CreditSchema } from "./schema";
 
 /** The protocol name and version carried by every message. */
-export const PROTOCOL = "blindcredit/2";
+export const PROTOCOL = "blindcredit/3";
 /**
  * The largest message accepted, in bytes. The largest valid form (32 `in` conditions of 16 values on a 24-bit field:
  * 1,024 comparisons) makes a decision-mode response of 25,600 DGK values, 1,024 shares and their proof: about 27 MB
@@ -218,7 +218,7 @@ export function parametersProofContext(
 
 /**
  * What the proof that the bank's shares are bits is bound to: the check (chain, contract, check id, the bank's key)
- * and the bureau's comparison key, so a proof copied from another check or for other keys does not verify.
+ * and the check's comparison key, so a proof copied from another check or for other keys does not verify.
  */
 export function shareProofContext(context: CheckContext, comparisonKey: string): Uint8Array {
   return new TextEncoder().encode(

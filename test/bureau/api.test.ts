@@ -15,7 +15,8 @@ import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
-import { HttpBoard } from "../../src/clients/httpBoard";
+import { BureauRefused, HttpBoard, reserveComparisonKey } from "../../src/clients/httpBoard";
+import { DEFAULT_RESERVATIONS_PER_BANK } from "../../src/bureau/comparisonKeys";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { CheckState } from "../../src/contractEnums";
 import { encodeMessage, messageHash, type Stage } from "../../src/protocol/messages";
@@ -56,6 +57,7 @@ describe("Bureau API admission", function () {
       watch: false,
       threads: 1,
       comparisonKey: fixtureComparisonKey(),
+      comparisonKeyBits: 2048,
       ringPedersen: fixtureRingPedersen(),
       limits,
     });
@@ -196,6 +198,31 @@ describe("Bureau API admission", function () {
       const refused = await post(url, big, await signRequest(f.bank, "POST", "/v1/messages", big));
       expect(refused.status).to.equal(413);
       expect(await stored()).to.equal(0);
+    });
+  });
+
+  describe("POST /v1/comparison-keys", function () {
+    it("reserves a fresh key to a signed, active bank; refuses unsigned (401), a non-bank (403), a fifth unused reservation (429)", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f);
+      const path = "/v1/comparison-keys";
+      expect((await fetch(`${url}${path}`, { method: "POST" })).status).to.equal(401);
+      const asSubject = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: await signRequest(f.subject, "POST", path),
+      });
+      expect(asSubject.status).to.equal(403);
+      const fingerprints = new Set<string>();
+      for (let i = 0; i < DEFAULT_RESERVATIONS_PER_BANK; i++) {
+        const { publicKey, expiresAt } = await reserveComparisonKey(url, f.bank);
+        expect(expiresAt).to.be.greaterThan(Date.now());
+        fingerprints.add(publicKey.fingerprint);
+      }
+      expect(fingerprints.size, "every reservation a fresh key").to.equal(DEFAULT_RESERVATIONS_PER_BANK);
+      const refused = await reserveComparisonKey(url, f.bank).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(BureauRefused);
+      expect((refused as BureauRefused).status).to.equal(429);
+      expect((refused as BureauRefused).message).to.match(/unused comparison key reservations/);
     });
   });
 

@@ -11,7 +11,7 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { HDNodeWallet, Mnemonic, type Signer } from "ethers";
 import { deployWithGrants } from "../helpers/suite";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { APPLICANT_RECORD, LOAN } from "../helpers/samples";
@@ -53,7 +53,7 @@ describe("Bureau concurrency", function () {
       f.matching.connect(wallet),
       new MemoryBoard(),
       async () => new Map(),
-      fixtureComparisonKey(),
+      testComparisonKeys(),
       fixtureRingPedersen(),
     );
     return { f, wallet, client };
@@ -109,7 +109,7 @@ describe("Bureau concurrency", function () {
         suite.matching,
         new MemoryBoard(),
         async () => new Map(),
-        fixtureComparisonKey(),
+        testComparisonKeys(),
         fixtureRingPedersen(),
       );
       for (const concurrency of [0, 1.5, -1]) {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
@@ -75,14 +75,17 @@ describe("Evaluator leases", function () {
       f.subject.address,
       parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
     );
+    // Each evaluator's key pool ready: a step that waited for a key's generation could outlast the short lease.
+    const keys = { a: testComparisonKeys(), b: testComparisonKeys() };
+    await Promise.all([keys.a.fill(), keys.b.fill()]);
     /** An evaluator of its own, sharing the service's store. */
-    const evaluator = (owner: string) => {
+    const evaluator = (owner: "a" | "b") => {
       const journal = new StoreJournal(store, async (id) => (await suite.matching.checkOf(id)).formHash, owner);
       const client = new BureauClient(
         suite.matching,
         new StoreBoard(store),
         service!.evaluator.client.valuesOf,
-        fixtureComparisonKey(),
+        keys[owner],
         fixtureRingPedersen(),
         { journal },
       );

@@ -9,6 +9,8 @@ import { StoreBoard, StoreJournal, type JournalEntry } from "../../src/bureau/jo
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import type { BureauStore } from "../../src/bureau/store";
+import { exportDgkPrivateKey } from "../../src/dgk";
+import { fixtureComparisonKey } from "../helpers/comparisonKey";
 
 const CHECK = "0x" + "11".repeat(32);
 const FORM_A = "0x" + "a1".repeat(32);
@@ -24,7 +26,10 @@ describe("bureau/journal", () => {
   const entry: JournalEntry = {
     stage: "challenged",
     messageHash: keccak256(challenge),
-    state: { shapes: [{ field: "creditScore", op: "ge", arity: 1 }] },
+    state: {
+      shapes: [{ field: "creditScore", op: "ge", arity: 1 }],
+      comparisonKey: exportDgkPrivateKey(fixtureComparisonKey()),
+    },
   } as JournalEntry;
 
   beforeEach(async () => {

@@ -66,14 +66,19 @@ export async function cli(args: readonly string[], options: CliOptions = {}): Pr
   };
 }
 
-/** Spawns the command with the caller's environment minus BLINDCREDIT_* and HARDHAT_*, plus `options.env`. */
+/**
+ * Spawns the command with the caller's environment minus BLINDCREDIT_* and HARDHAT_*, plus `options.env`. The
+ * deployments are the working directory's `deployments/localhost` unless `options.env` names others: never the
+ * checkout's, to which the command falls back by default, and where a user's own journey may have left a deployment.
+ */
 function spawnCli(args: readonly string[], options: CliOptions) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("BLINDCREDIT_") && !k.startsWith("HARDHAT_")),
   );
+  const cwd = options.cwd ?? scratchDir();
   return spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? scratchDir(),
-    env: { ...env, ...options.env },
+    cwd,
+    env: { ...env, BLINDCREDIT_DEPLOYMENTS: path.join(cwd, "deployments", "localhost"), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }

@@ -140,7 +140,13 @@ async function embedded(): Promise<Server> {
     onError: keep,
   });
   try {
-    await pg.initialise();
+    try {
+      await pg.initialise();
+    } catch (e) {
+      // As root on a machine without the user: another test process may have just made it (and our useradd failed)
+      if (!/create and initialize a new user/.test((e as Error).message)) throw e;
+      await pg.initialise();
+    }
     await pg.start();
   } catch (e) {
     await pg.stop().catch(() => undefined);

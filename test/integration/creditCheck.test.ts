@@ -8,11 +8,17 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithMembers } from "../helpers/suite";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
 import { BureauClient } from "../../src/bureau/steps";
+import type { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
+import { StoreBoard, StoreJournal } from "../../src/bureau/journal";
+import { generateSealingKey } from "../../src/bureau/sealing";
+import { openSqliteStore } from "../../src/bureau/sqliteStore";
+import type { DgkPublicKey } from "../../src/dgk";
+import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
 import { MemoryBoard } from "../../src/protocol/board";
 import { holds, parseForm, type Condition } from "../../src/protocol/form";
 import { encodeMessage } from "../../src/protocol/messages";
@@ -34,12 +40,12 @@ describe("Flow 3.5: a blind credit check", function () {
       f.matching.connect(f.bureau),
       board,
       async (s) => new Map(Object.entries(subjects.get(s) ?? {})),
-      fixtureComparisonKey(),
+      testComparisonKeys(),
       fixtureRingPedersen(),
     );
     board.publishParameters(f.bureau.address, await bureau.parametersDocument());
     await bank.registerKey();
-    await bureau.registerComparisonKey();
+    await bureau.registerComparisonKey(fixtureComparisonKey().publicKey);
     return { ...f, board, subjects, bankClient: bank, bureauClient: bureau, expiry };
   }
   type Fixture = Awaited<ReturnType<typeof fixture>>;
@@ -77,6 +83,90 @@ describe("Flow 3.5: a blind credit check", function () {
     );
     const id = await f.matching.nextCheckId(f.bank.address);
     expect(Number(await f.matching.state(id))).to.equal(CheckState.None);
+  });
+
+  describe("the check's own comparison key", function () {
+    it("is kept (sealed in the journal entry) while the check is open, and erased once it is answered", async function () {
+      const f = await loadFixture(fixture);
+      const check = await f.bankClient.openCheck({
+        subject: f.subject.address,
+        bureau: f.bureau.address,
+        mode: "decision",
+        conditions: LOAN_CONDITIONS,
+      });
+      await f.bureauClient.advance(check.checkId);
+      const entry = await f.bureauClient.journal.entry(check.checkId);
+      expect(entry?.state?.comparisonKey.p, "the private key kept for the answer").to.match(/^0x[0-9a-f]+$/);
+      expect(f.bureauClient.holdsCheckKey(check.checkId)).to.equal(true);
+      await f.bankClient.respond(check);
+      expect((await f.bureauClient.advance(check.checkId)).after).to.equal(CheckState.Answered);
+      expect(await f.bureauClient.journal.entry(check.checkId), "the journal entry").to.equal(undefined);
+      expect(f.bureauClient.holdsCheckKey(check.checkId), "the key in memory").to.equal(false);
+      expect((await f.bankClient.decide(check)).approved).to.equal(true);
+    });
+
+    it("survives a restart mid-check: a new bureau process answers with the key sealed in the store, then erases it", async function () {
+      const f = await loadFixture(fixture);
+      const store = await openSqliteStore({ path: ":memory:", sealingKey: generateSealingKey() });
+      const board = new StoreBoard(store);
+      const bureauOn = () =>
+        new BureauClient(
+          f.matching.connect(f.bureau),
+          board,
+          async () => new Map(Object.entries(APPLICANT)),
+          testComparisonKeys(),
+          fixtureRingPedersen(),
+          {
+            journal: new StoreJournal(store, async (id) => (await f.matching.checkOf(id)).formHash),
+          },
+        );
+      const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
+      const check = await bank.openCheck({
+        subject: f.subject.address,
+        bureau: f.bureau.address,
+        mode: "decision",
+        conditions: LOAN_CONDITIONS,
+      });
+      expect((await bureauOn().advance(check.checkId)).after).to.equal(CheckState.Challenged);
+      const sealed = await store.getCheck(check.checkId);
+      const kept = JSON.parse(new TextDecoder().decode(sealed!.state)) as { comparisonKey: { p: string } };
+      expect(kept.comparisonKey.p, "the private key, sealed in the store").to.match(/^0x[0-9a-f]+$/);
+      await bank.respond(check);
+      const restarted = bureauOn(); // nothing in memory: the key comes from the store
+      expect((await restarted.advance(check.checkId)).after).to.equal(CheckState.Answered);
+      expect(await store.getCheck(check.checkId), "erased from the store").to.equal(undefined);
+      expect(restarted.holdsCheckKey(check.checkId)).to.equal(false);
+      expect((await bank.decide(check)).approved).to.equal(true);
+      await store.close();
+    });
+
+    it("answers under a key the bank reserved, and refuses a key reserved to another bank, or used before", async function () {
+      const f = await loadFixture(fixture);
+      const pool = f.bureauClient.comparisonKeys as ComparisonKeyPool;
+      const open = (comparisonKey: DgkPublicKey) =>
+        f.bankClient.openCheck({
+          subject: f.subject.address,
+          bureau: f.bureau.address,
+          mode: "decision",
+          conditions: LOAN_CONDITIONS,
+          comparisonKey,
+        });
+      const { publicKey } = await pool.reserve(f.bank.address);
+      const first = await open(publicKey);
+      await f.bureauClient.advance(first.checkId);
+      await f.bankClient.respond(first); // the bank's check: the challenge is under the key it reserved
+      await f.bureauClient.advance(first.checkId);
+      expect((await f.bankClient.decide(first)).approved).to.equal(true);
+      for (const key of [publicKey, (await pool.reserve(f.bureau.address)).publicKey]) {
+        const again = await open(key);
+        let refusal: unknown;
+        await f.bureauClient.advance(again.checkId).catch((e: unknown) => (refusal = e));
+        expect(refusal).to.be.instanceOf(CheckRefusal);
+        expect((refusal as CheckRefusal).reason).to.equal(RefusalReason.InvalidMessage);
+        expect((refusal as CheckRefusal).message).to.match(/expected a comparison key reserved to bank/);
+        expect(Number(await f.matching.state(again.checkId))).to.equal(CheckState.Requested); // nothing answered
+      }
+    });
   });
 
   it("approves an applicant who meets every condition, and records the decision as a commitment", async function () {

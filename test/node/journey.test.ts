@@ -14,7 +14,7 @@ import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { HAS_ANVIL, PROJECT_ROOT, runHardhat, startNode, type LocalNode, type NodeKind } from "../helpers/node";
 import { SUBJECT_COMMITMENT } from "../helpers/suite";
 import { APPLICANT, LOAN } from "../helpers/samples";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { loadDeployedSuite, SUITE_CONTRACTS } from "../../src/deployments";
@@ -126,12 +126,12 @@ for (const [kind, title] of NODES) {
           if (s !== subjectAddress) throw new Error(`the bureau holds no data on ${s}`);
           return APPLICANT;
         },
-        fixtureComparisonKey(),
+        testComparisonKeys(),
         fixtureRingPedersen(),
       );
       board.publishParameters(await bureau.getAddress(), await bureauClient.parametersDocument());
       await bankClient.registerKey();
-      await bureauClient.registerComparisonKey();
+      await bureauClient.registerComparisonKey(fixtureComparisonKey().publicKey);
 
       const check = await bankClient.openCheck({
         subject: subjectAddress,

@@ -5,8 +5,9 @@
  * bank runs a check, which shows in the subject's history and whose decision the subject verifies; the subject
  * revokes, and the bank's next check is refused. Then the error screens: wrong network, a wallet that refuses.
  *
- * Screenshots of the main screens go to a temporary directory, or to docs/portal with PORTAL_SCREENSHOTS=1
- * (`npm run screenshots:portal`), where the README shows them.
+ * Screenshots of the main screens go to a temporary directory, or to the folder PORTAL_SCREENSHOTS names (relative
+ * to the project's root): `npm run screenshots:portal` writes them to the git-ignored `screenshots/portal`, and only
+ * `PORTAL_SCREENSHOTS=docs/portal npm run screenshots:portal` replaces the committed ones the README shows.
  */
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,7 +41,7 @@ const LOAN: Condition[] = [
 ];
 
 const SHOTS = process.env.PORTAL_SCREENSHOTS
-  ? path.join(PROJECT_ROOT, "docs", "portal")
+  ? path.resolve(PROJECT_ROOT, process.env.PORTAL_SCREENSHOTS)
   : mkdtempSync(path.join(tmpdir(), "blindcredit-portal-shots-"));
 
 /** How long the page may take to show what the chain did (the wallet polls every second). */

@@ -1,14 +1,14 @@
 /**
  * A bank that deviates from the protocol, as an attacker would: it knows the factorisation of its own modulus and
  * controls every plaintext it sends. The first suite shows the attack that read every comparison of blindcredit/1
- * (the previous protocol, kept in bench/ as the latency baseline); the others show blindcredit/2 refusing each
+ * (the previous protocol, kept in bench/ as the latency baseline); the others show blindcredit/3 refusing each
  * deviation with a named reason and answering nothing, and what a cheating bank learns in paper mode.
  */
 import { expect } from "chai";
 import { generatePrimeSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { APPLICANT } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
@@ -24,7 +24,7 @@ import {
   rerandomize,
   type PaillierPrivateKey,
 } from "../../src/paillier";
-import { toHex as dgkHex } from "../../src/dgk";
+import { parseCiphertext as parseDgkCiphertext, toHex as dgkHex, type DgkPublicKey } from "../../src/dgk";
 import {
   BitVerifierWorker,
   ProofError,
@@ -37,7 +37,8 @@ import {
 } from "../../src/proofs";
 import { proveFactorsFor } from "../../src/proofs/factors";
 import { isqrt } from "../../src/paillier/arith";
-import { buildForm, respondToChallenge } from "../../src/protocol/bank";
+import { buildForm, challengeKey, proveShares, readAnswer, respondToChallenge } from "../../src/protocol/bank";
+import { blindedComparison } from "../../src/protocol/comparison";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
 import { comparisonsOf, parseForm, subjectOperand, type Condition } from "../../src/protocol/form";
 import {
@@ -58,6 +59,12 @@ const BUREAU_PARAMETERS = fixtureRingPedersen().parameters;
 
 const bank = fixtureKey(2048);
 const comparisonKey = fixtureComparisonKey();
+/** Per-check comparison keys, as the bureau draws them (2048-bit keys: faster to make). */
+const checkKeys = testComparisonKeys();
+/** The key the bureau uses for a new check: a fresh one from its pool. */
+async function bureauKeyForCheck() {
+  return checkKeys.fresh();
+}
 const CONTEXT: CheckContext = {
   chainId: 31337n,
   contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
@@ -184,7 +191,7 @@ describe("A cheating bank", function () {
   });
 
   for (const where of ["this thread", "a worker thread"] as const) {
-    describe(`blindcredit/2: the bank's thresholds never leave it, and every deviation is refused (share proof verified on ${where})`, function () {
+    describe(`blindcredit/3: the bank's thresholds never leave it, and every deviation is refused (share proof verified on ${where})`, function () {
       before(function () {
         verifier = where === "a worker thread" ? new BitVerifierWorker() : undefined;
       });
@@ -274,7 +281,140 @@ describe("A cheating bank", function () {
     });
   }
 
-  describe("blindcredit/2: the bank's key proof", function () {
+  describe("cross-check replay: a bank answers B's checks with values computed from A's old challenge", function () {
+    const SCORE_A = 636n;
+    const field = fieldNamed("creditScore");
+    const { base, bits } = comparisonDomain(field);
+    const contextOf = (n: number): CheckContext => ({ ...CONTEXT, checkId: "0x" + n.toString(16).padStart(64, "0") });
+
+    /** One check on a subject, up to the bureau's challenge, with the key the bureau chose for it. */
+    async function challengeOf(context: CheckContext, score: bigint, threshold: bigint) {
+      const form = buildForm(
+        bank,
+        context,
+        "decision",
+        [{ field: field.name, op: "ge", values: [threshold] }],
+        BUREAU_PARAMETERS,
+      );
+      const received = readForm(bank.publicKey, context, form.bytes, form.hash, BUREAU_PARAMETERS);
+      const key = await bureauKeyForCheck();
+      const ch = challenge(key, context, received, new Map([[field.name, score]]));
+      return { form, ch, key };
+    }
+
+    /**
+     * The bank's cheat: B's check answered with DGK values computed from A's kept operand bits against its guess
+     * `t`, with honest, proven shares for B's check. Returns whether B's answer said "approved", or the refusal.
+     */
+    async function probe(kept: { operandBits: bigint[]; key: DgkPublicKey }, checkNumber: number, t: bigint) {
+      const context = contextOf(checkNumber);
+      const { form, ch, key } = await challengeOf(context, 850n, 300n); // B: any subject the bank registered
+      const proven = proveShares(bank, context, form, key.publicKey);
+      const values = blindedComparison(kept.key, kept.operandBits, t - base, proven.bits[0]);
+      const bytes = encodeMessage("response", context, {
+        comparisons: [values.map((v) => dgkHex(kept.key, v))],
+        shares: proven.encrypted.map((c) => c.toHex()),
+        shareProof: encodeBitProof(proven.proof),
+      });
+      const answer = await answerDecision(bank.publicKey, key, context, ch.state, bytes, messageHash(bytes));
+      return readAnswer(bank, context, form, answer.bytes, answer.hash, proven.bits).approved;
+    }
+
+    it("cannot read A's credit score through checks charged to B: each is refused, answering nothing", async function () {
+      // 1. One honest check on A: the bank keeps A's challenge, E(a_j) of A's score.
+      const a = await challengeOf(contextOf(1), SCORE_A, 300n);
+      const body = decodeMessage(a.ch.bytes, "challenge", contextOf(1), a.ch.hash) as { operands: string[][] };
+      const kept = {
+        key: a.key.publicKey,
+        operandBits: body.operands[0].map((x) => parseDgkCiphertext(a.key.publicKey, x, "kept bit")),
+      };
+      // 2. Checks on B answered from A's ciphertexts: a binary search of A's score over [min, max].
+      let [low, high] = [field.min, field.max + 1n]; // A's score in [low, high)
+      const outcomes: string[] = [];
+      for (let i = 0; i < bits && high - low > 1n; i++) {
+        const middle = (low + high) / 2n;
+        try {
+          if (await probe(kept, 100 + i, middle)) low = middle;
+          else high = middle;
+          outcomes.push("answered");
+        } catch (e) {
+          expect(e, "a refusal").to.be.instanceOf(CheckRefusal);
+          expect((e as CheckRefusal).reason).to.equal(RefusalReason.InvalidMessage);
+          expect((e as CheckRefusal).message).to.match(/comparison key/);
+          outcomes.push("refused");
+        }
+      }
+      expect(outcomes, `A's score narrowed to [${low}, ${high})`).to.deep.equal(outcomes.map(() => "refused"));
+      expect(high - low).to.be.greaterThan(1n);
+    });
+
+    it("the bank refuses a challenge under another key than the one it reserved; the bureau, a malformed key name", async function () {
+      const context = contextOf(9);
+      const reserved = (await bureauKeyForCheck()).publicKey;
+      const form = buildForm(bank, context, "decision", CONDITIONS, BUREAU_PARAMETERS, undefined, reserved);
+      const received = readForm(bank.publicKey, context, form.bytes, form.hash, BUREAU_PARAMETERS);
+      expect(received.comparisonKey).to.equal(reserved.fingerprint);
+      const other = challenge(await bureauKeyForCheck(), context, received, APPLICANT);
+      expect(() => challengeKey(context, form, other.bytes, other.hash)).to.throw(
+        `challenge: expected the comparison key reserved in the form, ${reserved.fingerprint}, got another`,
+      );
+      const paperForm = buildForm(bank, context, "paper", [CONDITIONS[2]], BUREAU_PARAMETERS);
+      for (const [bytesOf, name] of [
+        [form.bytes, "0x1234"],
+        [paperForm.bytes, reserved.fingerprint],
+      ] as const) {
+        const body = decodeMessage(bytesOf, "form", context);
+        const bytes = encodeMessage("form", context, { ...body, comparisonKey: name });
+        expect(() => readForm(bank.publicKey, context, bytes, messageHash(bytes), BUREAU_PARAMETERS)).to.throw(
+          CheckRefusal,
+          /form comparisonKey: expected, in decision mode only, a reserved key's fingerprint/,
+        );
+      }
+      expect(() => buildForm(bank, context, "paper", [CONDITIONS[2]], BUREAU_PARAMETERS, undefined, reserved)).to.throw(
+        /reserved comparison key in decision mode only/,
+      );
+    });
+
+    it("refuses every message of an old check replayed into a new one, and values re-wrapped for the new check", async function () {
+      // The old check, run honestly to its answer: the bank keeps every message.
+      const [oldContext, newContext] = [contextOf(7), contextOf(8)];
+      const old = await challengeOf(oldContext, SCORE_A, 650n);
+      const oldResponse = respondToChallenge(bank, oldContext, old.form, old.ch.bytes, old.ch.hash, old.key.publicKey);
+      await answerDecision(bank.publicKey, old.key, oldContext, old.ch.state, oldResponse.bytes, oldResponse.hash);
+      // The new check, with a key of its own.
+      const fresh = await challengeOf(newContext, 850n, 650n);
+      expect(fresh.key.publicKey.fingerprint).to.not.equal(old.key.publicKey.fingerprint);
+      const answer = (bytes: Uint8Array) =>
+        answerDecision(bank.publicKey, fresh.key, newContext, fresh.ch.state, bytes, messageHash(bytes));
+      // The old form and the old response, as they are: bound to the old check.
+      expect(() => readForm(bank.publicKey, newContext, old.form.bytes, old.form.hash, BUREAU_PARAMETERS)).to.throw(
+        CheckRefusal,
+        /another check/,
+      );
+      await expectRefusal(answer(oldResponse.bytes), RefusalReason.InvalidMessage, /another check/);
+      // The old comparisons re-wrapped for the new check, with shares proven for it: values of the old key.
+      const oldBody = decodeMessage(oldResponse.bytes, "response", oldContext) as { comparisons: string[][] };
+      const proven = proveShares(bank, newContext, fresh.form, fresh.key.publicKey);
+      const rewrapped = encodeMessage("response", newContext, {
+        comparisons: oldBody.comparisons,
+        shares: proven.encrypted.map((c) => c.toHex()),
+        shareProof: encodeBitProof(proven.proof),
+      });
+      await expectRefusal(answer(rewrapped), RefusalReason.InvalidMessage, /comparison key/);
+      // The control: the new check's own honest response is answered.
+      const honest = respondToChallenge(
+        bank,
+        newContext,
+        fresh.form,
+        fresh.ch.bytes,
+        fresh.ch.hash,
+        fresh.key.publicKey,
+      );
+      expect((await answer(honest.bytes)).hash).to.match(/^0x[0-9a-f]{64}$/);
+    });
+  });
+
+  describe("blindcredit/3: the bank's key proof", function () {
     it("refuses a form without the proof that the bank's modulus is a Paillier–Blum modulus", async function () {
       const form = buildForm(bank, CONTEXT, "decision", CONDITIONS, BUREAU_PARAMETERS);
       const body = decodeMessage(form.bytes, "form", CONTEXT, form.hash);

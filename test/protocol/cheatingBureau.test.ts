@@ -313,7 +313,7 @@ describe("A cheating bureau with an honest comparison key: operands that are not
         const context = { ...CONTEXT, checkId: "0x" + i.toString(16).padStart(64, "7") };
         const form = buildForm(bank, context, "decision", conditions, BUREAU_PARAMETERS);
         const bytes = encodeMessage("challenge", context, {
-          comparisonKey: key.publicKey.fingerprint,
+          comparisonKey: exportDgkPublicKey(key), // blindcredit/3: the challenge carries its key
           operands: [operands.map((a) => dgkHex(key, dgkEncrypt(key, a)))],
         });
         const response = respondToChallenge(bank, context, form, bytes, messageHash(bytes), key.publicKey);

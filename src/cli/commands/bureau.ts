@@ -34,6 +34,97 @@ export function register(program: Command): void {
     );
 
   bureau
+    .command("migrate")
+    .description(
+      "move a stopped bureau's store to another database (SQLite to PostgreSQL, or back): every table, row for row, " +
+        "and its sealed comparison key file, so that it keeps its records, open checks and on-chain comparison key; " +
+        "the target must be empty; counts and contents are verified",
+    )
+    .requiredOption("--from <store>", "the store to move: its SQLite file, or a postgres:// URL")
+    .addOption(
+      new Option(
+        "--to <store>",
+        "where to move it: a new SQLite file, or the postgres:// URL of an empty database (default: the environment " +
+          "variable, which keeps the password out of ps)",
+      )
+        .env("BLINDCREDIT_DATABASE_URL")
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("--sealing-key-file <file>", "the key both stores are sealed under (see bureau sealing-key)")
+        .env("BLINDCREDIT_SEALING_KEY_FILE")
+        .makeOptionMandatory(),
+    )
+    .option(
+      "--from-comparison-key-file <file>",
+      "the source's sealed comparison key (default: <from>.comparison-key; bureau.comparison-key for a URL)",
+    )
+    .option(
+      "--to-comparison-key-file <file>",
+      "where the target's goes, never over another key (default: <to>.comparison-key; bureau.comparison-key for a URL)",
+    )
+    .option(
+      "--from-ring-pedersen-file <file>",
+      "the source's sealed ring-Pedersen parameters (default: <from>.ring-pedersen; bureau.ring-pedersen for a URL)",
+    )
+    .option(
+      "--to-ring-pedersen-file <file>",
+      "where the target's go, never over others (default: <to>.ring-pedersen; bureau.ring-pedersen for a URL)",
+    )
+    .action(
+      action(
+        async (
+          { out },
+          opts: {
+            from: string;
+            to: string;
+            sealingKeyFile: string;
+            fromComparisonKeyFile?: string;
+            toComparisonKeyFile?: string;
+            fromRingPedersenFile?: string;
+            toRingPedersenFile?: string;
+          },
+        ) => {
+          const { loadSealingKey, SealingError } = await import("../../bureau/sealing");
+          const { migrateStore, MigrationError } = await import("../../bureau/migrateStore");
+          const { redact } = await import("../../bureau/postgresStore");
+          let report;
+          try {
+            report = await migrateStore({
+              from: opts.from,
+              to: opts.to,
+              sealingKey: loadSealingKey(opts.sealingKeyFile),
+              fromComparisonKeyFile: opts.fromComparisonKeyFile,
+              toComparisonKeyFile: opts.toComparisonKeyFile,
+              fromRingPedersenFile: opts.fromRingPedersenFile,
+              toRingPedersenFile: opts.toRingPedersenFile,
+              log: (line) => out.progress(line),
+            });
+          } catch (e) {
+            if (e instanceof SealingError || (e instanceof MigrationError && e.code !== "verify")) {
+              throw usageError(e.message);
+            }
+            const code = (e as NodeJS.ErrnoException).code;
+            if (!(e instanceof MigrationError) && code !== undefined && !code.startsWith("SQLITE")) {
+              // a database server that cannot be reached, or refused the connection (node-postgres's error)
+              throw new CliError(ExitCode.Network, `cannot use the database (${(e as Error).message})`);
+            }
+            throw e;
+          }
+          out.result({ from: String(redact(opts.from)), to: String(redact(opts.to)), ...report }, (d) => [
+            `moved ${d.from} to ${d.to}, verified: ` +
+              Object.entries(d.tables)
+                .map(([table, rows]) => `${table} ${rows}`)
+                .join(", "),
+            `comparison key: ${d.comparisonKey.to}${d.comparisonKey.copied ? ` (copied from ${d.comparisonKey.from})` : ""}`,
+            `ring-Pedersen parameters: ${d.ringPedersen.copied ? `${d.ringPedersen.to} (copied from ${d.ringPedersen.from})` : `none copied (${d.ringPedersen.from} holds none, or ${d.ringPedersen.to} has them)`}`,
+            "start the bureau on the new store with the same sealing key and these files",
+          ]);
+        },
+      ),
+    );
+
+  bureau
     .command("start")
     .description(
       "start the bureau service and run until stopped (Ctrl-C, SIGTERM); with --json, prints " +

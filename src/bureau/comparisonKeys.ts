@@ -1,0 +1,253 @@
+/**
+ * The bureau's per-check DGK comparison keys: a fresh key for every decision-mode check, so that the bit a check
+ * answers can only be about that check's subject.
+ *
+ * Why: the bureau zero-tests whatever values of its key a bank returns. With one long-lived key, a bank that kept
+ * subject A's challenge (A's operand bits, encrypted) could answer subject B's checks with values computed from A's
+ * ciphertexts and read A's score through checks charged to B. With a key per check, the bureau zero-tests a check's
+ * values only with that check's private key, after its membership test: values made from another check's
+ * ciphertexts are not in this key's subgroup and are refused, and nothing is answered.
+ *
+ * - **A bounded stock, filled in the background.** Key generation (OpenSSL primes on libuv's thread pool, see
+ *   `generateDgkKeyPair`) takes about a second at 3072 bits, so it never runs on a check's critical path unless the
+ *   stock is empty (counted in `misses`). Each stocked key is also warmed on this thread: the first exponentiation
+ *   modulo p and q sets up OpenSSL's context for them (a primality test of each, about 0.1–0.3 s) that the zero test
+ *   would otherwise pay during a check.
+ * - **Reservations.** A bank that wants to precompute its re-randomisers h^r asks for a key ahead
+ *   ({@link ComparisonKeyPool.reserve}, a signed API request): the key is then reserved to that bank, for one check,
+ *   until it expires. The bank names the key's fingerprint in its form (committed on-chain); the bureau uses it for
+ *   that check only if it is reserved to that bank and unused ({@link ComparisonKeyPool.claim}), and refuses the
+ *   check otherwise. Reservations live in this process: a restart drops the unused ones (they encrypted nothing).
+ * - **Forward secrecy.** A key leaves the pool for exactly one check. The check's private key is then kept only in
+ *   the check's journal entry (sealed at rest) while the check is open, and the bureau erases it when the check is
+ *   answered, refused or over (see `BureauClient`): a later leak of the bureau's keys opens no past challenge.
+ * @module
+ */
+import { encrypt, randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
+import { generateDgkKeyPair } from "../dgk";
+import { CheckRefusal, RefusalReason } from "../protocol/refusal";
+
+/** Where a check's comparison key comes from (the bureau's {@link ComparisonKeyPool}, or a test's stand-in). */
+export interface ComparisonKeySource {
+  /**
+   * A key no check has used, for a check whose form names none.
+   * @throws Error when the source is closed
+   */
+  fresh(): Promise<DgkPrivateKey>;
+  /**
+   * The key `bank` reserved under `fingerprint`, taken for one check: it is no longer reserved afterwards.
+   * @throws CheckRefusal `InvalidMessage` when no unused, unexpired key with that fingerprint is reserved to `bank`
+   */
+  claim(bank: string, fingerprint: string): DgkPrivateKey;
+  /**
+   * Randomizers h^r precomputed for `key`'s operand encryptions, handed over once (then forgotten here); a value is
+   * computed on the spot when they run out. Undefined when none were made.
+   */
+  operandRandomizers?(key: DgkPrivateKey): (() => bigint) | undefined;
+}
+
+/** Options of a {@link ComparisonKeyPool}. */
+export interface ComparisonKeyPoolOptions {
+  /** How many fresh keys are kept ready, 1 to 64; default {@link DEFAULT_KEY_POOL_CAPACITY}. */
+  readonly capacity?: number;
+  /** The keys' parameters (default: 3072 bits, t = 256, a 16-bit u). */
+  readonly keys?: DgkKeyGenerationOptions;
+  /** How long a reservation stays usable, in ms; default {@link DEFAULT_RESERVATION_MS}. */
+  readonly reservationMs?: number;
+  /** How many unused reservations one bank may hold at once; default {@link DEFAULT_RESERVATIONS_PER_BANK}. */
+  readonly reservationsPerBank?: number;
+  /**
+   * How many randomizers h^r to precompute with each key for its challenge's operand bits (a k = 10 check takes 150,
+   * a k = 32 one 530 on the default schema); default {@link DEFAULT_OPERAND_RANDOMIZERS}.
+   */
+  readonly operandRandomizers?: number;
+  /** The clock, Unix ms (tests); default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Operand randomizers precomputed with each key by default: a k = 10 check's. */
+export const DEFAULT_OPERAND_RANDOMIZERS = 160;
+
+/** Randomizers computed per event-loop turn while a key is prepared (a few ms each: other work runs between). */
+const RANDOMIZER_SLICE = 16;
+
+/** Fresh keys kept ready by default: a burst of checks finds keys made, and refilling is one key at a time. */
+export const DEFAULT_KEY_POOL_CAPACITY = 4;
+
+/** How long a reservation lasts by default: ten minutes, to open the check it was made for. */
+export const DEFAULT_RESERVATION_MS = 600_000;
+
+/** Unused reservations one bank may hold by default: each costs the bureau a key's generation. */
+export const DEFAULT_RESERVATIONS_PER_BANK = 4;
+
+/** What {@link ComparisonKeyPool.reserve} hands a bank. */
+export interface ComparisonKeyReservation {
+  readonly publicKey: DgkPublicKey;
+  /** Until when the bureau takes it in a form, Unix ms. */
+  readonly expiresAt: number;
+}
+
+/** A bounded stock of fresh comparison keys, filled in the background, with reservations for banks. */
+export class ComparisonKeyPool implements ComparisonKeySource {
+  readonly capacity: number;
+  readonly #keys: DgkKeyGenerationOptions | undefined;
+  readonly #reservationMs: number;
+  readonly #reservationsPerBank: number;
+  readonly #now: () => number;
+  readonly #operandRandomizers: number;
+  readonly #ready: DgkPrivateKey[] = [];
+  /** Each key's precomputed operand randomizers, until they are handed over with it. */
+  readonly #randomizers = new WeakMap<DgkPrivateKey, bigint[]>();
+  /** Reserved keys by fingerprint, with their bank (checksummed or not: compared in lower case). */
+  readonly #reserved = new Map<string, { bank: string; key: DgkPrivateKey; expiresAt: number }>();
+  #filling: Promise<void> | undefined;
+  #misses = 0;
+  #closed = false;
+
+  /** @throws RangeError for a capacity, reservation time or per-bank limit out of range */
+  constructor(options: ComparisonKeyPoolOptions = {}) {
+    this.capacity = options.capacity ?? DEFAULT_KEY_POOL_CAPACITY;
+    if (!Number.isSafeInteger(this.capacity) || this.capacity < 1 || this.capacity > 64)
+      throw new RangeError(`comparison key pool capacity: expected 1 to 64, got ${String(options.capacity)}`);
+    this.#reservationMs = options.reservationMs ?? DEFAULT_RESERVATION_MS;
+    if (!Number.isSafeInteger(this.#reservationMs) || this.#reservationMs < 1)
+      throw new RangeError(`reservationMs: expected a whole number of ms ≥ 1, got ${String(options.reservationMs)}`);
+    this.#reservationsPerBank = options.reservationsPerBank ?? DEFAULT_RESERVATIONS_PER_BANK;
+    if (!Number.isSafeInteger(this.#reservationsPerBank) || this.#reservationsPerBank < 1)
+      throw new RangeError(
+        `reservationsPerBank: expected a whole number ≥ 1, got ${String(options.reservationsPerBank)}`,
+      );
+    this.#operandRandomizers = options.operandRandomizers ?? DEFAULT_OPERAND_RANDOMIZERS;
+    if (!Number.isSafeInteger(this.#operandRandomizers) || this.#operandRandomizers < 0)
+      throw new RangeError(
+        `operandRandomizers: expected a whole number ≥ 0, got ${String(options.operandRandomizers)}`,
+      );
+    this.#keys = options.keys;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Fresh keys ready now. */
+  get size(): number {
+    return this.#ready.length;
+  }
+
+  /** Keys generated on demand because none was ready. */
+  get misses(): number {
+    return this.#misses;
+  }
+
+  /** Unused, unexpired reservations. */
+  get reservations(): number {
+    this.#dropExpired();
+    return this.#reserved.size;
+  }
+
+  /**
+   * Tops the stock up to capacity, one key at a time (again, if keys are taken meanwhile); concurrent calls share one
+   * filling. Call it with `void pool.fill().catch(…)` to fill in the background.
+   * @throws Error (as a rejection) when the pool is or gets closed
+   */
+  fill(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError("fill"));
+    this.#filling ??= (async () => {
+      while (this.#ready.length < this.capacity) {
+        const key = await this.#generate();
+        if (this.#closed) throw closedError("fill");
+        this.#ready.push(key);
+      }
+    })().finally(() => {
+      this.#filling = undefined;
+    });
+    return this.#filling;
+  }
+
+  /** @inheritdoc */
+  async fresh(): Promise<DgkPrivateKey> {
+    if (this.#closed) throw closedError("fresh");
+    const key = this.#ready.shift() ?? (this.#misses++, await this.#generate());
+    this.#refill();
+    return key;
+  }
+
+  /**
+   * Reserves a fresh key to `bank` for one check of its own, until it expires.
+   * @throws Error when the bank holds {@link DEFAULT_RESERVATIONS_PER_BANK} (or the configured number of) unused
+   *   reservations already, or the pool is closed
+   */
+  async reserve(bank: string): Promise<ComparisonKeyReservation> {
+    this.#dropExpired();
+    const holder = bank.toLowerCase();
+    const held = [...this.#reserved.values()].filter((r) => r.bank === holder).length;
+    if (held >= this.#reservationsPerBank)
+      throw new Error(
+        `bank ${bank}: expected at most ${this.#reservationsPerBank} unused comparison key reservations, got ` +
+          `${held} already: use them in a check, or let them expire`,
+      );
+    const key = await this.fresh();
+    const expiresAt = this.#now() + this.#reservationMs;
+    this.#reserved.set(key.publicKey.fingerprint, { bank: holder, key, expiresAt });
+    return { publicKey: key.publicKey, expiresAt };
+  }
+
+  /** @inheritdoc */
+  claim(bank: string, fingerprint: string): DgkPrivateKey {
+    this.#dropExpired();
+    const reservation = this.#reserved.get(fingerprint.toLowerCase());
+    if (reservation === undefined || reservation.bank !== bank.toLowerCase()) {
+      throw new CheckRefusal(
+        RefusalReason.InvalidMessage,
+        `form: expected a comparison key reserved to bank ${bank} and unused, got ${fingerprint}, which is not ` +
+          "(never reserved, reserved to another bank, used by another check, or expired)",
+      );
+    }
+    this.#reserved.delete(fingerprint.toLowerCase());
+    return reservation.key;
+  }
+
+  /** @inheritdoc */
+  operandRandomizers(key: DgkPrivateKey): (() => bigint) | undefined {
+    const stock = this.#randomizers.get(key);
+    if (stock === undefined) return undefined;
+    this.#randomizers.delete(key);
+    return () => stock.pop() ?? randomizer(key);
+  }
+
+  /** Stops filling and drops every key held, reserved ones included. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#ready.length = 0;
+    this.#reserved.clear();
+    await this.#filling?.catch(() => undefined);
+  }
+
+  #refill(): void {
+    if (!this.#closed) void this.fill().catch(() => undefined); // closed meanwhile: it just stops
+  }
+
+  #dropExpired(): void {
+    const now = this.#now();
+    for (const [fingerprint, { expiresAt }] of this.#reserved) if (expiresAt <= now) this.#reserved.delete(fingerprint);
+  }
+
+  /**
+   * A new key with its operand randomizers, computed a slice per event-loop turn by the CRT (which also sets up, on
+   * this thread, the exponentiations modulo p and q that the key's zero tests use), and its fixed-base tables for g
+   * (built by one encryption), so that a check pays none of the key's set-up.
+   */
+  async #generate(): Promise<DgkPrivateKey> {
+    const { privateKey } = await generateDgkKeyPair(this.#keys);
+    encrypt(privateKey, 0n);
+    const stock: bigint[] = [];
+    while (stock.length < this.#operandRandomizers && !this.#closed) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const count = Math.min(RANDOMIZER_SLICE, this.#operandRandomizers - stock.length);
+      for (let i = 0; i < count; i++) stock.push(randomizer(privateKey));
+    }
+    this.#randomizers.set(privateKey, stock);
+    return privateKey;
+  }
+}
+
+function closedError(what: string): Error {
+  return new Error(`ComparisonKeyPool.${what}: expected an open pool, got a closed one`);
+}

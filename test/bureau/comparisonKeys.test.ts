@@ -1,0 +1,65 @@
+/**
+ * The bureau's per-check comparison keys: the pool hands each key out once, keeps reservations to their bank, for one
+ * check, until they expire, and bounds the reservations a bank may hold.
+ */
+import { expect } from "chai";
+import { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
+import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
+
+const BANK = "0x00000000000000000000000000000000000000b1";
+const OTHER_BANK = "0x00000000000000000000000000000000000000b2";
+
+describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
+  let now = 1_000_000;
+  const pool = new ComparisonKeyPool({
+    keys: { bits: 2048 },
+    capacity: 1,
+    reservationMs: 60_000,
+    reservationsPerBank: 2,
+    now: () => now,
+  });
+  after(() => pool.close());
+
+  function refusalOf(run: () => unknown): CheckRefusal {
+    try {
+      run();
+    } catch (e) {
+      expect(e).to.be.instanceOf(CheckRefusal);
+      expect((e as CheckRefusal).reason).to.equal(RefusalReason.InvalidMessage);
+      return e as CheckRefusal;
+    }
+    throw new Error("expected a refusal, got a key");
+  }
+
+  it("fills in the background and never hands a key out twice", async function () {
+    await pool.fill();
+    expect(pool.size).to.equal(1);
+    const [a, b] = [await pool.fresh(), await pool.fresh()];
+    expect(a.publicKey.fingerprint).to.not.equal(b.publicKey.fingerprint);
+    expect(pool.misses).to.be.at.least(1); // the second found the stock empty
+  });
+
+  it("claims a reserved key once, for its bank only", async function () {
+    const { publicKey, expiresAt } = await pool.reserve(BANK);
+    expect(expiresAt).to.equal(now + 60_000);
+    refusalOf(() => pool.claim(OTHER_BANK, publicKey.fingerprint));
+    const claimed = pool.claim(BANK.toUpperCase().replace("0X", "0x"), publicKey.fingerprint);
+    expect(claimed.publicKey.fingerprint).to.equal(publicKey.fingerprint);
+    expect(refusalOf(() => pool.claim(BANK, publicKey.fingerprint)).message).to.match(/used by another check/);
+    refusalOf(() => pool.claim(BANK, "0x" + "ab".repeat(32)));
+  });
+
+  it("drops a reservation once it expires, and bounds the unused ones a bank holds", async function () {
+    const first = await pool.reserve(BANK);
+    await pool.reserve(BANK);
+    await expect(pool.reserve(BANK)).to.be.rejectedWith(/expected at most 2 unused comparison key reservations/);
+    now += 60_000;
+    expect(pool.reservations).to.equal(0);
+    refusalOf(() => pool.claim(BANK, first.publicKey.fingerprint));
+    await pool.reserve(BANK); // room again
+  });
+
+  it("refuses a capacity out of range", function () {
+    expect(() => new ComparisonKeyPool({ capacity: 0 })).to.throw(RangeError, /expected 1 to 64, got 0/);
+  });
+});
