@@ -2,6 +2,7 @@
  * Builds the credit subject's portal (`vite build portal`): one page, its script and style, into `portal/dist`.
  * The page reads its contract addresses from `/config.json` at run time, so one build serves every deployment.
  */
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 export default defineConfig({
@@ -14,4 +15,6 @@ export default defineConfig({
     assetsInlineLimit: 0,
   },
   server: { fs: { allow: [".."] } },
+  // The library's keccak loads the native `keccak` package when it can (see src/noNativeKeccak.ts).
+  resolve: { alias: { keccak: fileURLToPath(new URL("./src/noNativeKeccak.ts", import.meta.url)) } },
 });

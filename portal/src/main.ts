@@ -16,26 +16,30 @@ import {
   type JsonRpcSigner,
 } from "ethers";
 import { signConsent } from "../../src/clients/consent";
+import { parseDecisionClaim, parseReceiptLink } from "../../src/clients/decisionRecord";
 import { identityCommitment } from "../../src/clients/identity";
 import { CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../../src/contractEnums";
 import { Level, levelNames } from "../../src/permissions";
 import { parsePortalConfig, type PortalConfig } from "../../src/portal/config";
 import {
+  approve as approveRequest,
   categoriesOf,
   checksOf,
-  connectContracts,
+  decline,
   grantsOf,
   pendingRequests,
+  readOwnRecord,
+  revoke as revokeGrant,
   standingOf,
   verifyDecision,
   type CategoryRow,
   type CheckRow,
-  type Contracts,
   type GrantRow,
   type Member,
   type PendingRequest,
   type Standing,
-} from "./chain";
+} from "../../src/clients/subject";
+import { connectContracts, type Contracts } from "./chain";
 import { byId, download, fileBytes, fill, fillTable, h, short, when } from "./dom";
 import { humanError } from "./errors";
 import { discoverWallets, switchChain, walletChainId, type WalletChoice } from "./wallet";
@@ -210,7 +214,8 @@ async function openSession(account: string): Promise<void> {
   byId("connect").hidden = true;
   await refresh();
   showStatus("");
-  byId("main").focus();
+  // The "Connected as" line stays in view (at phone width focusing the sections would scroll it away).
+  byId("main").focus({ preventScroll: true });
   void provider.on("block", onBlock);
 }
 
@@ -292,7 +297,7 @@ async function refresh(): Promise<void> {
   const [requests, grants, checks, categories, nonce] = await Promise.all([
     pendingRequests(c, s.account, config.fromBlock),
     grantsOf(c, s.account),
-    checksOf(c, s.account, config.fromBlock),
+    checksOf(c, s.account),
     categoriesOf(c, s.account, config.fromBlock),
     c.permissions.nonces(s.account),
   ]);
@@ -303,6 +308,7 @@ async function refresh(): Promise<void> {
   renderIfChanged("history", checks, () => renderHistory(checks));
   renderIfChanged("data", categories, () => renderCategories(categories));
   byId("identity-commitment").textContent = standing.commitment;
+  openReceiptLink();
 }
 
 function renderIfChanged(key: string, data: unknown, render: () => void): void {
@@ -556,6 +562,16 @@ function requestCard(request: PendingRequest): HTMLElement {
         { type: "submit", name: "how", value: "transaction", class: config.relayPath ? "secondary" : "" },
         "Approve by transaction",
       ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "danger",
+          "aria-label": `Decline the request of ${memberName(request.grantee)}`,
+          onclick: (e: Event) => void declineRequest(e.currentTarget as HTMLButtonElement, request),
+        },
+        "Decline",
+      ),
     ),
   );
   form.addEventListener("submit", (event) => void approve(event, request, form));
@@ -624,12 +640,23 @@ async function approve(event: SubmitEvent, request: PendingRequest, form: HTMLFo
   }
   await act(event.submitter as HTMLButtonElement, "Approving", async () => {
     showStatus("Confirm the grant in your wallet…");
-    const same = levels === request.levels && expiry === request.expiry && maxUses === request.maxUses;
-    const tx = same
-      ? await permissions.approveRequest(request.grantee.address, { levels, expiry, maxUses })
-      : await permissions.setPermission(request.grantee.address, levels, expiry, maxUses);
+    const tx = await approveRequest(
+      s.contracts,
+      { ...request, grantee: request.grantee.address },
+      { levels, expiry, maxUses },
+    );
     await tx.wait();
     return `Approved ${who} (transaction ${tx.hash}).`;
+  });
+}
+
+async function declineRequest(button: HTMLButtonElement, request: PendingRequest): Promise<void> {
+  const s = session;
+  if (!s) return;
+  await act(button, "Declining the request", async () => {
+    showStatus("Confirm that you decline, in your wallet…");
+    await (await decline(s.contracts, request.grantee.address)).wait();
+    return `Declined the request of ${memberName(request.grantee)}: nothing was granted, and it is told so.`;
   });
 }
 
@@ -679,7 +706,7 @@ async function revoke(button: HTMLButtonElement, grant: GrantRow): Promise<void>
   if (!s) return;
   await act(button, "Revoking the grant", async () => {
     showStatus("Confirm the revocation in your wallet…");
-    const tx = await s.contracts.permissions.revoke(grant.grantee.address);
+    const tx = await revokeGrant(s.contracts, grant.grantee.address);
     await tx.wait();
     return `Revoked the grant of ${memberName(grant.grantee)}: it cannot be used any more.`;
   });
@@ -787,13 +814,32 @@ async function loadCheckRecord(): Promise<void> {
   const bytes = await fileBytes(byId<HTMLInputElement>("verify-record"));
   if (!bytes) return;
   try {
-    const record = JSON.parse(new TextDecoder().decode(bytes)) as { checkId?: unknown; salt?: unknown };
-    if (typeof record.checkId !== "string" || typeof record.salt !== "string") throw new Error("no checkId or salt");
-    byId<HTMLInputElement>("verify-check").value = record.checkId;
-    byId<HTMLInputElement>("verify-salt").value = record.salt;
+    const text = new TextDecoder().decode(bytes);
+    const { checkId } = JSON.parse(text) as { checkId?: unknown };
+    if (typeof checkId !== "string") throw new Error('expected "checkId" as 0x and 64 hex digits');
+    fillVerify(checkId, parseDecisionClaim(text).salt);
   } catch (e) {
-    showAlert(`That file is not a check record (${(e as Error).message}): expected { "checkId", "salt" }.`);
+    showAlert(
+      `That file is not a receipt of a check (${(e as Error).message}): expected the file the bank exported with ` +
+        "blindcredit bank receipt.",
+    );
   }
+}
+
+/** Fills the verification form and verifies at once (a receipt's file or link). */
+function fillVerify(checkId: string, salt: string): void {
+  byId<HTMLInputElement>("verify-check").value = checkId;
+  byId<HTMLInputElement>("verify-salt").value = salt;
+  byId<HTMLFormElement>("verify-form").requestSubmit();
+}
+
+/** A receipt link (`#verify?check=…&salt=…`) opens the verification once the subject is connected. */
+function openReceiptLink(): void {
+  const link = parseReceiptLink(location.hash);
+  if (!link || byId("verify").hidden) return;
+  history.replaceState(null, "", `${location.pathname}${location.search}#verify`);
+  fillVerify(link.checkId, link.salt);
+  byId("verify").scrollIntoView({ block: "start" });
 }
 
 /* Data categories */
@@ -822,6 +868,25 @@ function renderCategories(categories: CategoryRow[]): void {
       ),
     ),
   );
+}
+
+async function readRecord(button: HTMLButtonElement): Promise<void> {
+  const s = session;
+  if (!s) return;
+  await act(button, "Reading your record", async () => {
+    showStatus("Sign the request in your wallet: it proves to the bureau that you are asking for your own record…");
+    const record = await readOwnRecord(location.origin, s.signer);
+    fillTable(
+      "own-record-list",
+      "The bureau holds no field of your record.",
+      `Your record at the bureau (hash ${record.hash})`,
+      ["Field", "Value"],
+      Object.entries(record.fields).map(([name, value]) =>
+        h("tr", {}, h("td", { "data-label": "Field" }, name), h("td", { "data-label": "Value" }, value)),
+      ),
+    );
+    return "Your record as the bureau holds it is shown under Your credit data.";
+  });
 }
 
 async function checkRecord(event: SubmitEvent): Promise<void> {
@@ -859,6 +924,9 @@ function wireForms(): void {
   byId("verify-record").addEventListener("change", () => void loadCheckRecord());
   byId("data-form").addEventListener("submit", (e) => void checkRecord(e as SubmitEvent));
   byId("void-consents").addEventListener("click", (e) => void voidConsents(e.currentTarget as HTMLButtonElement));
+  byId("own-record").hidden = !config.ownRecord;
+  window.addEventListener("hashchange", openReceiptLink);
+  byId("own-record-read").addEventListener("click", (e) => void readRecord(e.currentTarget as HTMLButtonElement));
 }
 
 /** Runs a wallet action with its button busy; shows its result, or an error a person understands. */

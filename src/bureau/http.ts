@@ -10,6 +10,7 @@
  * | `GET /v1/messages/<keccak256>` | the message's bytes, to a party of its check only (signed request) |
  * | `POST /v1/records` | a provider's canonical credit record, signed by it or committed → 201 `{ subject, hash, version }` (`./ingest`) |
  * | `POST /v1/consents` | a subject's signed consent, submitted from the bureau's account → 201 `{ txHash, … }` |
+ * | `GET /v1/subjects/<address>/record` | the subject's current record `{ subject, hash, fields }`, to that subject only (signed request, each signature once) |
  * | `POST /v1/comparison-keys` | an active bank's signed request → 201 `{ publicKey, fingerprint, expiresAt }`: a fresh |
  * |  | comparison key reserved to that bank for one check of its own (`./comparisonKeys`); 429 past its reservations |
  *
@@ -22,6 +23,7 @@
  * opened yet, the bank whose `nextCheckId` is the check; for a response, the check's bank while it is `Challenged`.
  * A read is served to the check's bank or bureau only, on a signed request. A signed request is served once: its
  * nonce is remembered until it expires, and a replay is refused (401).
+ * A subject's record is served to that subject only (`GET /v1/subjects/<address>/record`, signed by it).
  *
  * Who can hold what: unsigned requests (records, consents) share {@link ApiLimits.maxConcurrent} slots; each signing
  * party has {@link ApiLimits.maxPerParty} of its own, so that nobody's traffic, slow or not, holds a bank's. A body
@@ -39,12 +41,13 @@
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { getAddress, ZeroHash } from "ethers";
 import { CheckState, NodeType } from "../contractEnums";
 import { listen, type Listening } from "../listen";
 import { redactText } from "../redact";
 import { loggedHash, stateOf } from "../protocol/chain";
 import { MAX_MESSAGE_BYTES, messageHash, peekMessageHeader, type MessageHeader } from "../protocol/messages";
-import { MAX_RECORD_BYTES, RecordError } from "../protocol/records";
+import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError } from "../protocol/records";
 import {
   ReplayGuard,
   SIGNED_HEADERS,
@@ -64,8 +67,8 @@ import {
 import type { ComparisonKeyPool } from "./comparisonKeys";
 import { admitRecord, RecordAdmissionError } from "./ingest";
 import type { Evaluator } from "./evaluator";
-import { BureauMetrics, methodLabel, routeOf, type ApiRefusal } from "./metrics";
-import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
+import { BureauMetrics, methodLabel, routeOf, SUBJECT_RECORD, type ApiRefusal } from "./metrics";
+import { DEFAULT_SCHEMA, fieldNamed, formatFieldValue, type CreditSchema } from "../protocol/schema";
 import { SealingError } from "./sealing";
 import { StoreError, type BureauStore, type StoreStats } from "./store";
 
@@ -334,6 +337,8 @@ export async function startBureauApi(options: {
       );
       return json(res, created ? 201 : 200, { subject: record.subject, hash, version });
     }
+    const own = req.method === "GET" ? SUBJECT_RECORD.exec(path) : null;
+    if (own) return subjectRecord(res, getAddress(own[1]), signed);
     if (req.method === "POST" && path === "/v1/consents") {
       const submission = parseConsentSubmission(await bodyOf(req, res, MAX_CONSENT_BYTES, signed?.signer));
       if (queuedConsents >= limits.maxQueuedConsents)
@@ -387,6 +392,43 @@ export async function startBureauApi(options: {
       return json(res, 201, { publicKey: publicKey.toJSON(), fingerprint: publicKey.fingerprint, expiresAt });
     }
     throw new HttpError(404, "no-route", `no route ${req.method} ${path.slice(0, 200)}`);
+  }
+
+  /**
+   * The subject's right of access: its current record (the version whose hash the chain holds now), to the subject
+   * only, on a request it signed; a signature serves once, so a copied request reads nothing.
+   */
+  async function subjectRecord(res: ServerResponse, subject: string, signed: SignedRequest | undefined) {
+    if (signed === undefined)
+      throw new HttpError(401, "unsigned", "a record is served to its subject only: sign the request as the subject");
+    if (signed.signer !== subject)
+      throw new HttpError(
+        403,
+        "not-subject",
+        `${signed.signer} is not ${subject}: a record is served to its subject only`,
+      );
+    admitOnce(signed); // a copied request reads nothing: a replay is refused
+    const hash = (await suite.ownership.dataHashOf(subject, CREDIT_RECORD_CATEGORY)).toLowerCase();
+    if (hash === ZeroHash)
+      throw new HttpError(404, "not-found", `no credit record of ${subject} is committed on-chain: nothing to read`);
+    let values: Map<string, bigint>;
+    try {
+      values = await timed("valuesOf", () => store.valuesOf(subject, hash));
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "no-record")
+        throw new HttpError(
+          404,
+          "not-found",
+          `the bureau does not hold the record committed on-chain for ${subject} (hash ${hash}): ` +
+            "the information provider must submit it (blindcredit provider submit)",
+        );
+      throw e;
+    }
+    const schema = options.schema ?? DEFAULT_SCHEMA;
+    const fields = Object.fromEntries(
+      [...values].map(([name, value]) => [name, formatFieldValue(fieldNamed(name, schema), value)]),
+    );
+    return json(res, 200, { subject, hash, fields });
   }
 
   /**

@@ -41,6 +41,8 @@ export type ApiRefusal =
   | "not-party"
   | "inactive-provider"
   | "not-found"
+  | "not-subject"
+  | "replayed"
   | "reservations-full"
   | "no-route";
 
@@ -53,13 +55,18 @@ export const ROUTES = [
   "/v1/messages/:hash",
   "/v1/records",
   "/v1/consents",
+  "/v1/subjects/:address/record",
   "/v1/comparison-keys",
 ] as const;
 export type Route = (typeof ROUTES)[number] | "unknown";
 
+/** `GET /v1/subjects/<address>/record`: a subject's own record. */
+export const SUBJECT_RECORD = /^\/v1\/subjects\/(0x[0-9a-fA-F]{40})\/record$/;
+
 /** The route template a path falls under; `unknown` for anything else. */
 export function routeOf(path: string): Route {
   if (path.startsWith("/v1/messages/")) return "/v1/messages/:hash";
+  if (SUBJECT_RECORD.test(path)) return "/v1/subjects/:address/record";
   return (ROUTES as readonly string[]).includes(path) ? (path as Route) : "unknown";
 }
 

@@ -1,8 +1,9 @@
 /**
  * Errors as the command line reports them: every failure becomes a {@link CliError} with an exit
  * code (see exitCodes.ts) and a message that says what was expected and what came. Contract
- * refusals are decoded with the suite's interfaces, so a revert prints as
- * `refused: ConsensusUnauthorizedVoter(0x…)` rather than as raw revert data.
+ * refusals are decoded with the suite's interfaces and explained in words with what to do next
+ * (`./revertExplanations`), the decoded error after them: `refused: This account is not a voter: …
+ * [ConsensusUnauthorizedVoter(caller: 0x…)]` rather than raw revert data.
  * @module
  */
 import { CommanderError, InvalidArgumentError } from "commander";
@@ -19,6 +20,7 @@ import {
   RefusalReason,
 } from "../contractEnums";
 import { ExitCode } from "./exitCodes";
+import { REVERT_EXPLANATIONS } from "./revertExplanations";
 
 /** A failure with the exit code it means and, for `--json`, machine-readable details. */
 export class CliError extends Error {
@@ -156,7 +158,9 @@ export function classify(error: unknown, interfaces?: readonly Interface[]): Cli
     const data = revertDataOf(error);
     const revert = data ? decodeRevert(data, interfaces ?? suiteInterfaces()) : undefined;
     if (revert) {
-      return new CliError(ExitCode.Refused, `refused: ${formatRevert(revert)}`, {
+      const explained = REVERT_EXPLANATIONS[revert.name];
+      const text = explained ? `${explained} [${formatRevert(revert)}]` : formatRevert(revert);
+      return new CliError(ExitCode.Refused, `refused: ${text}`, {
         error: revert.name,
         args: revert.args,
         signature: revert.signature,
@@ -221,7 +225,7 @@ function shortMessage(error: unknown): string {
 }
 
 /** The TypeChain factories of every suite contract, loaded only when a revert must be decoded. */
-function suiteFactories() {
+export function suiteFactories() {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const t = require("../../typechain-types") as typeof import("../../typechain-types");
   return [

@@ -17,6 +17,7 @@ import { DEFAULT_SCHEMA, fieldNamed, type CreditSchema } from "../protocol/schem
 import { parseForm, type Condition, type Operator, type ParsedCondition } from "../protocol/form";
 import { usageError } from "./errors";
 import type { CheckModeName } from "../contractEnums";
+import { parseJson } from "../json";
 
 /** A form file, read and validated. */
 export interface FormFile {
@@ -52,9 +53,9 @@ export function readFormFile(
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text, `form ${file}`);
   } catch (e) {
-    throw fail(`expected JSON, got text that does not parse (${(e as Error).message})`);
+    throw usageError((e as Error).message);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw fail(

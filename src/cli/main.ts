@@ -111,10 +111,13 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     // commander has already printed help, the version, or its own usage message.
     if (code === "commander.helpDisplayed" || code === "commander.version") return ExitCode.Ok;
     if (typeof code === "string" && code.startsWith("commander.")) {
+      const mistyped = code === "commander.missingMandatoryOptionValue" ? mistypedFlags(program, flags) : "";
+      // commander printed its own line; a mistyped flag behind a missing one is named on the next.
+      if (mistyped) process.stderr.write(`blindcredit: ${mistyped}\n`);
       const message =
         code === "commander.help"
           ? "expected a subcommand (see the list above)"
-          : (e as Error).message.replace(/^error: /, "");
+          : `${(e as Error).message.replace(/^error: /, "")}${mistyped ? `; ${mistyped}` : ""}`;
       out.failure(redactError(new CliError(ExitCode.Usage, message, { code }), known), true);
       return ExitCode.Usage;
     }
@@ -151,6 +154,42 @@ function knownUrls(flags: readonly string[]): string[] {
 function redactError(error: CliError, known: readonly string[]): CliError {
   const details = JSON.parse(redactText(toJson(error.details, 0), known)) as Record<string, unknown>;
   return new CliError(error.exitCode, redactText(error.message, known), details, { cause: error.cause });
+}
+
+/**
+ * The flags in `args` that the command they were given to does not know, each with the known flag nearest to it, as
+ * a clause to add to commander's "required option … not specified" (it names the missing flag, not the mistyped one).
+ */
+function mistypedFlags(program: Command, args: readonly string[]): string {
+  let command = program;
+  const known = new Set(["--help", "--version"]);
+  for (const option of program.options) if (option.long) known.add(option.long);
+  for (const arg of args) {
+    const sub = arg.startsWith("-") ? undefined : command.commands.find((c) => c.name() === arg);
+    if (!sub) continue;
+    command = sub;
+    for (const option of sub.options) if (option.long) known.add(option.long);
+  }
+  const unknown = args.filter((a) => a.startsWith("--") && !known.has(a.split("=")[0])).map((a) => a.split("=")[0]);
+  if (unknown.length === 0) return "";
+  const nearest = (flag: string) => {
+    const [best] = [...known].sort((a, b) => editDistance(flag, a) - editDistance(flag, b));
+    return best && editDistance(flag, best) <= 3 ? ` (did you mean ${best}?)` : "";
+  };
+  return `${command.name()} does not know ${unknown.map((f) => `${f}${nearest(f)}`).join(", ")}`;
+}
+
+/** Levenshtein distance: the fewest single-character edits from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
 }
 
 function parseRpcUrl(value: string): string {

@@ -164,6 +164,38 @@ export function addPermissionRequest(
   );
 }
 
+/**
+ * Adds `<name> <subject>` to a requester's command group: where its last request to the subject stands (pending,
+ * declined by the subject, granted, or never asked), with its grant's standing.
+ */
+export function addRequestStatus(parent: Command, spec: { name: string; role: string }): void {
+  parent
+    .command(spec.name)
+    .description(`where your request to <subject> stands: pending, declined, granted, or not asked`)
+    .argument("<subject>", "the subject you asked", argParser(parseAddress))
+    .action(
+      action(async (inv, subject: string) => {
+        const conn = await connectSigner(inv);
+        const { requestAnswer } = await import("../clients/consent");
+        const { permissions } = conn.suite;
+        const [{ answer }, state] = await Promise.all([
+          requestAnswer(permissions, subject, conn.address),
+          permissions.grantState(subject, conn.address),
+        ]);
+        const data = { [spec.role]: conn.address, subject, request: answer, grant: standingOf(state) };
+        inv.out.result(data, (d) => {
+          const said: Record<string, string> = {
+            "not-asked": `you have not asked ${d.subject} for access`,
+            pending: `your request to ${d.subject} is pending: the subject has not answered yet`,
+            declined: `${d.subject} declined your request: ask again with different terms, or not at all`,
+            granted: `${d.subject} answered your request with a grant`,
+          };
+          return `${said[d.request as string]}; your grant is ${d.grant}`;
+        });
+      }),
+    );
+}
+
 /** The consensus contract's functions that open a proposal (`voter propose`, `member add-voter`). */
 export type ProposeFunction = "proposeVoterAddition" | "proposeVoterRemoval" | "proposeRemoval" | "proposeAdmission";
 

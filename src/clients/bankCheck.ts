@@ -24,7 +24,7 @@ import {
 } from "../protocol/bank";
 import type { MessageBoard } from "../protocol/board";
 import { checkInState, contextOf, decisionHash, loggedHash, stateOf } from "../protocol/chain";
-import type { Condition } from "../protocol/form";
+import { parseForm, type Condition } from "../protocol/form";
 import type { CheckContext } from "../protocol/messages";
 import { readParametersDocument } from "../protocol/parameters";
 import type { CreditSchema } from "../protocol/schema";
@@ -83,6 +83,22 @@ export interface RunCheckOptions {
   readonly stage?: (stage: BankStage, run: () => Promise<void>) => Promise<void>;
   /** Told the check as soon as it is open (its id is on-chain from then on). */
   readonly opened?: (check: BankCheck) => void;
+  /**
+   * Keeps the bank's state of the check where a crash cannot lose it (a file, say), so that {@link
+   * BankClient.resumeCheck} can finish it: called before the check is opened, before the response is posted (with
+   * the shares) and before the decision is recorded (with the salt). It must have kept the state when it returns.
+   */
+  readonly keep?: (saved: SavedCheck) => void | Promise<void>;
+}
+
+/** What a bank must keep of a check to finish it after a crash (JSON-safe). */
+export interface SavedCheck {
+  readonly checkId: string;
+  readonly request: CheckRequest;
+  /** Decision mode: the bank's comparison shares, once computed (before the response is posted). */
+  readonly shares?: readonly (0 | 1)[];
+  /** The salt of the decision, once drawn (before the decision is recorded). */
+  readonly salt?: string;
 }
 
 /** A check run to its decision. */
@@ -139,7 +155,7 @@ export class BankClient {
    * the bank's blind-read grant).
    * @throws Error for a form the schema refuses; contract errors for a missing grant and the like
    */
-  async openCheck(options: CheckRequest): Promise<BankCheck> {
+  async openCheck(options: CheckRequest, keep?: (saved: SavedCheck) => void | Promise<void>): Promise<BankCheck> {
     const checkId = await this.matching.nextCheckId(await this.#address());
     const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint, this.options.schema);
     const parameters = await this.bureauParameters(options.bureau, context);
@@ -153,6 +169,7 @@ export class BankClient {
       options.comparisonKey,
     );
     await this.board.publish(form.bytes);
+    await keep?.({ checkId, request: options });
     const tx = await this.matching.openCheck(
       checkId,
       options.subject,
@@ -178,30 +195,89 @@ export class BankClient {
     const stage = options.stage ?? ((_: BankStage, run: () => Promise<void>) => run());
     let check: BankCheck | undefined;
     await stage("open", async () => {
-      check = await this.openCheck(request);
+      check = await this.openCheck(request, options.keep);
       options.opened?.(check);
     });
-    const opened = check!;
+    return this.#drive(check!, { checkId: check!.checkId, request }, options);
+  }
+
+  /**
+   * Finishes a check the bank opened and did not decide (its process stopped or gave up waiting), from the state it
+   * kept ({@link RunCheckOptions.keep}) and where the check stands on-chain: it answers the bureau's challenge if no
+   * response was posted, waits for the answer, and decides (with the kept salt if the decision was under way).
+   * @throws Error when the check is not this bank's, was never opened, or is over (decided, refused, expired)
+   */
+  async resumeCheck(saved: SavedCheck, options: RunCheckOptions = {}): Promise<CheckOutcome> {
+    const { checkId, request } = saved;
+    const state = await stateOf(this.matching, checkId);
+    if (state === CheckState.None)
+      throw new Error(`check ${checkId} was never opened: nothing to resume (no grant use was spent)`);
+    const record = await this.matching.checkOf(checkId);
+    if (record.bank !== (await this.#address())) throw new Error(`check ${checkId} is ${record.bank}'s, not yours`);
+    if (state === CheckState.Decided && saved.salt !== undefined) {
+      // Stopped after the decision was recorded: the kept salt opens it.
+      const approved = await this.matching.verifyDecision(checkId, true, saved.salt);
+      if (approved || (await this.matching.verifyDecision(checkId, false, saved.salt))) {
+        const shares = [...(saved.shares ?? [])];
+        const context = await contextOf(
+          this.matching,
+          checkId,
+          this.privateKey.publicKey.fingerprint,
+          this.options.schema,
+        );
+        const form = { bytes: new Uint8Array(), hash: record.formHash, mode: request.mode, conditions: [] };
+        return {
+          check: { checkId, context, form, shares },
+          decision: { approved, salt: saved.salt, view: { shares, matches: [], approved } },
+        };
+      }
+    }
+    if (state === CheckState.Decided || state === CheckState.Refused || state === CheckState.Expired)
+      throw new Error(`check ${checkId} is ${CheckState[state]}: there is nothing left to do`);
+    const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint, this.options.schema);
+    const parsed = parseForm(request.conditions, request.mode, context.schema);
+    const bytes = await this.board.fetch(record.formHash);
+    const form: BankForm = {
+      bytes,
+      hash: record.formHash,
+      mode: request.mode,
+      conditions: parsed,
+      schema: context.schema,
+    };
+    const check: BankCheck = { checkId, context, form, shares: [...(saved.shares ?? [])] };
+    options.opened?.(check);
+    return this.#drive(check, saved, options);
+  }
+
+  /** From an open check to its decision, taking each step the chain says is still to take. */
+  async #drive(opened: BankCheck, saved: SavedCheck, options: RunCheckOptions): Promise<CheckOutcome> {
+    const stage = options.stage ?? ((_: BankStage, run: () => Promise<void>) => run());
+    const { request } = saved;
     // The wait's budget starts once the check is open: encrypting a large form is not the bureau's time.
     const giveUpAt = Date.now() + (options.wait?.timeoutMs ?? DEFAULT_WAIT_MS);
     const waitFor =
       options.waitForBureau ??
       ((check: BankCheck, wanted: CheckState) =>
         waitForState(this.matching, check.checkId, wanted, { ...options.wait, giveUpAt }));
-    if (request.mode === "decision") {
+    let kept = saved;
+    const keep = async (more: Partial<SavedCheck>) => {
+      kept = { ...kept, ...more };
+      await options.keep?.(kept);
+    };
+    if (request.mode === "decision" && (await stateOf(this.matching, opened.checkId)) <= CheckState.Challenged) {
       await stage("challenge", () => waitFor(opened, CheckState.Challenged));
-      await stage("respond", () => this.respond(opened));
+      await stage("respond", () => this.respond(opened, (shares) => keep({ shares })));
     }
     await stage("answer", () => waitFor(opened, CheckState.Answered));
     let decision: BankDecision | undefined;
     await stage("decide", async () => {
-      decision = await this.decide(opened);
+      decision = await this.decide(opened, kept.salt, (salt) => keep({ salt }));
     });
     return { check: opened, decision: decision! };
   }
 
   /** Decision mode: answers the bureau's encrypted operands with blinded comparisons and proven shares. */
-  async respond(check: BankCheck): Promise<void> {
+  async respond(check: BankCheck, keep?: (shares: (0 | 1)[]) => void | Promise<void>): Promise<void> {
     await this.#expect(check.checkId, CheckState.Challenged);
     const challengeHash = await loggedHash(this.matching, "CheckChallenged", check.checkId);
     const bytes = await this.board.fetch(challengeHash);
@@ -235,20 +311,27 @@ export class BankClient {
       { proven, dgkRandomizers: pooled ?? (batched ? () => batched.pop()! : undefined) },
     );
     check.shares = response.shares;
+    await keep?.(response.shares);
     await this.board.publish(response.bytes);
     await (await this.matching.postResponse(check.checkId, response.hash)).wait();
   }
 
   /**
-   * Reads the bureau's answer, checks it against its commitment, decides, and commits to the
-   * decision on-chain (salted, so observers learn nothing).
+   * Reads the bureau's answer, checks it against its commitment, decides, and commits to the decision on-chain
+   * (salted, so observers learn nothing) with `keptSalt` (a resumed decision) or a fresh salt, told to `keep` before
+   * it is sent.
    * @throws Error when the answer was tampered with or belongs to another check; nothing is recorded then
    */
-  async decide(check: BankCheck): Promise<BankDecision> {
+  async decide(
+    check: BankCheck,
+    keptSalt?: string,
+    keep?: (salt: string) => void | Promise<void>,
+  ): Promise<BankDecision> {
     const record = await this.#expect(check.checkId, CheckState.Answered);
     const bytes = await this.board.fetch(record.answerHash);
     const view = readAnswer(this.privateKey, check.context, check.form, bytes, record.answerHash, check.shares);
-    const salt = hexlify(randomBytes(32));
+    const salt = keptSalt ?? hexlify(randomBytes(32));
+    await keep?.(salt);
     await (await this.matching.recordDecision(check.checkId, decisionHash(check.checkId, view.approved, salt))).wait();
     return { approved: view.approved, salt, view };
   }

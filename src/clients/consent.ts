@@ -49,3 +49,31 @@ export async function findPermissionRecord(
   const permissionsAddress = await ownership.permissionSettingOf(subject);
   return { ownership, permissions: PermissionSetting__factory.connect(permissionsAddress, runner) };
 }
+
+/** Where a requester's last request to a subject stands, as the requester sees it. */
+export type RequestAnswer = "not-asked" | "pending" | "declined" | "granted";
+
+/**
+ * How the subject answered `requester`'s last request: the latest of its ask (`PermissionRequested`), the subject's
+ * no (`RequestDeclined`) and a grant set for it (`PermissionSet`), in chain order.
+ * @returns the answer, and the block it came in (undefined when never asked)
+ */
+export async function requestAnswer(
+  permissions: PermissionSetting,
+  subject: string,
+  requester: string,
+  fromBlock = 0,
+): Promise<{ answer: RequestAnswer; block?: number }> {
+  const [asked, declined, set] = await Promise.all([
+    permissions.queryFilter(permissions.filters.PermissionRequested(subject, requester), fromBlock),
+    permissions.queryFilter(permissions.filters.RequestDeclined(subject, requester), fromBlock),
+    permissions.queryFilter(permissions.filters.PermissionSet(subject, requester), fromBlock),
+  ]);
+  const last = (logs: readonly { blockNumber: number; index: number }[]) =>
+    logs.length === 0 ? -1 : logs[logs.length - 1].blockNumber * 1_000_000 + logs[logs.length - 1].index;
+  const [a, d, s] = [last(asked), last(declined), last(set)];
+  if (a < 0) return { answer: "not-asked" };
+  if (d > a && d > s) return { answer: "declined", block: declined[declined.length - 1].blockNumber };
+  if (s > a) return { answer: "granted", block: set[set.length - 1].blockNumber };
+  return { answer: "pending", block: asked[asked.length - 1].blockNumber };
+}

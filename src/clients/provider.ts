@@ -6,9 +6,9 @@
  * go on with the record the chain held before (`bureau/ingest`).
  * @module
  */
-import { isAddress, type Signer } from "ethers";
+import type { Signer } from "ethers";
 import type { OwnershipJudgment } from "../../typechain-types";
-import { requestBureau } from "./httpBoard";
+import { bureauAddressAt, requestBureau } from "./bureauRequest";
 import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../protocol/records";
 import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
 import { signRequest } from "../protocol/signedRequest";
@@ -73,16 +73,4 @@ export async function deliverCreditRecord(
     sign,
   );
   return (await response.json()) as StoredRecordReceipt;
-}
-
-/**
- * The bureau account a service at `bureauUrl` answers for (its `/health`).
- * @throws {BureauUnavailable} when it cannot be reached; Error when it names no address
- */
-async function bureauAddressAt(bureauUrl: string): Promise<string> {
-  const response = await requestBureau(bureauUrl, "/health", { method: "GET" });
-  const { bureau } = (await response.json()) as { bureau?: unknown };
-  if (typeof bureau !== "string" || !isAddress(bureau))
-    throw new Error(`bureau at ${bureauUrl}: expected its address in /health, got ${JSON.stringify(bureau)}`);
-  return bureau;
 }

@@ -4,6 +4,7 @@
  * the bureau needs no cross-origin headers.
  * @module
  */
+import { SIGNED_HEADERS } from "../protocol/signedRequest";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
@@ -17,6 +18,8 @@ import { PORTAL_CONTRACTS, type PortalConfig, type PortalContract } from "./conf
 export const PORTAL_DIST = path.resolve(__dirname, "..", "..", "portal", "dist");
 
 const RELAY_PATH = "/v1/consents";
+/** A subject's signed read of its own record, forwarded to the bureau. */
+const OWN_RECORD = /^\/v1\/subjects\/0x[0-9a-fA-F]{40}\/record$/;
 const MAX_RELAY_BYTES = 8 * 1024;
 
 const TYPES: Record<string, string> = {
@@ -54,6 +57,7 @@ export function portalConfig(options: {
     rpcUrl: options.rpcUrl,
     contracts,
     relayPath: options.bureauUrl ? RELAY_PATH : undefined,
+    ownRecord: options.bureauUrl !== undefined,
     labels: options.labels ?? {},
     categories: { [CREDIT_RECORD_CATEGORY]: `Credit record (${RECORD_FORMAT})` },
     fromBlock: deploymentBlock(options.deploymentsDir),
@@ -88,6 +92,10 @@ export async function startPortalServer(options: {
     }
     if (req.method === "POST" && urlPath === RELAY_PATH && options.bureauUrl) {
       return relay(req, res, new URL(RELAY_PATH, options.bureauUrl));
+    }
+    // The bureau's /health names its account, which a signed read is bound to.
+    if (req.method === "GET" && (OWN_RECORD.test(urlPath) || urlPath === "/health") && options.bureauUrl) {
+      return forwardRead(req, res, new URL(urlPath, options.bureauUrl));
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
       return send(res, 405, TYPES[".json"], JSON.stringify({ error: `no route ${req.method} ${urlPath}` }));
@@ -137,6 +145,26 @@ async function relay(req: IncomingMessage, res: ServerResponse, target: URL): Pr
   } catch (e) {
     const why = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
     return send(res, 502, TYPES[".json"], JSON.stringify({ error: `the bureau's relay cannot be reached (${why})` }));
+  }
+  return send(res, answer.status, TYPES[".json"], await answer.text());
+}
+
+/**
+ * Forwards a subject's signed read of its own record to the bureau, with the signature's headers and nothing else,
+ * and the bureau's answer back.
+ */
+async function forwardRead(req: IncomingMessage, res: ServerResponse, target: URL): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const name of Object.values(SIGNED_HEADERS)) {
+    const value = req.headers[name];
+    if (typeof value === "string") headers[name] = value;
+  }
+  let answer: Response;
+  try {
+    answer = await fetch(target, { headers, signal: AbortSignal.timeout(30_000) });
+  } catch (e) {
+    const why = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    return send(res, 502, TYPES[".json"], JSON.stringify({ error: `the bureau cannot be reached (${why})` }));
   }
   return send(res, answer.status, TYPES[".json"], await answer.text());
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_SCHEMA, parseSchema, type CreditSchema } from "./schema";
+import { parseJson } from "../json";
 
 /** The environment variable naming the schema file a deployment is fixed to (the default schema when unset). */
 export const SCHEMA_ENV = "BLINDCREDIT_SCHEMA";
@@ -24,11 +25,9 @@ export function loadSchemaFile(file: string): CreditSchema {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text, `schema file ${file}`);
   } catch (e) {
-    throw new Error(`schema file ${file}: expected JSON, got text that does not parse (${(e as Error).message})`, {
-      cause: e,
-    });
+    throw new Error((e as Error).message, { cause: e });
   }
   return parseSchema(json, `schema file ${file}`);
 }

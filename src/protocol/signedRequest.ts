@@ -21,9 +21,8 @@
  * and the bureau refuses a nonce it has seen ({@link ReplayGuard}, kept until the signature expires).
  * @module
  */
-import { randomBytes } from "node:crypto";
-import { getAddress, hexlify, isAddress, isHexString, verifyMessage, type Signer } from "ethers";
-import { messageHash } from "./messages";
+import { getAddress, hexlify, isAddress, isHexString, randomBytes, verifyMessage, type Signer } from "ethers";
+import { keccak256 } from "./keccak";
 
 /** The headers of a signed request (lower-case, as Node reports them). */
 export const SIGNED_HEADERS = {
@@ -94,7 +93,7 @@ export async function signRequest(
   const fields: SignedFields = {
     expiry: Math.floor(options.nowSeconds ?? Date.now() / 1000) + ttl,
     nonce: hexlify(randomBytes(16)),
-    bodyHash: messageHash(request.body ?? new Uint8Array()),
+    bodyHash: keccak256(request.body ?? new Uint8Array()),
   };
   const signature = await signer.signMessage(signedRequestText(request, fields));
   return {
@@ -179,7 +178,7 @@ export function verifySignedRequest(
  * @throws {SignedRequestError} when it hashes to something else
  */
 export function expectBody(signed: SignedRequest, body: Uint8Array): void {
-  const hash = messageHash(body);
+  const hash = keccak256(body);
   if (hash !== signed.bodyHash)
     throw new SignedRequestError(
       `expected a body whose keccak256 is ${signed.bodyHash} (${SIGNED_HEADERS.bodyHash}), got one hashing to ${hash}`,

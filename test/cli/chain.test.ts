@@ -62,8 +62,10 @@ describe("blindcredit against a running hardhat node", function () {
     shown: unknown[] = errorArgs, // as printed: enum values by name
   ) => {
     const run = expectExit(await as(role, [...args, "--json"]), 4);
-    // Printed with the parameters' names: `refused: PermissionNoGrant(subject: 0x…, grantee: 0x…)`.
-    expect(run.stderr).to.match(new RegExp(`refused: ${error}\\(${shown.map((a) => `\\w+: ${a}`).join(", ")}\\)`));
+    // In words first, then with the parameters' names: `refused: There is no live grant … [PermissionNoGrant(subject: 0x…, grantee: 0x…)]`.
+    expect(run.stderr).to.match(
+      new RegExp(`refused: [A-Z].*\\[${error}\\(${shown.map((a) => `\\w+: ${a}`).join(", ")}\\)\\]`),
+    );
     expect(run.json<{ error: { error: string; args: unknown[] } }>().error).to.deep.include({ error, args: errorArgs });
   };
 

@@ -45,7 +45,9 @@ describe("clients/decisionRecord", function () {
 
   describe("parseDecisionClaim", function () {
     it("refuses text that is not JSON, another check's record, and a missing decision or salt", function () {
-      expect(() => parseDecisionClaim("{")).to.throw("expected JSON, got text that does not parse");
+      expect(() => parseDecisionClaim("{")).to.throw(
+        "the record: expected JSON, got a syntax error at line 1, column 2",
+      );
       const other = `0x${"cd".repeat(32)}`;
       expect(() =>
         parseDecisionClaim(JSON.stringify({ checkId: other, approved: true, salt: SALT }), CHECK_ID),

@@ -5,11 +5,19 @@
  * read from a file, used in this process, and only its public half goes on-chain.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import type { Signer } from "ethers";
-import type { BankStage, CheckWaitError } from "../../clients/bankCheck";
+import type {
+  BankStage,
+  CheckOutcome,
+  CheckRequest,
+  CheckWaitError,
+  RunCheckOptions,
+  SavedCheck,
+} from "../../clients/bankCheck";
+import { parseJson } from "../../json";
 import type { DecisionClaim } from "../../clients/decisionRecord";
 import type { PaillierPrivateKey } from "../../paillier";
 import { comparisonsOf, type ParsedCondition } from "../../protocol/form";
@@ -28,10 +36,12 @@ import {
 } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
+import { REFUSAL_EXPLANATIONS } from "../revertExplanations";
 import { readFormFile } from "../formFile";
 import { isoTime, toJson } from "../output";
 import {
   addPermissionRequest,
+  addRequestStatus,
   bureauFailure,
   bureauUrlOption,
   grantUnusable,
@@ -42,6 +52,9 @@ import {
 
 /** Key sizes `keygen` makes: the engine's and the contract's (2048 the minimum, 3072 the default). */
 const KEY_BITS = [2048, 3072, 4096] as const;
+
+/** Where `bank check` keeps the bank's records of its checks: private, mode 0700, ignored by git. */
+const CHECKS_DIR = "checks";
 
 /** How often the bank looks at the check's state while it waits for the bureau. */
 const POLL_MS = 1000;
@@ -121,6 +134,7 @@ export function register(program: Command): void {
     subjectHelp: "the applicant's address",
     uses: "checks",
   });
+  addRequestStatus(bank, { name: "access", role: "bank" });
 
   bank
     .command("form")
@@ -145,7 +159,8 @@ export function register(program: Command): void {
     .command("check")
     .description(
       "run a blind credit check: encrypt the form under your key, open the check, answer the bureau, decide; " +
-        "saves the decision's salt to --out (default checks/<checkId>.json)",
+        "saves the bank's own record of it (private, mode 0600) to --out (default checks/<checkId>.json); " +
+        "give the subject its receipt with bank receipt",
     )
     .requiredOption("--subject <address>", "the applicant", argParser(parseAddress))
     .addOption(
@@ -168,8 +183,66 @@ export function register(program: Command): void {
         .argParser(argParser(parseDuration))
         .default(3600, "1h"),
     )
-    .option("--out <file>", "where to save the check record (never overwritten)")
+    .option("--out <file>", "where to save the bank's record of the check (never overwritten)")
     .action(action(runCheck));
+
+  bank
+    .command("resume")
+    .description(
+      "finish a check you opened that is still open (your bank check was stopped, or gave up waiting): from the " +
+        "state bank check kept in checks/<checkId>.open.json",
+    )
+    .argument("<checkId>", "the check id (0x + 64 hex digits)", argParser(parseBytes32))
+    .requiredOption("--key <file>", "the bank's private key file (the one the check was opened with)")
+    .option("--state <file>", "the check's kept state (default checks/<checkId>.open.json)")
+    .addOption(bureauUrlOption())
+    .addOption(
+      new Option("--timeout <duration>", "give up waiting for the bureau after this long in all: seconds, or 5m, 1h")
+        .argParser(argParser(parseDuration))
+        .default(300, "300 s"),
+    )
+    .option("--out <file>", "where to save the bank's record of the check (never overwritten)")
+    .action(action(resumeCheck));
+
+  bank
+    .command("receipt")
+    .description(
+      "export what the subject gets of a decided check: its id, the decision and the salt that opens the on-chain " +
+        "commitment (never your conditions or shares), as a small file and, with --portal-url, a link",
+    )
+    .argument("<checkId>", "the check id (0x + 64 hex digits)", argParser(parseBytes32))
+    .option("--record <file>", "the bank's record of the check (default checks/<checkId>.json)")
+    .option("--out <file>", "where to write the receipt (default receipt-<checkId>.json; never overwritten)")
+    .option("--portal-url <url>", "the subject's portal, to print a link that opens the receipt there")
+    .action(
+      action(async (inv, checkId: string, opts: { record?: string; out?: string; portalUrl?: string }) => {
+        const recordFile = opts.record ?? path.join(CHECKS_DIR, `${checkId}.json`);
+        const { receiptLink, receiptOfRecord } = await import("../../clients/decisionRecord");
+        let text: string;
+        try {
+          text = readFileSync(recordFile, "utf8");
+        } catch (e) {
+          throw usageError(
+            `--record ${recordFile}: cannot read it (${(e as NodeJS.ErrnoException).code}); ` +
+              "give the record bank check saved with --record <file>",
+          );
+        }
+        let receipt;
+        try {
+          receipt = receiptOfRecord(text, checkId);
+        } catch (e) {
+          throw usageError(`--record ${recordFile}: ${(e as Error).message}`);
+        }
+        const file = opts.out ?? `receipt-${checkId}.json`;
+        writeSecretFile(file, `${JSON.stringify(receipt, null, 2)}\n`, "--out");
+        const link = opts.portalUrl ? receiptLink(opts.portalUrl, receipt) : undefined;
+        inv.out.result({ ...receipt, receipt: path.resolve(file), ...(link ? { link } : {}) }, (d) => [
+          `receipt of check ${d.checkId} (${d.approved ? "approved" : "declined"}) for the subject written to ${d.receipt}`,
+          "it holds the check id, the decision and the salt only: give it to the subject",
+          ...(d.link ? [`or send the subject this link to its portal: ${d.link}`] : []),
+        ]);
+      }),
+    );
 
   bank
     .command("decision")
@@ -236,7 +309,6 @@ async function runCheck(
     out?: string;
   },
 ): Promise<void> {
-  const { out } = inv;
   // Everything local first: a bad form, key or output path costs no transaction.
   const { schema: localSchema } = schemaOf(inv);
   const form = readFormFile(opts.form, opts.mode, localSchema);
@@ -266,8 +338,7 @@ async function runCheck(
     );
   }
 
-  const { BankClient, CheckWaitError } = await import("../../clients/bankCheck");
-  const { decisionRecordOf } = await import("../../clients/decisionRecord");
+  const { BankClient } = await import("../../clients/bankCheck");
   const { HttpBoard } = await import("../../clients/httpBoard");
   const client = new BankClient(
     matching,
@@ -283,6 +354,80 @@ async function runCheck(
     conditions: form.conditions,
     durationSeconds: opts.duration,
   };
+  const opening =
+    `encrypting the ${form.mode}-mode form (${form.parsed.length} condition(s), ${comparisons} comparison(s)) ` +
+    `and opening the check with ${opts.bureau}…`;
+  await driveCheck(inv, conn.address, request, { ...opts, opening }, (options) => client.runCheck(request, options));
+}
+
+/**
+ * `bank resume <checkId>`: finishes a check this bank opened and did not decide (its process was stopped, or it gave
+ * up waiting), from the state `bank check` kept in `checks/<checkId>.open.json`.
+ */
+async function resumeCheck(
+  inv: Invocation,
+  checkId: string,
+  opts: { key: string; bureauUrl: string; timeout: number; state?: string; out?: string },
+): Promise<void> {
+  const stateFile = opts.state ?? openStateFile(checkId);
+  let saved: SavedCheck;
+  try {
+    saved = parseJson(readFileSync(stateFile, "utf8"), `--state ${stateFile}`) as SavedCheck;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(
+      code
+        ? `--state ${stateFile}: cannot read it (${code === "ENOENT" ? "no such file" : code}); bank check keeps ` +
+            `the state of an open check in ${openStateFile("<checkId>")}, in the folder it ran in`
+        : (e as Error).message,
+    );
+  }
+  if (saved.checkId?.toLowerCase() !== checkId)
+    throw usageError(`--state ${stateFile}: it is the state of check ${saved.checkId}, not of ${checkId}`);
+  const key = await loadKeyFile(opts.key);
+  const conn = await connectSigner(inv);
+  const schema = await deployedSchemaOf(inv, conn);
+  const { BankClient } = await import("../../clients/bankCheck");
+  const { HttpBoard } = await import("../../clients/httpBoard");
+  const { matching } = conn.suite;
+  const client = new BankClient(
+    matching,
+    key,
+    new HttpBoard(opts.bureauUrl, { signer: matching.runner as Signer, bureau: saved.request.bureau }),
+    { schema },
+  );
+  const { request } = saved;
+  await driveCheck(inv, conn.address, request, { ...opts, opening: "" }, async (options) => {
+    try {
+      return await client.resumeCheck(saved, options);
+    } catch (e) {
+      if (e instanceof CliError || !/nothing to resume|nothing left to do|not yours/.test((e as Error).message))
+        throw e;
+      throw new CliError(ExitCode.Refused, `cannot resume: ${(e as Error).message}`, { checkId });
+    }
+  });
+}
+
+/** Where `bank check` keeps the bank's state of an open check until it is decided. */
+function openStateFile(checkId: string): string {
+  return path.join(CHECKS_DIR, `${checkId}.open.json`);
+}
+
+/**
+ * Runs a check to its decision with progress on stderr, keeping the bank's state in its open-state file at each
+ * step, then saves the bank's record and prints the result.
+ */
+async function driveCheck(
+  inv: Invocation,
+  bank: string,
+  request: CheckRequest,
+  opts: { bureauUrl: string; timeout: number; out?: string; opening: string },
+  run: (options: RunCheckOptions) => Promise<CheckOutcome>,
+): Promise<void> {
+  const { out } = inv;
+  const { CheckWaitError } = await import("../../clients/bankCheck");
+  const { decisionRecordOf } = await import("../../clients/decisionRecord");
+  const { BureauRefused, BureauUnavailable } = await import("../../clients/httpBoard");
   /** What the bank waits for at each waiting stage, as the messages name it. */
   const waits: Partial<Record<BankStage, string>> = {
     challenge: "the bureau's challenge",
@@ -290,10 +435,9 @@ async function runCheck(
   };
   let what = "";
   let lastLine = -1;
-  const { BureauRefused, BureauUnavailable } = await import("../../clients/httpBoard");
-  let outcome: Awaited<ReturnType<typeof client.runCheck>>;
+  let outcome: CheckOutcome;
   try {
-    outcome = await client.runCheck(request, {
+    outcome = await run({
       wait: {
         timeoutMs: opts.timeout * 1000,
         pollMs: POLL_MS,
@@ -307,14 +451,14 @@ async function runCheck(
           }
         },
       },
-      opened: (check) => out.progress(`check ${check.checkId} opened`),
+      opened: (check) =>
+        out.progress(`check ${check.checkId} open; its state is kept in ${openStateFile(check.checkId)}`),
+      keep: (saved) => {
+        privateFolder(CHECKS_DIR);
+        replaceSecretFile(openStateFile(saved.checkId), `${toJson(saved)}\n`);
+      },
       stage: async (stage, run) => {
-        if (stage === "open") {
-          out.progress(
-            `encrypting the ${form.mode}-mode form (${form.parsed.length} condition(s), ${comparisons} comparison(s)) ` +
-              `and opening the check with ${opts.bureau}…`,
-          );
-        }
+        if (stage === "open") out.progress(opts.opening);
         if (stage === "respond") out.progress("answering the bureau's blinded comparisons…");
         if (stage === "decide") out.progress("decrypting the answer and recording the decision…");
         const waiting = waits[stage];
@@ -338,8 +482,9 @@ async function runCheck(
   }
   const { check, decision } = outcome;
 
-  const file = opts.out ?? path.join("checks", `${check.checkId}.json`);
-  const saved = decisionRecordOf(outcome, request, conn.address);
+  const file = opts.out ?? path.join(CHECKS_DIR, `${check.checkId}.json`);
+  if (!opts.out) privateFolder(CHECKS_DIR);
+  const saved = decisionRecordOf(outcome, request, bank);
   try {
     writeSecretFile(file, `${toJson(saved)}\n`, "--out");
   } catch (e) {
@@ -351,16 +496,18 @@ async function runCheck(
       { checkId: check.checkId, approved: decision.approved, salt: decision.salt },
     );
   }
+  // Decided and recorded: the open state has served its purpose.
+  rmSync(openStateFile(check.checkId), { force: true });
 
   const result = {
     checkId: check.checkId,
     approved: decision.approved,
-    mode: form.mode,
-    subject: opts.subject,
-    bureau: opts.bureau,
+    mode: request.mode,
+    subject: request.subject,
+    bureau: request.bureau,
     record: path.resolve(file),
     saw:
-      form.mode === "decision"
+      request.mode === "decision"
         ? { kind: "one bit", approved: decision.approved }
         : {
             kind: "shuffled per-condition results",
@@ -374,8 +521,23 @@ async function runCheck(
       ? "what the bank saw: one bit (all conditions met or not), nothing about the applicant's values"
       : `what the bank saw: ${decision.view.matches.filter(Boolean).length} of ${decision.view.matches.length} ` +
         "equality conditions met, in shuffled order; no value, no difference",
-    `record (with the salt that opens the on-chain decision, for the subject) saved to ${d.record}`,
+    `the bank's own record (private: it holds your conditions) saved to ${d.record}`,
+    `give the subject its receipt (the decision and the salt only): blindcredit bank receipt ${d.checkId}`,
   ]);
+}
+
+/** Writes `contents` to `file` with mode 0600, replacing it whole (a crash leaves the old or the new, never half). */
+function replaceSecretFile(file: string, contents: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents, { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+/** Makes `dir` for the bank's private files: mode 0700, with a .gitignore that keeps all of it out of git. */
+function privateFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ignore = path.join(dir, ".gitignore");
+  if (!existsSync(ignore)) writeFileSync(ignore, "# the bank's private check records: never commit them\n*\n");
 }
 
 /** A wait for the bureau that ended without what it waited for, as the CLI reports it (exit 3 or 5). */
@@ -383,7 +545,8 @@ function waitFailure(e: CheckWaitError, what: string): CliError {
   const { checkId } = e;
   if (e.kind === "refused") {
     const reason = e.reason === undefined ? "unknown" : RefusalReason[e.reason];
-    return new CliError(ExitCode.Refused, `the bureau refused check ${checkId}: ${reason}`, {
+    const why = REFUSAL_EXPLANATIONS[reason] ?? "the bureau gave no reason the chain knows";
+    return new CliError(ExitCode.Refused, `the bureau refused check ${checkId} (${reason}): ${why}`, {
       checkId,
       state: "Refused",
       reason,
@@ -400,7 +563,7 @@ function waitFailure(e: CheckWaitError, what: string): CliError {
     ExitCode.TimedOut,
     `timed out after waiting ${Math.floor(e.waitedMs / 1000)} s for ${what} on check ${checkId} ` +
       `(state ${CheckState[e.state]}); is the bureau service running (blindcredit bureau start)? ` +
-      "The check stays open until its deadline",
+      `The check stays open until its deadline: finish it with blindcredit bank resume ${checkId} --key <file>`,
     { checkId, state: CheckState[e.state] },
   );
 }

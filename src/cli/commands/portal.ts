@@ -10,6 +10,7 @@ import { parseInteger } from "../args";
 import { action, deploymentsDir, schemaOf } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
+import { parseJson } from "../../json";
 
 export function register(program: Command): void {
   program
@@ -79,9 +80,9 @@ function readLabels(file: string): Record<string, string> {
   if (!existsSync(file)) throw usageError(`--labels ${file}: no such file`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = parseJson(readFileSync(file, "utf8"), `--labels ${file}`);
   } catch (e) {
-    throw usageError(`--labels ${file}: expected JSON, got a file that does not parse: ${(e as Error).message}`);
+    throw usageError((e as Error).message);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw usageError(`--labels ${file}: expected an object { "0xaddress": "name" }`);

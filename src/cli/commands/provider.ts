@@ -13,7 +13,15 @@ import { parseAddress } from "../args";
 import { action, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
-import { addPermissionRequest, bureauFailure, bureauUrlOption, refuseExisting, writeSecretFile } from "../shared";
+import {
+  addPermissionRequest,
+  addRequestStatus,
+  bureauFailure,
+  bureauUrlOption,
+  refuseExisting,
+  writeSecretFile,
+} from "../shared";
+import { parseJson } from "../../json";
 
 export function register(program: Command): void {
   const provider = program
@@ -28,6 +36,7 @@ export function register(program: Command): void {
     subjectHelp: "the subject's address",
     uses: "records",
   });
+  addRequestStatus(provider, { name: "access", role: "provider" });
 
   provider
     .command("submit")
@@ -131,14 +140,18 @@ function fieldInput(opts: { field?: Record<string, string>; file?: string }): Re
   if (!pairs && !opts.file)
     throw usageError("expected the record's fields: --field name=value (repeatable) or --file record.json");
   if (!opts.file) return opts.field ?? {};
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(opts.file, "utf8"));
+    text = readFileSync(opts.file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw usageError(
-      `--file ${opts.file}: ${code ? `cannot read it (${code === "ENOENT" ? "no such file" : code})` : `expected JSON (${(e as Error).message})`}`,
-    );
+    throw usageError(`--file ${opts.file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
+  }
+  let json: unknown;
+  try {
+    json = parseJson(text, `--file ${opts.file}`);
+  } catch (e) {
+    throw usageError((e as Error).message);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw usageError(`--file ${opts.file}: expected a JSON object of field → value, e.g. {"creditScore": "720"}`);

@@ -8,15 +8,28 @@ import { readFileSync, unlinkSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { identityCommitment } from "../../clients/identity";
-import { AuditAction, NodeStatus, NodeType } from "../../contractEnums";
+import {
+  approve,
+  auditTrail,
+  checksOf,
+  decline,
+  grant,
+  grantsOf,
+  pendingRequests,
+  revoke,
+  PAGE,
+  type SubjectContracts,
+} from "../../clients/subject";
+import { AuditAction, CheckMode, CheckState, NodeStatus, NodeType, RefusalReason } from "../../contractEnums";
 import type { PermissionSetting } from "../../../typechain-types";
 import { nodeTypeName, parseAddress, parseInteger, parseLevelList, parseMaxUses } from "../args";
 import { action, connectReader, connectSigner, eventsNamed, subjectAddress, type SigningConnection } from "../context";
 import { argParser, usageError } from "../errors";
 import { isoTime, table, type Output } from "../output";
-import { termsOf } from "../../permissions";
 import {
   addExpiryOptions,
+  bureauFailure,
+  bureauUrlOption,
   standingOf,
   levelText,
   refuseExisting,
@@ -24,9 +37,6 @@ import {
   writeSecretFile,
   type ExpiryOptions,
 } from "../shared";
-
-/** The largest page the contracts serve. */
-const PAGE = 100;
 
 export function register(program: Command): void {
   const subject = program
@@ -104,26 +114,14 @@ export function register(program: Command): void {
     .action(
       action(async (inv, given: string | undefined, opts: { fromBlock: number }) => {
         const conn = await connectReader(inv);
-        const { permissions, classification } = conn.suite;
         const address = subjectAddress(conn, given, "a subject address");
-        const logs = await permissions.queryFilter(permissions.filters.PermissionRequested(address), opts.fromBlock);
-        const grantees = [...new Set(logs.map((l) => l.args.grantee))];
-        const requests = [];
-        for (const grantee of grantees) {
-          // The event says a request was made; the contract says whether it is still pending.
-          const [request, node] = await Promise.all([
-            permissions.requestOf(address, grantee),
-            classification.nodeOf(grantee),
-          ]);
-          if (request.levels === 0n) continue;
-          requests.push({
-            grantee,
-            granteeType: nodeTypeName(Number(node.nodeType)),
-            levels: levelText(request.levels),
-            expiry: isoTime(request.expiry),
-            maxUses: Number(request.maxUses),
-          });
-        }
+        const requests = (await pendingRequests(conn.suite, address, opts.fromBlock)).map((r) => ({
+          grantee: r.grantee.address,
+          granteeType: nodeTypeName(r.grantee.nodeType),
+          levels: levelText(BigInt(r.levels)),
+          expiry: isoTime(r.expiry),
+          maxUses: r.maxUses,
+        }));
         inv.out.result({ subject: address, requests }, (d) =>
           d.requests.length === 0
             ? `no pending requests for ${d.subject}`
@@ -132,7 +130,7 @@ export function register(program: Command): void {
                   ["grantee", "type", "levels", "until", "uses"],
                   d.requests.map((r) => [r.grantee, r.granteeType, r.levels, r.expiry, usesText(r.maxUses)]),
                 ),
-                "approve with: blindcredit subject approve <grantee>",
+                "approve with: blindcredit subject approve <grantee>, or say no with: blindcredit subject decline <grantee>",
               ],
         );
       }),
@@ -152,10 +150,34 @@ export function register(program: Command): void {
             `approving ${grantee}: ${levelText(request.levels)} until ${isoTime(request.expiry)}, ${usesText(Number(request.maxUses))}`,
           );
         }
-        // The approval names the terms just shown: if the requester changes them meanwhile, it reverts.
-        const { receipt } = await inv.out.send("approveRequest", permissions.approveRequest(grantee, termsOf(request)));
+        const { receipt } = await inv.out.send(
+          "approveRequest",
+          // The terms just shown: if the requester changes them meanwhile, the approval reverts.
+          approve(clientOf(conn, permissions), {
+            grantee,
+            levels: Number(request.levels),
+            expiry: request.expiry,
+            maxUses: Number(request.maxUses),
+          }),
+        );
         const [set] = await eventsNamed(permissions, receipt, "PermissionSet");
         await printGrant(inv.out, conn, permissions, grantee, set ? "granted" : "unchanged");
+      }),
+    );
+
+  subject
+    .command("decline")
+    .description("say no to <requester>'s pending request: it is cleared, and the requester sees that you declined")
+    .argument("<requester>", "who asked", argParser(parseAddress))
+    .action(
+      action(async (inv, requester: string) => {
+        const conn = await connectSigner(inv);
+        const permissions = await permissionRecord(inv.out, conn);
+        await inv.out.send("declineRequest", decline(clientOf(conn, permissions), requester));
+        inv.out.result(
+          { subject: conn.address, requester, outcome: "declined" },
+          (d) => `declined the request of ${d.requester}: nothing was granted, and it sees RequestDeclined`,
+        );
       }),
     );
 
@@ -183,7 +205,7 @@ export function register(program: Command): void {
       const expiry = await resolveExpiry(conn.provider, opts);
       const { receipt } = await inv.out.send(
         "setPermission",
-        permissions.setPermission(grantee, opts.levels, expiry, opts.maxUses),
+        grant(clientOf(conn, permissions), grantee, { levels: opts.levels, expiry, maxUses: opts.maxUses }),
       );
       const [set] = await eventsNamed(permissions, receipt, "PermissionSet");
       await printGrant(inv.out, conn, permissions, grantee, set ? "granted" : "unchanged");
@@ -198,7 +220,7 @@ export function register(program: Command): void {
       action(async (inv, grantee: string) => {
         const conn = await connectSigner(inv);
         const permissions = await permissionRecord(inv.out, conn);
-        const { receipt } = await inv.out.send("revoke", permissions.revoke(grantee));
+        const { receipt } = await inv.out.send("revoke", revoke(clientOf(conn, permissions), grantee));
         const [event] = await eventsNamed(permissions, receipt, "PermissionRevoked");
         const data = { subject: conn.address, grantee, revokedGrantId: event?.args.grantId as string };
         inv.out.result(data, (d) => `revoked the grant of ${d.grantee} (grant ${d.revokedGrantId})`);
@@ -212,25 +234,16 @@ export function register(program: Command): void {
     .action(
       action(async (inv, given: string | undefined) => {
         const conn = await connectReader(inv);
-        const { permissions } = conn.suite;
         const address = subjectAddress(conn, given, "a subject address");
-        const grants = [];
-        for (let offset = 0n; ; offset += BigInt(PAGE)) {
-          const [page, total] = await permissions.grantsOf(address, offset, PAGE);
-          const states = await Promise.all(page.map((g) => permissions.grantState(address, g.grantee)));
-          for (const [i, g] of page.entries()) {
-            grants.push({
-              grantee: g.grantee,
-              grantId: g.grantId,
-              levels: levelText(g.grant.levels),
-              expiry: g.grant.expiry === 0n ? null : isoTime(g.grant.expiry),
-              uses: Number(g.grant.uses),
-              maxUses: Number(g.grant.maxUses),
-              standing: standingOf(states[i]),
-            });
-          }
-          if (offset + BigInt(PAGE) >= total) break;
-        }
+        const grants = (await grantsOf(conn.suite, address)).map((g) => ({
+          grantee: g.grantee.address,
+          grantId: g.grantId,
+          levels: levelText(BigInt(g.levels)),
+          expiry: g.expiry === 0n ? null : isoTime(g.expiry),
+          uses: g.uses,
+          maxUses: g.maxUses,
+          standing: standingOf(g.state),
+        }));
         inv.out.result({ subject: address, grants }, (d) =>
           d.grants.length === 0
             ? `${d.subject} has granted nothing`
@@ -266,21 +279,21 @@ export function register(program: Command): void {
     .action(
       action(async (inv, given: string | undefined, opts: { offset?: number; limit: number }) => {
         const conn = await connectReader(inv);
-        const { history } = conn.suite;
         const address = subjectAddress(conn, given, "a subject address");
-        const total = await history.auditLength(address);
-        const offset = opts.offset !== undefined ? BigInt(opts.offset) : maxBig(0n, total - BigInt(opts.limit));
-        const [page] = total === 0n ? [[]] : await history.auditTrail(address, offset, opts.limit);
-        const entries = page.map((e, i) => {
-          const action = Number(e.action) as AuditAction;
-          return {
-            index: offset + BigInt(i),
-            time: isoTime(e.timestamp),
-            action: AuditAction[action],
-            actor: e.actor,
-            ...refOf(action, e.ref),
-          };
-        });
+        const trail = await auditTrail(
+          conn.suite,
+          address,
+          opts.limit,
+          opts.offset !== undefined ? BigInt(opts.offset) : undefined,
+        );
+        const { total, offset } = trail;
+        const entries = trail.entries.map((e) => ({
+          index: e.index,
+          time: isoTime(BigInt(e.time)),
+          action: AuditAction[e.action],
+          actor: e.actor,
+          ...refOf(e.action, e.ref),
+        }));
         inv.out.result({ subject: address, total, offset, entries }, (d) =>
           d.total === 0n
             ? `no history for ${d.subject}`
@@ -291,6 +304,62 @@ export function register(program: Command): void {
                   d.entries.map((e) => [String(e.index), e.time, e.action, e.actor, `${e.refKind} ${e.refValue}`]),
                 ),
               ],
+        );
+      }),
+    );
+  subject
+    .command("record")
+    .description(
+      "your right of access: read your current credit record from the bureau (a request signed by your account; " +
+        "the bureau serves it to you only)",
+    )
+    .addOption(bureauUrlOption())
+    .action(
+      action(async (inv, opts: { bureauUrl: string }) => {
+        const conn = await connectSigner(inv);
+        const { readOwnRecord } = await import("../../clients/subject");
+        const record = await readOwnRecord(opts.bureauUrl, conn.signer).catch((e: unknown) => {
+          throw bureauFailure(e, opts.bureauUrl);
+        });
+        inv.out.result(record, (d) => [
+          `your credit record at the bureau (hash ${d.hash}, the one committed on-chain):`,
+          ...table(
+            ["field", "value"],
+            Object.entries(d.fields).map(([name, value]) => [name, value]),
+          ),
+        ]);
+      }),
+    );
+
+  subject
+    .command("checks")
+    .description("who checked you: every check of your data, newest first, with how it ended (as the portal shows it)")
+    .argument("[subject]", "the subject (default: the signer)", argParser(parseAddress))
+    .action(
+      action(async (inv, given: string | undefined) => {
+        const conn = await connectReader(inv);
+        const address = subjectAddress(conn, given, "a subject address");
+        const checks = (await checksOf(conn.suite, address)).map((c) => ({
+          checkId: c.checkId,
+          bank: c.bank,
+          time: isoTime(BigInt(c.time)),
+          mode: c.mode === CheckMode.Decision ? "decision" : "paper",
+          state: CheckState[c.state],
+          ...(c.refusal !== undefined ? { refusal: RefusalReason[c.refusal] } : {}),
+        }));
+        inv.out.result({ subject: address, checks }, (d) =>
+          d.checks.length === 0
+            ? `nobody has checked ${d.subject}`
+            : table(
+                ["time", "bank", "mode", "state", "check"],
+                d.checks.map((c) => [
+                  c.time,
+                  c.bank,
+                  c.mode,
+                  c.refusal ? `${c.state} (${c.refusal})` : c.state,
+                  c.checkId,
+                ]),
+              ),
         );
       }),
     );
@@ -371,8 +440,9 @@ function usesText(maxUses: number): string {
   return maxUses === 0 ? "unlimited uses" : maxUses === 1 ? "1 use" : `${maxUses} uses`;
 }
 
-function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
+/** The subject client's contracts, with the permission record found through the history and ownership records. */
+function clientOf(conn: SigningConnection, permissions: PermissionSetting): SubjectContracts {
+  return { ...conn.suite, permissions };
 }
 
 /**
