@@ -14,6 +14,9 @@ import { AbiCoder, JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { startNode, type LocalNode } from "../helpers/node";
 import { APPLICANT_RECORD, LOAN_FORM_FILE } from "../helpers/samples";
 import { cli, closedPort, expectExit, ok, scratchDir, startCli, type CliRun, type LongRun } from "./helpers";
+import { saveRingPedersen } from "../../src/bureau/ringPedersen";
+import { loadSealingKey } from "../../src/bureau/sealing";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 
 /** Accounts by role: hardhat.config.ts's named accounts (0–4) and the tests' actors. */
 const ROLE = {
@@ -130,6 +133,9 @@ describe("blindcredit against a running hardhat node", function () {
     });
 
     it("starts as the bureau and answers /health", async function () {
+      // Its ring-Pedersen parameters made beforehand (the fixture's), not two safe primes on its first start.
+      const parameters = path.join(work, "fixture.ring-pedersen");
+      saveRingPedersen(parameters, loadSealingKey(sealingKey), fixtureRingPedersen());
       service = startCli(
         [
           "--account",
@@ -140,6 +146,8 @@ describe("blindcredit against a running hardhat node", function () {
           "0",
           "--sealing-key-file",
           sealingKey,
+          "--ring-pedersen-file",
+          parameters,
           "--json",
         ],
         { env, cwd: work },
