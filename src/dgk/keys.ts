@@ -39,8 +39,8 @@ import { bitLength, gcd, isPerfectSquare, modInverse, parseHex, smallFactor, toH
 import { PaillierError } from "../paillier/errors";
 import { DgkError, assertInteger, describeBigInt, describeValue } from "./errors";
 
-/** The modulus sizes accepted, in bits. */
-export const DGK_SUPPORTED_MODULUS_BITS: readonly number[] = Object.freeze([2048, 3072, 4096]);
+export { DGK_SUPPORTED_MODULUS_BITS } from "./sizes";
+import { DGK_SUPPORTED_MODULUS_BITS } from "./sizes";
 /** The modulus size of generated keys unless asked otherwise: 128-bit security. */
 export const DGK_DEFAULT_MODULUS_BITS = 3072;
 /** The smallest modulus accepted. */

@@ -33,8 +33,8 @@ import { inspect } from "node:util";
 import { bitLength, gcd, isPerfectSquare, parseHex, smallFactor, toHex } from "./arith";
 import { PaillierError, assertInteger, describeBigInt, describeValue } from "./errors";
 
-/** The modulus sizes accepted, in bits. */
-export const SUPPORTED_MODULUS_BITS: readonly number[] = Object.freeze([2048, 3072, 4096]);
+export { SUPPORTED_MODULUS_BITS } from "./sizes";
+import { SUPPORTED_MODULUS_BITS } from "./sizes";
 /** The modulus size of generated keys unless asked otherwise: 128-bit security. */
 export const DEFAULT_MODULUS_BITS = 3072;
 /** The smallest modulus accepted. */

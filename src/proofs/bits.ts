@@ -99,8 +99,8 @@ import { ProofError, type ProofErrorCode } from "./errors";
 import { checkContext, parseJsonInput, readArray, readFixedHex, readObject } from "./format";
 import { ascii, fixedBytes, framedHash, u32 } from "./transcript";
 
-/** The bit length of the Fiat–Shamir challenges e_i and of the branch challenges e_i,0, e_i,1. */
-export const BIT_CHALLENGE_BITS = 128;
+export { BIT_CHALLENGE_BITS } from "./sizes";
+import { BIT_CHALLENGE_BITS } from "./sizes";
 /** The bit length of the batch verifier's random exponents λ_j. */
 export const BATCH_EXPONENT_BITS = 64;
 /** The most items one bit proof may cover. */

@@ -8,9 +8,9 @@
  * fields' widths and the key sizes, never on a value.
  * @module
  */
-import { DGK_SUPPORTED_MODULUS_BITS } from "../dgk";
-import { SUPPORTED_MODULUS_BITS } from "../paillier";
-import { BIT_CHALLENGE_BITS } from "../proofs";
+import { DGK_SUPPORTED_MODULUS_BITS } from "../dgk/sizes";
+import { SUPPORTED_MODULUS_BITS } from "../paillier/sizes";
+import { BIT_CHALLENGE_BITS } from "../proofs/sizes";
 
 /**
  * The largest message accepted, in bytes. The largest valid form (32 `in` conditions of 16 values: 1,024 comparisons)

@@ -1,0 +1,7 @@
+/**
+ * The Paillier key sizes, apart from the engine's code so that what depends on them alone (the message limits, read
+ * in the browser too) imports no Node module.
+ * @module
+ */
+/** The modulus sizes accepted, in bits. */
+export const SUPPORTED_MODULUS_BITS: readonly number[] = Object.freeze([2048, 3072, 4096]);

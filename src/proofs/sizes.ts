@@ -1,0 +1,7 @@
+/**
+ * The bit proofs' sizes, apart from the proofs' code so that what depends on them alone (the message limits, read
+ * in the browser too) imports no Node module.
+ * @module
+ */
+/** The bit length of the Fiat–Shamir challenges e_i and of the branch challenges e_i,0, e_i,1. */
+export const BIT_CHALLENGE_BITS = 128;
