@@ -13,6 +13,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { JsonRpcProvider, Network } from "ethers";
 import { deployWithGrants } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
+import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import { startBureauApi, type BureauApi } from "../../src/bureau/http";
 import { generateSealingKey } from "../../src/bureau/sealing";
@@ -60,6 +61,7 @@ describe("Bureau health under outages", function () {
       comparisonKeyFile: join(dir, "bureau.comparison-key"),
       sealingKey: generateSealingKey(),
       comparisonKey: fixtureComparisonKey(),
+      ringPedersen: fixtureRingPedersen(),
       port: 0,
       watch: false,
       threads: 1,
