@@ -50,6 +50,7 @@ describe("Bureau service on PostgreSQL", function () {
       suite: connectSuite(f, f.bureau),
       databasePath: await freshPostgresDatabase(),
       comparisonKeyFile: join(dir, "bureau.comparison-key"),
+      ringPedersen: fixtureRingPedersen(),
       sealingKey: generateSealingKey(),
       port: 0,
       threads: 1,
