@@ -117,8 +117,6 @@ export const REVERT_EXPLANATIONS: Readonly<Record<string, string>> = {
   ConsensusAlreadyVoted:
     "This voter has voted on this proposal already: a vote cannot be changed; wait for the others.",
   ConsensusAlreadyVoter: "This account is a voter already: nothing to do.",
-  ConsensusCoolingDown:
-    "This account was refused recently and must wait before a new proposal about it: try again after the time shown.",
   ConsensusInvalidParameters:
     "The quorum or the voting period is out of range: give a quorum fraction between 0 and 1 and a positive period.",
   ConsensusLastVoter: "The last voter cannot be removed: add another voter first.",
@@ -128,7 +126,11 @@ export const REVERT_EXPLANATIONS: Readonly<Record<string, string>> = {
   ConsensusNonexistentProposal: "There is no proposal with this id: list the open ones with blindcredit voter list.",
   ConsensusNotVoter: "This account is not a voter: check the address, or list the voters with blindcredit voter list.",
   ConsensusProposalPending:
-    "A proposal about this account is open already: vote on it (blindcredit voter list) rather than opening another.",
+    "This account's application is open already: vote on it (blindcredit voter list) rather than applying again.",
+  ConsensusSelfRevocation:
+    "A vote may not take a role away from the consensus contract itself (the consortium would lose that power for good): propose another change.",
+  ConsensusTooManyOpenProposals:
+    "This voter holds as many open proposals as allowed: wait until one is decided or expires (blindcredit voter list).",
   ConsensusQuorumTooLow: "The quorum is too low to be safe: choose a higher quorum fraction.",
   ConsensusUnauthorizedProposer: "Only a voter may open this kind of proposal: ask a voter to propose it.",
   ConsensusUnauthorizedVoter: "This account is not a voter: only voters may vote; sign with a voter's account.",
