@@ -14,7 +14,7 @@ import { getAddress, isAddress, type Signer } from "ethers";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
 import { MAX_PARAMETERS_BYTES } from "../protocol/parameters";
 import { signRequest } from "../protocol/signedRequest";
-import { requestBureau } from "./bureauRequest";
+import { BureauRefused, requestBureau } from "./bureauRequest";
 
 export { BureauRefused, BureauUnavailable, requestBureau } from "./bureauRequest";
 
@@ -90,6 +90,14 @@ export class HttpBoard implements MessageBoard {
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.length > MAX_PARAMETERS_BYTES)
       throw new Error(`bureau parameters: expected at most ${MAX_PARAMETERS_BYTES} bytes, got ${bytes.length}`);
+    // A service that answers for another bureau than the one this board's requests are signed for: refused now,
+    // as its signed requests would be, before any check is opened.
+    const served = this.#party && servedBureau(bytes);
+    if (served !== undefined && this.#party !== undefined && served !== this.#party.bureau)
+      throw new BureauRefused(
+        409,
+        `bureau at ${this.#base} serves another bureau (this is ${served}), not ${this.#party.bureau}`,
+      );
     return bytes;
   }
 }
@@ -118,4 +126,14 @@ export async function reserveComparisonKey(
       `bureau at ${baseUrl}: served a key with fingerprint ${publicKey.fingerprint}, not ${String(served.fingerprint)}`,
     );
   return { publicKey, expiresAt: Number(served.expiresAt) };
+}
+
+/** The bureau a parameters document names, checksummed, if it names one (the reader checks the rest). */
+function servedBureau(bytes: Uint8Array): string | undefined {
+  try {
+    const { bureau } = JSON.parse(new TextDecoder().decode(bytes)) as { bureau?: unknown };
+    return typeof bureau === "string" && isAddress(bureau) ? getAddress(bureau) : undefined;
+  } catch {
+    return undefined; // not JSON: readParametersDocument says so
+  }
 }
