@@ -94,6 +94,7 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
     const board: MessageBoard = {
       publish: (bytes) => new HttpBoard(boardUrl, party).publish(bytes),
       fetch: (hash) => new HttpBoard(boardUrl, party).fetch(hash),
+      parameters: () => new HttpBoard(boardUrl, party).parameters(),
     };
     bank = new BankClient(suite.matching.connect(bankSigner), fixtureKey(2048), board);
     await bank.registerKey();
