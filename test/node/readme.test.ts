@@ -132,9 +132,13 @@ describe("README: the Running node journey, run as written", function () {
     expect(new Set(decisions.map((m) => m[2])).size).to.equal(3);
   });
 
-  it("moved the bureau's store to PostgreSQL, verified, with its comparison key", function () {
-    expect(run.output).to.match(/^moved bureau\.db to postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres, verified: /m);
+  it("moved the bureau's store to PostgreSQL, verified, with its comparison key and ring-Pedersen parameters", function () {
+    // The URL as printed: its credentials redacted.
+    expect(run.output).to.match(/^moved bureau\.db to postgres:\/\/\S*\*\*\*@127\.0\.0\.1:\d+\/postgres, verified: /m);
     expect(run.output).to.match(/^comparison key: bureau\.comparison-key \(copied from bureau\.db\.comparison-key\)$/m);
+    expect(run.output).to.match(
+      /^ring-Pedersen parameters: bureau\.ring-pedersen \(copied from bureau\.db\.ring-pedersen\)$/m,
+    );
   });
 
   it("deployed into the scratch directory, not the working tree's deployments/localhost", function () {
