@@ -51,7 +51,7 @@ const hexItem = (bytes: number) => 2 + 2 + 2 * bytes + 1;
  * An upper bound on the bytes of a decision-mode challenge and response with `comparisons` comparisons on fields of
  * `fieldBits` comparison bits (all of the same width: the widest is the worst case), within 1 % of the real size.
  * @param keys the key sizes (default {@link LARGEST_KEYS})
- * @example decisionMessageBytes(MAX_FORM_COMPARISONS, 64).challenge // 67,440,740: over MAX_MESSAGE_BYTES
+ * @example decisionMessageBytes(MAX_FORM_COMPARISONS, 64).challenge // 67,443,927: over MAX_MESSAGE_BYTES
  */
 export function decisionMessageBytes(
   comparisons: number,
@@ -62,8 +62,9 @@ export function decisionMessageBytes(
   const paillierWide = hexItem(Math.ceil((2 * keys.paillierBits) / 8)); // a ciphertext, a proof's a0 and a1
   const paillierNarrow = hexItem(Math.ceil(keys.paillierBits / 8)); // a proof's z0 and z1
   const proofChallenge = hexItem(BIT_CHALLENGE_BITS / 8); // a proof's e0
-  // {"comparisonKey":"0x…","operands":[[bits]…]}
-  const challenge = ENVELOPE_BYTES + 100 + comparisons * (fieldBits * dgkValue + 3);
+  // {"comparisonKey":{"kty":"DGK","n","g","h","u","randomBits"},"operands":[[bits]…]}: the check's own key
+  const comparisonKey = 3 * dgkValue + 100;
+  const challenge = ENVELOPE_BYTES + 100 + comparisonKey + comparisons * (fieldBits * dgkValue + 3);
   // {"comparisons":[[bits + 1]…],"shares":[…],"shareProof":{"items":[{"a0","a1","e0","z0","z1"}…]}}
   const proofItem = 2 + 5 * 5 + 2 * paillierWide + proofChallenge + 2 * paillierNarrow + 1;
   const response = ENVELOPE_BYTES + 100 + comparisons * ((fieldBits + 1) * dgkValue + 3 + paillierWide + proofItem);
