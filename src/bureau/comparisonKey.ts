@@ -6,11 +6,17 @@
  * @module
  */
 import { exportDgkPrivateKey, generateDgkKeyPair, importDgkPrivateKey, type DgkPrivateKey } from "../dgk";
-import { loadOrCreateSealed } from "./sealedFile";
+import { loadOrCreateSealed, type Log, type SealedSecret } from "./sealedFile";
 import { aadOf, type SealingKey } from "./sealing";
 
-/** What the sealed blob is bound to: a blob sealed for anything else does not open as a comparison key. */
-const PURPOSE = aadOf("blindcredit.comparison-key.v1");
+/** How the key is sealed: bound to its purpose (a blob sealed for anything else does not open as a comparison key). */
+const SEALED: SealedSecret<DgkPrivateKey> = {
+  purpose: aadOf("blindcredit.comparison-key.v1"),
+  making: "generating the bureau's DGK comparison key (first start)",
+  create: async () => (await generateDgkKeyPair()).privateKey,
+  write: (key) => JSON.stringify(exportDgkPrivateKey(key)),
+  read: (json) => importDgkPrivateKey(json),
+};
 
 /** Where the comparison key of the database at `databasePath` lives. */
 export function comparisonKeyPath(databasePath: string): string {
@@ -22,18 +28,6 @@ export function comparisonKeyPath(databasePath: string): string {
  * @throws SealingError when the file was sealed under another sealing key or was tampered with; DgkError when what
  *   it holds is not a valid DGK private key
  */
-export async function loadOrCreateComparisonKey(
-  path: string,
-  sealingKey: SealingKey,
-  log: (line: string) => void = () => undefined,
-): Promise<DgkPrivateKey> {
-  return loadOrCreateSealed(path, sealingKey, {
-    purpose: PURPOSE,
-    async create() {
-      log("generating the bureau's DGK comparison key (first start)");
-      return (await generateDgkKeyPair()).privateKey;
-    },
-    write: (key) => JSON.stringify(exportDgkPrivateKey(key)),
-    read: (json) => importDgkPrivateKey(json),
-  });
+export function loadOrCreateComparisonKey(path: string, sealingKey: SealingKey, log?: Log): Promise<DgkPrivateKey> {
+  return loadOrCreateSealed(path, sealingKey, SEALED, log);
 }

@@ -26,6 +26,7 @@
 import { encrypt, randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
 import { generateDgkKeyPair } from "../dgk";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
+import { Stock } from "../stock";
 
 /** Where a check's comparison key comes from (the bureau's {@link ComparisonKeyPool}, or a test's stand-in). */
 export interface ComparisonKeySource {
@@ -95,14 +96,12 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   readonly #reservationsPerBank: number;
   readonly #now: () => number;
   readonly #operandRandomizers: number;
-  readonly #ready: DgkPrivateKey[] = [];
+  readonly #ready: Stock<DgkPrivateKey>;
   /** Each key's precomputed operand randomizers, until they are handed over with it. */
   readonly #randomizers = new WeakMap<DgkPrivateKey, bigint[]>();
   /** Reserved keys by fingerprint, with their bank (checksummed or not: compared in lower case). */
   readonly #reserved = new Map<string, { bank: string; key: DgkPrivateKey; expiresAt: number }>();
-  #filling: Promise<void> | undefined;
   #misses = 0;
-  #closed = false;
 
   /** @throws RangeError for a capacity, reservation time or per-bank limit out of range */
   constructor(options: ComparisonKeyPoolOptions = {}) {
@@ -124,11 +123,16 @@ export class ComparisonKeyPool implements ComparisonKeySource {
       );
     this.#keys = options.keys;
     this.#now = options.now ?? Date.now;
+    this.#ready = new Stock({
+      capacity: this.capacity,
+      make: async () => [await this.#generate()],
+      closedError: () => closedError("fill"),
+    });
   }
 
   /** Fresh keys ready now. */
   get size(): number {
-    return this.#ready.length;
+    return this.#ready.size;
   }
 
   /** Keys generated on demand because none was ready. */
@@ -148,23 +152,13 @@ export class ComparisonKeyPool implements ComparisonKeySource {
    * @throws Error (as a rejection) when the pool is or gets closed
    */
   fill(): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError("fill"));
-    this.#filling ??= (async () => {
-      while (this.#ready.length < this.capacity) {
-        const key = await this.#generate();
-        if (this.#closed) throw closedError("fill");
-        this.#ready.push(key);
-      }
-    })().finally(() => {
-      this.#filling = undefined;
-    });
-    return this.#filling;
+    return this.#ready.fill();
   }
 
   /** @inheritdoc */
   async fresh(): Promise<DgkPrivateKey> {
-    if (this.#closed) throw closedError("fresh");
-    const key = this.#ready.shift() ?? (this.#misses++, await this.#generate());
+    if (this.#ready.closed) throw closedError("fresh");
+    const key = this.#ready.take() ?? (this.#misses++, await this.#generate());
     this.#refill();
     return key;
   }
@@ -214,14 +208,12 @@ export class ComparisonKeyPool implements ComparisonKeySource {
 
   /** Stops filling and drops every key held, reserved ones included. */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#ready.length = 0;
     this.#reserved.clear();
-    await this.#filling?.catch(() => undefined);
+    await this.#ready.close();
   }
 
   #refill(): void {
-    if (!this.#closed) void this.fill().catch(() => undefined); // closed meanwhile: it just stops
+    if (!this.#ready.closed) void this.fill().catch(() => undefined); // closed meanwhile: it just stops
   }
 
   #dropExpired(): void {
@@ -238,7 +230,7 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     const { privateKey } = await generateDgkKeyPair(this.#keys);
     encrypt(privateKey, 0n);
     const stock: bigint[] = [];
-    while (stock.length < this.#operandRandomizers && !this.#closed) {
+    while (stock.length < this.#operandRandomizers && !this.#ready.closed) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const count = Math.min(RANDOMIZER_SLICE, this.#operandRandomizers - stock.length);
       for (let i = 0; i < count; i++) stock.push(randomizer(privateKey));

@@ -21,6 +21,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { CodedError } from "../errors";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { openStore } from "./openStore";
 import { ringPedersenPath } from "./ringPedersen";
@@ -75,14 +76,9 @@ export interface SealedFileCopy {
 }
 
 /** A refusal before anything was written, or a copy that did not verify: the message says what and what to do. */
-export class MigrationError extends Error {
-  constructor(
-    message: string,
-    readonly code: "source" | "target-not-empty" | "target" | "comparison-key" | "verify",
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = "MigrationError";
+export class MigrationError extends CodedError<"source" | "target-not-empty" | "target" | "comparison-key" | "verify"> {
+  constructor(message: string, code: MigrationError["code"], options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -6,12 +6,14 @@
  * @module
  */
 import { exportRingPedersen, generateRingPedersen, importRingPedersen, type RingPedersenSecret } from "../proofs";
-import { loadOrCreateSealed, saveSealed, type SealedSecret } from "./sealedFile";
+import { loadOrCreateSealed, saveSealed, type Log, type SealedSecret } from "./sealedFile";
 import { aadOf, type SealingKey } from "./sealing";
 
 /** How the parameters are sealed: bound to their purpose, as JSON with the secrets. */
-const SEALED: Omit<SealedSecret<RingPedersenSecret>, "create"> = {
+const SEALED: SealedSecret<RingPedersenSecret> = {
   purpose: aadOf("blindcredit.ring-pedersen.v1"),
+  making: "making the bureau's ring-Pedersen parameters (first start: two safe primes, up to minutes)",
+  create: () => generateRingPedersen(),
   write: (secret) => JSON.stringify(exportRingPedersen(secret)),
   read: (json) => importRingPedersen(json),
 };
@@ -26,18 +28,8 @@ export function ringPedersenPath(databasePath: string): string {
  * @throws SealingError when the file was sealed under another sealing key or was tampered with; ProofError when
  *   what it holds are not valid parameters
  */
-export async function loadOrCreateRingPedersen(
-  path: string,
-  sealingKey: SealingKey,
-  log: (line: string) => void = () => undefined,
-): Promise<RingPedersenSecret> {
-  return loadOrCreateSealed(path, sealingKey, {
-    ...SEALED,
-    async create() {
-      log("making the bureau's ring-Pedersen parameters (first start: two safe primes, up to minutes)");
-      return generateRingPedersen();
-    },
-  });
+export function loadOrCreateRingPedersen(path: string, sealingKey: SealingKey, log?: Log): Promise<RingPedersenSecret> {
+  return loadOrCreateSealed(path, sealingKey, SEALED, log);
 }
 
 /**
@@ -45,5 +37,5 @@ export async function loadOrCreateRingPedersen(
  * @throws Error `EEXIST` when the file exists
  */
 export function saveRingPedersen(path: string, sealingKey: SealingKey, secret: RingPedersenSecret): void {
-  saveSealed(path, sealingKey, { ...SEALED, create: async () => secret }, secret);
+  saveSealed(path, sealingKey, SEALED, secret);
 }

@@ -1,15 +1,22 @@
 /**
- * A secret of the bureau kept at rest in a file of its own, made on the service's first start: sealed under the
- * sealing key (AES-256-GCM, bound to its purpose), readable by the service's user only, never overwritten.
+ * A secret of the bureau kept at rest in a file of its own beside the database, made on the service's first start:
+ * sealed under the sealing key (AES-256-GCM, bound to its purpose), readable by the service's user only, never
+ * overwritten. The comparison key (`./comparisonKey`) and the ring-Pedersen parameters (`./ringPedersen`) are such
+ * secrets.
  * @module
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { open, seal, type SealingKey } from "./sealing";
 
+/** Where progress is told (a line at a time); default nowhere. */
+export type Log = (line: string) => void;
+
 /** How a secret is made, written and read back. */
 export interface SealedSecret<T> {
   /** What the sealed blob is bound to (`aadOf(...)`): a blob sealed for anything else does not open as this. */
   readonly purpose: Uint8Array;
+  /** What the log says while a fresh one is made (the first start). */
+  readonly making: string;
   /** Makes a fresh secret (the first start). */
   create(): Promise<T>;
   /** Its JSON text. */
@@ -19,12 +26,18 @@ export interface SealedSecret<T> {
 }
 
 /**
- * Opens the secret sealed at `path`, or makes one and seals it there when the file is missing.
+ * Opens the secret sealed at `path`, or makes one (telling `log` so) and seals it there when the file is missing.
  * @throws SealingError when the file was sealed under another sealing key or purpose, or was tampered with; what
  *   `kind.read` throws for contents that are not a valid secret
  */
-export async function loadOrCreateSealed<T>(path: string, sealingKey: SealingKey, kind: SealedSecret<T>): Promise<T> {
+export async function loadOrCreateSealed<T>(
+  path: string,
+  sealingKey: SealingKey,
+  kind: SealedSecret<T>,
+  log: Log = () => undefined,
+): Promise<T> {
   if (existsSync(path)) return kind.read(new TextDecoder().decode(open(sealingKey, readFileSync(path), kind.purpose)));
+  log(kind.making);
   const secret = await kind.create();
   saveSealed(path, sealingKey, kind, secret);
   return secret;

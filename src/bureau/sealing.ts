@@ -31,6 +31,7 @@ import {
 } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { inspect } from "node:util";
+import { CodedError } from "../errors";
 
 /** The format version written in the first byte of every blob. */
 export const SEALED_VERSION = 0x01;
@@ -62,16 +63,7 @@ const KEY_ID_TAG = "blindcredit.sealing-key-id.v1";
 export type SealingErrorCode = "wrong-key" | "tampered" | "malformed" | "invalid-key";
 
 /** Thrown when data cannot be sealed or opened; branch on `code`, the message is for people. */
-export class SealingError extends Error {
-  /** Why it was refused. */
-  readonly code: SealingErrorCode;
-
-  constructor(code: SealingErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "SealingError";
-    this.code = code;
-  }
-}
+export class SealingError extends CodedError<SealingErrorCode> {}
 
 const MATERIAL = new WeakMap<SealingKey, KeyObject>();
 const CONSTRUCT = Symbol("SealingKey");

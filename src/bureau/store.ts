@@ -15,6 +15,7 @@
  * - `RecordError` (`protocol/records`) when record bytes given to {@link BureauStoreOps.putRecord} are not canonical.
  * @module
  */
+import { CodedError } from "../errors";
 import type { CreditRecord } from "../protocol/records";
 import type { CheckLeases } from "./leases";
 
@@ -41,16 +42,7 @@ export type StoreErrorCode =
   | "locked";
 
 /** Thrown by the store when it refuses a call; branch on `code`, the message is for people. */
-export class StoreError extends Error {
-  /** Why it was refused. */
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StoreError";
-    this.code = code;
-  }
-}
+export class StoreError extends CodedError<StoreErrorCode> {}
 
 /** One stored version of a subject's record. */
 export interface StoredRecord {

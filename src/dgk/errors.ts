@@ -7,9 +7,9 @@
  * @module
  */
 
-import { describeBigInt, describeValue } from "../paillier/errors";
+import { argumentChecks, CodedError, type AssertBigInt, type AssertInteger } from "../errors";
 
-export { describeBigInt, describeValue };
+export { describeBigInt, describeValue } from "../errors";
 
 /**
  * Why an operation was refused.
@@ -50,21 +50,9 @@ export type DgkErrorCode =
  *   if (err instanceof DgkError && err.code === "CIPHERTEXT_INVALID") reject(err.message);
  * }
  */
-export class DgkError extends Error {
-  /** Why the operation was refused; stable across releases. */
-  readonly code: DgkErrorCode;
+export class DgkError extends CodedError<DgkErrorCode> {}
 
-  /**
-   * @param code - why the operation was refused
-   * @param message - what was expected and what came instead
-   * @param options - an optional underlying cause
-   */
-  constructor(code: DgkErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DgkError";
-    this.code = code;
-  }
-}
+const checks = argumentChecks((message) => new DgkError("INVALID_ARGUMENT", message));
 
 /**
  * Throws `INVALID_ARGUMENT` unless `value` is a bigint.
@@ -73,11 +61,7 @@ export class DgkError extends Error {
  * @param what - its name in the message
  * @throws {DgkError} `INVALID_ARGUMENT` when `value` is not a bigint
  */
-export function assertBigInt(value: unknown, what: string): asserts value is bigint {
-  if (typeof value !== "bigint") {
-    throw new DgkError("INVALID_ARGUMENT", `${what}: expected a bigint, got ${describeValue(value)}`);
-  }
-}
+export const assertBigInt: AssertBigInt = checks.assertBigInt;
 
 /**
  * Throws `INVALID_ARGUMENT` unless `value` is an integer number in [min, max].
@@ -88,11 +72,4 @@ export function assertBigInt(value: unknown, what: string): asserts value is big
  * @param max - largest accepted value
  * @throws {DgkError} `INVALID_ARGUMENT` when `value` is not a safe integer in range
  */
-export function assertInteger(value: unknown, what: string, min: number, max: number): asserts value is number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new DgkError(
-      "INVALID_ARGUMENT",
-      `${what}: expected an integer in [${min}, ${max}], got ${describeValue(value)}`,
-    );
-  }
-}
+export const assertInteger: AssertInteger = checks.assertInteger;

@@ -2,17 +2,16 @@
  * The worker-thread side of {@link DgkRandomizerWorkers}: computes DGK randomizers h^r mod n on another core.
  * Started by `DgkRandomizerWorkers`; not meant to be imported.
  *
- * Each request `{ id, count, key }` is answered by `{ id, values }` (`count` fresh randomizers) or `{ id, error }`.
- * `key` carries only what the computation needs: n, h and `randomBits` for the public route; p, q, v_p, v_q,
- * h mod p, h mod q and `randomBits` for the CRT route (never g, u or anything else). r is drawn here, from this
- * thread's own CSPRNG (`randomBits` of `src/paillier/random.ts`, as the engine draws it), and the value is computed
- * as the engine computes it (the CRT route through the same {@link crtRandomizer}), so the values are distributed
- * exactly as {@link randomizer}'s.
+ * Each request `{ count, key }` is answered by `count` fresh randomizers. `key` carries only what the computation
+ * needs: n, h and `randomBits` for the public route; p, q, v_p, v_q, h mod p, h mod q and `randomBits` for the CRT
+ * route (never g, u or anything else). r is drawn here, from this thread's own CSPRNG (`randomBits` of
+ * `src/paillier/random.ts`, as the engine draws it), and the value is computed as the engine computes it (the CRT
+ * route through the same {@link crtRandomizer}), so the values are distributed exactly as {@link randomizer}'s.
  *
  * @module
  */
 
-import { parentPort } from "node:worker_threads";
+import { keepRecent, serveRequests } from "../workerThread";
 import { modInverse } from "../paillier/arith";
 import { ModularExponentiator } from "../paillier/modpow";
 import { randomBits } from "../paillier/random";
@@ -41,16 +40,10 @@ export type RandomizerKeyData =
 
 /** A request from the main thread. */
 export interface RandomizerRequest {
-  readonly id: number;
   /** How many randomizers to compute. */
   readonly count: number;
   readonly key: RandomizerKeyData;
 }
-
-/** A reply to the main thread. */
-export type RandomizerReply =
-  | { readonly id: number; readonly values: bigint[] }
-  | { readonly id: number; readonly error: string };
 
 /** r ↦ h^r mod n for one key. */
 type Compute = (r: bigint) => bigint;
@@ -84,29 +77,10 @@ function cacheKey(key: RandomizerKeyData): string {
   return `${key.route}:${parts.map((x) => x.toString(16)).join(":")}`;
 }
 
-function main(): void {
-  const port = parentPort;
-  if (port === null) return;
-  const computes = new Map<string, Compute>();
-  port.on("message", (request: RandomizerRequest) => {
-    try {
-      const name = cacheKey(request.key);
-      let compute = computes.get(name);
-      if (compute === undefined) {
-        compute = computeFor(request.key);
-        computes.set(name, compute);
-        if (computes.size > CACHE_LIMIT) computes.delete(computes.keys().next().value as string);
-      }
-      const values: bigint[] = [];
-      for (let i = 0; i < request.count; i++) values.push(compute(randomBits(request.key.randomBits)));
-      port.postMessage({ id: request.id, values } satisfies RandomizerReply);
-    } catch (err) {
-      port.postMessage({
-        id: request.id,
-        error: err instanceof Error ? err.message : String(err),
-      } satisfies RandomizerReply);
-    }
-  });
-}
-
-main();
+serveRequests(() => {
+  const computeOf = keepRecent(CACHE_LIMIT, cacheKey, computeFor);
+  return (request: RandomizerRequest): bigint[] => {
+    const compute = computeOf(request.key);
+    return Array.from({ length: request.count }, () => compute(randomBits(request.key.randomBits)));
+  };
+});

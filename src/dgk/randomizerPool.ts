@@ -17,6 +17,7 @@
  * @module
  */
 
+import { Stock } from "../stock";
 import { DgkKey, publicKeyOf } from "./context";
 import { randomizer } from "./engine";
 import { DgkError, assertInteger, describeValue } from "./errors";
@@ -52,11 +53,8 @@ export class DgkRandomizerPool {
   /** The most values held. */
   readonly capacity: number;
   readonly #key: DgkKey;
-  readonly #workers: DgkRandomizerWorkers | undefined;
-  readonly #values: bigint[] = [];
-  #filling: Promise<void> | undefined;
+  readonly #stock: Stock<bigint>;
   #misses = 0;
-  #closed = false;
 
   /**
    * Creates an empty pool; call {@link DgkRandomizerPool.fill} to fill it.
@@ -84,12 +82,18 @@ export class DgkRandomizerPool {
     }
     this.#key = key;
     this.capacity = options.capacity;
-    this.#workers = options.workers;
+    const workers = options.workers;
+    this.#stock = new Stock({
+      capacity: options.capacity,
+      make: (wanted) =>
+        workers !== undefined ? workers.randomizers(key, wanted) : this.#inlineSlice(Math.min(wanted, INLINE_SLICE)),
+      closedError: (during) => closedError("DgkRandomizerPool.fill", during ? " (closed while filling)" : ""),
+    });
   }
 
   /** Values held now. */
   get size(): number {
-    return this.#values.length;
+    return this.#stock.size;
   }
 
   /** Takes that found the pool empty and computed a value on the spot. */
@@ -105,8 +109,8 @@ export class DgkRandomizerPool {
    * @throws {DgkError} `CLOSED` after {@link DgkRandomizerPool.close}
    */
   readonly take = (): bigint => {
-    if (this.#closed) throw closedError("DgkRandomizerPool.take");
-    const value = this.#values.pop();
+    if (this.#stock.closed) throw closedError("DgkRandomizerPool.take");
+    const value = this.#stock.take();
     if (value !== undefined) return value;
     this.#misses++;
     return randomizer(this.#key);
@@ -120,11 +124,7 @@ export class DgkRandomizerPool {
    *   `WORKER_FAILED` when a worker thread failed
    */
   fill(): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError("DgkRandomizerPool.fill"));
-    this.#filling ??= this.#fillUntilFull().finally(() => {
-      this.#filling = undefined;
-    });
-    return this.#filling;
+    return this.#stock.fill();
   }
 
   /**
@@ -133,32 +133,14 @@ export class DgkRandomizerPool {
    *
    * @returns a promise that resolves when no filling of this pool is running
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#values.length = 0;
-    await this.#filling?.catch(() => undefined);
-  }
-
-  async #fillUntilFull(): Promise<void> {
-    while (this.#values.length < this.capacity) {
-      const wanted = this.capacity - this.#values.length;
-      const values =
-        this.#workers !== undefined
-          ? await this.#workers.randomizers(this.#key, wanted)
-          : await this.#inlineSlice(Math.min(wanted, INLINE_SLICE));
-      if (this.#closed) throw closedError("DgkRandomizerPool.fill", " (closed while filling)");
-      for (const value of values) {
-        if (this.#values.length >= this.capacity) break;
-        this.#values.push(value);
-      }
-    }
+  close(): Promise<void> {
+    return this.#stock.close();
   }
 
   /** A few values, computed on the next event-loop turn so that other work can run between slices. */
   async #inlineSlice(count: number): Promise<bigint[]> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.#closed) return [];
+    if (this.#stock.closed) return [];
     return Array.from({ length: count }, () => randomizer(this.#key));
   }
 }

@@ -15,31 +15,18 @@
  */
 
 import { availableParallelism } from "node:os";
-import type { Worker } from "node:worker_threads";
-import { startWorker } from "../paillier/threads";
+import { MAX_WORKER_THREADS, splitEvenly, WorkerPool, type WorkerPoolError } from "../workerPool";
 import { DgkKey, publicKeyOf } from "./context";
 import { randomizer } from "./engine";
 import { DgkError, assertInteger } from "./errors";
 import { DgkPrivateKey } from "./keys";
-import type { RandomizerKeyData, RandomizerReply, RandomizerRequest } from "./randomizer-worker";
+import type { RandomizerKeyData, RandomizerRequest } from "./randomizer-worker";
 
 /** Batches smaller than this are computed on the calling thread: a round trip to a worker would cost more. */
 export const DGK_INLINE_RANDOMIZERS = 8;
 
 /** The most randomizers one call may ask for (24 MiB of values at 3072 bits). */
 export const DGK_MAX_RANDOMIZERS = 65_536;
-
-/** The most worker threads. */
-const MAX_THREADS = 256;
-
-/** The worker entry, relative to `startWorker`'s folder (src/paillier, or its compiled twin). */
-const WORKER_ENTRY = "../dgk/randomizer-worker";
-
-interface Job {
-  readonly worker: Worker;
-  resolve(values: bigint[]): void;
-  reject(err: Error): void;
-}
 
 /** What the workers are sent for each key, computed once per key object. */
 const keyData = new WeakMap<DgkKey, RandomizerKeyData>();
@@ -74,10 +61,7 @@ function keyDataOf(key: DgkKey): RandomizerKeyData {
  * await workers.close();
  */
 export class DgkRandomizerWorkers {
-  readonly #workers: Worker[];
-  readonly #jobs = new Map<number, Job>();
-  #nextId = 0;
-  #closed = false;
+  readonly #pool: WorkerPool<RandomizerRequest, bigint[]>;
 
   /**
    * Starts the threads.
@@ -87,23 +71,17 @@ export class DgkRandomizerWorkers {
    *   thread cannot be started
    */
   constructor(threads: number = availableParallelism()) {
-    assertInteger(threads, "DgkRandomizerWorkers: threads", 1, MAX_THREADS);
-    this.#workers = [];
+    assertInteger(threads, "DgkRandomizerWorkers: threads", 1, MAX_WORKER_THREADS);
     try {
-      for (let i = 0; i < threads; i++) this.#workers.push(this.#start());
+      this.#pool = new WorkerPool(require.resolve("./randomizer-worker"), { threads });
     } catch (err) {
-      this.#closed = true;
-      for (const worker of this.#workers.splice(0)) void worker.terminate();
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new DgkError("WORKER_FAILED", `DgkRandomizerWorkers: expected ${threads} threads started, got ${reason}`, {
-        cause: err,
-      });
+      throw new DgkError("WORKER_FAILED", `DgkRandomizerWorkers: ${(err as Error).message}`, { cause: err });
     }
   }
 
   /** How many threads are running (fewer than asked for if some failed; 0 after close). */
   get threads(): number {
-    return this.#workers.length;
+    return this.#pool.threads;
   }
 
   /**
@@ -122,15 +100,23 @@ export class DgkRandomizerWorkers {
   async randomizers(key: DgkKey, count: number): Promise<bigint[]> {
     publicKeyOf(key, "DgkRandomizerWorkers.randomizers: key");
     assertInteger(count, "DgkRandomizerWorkers.randomizers: count", 0, DGK_MAX_RANDOMIZERS);
-    if (this.#closed) throw closedError("DgkRandomizerWorkers.randomizers");
-    if (count < DGK_INLINE_RANDOMIZERS || this.#workers.length === 0) {
+    if (this.#pool.closed) throw closedError("DgkRandomizerWorkers.randomizers");
+    if (count < DGK_INLINE_RANDOMIZERS || this.#pool.threads === 0) {
       return Array.from({ length: count }, () => randomizer(key));
     }
     const data = keyDataOf(key);
-    const workers = this.#workers.slice(0, Math.min(this.#workers.length, count));
-    const base = Math.floor(count / workers.length);
-    const extra = count % workers.length;
-    const parts = await Promise.all(workers.map((w, i) => this.#send(w, data, base + (i < extra ? 1 : 0))));
+    const sizes = splitEvenly(count, this.#pool.threads);
+    const parts = await Promise.all(sizes.map((size, i) => this.#pool.request(i, { count: size, key: data }))).catch(
+      (err: WorkerPoolError) => {
+        throw err.code === "closed"
+          ? closedError("DgkRandomizerWorkers.randomizers", " (closed while computing)")
+          : new DgkError(
+              "WORKER_FAILED",
+              `DgkRandomizerWorkers: expected randomizers from a worker thread, got a failure: ${err.message}`,
+              { cause: err },
+            );
+      },
+    );
     return parts.flat();
   }
 
@@ -139,75 +125,11 @@ export class DgkRandomizerWorkers {
    *
    * @returns a promise that resolves when every thread has stopped
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const job of this.#jobs.values()) {
-      job.reject(closedError("DgkRandomizerWorkers.randomizers", " (closed while computing)"));
-    }
-    this.#jobs.clear();
-    const workers = this.#workers.splice(0);
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-
-  #start(): Worker {
-    const worker = startWorker(WORKER_ENTRY, null);
-    worker.on("message", (reply: RandomizerReply) => this.#settle(reply));
-    worker.on("error", (err: Error) => this.#fail(worker, err.message));
-    worker.on("exit", (code: number) => this.#fail(worker, `exited with code ${code}`));
-    worker.unref();
-    return worker;
-  }
-
-  #send(worker: Worker, key: RandomizerKeyData, count: number): Promise<bigint[]> {
-    const id = this.#nextId++;
-    return new Promise<bigint[]>((resolve, reject) => {
-      this.#jobs.set(id, { worker, resolve, reject });
-      if (this.#jobs.size === 1) this.#updateRefs();
-      worker.postMessage({ id, count, key } satisfies RandomizerRequest);
-    });
-  }
-
-  #settle(reply: RandomizerReply): void {
-    const job = this.#jobs.get(reply.id);
-    if (job === undefined) return;
-    this.#jobs.delete(reply.id);
-    if (this.#jobs.size === 0) this.#updateRefs();
-    if ("error" in reply) job.reject(workerError(reply.error));
-    else job.resolve(reply.values);
-  }
-
-  /** Drops a failed thread and fails its pending requests (a terminated thread after close is no failure). */
-  #fail(worker: Worker, reason: string): void {
-    if (this.#closed) return;
-    const index = this.#workers.indexOf(worker);
-    if (index >= 0) this.#workers.splice(index, 1);
-    for (const [id, job] of this.#jobs) {
-      if (job.worker !== worker) continue;
-      this.#jobs.delete(id);
-      job.reject(workerError(reason));
-    }
-    this.#updateRefs();
-    void worker.terminate();
-  }
-
-  /** Keeps the process alive only while a request is out. */
-  #updateRefs(): void {
-    const busy = this.#jobs.size > 0;
-    for (const worker of this.#workers) {
-      if (busy) worker.ref();
-      else worker.unref();
-    }
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }
 
 function closedError(what: string, detail = ""): DgkError {
   return new DgkError("CLOSED", `${what}: expected open DgkRandomizerWorkers, got closed ones${detail}`);
-}
-
-function workerError(reason: string): DgkError {
-  return new DgkError(
-    "WORKER_FAILED",
-    `DgkRandomizerWorkers: expected randomizers from a worker thread, got a failure: ${reason}`,
-  );
 }

@@ -7,6 +7,10 @@
  * @module
  */
 
+import { argumentChecks, CodedError, type AssertBigInt, type AssertInteger } from "../errors";
+
+export { describeBigInt, describeValue } from "../errors";
+
 /**
  * Why an operation was refused.
  *
@@ -49,54 +53,9 @@ export type PaillierErrorCode =
  *   if (err instanceof PaillierError && err.code === "CIPHERTEXT_RANGE") reject(err.message);
  * }
  */
-export class PaillierError extends Error {
-  /** Why the operation was refused; stable across releases. */
-  readonly code: PaillierErrorCode;
+export class PaillierError extends CodedError<PaillierErrorCode> {}
 
-  /**
-   * @param code - why the operation was refused
-   * @param message - what was expected and what came instead
-   * @param options - an optional underlying cause
-   */
-  constructor(code: PaillierErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "PaillierError";
-    this.code = code;
-  }
-}
-
-/**
- * A short description of a bigint for error messages: decimal when small, else the first and last hex digits and
- * the bit length, so that a 6144-bit ciphertext does not flood a log.
- *
- * @param x - the value to describe
- * @returns e.g. `"42"`, `"-7"` or `"0x1f3a…9bc2 (3072 bits)"`
- */
-export function describeBigInt(x: bigint): string {
-  const abs = x < 0n ? -x : x;
-  if (abs < 1n << 64n) return x.toString();
-  const hex = abs.toString(16);
-  const bits = (hex.length - 1) * 4 + parseInt(hex[0], 16).toString(2).length;
-  return `${x < 0n ? "-" : ""}0x${hex.slice(0, 6)}…${hex.slice(-6)} (${bits} bits)`;
-}
-
-/**
- * A short description of any value for "expected X, got Y" messages.
- *
- * @param value - what the caller passed
- * @returns its type and a truncated rendering, e.g. `number 42` or `string "0xzz"`
- */
-export function describeValue(value: unknown): string {
-  if (typeof value === "bigint") return `bigint ${describeBigInt(value)}`;
-  if (typeof value === "string") {
-    const shown = value.length > 40 ? `${value.slice(0, 37)}…" (${value.length} characters)` : `${value}"`;
-    return `string "${shown}`;
-  }
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  if (typeof value === "object") return `object ${value.constructor?.name ?? "Object"}`;
-  return `${typeof value} ${String(value)}`;
-}
+const checks = argumentChecks((message) => new PaillierError("INVALID_ARGUMENT", message));
 
 /**
  * Throws `INVALID_ARGUMENT` unless `value` is a bigint.
@@ -105,11 +64,7 @@ export function describeValue(value: unknown): string {
  * @param what - its name in the message
  * @throws {PaillierError} `INVALID_ARGUMENT` when `value` is not a bigint
  */
-export function assertBigInt(value: unknown, what: string): asserts value is bigint {
-  if (typeof value !== "bigint") {
-    throw new PaillierError("INVALID_ARGUMENT", `${what}: expected a bigint, got ${describeValue(value)}`);
-  }
-}
+export const assertBigInt: AssertBigInt = checks.assertBigInt;
 
 /**
  * Throws `INVALID_ARGUMENT` unless `value` is an integer number in [min, max].
@@ -120,11 +75,4 @@ export function assertBigInt(value: unknown, what: string): asserts value is big
  * @param max - largest accepted value
  * @throws {PaillierError} `INVALID_ARGUMENT` when `value` is not a safe integer in range
  */
-export function assertInteger(value: unknown, what: string, min: number, max: number): asserts value is number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new PaillierError(
-      "INVALID_ARGUMENT",
-      `${what}: expected an integer in [${min}, ${max}], got ${describeValue(value)}`,
-    );
-  }
-}
+export const assertInteger: AssertInteger = checks.assertInteger;

@@ -21,13 +21,12 @@
  * @module
  */
 
-import type { Worker } from "node:worker_threads";
+import { WorkerPool } from "../workerPool";
 import { byteLength } from "./arith";
 import { RandomizerSource, generateRandomizer } from "./engine";
 import { PaillierError, assertInteger, describeValue } from "./errors";
 import { PaillierPrivateKey, PaillierPublicKey } from "./keys";
-import { startWorker } from "./threads";
-import type { PoolWorkerData, PoolWorkerReply, PoolWorkerRequest } from "./pool-worker";
+import type { PoolWorkerData } from "./pool-worker";
 
 /** Where a pool computes its values. */
 export type PoolMode = "worker" | "main";
@@ -94,7 +93,8 @@ export class RandomnessPool implements RandomizerSource {
   readonly #values: bigint[] = [];
   readonly #waiters: Waiter[] = [];
   #mode: PoolMode;
-  #worker: Worker | undefined;
+  /** The worker thread (one request per randomizer); undefined until the first refill, and once abandoned. */
+  #worker: WorkerPool<null, bigint> | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #pending = 0;
   #produced = 0;
@@ -209,7 +209,7 @@ export class RandomnessPool implements RandomizerSource {
     }
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker !== undefined) await worker.terminate();
+    await worker?.close();
   }
 
   #add(value: bigint): void {
@@ -225,13 +225,9 @@ export class RandomnessPool implements RandomizerSource {
   /** Keeps the process alive only while someone awaits {@link RandomnessPool.fill}. */
   #updateRefs(): void {
     const wanted = this.#waiters.length > 0;
-    if (wanted) {
-      this.#worker?.ref();
-      this.#immediate?.ref();
-    } else {
-      this.#worker?.unref();
-      this.#immediate?.unref();
-    }
+    this.#worker?.keepAlive(wanted);
+    if (wanted) this.#immediate?.ref();
+    else this.#immediate?.unref();
   }
 
   #refill(): void {
@@ -242,7 +238,18 @@ export class RandomnessPool implements RandomizerSource {
       const worker = this.#worker ?? this.#startWorker();
       if (worker !== undefined) {
         this.#pending += deficit;
-        worker.postMessage({ type: "produce", count: deficit } satisfies PoolWorkerRequest);
+        for (let i = 0; i < deficit; i++) {
+          worker.request(0, null).then(
+            (value) => {
+              if (this.#worker !== worker) return;
+              this.#pending = Math.max(0, this.#pending - 1);
+              this.#add(value);
+            },
+            (err: Error) => {
+              if (this.#worker === worker) this.#abandonWorker(err.message);
+            },
+          );
+        }
         return;
       }
     }
@@ -260,24 +267,16 @@ export class RandomnessPool implements RandomizerSource {
     this.#updateRefs();
   }
 
-  #startWorker(): Worker | undefined {
+  #startWorker(): WorkerPool<null, bigint> | undefined {
     try {
       const init: PoolWorkerData =
         this.#key instanceof PaillierPrivateKey
           ? { n: this.publicKey.n, p: this.#key.p, q: this.#key.q }
           : { n: this.publicKey.n };
-      const worker = startWorker("pool-worker", init);
-      worker.on("message", (reply: PoolWorkerReply) => {
-        if (reply.type === "randomizer") {
-          this.#pending = Math.max(0, this.#pending - 1);
-          this.#add(reply.value);
-        } else {
-          this.#abandonWorker(reply.message);
-        }
-      });
-      worker.on("error", (err: Error) => this.#abandonWorker(err.message));
-      worker.on("exit", (code) => {
-        if (this.#worker === worker) this.#abandonWorker(`worker exited with code ${code}`);
+      const worker = new WorkerPool<null, bigint>(require.resolve("./pool-worker"), {
+        threads: 1,
+        init,
+        busyKeepsAlive: false,
       });
       this.#worker = worker;
       this.#updateRefs();
@@ -295,7 +294,7 @@ export class RandomnessPool implements RandomizerSource {
     this.#pending = 0;
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker !== undefined) void worker.terminate();
+    void worker?.close();
     this.#scheduleMain();
   }
 }

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { CodedError } from "../errors";
+
 /**
  * Why a proof operation was refused.
  *
@@ -46,18 +48,4 @@ export type ProofErrorCode =
  *   else throw err;
  * }
  */
-export class ProofError extends Error {
-  /** Why the operation was refused; stable across releases. */
-  readonly code: ProofErrorCode;
-
-  /**
-   * @param code - why the operation was refused
-   * @param message - what was expected and what came instead
-   * @param options - an optional underlying cause
-   */
-  constructor(code: ProofErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "ProofError";
-    this.code = code;
-  }
-}
+export class ProofError extends CodedError<ProofErrorCode> {}

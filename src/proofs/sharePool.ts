@@ -16,6 +16,7 @@
 
 import { describeValue } from "../paillier/errors";
 import { PaillierPrivateKey, PaillierPublicKey } from "../paillier";
+import { Stock } from "../stock";
 import { PrecomputedShare, precomputeShare } from "./bits";
 import { ProofError } from "./errors";
 
@@ -43,8 +44,7 @@ export class SharePool {
   /** The most shares held. */
   readonly capacity: number;
   readonly #privateKey: PaillierPrivateKey;
-  readonly #shares: PrecomputedShare[] = [];
-  #filling: Promise<void> | undefined;
+  readonly #shares: Stock<PrecomputedShare>;
 
   /**
    * @param privateKey - the key to make shares with
@@ -70,11 +70,18 @@ export class SharePool {
     this.#privateKey = privateKey;
     this.publicKey = privateKey.publicKey;
     this.capacity = capacity as number;
+    this.#shares = new Stock({
+      capacity: this.capacity,
+      async make() {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return [precomputeShare(privateKey)];
+      },
+    });
   }
 
   /** The number of shares held now. */
   get size(): number {
-    return this.#shares.length;
+    return this.#shares.size;
   }
 
   /**
@@ -84,17 +91,7 @@ export class SharePool {
    * @returns a promise that resolves when the pool is full
    */
   fill(): Promise<void> {
-    this.#filling ??= this.#fill().finally(() => {
-      this.#filling = undefined;
-    });
-    return this.#filling;
-  }
-
-  async #fill(): Promise<void> {
-    while (this.#shares.length < this.capacity) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.#shares.length < this.capacity) this.#shares.push(precomputeShare(this.#privateKey));
-    }
+    return this.#shares.fill();
   }
 
   /**
@@ -103,6 +100,6 @@ export class SharePool {
    * @returns an unused share
    */
   take(): PrecomputedShare {
-    return this.#shares.pop() ?? precomputeShare(this.#privateKey);
+    return this.#shares.take() ?? precomputeShare(this.#privateKey);
   }
 }

@@ -11,28 +11,18 @@
  */
 
 import { availableParallelism } from "node:os";
-import type { Worker } from "node:worker_threads";
 import { exportPrivateKey, PaillierPrivateKey, type PaillierPrivateKeyJson } from "../paillier";
 import { describeValue } from "../paillier/errors";
-import { startWorker } from "../paillier/threads";
+import { splitEvenly, WorkerPool } from "../workerPool";
 import { precomputeShare, shareFromParts, type PrecomputedShare, type ShareParts } from "./bits";
 import { ProofError } from "./errors";
-import type { ShareReply, ShareRequest } from "./share-worker";
-
-/** The worker entry, relative to `startWorker`'s folder (src/paillier, or its compiled twin). */
-const WORKER_ENTRY = "../proofs/share-worker";
+import type { ShareRequest } from "./share-worker";
 
 /** The most worker threads. */
 const MAX_THREADS = 64;
 
 /** The most shares one call may ask for. */
 export const MAX_SHARE_BATCH = 65_536;
-
-interface Job {
-  readonly worker: Worker;
-  readonly count: number;
-  resolve(parts: (ShareParts | undefined)[]): void;
-}
 
 /** What the threads are sent for each key, computed once per key object. */
 const keyJson = new WeakMap<PaillierPrivateKey, PaillierPrivateKeyJson>();
@@ -49,9 +39,8 @@ const keyJson = new WeakMap<PaillierPrivateKey, PaillierPrivateKeyJson>();
  * await shareWorkers.close();
  */
 export class ShareWorkers {
-  #workers: Worker[] = [];
-  readonly #jobs = new Map<number, Job>();
-  #nextId = 0;
+  /** Undefined when the threads could not be started: every share is then made on the calling thread. */
+  readonly #pool: WorkerPool<ShareRequest, ShareParts[]> | undefined;
 
   /** @param threads - how many worker threads, 1 to 64; default one per core (at most 64) */
   constructor(threads: number = Math.min(availableParallelism(), MAX_THREADS)) {
@@ -62,9 +51,9 @@ export class ShareWorkers {
       );
     }
     try {
-      for (let i = 0; i < threads; i++) this.#workers.push(this.#start());
+      this.#pool = new WorkerPool(require.resolve("./share-worker"), { threads });
     } catch {
-      // Whatever started is used; with none, shares are made on the calling thread.
+      this.#pool = undefined;
     }
   }
 
@@ -85,57 +74,24 @@ export class ShareWorkers {
         `ShareWorkers.shares: count: expected an integer from 0 to ${MAX_SHARE_BATCH}, got ${describeValue(count)}`,
       );
     }
-    let key = keyJson.get(privateKey);
-    if (key === undefined) keyJson.set(privateKey, (key = exportPrivateKey(privateKey)));
-    const workers = this.#workers.slice(0, Math.min(this.#workers.length, count));
-    if (workers.length === 0) return Array.from({ length: count }, () => precomputeShare(privateKey));
-    const sizes = workers.map((_, i) => Math.floor(count / workers.length) + (i < count % workers.length ? 1 : 0));
-    const parts = await Promise.all(workers.map((worker, i) => this.#send(worker, key, sizes[i])));
+    const pool = this.#pool;
+    if (pool === undefined || pool.threads === 0)
+      return Array.from({ length: count }, () => precomputeShare(privateKey));
+    const key = keyJson.get(privateKey) ?? exportPrivateKey(privateKey);
+    keyJson.set(privateKey, key);
+    // A part that gets no reply (a stopped thread, a closed pool) is made here: undefined entries.
+    const parts = await Promise.all(
+      splitEvenly(count, pool.threads).map((size, i) =>
+        pool
+          .request(i, { count: size, key })
+          .catch((): (ShareParts | undefined)[] => new Array<undefined>(size).fill(undefined)),
+      ),
+    );
     return parts.flat().map((p) => (p === undefined ? precomputeShare(privateKey) : shareFromParts(privateKey, p)));
   }
 
-  /** Stops the threads; requests still out are made on the calling thread. */
+  /** Stops the threads; requests still out, and later ones, are made on the calling thread. */
   async close(): Promise<void> {
-    const workers = this.#workers;
-    this.#workers = [];
-    for (const worker of workers) this.#fail(worker);
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-
-  #start(): Worker {
-    const worker = startWorker(WORKER_ENTRY, null);
-    worker.on("message", (reply: ShareReply) => this.#settle(reply));
-    worker.on("error", () => this.#fail(worker));
-    worker.on("exit", () => this.#fail(worker));
-    worker.unref();
-    return worker;
-  }
-
-  /** The shares' parts from `worker`; undefined entries are to be made on the calling thread. */
-  #send(worker: Worker, key: PaillierPrivateKeyJson, count: number): Promise<(ShareParts | undefined)[]> {
-    const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#jobs.set(id, { worker, count, resolve });
-      worker.ref();
-      try {
-        worker.postMessage({ id, count, key } satisfies ShareRequest);
-      } catch {
-        this.#settle({ id, error: "not sent" });
-      }
-    });
-  }
-
-  #settle(reply: ShareReply): void {
-    const job = this.#jobs.get(reply.id);
-    if (job === undefined) return;
-    this.#jobs.delete(reply.id);
-    if (![...this.#jobs.values()].some((j) => j.worker === job.worker)) job.worker.unref();
-    job.resolve("parts" in reply ? reply.parts : new Array<undefined>(job.count).fill(undefined));
-  }
-
-  /** A thread stopped: its requests are made on the calling thread, and it gets no more. */
-  #fail(worker: Worker): void {
-    this.#workers = this.#workers.filter((w) => w !== worker);
-    for (const [id, job] of this.#jobs) if (job.worker === worker) this.#settle({ id, error: "stopped" });
+    await this.#pool?.close();
   }
 }

@@ -2,24 +2,23 @@
  * The worker-thread side of {@link BitVerifierWorker}: runs {@link verifyBits} on another core. Started by
  * `BitVerifierWorker`; not meant to be imported.
  *
- * Each request `{ id, n, ciphertexts, items, context }` is answered by `{ id }` (the proof holds) or
- * `{ id, code, message }` (the `ProofError` that {@link verifyBits} threw), or `{ id, inline: true }` when anything
- * else went wrong (say, the key does not import here): the main thread then verifies on its own thread. Only public
- * values cross: the key's modulus, the ciphertexts, the proof and the context.
+ * Each request `{ n, ciphertexts, items, context }` is answered by nothing (the proof holds) or `{ code, message }`
+ * (the `ProofError` that {@link verifyBits} threw); anything else that goes wrong (say, the key does not import here)
+ * fails the request, and the main thread then verifies on its own thread. Only public values cross: the key's
+ * modulus, the ciphertexts, the proof and the context.
  *
  * @module
  */
 
-import { parentPort } from "node:worker_threads";
 import { importPublicKey, type PaillierPublicKey } from "../paillier";
 import { toHex } from "../paillier/arith";
 import { trustedCiphertext } from "../paillier/ciphertext";
+import { keepRecent, serveRequests } from "../workerThread";
 import { verifyBits, type BitProofItem } from "./bits";
-import { ProofError } from "./errors";
+import { ProofError, type ProofErrorCode } from "./errors";
 
 /** A request from the main thread. */
 export interface VerifyRequest {
-  readonly id: number;
   /** The bank key's modulus. */
   readonly n: bigint;
   /** The ciphertexts' values, checked by the caller as ciphertexts of that key. */
@@ -28,42 +27,27 @@ export interface VerifyRequest {
   readonly context: Uint8Array;
 }
 
-/** A reply to the main thread: nothing when the proof holds. */
-export type VerifyReply =
-  | { readonly id: number }
-  | { readonly id: number; readonly code: string; readonly message: string }
-  | { readonly id: number; readonly inline: true };
+/** A reply to the main thread: nothing when the proof holds, else why it does not. */
+export type VerifyReply = undefined | { readonly code: ProofErrorCode; readonly message: string };
 
 /** Keys whose per-key precomputation (exponentiators modulo n and n²) is kept. */
 const CACHE_LIMIT = 8;
 
-function main(): void {
-  const port = parentPort;
-  if (port === null) return;
-  const keys = new Map<bigint, PaillierPublicKey>();
-  const keyFor = (n: bigint): PaillierPublicKey => {
-    let key = keys.get(n);
-    if (key === undefined) {
-      key = importPublicKey({ kty: "Paillier", n: toHex(n), g: toHex(n + 1n) });
-      keys.set(n, key);
-      if (keys.size > CACHE_LIMIT) keys.delete(keys.keys().next().value as bigint);
-    }
-    return key;
-  };
-  port.on("message", (request: VerifyRequest) => {
+serveRequests(() => {
+  const keyOf = keepRecent(
+    CACHE_LIMIT,
+    (n: bigint) => n,
+    (n): PaillierPublicKey => importPublicKey({ kty: "Paillier", n: toHex(n), g: toHex(n + 1n) }),
+  );
+  return (request: VerifyRequest): VerifyReply => {
+    const publicKey = keyOf(request.n);
+    const ciphertexts = request.ciphertexts.map((c) => trustedCiphertext(publicKey, c));
     try {
-      const publicKey = keyFor(request.n);
-      const ciphertexts = request.ciphertexts.map((c) => trustedCiphertext(publicKey, c));
       verifyBits(publicKey, ciphertexts, { publicKey, items: request.items }, request.context);
-      port.postMessage({ id: request.id } satisfies VerifyReply);
+      return undefined;
     } catch (err) {
-      if (err instanceof ProofError) {
-        port.postMessage({ id: request.id, code: err.code, message: err.message } satisfies VerifyReply);
-      } else {
-        port.postMessage({ id: request.id, inline: true } satisfies VerifyReply);
-      }
+      if (err instanceof ProofError) return { code: err.code, message: err.message };
+      throw err;
     }
-  });
-}
-
-main();
+  };
+});

@@ -7,22 +7,11 @@
  * @module
  */
 
-import type { Worker } from "node:worker_threads";
 import { Ciphertext, PaillierPublicKey } from "../paillier";
-import { startWorker } from "../paillier/threads";
+import { WorkerPool } from "../workerPool";
 import { verifyBits, type BitProof } from "./bits";
-import { ProofError, type ProofErrorCode } from "./errors";
+import { ProofError } from "./errors";
 import type { VerifyReply, VerifyRequest } from "./verifier-worker";
-
-/** The worker entry, relative to `startWorker`'s folder (src/paillier, or its compiled twin). */
-const WORKER_ENTRY = "../proofs/verifier-worker";
-
-interface Job {
-  resolve(): void;
-  reject(err: Error): void;
-  /** The same verification on the calling thread, when the worker cannot answer. */
-  inline(): Promise<void>;
-}
 
 /**
  * One worker thread verifying bit proofs. The thread starts with the object and keeps the process alive only while
@@ -37,20 +26,14 @@ interface Job {
  * await verifier.close();
  */
 export class BitVerifierWorker {
-  #worker: Worker | undefined;
-  readonly #jobs = new Map<number, Job>();
-  #nextId = 0;
+  /** Undefined when the thread could not be started: every proof is then verified on the calling thread. */
+  readonly #pool: WorkerPool<VerifyRequest, VerifyReply> | undefined;
 
   constructor() {
     try {
-      const worker = startWorker(WORKER_ENTRY, null);
-      worker.on("message", (reply: VerifyReply) => this.#settle(reply));
-      worker.on("error", () => this.#fail());
-      worker.on("exit", () => this.#fail());
-      worker.unref();
-      this.#worker = worker;
+      this.#pool = new WorkerPool(require.resolve("./verifier-worker"), { threads: 1 });
     } catch {
-      this.#worker = undefined;
+      this.#pool = undefined;
     }
   }
 
@@ -60,16 +43,16 @@ export class BitVerifierWorker {
    * @returns a promise that resolves when the proof holds
    * @throws {ProofError} (as a rejection) what {@link verifyBits} throws
    */
-  verify(
+  async verify(
     publicKey: PaillierPublicKey,
     ciphertexts: readonly Ciphertext[],
     proof: BitProof,
     context: Uint8Array,
   ): Promise<void> {
-    const worker = this.#worker;
-    const inline = async () => verifyBits(publicKey, ciphertexts, proof, context);
+    const pool = this.#pool;
+    const inline = () => verifyBits(publicKey, ciphertexts, proof, context);
     if (
-      worker === undefined ||
+      pool === undefined ||
       !(publicKey instanceof PaillierPublicKey) ||
       !Array.isArray(ciphertexts) ||
       !ciphertexts.every((c) => c instanceof Ciphertext && c.publicKey.equals(publicKey)) ||
@@ -82,49 +65,18 @@ export class BitVerifierWorker {
       // Anything unusual gets verifyBits's own checks and messages.
       return inline();
     }
-    const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.#jobs.set(id, { resolve, reject, inline });
-      if (this.#jobs.size === 1) worker.ref();
-      try {
-        worker.postMessage({
-          id,
-          n: publicKey.n,
-          ciphertexts: ciphertexts.map((c) => c.value),
-          items: proof.items,
-          context,
-        } satisfies VerifyRequest);
-      } catch {
-        this.#jobs.delete(id);
-        if (this.#jobs.size === 0) worker.unref();
-        inline().then(resolve, reject);
-      }
-    });
+    const request = { n: publicKey.n, ciphertexts: ciphertexts.map((c) => c.value), items: proof.items, context };
+    let reply: VerifyReply;
+    try {
+      reply = await pool.request(0, request);
+    } catch {
+      return inline(); // a stopped or closed thread, or arguments it could not be sent
+    }
+    if (reply !== undefined) throw new ProofError(reply.code, reply.message);
   }
 
   /** Stops the thread; requests still out, and later ones, are verified on the calling thread. */
   async close(): Promise<void> {
-    const worker = this.#worker;
-    if (worker === undefined) return;
-    this.#fail();
-    await worker.terminate();
-  }
-
-  #settle(reply: VerifyReply): void {
-    const job = this.#jobs.get(reply.id);
-    if (job === undefined) return;
-    this.#jobs.delete(reply.id);
-    if (this.#jobs.size === 0) this.#worker?.unref();
-    if ("inline" in reply) job.inline().then(job.resolve, job.reject);
-    else if ("code" in reply) job.reject(new ProofError(reply.code as ProofErrorCode, reply.message));
-    else job.resolve();
-  }
-
-  /** The thread stopped: its requests, and later ones, are verified on the calling thread. */
-  #fail(): void {
-    this.#worker = undefined;
-    const jobs = [...this.#jobs.values()];
-    this.#jobs.clear();
-    for (const job of jobs) job.inline().then(job.resolve, job.reject);
+    await this.#pool?.close();
   }
 }

@@ -22,6 +22,7 @@
  * @module
  */
 import { getAddress, hexlify, isAddress, isHexString, randomBytes, verifyMessage, type Signer } from "ethers";
+import { CodedError } from "../errors";
 import { keccak256 } from "./keccak";
 
 /** The headers of a signed request (lower-case, as Node reports them). */
@@ -106,13 +107,9 @@ export async function signRequest(
 }
 
 /** Why a signed request was refused: `replayed` for a nonce already used, `too-many` over the signer's bound. */
-export class SignedRequestError extends Error {
-  constructor(
-    message: string,
-    readonly code: "invalid" | "replayed" | "too-many" = "invalid",
-  ) {
-    super(message);
-    this.name = "SignedRequestError";
+export class SignedRequestError extends CodedError<"invalid" | "replayed" | "too-many"> {
+  constructor(message: string, code: SignedRequestError["code"] = "invalid") {
+    super(code, message);
   }
 }
 
