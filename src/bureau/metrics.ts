@@ -80,71 +80,58 @@ export function methodLabel(method: string | undefined): string {
 /** The bureau's metrics. */
 export class BureauMetrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({
-    name: "blindcredit_http_requests_total",
-    help: "HTTP requests answered, by method, route template and status.",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [this.registry],
-  });
-  readonly apiRefusals = new Counter({
-    name: "blindcredit_api_refusals_total",
-    help: "Requests the API refused, by reason.",
-    labelNames: ["reason"] as const,
-    registers: [this.registry],
-  });
-  readonly stepSeconds = new Histogram({
-    name: "blindcredit_step_seconds",
-    help: "Time the evaluator took for one step of a check, by the state it reached and the form's conditions (k).",
-    labelNames: ["step", "k"] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
-    registers: [this.registry],
-  });
-  readonly checkRefusals = new Counter({
-    name: "blindcredit_check_refusals_total",
-    help: "Checks the bureau refused on-chain, by reason.",
-    labelNames: ["reason"] as const,
-    registers: [this.registry],
-  });
-  readonly storeSeconds = new Histogram({
-    name: "blindcredit_store_seconds",
-    help: "Latency of the store's calls, by operation.",
-    labelNames: ["op"] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-    registers: [this.registry],
-  });
-  readonly chainLag = new Gauge({
-    name: "blindcredit_chain_lag_blocks",
-    help: "The latest block minus the last block whose logs the evaluator read.",
-    registers: [this.registry],
-  });
+  readonly httpRequests = this.#counter(
+    "blindcredit_http_requests_total",
+    "HTTP requests answered, by method, route template and status.",
+    ["method", "route", "status"],
+  );
+  readonly apiRefusals = this.#counter("blindcredit_api_refusals_total", "Requests the API refused, by reason.", [
+    "reason",
+  ]);
+  readonly stepSeconds = this.#histogram(
+    "blindcredit_step_seconds",
+    "Time the evaluator took for one step of a check, by the state it reached and the form's conditions (k).",
+    ["step", "k"],
+    [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+  );
+  readonly checkRefusals = this.#counter(
+    "blindcredit_check_refusals_total",
+    "Checks the bureau refused on-chain, by reason.",
+    ["reason"],
+  );
+  readonly storeSeconds = this.#histogram(
+    "blindcredit_store_seconds",
+    "Latency of the store's calls, by operation.",
+    ["op"],
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+  );
+  readonly chainLag = this.#gauge(
+    "blindcredit_chain_lag_blocks",
+    "The latest block minus the last block whose logs the evaluator read.",
+  );
   /** For the evaluators' leases: incremented when a check is taken over from an evaluator whose lease ran out. */
-  readonly leaseTakeovers = new Counter({
-    name: "blindcredit_lease_takeovers_total",
-    help: "Checks taken over from an evaluator whose lease had run out.",
-    registers: [this.registry],
-  });
+  readonly leaseTakeovers = this.#counter(
+    "blindcredit_lease_takeovers_total",
+    "Checks taken over from an evaluator whose lease had run out.",
+  );
 
-  readonly up = new Gauge({
-    name: "blindcredit_up",
-    help: "Whether the chain and the store answered the last probe (/health, /metrics) in time: 1 yes, 0 no.",
-    labelNames: ["part"] as const,
-    registers: [this.registry],
-  });
-  readonly relayedConsents = new Counter({
-    name: "blindcredit_relay_consents_total",
-    help: "Consents the relay submitted from the bureau's account and saw mined.",
-    registers: [this.registry],
-  });
-  readonly relayGas = new Counter({
-    name: "blindcredit_relay_gas_used_total",
-    help: "Gas used by the transactions of relayed consents.",
-    registers: [this.registry],
-  });
-  readonly relayWei = new Counter({
-    name: "blindcredit_relay_gas_wei_total",
-    help: "What the relayed consents' gas cost the bureau, in wei.",
-    registers: [this.registry],
-  });
+  readonly up = this.#gauge(
+    "blindcredit_up",
+    "Whether the chain and the store answered the last probe (/health, /metrics) in time: 1 yes, 0 no.",
+    ["part"],
+  );
+  readonly relayedConsents = this.#counter(
+    "blindcredit_relay_consents_total",
+    "Consents the relay submitted from the bureau's account and saw mined.",
+  );
+  readonly relayGas = this.#counter(
+    "blindcredit_relay_gas_used_total",
+    "Gas used by the transactions of relayed consents.",
+  );
+  readonly relayWei = this.#counter(
+    "blindcredit_relay_gas_wei_total",
+    "What the relayed consents' gas cost the bureau, in wei.",
+  );
 
   /**
    * Times `fn` as the store operation `op`.
@@ -165,17 +152,40 @@ export class BureauMetrics {
    *   one label `label` when given a record)
    */
   gauge(name: string, help: string, read: () => Promise<number | Record<string, number>>, label = "stage"): void {
-    new Gauge({
-      name,
-      help,
-      labelNames: [label],
-      registers: [this.registry],
-      async collect() {
-        const value = await read();
-        this.reset();
-        if (typeof value === "number") this.set(value);
-        else for (const [key, n] of Object.entries(value)) this.set({ [label]: key }, n);
-      },
+    this.#gauge(name, help, [label], async function collect() {
+      const value = await read();
+      this.reset();
+      if (typeof value === "number") this.set(value);
+      else for (const [key, n] of Object.entries(value)) this.set({ [label]: key }, n);
     });
+  }
+
+  /** A counter of this registry, with the labels it takes (none by default). */
+  #counter<Label extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[] = [],
+  ): Counter<Label> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge of this registry, with the labels it takes (none by default) and what to do on each scrape, if anything. */
+  #gauge<Label extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[] = [],
+    collect?: (this: Gauge<Label>) => Promise<void>,
+  ): Gauge<Label> {
+    return new Gauge({ name, help, labelNames, collect, registers: [this.registry] });
+  }
+
+  /** A histogram of this registry, with the labels it takes and its buckets (upper bounds). */
+  #histogram<Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[],
+    buckets: number[],
+  ): Histogram<Label> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 }
