@@ -93,7 +93,12 @@ async function round(store: BureauStore, i: number, fixture: Fixture): Promise<v
   await store.renewLease(checkId, "bench", 60_000);
   await store.transaction(async (tx) => {
     if (!(await tx.holdsLease(checkId, "bench"))) throw new Error(`bench: lost the lease of ${checkId}`);
-    await tx.putCheck(checkId, { stage: "challenged", formHash: fixture.formHash, state: fixture.state, updatedAt: i + 1 });
+    await tx.putCheck(checkId, {
+      stage: "challenged",
+      formHash: fixture.formHash,
+      state: fixture.state,
+      updatedAt: i + 1,
+    });
   });
   await store.getCheck(checkId);
   await store.getMessage(hash);
@@ -115,7 +120,12 @@ async function measure(name: string, store: BureauStore, seconds: number): Promi
     newRecord({ subject, provider, fields: parseRecordFields({ creditScore: "700" }), issuedAt: 1_700_000_000 }),
   );
   await store.putRecord(bytes, recordHash(bytes), subject, provider);
-  const fixture = { subject, recordHash: recordHash(bytes), formHash: keccak256(Buffer.from("form")), state: randomBytes(4096) };
+  const fixture = {
+    subject,
+    recordHash: recordHash(bytes),
+    formHash: keccak256(Buffer.from("form")),
+    state: randomBytes(4096),
+  };
   for (let i = 0; i < 20; i++) await round(store, i, fixture); // warm-up
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(Math.round(seconds * 1e9));

@@ -237,18 +237,10 @@ async function startLocked(
     await bindStore(store, redactUrl(options.databasePath), file !== undefined, await deploymentOf(suite));
     comparisonKey =
       options.comparisonKey ??
-      (await loadOrCreateComparisonKey(
-        options.comparisonKeyFile ?? comparisonKeyPath(file!),
-        options.sealingKey,
-        log,
-      ));
+      (await loadOrCreateComparisonKey(options.comparisonKeyFile ?? comparisonKeyPath(file!), options.sealingKey, log));
     ringPedersen =
       options.ringPedersen ??
-      (await loadOrCreateRingPedersen(
-        options.ringPedersenFile ?? ringPedersenPath(file!),
-        options.sealingKey,
-        log,
-      ));
+      (await loadOrCreateRingPedersen(options.ringPedersenFile ?? ringPedersenPath(file!), options.sealingKey, log));
   } catch (err) {
     await store.close();
     throw err;

@@ -193,7 +193,11 @@ type Statements = ReturnType<typeof statements>;
  *   was created under another key (checked before any row is read and before migrating); the driver's error when
  *   a server cannot be reached
  */
-export async function openStoreWith(driver: StoreDriver, location: string, sealingKey: SealingKey): Promise<BureauStore> {
+export async function openStoreWith(
+  driver: StoreDriver,
+  location: string,
+  sealingKey: SealingKey,
+): Promise<BureauStore> {
   if (!(sealingKey instanceof SealingKey)) {
     throw new StoreError("invalid-argument", `${driver.name}: expected a SealingKey, got ${rows.describe(sealingKey)}`);
   }
@@ -317,9 +321,7 @@ class Store implements BureauStore {
   }
 
   transaction<T>(fn: (tx: BureauStoreOps) => Promise<T>): Promise<T> {
-    return this.#queue.transaction((scope) =>
-      this.#db.atomic((tx) => fn(guarded(this.#ops.bound(tx), scope))),
-    );
+    return this.#queue.transaction((scope) => this.#db.atomic((tx) => fn(guarded(this.#ops.bound(tx), scope))));
   }
 
   /** Closes the connection after the calls made before (a running transaction included); later calls are refused. */
@@ -430,8 +432,7 @@ class Operations {
   async stats(db: StoreConnection): Promise<StoreStats> {
     const [counts] = await db.query<{ subjects: number; records: number; messages: number }>(this.#sql.counts);
     const checksByStage: Record<string, number> = {};
-    for (const { stage, n } of await db.query<{ stage: string; n: number }>(this.#sql.stages))
-      checksByStage[stage] = n;
+    for (const { stage, n } of await db.query<{ stage: string; n: number }>(this.#sql.stages)) checksByStage[stage] = n;
     return { subjects: counts.subjects, records: counts.records, messages: counts.messages, checksByStage };
   }
 

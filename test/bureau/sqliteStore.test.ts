@@ -142,9 +142,9 @@ describe("bureau/sqliteStore", () => {
       const db = new Database(path, { readonly: true });
       try {
         expect(db.pragma("user_version", { simple: true })).to.equal(SCHEMA_VERSION);
-        expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").pluck().all()).to.deep.equal(
-          ["records_no_delete", "records_no_update"],
-        );
+        expect(
+          db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").pluck().all(),
+        ).to.deep.equal(["records_no_delete", "records_no_update"]);
       } finally {
         db.close();
       }
