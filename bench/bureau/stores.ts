@@ -18,12 +18,17 @@
  * (default 4), `BENCH_SECONDS` (the measured window per run, default 60), `BENCH_POLL_MS` (how often banks and
  * bureaus poll the chain node, default 100), `BENCH_WRITE` (`0`: print only). Writes
  * bench/bureau/stores-results.{json,md}.
+ *
+ * `BENCH_STORE_OPS=1` measures the stores alone instead (`./storeOperations`: rounds of a check's store traffic a
+ * second, SQLite against PGlite, `BENCH_SECONDS` each, PGlite loaded from `BENCH_PGLITE_MODULE`), and prints them
+ * with their ratio; it writes nothing.
  * @module
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { LOAN, separateProcesses, type Measured } from "../matching/processes";
+import { storeOperations } from "./storeOperations";
 
 const BANKS = Number(process.env.BENCH_BANKS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -52,6 +57,16 @@ type Ratios = Record<(typeof COMPARED)[number], number | null>;
 async function main(): Promise<void> {
   if (!Number.isInteger(BANKS) || BANKS < 1) throw new Error(`BENCH_BANKS: expected ≥ 1, got ${BANKS}`);
   if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS: expected > 0, got ${SECONDS}`);
+  if (process.env.BENCH_STORE_OPS === "1") {
+    const [base, ...others] = await storeOperations(SECONDS, process.env.BENCH_PGLITE_MODULE ?? "@electric-sql/pglite");
+    for (const r of [base, ...others]) {
+      process.stdout.write(
+        `${r.name}: ${r.rounds} rounds in ${r.seconds.toFixed(1)} s, ${r.roundsPerSecond.toFixed(1)} a second` +
+          (r === base ? "\n" : `, ×${(r.roundsPerSecond / base.roundsPerSecond).toFixed(2)} of ${base.name}\n`),
+      );
+    }
+    return;
+  }
   const runs: { name: string; measured: Measured }[] = [];
   for (const c of CONFIGURATIONS) {
     process.stderr.write(`${c.name}: ${BANKS} banks, ${SECONDS} s …\n`);

@@ -26,9 +26,10 @@ import type { OwnershipJudgment } from "../../typechain-types";
 import { CREDIT_RECORD_CATEGORY } from "../protocol/records";
 import { DEFAULT_SCHEMA, expectDeployedSchema, type CreditSchema } from "../protocol/schema";
 import { SealingError, type SealingKey } from "./sealing";
-import { openStore } from "./openStore";
-import { isPostgresUrl, redact } from "./postgresStore";
+import { openStore, storeCapabilities } from "./openStore";
+import { redactUrl } from "../redact";
 import { StoreError, type BureauStore, type StoreDeployment } from "./store";
+import type { StoreCapabilities } from "./storeDriver";
 import { lockStoreFile } from "./storeLock";
 
 /** Options of {@link startBureauService}. */
@@ -159,8 +160,8 @@ export interface BureauService {
  */
 export const DEFAULT_STOP_TIMEOUT_MS = 20_000;
 
-/** The lease owner of the one process serving a SQLite store. */
-const SQLITE_LEASE_OWNER = "bureau";
+/** The lease owner of the one process serving a store that is not shared (a SQLite file). */
+const ONE_PROCESS_LEASE_OWNER = "bureau";
 
 /** How many precomputed randomizers the bureau keeps per bank key. */
 const POOL_CAPACITY = 256;
@@ -178,10 +179,11 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   if (!Number.isSafeInteger(stopTimeoutMs) || stopTimeoutMs < 0) {
     throw new RangeError(`stopTimeoutMs: expected a whole number of ms ≥ 0, got ${String(options.stopTimeoutMs)}`);
   }
-  const sqlite = !isPostgresUrl(options.databasePath) && options.databasePath !== ":memory:";
-  const lock = sqlite ? lockStoreFile(options.databasePath) : undefined;
+  const capabilities = storeCapabilities(options.databasePath);
+  const { file, sharedByProcesses } = capabilities;
+  const lock = file !== undefined && !sharedByProcesses ? lockStoreFile(file) : undefined;
   try {
-    const service = await startLocked(options, stopTimeoutMs);
+    const service = await startLocked(options, capabilities, stopTimeoutMs);
     return {
       ...service,
       async stop() {
@@ -198,7 +200,11 @@ export async function startBureauService(options: BureauServiceOptions): Promise
   }
 }
 
-async function startLocked(options: BureauServiceOptions, stopTimeoutMs: number): Promise<BureauService> {
+async function startLocked(
+  options: BureauServiceOptions,
+  { label, file, sharedByProcesses }: StoreCapabilities,
+  stopTimeoutMs: number,
+): Promise<BureauService> {
   const { suite } = options;
   const logger = options.logger ?? pino({ level: "silent" });
   const metrics = options.metrics ?? new BureauMetrics();
@@ -208,41 +214,33 @@ async function startLocked(options: BureauServiceOptions, stopTimeoutMs: number)
     throw new Error(`${bureau} is not an active credit bureau of this consortium: it cannot serve checks`);
   }
   expectDeployedSchema(options.schema ?? DEFAULT_SCHEMA, await suite.matching.schemaHash());
-  const postgres = isPostgresUrl(options.databasePath);
-  if (postgres && options.comparisonKey === undefined && options.comparisonKeyFile === undefined) {
-    throw new Error("a PostgreSQL store needs comparisonKeyFile (or comparisonKey): it cannot live beside a URL");
+  if (file === undefined && options.comparisonKey === undefined && options.comparisonKeyFile === undefined) {
+    throw new Error(`${label} needs comparisonKeyFile (or comparisonKey): it lives in no file to keep it beside`);
   }
-  if (postgres && options.freshStore) {
+  if (file === undefined && options.freshStore) {
     throw new Error(
-      "freshStore moves a SQLite file aside; for a fresh PostgreSQL store, create a new database and point the URL at it",
+      `freshStore moves a store's file aside; ${label} lives in none: for a fresh one, create a new database and ` +
+        "point the service at it",
     );
   }
-  if (postgres && options.ringPedersen === undefined && options.ringPedersenFile === undefined) {
-    throw new Error("a PostgreSQL store needs ringPedersenFile (or ringPedersen): it cannot live beside a URL");
+  if (file === undefined && options.ringPedersen === undefined && options.ringPedersenFile === undefined) {
+    throw new Error(`${label} needs ringPedersenFile (or ringPedersen): it lives in no file to keep it beside`);
   }
-  if (options.freshStore) {
-    const backup = moveStoreAside(options.databasePath);
+  if (file !== undefined && options.freshStore) {
+    const backup = moveStoreAside(file);
     if (backup !== undefined) log(`moved the old store aside to ${backup}; starting a fresh one`);
   }
   const store = await openStore(options.databasePath, options.sealingKey);
   let comparisonKey;
   let ringPedersen;
   try {
-    await bindStore(store, String(redact(options.databasePath)), await deploymentOf(suite));
+    await bindStore(store, redactUrl(options.databasePath), file !== undefined, await deploymentOf(suite));
     comparisonKey =
       options.comparisonKey ??
-      (await loadOrCreateComparisonKey(
-        options.comparisonKeyFile ?? comparisonKeyPath(options.databasePath),
-        options.sealingKey,
-        log,
-      ));
+      (await loadOrCreateComparisonKey(options.comparisonKeyFile ?? comparisonKeyPath(file!), options.sealingKey, log));
     ringPedersen =
       options.ringPedersen ??
-      (await loadOrCreateRingPedersen(
-        options.ringPedersenFile ?? ringPedersenPath(options.databasePath),
-        options.sealingKey,
-        log,
-      ));
+      (await loadOrCreateRingPedersen(options.ringPedersenFile ?? ringPedersenPath(file!), options.sealingKey, log));
   } catch (err) {
     await store.close();
     throw err;
@@ -263,8 +261,8 @@ async function startLocked(options: BureauServiceOptions, stopTimeoutMs: number)
     }
     return pool;
   };
-  // Unique per process on a shared server store; one process serves a SQLite file, so its owner is always the same.
-  const owner = postgres ? leaseOwner() : SQLITE_LEASE_OWNER;
+  // Unique per process on a shared store; one process serves any other, so its owner is always the same.
+  const owner = sharedByProcesses ? leaseOwner() : ONE_PROCESS_LEASE_OWNER;
   const client = new BureauClient(
     suite.matching,
     new StoreBoard(store),
@@ -387,13 +385,18 @@ async function deploymentOf(suite: Suite): Promise<StoreDeployment> {
 }
 
 /** Binds the store to the deployment, or refuses with what the operator can do. */
-async function bindStore(store: BureauStore, databasePath: string, deployment: StoreDeployment): Promise<void> {
+async function bindStore(
+  store: BureauStore,
+  databasePath: string,
+  inFile: boolean,
+  deployment: StoreDeployment,
+): Promise<void> {
   try {
     await store.bindDeployment(deployment);
   } catch (e) {
     if (!(e instanceof StoreError && e.code === "deployment")) throw e;
-    const fresh = isPostgresUrl(databasePath)
-      ? "or at a new PostgreSQL database"
+    const fresh = !inFile
+      ? "or at a new database"
       : "or start a fresh store (`freshStore: true`; `blindcredit bureau start --fresh-store`), which moves this " +
         `one aside to ${databasePath}.<timestamp>.bak`;
     throw new StoreError(

@@ -2,9 +2,10 @@
  * The bureau's storage, as the service sees it: credit records (sealed, append-only), the protocol's public
  * message board, and the evaluator's per-check progress (sealed), with transactions across them.
  *
- * Every method is asynchronous so that a server database can implement the same interface: the embedded default is
- * `openSqliteStore` in `./sqliteStore`, the server one `openPostgresStore` in `./postgresStore`, and `openStore` in
- * `./openStore` picks one from a path or a URL.
+ * Every method is asynchronous so that a server database can serve it too: the store is written once
+ * (`./storeCore`) over a driver per database (`./storeDriver`): the embedded default `openSqliteStore` in
+ * `./sqliteStore`, the server one `openPostgresStore` in `./postgresStore`; `openStore` in `./openStore` picks one
+ * from a path or a URL, and `storeCapabilities` there says what the store can do before it is opened.
  *
  * Errors, for whoever maps them to HTTP statuses or alarms:
  * - `SealingError` (`./sealing`) means stored data failed its integrity check: `tampered` (a sealed blob or a

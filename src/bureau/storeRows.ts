@@ -3,14 +3,14 @@
  * store's calls, the additional data that binds each sealed blob to its row, opening a row (refusing one that was
  * altered, moved or sealed under another key), the deployment's canonical form, and the lease arguments.
  *
- * The SQLite store (`./sqliteStore`) and the PostgreSQL store (`./postgresStore`) both build on it, so that the
- * same call is refused with the same {@link StoreError} (same code, same message) and a row sealed by one opens
- * in the other: the additional data names no database.
+ * The store core (`./storeCore`) builds on it for every database, so that the same call is refused with the same
+ * {@link StoreError} (same code, same message) and a row sealed in one database opens in another: the additional
+ * data names no database.
  * @module
  */
 import { getAddress } from "ethers";
 import { keccak256 } from "../protocol/keccak";
-import { MAX_MESSAGE_BYTES, MESSAGE_HEADER_BYTES, peekMessageHeader } from "../protocol/messages";
+import { MAX_MESSAGE_BYTES, peekMessageHeader } from "../protocol/messages";
 import { decodeRecord, RecordError } from "../protocol/records";
 import { aadOf, open, seal, SealingError, type SealingKey } from "./sealing";
 import { StoreError, type CheckProgress, type OldMessage, type StoreDeployment, type StoredRecord } from "./store";
@@ -117,11 +117,6 @@ export interface HeadRow {
   readonly sealed: Uint8Array;
 }
 
-/** The query of every subject's newest stored version: what the heads of a store written before them are made from. */
-export const NEWEST_VERSIONS_SQL =
-  "SELECT r.subject, r.version, r.hash FROM records r JOIN " +
-  "(SELECT subject, max(version) AS v FROM records GROUP BY subject) m ON m.subject = r.subject AND m.v = r.version";
-
 /**
  * Seals the head of a subject's versions: its newest version and that version's hash, bound to the subject. The
  * store writes it with every version, in the same transaction; a version removed later (the newest included) then
@@ -192,17 +187,7 @@ export function noRecord(subject: string, hash: string, count: number): StoreErr
 }
 
 /**
- * Checks the arguments of `putMessage`: a hash, and bytes no longer than a message may be that hash to it.
- * @returns the hash, lower-case
- * @throws {StoreError} `invalid-argument`
- */
-/** The query listing messages stored before a time (`$1`), oldest first, at most `$2`, with their first bytes. */
-export const OLD_MESSAGES_SQL =
-  `SELECT hash, substr(bytes, 1, ${MESSAGE_HEADER_BYTES}) AS head, stored_at FROM messages ` +
-  "WHERE stored_at < $1 ORDER BY stored_at, hash LIMIT $2";
-
-/**
- * The arguments of {@link OLD_MESSAGES_SQL}, checked.
+ * The arguments of the query of old messages (`storeCore`), checked.
  * @throws {StoreError} `invalid-argument` when either is not a non-negative safe integer
  */
 export function oldMessagesArgs(storedBefore: number, limit: number): [number, number] {
@@ -216,12 +201,17 @@ export function oldMessagesArgs(storedBefore: number, limit: number): [number, n
   return [storedBefore, limit];
 }
 
-/** A row of {@link OLD_MESSAGES_SQL} as an {@link OldMessage}. */
+/** A row of the query of old messages (its first bytes as `head`) as an {@link OldMessage}. */
 export function oldMessageRow(row: { hash: string; head: Uint8Array; stored_at: number | string }): OldMessage {
   const head = new Uint8Array(row.head);
   return { hash: row.hash, checkId: peekMessageHeader(head)?.checkId, storedAt: Number(row.stored_at) };
 }
 
+/**
+ * Checks the arguments of `putMessage`: a hash, and bytes no longer than a message may be that hash to it.
+ * @returns the hash, lower-case
+ * @throws {StoreError} `invalid-argument`
+ */
 export function checkMessage(hash: string, bytes: Uint8Array): string {
   const h = readHash(hash, "message hash");
   if (!(bytes instanceof Uint8Array)) {

@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { Client } from "pg";
 import { openStore } from "../../src/bureau/openStore";
-import { POSTGRES_SCHEMA_VERSION, openPostgresStore, redact } from "../../src/bureau/postgresStore";
+import { openPostgresStore, postgresDriver, redact } from "../../src/bureau/postgresStore";
 import { generateSealingKey, type SealingKey } from "../../src/bureau/sealing";
 import type { BureauStore } from "../../src/bureau/store";
+import { SCHEMA_VERSION } from "../../src/bureau/storeCore";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import {
   ALICE,
@@ -22,56 +22,26 @@ import {
   put,
   rejection,
   shouldBehaveLikeABureauStore,
+  directDatabase,
+  STORE_BACKENDS,
   STORE_TABLES,
   submission,
-  type TestDatabase,
 } from "./store.behavior";
+import {
+  expectStoreOfTheReleaseBeforeWorks,
+  fillStoreOfTheReleaseBefore,
+  POSTGRES_VERSION_1_SCHEMA,
+  POSTGRES_VERSION_2_SCHEMA,
+} from "./legacyStores";
 
-/** Runs one statement on `url` over a connection of its own (`?` placeholders). */
-async function query<R>(url: string, statement: string, params: readonly unknown[] = [], tamper = false): Promise<R[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    // as a superuser with direct access would: the append-only triggers do not fire for a replica session
-    if (tamper) await client.query("SET session_replication_role = replica");
-    let n = 0;
-    const rows = (
-      await client.query(
-        statement.replace(/\?/g, () => `$${++n}`),
-        params as unknown[],
-      )
-    ).rows as R[];
-    return rows.map((row) => numbers(row as Record<string, unknown>) as R);
-  } finally {
-    await client.end();
-  }
-}
-
-/** BIGINT columns as numbers, as SQLite returns them. */
-function numbers(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(row).map(([k, v]) => [k, typeof v === "string" && /_at$|^version$/.test(k) ? Number(v) : v]),
-  );
-}
-
-function postgresDatabase(url: string): TestDatabase {
-  return {
-    open: (sealingKey) => openPostgresStore({ url, sealingKey }),
-    sql: (statement, params, tamper) => query(url, statement, params, tamper),
-    async setSchemaVersion(version) {
-      await query(url, "UPDATE meta SET value = ? WHERE key = 'schema_version'", [String(version)]);
-    },
-  };
+/** Runs one statement on `url` over a connection of its own (`?` placeholders), as someone with direct access. */
+function query<R>(url: string, statement: string, params: readonly unknown[] = []): Promise<R[]> {
+  return directDatabase(postgresDriver, url, "").sql<R>(statement, params);
 }
 
 describe("bureau/postgresStore", () => {
   describe("the behaviour of a bureau store", () => {
-    shouldBehaveLikeABureauStore({
-      name: "postgres store",
-      schemaVersion: POSTGRES_SCHEMA_VERSION,
-      database: async () => postgresDatabase(await freshPostgresDatabase()),
-      cleanup: async () => undefined, // a fresh database per test; the server goes at the end of the run
-    });
+    shouldBehaveLikeABureauStore(STORE_BACKENDS.postgres);
   });
 
   let url: string;
@@ -104,7 +74,7 @@ describe("bureau/postgresStore", () => {
       expect(tables.map((t) => t.name)).to.deep.equal(STORE_TABLES);
       const meta = await query<{ key: string; value: string }>(url, "SELECT key, value FROM meta ORDER BY key");
       expect(meta.map((m) => m.key)).to.deep.equal(["created_at", "schema_version", "sealing_key_id"]);
-      expect(meta.find((m) => m.key === "schema_version")?.value).to.equal(String(POSTGRES_SCHEMA_VERSION));
+      expect(meta.find((m) => m.key === "schema_version")?.value).to.equal(String(SCHEMA_VERSION));
       expect(meta.find((m) => m.key === "sealing_key_id")?.value).to.equal(key.id);
       // the truncate guard too
       expect((await rejection(query(url, "TRUNCATE records"))).message).to.contain("records are append-only");
@@ -156,6 +126,39 @@ describe("bureau/postgresStore", () => {
       const error = await rejection(openPostgresStore({ url, sealingKey: key }));
       expect(error.message).to.contain("postgres store postgres://postgres:***@127.0.0.1:");
       expect(error.message).not.to.contain(password);
+    });
+  });
+
+  describe("a store written by the release before the one store core", () => {
+    /** A database of that release at its version (1 or 2, as it numbered them), filled as it filled one. */
+    async function writeStoreOfTheReleaseBefore(version: "1" | "2"): Promise<void> {
+      const legacy = await postgresDriver.connect(url);
+      try {
+        await legacy.atomic(async (tx) => {
+          await tx.exec(version === "1" ? POSTGRES_VERSION_1_SCHEMA : POSTGRES_VERSION_2_SCHEMA);
+          await fillStoreOfTheReleaseBefore(tx, key, { heads: version === "2", schemaVersion: version });
+        });
+      } finally {
+        await legacy.close();
+      }
+    }
+
+    it("opens at its version 2 (version 4 of the one history) and reads and writes every row it holds", async () => {
+      await writeStoreOfTheReleaseBefore("2");
+      await expectStoreOfTheReleaseBeforeWorks(await openStoreAt());
+      // up to date: nothing migrated, so the release before still opens it
+      const [row] = await query<{ value: string }>(url, "SELECT value FROM meta WHERE key = 'schema_version'");
+      expect(row.value).to.equal("2");
+    });
+
+    it("migrates its version 1: each subject's head is made from its newest version", async () => {
+      await writeStoreOfTheReleaseBefore("1");
+      await expectStoreOfTheReleaseBeforeWorks(await openStoreAt());
+      const [row] = await query<{ value: string }>(url, "SELECT value FROM meta WHERE key = 'schema_version'");
+      expect(row.value).to.equal(String(SCHEMA_VERSION));
+      expect(await query(url, "SELECT subject, versions FROM record_heads")).to.deep.equal([
+        { subject: ALICE, versions: 3 },
+      ]);
     });
   });
 

@@ -10,7 +10,9 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { expect } from "chai";
 import { aadOf, generateSealingKey, seal, sealingKeyId, type SealingKey } from "../../src/bureau/sealing";
-import { SCHEMA_VERSION, openSqliteStore } from "../../src/bureau/sqliteStore";
+import { storeCapabilities } from "../../src/bureau/openStore";
+import { openSqliteStore, sqliteDriver } from "../../src/bureau/sqliteStore";
+import { SCHEMA_VERSION } from "../../src/bureau/storeCore";
 import type { BureauStore } from "../../src/bureau/store";
 import {
   ALICE,
@@ -22,52 +24,20 @@ import {
   expectStoreError,
   put,
   shouldBehaveLikeABureauStore,
+  STORE_BACKENDS,
   STORE_TABLES,
   submission,
   writeSecrets,
-  type TestDatabase,
 } from "./store.behavior";
-
-/** A database file in a temporary directory, and a second connection to it, as someone with file access has. */
-function sqliteDatabase(dir: string): TestDatabase {
-  const path = join(dir, "bureau.db");
-  return {
-    open: (sealingKey) => openSqliteStore({ path, sealingKey }),
-    async sql<R>(statement: string, params: readonly unknown[] = [], tamper = false): Promise<R[]> {
-      const db = new Database(path);
-      try {
-        if (tamper) db.exec("DROP TRIGGER IF EXISTS records_no_update; DROP TRIGGER IF EXISTS records_no_delete;");
-        const prepared = db.prepare(statement);
-        if (prepared.reader) return prepared.all(...params) as R[];
-        prepared.run(...params);
-        return [];
-      } finally {
-        db.close();
-      }
-    },
-    async setSchemaVersion(version) {
-      const db = new Database(path);
-      db.pragma(`user_version = ${version}`);
-      db.close();
-    },
-  };
-}
+import {
+  expectStoreOfTheReleaseBeforeWorks,
+  fillStoreOfTheReleaseBefore,
+  SQLITE_VERSION_4_SCHEMA,
+} from "./legacyStores";
 
 describe("bureau/sqliteStore", () => {
   describe("the behaviour of a bureau store", () => {
-    const dirs: string[] = [];
-    shouldBehaveLikeABureauStore({
-      name: "sqlite store",
-      schemaVersion: SCHEMA_VERSION,
-      async database() {
-        const dir = mkdtempSync(join(tmpdir(), "blindcredit-store-"));
-        dirs.push(dir);
-        return sqliteDatabase(dir);
-      },
-      async cleanup() {
-        for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-      },
-    });
+    shouldBehaveLikeABureauStore(STORE_BACKENDS.sqlite);
   });
 
   let dir: string;
@@ -143,6 +113,41 @@ describe("bureau/sqliteStore", () => {
         "invalid-argument",
         "expected a SealingKey",
       );
+    });
+  });
+
+  describe("storeCapabilities", () => {
+    it("says what the service may rely on before the store is opened: a file to lock, or leases shared", () => {
+      expect(storeCapabilities(path)).to.deep.equal({ label: "a SQLite store", sharedByProcesses: false, file: path });
+      expect(storeCapabilities(":memory:")).to.deep.equal({ label: "a SQLite store", sharedByProcesses: false });
+      expect(storeCapabilities("postgres://bureau:s3cret@db/bureau")).to.deep.equal({
+        label: "a PostgreSQL store",
+        sharedByProcesses: true,
+      });
+    });
+  });
+
+  describe("a store written by the release before the one store core", () => {
+    it("opens at version 4 and reads and writes every row it holds", async () => {
+      const legacy = await sqliteDriver.connect(path);
+      try {
+        await legacy.atomic(async (tx) => {
+          await tx.exec(SQLITE_VERSION_4_SCHEMA);
+          await fillStoreOfTheReleaseBefore(tx, key, { heads: true });
+        });
+      } finally {
+        await legacy.close();
+      }
+      await expectStoreOfTheReleaseBeforeWorks(await openStore());
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(db.pragma("user_version", { simple: true })).to.equal(SCHEMA_VERSION);
+        expect(
+          db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").pluck().all(),
+        ).to.deep.equal(["records_no_delete", "records_no_update"]);
+      } finally {
+        db.close();
+      }
     });
   });
 

@@ -6,6 +6,9 @@
  * plaintext in any row, and leases on checks for several evaluators.
  */
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { encodeMessage, messageHash } from "../../src/protocol/messages";
@@ -20,6 +23,11 @@ import {
 import { generateSealingKey, SealingError, type SealingErrorCode, type SealingKey } from "../../src/bureau/sealing";
 import { StoreError, type BureauStore, type StoreErrorCode } from "../../src/bureau/store";
 import { MAX_LEASE_MS } from "../../src/bureau/storeRows";
+import { openStoreWith, SCHEMA_VERSION } from "../../src/bureau/storeCore";
+import type { StoreConnection, StoreDriver } from "../../src/bureau/storeDriver";
+import { postgresDriver } from "../../src/bureau/postgresStore";
+import { sqliteDriver } from "../../src/bureau/sqliteStore";
+import { freshPostgresDatabase } from "../helpers/postgres";
 
 /** The tables of a bureau store, by name, whatever the database. */
 export const STORE_TABLES = ["checks", "leases", "messages", "meta", "record_heads", "records"];
@@ -63,6 +71,68 @@ export interface StoreUnderTest {
   database(): Promise<TestDatabase>;
   /** Forgets the test's databases. */
   cleanup(): Promise<void>;
+}
+
+/** The SQLite files the suite made, removed after each test. */
+const directories: string[] = [];
+
+/** What someone with direct access to a SQLite file runs to lift the append-only guard on records. */
+const SQLITE_LIFT_GUARD = "DROP TRIGGER IF EXISTS records_no_update; DROP TRIGGER IF EXISTS records_no_delete";
+
+/**
+ * The stores the behaviour suite runs on, one line each: the driver, where a test gets an empty database of it,
+ * and the statements that lift the append-only guard on records for someone with direct access. Each backend's
+ * test file runs the suite on its line (`sqliteStore.test.ts`, `postgresStore.test.ts`).
+ */
+export const STORE_BACKENDS = {
+  sqlite: backend(sqliteDriver, temporaryDatabaseFile, SQLITE_LIFT_GUARD),
+  postgres: backend(postgresDriver, freshPostgresDatabase, "SET session_replication_role = replica"),
+} as const;
+
+/** A database file (not made yet) in a new temporary directory. */
+async function temporaryDatabaseFile(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "blindcredit-store-"));
+  directories.push(dir);
+  return join(dir, "bureau.db");
+}
+
+/** A backend of the suite: its databases, reached as the store does and as someone with direct access does. */
+function backend(driver: StoreDriver, location: () => Promise<string>, liftGuard: string): StoreUnderTest {
+  return {
+    name: driver.name,
+    schemaVersion: SCHEMA_VERSION,
+    async database() {
+      return directDatabase(driver, await location(), liftGuard);
+    },
+    async cleanup() {
+      for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A database of `driver` at `location`, with direct access over a connection of its own per statement. */
+export function directDatabase(driver: StoreDriver, location: string, liftGuard: string): TestDatabase {
+  const direct = async <R>(fn: (db: StoreConnection) => Promise<R>): Promise<R> => {
+    const db = await driver.connect(location);
+    try {
+      return await db.atomic(fn);
+    } finally {
+      await db.close();
+    }
+  };
+  return {
+    open: (sealingKey) => openStoreWith(driver, location, sealingKey),
+    sql: (statement, params = [], tamper = false) =>
+      direct(async (db) => {
+        if (tamper) await db.exec(liftGuard);
+        let n = 0;
+        return db.query(
+          statement.replace(/\?/g, () => `$${++n}`),
+          params,
+        );
+      }),
+    setSchemaVersion: (version) => direct((db) => db.setSchemaVersion(version)),
+  };
 }
 
 /** A record's bytes and hash, as a provider submits them. */
