@@ -281,6 +281,27 @@ describe("Π^enc: Paillier encryption in range", () => {
       expectProofError(() => verify(wider, relabelled), INVALID, /mismatch/);
     });
 
+    it("an answer z₂ off by −1 (a small-order N-th residue): always for one item; for a list, half the time", () => {
+      // The list's Paillier equations are checked as one with random 64-bit λ (as the bit proofs' batch): a factor −1
+      // on item 1 passes when λ₁ is even. It changes no plaintext (−1 = (−1)^N is an N-th residue), so the statement
+      // proven is the same; the single-item check is exact.
+      const seven = witness(7n, 20);
+      const single = proveEncryptionRange(key, parameters, [seven], ctx);
+      const negated = withItem(single, 0, { z2: publicKey.n - single.items[0].z2 });
+      expectProofError(() => verify(publicPart([seven]), negated), INVALID, /item 0: expected \(1\+N\)\^z1·z2\^N/);
+      const flipped = withItem(proof, 1, { z2: publicKey.n - proof.items[1].z2 });
+      const verdicts = Array.from({ length: 24 }, () => {
+        try {
+          verify(statements, flipped);
+          return true;
+        } catch (err) {
+          expect((err as Error).message).to.match(/item 1: expected \(1\+N\)\^z1·z2\^N/);
+          return false;
+        }
+      });
+      expect(verdicts).to.include(true).and.to.include(false);
+    });
+
     it("a proof with another number of items, or without items", () => {
       expectProofError(
         () => verify(statements.slice(0, 3), proof),
