@@ -37,14 +37,14 @@
  * hide k and α because s ∈ ⟨t⟩ (Π^prm, which the prover checks once per parameters) and t^μ, t^γ are close to uniform
  * in ⟨t⟩. The honest prover retries in the 2^−129 case that |z₁| exceeds the verifier's bound.
  *
- * **Prover arithmetic.** The prover passes only the plaintexts: it never forms ρ. With its factors it works modulo p,
- * q, p², q² as the bit proofs do (`./bits`, {@link commitment} and {@link response}): r^N mod N² from r^N mod p
- * and q, and z₂ = (r^N·K^e)^(N⁻¹ mod (P−1)) mod P per prime P, since K ≡ ρ^N (mod P) whatever the plaintext. Before
- * proving it decrypts each K and refuses (`STATEMENT_FALSE`) a plaintext that differs or is out of range. The
- * ring-Pedersen commitments cost four exponentiations modulo N̂ per item (exponents up to ℓ + ε + bits(N̂) bits; the
- * prover does not know N̂'s factors); the verifier pays, per item, two modulo N̂, and for the whole list one with
- * the exponent N modulo N² (the items' Paillier equations batched with 64-bit random exponents, as the bit proofs'
- * verifier does; exact for a single item). See README.md for measurements.
+ * **Prover arithmetic.** The caller passes only the plaintexts, and the prover never forms ρ: with its factors it
+ * works modulo p, q, p², q² as the bit proofs do (`./bits`, {@link commitment} and {@link response}): r^N mod N²
+ * from r^N mod p and q, and z₂ = (r^N·K^e)^(N⁻¹ mod (P−1)) mod P per prime P, since K ≡ ρ^N (mod P) whatever the
+ * plaintext. Before proving it decrypts each K and refuses (`STATEMENT_FALSE`) a plaintext that differs or is out
+ * of range. The ring-Pedersen commitments cost four exponentiations modulo N̂ per item (exponents up to
+ * ℓ + ε + bits(N̂) bits; the prover does not know N̂'s factors); the verifier pays, per item, two modulo N̂, and for
+ * the whole list one with the exponent N modulo N² (the items' Paillier equations batched with 64-bit random
+ * exponents, as the bit proofs' verifier does; exact for a single item). See README.md for measurements.
  *
  * @module
  */
@@ -307,8 +307,8 @@ const PROVER_ATTEMPTS = 8;
 
 /**
  * Proves that each ciphertext encrypts its plaintext and that |plaintext| < 2^rangeBits (Π^enc), under the
- * verifier's ring-Pedersen parameters, bound to a context. The prover passes the plaintexts only: its factors give
- * the randomness. Four exponentiations modulo N̂ per item, and a decryption to check the statement.
+ * verifier's ring-Pedersen parameters, bound to a context. The caller passes the plaintexts only: the key's factors
+ * give the randomness. Four exponentiations modulo N̂ per item, and a decryption to check the statement.
  *
  * @param privateKey - the key the ciphertexts are under
  * @param parameters - the verifier's parameters, whose Π^prm the caller has verified ({@link verifyRingPedersen}):
@@ -349,7 +349,8 @@ export function proveEncryptionRange(
     if (decryptRaw(privateKey, ciphertext) !== mod(plaintext, publicKey.n)) {
       throw new ProofError(
         "STATEMENT_FALSE",
-        `${fn}: statements[${i}]: expected a ciphertext encrypting the plaintext given, got one encrypting another value`,
+        `${fn}: statements[${i}]: expected a ciphertext encrypting the plaintext given, got one encrypting ` +
+          "another value",
       );
     }
   });
@@ -447,10 +448,10 @@ function checkItem(
   if (typeof item !== "object" || item === null) invalid(`item ${i}: expected an object, got ${describeValue(item)}`);
   const candidate = item as Partial<EncryptionRangeProofItem>;
   const l = statement.rangeBits;
-  if (candidate.rangeBits !== l) {
-    invalid(
-      `item ${i}: expected a proof for rangeBits ${l} (the statement's), got one for ${typeof candidate.rangeBits === "number" ? candidate.rangeBits : describeValue(candidate.rangeBits)}`,
-    );
+  const claimed = candidate.rangeBits;
+  if (claimed !== l) {
+    const shown = typeof claimed === "number" ? claimed : describeValue(claimed);
+    invalid(`item ${i}: expected a proof for rangeBits ${l} (the statement's), got one for ${shown}`);
   }
   const { n, nSquared } = publicKey;
   checkRange(candidate.S, 1n, nHat, `item ${i} S`, "[1, N̂)");
