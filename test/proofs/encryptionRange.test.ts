@@ -316,7 +316,7 @@ describe("Π^enc: Paillier encryption in range", () => {
       );
     });
 
-    it("malformed verifier arguments, saying what came", () => {
+    it("malformed arguments to the verifier, the decoder and encryptionRangeMaxBits, saying what came", () => {
       expectProofError(
         () => verifyEncryptionRange(key as never, parameters, statements, proof, ctx),
         "INVALID_ARGUMENT",
@@ -325,6 +325,33 @@ describe("Π^enc: Paillier encryption in range", () => {
       expectProofError(() => verify([], proof), "INVALID_ARGUMENT", /array of 1 to 256/);
       const foreign = [{ ciphertext: encrypt(fixtureKey(3072), 1n), rangeBits: 8 }];
       expectProofError(() => verify(foreign, proof), "KEY_MISMATCH", /statements\[0\]\.ciphertext/);
+      expectProofError(
+        () => verifyEncryptionRange(publicKey, { n: 1n } as never, statements, proof, ctx),
+        "INVALID_ARGUMENT",
+        /verifyEncryptionRange: expected ring-Pedersen parameters/,
+      );
+      expectProofError(
+        () => verifyEncryptionRange(publicKey, parameters, statements, proof, [1, 2] as never),
+        "INVALID_ARGUMENT",
+        /verifyEncryptionRange: context: expected a Uint8Array, got array/,
+      );
+      expectProofError(() => verify([null as never], proof), "INVALID_ARGUMENT", /statements\[0\]\.ciphertext/);
+      const json = encodeEncryptionRangeProof(proof);
+      expectProofError(
+        () => decodeEncryptionRangeProof(key as never, parameters, json, 8),
+        "INVALID_ARGUMENT",
+        /decodeEncryptionRangeProof: expected a PaillierPublicKey/,
+      );
+      expectProofError(
+        () => decodeEncryptionRangeProof(publicKey, "parameters" as never, json, 8),
+        "INVALID_ARGUMENT",
+        /decodeEncryptionRangeProof: expected ring-Pedersen parameters/,
+      );
+      expectProofError(
+        () => encryptionRangeMaxBits(3072 as never),
+        "INVALID_ARGUMENT",
+        /encryptionRangeMaxBits: expected a PaillierPublicKey, got number 3072/,
+      );
     });
   });
 
