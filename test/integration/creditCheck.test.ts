@@ -226,6 +226,21 @@ describe("Flow 3.5: a blind credit check", function () {
       });
     }
 
+    it("decision mode: a scorecard with a condition, at S = 0 and S = −1 (the bank's client, the bureau's steps)", async function () {
+      const f = await loadFixture(fixture);
+      const conditions: Condition[] = [
+        { scorecard: { weights: { yearsOfHistory: 3, creditScore: 1 }, cutoff: 3 * 20 + 712, weightBits: 4 } },
+        { field: "bankruptcy", op: "eq", values: [0] },
+      ];
+      for (const [years, approved] of [
+        [t, true],
+        [t - 1n, false],
+      ] as const) {
+        const { decision } = await runCheck(f, "decision", conditions, { ...APPLICANT, yearsOfHistory: years });
+        expect(decision.approved, `yearsOfHistory = ${years}`).to.equal(approved);
+      }
+    });
+
     it("paper mode: eq at t − 1, t, t + 1", async function () {
       const f = await loadFixture(fixture);
       const conditions: Condition[] = [
