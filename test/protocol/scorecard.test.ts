@@ -506,7 +506,7 @@ describe("Blind scorecard", function () {
       );
     });
 
-    it("refuses weights whose proof was made for another deployment, other parameters, or no proof", async function () {
+    it("refuses weights whose proof was made for another deployment, other parameters, another key, or no proof", async function () {
       const elsewhere = contextFor(CONTEXT.checkId, "0x" + "77".repeat(20));
       const other = buildForm(bank, elsewhere, "decision", CARD, PARAMETERS);
       const otherScorecard = bodyOf(other.bytes, "form", elsewhere).conditions[0].scorecard;
@@ -532,6 +532,16 @@ describe("Blind scorecard", function () {
       await expectRefusal(
         formWith((sc) => delete sc.proof, CONTEXT, unseen),
         RefusalReason.InvalidProof,
+      );
+      // Another bank key's proof of the same model.
+      const otherBank = fixtureKey(3072);
+      const otherContext = { ...CONTEXT, keyFingerprint: otherBank.publicKey.fingerprint };
+      const otherKeyForm = buildForm(otherBank, otherContext, "decision", unseen, PARAMETERS);
+      const otherKeyProof = bodyOf(otherKeyForm.bytes, "form", otherContext).conditions[0].scorecard.proof;
+      await expectRefusal(
+        formWith((sc) => (sc.proof = otherKeyProof), CONTEXT, unseen),
+        RefusalReason.InvalidProof,
+        /range proof/,
       );
     });
 
