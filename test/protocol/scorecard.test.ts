@@ -702,6 +702,27 @@ describe("Blind scorecard", function () {
     });
   });
 
+  describe("a deviating bureau", function () {
+    it("gets the bank's response as always for a masked score out of range (its D reduced into the proven range)", function () {
+      const run = untilResponse([{ scorecard: applicantCard(0) }], APPLICANT);
+      const { maskBits } = parseScorecard(applicantCard(0)).parameters;
+      for (const d of [2n ** BigInt(maskBits + 40), -1n]) {
+        const body = bodyOf(run.ch.bytes, "challenge", CONTEXT);
+        body.scores = [encrypt(bank.publicKey, d).toHex()];
+        const bytes = encodeMessage("challenge", CONTEXT, body);
+        const response = respondToChallenge(
+          bank,
+          CONTEXT,
+          run.form,
+          bytes,
+          messageHash(bytes),
+          comparisonKey.publicKey,
+        );
+        expect(bodyOf(response.bytes, "response", CONTEXT).quotients).to.have.length(1);
+      }
+    });
+  });
+
   describe("message sizes", function () {
     it("the largest scorecard form's messages fit (a limit, not an estimate only)", function () {
       for (const bytes of Object.values(LARGEST_SCORECARD_FORM_BYTES)) expect(bytes).to.be.below(MAX_MESSAGE_BYTES);
