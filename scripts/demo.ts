@@ -24,7 +24,7 @@ import { startBureauService } from "../src/bureau/service";
 import { AuditAction, CheckState, NodeType, ProposalState, type CheckModeName } from "../src/contractEnums";
 import { Level, levelNames, termsOf } from "../src/permissions";
 import { generateKeyPair, RandomnessPool } from "../src/paillier";
-import type { Condition } from "../src/protocol/form";
+import type { ThresholdCondition } from "../src/protocol/form";
 
 interface StepRecord {
   readonly step: string;
@@ -60,7 +60,7 @@ async function step<T>(title: string, run: () => Promise<T>): Promise<T> {
 }
 
 /** The loan the bank offers, in decision mode: thresholds the bureau never sees. */
-const LOAN: Condition[] = [
+const LOAN: ThresholdCondition[] = [
   { field: "creditScore", op: "ge", values: [650] },
   { field: "annualIncome", op: "ge", values: [40_000] },
   { field: "defaultsFiveYears", op: "eq", values: [0] },
@@ -68,7 +68,7 @@ const LOAN: Condition[] = [
 ];
 
 /** Paper mode supports equality only (the paper's own flow, with its leak fixed). */
-const PAPER: Condition[] = [
+const PAPER: ThresholdCondition[] = [
   { field: "bankruptcy", op: "eq", values: [0] },
   { field: "defaultsFiveYears", op: "eq", values: [0] },
 ];
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     for (const [mode, conditions] of [
       ["decision", LOAN],
       ["paper", PAPER],
-    ] as [CheckModeName, Condition[]][]) {
+    ] as [CheckModeName, ThresholdCondition[]][]) {
       console.log(
         `\n   ${mode} mode: ${conditions.map((c) => `${c.field} ${c.op} ${c.values.join("..")}`).join(", ")}`,
       );

@@ -14,7 +14,13 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_SCHEMA, fieldNamed, type CreditSchema } from "../protocol/schema";
-import { parseForm, type Condition, type Operator, type ParsedCondition } from "../protocol/form";
+import {
+  parseForm,
+  type Condition,
+  type Operator,
+  type ParsedCondition,
+  type ThresholdCondition,
+} from "../protocol/form";
 import { usageError } from "./errors";
 import type { CheckModeName } from "../contractEnums";
 import { parseJson } from "../json";
@@ -97,7 +103,7 @@ export function readFormFile(
     const values = "value" in record ? [record.value] : record.values;
     if (!Array.isArray(values))
       throw fail(`${where}: expected "value" or an array "values", got ${JSON.stringify(values) ?? "none"}`);
-    return { field: record.field, op: record.op as Operator, values: values as Condition["values"] };
+    return { field: record.field, op: record.op as Operator, values: values as ThresholdCondition["values"] };
   });
   let parsed: ParsedCondition[];
   try {

@@ -20,7 +20,7 @@ import type {
 import { parseJson } from "../../json";
 import type { DecisionClaim } from "../../clients/decisionRecord";
 import type { PaillierPrivateKey } from "../../paillier";
-import { comparisonsOf, type ParsedCondition } from "../../protocol/form";
+import { comparisonCountOf, isScorecard, type ParsedCondition } from "../../protocol/form";
 import { fieldNamed, formatFieldValue, type CreditSchema } from "../../protocol/schema";
 import { CheckState, checkModeName, RefusalReason, type CheckModeName } from "../../contractEnums";
 import { Level } from "../../permissions";
@@ -147,7 +147,7 @@ export function register(program: Command): void {
         const { schema } = schemaOf(inv);
         const form = readFormFile(opts.file, opts.mode, schema);
         const conditions = form.parsed.map((c) => describeCondition(c, schema));
-        const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c, schema).length, 0);
+        const comparisons = form.parsed.reduce((n, c) => n + comparisonCountOf(c), 0);
         out.result({ file: form.file, mode: form.mode, conditions, comparisons }, (d) => [
           `${d.file}: a valid ${d.mode}-mode form with ${d.conditions.length} condition(s), ${d.comparisons} comparison(s)`,
           ...d.conditions.map((c, i) => `  ${i + 1}. ${c.text}`),
@@ -346,7 +346,7 @@ async function runCheck(
     new HttpBoard(opts.bureauUrl, { signer: matching.runner as Signer, bureau: opts.bureau }),
     { schema },
   );
-  const comparisons = form.parsed.reduce((n, c) => n + comparisonsOf(c, schema).length, 0);
+  const comparisons = form.parsed.reduce((n, c) => n + comparisonCountOf(c), 0);
   const request = {
     subject: opts.subject,
     bureau: opts.bureau,
@@ -600,6 +600,10 @@ function describeCondition(
   c: ParsedCondition,
   schema: CreditSchema,
 ): { field: string; op: string; values: string[]; text: string } {
+  if (isScorecard(c)) {
+    const fields = c.scorecard.shape.fields;
+    return { field: fields.join(", "), op: "scorecard", values: [], text: `scorecard on ${fields.join(", ")}` };
+  }
   const field = fieldNamed(c.field, schema);
   const values = c.values.map((v) => formatFieldValue(field, v));
   const symbol: Record<string, string> = { eq: "=", ne: "≠", ge: "≥", gt: ">", le: "≤", lt: "<" };
