@@ -151,6 +151,8 @@ function retriedOnce(board: MessageBoard, account: number): MessageBoard {
   return {
     publish: (bytes) => again("publish", () => board.publish(bytes)),
     fetch: (hash) => again("fetch", () => board.fetch(hash)),
+    // The bureau's ring-Pedersen parameters, which the bank's Π^fac is made under.
+    parameters: (bureau) => again("parameters", () => board.parameters!(bureau)),
   };
 }
 
