@@ -4,7 +4,8 @@
  *
  * - **Filled on request**: {@link Stock.fill} tops it up to `capacity`, a batch at a time (again, if values are taken
  *   meanwhile); concurrent calls share one filling.
- * - **Never reused**: {@link Stock.take} removes the value it hands out.
+ * - **Never reused**: {@link Stock.take} removes the value it hands out; {@link Stock.next} waits for one when none is
+ *   held, served in the order asked as the one filling makes them (never a second filling running beside it).
  * - **Closed for good**: {@link Stock.close} drops what is held and ends a filling; a filling then rejects.
  * @module
  */
@@ -34,6 +35,8 @@ export class Stock<T> {
   readonly capacity: number;
   readonly #options: StockOptions<T>;
   readonly #values: T[] = [];
+  /** Callers of {@link Stock.next} waiting for a value, first asked first served. */
+  readonly #waiters: { resolve(value: T): void; reject(error: Error): void }[] = [];
   #filling: Promise<void> | undefined;
   #closed = false;
 
@@ -47,6 +50,11 @@ export class Stock<T> {
     return this.#values.length;
   }
 
+  /** Callers of {@link Stock.next} waiting for a value now. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
   /** Whether {@link Stock.close} was called. */
   get closed(): boolean {
     return this.#closed;
@@ -58,7 +66,22 @@ export class Stock<T> {
   }
 
   /**
-   * Fills the stock to capacity. Concurrent calls share one filling.
+   * Removes and returns a value, waiting for the filling to make one when none is held.
+   * @throws (as a rejection) what {@link Stock.fill} throws
+   */
+  next(): Promise<T> {
+    const held = this.take();
+    if (held !== undefined) return Promise.resolve(held);
+    return new Promise<T>((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.fill().catch((e: Error) => {
+        for (const waiter of this.#waiters.splice(0)) waiter.reject(e);
+      });
+    });
+  }
+
+  /**
+   * Fills the stock to capacity, serving the callers of {@link Stock.next} first. Concurrent calls share one filling.
    * @returns a promise that resolves when the stock is full
    * @throws (as a rejection) `closedError(false)` when the stock is closed, `closedError(true)` when it gets closed
    *   while filling; what `make` throws
@@ -78,6 +101,7 @@ export class Stock<T> {
   async close(): Promise<void> {
     this.#closed = true;
     this.#values.length = 0;
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError(false));
     await this.#filling?.catch(() => undefined);
   }
 
@@ -89,12 +113,13 @@ export class Stock<T> {
   }
 
   async #fillUntilFull(): Promise<void> {
-    while (this.#values.length < this.capacity) {
-      const made = await this.#options.make(this.capacity - this.#values.length);
+    while (this.#values.length < this.capacity || this.#waiters.length > 0) {
+      const made = await this.#options.make(this.capacity - this.#values.length + this.#waiters.length);
       if (this.#closed) throw this.#closedError(true);
       for (const value of made) {
-        if (this.#values.length >= this.capacity) break;
-        this.#values.push(value);
+        const waiter = this.#waiters.shift();
+        if (waiter !== undefined) waiter.resolve(value);
+        else if (this.#values.length < this.capacity) this.#values.push(value);
       }
     }
   }

@@ -27,6 +27,44 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe("stock: Stock", function () {
+  it("next: waiters are served in the order they asked, as the one filling makes values, before the stock refills", async function () {
+    let running = 0;
+    let most = 0;
+    let made = 0;
+    const stock = new Stock({
+      capacity: 2,
+      async make() {
+        most = Math.max(most, ++running);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        running--;
+        return [made++];
+      },
+    });
+    const served = await Promise.all([stock.next(), stock.next(), stock.next()]);
+    expect(served).to.deep.equal([0, 1, 2]); // first asked, first made
+    expect(most).to.equal(1); // one value made at a time, however many wait
+    expect(stock.waiting).to.equal(0);
+    await stock.fill();
+    expect(stock.size).to.equal(2);
+    expect(await stock.next()).to.be.a("number"); // held: no wait
+  });
+
+  it("next: a closed stock rejects its waiters, and a failing maker rejects them with its error", async function () {
+    const stuck = new Stock({ capacity: 1, make: () => new Promise<number[]>(() => undefined) });
+    const waiting = stuck.next();
+    expect(stuck.waiting).to.equal(1);
+    void stuck.close();
+    expect(String(await rejectionOf(waiting))).to.match(/expected an open stock, got a closed one/);
+    const failing = new Stock<number>({
+      capacity: 1,
+      make: async () => {
+        throw new Error("no entropy");
+      },
+    });
+    expect(String(await rejectionOf(failing.next()))).to.match(/no entropy/);
+    expect(failing.waiting).to.equal(0);
+  });
+
   it("fills to capacity a batch at a time, asking only for what is missing, and one filling serves concurrent calls", async function () {
     const maker = counter(2);
     const stock = new Stock({ capacity: 5, make: maker.make });

@@ -88,6 +88,21 @@ export interface ComparisonKeyReservation {
   readonly expiresAt: number;
 }
 
+/** No comparison key is ready, and enough callers wait for one already: a reservation should be asked again later. */
+export class ComparisonKeysBusy extends Error {
+  /** About how long until a key is free, in seconds: a key takes about one to two seconds to make. */
+  readonly retryAfterSeconds: number;
+
+  constructor(waiting: number, capacity: number) {
+    super(
+      `no fresh comparison key is ready: expected fewer than ${capacity} callers waiting for one, got ${waiting}; ` +
+        "reserve again later, or open the check without a reservation",
+    );
+    this.name = "ComparisonKeysBusy";
+    this.retryAfterSeconds = 2 * (waiting + 1);
+  }
+}
+
 /** A bounded stock of fresh comparison keys, filled in the background, with reservations for banks. */
 export class ComparisonKeyPool implements ComparisonKeySource {
   readonly capacity: number;
@@ -155,10 +170,18 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     return this.#ready.fill();
   }
 
-  /** @inheritdoc */
+  /**
+   * A key no check has used. When none is ready it waits for the pool's one filling, in turn: keys are made one at a
+   * time however many checks ask at once, so a burst cannot start a generation per caller and starve the bureau.
+   * @throws Error (as a rejection) when the pool is or gets closed
+   */
   async fresh(): Promise<DgkPrivateKey> {
     if (this.#ready.closed) throw closedError("fresh");
-    const key = this.#ready.take() ?? (this.#misses++, await this.#generate());
+    let key = this.#ready.take();
+    if (key === undefined) {
+      this.#misses++;
+      key = await this.#ready.next();
+    }
     this.#refill();
     return key;
   }
@@ -166,7 +189,9 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   /**
    * Reserves a fresh key to `bank` for one check of its own, until it expires.
    * @throws Error when the bank holds {@link DEFAULT_RESERVATIONS_PER_BANK} (or the configured number of) unused
-   *   reservations already, or the pool is closed
+   *   reservations already, or the pool is closed; {@link ComparisonKeysBusy} when no key is ready and as many
+   *   callers as the pool holds keys wait already (a reservation is an optimisation: the bank may retry later, or
+   *   open its check without one)
    */
   async reserve(bank: string): Promise<ComparisonKeyReservation> {
     this.#dropExpired();
@@ -177,6 +202,8 @@ export class ComparisonKeyPool implements ComparisonKeySource {
         `bank ${bank}: expected at most ${this.#reservationsPerBank} unused comparison key reservations, got ` +
           `${held} already: use them in a check, or let them expire`,
       );
+    if (this.#ready.size === 0 && this.#ready.waiting >= this.capacity)
+      throw new ComparisonKeysBusy(this.#ready.waiting, this.capacity);
     const key = await this.fresh();
     const expiresAt = this.#now() + this.#reservationMs;
     this.#reserved.set(key.publicKey.fingerprint, { bank: holder, key, expiresAt });

@@ -3,7 +3,7 @@
  * check, until they expire, and bounds the reservations a bank may hold.
  */
 import { expect } from "chai";
-import { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
+import { ComparisonKeyPool, ComparisonKeysBusy } from "../../src/bureau/comparisonKeys";
 import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
 
 const BANK = "0x00000000000000000000000000000000000000b1";
@@ -57,6 +57,27 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
     expect(pool.reservations).to.equal(0);
     refusalOf(() => pool.claim(BANK, first.publicKey.fingerprint));
     await pool.reserve(BANK); // room again
+  });
+
+  it("makes keys one at a time for callers that find the stock empty, and turns reservations away past its capacity", async function () {
+    const empty = new ComparisonKeyPool({ keys: { bits: 2048 }, capacity: 1, operandRandomizers: 0 });
+    try {
+      const waiting = [empty.fresh(), empty.fresh()];
+      const busy = await empty.reserve(BANK).then(
+        () => expect.fail("expected the reservation to be turned away"),
+        (e: unknown) => e,
+      );
+      expect(busy).to.be.instanceOf(ComparisonKeysBusy);
+      expect((busy as ComparisonKeysBusy).message).to.match(
+        /no fresh comparison key is ready: expected fewer than 1 callers waiting for one, got 2/,
+      );
+      expect((busy as ComparisonKeysBusy).retryAfterSeconds).to.equal(6);
+      const [a, b] = await Promise.all(waiting);
+      expect(a.publicKey.fingerprint).to.not.equal(b.publicKey.fingerprint);
+      expect(empty.misses).to.equal(2);
+    } finally {
+      await empty.close();
+    }
   });
 
   it("refuses a capacity out of range", function () {
