@@ -147,7 +147,8 @@ describe("checkLifecycle: the mirror of ConditionMatching's check lifecycle", fu
       expect(moves.map(moveName).sort()).to.deep.equal(mirroredMoves(mode).map(moveName).sort());
       for (const state of reached) {
         expect(STATES, CheckState[state]).to.include(state);
-        if (isFinal(state)) expect(moves.filter((m) => m.from === state).map(moveName), CheckState[state]).to.be.empty;
+        if (isFinal(state))
+          expect(moves.filter((m) => m.from === state).map(moveName), CheckState[state]).to.deep.equal([]);
       }
       // Every state but one of the other mode's is reached: the mirror names no state the contract cannot reach.
       const otherModeOnly = mode === CheckMode.Paper ? [CheckState.Challenged, CheckState.Responded] : [];
