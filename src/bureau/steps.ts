@@ -218,6 +218,7 @@ export class BureauClient {
     const values = await this.valuesOf(record.subject);
     let entry: JournalEntry;
     let bytes: Uint8Array;
+    let checkKey: DgkPrivateKey | undefined;
     if (decisionMode) {
       // A key reserved to this bank and unused, when the form names one (else refused), or a fresh one.
       const comparisonKey =
@@ -231,7 +232,7 @@ export class BureauClient {
         values,
         this.comparisonKeys.operandRandomizers?.(comparisonKey),
       );
-      this.#checkKeys.set(checkId.toLowerCase(), comparisonKey);
+      checkKey = comparisonKey;
       entry = { stage: "challenged", messageHash: message.hash, state: message.state };
       bytes = message.bytes;
     } else {
@@ -240,6 +241,9 @@ export class BureauClient {
       bytes = message.bytes;
     }
     await this.journal.record(checkId, entry, bytes);
+    // Kept in memory once journaled only: a challenge whose journaling failed (its lease lost, another evaluator's
+    // challenge posted instead) leaves no key behind to answer that other challenge with.
+    if (checkKey !== undefined) this.#checkKeys.set(checkId.toLowerCase(), checkKey);
     return { entry, conditions: form.conditions.length };
   }
 
