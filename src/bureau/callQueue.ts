@@ -13,12 +13,27 @@ export interface TransactionScope {
   active: boolean;
 }
 
+/**
+ * Runs tasks one at a time, in the order given: each starts once the one before has settled, failed or not. The
+ * store's calls, the bureau account's transactions (`./transactionSender`) and the relay's consents wait in one.
+ */
+export class InOrder {
+  /** Settles when the last task given has settled. */
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `task` after every task given before it; settles as it does. */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(task);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
 /** Serves a store's calls one at a time, in order; closes once, after the calls made before. */
 export class CallQueue {
   /** Which transaction, if any, the current async context runs inside. */
   readonly #context = new AsyncLocalStorage<TransactionScope>();
-  /** Settles when the last queued call has finished. */
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #order = new InOrder();
   #closed = false;
 
   /** @param name - the store's name in errors, e.g. "postgres store" */
@@ -38,12 +53,10 @@ export class CallQueue {
         ),
       );
     }
-    const result = this.#tail.then(() => {
+    return this.#order.run(() => {
       if (this.#closed) throw new StoreError("closed", `${this.name}: ${what} used after close()`);
       return op();
     });
-    this.#tail = result.catch(() => undefined);
-    return result;
   }
 
   /**

@@ -27,6 +27,7 @@
 import { getAddress, isAddress, isHexString, verifyTypedData, type ContractTransactionReceipt } from "ethers";
 import type { NodeClassification, PermissionSetting } from "../../typechain-types";
 import { CONSENT_TYPES, consentDomain } from "../protocol/consent";
+import type { TransactionSender } from "./transactionSender";
 
 /** The largest consent request body accepted, in bytes (a consent takes under 600). */
 export const MAX_CONSENT_BYTES = 8 * 1024;
@@ -194,8 +195,8 @@ export function parseConsentSubmission(bytes: Uint8Array): ConsentSubmission {
 
 /**
  * Checks a parsed consent against the chain and the relay's policy, and submits it from `permissions`' signer (the
- * bureau's account), through `send` (the service passes `BureauClient.send`, so that its transactions take their
- * nonces in turn).
+ * bureau's account), through `sender` (the service passes the account's one {@link TransactionSender}, which the
+ * evaluator sends through too, so that their transactions take their nonces in turn; without one, sent directly).
  * @throws {ConsentRelayError} 422 when the signature is not the subject's, the deadline passed or the contract
  *   would refuse the terms (with its error); 409 when the nonce is not the subject's current one; 403 when the
  *   grantee is not an active member with a pending request to the subject; 429 when the subject's rate is used up
@@ -204,7 +205,7 @@ export async function relayConsent(
   permissions: PermissionSetting,
   submission: ConsentSubmission,
   policy: RelayPolicy,
-  send: <T>(transaction: () => Promise<T>) => Promise<T> = (transaction) => transaction(),
+  sender?: Pick<TransactionSender, "send">,
 ): Promise<ConsentReceipt> {
   const { consent, signature } = submission;
   const domain = await consentDomain(permissions);
@@ -265,7 +266,8 @@ export async function relayConsent(
   rate.take(consent.subject);
   let tx;
   try {
-    tx = await send(() => permissions.setPermissionWithConsent(consent, signature));
+    const transaction = () => permissions.setPermissionWithConsent(consent, signature);
+    tx = await (sender === undefined ? transaction() : sender.send(transaction));
   } catch (e) {
     rate.refund(consent.subject);
     throw e;

@@ -11,53 +11,24 @@
  * and another form does not meet the old one's journal entry (`StoreJournal` keys it by form hash too).
  *
  * Several evaluators on one store ({@link EvaluatorLeases}): each works on a check only while it holds the check's
- * lease (`./leases`). It claims each check it sees requested (one another evaluator holds is left alone, and claimed
- * again on later rounds), claims on each round the checks with journaled progress whose lease ended (their
- * evaluator crashed), renews the leases it holds in the background and right before each step and each posting,
- * journals only under a held lease (the store checks it in the journal's transaction), and releases a check's lease
- * once it is done with it. A step is never posted twice: an evaluator posts only right after renewing its lease,
+ * lease (`./leases`, whose {@link HeldLeases} keeps them). It claims each check it sees requested (one another
+ * evaluator holds is left alone, and claimed again on later rounds), claims on each round the checks with journaled
+ * progress whose lease ended (their evaluator crashed), renews the leases it holds in the background and right before
+ * each step and each posting, journals only under a held lease (the store checks it in the journal's transaction),
+ * and releases a check's lease once it is done with it. A step is never posted twice: an evaluator posts only right after renewing its lease,
  * and one that takes a check over resumes from the journal and the chain (a journaled message whose commitment
  * never reached the chain is posted, not computed again); the contract refuses a second post of a step besides.
  * @module
  */
+import { isRefusable } from "../checkLifecycle";
 import { CheckState, RefusalReason } from "../contractEnums";
 import { stateOf } from "../protocol/chain";
 import { CheckRefusal } from "../protocol/refusal";
 import type { Suite } from "../suite";
-import { LeaseLostError, type CheckLeases } from "./leases";
+import { HeldLeases, LeaseLostError, type EvaluatorLeases } from "./leases";
 import type { Logger } from "pino";
-import type { BureauMetrics } from "./metrics";
+import { EvaluatorMetrics } from "./metrics";
 import type { BureauClient } from "./steps";
-
-/** What the evaluator has done since it started (the metrics endpoint shows it). */
-export interface EvaluatorMetrics {
-  /** Checks addressed to this bureau seen in the logs. */
-  checksSeen: number;
-  /** Steps taken (messages committed on-chain). */
-  steps: number;
-  /**
-   * Checks refused on-chain: their grant was revoked or changed after they opened, the bureau refused what the bank
-   * sent (a proof that fails, a value that is not what the protocol computes), or it has no sound data for them.
-   */
-  refused: number;
-  /**
-   * Steps that threw, refusals whose transaction failed included: each is retried after a backoff that doubles from
-   * `retry.baseMs` up to `retry.maxMs` and starts over once a step succeeds, until the chain no longer waits for it.
-   */
-  failures: number;
-  /** Checks that ended on-chain (expired, or closed by another party) while the bureau's last attempt had failed. */
-  abandoned: number;
-  /** Checks taken over from an evaluator whose lease on them ended (it crashed or stalled). */
-  takeovers: number;
-  /** Leases found lost when renewed (another evaluator took the check over): the step was not taken. */
-  leasesLost: number;
-  /** Seconds spent computing and posting steps. */
-  stepSeconds: number;
-  /** The last block whose logs were read (at most `latest − confirmations`). */
-  lastBlock: number;
-  /** The last failure, for the operator. */
-  lastError?: string;
-}
 
 /**
  * Where the evaluator keeps its log cursor across restarts (the bureau's store implements it): the block to
@@ -67,24 +38,6 @@ export interface LogCursorStore {
   logCursor(): Promise<number | undefined>;
   setLogCursor(block: number): Promise<void>;
 }
-
-/** How an evaluator shares its store with others: whose leases it takes, for how long (see `./leases`). */
-export interface EvaluatorLeases {
-  /** Where leases are kept: the store shared by the evaluators. */
-  readonly store: CheckLeases;
-  /** This evaluator's owner name, unique among those sharing the store (`leaseOwner()` in `./leases`). */
-  readonly owner: string;
-  /**
-   * How long a lease lasts unless renewed, in milliseconds; default {@link DEFAULT_LEASE_MS}. Well above the time
-   * one step takes: a check whose evaluator crashed waits this long before another takes it over.
-   */
-  readonly leaseMs?: number;
-  /** How often the leases held are renewed, in milliseconds; default a third of `leaseMs`. */
-  readonly renewMs?: number;
-}
-
-/** The default lease on a check: 30 s, renewed every 10 s. */
-export const DEFAULT_LEASE_MS = 30_000;
 
 /** How many checks left by other evaluators one round takes over at the most. */
 const TAKEOVERS_PER_ROUND = 8;
@@ -112,13 +65,10 @@ export interface EvaluatorOptions {
   readonly cursor?: LogCursorStore;
   /** The first block to read logs from when no cursor was saved; default 0 (every step is idempotent). */
   readonly fromBlock?: number;
-  /** Where progress lines go; default nowhere. */
   /** Leases on checks, when several evaluators share the store; default none (this evaluator works alone). */
   readonly leases?: EvaluatorLeases;
   /** Where structured logs go (pino), each line with the check id and the step; default none. */
   readonly logger?: Logger;
-  /** Where step durations and refusals are counted; default nowhere. */
-  readonly metrics?: BureauMetrics;
   /** How a failing check is retried; default {@link DEFAULT_RETRY}. */
   readonly retry?: RetryPolicy;
   /** The clock retries are timed by, Unix ms; default `Date.now` (tests move their own). */
@@ -162,21 +112,9 @@ interface ActiveCheck {
   readonly refusal?: CheckRefusal;
 }
 
-/** The states in which the bureau may refuse a check (`ConditionMatching.refuseCheck`). */
-const REFUSABLE: readonly CheckState[] = [CheckState.Requested, CheckState.Challenged, CheckState.Responded];
-
 export class Evaluator {
-  readonly metrics: EvaluatorMetrics = {
-    checksSeen: 0,
-    steps: 0,
-    refused: 0,
-    failures: 0,
-    abandoned: 0,
-    takeovers: 0,
-    leasesLost: 0,
-    stepSeconds: 0,
-    lastBlock: -1,
-  };
+  /** What it has done since it started, counted once: `BureauMetrics.observeEvaluator` serves it to Prometheus. */
+  readonly metrics = new EvaluatorMetrics();
   /**
    * Checks that may still need this bureau, by id: the block that requested them, the failed attempts in a row, when
    * the next attempt is due (clock ms), and the refusal to record when its transaction failed.
@@ -189,21 +127,14 @@ export class Evaluator {
   readonly #confirmations: number;
   readonly #cursor: LogCursorStore | undefined;
   readonly #logger: Logger | undefined;
-  readonly #metrics: BureauMetrics | undefined;
-  /** The number of conditions of recent checks' forms, by check id (bounded). */
-  readonly #k = new Map<string, string>();
   #nextBlock: number;
   /** Whether the saved cursor was read (on the first round). */
   #resumed = false;
   /** The cursor last saved, to save only changes. */
   #savedCursor: number | undefined;
   #timer: NodeJS.Timeout | undefined;
-  readonly #leases: Required<EvaluatorLeases> | undefined;
-  /** Checks whose lease this evaluator holds. */
-  readonly #held = new Set<string>();
-  /** Checks seen held by another evaluator: claiming one of them later is a takeover, unless it was done. */
-  readonly #heldByOthers = new Set<string>();
-  #renewTimer: NodeJS.Timeout | undefined;
+  /** The leases it holds, when it shares its store with other evaluators. */
+  readonly #leases: HeldLeases | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
 
@@ -241,19 +172,17 @@ export class Evaluator {
     this.#clock = options.clock ?? Date.now;
     this.#cursor = options.cursor;
     this.#logger = options.logger;
-    this.#metrics = options.metrics;
     if (options.leases !== undefined) {
-      const leaseMs = options.leases.leaseMs ?? DEFAULT_LEASE_MS;
-      if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) {
-        throw new RangeError(`evaluator leaseMs: expected a whole number of milliseconds ≥ 1, got ${String(leaseMs)}`);
-      }
-      const renewMs = options.leases.renewMs ?? Math.max(1, Math.floor(leaseMs / 3));
-      if (!Number.isSafeInteger(renewMs) || renewMs < 1 || renewMs >= leaseMs) {
-        throw new RangeError(
-          `evaluator renewMs: expected 1 to ${leaseMs - 1} ms (below leaseMs), got ${String(renewMs)}`,
-        );
-      }
-      this.#leases = { ...options.leases, leaseMs, renewMs };
+      this.#leases = new HeldLeases(options.leases, {
+        lost: (checkId) => {
+          this.metrics.leasesLost++;
+          this.#logger?.warn(
+            { checkId, party: "bureau" },
+            `check ${short(checkId)}: lease lost; left to the evaluator that holds it`,
+          );
+        },
+        failed: (message) => (this.metrics.lastError = message),
+      });
     }
   }
 
@@ -286,18 +215,15 @@ export class Evaluator {
       if (!this.#stopped) this.#timer = setTimeout(loop, this.#pollIntervalMs);
     };
     void loop();
-    if (this.#leases !== undefined && this.#renewTimer === undefined) {
-      this.#renewTimer = setInterval(() => void this.#renewAll(), this.#leases.renewMs);
-    }
+    this.#leases?.start();
   }
 
   /** Stops polling, waits for the round in progress, and releases the leases held (others may take them at once). */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    if (this.#renewTimer) clearInterval(this.#renewTimer);
     await this.#running;
-    for (const checkId of [...this.#held]) await this.#release(checkId);
+    await this.#leases?.stop();
   }
 
   /** The next block whose logs the evaluator will read. */
@@ -366,81 +292,24 @@ export class Evaluator {
    */
   async #takeOver(): Promise<void> {
     if (this.#leases === undefined) return;
-    const { store, owner, leaseMs } = this.#leases;
     for (let i = 0; i < TAKEOVERS_PER_ROUND; i++) {
-      const checkId = await store.claimNext(owner, leaseMs);
+      const checkId = await this.#leases.claimAbandoned();
       if (checkId === undefined) return;
-      this.#held.add(checkId);
-      this.#heldByOthers.delete(checkId);
       if (!this.#active.has(checkId)) this.#active.set(checkId, { attempts: 0, block: this.#nextBlock, notBefore: 0 });
       this.metrics.takeovers++;
-      this.#metrics?.leaseTakeovers.inc();
       this.#logger?.info({ checkId, party: "bureau" }, `check ${short(checkId)}: taken over (its lease had ended)`);
     }
   }
 
-  /**
-   * Claims (or extends) this evaluator's lease on a check: false when another evaluator holds it. Claiming a check
-   * another held before is a takeover, told by `takeover` once the check turns out to have work left.
-   */
-  async #claim(checkId: string): Promise<{ held: boolean; takeover: boolean }> {
-    const { store, owner, leaseMs } = this.#leases!;
-    if (await store.claimCheck(checkId, owner, leaseMs)) {
-      this.#held.add(checkId);
-      return { held: true, takeover: this.#heldByOthers.delete(checkId) };
-    }
-    if (this.#held.delete(checkId)) this.#lost(checkId);
-    this.#heldByOthers.add(checkId);
-    return { held: false, takeover: false };
-  }
-
   /** Renews the lease on a check right before a step or a posting; throws {@link LeaseLostError} when lost. */
   async #hold(checkId: string): Promise<void> {
-    if (this.#leases === undefined) return;
-    const { store, owner, leaseMs } = this.#leases;
-    if (await store.renewLease(checkId, owner, leaseMs)) return;
-    this.#held.delete(checkId);
-    throw new LeaseLostError(checkId, owner);
-  }
-
-  /** Renews every lease held (in the background, every `renewMs`); a lost one is dropped. */
-  async #renewAll(): Promise<void> {
-    const { store, owner, leaseMs } = this.#leases!;
-    for (const checkId of [...this.#held]) {
-      try {
-        if (!(await store.renewLease(checkId, owner, leaseMs)) && this.#held.delete(checkId)) this.#lost(checkId);
-      } catch (err) {
-        this.metrics.lastError = `check ${checkId}: renewing its lease failed: ${(err as Error).message}`;
-      }
-    }
-  }
-
-  #lost(checkId: string): void {
-    this.metrics.leasesLost++;
-    this.#heldByOthers.add(checkId);
-    this.#logger?.warn(
-      { checkId, party: "bureau" },
-      `check ${short(checkId)}: lease lost; left to the evaluator that holds it`,
-    );
-  }
-
-  /** Ends this evaluator's lease on a check, if it holds one. */
-  async #release(checkId: string): Promise<void> {
-    if (this.#leases === undefined) return;
-    this.#held.delete(checkId);
-    try {
-      await this.#leases.store.releaseLease(checkId, this.#leases.owner);
-    } catch (err) {
-      // It ends on its own.
-      this.metrics.lastError = `check ${checkId}: releasing its lease failed: ${(err as Error).message}`;
-    }
+    await this.#leases?.hold(checkId);
   }
 
   /** The bureau is done with a check: it is dropped, and its lease released. */
   async #done(checkId: string): Promise<void> {
     this.#active.delete(checkId);
-    this.#heldByOthers.delete(checkId);
-    await this.#release(checkId);
+    await this.#leases?.release(checkId);
   }
 
   /** Takes the step a check needs, if any; drops it once the bureau has nothing more to do. */
@@ -449,13 +318,13 @@ export class Evaluator {
     try {
       let takeover = false;
       if (this.#leases !== undefined) {
-        const claim = await this.#claim(checkId);
+        const claim = await this.#leases.claim(checkId);
         if (!claim.held) return; // another evaluator works on it
         takeover = claim.takeover;
       }
       const pending = this.#active.get(checkId)?.refusal;
       if (pending !== undefined) return await this.#refuse(checkId, pending);
-      const { before, after, finished } = await this.client.advance(checkId, {
+      const { before, after, finished, conditions } = await this.client.advance(checkId, {
         beforeStep: async () => {
           await this.#hold(checkId);
           await this.#refuseWithdrawnGrant(checkId);
@@ -464,7 +333,6 @@ export class Evaluator {
       });
       if (takeover && !(finished && after === before)) {
         this.metrics.takeovers++;
-        this.#metrics?.leaseTakeovers.inc();
         this.#logger?.info(
           { checkId, party: "bureau", step: CheckState[before] },
           `check ${short(checkId)}: taken over in state ${CheckState[before]} (its lease had ended)`,
@@ -472,10 +340,8 @@ export class Evaluator {
       }
       if (after !== before) {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        this.metrics.steps++;
-        this.metrics.stepSeconds += seconds;
         const step = CheckState[after];
-        this.#metrics?.stepSeconds.observe({ step, k: await this.#conditions(checkId) }, seconds);
+        this.metrics.stepTaken(step, conditions, seconds);
         this.#logger?.info(
           { checkId, party: "bureau", step, from: CheckState[before], seconds: Number(seconds.toFixed(3)) },
           `check ${short(checkId)}: ${CheckState[before]} → ${step} in ${seconds.toFixed(2)} s`,
@@ -489,7 +355,7 @@ export class Evaluator {
         this.#active.set(checkId, { ...active, attempts: 0, notBefore: 0 }); // a success starts the backoff over
       }
     } catch (err) {
-      if (err instanceof LeaseLostError) return this.#lost(checkId);
+      if (err instanceof LeaseLostError) return this.#leases?.lost(checkId);
       // What the bank sent (or the data the bureau holds) will not change: no retry.
       if (err instanceof CheckRefusal) return this.#refuse(checkId, err);
       this.#failed(checkId, err as Error);
@@ -538,12 +404,11 @@ export class Evaluator {
     try {
       await this.#hold(checkId);
     } catch (err) {
-      if (err instanceof LeaseLostError) return this.#lost(checkId);
+      if (err instanceof LeaseLostError) return this.#leases?.lost(checkId);
       throw err;
     }
     if (this.#active.get(checkId)?.refusal === undefined) {
-      this.metrics.refused++;
-      this.#metrics?.checkRefusals.inc({ reason: RefusalReason[refusal.reason] });
+      this.metrics.refusedFor(RefusalReason[refusal.reason]);
       this.#logger?.warn(
         { checkId, party: "bureau", step: "Refused", reason: RefusalReason[refusal.reason] },
         `check ${short(checkId)}: refused (${RefusalReason[refusal.reason]}): ${refusal.message}`,
@@ -554,7 +419,7 @@ export class Evaluator {
     } catch (err) {
       let refusable = true;
       try {
-        refusable = REFUSABLE.includes(await stateOf(this.suite.matching, checkId));
+        refusable = isRefusable(await stateOf(this.suite.matching, checkId));
       } catch {
         // the chain cannot be read either: retried
       }
@@ -563,23 +428,6 @@ export class Evaluator {
       this.metrics.lastError = `check ${checkId}: recording the refusal failed: ${(err as Error).message}`;
     }
     await this.#done(checkId);
-  }
-
-  /** The number of conditions of the check's form (the `k` of the step metrics), or "unknown". */
-  async #conditions(checkId: string): Promise<string> {
-    const cached = this.#k.get(checkId);
-    if (cached !== undefined) return cached;
-    let k = "unknown";
-    try {
-      const bytes = await this.client.board.fetch((await this.suite.matching.checkOf(checkId)).formHash);
-      const form = JSON.parse(new TextDecoder().decode(bytes)) as { body?: { conditions?: unknown[] } };
-      if (Array.isArray(form.body?.conditions)) k = String(form.body.conditions.length);
-    } catch {
-      // no form to read: the step is counted under "unknown"
-    }
-    if (this.#k.size >= 1024) this.#k.clear();
-    this.#k.set(checkId, k);
-    return k;
   }
 }
 

@@ -20,7 +20,8 @@
  * contract) and be one of the bank's stages (`form`, `response`; the bureau's own messages go to its store
  * directly). It is taken when its keccak256 is the one the chain holds for that stage of its check (the form's
  * `formHash`, the `CheckResponded` log), or when its signer is the party whose turn it is: for a form of a check not
- * opened yet, the bank whose `nextCheckId` is the check; for a response, the check's bank while it is `Challenged`.
+ * opened yet, the bank whose `nextCheckId` is the check; for a response, the check's bank while it is `Challenged`
+ * (whose turn, and which step a message's stage commits to, as `../checkLifecycle` reads the contract).
  * A read is served to the check's bank or bureau only, on a signed request. A signed request is served once: its
  * nonce is remembered until it expires, and a replay is refused (401).
  * A subject's record is served to that subject only (`GET /v1/subjects/<address>/record`, signed by it).
@@ -34,6 +35,9 @@
  * {@link ApiLimits.maxQueuedConsents}), one transaction at a time. `/health` and `/metrics` hold no slot: they share
  * one probe of the chain and the store, each call bounded by {@link ApiLimits.healthTimeoutMs}, and say what failed.
  *
+ * Routes are a table by method and route template (`routeOf`, which labels the metrics too). Consents are submitted
+ * through the bureau account's one transaction sender (`./transactionSender`), which the evaluator sends through too.
+ *
  * Statuses: 400 malformed, 401 unsigned or badly signed where a signature is needed, or replayed, 403 signed by
  * another party or uncommitted, 404 unknown, 408 too slow, 409 not that stage's turn (the chain holds another
  * hash), 411 no length, 413 too large, 429 the party's own bound (requests, bytes, signatures, consents), 503 the
@@ -42,10 +46,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { getAddress, ZeroHash } from "ethers";
+import { follows, stepCommitting } from "../checkLifecycle";
 import { CheckState, NodeType } from "../contractEnums";
 import { listen, type Listening } from "../listen";
 import { redactText } from "../redact";
-import { loggedHash, stateOf } from "../protocol/chain";
+import { stateOf } from "../protocol/chain";
 import { MAX_MESSAGE_BYTES, messageHash, peekMessageHeader, type MessageHeader } from "../protocol/messages";
 import { CREDIT_RECORD_CATEGORY, MAX_RECORD_BYTES, RecordError } from "../protocol/records";
 import {
@@ -64,6 +69,7 @@ import {
   parseConsentSubmission,
   relayConsent,
 } from "./consentRelay";
+import { InOrder } from "./callQueue";
 import type { ComparisonKeyPool } from "./comparisonKeys";
 import { admitRecord, RecordAdmissionError } from "./ingest";
 import type { Evaluator } from "./evaluator";
@@ -71,6 +77,7 @@ import { BureauMetrics, methodLabel, routeOf, SUBJECT_RECORD, type ApiRefusal } 
 import { DEFAULT_SCHEMA, fieldNamed, formatFieldValue, type CreditSchema } from "../protocol/schema";
 import { SealingError } from "./sealing";
 import { StoreError, type BureauStore, type StoreStats } from "./store";
+import type { TransactionSender } from "./transactionSender";
 
 /** An error with the HTTP status it maps to and the refusal reason it counts under. */
 class HttpError extends Error {
@@ -151,6 +158,11 @@ export async function startBureauApi(options: {
   readonly parameters?: () => Promise<Uint8Array>;
   /** Where banks reserve comparison keys (`POST /v1/comparison-keys`); without it, that route answers 404. */
   readonly comparisonKeys?: Pick<ComparisonKeyPool, "reserve">;
+  /**
+   * The sender of the bureau account's transactions, which the relay submits consents through (the service's, which
+   * its evaluator sends through too); default the evaluator's.
+   */
+  readonly sender?: TransactionSender;
 }): Promise<BureauApi> {
   const { store, suite, bureau, evaluator } = options;
   const metrics = options.metrics ?? new BureauMetrics();
@@ -185,7 +197,10 @@ export async function startBureauApi(options: {
   const timed = <T>(op: string, fn: () => Promise<T>) => metrics.timeStore(op, fn);
   const replays = new ReplayGuard(options.limits?.maxNoncesPerParty);
   const consentRate = options.limits?.consentRate ?? new ConsentRateLimit();
-  let consents: Promise<unknown> = Promise.resolve();
+  /** The bureau account's transactions go out one after another: the evaluator's and the relay's. */
+  const sender = options.sender ?? evaluator.client.sender;
+  /** Consents are relayed one at a time, each mined before the next. */
+  const consents = new InOrder();
   let queuedConsents = 0;
   let anonymous = 0;
   const perParty = new Map<string, number>();
@@ -212,6 +227,15 @@ export async function startBureauApi(options: {
       if (!(e instanceof SignedRequestError)) throw e;
       if (e.code === "too-many") throw new HttpError(429, "party-busy", e.message);
       throw new HttpError(401, "replayed", e.message);
+    }
+  }
+
+  /** Checks that the body is the one signed: its keccak256 is the one in the signed headers. */
+  function expectSignedBody(signed: SignedRequest, bytes: Uint8Array): void {
+    try {
+      expectBody(signed, bytes);
+    } catch (e) {
+      throw new HttpError(401, "bad-signature", (e as Error).message);
     }
   }
 
@@ -270,129 +294,141 @@ export async function startBureauApi(options: {
     }
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string, signed?: SignedRequest) {
-    if (req.method === "GET" && path === "/v1/parameters" && options.parameters !== undefined) {
-      const bytes = await options.parameters();
-      res.writeHead(200, { "content-type": "application/json", "content-length": bytes.length });
-      res.end(bytes);
-      return;
-    }
-    if (req.method === "POST" && path === "/v1/messages") {
-      if (signed === undefined)
-        throw new HttpError(
-          401,
-          "unsigned",
-          "an upload is taken from an active bank only: sign the request (its signature and the body's keccak256 " +
-            "in headers, see protocol/signedRequest)",
-        );
-      if (!(await suite.classification.isActiveAs(signed.signer, NodeType.CreditAccessUser)))
-        throw new HttpError(403, "wrong-party", `${signed.signer} is not an active bank: it uploads nothing here`);
-      admitOnce(signed);
-      const bytes = await bodyOf(req, res, limits.maxMessageBytes, signed.signer);
-      try {
-        expectBody(signed, bytes);
-      } catch (e) {
-        throw new HttpError(401, "bad-signature", (e as Error).message);
-      }
-      const hash = messageHash(bytes);
-      await admitMessage(signed.signer, bytes, hash);
-      await timed("putMessage", () => store.putMessage(hash, bytes));
-      return json(res, 201, { hash });
-    }
-    if (req.method === "GET" && path.startsWith("/v1/messages/")) {
-      const hash = path.slice("/v1/messages/".length).toLowerCase();
-      if (!HASH.test(hash))
-        throw new HttpError(
-          400,
-          "malformed",
-          `expected a keccak256 as 0x and 64 hex digits, got "${hash.slice(0, 80)}"`,
-        );
-      if (signed === undefined)
-        throw new HttpError(401, "unsigned", "a message is served to its check's parties only: sign the request");
-      const reader = signed.signer;
-      const bytes = await timed("getMessage", () => store.getMessage(hash));
-      if (bytes === undefined) throw new HttpError(404, "not-found", `no message with keccak256 ${hash}`);
-      const { checkId } = messageHeader(bytes);
-      const check = await suite.matching.checkOf(checkId);
-      if (![check.bank, check.bureau].includes(reader))
-        throw new HttpError(403, "not-party", `${reader} is not a party of check ${checkId}`);
-      admitOnce(signed);
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": bytes.length });
-      res.end(bytes);
-      return;
-    }
-    if (req.method === "POST" && path === "/v1/records") {
-      const bytes = await bodyOf(req, res, MAX_RECORD_BYTES, signed?.signer);
-      if (signed !== undefined) {
-        try {
-          expectBody(signed, bytes);
-        } catch (e) {
-          throw new HttpError(401, "bad-signature", (e as Error).message);
-        }
-      }
-      const { record, hash } = await admitRecord(suite, signed?.signer, bytes, options.schema ?? DEFAULT_SCHEMA);
-      if (signed !== undefined) admitOnce(signed);
-      const { version, created } = await timed("putRecord", () =>
-        store.putRecord(bytes, hash, record.subject, record.provider),
-      );
-      return json(res, created ? 201 : 200, { subject: record.subject, hash, version });
-    }
-    const own = req.method === "GET" ? SUBJECT_RECORD.exec(path) : null;
-    if (own) return subjectRecord(res, getAddress(own[1]), signed);
-    if (req.method === "POST" && path === "/v1/consents") {
-      const submission = parseConsentSubmission(await bodyOf(req, res, MAX_CONSENT_BYTES, signed?.signer));
-      if (queuedConsents >= limits.maxQueuedConsents)
-        throw new HttpError(
-          429,
-          "relay-busy",
-          `expected at most ${limits.maxQueuedConsents} consents waiting for the relay, got more: try later`,
-        );
-      queuedConsents++;
-      try {
-        // Relayed one at a time, each mined before the next: the relay never has more than one transaction in the
-        // bureau's sequence, between the evaluator's (same account, one nonce sequence).
-        const relayed = (consents = consents
-          .catch(() => undefined)
-          .then(() =>
-            relayConsent(
-              suite.permissions,
-              submission,
-              {
-                classification: suite.classification,
-                rate: consentRate,
-                onGas: (gas, wei) => {
-                  metrics.relayGas.inc(Number(gas));
-                  metrics.relayWei.inc(Number(wei));
-                },
-              },
-              (tx) => evaluator.client.send(tx),
-            ),
-          ));
-        const receipt = await relayed;
-        metrics.relayedConsents.inc();
-        return json(res, 201, receipt);
-      } finally {
-        queuedConsents--;
-      }
-    }
-    if (req.method === "POST" && path === "/v1/comparison-keys" && options.comparisonKeys !== undefined) {
-      if (signed === undefined)
-        throw new HttpError(401, "unsigned", "a comparison key is reserved to a bank: sign the request as the bank");
-      const bank = signed.signer;
-      if (!(await suite.classification.isActiveAs(bank, NodeType.CreditAccessUser)))
-        throw new HttpError(403, "wrong-party", `${bank} is not an active credit access user of this consortium`);
-      admitOnce(signed);
-      let reservation;
-      try {
-        reservation = await options.comparisonKeys.reserve(bank);
-      } catch (e) {
-        throw new HttpError(429, "reservations-full", (e as Error).message);
-      }
-      const { publicKey, expiresAt } = reservation;
-      return json(res, 201, { publicKey: publicKey.toJSON(), fingerprint: publicKey.fingerprint, expiresAt });
-    }
-    throw new HttpError(404, "no-route", `no route ${req.method} ${path.slice(0, 200)}`);
+  /** A route's handler: the request, its answer, its path, and its signed request (undefined when unsigned). */
+  type Handler = (req: IncomingMessage, res: ServerResponse, path: string, signed?: SignedRequest) => Promise<void>;
+
+  /** `GET /v1/parameters`: the bureau's ring-Pedersen parameters document. */
+  async function serveParameters(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const bytes = await options.parameters!();
+    res.writeHead(200, { "content-type": "application/json", "content-length": bytes.length });
+    res.end(bytes);
   }
+
+  /** `POST /v1/messages`: a bank's message, stored when admitted ({@link admitMessage}). */
+  async function uploadMessage(req: IncomingMessage, res: ServerResponse, _path: string, signed?: SignedRequest) {
+    if (signed === undefined)
+      throw new HttpError(
+        401,
+        "unsigned",
+        "an upload is taken from an active bank only: sign the request (its signature and the body's keccak256 " +
+          "in headers, see protocol/signedRequest)",
+      );
+    if (!(await suite.classification.isActiveAs(signed.signer, NodeType.CreditAccessUser)))
+      throw new HttpError(403, "wrong-party", `${signed.signer} is not an active bank: it uploads nothing here`);
+    admitOnce(signed);
+    const bytes = await bodyOf(req, res, limits.maxMessageBytes, signed.signer);
+    expectSignedBody(signed, bytes);
+    const hash = messageHash(bytes);
+    await admitMessage(signed.signer, bytes, hash);
+    await timed("putMessage", () => store.putMessage(hash, bytes));
+    return json(res, 201, { hash });
+  }
+
+  /** `GET /v1/messages/<keccak256>`: a message, to its check's bank or bureau. */
+  async function readMessage(_req: IncomingMessage, res: ServerResponse, path: string, signed?: SignedRequest) {
+    const hash = path.slice("/v1/messages/".length).toLowerCase();
+    if (!HASH.test(hash))
+      throw new HttpError(400, "malformed", `expected a keccak256 as 0x and 64 hex digits, got "${hash.slice(0, 80)}"`);
+    if (signed === undefined)
+      throw new HttpError(401, "unsigned", "a message is served to its check's parties only: sign the request");
+    const reader = signed.signer;
+    const bytes = await timed("getMessage", () => store.getMessage(hash));
+    if (bytes === undefined) throw new HttpError(404, "not-found", `no message with keccak256 ${hash}`);
+    const { checkId } = messageHeader(bytes);
+    const check = await suite.matching.checkOf(checkId);
+    if (![check.bank, check.bureau].includes(reader))
+      throw new HttpError(403, "not-party", `${reader} is not a party of check ${checkId}`);
+    admitOnce(signed);
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": bytes.length });
+    res.end(bytes);
+  }
+
+  /** `POST /v1/records`: a provider's credit record (`./ingest`). */
+  async function submitRecord(req: IncomingMessage, res: ServerResponse, _path: string, signed?: SignedRequest) {
+    const bytes = await bodyOf(req, res, MAX_RECORD_BYTES, signed?.signer);
+    if (signed !== undefined) expectSignedBody(signed, bytes);
+    const { record, hash } = await admitRecord(suite, signed?.signer, bytes, options.schema ?? DEFAULT_SCHEMA);
+    if (signed !== undefined) admitOnce(signed);
+    const { version, created } = await timed("putRecord", () =>
+      store.putRecord(bytes, hash, record.subject, record.provider),
+    );
+    return json(res, created ? 201 : 200, { subject: record.subject, hash, version });
+  }
+
+  /** `POST /v1/consents`: a subject's consent, relayed from the bureau's account, one at a time. */
+  async function relay(req: IncomingMessage, res: ServerResponse, _path: string, signed?: SignedRequest) {
+    const submission = parseConsentSubmission(await bodyOf(req, res, MAX_CONSENT_BYTES, signed?.signer));
+    if (queuedConsents >= limits.maxQueuedConsents)
+      throw new HttpError(
+        429,
+        "relay-busy",
+        `expected at most ${limits.maxQueuedConsents} consents waiting for the relay, got more: try later`,
+      );
+    queuedConsents++;
+    try {
+      // Relayed one at a time, each mined before the next: the relay never has more than one transaction in the
+      // bureau's sequence, between the evaluator's (same account, one sender).
+      const receipt = await consents.run(() =>
+        relayConsent(
+          suite.permissions,
+          submission,
+          {
+            classification: suite.classification,
+            rate: consentRate,
+            onGas: (gas, wei) => {
+              metrics.relayGas.inc(Number(gas));
+              metrics.relayWei.inc(Number(wei));
+            },
+          },
+          sender,
+        ),
+      );
+      metrics.relayedConsents.inc();
+      return json(res, 201, receipt);
+    } finally {
+      queuedConsents--;
+    }
+  }
+
+  /** `POST /v1/comparison-keys`: a fresh comparison key reserved to the signing bank (`./comparisonKeys`). */
+  async function reserveComparisonKey(
+    _req: IncomingMessage,
+    res: ServerResponse,
+    _path: string,
+    signed?: SignedRequest,
+  ) {
+    if (signed === undefined)
+      throw new HttpError(401, "unsigned", "a comparison key is reserved to a bank: sign the request as the bank");
+    const bank = signed.signer;
+    if (!(await suite.classification.isActiveAs(bank, NodeType.CreditAccessUser)))
+      throw new HttpError(403, "wrong-party", `${bank} is not an active credit access user of this consortium`);
+    admitOnce(signed);
+    let reservation;
+    try {
+      reservation = await options.comparisonKeys!.reserve(bank);
+    } catch (e) {
+      throw new HttpError(429, "reservations-full", (e as Error).message);
+    }
+    const { publicKey, expiresAt } = reservation;
+    return json(res, 201, { publicKey: publicKey.toJSON(), fingerprint: publicKey.fingerprint, expiresAt });
+  }
+
+  /**
+   * The routes, by method and route template (`routeOf`, which labels the metrics too). A route whose option is not
+   * given is absent (404). `/health` and `/metrics` are apart: they hold no slot.
+   */
+  const routes = new Map<string, Handler>([
+    ["POST /v1/messages", uploadMessage],
+    ["GET /v1/messages/:hash", readMessage],
+    ["POST /v1/records", submitRecord],
+    [
+      "GET /v1/subjects/:address/record",
+      async (_req, res, path, signed) => subjectRecord(res, getAddress(SUBJECT_RECORD.exec(path)![1]), signed),
+    ],
+    ["POST /v1/consents", relay],
+  ]);
+  if (options.parameters !== undefined) routes.set("GET /v1/parameters", serveParameters);
+  if (options.comparisonKeys !== undefined) routes.set("POST /v1/comparison-keys", reserveComparisonKey);
 
   /**
    * The subject's right of access: its current record (the version whose hash the chain holds now), to the subject
@@ -447,31 +483,37 @@ export async function startBureauApi(options: {
           ours.contract,
       );
     }
-    if (header.stage !== "form" && header.stage !== "response") {
+    const step = stepCommitting(header.stage);
+    if (step?.by !== "bank") {
       throw new HttpError(403, "wrong-party", `a ${header.stage} message is the bureau's own: it is not taken here`);
     }
     const { matching } = suite;
     const { checkId } = header;
     const state = await stateOf(matching, checkId);
-    if (header.stage === "form") {
-      if (state !== CheckState.None) {
-        if ((await matching.checkOf(checkId)).formHash.toLowerCase() === hash) return;
-        throw new HttpError(409, "wrong-turn", `check ${checkId} is open with another form: ${hash} is not its form`);
-      }
-      if ((await matching.nextCheckId(from)).toLowerCase() !== checkId) {
+    if (state === step.from) {
+      // The bank's turn to take this step: the message is taken from the bank that may take it.
+      if (step.call === "openCheck") {
+        if ((await matching.nextCheckId(from)).toLowerCase() === checkId) return;
         throw new HttpError(403, "wrong-party", `${from} is not the active bank that opens check ${checkId} next`);
       }
+      const { bank } = await matching.checkOf(checkId);
+      if (from !== bank) throw new HttpError(403, "wrong-party", `${from} is not check ${checkId}'s bank ${bank}`);
       return;
     }
-    if (state === CheckState.Responded) {
-      if ((await loggedHash(matching, "CheckResponded", checkId)).toLowerCase() === hash) return;
-      throw new HttpError(409, "wrong-turn", `check ${checkId} committed another response: ${hash} is not it`);
+    if (!follows(state, step.to)) {
+      throw new HttpError(409, "wrong-turn", `check ${checkId} is ${CheckState[state]}: no ${header.stage} is due`);
     }
-    if (state !== CheckState.Challenged) {
-      throw new HttpError(409, "wrong-turn", `check ${checkId} is ${CheckState[state]}: no response is due`);
-    }
-    const { bank } = await matching.checkOf(checkId);
-    if (from !== bank) throw new HttpError(403, "wrong-party", `${from} is not check ${checkId}'s bank ${bank}`);
+    // Past the step: taken when it is the message the chain holds for it.
+    const committed =
+      step.call === "openCheck"
+        ? (await matching.checkOf(checkId)).formHash
+        : (await matching.queryFilter(matching.filters.CheckResponded(checkId)))[0]?.args.responseHash;
+    if (committed?.toLowerCase() === hash) return;
+    throw new HttpError(
+      409,
+      "wrong-turn",
+      `check ${checkId} is ${CheckState[state]} and holds another ${header.stage}: ${hash} is not it`,
+    );
   }
 
   /** How many blocks the evaluator's log reading is behind `latest`; undefined before its first read. */
@@ -558,17 +600,7 @@ export async function startBureauApi(options: {
     res.end(notes + (await metrics.registry.metrics()));
   }
 
-  metrics.gauge("blindcredit_checks_seen", "Checks addressed to this bureau seen in the logs.", async () => {
-    return evaluator.metrics.checksSeen;
-  });
-  metrics.gauge("blindcredit_steps", "Steps the evaluator took.", async () => evaluator.metrics.steps);
-  metrics.gauge("blindcredit_checks_refused", "Checks refused on-chain.", async () => evaluator.metrics.refused);
-  metrics.gauge("blindcredit_step_failures", "Steps that threw.", async () => evaluator.metrics.failures);
-  metrics.gauge("blindcredit_checks_abandoned", "Checks given up.", async () => evaluator.metrics.abandoned);
-  metrics.gauge("blindcredit_active_checks", "Checks in progress.", async () => evaluator.activeChecks);
-  metrics.gauge("blindcredit_last_block", "The last block whose logs were read.", async () => {
-    return evaluator.metrics.lastBlock;
-  });
+  metrics.observeEvaluator(evaluator);
   // From the last probe's answer (a store that is down leaves the last values; blindcredit_up{part="store"} says so).
   metrics.gauge("blindcredit_store_subjects", "Subjects with a record.", async () => lastStats?.subjects ?? 0);
   metrics.gauge("blindcredit_store_records", "Record versions.", async () => lastStats?.records ?? 0);
@@ -576,6 +608,12 @@ export async function startBureauApi(options: {
   metrics.gauge("blindcredit_journal_checks", "Checks in the journal, by stage.", async () => {
     return { ...(lastStats?.checksByStage ?? {}) };
   });
+
+  /** The routes that hold no slot, by method and route template. */
+  const probes = new Map([
+    ["GET /health", health],
+    ["GET /metrics", metricsText],
+  ]);
 
   const server = createServer({
     requestTimeout: limits.requestTimeoutMs,
@@ -613,9 +651,11 @@ export async function startBureauApi(options: {
         json(res, status, { error: status === 500 ? redactText(err.message, [rpcUrl]) : err.message });
       } else res.destroy();
     };
+    const route = `${req.method} ${labels.route}`;
     // Health and metrics hold no slot: they share one bounded probe.
-    if (req.method === "GET" && (path === "/health" || path === "/metrics")) {
-      (path === "/health" ? health(res) : metricsText(res)).catch(fail);
+    const probing = probes.get(route);
+    if (probing !== undefined) {
+      probing(res).catch(fail);
       return;
     }
     signedOf(req, path)
@@ -645,7 +685,9 @@ export async function startBureauApi(options: {
             else perParty.delete(party);
           });
         }
-        return route(req, res, path, signed);
+        const handle = routes.get(route);
+        if (handle === undefined) throw new HttpError(404, "no-route", `no route ${req.method} ${path.slice(0, 200)}`);
+        return handle(req, res, path, signed);
       })
       .catch(fail);
   });

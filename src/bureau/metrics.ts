@@ -18,6 +18,10 @@
  * | `blindcredit_relay_gas_used_total` | counter | (gas the relayed consents used) |
  * | `blindcredit_relay_gas_wei_total` | counter | (what that gas cost the bureau, in wei) |
  * | `blindcredit_checks_*`, `blindcredit_store_*`, `blindcredit_journal_checks` | as before | |
+ *
+ * The evaluator counts what it does once, in its {@link EvaluatorMetrics} (plain numbers that tests and benches read);
+ * the step histogram, the refusals by reason, the takeovers and the evaluator's gauges are read from it on each
+ * scrape ({@link BureauMetrics.observeEvaluator}).
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -88,17 +92,6 @@ export class BureauMetrics {
   readonly apiRefusals = this.#counter("blindcredit_api_refusals_total", "Requests the API refused, by reason.", [
     "reason",
   ]);
-  readonly stepSeconds = this.#histogram(
-    "blindcredit_step_seconds",
-    "Time the evaluator took for one step of a check, by the state it reached and the form's conditions (k).",
-    ["step", "k"],
-    [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
-  );
-  readonly checkRefusals = this.#counter(
-    "blindcredit_check_refusals_total",
-    "Checks the bureau refused on-chain, by reason.",
-    ["reason"],
-  );
   readonly storeSeconds = this.#histogram(
     "blindcredit_store_seconds",
     "Latency of the store's calls, by operation.",
@@ -108,11 +101,6 @@ export class BureauMetrics {
   readonly chainLag = this.#gauge(
     "blindcredit_chain_lag_blocks",
     "The latest block minus the last block whose logs the evaluator read.",
-  );
-  /** For the evaluators' leases: incremented when a check is taken over from an evaluator whose lease ran out. */
-  readonly leaseTakeovers = this.#counter(
-    "blindcredit_lease_takeovers_total",
-    "Checks taken over from an evaluator whose lease had run out.",
   );
 
   readonly up = this.#gauge(
@@ -144,6 +132,54 @@ export class BureauMetrics {
     } finally {
       end();
     }
+  }
+
+  /**
+   * Serves an evaluator's counts on each scrape: its step histogram, refusals by reason, takeovers and gauges.
+   * @param evaluator its counts, and how many checks it is working on
+   * @throws Error when an evaluator is observed already (one per registry)
+   */
+  observeEvaluator(evaluator: { readonly metrics: EvaluatorMetrics; readonly activeChecks: number }): void {
+    const counts = evaluator.metrics;
+    this.registry.registerMetric(stepHistogram(counts) as unknown as Histogram);
+    this.#counterReadOnScrape(
+      "blindcredit_check_refusals_total",
+      "Checks the bureau refused on-chain, by reason.",
+      () => Object.fromEntries(counts.refusals),
+      "reason",
+    );
+    this.#counterReadOnScrape(
+      "blindcredit_lease_takeovers_total",
+      "Checks taken over from an evaluator whose lease had run out.",
+      () => counts.takeovers,
+    );
+    const gauges: [string, string, () => number][] = [
+      ["blindcredit_checks_seen", "Checks addressed to this bureau seen in the logs.", () => counts.checksSeen],
+      ["blindcredit_steps", "Steps the evaluator took.", () => counts.steps],
+      ["blindcredit_checks_refused", "Checks refused on-chain.", () => counts.refused],
+      ["blindcredit_step_failures", "Steps that threw.", () => counts.failures],
+      ["blindcredit_checks_abandoned", "Checks given up.", () => counts.abandoned],
+      ["blindcredit_active_checks", "Checks in progress.", () => evaluator.activeChecks],
+      ["blindcredit_last_block", "The last block whose logs were read.", () => counts.lastBlock],
+    ];
+    for (const [name, help, read] of gauges) this.gauge(name, help, async () => read());
+  }
+
+  /** A counter read from `read` on each scrape: one number, or numbers by the one label `label`. */
+  #counterReadOnScrape(name: string, help: string, read: () => number | Record<string, number>, label?: string): void {
+    const labelNames = label === undefined ? [] : [label];
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        const value = read();
+        this.reset();
+        if (typeof value === "number") this.inc(value);
+        else for (const [key, n] of Object.entries(value)) this.inc({ [label!]: key }, n);
+      },
+    });
   }
 
   /**
@@ -188,4 +224,119 @@ export class BureauMetrics {
   ): Histogram<Label> {
     return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
+}
+
+/** The upper bounds of the step-duration buckets, in seconds. */
+const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
+
+/** The steps that reached one state for forms of one size: how many, how long in all, how many within each bound. */
+interface StepDurations {
+  readonly step: string;
+  readonly k: string;
+  count: number;
+  sum: number;
+  /** Per bound of {@link STEP_BUCKETS}, the steps that took at most that long. */
+  readonly within: number[];
+}
+
+/**
+ * What an evaluator has done since it started: each event counted once, here. Tests and benches read the numbers;
+ * {@link BureauMetrics.observeEvaluator} serves them to Prometheus.
+ */
+export class EvaluatorMetrics {
+  /** Checks addressed to this bureau seen in the logs. */
+  checksSeen = 0;
+  /**
+   * Steps that threw, refusals whose transaction failed included: each is retried after a backoff that doubles from
+   * `retry.baseMs` up to `retry.maxMs` and starts over once a step succeeds, until the chain no longer waits for it.
+   */
+  failures = 0;
+  /** Checks that ended on-chain (expired, or closed by another party) while the bureau's last attempt had failed. */
+  abandoned = 0;
+  /** Checks taken over from an evaluator whose lease on them ended (it crashed or stalled). */
+  takeovers = 0;
+  /** Leases found lost when renewed (another evaluator took the check over): the step was not taken. */
+  leasesLost = 0;
+  /** The last block whose logs were read (at most `latest − confirmations`). */
+  lastBlock = -1;
+  /** The last failure, for the operator. */
+  lastError?: string;
+  /**
+   * Checks refused on-chain, by reason (`NoData`, `GrantRevoked`, …): their grant was revoked or changed after they
+   * opened, the bureau refused what the bank sent, or it has no sound data for them.
+   */
+  readonly refusals = new Map<string, number>();
+  /** Step durations, by the state reached and the form's number of conditions. */
+  readonly #durations = new Map<string, StepDurations>();
+
+  /** Steps taken (messages committed on-chain). */
+  get steps(): number {
+    let steps = 0;
+    for (const { count } of this.#durations.values()) steps += count;
+    return steps;
+  }
+
+  /** Seconds spent computing and posting steps. */
+  get stepSeconds(): number {
+    let seconds = 0;
+    for (const { sum } of this.#durations.values()) seconds += sum;
+    return seconds;
+  }
+
+  /** Checks refused on-chain, whatever the reason. */
+  get refused(): number {
+    let refused = 0;
+    for (const n of this.refusals.values()) refused += n;
+    return refused;
+  }
+
+  /**
+   * Counts a step that brought a check to `step` in `seconds`.
+   * @param conditions the form's number of conditions (k), when the step read it; counted under "unknown" otherwise
+   */
+  stepTaken(step: string, conditions: number | undefined, seconds: number): void {
+    const k = conditions === undefined ? "unknown" : String(conditions);
+    const key = `${step} ${k}`;
+    const durations = this.#durations.get(key) ?? { step, k, count: 0, sum: 0, within: STEP_BUCKETS.map(() => 0) };
+    this.#durations.set(key, durations);
+    durations.count++;
+    durations.sum += seconds;
+    STEP_BUCKETS.forEach((bound, i) => (durations.within[i] += seconds <= bound ? 1 : 0));
+  }
+
+  /** Counts a check refused on-chain for `reason`. */
+  refusedFor(reason: string): void {
+    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+  }
+
+  /** The step durations counted, by state reached and k. */
+  durations(): Iterable<Readonly<StepDurations>> {
+    return this.#durations.values();
+  }
+}
+
+/**
+ * `blindcredit_step_seconds`, the histogram of an evaluator's step durations, read from its counts when scraped: a
+ * metric as the registry reads one (its name, help and type, and `get()`), in the exposition of prom-client's own
+ * histograms (cumulative `_bucket` lines with `le`, then `_sum` and `_count`).
+ */
+function stepHistogram(counts: EvaluatorMetrics) {
+  const name = "blindcredit_step_seconds";
+  const help =
+    "Time the evaluator took for one step of a check, by the state it reached and the form's conditions (k).";
+  return {
+    name,
+    help,
+    type: "histogram",
+    reset(): void {},
+    async get() {
+      const values = [...counts.durations()].flatMap(({ step, k, count, sum, within }) => [
+        ...STEP_BUCKETS.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le, step, k }, value: within[i] })),
+        { metricName: `${name}_bucket`, labels: { le: "+Inf", step, k }, value: count },
+        { metricName: `${name}_sum`, labels: { step, k }, value: sum },
+        { metricName: `${name}_count`, labels: { step, k }, value: count },
+      ]);
+      return { name, help, type: "histogram", values, aggregator: "sum" };
+    },
+  };
 }

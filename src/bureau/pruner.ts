@@ -5,12 +5,15 @@
  * @module
  */
 import type { ConditionMatching } from "../../typechain-types";
+import { isFinal } from "../checkLifecycle";
 import { CheckState } from "../contractEnums";
 import { stateOf } from "../protocol/chain";
 import type { BureauStore } from "./store";
 
-/** The states in which a check's messages serve nobody any more (`None`: a form whose check never opened). */
-const DONE = new Set([CheckState.None, CheckState.Decided, CheckState.Expired, CheckState.Refused]);
+/** Whether a check's messages serve nobody any more: it is over, or never opened (`None`: a form left alone). */
+function isDone(state: CheckState): boolean {
+  return state === CheckState.None || isFinal(state);
+}
 
 /** How many messages one sweep looks at, at most. */
 export const PRUNE_BATCH = 1000;
@@ -32,7 +35,7 @@ export async function pruneMessages(
   const done = new Map<string, boolean>();
   const doomed: string[] = [];
   for (const { hash, checkId } of old) {
-    if (checkId !== undefined && !done.has(checkId)) done.set(checkId, DONE.has(await stateOf(matching, checkId)));
+    if (checkId !== undefined && !done.has(checkId)) done.set(checkId, isDone(await stateOf(matching, checkId)));
     if (checkId === undefined || done.get(checkId)) doomed.push(hash);
   }
   return doomed.length === 0 ? 0 : store.deleteMessages(doomed);

@@ -21,6 +21,7 @@ import { BureauMetrics } from "./metrics";
 import { pruneMessages } from "./pruner";
 import { StoreBoard, StoreJournal } from "./journal";
 import { BureauClient } from "./steps";
+import { TransactionSender } from "./transactionSender";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import type { OwnershipJudgment } from "../../typechain-types";
 import { CREDIT_RECORD_CATEGORY } from "../protocol/records";
@@ -144,7 +145,7 @@ export interface BureauService {
   readonly ringPedersen: string;
   readonly store: BureauStore;
   readonly evaluator: Evaluator;
-  /** Its Prometheus registry and metrics (`leaseTakeovers` is for the evaluators' leases). */
+  /** Its Prometheus registry and metrics (the evaluator's counts among them). */
   readonly metrics: BureauMetrics;
   /**
    * Stops the evaluator (after its current step), the API (after its open requests), the threads and the store,
@@ -263,6 +264,8 @@ async function startLocked(
   };
   // Unique per process on a shared store; one process serves any other, so its owner is always the same.
   const owner = sharedByProcesses ? leaseOwner() : ONE_PROCESS_LEASE_OWNER;
+  // The bureau account's one sender: the evaluator's steps and the relay's consents take their nonces in turn.
+  const sender = new TransactionSender();
   const client = new BureauClient(
     suite.matching,
     new StoreBoard(store),
@@ -275,6 +278,7 @@ async function startLocked(
       blind: workers.blind,
       verifier,
       schema: options.schema,
+      sender,
     },
   );
   let evaluator;
@@ -287,7 +291,6 @@ async function startLocked(
       cursor: store,
       leases: { store, owner, leaseMs: options.leaseMs },
       logger,
-      metrics,
     } satisfies EvaluatorOptions);
   } catch (err) {
     await Promise.all([closeThreads(), store.close()]);
@@ -308,6 +311,7 @@ async function startLocked(
       schema: options.schema,
       parameters: () => client.parametersDocument(),
       comparisonKeys,
+      sender,
     });
   } catch (err) {
     await Promise.all([closeThreads(), store.close()]);

@@ -1,11 +1,13 @@
 /**
  * The bureau's steps of a check, on-chain: it reads the check from the condition-matching contract, fetches the
  * bank's message from the board, checks it against its on-chain commitment, computes its own message, journals and
- * publishes it, and commits to it. The one place that decides, from a check's state, what the bureau does next.
+ * publishes it, and commits to it. The one place that decides, from a check's state and whose turn it is
+ * (`../checkLifecycle`), what the bureau does next.
  * @module
  */
 import { toUtf8Bytes, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
+import { hasStepAhead, turnOf } from "../checkLifecycle";
 import { CheckMode, CheckState, type RefusalReason } from "../contractEnums";
 import { exportDgkPublicKey, importDgkPrivateKey, type DgkPrivateKey, type DgkPublicKey } from "../dgk";
 import { importPublicKey, type Blind, type PaillierPublicKey, type RandomizerSource } from "../paillier";
@@ -24,6 +26,7 @@ import { parametersDocument } from "../protocol/parameters";
 import type { CreditSchema } from "../protocol/schema";
 import type { ComparisonKeySource } from "./comparisonKeys";
 import { MemoryJournal, type BureauJournal, type JournalEntry } from "./journal";
+import { TransactionSender } from "./transactionSender";
 
 /** What {@link BureauClient.advance} did for a check. */
 export interface BureauStep {
@@ -33,6 +36,12 @@ export interface BureauStep {
   readonly after: CheckState;
   /** Whether the bureau is done with the check (answered, or decided, expired, refused: nothing more to do). */
   readonly finished: boolean;
+  /**
+   * The number of conditions of the check's form, when the step read the form or the challenge state that holds its
+   * shape (the `k` of the step metrics); undefined when it read neither (nothing to do, or a journaled message posted
+   * again).
+   */
+  readonly conditions?: number;
 }
 
 /** Options of {@link BureauClient.advance}. */
@@ -60,9 +69,9 @@ export class BureauClient {
   #document: Promise<Uint8Array> | undefined;
   /** The comparison keys of open checks, by check id: the journal holds them too; this saves importing them. */
   readonly #checkKeys = new Map<string, DgkPrivateKey>();
-  /** The last transaction sent, or being sent: see {@link BureauClient.send}. */
-  #sending: Promise<unknown> = Promise.resolve();
   readonly journal: BureauJournal;
+  /** Where the bureau account's transactions are sent from, one after another (the relay's included). */
+  readonly sender: TransactionSender;
 
   /**
    * @param board where the banks' messages are fetched from
@@ -77,6 +86,8 @@ export class BureauClient {
    *   thread while this one zero-tests (the same answer and refusals); on this thread by default
    * @param options.schema the consortium's credit schema (default: the default schema): forms are read against it,
    *   and a deployment fixed to another schema is refused
+   * @param options.sender the bureau account's transaction sender, shared with whatever else sends from the account
+   *   (the service's consent relay); default one of its own
    */
   constructor(
     readonly matching: ConditionMatching,
@@ -90,20 +101,16 @@ export class BureauClient {
       readonly blind?: Blind;
       readonly verifier?: Pick<BitVerifierWorker, "verify">;
       readonly schema?: CreditSchema;
+      readonly sender?: TransactionSender;
     } = {},
   ) {
     this.journal = options.journal ?? new MemoryJournal(board);
+    this.sender = options.sender ?? new TransactionSender();
   }
 
-  /**
-   * Sends one transaction after the previous one was sent (not mined): the evaluator works on several checks at once,
-   * and a key the bureau holds itself (not an account of the node) takes its nonce from the node's pending count,
-   * which two sends at the same moment would read alike.
-   */
+  /** Sends one of the bureau's transactions through its {@link sender}: after the previous one was sent. */
   send<T>(transaction: () => Promise<T>): Promise<T> {
-    const sent = this.#sending.then(transaction, transaction);
-    this.#sending = sent.catch(() => undefined);
-    return sent;
+    return this.sender.send(transaction);
   }
 
   /**
@@ -147,31 +154,32 @@ export class BureauClient {
    */
   async advance(checkId: string, options: AdvanceOptions = {}): Promise<BureauStep> {
     const before = await stateOf(this.matching, checkId);
-    // The bank's turn: nothing to read (the evaluator asks again every round, one call to the chain each).
-    if (before === CheckState.Challenged) return { before, after: before, finished: false };
-    const entry = await this.journal.entry(checkId);
-    switch (before) {
-      case CheckState.Requested: {
-        await options.beforeStep?.();
-        // An entry here is a message whose commitment never reached the chain.
-        return this.#posted(before, await this.#post(checkId, options, entry ?? (await this.#first(checkId))));
-      }
-      case CheckState.Responded: {
-        await options.beforeStep?.();
-        if (entry?.stage === "answered") return this.#posted(before, await this.#post(checkId, options, entry));
-        if (entry?.state === undefined) {
-          throw new Error(`check ${checkId}: no challenge state kept for it: the bureau cannot answer`);
-        }
-        return this.#posted(before, await this.#post(checkId, options, await this.#answer(checkId, entry.state)));
-      }
-      default:
-        if (entry !== undefined) await this.forget(checkId);
-        return { before, after: before, finished: true };
+    if (turnOf(before) !== "bureau") {
+      // The bank's turn (nothing to read: the evaluator asks again every round, one call to the chain each), or the
+      // bureau has no step left in the check.
+      if (hasStepAhead(before, "bureau")) return { before, after: before, finished: false };
+      if ((await this.journal.entry(checkId)) !== undefined) await this.forget(checkId);
+      return { before, after: before, finished: true };
     }
+    const entry = await this.journal.entry(checkId);
+    await options.beforeStep?.();
+    // An entry in Requested, or an answer's in Responded, is a message whose commitment never reached the chain.
+    if (before === CheckState.Requested && entry === undefined) {
+      const first = await this.#first(checkId);
+      return this.#posted(before, await this.#post(checkId, options, first.entry), first.conditions);
+    }
+    if (before === CheckState.Requested || entry?.stage === "answered") {
+      return this.#posted(before, await this.#post(checkId, options, entry!));
+    }
+    if (entry?.state === undefined) {
+      throw new Error(`check ${checkId}: no challenge state kept for it: the bureau cannot answer`);
+    }
+    const answer = await this.#answer(checkId, entry.state);
+    return this.#posted(before, await this.#post(checkId, options, answer), entry.state.shapes.length);
   }
 
-  #posted(before: CheckState, after: CheckState): BureauStep {
-    return { before, after, finished: after === CheckState.Answered };
+  #posted(before: CheckState, after: CheckState, conditions?: number): BureauStep {
+    return { before, after, finished: !hasStepAhead(after, "bureau"), conditions };
   }
 
   /** Refuses the check on-chain for `reason`: it ends there, in the subject's history, and the bank learns why. */
@@ -193,8 +201,11 @@ export class BureauClient {
     this.#checkKeys.delete(checkId.toLowerCase());
   }
 
-  /** The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled. */
-  async #first(checkId: string): Promise<JournalEntry> {
+  /**
+   * The first message: the blinded comparisons (decision mode) or the answer (paper mode), journaled; with the form's
+   * number of conditions.
+   */
+  async #first(checkId: string): Promise<{ entry: JournalEntry; conditions: number }> {
     const { record, key, context, blinding } = await this.#check(checkId);
     const decisionMode = Number(record.mode) === CheckMode.Decision;
     const form = readForm(
@@ -207,6 +218,7 @@ export class BureauClient {
     const values = await this.valuesOf(record.subject);
     let entry: JournalEntry;
     let bytes: Uint8Array;
+    let checkKey: DgkPrivateKey | undefined;
     if (decisionMode) {
       // A key reserved to this bank and unused, when the form names one (else refused), or a fresh one.
       const comparisonKey =
@@ -221,7 +233,7 @@ export class BureauClient {
         this.comparisonKeys.operandRandomizers?.(comparisonKey),
         blinding.pool,
       );
-      this.#checkKeys.set(checkId.toLowerCase(), comparisonKey);
+      checkKey = comparisonKey;
       entry = { stage: "challenged", messageHash: message.hash, state: message.state };
       bytes = message.bytes;
     } else {
@@ -230,7 +242,10 @@ export class BureauClient {
       bytes = message.bytes;
     }
     await this.journal.record(checkId, entry, bytes);
-    return entry;
+    // Kept in memory once journaled only: a challenge whose journaling failed (its lease lost, another evaluator's
+    // challenge posted instead) leaves no key behind to answer that other challenge with.
+    if (checkKey !== undefined) this.#checkKeys.set(checkId.toLowerCase(), checkKey);
+    return { entry, conditions: form.conditions.length };
   }
 
   /** Decision mode: the answer from the bank's response and the journaled shares, journaled. */

@@ -7,6 +7,7 @@
  */
 import { hexlify, randomBytes, toBeArray, type Signer } from "ethers";
 import type { ConditionMatching } from "../../typechain-types";
+import { follows, isFinal } from "../checkLifecycle";
 import { CheckState, checkModeNamed, RefusalReason, type CheckModeName } from "../contractEnums";
 import type { DgkPublicKey, DgkRandomizerWorkers } from "../dgk";
 import type { PaillierPrivateKey, RandomizerSource } from "../paillier";
@@ -232,8 +233,7 @@ export class BankClient {
         };
       }
     }
-    if (state === CheckState.Decided || state === CheckState.Refused || state === CheckState.Expired)
-      throw new Error(`check ${checkId} is ${CheckState[state]}: there is nothing left to do`);
+    if (isFinal(state)) throw new Error(`check ${checkId} is ${CheckState[state]}: there is nothing left to do`);
     const context = await contextOf(this.matching, checkId, this.privateKey.publicKey.fingerprint, this.options.schema);
     const parsed = parseForm(request.conditions, request.mode, context.schema);
     const bytes = await this.board.fetch(record.formHash);
@@ -266,7 +266,8 @@ export class BankClient {
       kept = { ...kept, ...more };
       await options.keep?.(kept);
     };
-    if (request.mode === "decision" && (await stateOf(this.matching, opened.checkId)) <= CheckState.Challenged) {
+    // Decision mode: the bank's response is still to post unless the check is past it (responded, or ended).
+    if (request.mode === "decision" && !follows(await stateOf(this.matching, opened.checkId), CheckState.Responded)) {
       await stage("challenge", () => waitFor(opened, CheckState.Challenged));
       await stage("respond", () => this.respond(opened, (shares) => keep({ shares })));
     }
@@ -436,7 +437,7 @@ export async function waitForState(
       const { deadline } = await matching.checkOf(checkId);
       throw new CheckWaitError(checkId, "expired", state, waited, undefined, deadline);
     }
-    if (state >= wanted) return;
+    if (follows(state, wanted)) return;
     if (Date.now() >= giveUpAt) throw new CheckWaitError(checkId, "timed-out", state, waited);
     options.onWait?.(state, waited);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));

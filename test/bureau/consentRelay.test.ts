@@ -22,6 +22,7 @@ import {
   relayConsent,
 } from "../../src/bureau/consentRelay";
 import { generateSealingKey } from "../../src/bureau/sealing";
+import { TransactionSender } from "../../src/bureau/transactionSender";
 import { startBureauService } from "../../src/bureau/service";
 import { GrantState } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
@@ -107,6 +108,24 @@ describe("Bureau consent relay", function () {
       expect(await f.subject.provider.getBalance(f.subject.address)).to.equal(balance);
       const tx = await f.subject.provider.getTransaction(receipt.txHash);
       expect(tx?.from).to.equal(f.bureau.address);
+    });
+
+    it("sends through the account's sender, after the transactions given to it before (the evaluator's)", async function () {
+      const f = await loadFixture(fixture);
+      const signed = await signConsent(f.permissions, f.subject, f.terms);
+      const sender = new TransactionSender();
+      let release!: () => void;
+      const earlier = sender.send(() => new Promise<void>((resolve) => (release = resolve)));
+      const nonce = await f.bureau.provider.getTransactionCount(f.bureau.address);
+      const relayed = relayConsent(f.relay, parseConsentSubmission(body(signed)), f.policy, sender);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Checked and simulated, but not sent while the earlier transaction is being sent.
+      expect(await f.bureau.provider.getTransactionCount(f.bureau.address)).to.equal(nonce);
+      release();
+      await earlier;
+      const receipt = await relayed;
+      expect((await f.subject.provider.getTransaction(receipt.txHash))?.nonce).to.equal(nonce);
+      expect(Number(await f.permissions.grantState(f.subject.address, f.bank.address))).to.equal(GrantState.Active);
     });
 
     it("refuses a consent signed by someone else than its subject with 422", async function () {

@@ -153,6 +153,15 @@ describe("Bureau service", function () {
     );
     expect((await check(f, url)).approved).to.equal(false);
     expect(service!.evaluator.metrics.steps).to.equal(5);
+    // Each step counted once, by the state it reached and its form's number of conditions, as the scrape reads it.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const count = (step: string, k: number) =>
+      new RegExp(`^blindcredit_step_seconds_count\\{step="${step}",k="${k}"\\} (\\d+)$`, "m");
+    expect(metrics).to.match(/^blindcredit_steps 5$/m);
+    expect(metrics.match(count("Challenged", LOAN.length))?.[1]).to.equal("2");
+    expect(metrics.match(count("Answered", LOAN.length))?.[1]).to.equal("2");
+    expect(metrics.match(count("Answered", 1))?.[1]).to.equal("1");
+    expect(metrics).to.match(/^blindcredit_step_seconds_bucket\{le="\+Inf",step="Answered",k="1"\} 1$/m);
   });
 
   it("refuses a record without an on-chain commitment by its provider (403), and a malformed one (400)", async function () {

@@ -14,7 +14,7 @@ import { fixtureKey } from "../paillier/helpers";
 import { BankClient, type BankCheck } from "../../src/clients/bankCheck";
 import { BureauClient } from "../../src/bureau/steps";
 import type { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
-import { StoreBoard, StoreJournal } from "../../src/bureau/journal";
+import { MemoryJournal, StoreBoard, StoreJournal } from "../../src/bureau/journal";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import type { DgkPublicKey } from "../../src/dgk";
@@ -92,6 +92,41 @@ describe("Flow 3.5: a blind credit check", function () {
   });
 
   describe("the check's own comparison key", function () {
+    it("is the journaled one when a bureau's own challenge failed to be journaled (its lease lost) and another's was posted", async function () {
+      const f = await loadFixture(fixture);
+      f.subjects.set(f.subject.address, APPLICANT);
+      const check = await f.bankClient.openCheck({
+        subject: f.subject.address,
+        bureau: f.bureau.address,
+        mode: "decision",
+        conditions: LOAN_CONDITIONS,
+      });
+      // Two evaluators of one bureau on one journal: the first loses its lease while journaling its challenge.
+      const journal = new MemoryJournal(f.board);
+      const lost = new Error("lease lost while journaling");
+      const bureau = (record: MemoryJournal["record"]) =>
+        new BureauClient(
+          f.matching.connect(f.bureau),
+          f.board,
+          async (s) => new Map(Object.entries(f.subjects.get(s) ?? {})),
+          testComparisonKeys(),
+          fixtureRingPedersen(),
+          { journal: { record, entry: (id) => journal.entry(id), forget: (id) => journal.forget(id) } },
+        );
+      let failed = false;
+      const first = bureau((id, entry, bytes) =>
+        failed ? journal.record(id, entry, bytes) : ((failed = true), Promise.reject(lost)),
+      );
+      const second = bureau((id, entry, bytes) => journal.record(id, entry, bytes));
+      await expect(first.advance(check.checkId)).to.be.rejectedWith(lost.message);
+      expect(first.holdsCheckKey(check.checkId), "no key kept for a challenge never journaled").to.equal(false);
+      expect((await second.advance(check.checkId)).after).to.equal(CheckState.Challenged);
+      await f.bankClient.respond(check);
+      // The first takes the check over and answers with the key of the challenge on-chain, from the journal.
+      expect((await first.advance(check.checkId)).after).to.equal(CheckState.Answered);
+      expect((await f.bankClient.decide(check)).approved).to.equal(true);
+    });
+
     it("is kept (sealed in the journal entry) while the check is open, and erased once it is answered", async function () {
       const f = await loadFixture(fixture);
       f.subjects.set(f.subject.address, APPLICANT); // the fixture's map outlives the snapshots: reset it
