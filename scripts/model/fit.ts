@@ -13,8 +13,14 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { convertModel, modelMargin, MODEL_FORMAT, parseModelFile, type ModelConversion } from "../../src/protocol/model";
-import { DEFAULT_SCHEMA, fieldNamed, parseFieldValue } from "../../src/protocol/schema";
-import { clampValue, parseScorecard, scorecardHolds } from "../../src/protocol/scorecard";
+import { DEFAULT_SCHEMA, fieldNamed } from "../../src/protocol/schema";
+import {
+  clampValue,
+  parseScorecard,
+  scorecardHolds,
+  scorecardParameters,
+  scorecardShape,
+} from "../../src/protocol/scorecard";
 import { fitLogistic, sigmoid } from "./logistic";
 import { GROUND_TRUTH, syntheticApplicants, type SyntheticApplicant } from "./synthetic";
 
@@ -77,13 +83,12 @@ export interface FitReport {
  */
 export function fitExampleModel(): { modelText: string; formText: string; conversion: ModelConversion; report: FitReport } {
   const train = syntheticApplicants(FIT.train, FIT.trainSeed);
-  const ranges = FIELDS.map((name) => {
-    const field = fieldNamed(name);
-    const bounds = CLAMP[name]?.map((v) => parseFieldValue(field, v)) ?? [field.min, field.max];
-    return [field, bounds as [bigint, bigint]] as const;
-  });
+  // The features as the bureau will see them: clamped, in the fields' natural units.
+  const { fields, ranges } = scorecardParameters(
+    scorecardShape({ fields: FIELDS, clamp: CLAMP, weightBits: FIT.weightBits }),
+  );
   const features = (a: SyntheticApplicant) =>
-    ranges.map(([field, bounds]) => Number(clampValue(a.values.get(field.name)!, bounds)) / 10 ** field.decimals);
+    fields.map((field, i) => Number(clampValue(a.values.get(field.name)!, ranges[i])) / 10 ** field.decimals);
   const fit = fitLogistic(
     train.map(features),
     train.map((a) => (a.repaid ? 1 : 0)),

@@ -437,7 +437,7 @@ describe("blindcredit without a chain", function () {
 
     it("bank model writes the example's form from its model, mode 0600, and prints its shape, never its weights", async function () {
       const out = path.join(dir, "form.json");
-      const run = await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", out]);
+      const run = await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", out, "--weight-bits", "32"]);
       expect(JSON.parse(readFileSync(out, "utf8"))).to.deep.equal(example);
       expect(statSync(out).mode & 0o777).to.equal(0o600);
       expect(run.stdout).to.include("weights and cut-off: secret");
@@ -445,7 +445,7 @@ describe("blindcredit without a chain", function () {
       expect(run.stdout).to.match(/rounding error at most \d\.\d\de-\d+ in log-odds/);
       expect(secretsIn(run.stdout + run.stderr)).to.deep.equal([]);
 
-      const json = (await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", path.join(dir, "f2.json"), "--json"])).json<{
+      const json = (await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", path.join(dir, "f2.json"), "--json", "--weight-bits", "32"])).json<{
         fields: string[];
         weightBits: number;
         errorBound: number;
@@ -455,11 +455,17 @@ describe("blindcredit without a chain", function () {
       expect(JSON.stringify(json)).not.to.include('"weights"');
     });
 
-    it("bank model --weight-bits narrows the weights", async function () {
+    it("bank model keeps the weights below 2^20 by default, and refuses a width that loses a coefficient", async function () {
       const out = path.join(dir, "narrow.json");
-      await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", out, "--weight-bits", "12"]);
-      const { weights } = (JSON.parse(readFileSync(out, "utf8")) as typeof example).conditions[0].scorecard;
-      expect(Math.max(...Object.values(weights).map(Math.abs))).to.be.below(2 ** 12);
+      await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", out]);
+      const { weights, weightBits } = (JSON.parse(readFileSync(out, "utf8")) as typeof example).conditions[0]
+        .scorecard as { weights: Record<string, number>; weightBits: number };
+      expect(weightBits).to.equal(20);
+      expect(Math.max(...Object.values(weights).map(Math.abs))).to.be.below(2 ** 20);
+      const narrow = path.join(dir, "narrower.json");
+      const run = expectExit(await cli(["bank", "model", "--model", EXAMPLE_MODEL, "--out", narrow, "--weight-bits", "12"]), 2);
+      expect(run.stderr).to.match(/the coefficient of annualIncome \(0\.0000203063 per currency units\) rounds to zero .* needs weightBits ≥ 16/);
+      expect(existsSync(narrow)).to.equal(false);
     });
 
     const modelRefusals: [string, unknown, string[], RegExp][] = [
@@ -510,7 +516,7 @@ describe("blindcredit without a chain", function () {
       const run = await ok(["bank", "form", "--file", file]);
       expect(run.stdout).to.include("a valid decision-mode form with 2 condition(s)");
       expect(run.stdout).to.include("1. yearsOfHistory ≥ 2");
-      expect(run.stdout).to.match(/2\. scorecard over creditScore, annualIncome \(clamped to 0\.\.250000\), .*: weights and cut-off: secret/);
+      expect(run.stdout).to.match(/2\. scorecard over creditScore, annualIncome \(clamped to 0\.\.250000\), .*; weights and cut-off: secret/);
       expect(secretsIn(run.stdout + run.stderr)).to.deep.equal([]);
       const json = (await ok(["bank", "form", "--file", file, "--json"])).json<{
         conditions: ({ field: string } | { scorecard: { fields: string[]; clamp: Record<string, string[]> } })[];

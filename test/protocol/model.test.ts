@@ -73,7 +73,7 @@ describe("scorecardFromModel", function () {
     });
 
     it("uses the whole width: some weight needs exactly weightBits bits", function () {
-      for (const weightBits of [8, 20, 32, MAX_WEIGHT_BITS]) {
+      for (const weightBits of [12, 20, 32, MAX_WEIGHT_BITS]) {
         const { scorecard } = convertModel(
           { intercept: 0.1, coefficients: { creditScore: 0.0137, debtToIncome: -0.051, bankruptcy: -1.7 } },
           { weightBits },
@@ -123,7 +123,7 @@ describe("scorecardFromModel", function () {
         "a cut-off above every sum",
         { intercept: -1e9, coefficients: { creditScore: 0.01 } },
         {},
-        /the cut-off logit\(0\.5\) − intercept = 1000000000 scales to T = \d+ at 2\^\d+, beyond what the scorecard's sums can reach \(\|T\| ≤ \d+ = Σ \(2\^20 − 1\)·max\|x_i\|\): the model would decline every applicant/,
+        /the cut-off logit\(0\.5\) − intercept = 1000000000 scales to T = \d+ at 2\^\d+, beyond what the scorecard's sums can reach \(\|T\| ≤ B = \d+ = Σ \(2\^20 − 1\)·max\|x_i\|\): the model would decline every applicant/,
       ],
       [
         "a cut-off below every sum",

@@ -643,7 +643,7 @@ async function readCheckRecord(file: string, checkId: string): Promise<DecisionC
 
 /**
  * One condition as people read it: `creditScore ≥ 650`, `debtToIncome between 0.00 and 35.50`; a scorecard as its
- * public shape, `scorecard over creditScore, annualIncome (clamped to 0..250000): weights and cut-off: secret` (its
+ * public shape, `scorecard over creditScore, annualIncome (clamped to 0..250000); weights and cut-off: secret` (its
  * weights and cut-off are never printed: output lands in terminals, logs and tickets).
  */
 function describeCondition(
@@ -656,7 +656,7 @@ function describeCondition(
     const { fields, clamp, weightBits } = c.scorecard.shape;
     return {
       scorecard: { fields, clamp, weightBits },
-      text: `scorecard over ${describeScorecardShape({ fields, clamp }, schema)}: weights and cut-off: secret`,
+      text: `scorecard over ${describeScorecardShape({ fields, clamp }, schema)}; weights and cut-off: secret`,
     };
   }
   const field = fieldNamed(c.field, schema);
