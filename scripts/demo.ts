@@ -231,7 +231,12 @@ async function main(): Promise<void> {
     const views: { check: string; approved: boolean; saw: string }[] = [];
 
     const scorecard = readFormFile(SCORECARD_FILE);
-    const checks: { mode: CheckModeName; conditions: readonly Condition[]; subjects: (typeof alice)[]; shown: string }[] = [
+    const checks: {
+      mode: CheckModeName;
+      conditions: readonly Condition[];
+      subjects: (typeof alice)[];
+      shown: string;
+    }[] = [
       { mode: "decision", conditions: LOAN, subjects: [alice, bob], shown: describeConditions(LOAN) },
       { mode: "paper", conditions: PAPER, subjects: [alice, bob], shown: describeConditions(PAPER) },
       {
@@ -240,7 +245,9 @@ async function main(): Promise<void> {
         subjects: [alice],
         shown:
           "a secret scorecard (examples/scorecard/form.json) over " +
-          scorecard.parsed.flatMap((c) => (isScorecard(c) ? [describeScorecardShape(c.scorecard.shape)] : [])).join("; ") +
+          scorecard.parsed
+            .flatMap((c) => (isScorecard(c) ? [describeScorecardShape(c.scorecard.shape)] : []))
+            .join("; ") +
           ": its weights and cut-off stay with the bank",
       },
     ];

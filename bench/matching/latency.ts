@@ -117,7 +117,10 @@ const SCORECARD: Condition[] = (
  * inside the scorecard's approval region; the applicant meets it as it meets the scorecard, and it has as many
  * conditions as the scorecard has fields, one comparison each.
  */
-function nearestThresholdForm(scorecard: ParsedScorecard, applicant: ReadonlyMap<string, bigint>): ThresholdCondition[] {
+function nearestThresholdForm(
+  scorecard: ParsedScorecard,
+  applicant: ReadonlyMap<string, bigint>,
+): ThresholdCondition[] {
   const { fields, ranges } = scorecard.parameters;
   const clamped = fields.map((field, i) => clampValue(applicant.get(field.name)!, ranges[i]));
   const slack = clamped.reduce((sum, x, i) => sum + scorecard.weights[i] * x, 0n) - scorecard.cutoff;
@@ -462,7 +465,12 @@ async function scorecardRows(setup: Omit<OursSetup, "pools" | "perCheck">, keys:
     );
     rows.push(row);
   }
-  return { rows, nearest, fields: parsed.scorecard.shape.fields.length, comparisonBits: parsed.scorecard.parameters.comparisonBits };
+  return {
+    rows,
+    nearest,
+    fields: parsed.scorecard.shape.fields.length,
+    comparisonBits: parsed.scorecard.parameters.comparisonBits,
+  };
 }
 
 /**
@@ -637,7 +645,8 @@ function write(
   const date = new Date().toISOString();
   writeFileSync(
     join(__dirname, "latency-results.json"),
-    JSON.stringify({ date, machine, bits: 3072, runs: RUNS, keyProof, perKey, rows, largest, scorecards }, null, 2) + "\n",
+    JSON.stringify({ date, machine, bits: 3072, runs: RUNS, keyProof, perKey, rows, largest, scorecards }, null, 2) +
+      "\n",
   );
   const s = (ms: number | undefined) =>
     ms === undefined ? "–" : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;

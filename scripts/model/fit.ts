@@ -12,7 +12,13 @@
  */
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { convertModel, modelMargin, MODEL_FORMAT, parseModelFile, type ModelConversion } from "../../src/protocol/model";
+import {
+  convertModel,
+  modelMargin,
+  MODEL_FORMAT,
+  parseModelFile,
+  type ModelConversion,
+} from "../../src/protocol/model";
 import { DEFAULT_SCHEMA, fieldNamed } from "../../src/protocol/schema";
 import {
   clampValue,
@@ -81,7 +87,12 @@ export interface FitReport {
  * Fits the example model and converts it, in memory.
  * @returns the model file's and the form file's JSON text (as written), the conversion and the held-out report
  */
-export function fitExampleModel(): { modelText: string; formText: string; conversion: ModelConversion; report: FitReport } {
+export function fitExampleModel(): {
+  modelText: string;
+  formText: string;
+  conversion: ModelConversion;
+  report: FitReport;
+} {
   const train = syntheticApplicants(FIT.train, FIT.trainSeed);
   // The features as the bureau will see them: clamped, in the fields' natural units.
   const { fields, ranges } = scorecardParameters(

@@ -32,7 +32,8 @@ export function fitLogistic(
   { ridge = 1e-6, tolerance = 1e-10, maxIterations = 50 } = {},
 ): LogisticFit {
   const n = rows.length;
-  if (n === 0 || labels.length !== n) throw new Error(`logistic fit: expected rows and labels alike, got ${n} and ${labels.length}`);
+  if (n === 0 || labels.length !== n)
+    throw new Error(`logistic fit: expected rows and labels alike, got ${n} and ${labels.length}`);
   const k = rows[0].length;
   if (rows.some((r) => r.length !== k)) throw new Error(`logistic fit: expected every row to have ${k} features`);
   const mean = Array.from({ length: k }, (_, j) => rows.reduce((s, r) => s + r[j], 0) / n);

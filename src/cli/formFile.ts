@@ -132,7 +132,8 @@ export function readFormFile(
  */
 function scorecardCondition(record: Record<string, unknown>, fail: (message: string) => Error): ScorecardCondition {
   const extra = Object.keys(record).find((key) => key !== "scorecard");
-  if (extra !== undefined) throw fail(`unexpected member "${extra}" beside "scorecard": a scorecard is a condition of its own`);
+  if (extra !== undefined)
+    throw fail(`unexpected member "${extra}" beside "scorecard": a scorecard is a condition of its own`);
   const scorecard = record.scorecard;
   if (typeof scorecard !== "object" || scorecard === null || Array.isArray(scorecard)) {
     throw fail(

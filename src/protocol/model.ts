@@ -227,7 +227,8 @@ export function parseModelFile(
   const coefficients = asRecord(file.coefficients, `${where} "coefficients"`);
   const units = file.units === undefined ? undefined : asRecord(file.units, `${where} "units"`);
   for (const [name, unit] of Object.entries(units ?? {})) {
-    if (typeof unit !== "string") throw new Error(`${where}: expected the unit of ${name} as text, got ${JSON.stringify(unit)}`);
+    if (typeof unit !== "string")
+      throw new Error(`${where}: expected the unit of ${name} as text, got ${JSON.stringify(unit)}`);
   }
   const clamp = file.clamp === undefined ? undefined : asRecord(file.clamp, `${where} "clamp"`);
   for (const [name, bounds] of Object.entries(clamp ?? {})) {
@@ -252,7 +253,11 @@ function parametersOf(
   weightBits: number,
   schema: CreditSchema,
 ): ScorecardParameters {
-  return scorecardParameters(scorecardShape({ fields, clamp: clamp ?? {}, weightBits }, schema, "model"), schema, "model");
+  return scorecardParameters(
+    scorecardShape({ fields, clamp: clamp ?? {}, weightBits }, schema, "model"),
+    schema,
+    "model",
+  );
 }
 
 /** The largest scale s keeping every |w_i| = |round(c_i·2^s)| < 2^bits, and the weights at it. */
@@ -335,6 +340,8 @@ function abs(v: bigint): bigint {
 
 function asRecord(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new Error(`${where}: expected an object, got ${Array.isArray(value) ? "an array" : JSON.stringify(value) ?? "none"}`);
+    throw new Error(
+      `${where}: expected an object, got ${Array.isArray(value) ? "an array" : (JSON.stringify(value) ?? "none")}`,
+    );
   return value as Record<string, unknown>;
 }

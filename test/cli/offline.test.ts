@@ -445,7 +445,19 @@ describe("blindcredit without a chain", function () {
       expect(run.stdout).to.match(/rounding error at most \d\.\d\de-\d+ in log-odds/);
       expect(secretsIn(run.stdout + run.stderr)).to.deep.equal([]);
 
-      const json = (await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", path.join(dir, "f2.json"), "--json", "--weight-bits", "32"])).json<{
+      const json = (
+        await ok([
+          "bank",
+          "model",
+          "--model",
+          EXAMPLE_MODEL,
+          "--out",
+          path.join(dir, "f2.json"),
+          "--json",
+          "--weight-bits",
+          "32",
+        ])
+      ).json<{
         fields: string[];
         weightBits: number;
         errorBound: number;
@@ -463,8 +475,13 @@ describe("blindcredit without a chain", function () {
       expect(weightBits).to.equal(20);
       expect(Math.max(...Object.values(weights).map(Math.abs))).to.be.below(2 ** 20);
       const narrow = path.join(dir, "narrower.json");
-      const run = expectExit(await cli(["bank", "model", "--model", EXAMPLE_MODEL, "--out", narrow, "--weight-bits", "12"]), 2);
-      expect(run.stderr).to.match(/the coefficient of annualIncome \(0\.0000203063 per currency units\) rounds to zero .* needs weightBits ≥ 16/);
+      const run = expectExit(
+        await cli(["bank", "model", "--model", EXAMPLE_MODEL, "--out", narrow, "--weight-bits", "12"]),
+        2,
+      );
+      expect(run.stderr).to.match(
+        /the coefficient of annualIncome \(0\.0000203063 per currency units\) rounds to zero .* needs weightBits ≥ 16/,
+      );
       expect(existsSync(narrow)).to.equal(false);
     });
 
@@ -482,7 +499,12 @@ describe("blindcredit without a chain", function () {
         /--model \S+: model: coefficient "salary": unknown credit field "salary"/,
       ],
       ["a file that is not JSON", "{ intercept: ", [], /--model \S+: expected JSON/],
-      ["a model without its format", { intercept: 0, coefficients: { creditScore: 1 } }, [], /expected "format": "blindcredit\.scorecard-model\.v1", got none/],
+      [
+        "a model without its format",
+        { intercept: 0, coefficients: { creditScore: 1 } },
+        [],
+        /expected "format": "blindcredit\.scorecard-model\.v1", got none/,
+      ],
       [
         "--weight-bits 0",
         { format: "blindcredit.scorecard-model.v1", intercept: 0, coefficients: { creditScore: 1 } },
@@ -501,7 +523,10 @@ describe("blindcredit without a chain", function () {
     }
 
     it("bank model refuses a missing model and an existing --out", async function () {
-      const missing = expectExit(await cli(["bank", "model", "--model", path.join(dir, "none.json"), "--out", path.join(dir, "x.json")]), 2);
+      const missing = expectExit(
+        await cli(["bank", "model", "--model", path.join(dir, "none.json"), "--out", path.join(dir, "x.json")]),
+        2,
+      );
       expect(missing.stderr).to.include("cannot read it (no such file)");
       const existing = write("existing.json", "{}");
       const run = expectExit(await cli(["bank", "model", "--model", EXAMPLE_MODEL, "--out", existing]), 2);
@@ -516,7 +541,9 @@ describe("blindcredit without a chain", function () {
       const run = await ok(["bank", "form", "--file", file]);
       expect(run.stdout).to.include("a valid decision-mode form with 2 condition(s)");
       expect(run.stdout).to.include("1. yearsOfHistory ≥ 2");
-      expect(run.stdout).to.match(/2\. scorecard over creditScore, annualIncome \(clamped to 0\.\.250000\), .*; weights and cut-off: secret/);
+      expect(run.stdout).to.match(
+        /2\. scorecard over creditScore, annualIncome \(clamped to 0\.\.250000\), .*; weights and cut-off: secret/,
+      );
       expect(secretsIn(run.stdout + run.stderr)).to.deep.equal([]);
       const json = (await ok(["bank", "form", "--file", file, "--json"])).json<{
         conditions: ({ field: string } | { scorecard: { fields: string[]; clamp: Record<string, string[]> } })[];
@@ -540,12 +567,12 @@ describe("blindcredit without a chain", function () {
         { conditions: [{ scorecard: { weights: { creditScore: 1 }, cutof: 1 } }] },
         /condition 1: scorecard: unexpected member "cutof": expected weights, cutoff, clamp, weightBits/,
       ],
-      ["a scorecard that is not an object", { conditions: [{ scorecard: [1] }] }, /condition 1: expected "scorecard" to be an object .*, got an array/],
       [
-        "a scorecard in paper mode",
-        { mode: "paper", conditions: example.conditions },
-        /paper/,
+        "a scorecard that is not an object",
+        { conditions: [{ scorecard: [1] }] },
+        /condition 1: expected "scorecard" to be an object .*, got an array/,
       ],
+      ["a scorecard in paper mode", { mode: "paper", conditions: example.conditions }, /paper/],
     ];
     for (const [what, form, message] of formRefusals) {
       it(`bank form refuses ${what} (exit 2)`, async function () {

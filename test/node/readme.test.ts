@@ -14,7 +14,16 @@
  * writes (in `journey/`, and `deployments/localhost/`) never land in the working tree.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -161,7 +170,15 @@ describe("README: the Running node journey, run as written", function () {
 
   it("writes its files in a folder of its own, journey/", function () {
     const cwd = path.dirname(node.configFile);
-    for (const file of ["bureau.key", "bureau.db", "identity.txt", "loan.json", "strict.json", "scorecard.json", "bank.key.json"]) {
+    for (const file of [
+      "bureau.key",
+      "bureau.db",
+      "identity.txt",
+      "loan.json",
+      "strict.json",
+      "scorecard.json",
+      "bank.key.json",
+    ]) {
       expect(existsSync(path.join(cwd, "journey", file)), `journey/${file}`).to.equal(true);
       expect(existsSync(path.join(cwd, file)), file).to.equal(false);
     }

@@ -36,7 +36,11 @@ describe("scorecardFromModel", function () {
       // c = 0.012 per point: 0.012·2^26 = 805,306.37 < 2^20 − 1 and 0.012·2^27 = 1,610,612.7 is not.
       const conversion = convertModel({ intercept: -6, coefficients: { creditScore: 0.012 } });
       expect(conversion.scaleBits).to.equal(26);
-      expect(conversion.scorecard).to.deep.equal({ weights: { creditScore: 805_306 }, cutoff: 402_653_184, weightBits: 20 });
+      expect(conversion.scorecard).to.deep.equal({
+        weights: { creditScore: 805_306 },
+        cutoff: 402_653_184,
+        weightBits: 20,
+      });
       // 6 / 0.012 = 500 points is the float cut-off; the integer one is ⌈402,653,184 / 805,306⌉ = 500 too.
       expect(conversion.errorBound).to.be.closeTo(Math.abs(805_306 / 2 ** 26 - 0.012) * 850, 1e-15);
       expect(conversion.cutoffLogOdds).to.equal(0);
@@ -78,7 +82,9 @@ describe("scorecardFromModel", function () {
           { intercept: 0.1, coefficients: { creditScore: 0.0137, debtToIncome: -0.051, bankruptcy: -1.7 } },
           { weightBits },
         );
-        const widest = Math.max(...Object.values(scorecard.weights).map((w) => BigInt(w).toString(2).replace("-", "").length));
+        const widest = Math.max(
+          ...Object.values(scorecard.weights).map((w) => BigInt(w).toString(2).replace("-", "").length),
+        );
         expect(widest, `weightBits ${weightBits}`).to.equal(weightBits);
       }
     });
@@ -131,14 +137,49 @@ describe("scorecardFromModel", function () {
         {},
         /the model would approve every applicant/,
       ],
-      ["a threshold of 1", { intercept: 0, coefficients: { creditScore: 1 }, threshold: 1 }, {}, /strictly between 0 and 1, got 1/],
-      ["a threshold of 0", { intercept: 0, coefficients: { creditScore: 1 }, threshold: 0 }, {}, /strictly between 0 and 1, got 0/],
-      ["weightBits 0", { intercept: 0, coefficients: { creditScore: 1 } }, { weightBits: 0 }, /weightBits from 1 to 64, got 0/],
-      ["weightBits 65", { intercept: 0, coefficients: { creditScore: 1 } }, { weightBits: 65 }, /weightBits from 1 to 64, got 65/],
-      ["no coefficient", { intercept: 0, coefficients: {} }, {}, /expected coefficients for at least one field, got none/],
+      [
+        "a threshold of 1",
+        { intercept: 0, coefficients: { creditScore: 1 }, threshold: 1 },
+        {},
+        /strictly between 0 and 1, got 1/,
+      ],
+      [
+        "a threshold of 0",
+        { intercept: 0, coefficients: { creditScore: 1 }, threshold: 0 },
+        {},
+        /strictly between 0 and 1, got 0/,
+      ],
+      [
+        "weightBits 0",
+        { intercept: 0, coefficients: { creditScore: 1 } },
+        { weightBits: 0 },
+        /weightBits from 1 to 64, got 0/,
+      ],
+      [
+        "weightBits 65",
+        { intercept: 0, coefficients: { creditScore: 1 } },
+        { weightBits: 65 },
+        /weightBits from 1 to 64, got 65/,
+      ],
+      [
+        "no coefficient",
+        { intercept: 0, coefficients: {} },
+        {},
+        /expected coefficients for at least one field, got none/,
+      ],
       ["only zero coefficients", { intercept: 0, coefficients: { creditScore: 0 } }, {}, /every coefficient is zero/],
-      ["a NaN coefficient", { intercept: 0, coefficients: { creditScore: NaN } }, {}, /coefficient of creditScore as a finite number, got NaN/],
-      ["an infinite intercept", { intercept: Infinity, coefficients: { creditScore: 1 } }, {}, /intercept as a finite number, got Infinity/],
+      [
+        "a NaN coefficient",
+        { intercept: 0, coefficients: { creditScore: NaN } },
+        {},
+        /coefficient of creditScore as a finite number, got NaN/,
+      ],
+      [
+        "an infinite intercept",
+        { intercept: Infinity, coefficients: { creditScore: 1 } },
+        {},
+        /intercept as a finite number, got Infinity/,
+      ],
       [
         "a unit other than the schema's",
         { intercept: 0, coefficients: { debtToIncome: -4 }, units: { debtToIncome: "fraction" } },
@@ -202,35 +243,45 @@ describe("scorecardFromModel", function () {
     it("agrees beyond the bound, and the bound holds for every applicant", function () {
       let decided = 0;
       fc.assert(
-        fc.property(model, fc.array(applicant, { minLength: 20, maxLength: 20 }), ({ model, weightBits }, applicants) => {
-          let conversion;
-          try {
-            conversion = convertModel(model, { weightBits });
-          } catch (e) {
-            // A random model may be unrepresentable (refusals are tested above); it must say so with its numbers.
-            expect((e as Error).message).to.match(/rounds to zero|beyond what the scorecard's sums can reach/);
-            return;
-          }
-          const { scorecard, scaleBits, errorBound } = conversion;
-          // The form's own parser takes it, and its plaintext reference decides as the sum computed here.
-          const parsed = parseScorecard(scorecard);
-          // Floating-point noise of the float model itself: far below any bound worth the name.
-          const noise = 1e-12 * Object.entries(model.coefficients).reduce(
-            (sum, [name, beta]) => sum + Math.abs(beta) * Number(fieldNamed(name).max), Math.abs(model.intercept) + 1);
-          for (const values of applicants) {
-            const float = modelMargin(model, values);
-            const integer = integerMargin(scorecard, values);
-            expect(scorecardHolds(parsed, values)).to.equal(integer >= 0n);
-            // The scorecard's own log-odds margin, g(x), before the cut-off's rounding up: within the bound of f(x).
-            const exact =
-              Number(integer + BigInt(scorecard.cutoff)) / 2 ** scaleBits + model.intercept - conversion.cutoffLogOdds;
-            expect(Math.abs(exact - float)).to.be.at.most(errorBound + noise);
-            if (Math.abs(float) > errorBound + noise) {
-              decided += 1;
-              expect(integer >= 0n, `float margin ${float}, bound ${errorBound}`).to.equal(float >= 0);
+        fc.property(
+          model,
+          fc.array(applicant, { minLength: 20, maxLength: 20 }),
+          ({ model, weightBits }, applicants) => {
+            let conversion;
+            try {
+              conversion = convertModel(model, { weightBits });
+            } catch (e) {
+              // A random model may be unrepresentable (refusals are tested above); it must say so with its numbers.
+              expect((e as Error).message).to.match(/rounds to zero|beyond what the scorecard's sums can reach/);
+              return;
             }
-          }
-        }),
+            const { scorecard, scaleBits, errorBound } = conversion;
+            // The form's own parser takes it, and its plaintext reference decides as the sum computed here.
+            const parsed = parseScorecard(scorecard);
+            // Floating-point noise of the float model itself: far below any bound worth the name.
+            const noise =
+              1e-12 *
+              Object.entries(model.coefficients).reduce(
+                (sum, [name, beta]) => sum + Math.abs(beta) * Number(fieldNamed(name).max),
+                Math.abs(model.intercept) + 1,
+              );
+            for (const values of applicants) {
+              const float = modelMargin(model, values);
+              const integer = integerMargin(scorecard, values);
+              expect(scorecardHolds(parsed, values)).to.equal(integer >= 0n);
+              // The scorecard's own log-odds margin, g(x), before the cut-off's rounding up: within the bound of f(x).
+              const exact =
+                Number(integer + BigInt(scorecard.cutoff)) / 2 ** scaleBits +
+                model.intercept -
+                conversion.cutoffLogOdds;
+              expect(Math.abs(exact - float)).to.be.at.most(errorBound + noise);
+              if (Math.abs(float) > errorBound + noise) {
+                decided += 1;
+                expect(integer >= 0n, `float margin ${float}, bound ${errorBound}`).to.equal(float >= 0);
+              }
+            }
+          },
+        ),
         { numRuns: 300, seed: 22 },
       );
       expect(decided, "applicants far enough from the cut-off to be compared").to.be.above(3000);
@@ -266,15 +317,28 @@ describe("parseModelFile", function () {
 
   it("reads the model and its clamp", function () {
     const { model, clamp } = parseModelFile(good);
-    expect(model).to.deep.equal({ intercept: -6, coefficients: { creditScore: 0.012 }, threshold: 0.9, units: { creditScore: "points" } });
+    expect(model).to.deep.equal({
+      intercept: -6,
+      coefficients: { creditScore: 0.012 },
+      threshold: 0.9,
+      units: { creditScore: "points" },
+    });
     expect(clamp).to.deep.equal({ creditScore: ["500", "800"] });
   });
 
   const refusals: [string, unknown, RegExp][] = [
-    ["another format", { ...good, format: "v0" }, /model\.json: expected "format": "blindcredit\.scorecard-model\.v1", got "v0"/],
+    [
+      "another format",
+      { ...good, format: "v0" },
+      /model\.json: expected "format": "blindcredit\.scorecard-model\.v1", got "v0"/,
+    ],
     ["an unknown member", { ...good, weights: {} }, /unexpected member "weights": expected only format, description/],
     ["coefficients as an array", { ...good, coefficients: [1] }, /"coefficients": expected an object, got an array/],
-    ["a clamp of one value", { ...good, clamp: { creditScore: ["500"] } }, /clamp of creditScore as \[low, high\], got \["500"\]/],
+    [
+      "a clamp of one value",
+      { ...good, clamp: { creditScore: ["500"] } },
+      /clamp of creditScore as \[low, high\], got \["500"\]/,
+    ],
     ["a unit that is not text", { ...good, units: { creditScore: 1 } }, /unit of creditScore as text, got 1/],
     ["an array", [], /model\.json: expected an object, got an array/],
   ];

@@ -651,7 +651,14 @@ function describeCondition(
   schema: CreditSchema,
 ):
   | { field: string; op: string; values: string[]; text: string }
-  | { scorecard: { fields: readonly string[]; clamp: Readonly<Record<string, readonly [string, string]>>; weightBits: number }; text: string } {
+  | {
+      scorecard: {
+        fields: readonly string[];
+        clamp: Readonly<Record<string, readonly [string, string]>>;
+        weightBits: number;
+      };
+      text: string;
+    } {
   if (isScorecard(c)) {
     const { fields, clamp, weightBits } = c.scorecard.shape;
     return {
