@@ -8,7 +8,7 @@
  */
 import * as paillier from "paillier-bigint";
 import { randomBytes } from "node:crypto";
-import { combinationOf, comparisonsOf, subjectOperand, type ParsedCondition } from "../../src/protocol/form";
+import { combinationOf, comparisonsOf, subjectOperand, type ParsedThresholdCondition } from "../../src/protocol/form";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
 
 type PublicKey = paillier.PublicKey;
@@ -41,7 +41,11 @@ function blind(pk: PublicKey, c: bigint): bigint {
 }
 
 /** Bank: the encrypted bits of every comparison's threshold (decision) or the encrypted values (paper). */
-export function baselineForm(pk: PublicKey, mode: "decision" | "paper", conditions: readonly ParsedCondition[]) {
+export function baselineForm(
+  pk: PublicKey,
+  mode: "decision" | "paper",
+  conditions: readonly ParsedThresholdCondition[],
+) {
   if (mode === "paper") return { values: conditions.map((c) => pk.encrypt(c.values[0])), bits: [] };
   const bits = conditions.flatMap((c) => {
     const { bits: width } = comparisonDomain(fieldNamed(c.field));
@@ -55,7 +59,7 @@ export function baselineForm(pk: PublicKey, mode: "decision" | "paper", conditio
 /** Bureau, decision mode: the blinded DGK values per comparison, and its secret shares. */
 export function baselineChallenge(
   pk: PublicKey,
-  conditions: readonly ParsedCondition[],
+  conditions: readonly ParsedThresholdCondition[],
   bitCiphertexts: readonly bigint[][],
   values: ReadonlyMap<string, bigint>,
 ) {
@@ -95,7 +99,7 @@ export function baselineRespond(sk: PrivateKey, challenge: readonly bigint[][]):
 /** Bureau, decision mode: E(ρ · (k − Σ holds_i)). */
 export function baselineAnswer(
   pk: PublicKey,
-  conditions: readonly ParsedCondition[],
+  conditions: readonly ParsedThresholdCondition[],
   shares: readonly number[],
   bankShares: readonly bigint[],
 ): bigint {
@@ -121,7 +125,7 @@ export function baselineAnswer(
 /** Bureau, paper mode: E(r_i · (x_i − t_i)), shuffled. */
 export function baselinePaper(
   pk: PublicKey,
-  conditions: readonly ParsedCondition[],
+  conditions: readonly ParsedThresholdCondition[],
   encrypted: readonly bigint[],
   values: ReadonlyMap<string, bigint>,
 ): bigint[] {

@@ -69,6 +69,7 @@ import {
   comparisonsOf,
   isScorecard,
   parseForm,
+  thresholdConditionsOnly,
   type Condition,
   type ThresholdCondition,
 } from "../../src/protocol/form";
@@ -137,19 +138,19 @@ function nearestThresholdForm(
 const decisionConditions = (k: number) => Array.from({ length: k }, (_, i) => CONDITIONS[i % CONDITIONS.length]);
 
 /** The largest valid form: 32 conditions, each `in` with 16 values, on the widest field (24 bits). */
-const LARGEST_FORM: Condition[] = Array.from({ length: 32 }, (_, i) => ({
+const LARGEST_FORM: ThresholdCondition[] = Array.from({ length: 32 }, (_, i) => ({
   field: "annualIncome",
   op: "in",
   values: [58_000, ...Array.from({ length: 15 }, (_, j) => 100_000 + 1000 * (16 * i + j))],
 }));
 
 /** Paper mode: equality only; a form of k cycles through the applicant's fields. */
-function paperConditions(k: number): Condition[] {
+function paperConditions(k: number): ThresholdCondition[] {
   const fields = [...APPLICANT.keys()];
   return Array.from({ length: k }, (_, i) => {
     const field = fieldNamed(fields[i % fields.length]);
     const x = APPLICANT.get(field.name)!;
-    return { field: field.name, op: "eq", values: [x / 10n ** BigInt(field.decimals)] } as Condition;
+    return { field: field.name, op: "eq", values: [x / 10n ** BigInt(field.decimals)] } as ThresholdCondition;
   }).map((c) => (c.field === "debtToIncome" ? { ...c, values: ["28.5"] } : c));
 }
 
@@ -295,7 +296,7 @@ async function previous(
   workers: BlindingWorkers,
   pools?: { bank: RandomnessPool; bureau: RandomnessPool },
 ): Promise<Phases> {
-  const parsed = parseForm(conditions, "decision");
+  const parsed = thresholdConditionsOnly(parseForm(conditions, "decision"));
   const p: Partial<Phases> = {};
   const blinding = { pool: pools?.bureau, blind: workers.blind };
   const bits = await timed(p, "bankForm", () => previousForm(key, parsed, pools?.bank));
@@ -310,7 +311,7 @@ async function previous(
 /** The paillier-bigint baseline: blindcredit/1 on paillier-bigint, one thread, no precomputation. */
 async function baseline(key: PaillierPrivateKey, mode: CheckModeName, conditions: Condition[]): Promise<Phases> {
   const { publicKey: pk, privateKey: sk } = referenceKeys(key);
-  const parsed = parseForm(conditions, mode);
+  const parsed = thresholdConditionsOnly(parseForm(conditions, mode));
   const p: Partial<Phases> = {};
   const form = await timed(p, "bankForm", () => baselineForm(pk, mode, parsed));
   let approved: boolean;

@@ -23,11 +23,15 @@ import {
 } from "../../src/paillier";
 import { negateAll } from "../../src/paillier";
 import { shuffle } from "../../src/protocol/comparison";
-import { combinationOf, comparisonsOf, subjectOperand, type ParsedCondition } from "../../src/protocol/form";
+import { combinationOf, comparisonsOf, subjectOperand, type ParsedThresholdCondition } from "../../src/protocol/form";
 import { comparisonDomain, fieldNamed } from "../../src/protocol/schema";
 
 /** Bank: the encrypted bits of every comparison's threshold, least significant first. */
-export function previousForm(key: PaillierPrivateKey, conditions: readonly ParsedCondition[], pool?: RandomizerSource) {
+export function previousForm(
+  key: PaillierPrivateKey,
+  conditions: readonly ParsedThresholdCondition[],
+  pool?: RandomizerSource,
+) {
   return conditions.flatMap((c) => {
     const { bits } = comparisonDomain(fieldNamed(c.field));
     return comparisonsOf(c).map((cmp) =>
@@ -38,7 +42,7 @@ export function previousForm(key: PaillierPrivateKey, conditions: readonly Parse
 
 /** Bureau: the blinded, shuffled DGK values of every comparison, and its secret shares. */
 export async function previousChallenge(
-  conditions: readonly ParsedCondition[],
+  conditions: readonly ParsedThresholdCondition[],
   bitCiphertexts: readonly Ciphertext[][],
   values: ReadonlyMap<string, bigint>,
   { pool, blind = blindInline }: { pool?: RandomizerSource; blind?: Blind } = {},
@@ -88,7 +92,7 @@ export function previousRespond(key: PaillierPrivateKey, challenge: readonly Cip
 
 /** Bureau: E(ρ · (k − Σ holds_i)), blinded. */
 export async function previousAnswer(
-  conditions: readonly ParsedCondition[],
+  conditions: readonly ParsedThresholdCondition[],
   shares: readonly (0 | 1)[],
   bankShares: readonly Ciphertext[],
   { pool, blind = blindInline }: { pool?: RandomizerSource; blind?: Blind } = {},

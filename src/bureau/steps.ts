@@ -219,6 +219,7 @@ export class BureauClient {
         form,
         values,
         this.comparisonKeys.operandRandomizers?.(comparisonKey),
+        blinding.pool,
       );
       this.#checkKeys.set(checkId.toLowerCase(), comparisonKey);
       entry = { stage: "challenged", messageHash: message.hash, state: message.state };
@@ -237,15 +238,10 @@ export class BureauClient {
     const { key, context, blinding } = await this.#check(checkId);
     const responseHash = await loggedHash(this.matching, "CheckResponded", checkId);
     const response = await this.board.fetch(responseHash);
-    const answer = await answerDecision(
-      key,
-      this.#checkKey(checkId, state),
-      context,
-      state,
-      response,
-      responseHash,
-      blinding,
-    );
+    const answer = await answerDecision(key, this.#checkKey(checkId, state), context, state, response, responseHash, {
+      ...blinding,
+      parameters: this.parameters.parameters,
+    });
     const entry: JournalEntry = { stage: "answered", messageHash: answer.hash };
     await this.journal.record(checkId, entry, answer.bytes);
     return entry;

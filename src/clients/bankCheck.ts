@@ -24,7 +24,7 @@ import {
 } from "../protocol/bank";
 import type { MessageBoard } from "../protocol/board";
 import { checkInState, contextOf, decisionHash, loggedHash, stateOf } from "../protocol/chain";
-import { parseForm, type Condition } from "../protocol/form";
+import { isScorecard, parseForm, type Condition } from "../protocol/form";
 import type { CheckContext } from "../protocol/messages";
 import { readParametersDocument } from "../protocol/parameters";
 import type { CreditSchema } from "../protocol/schema";
@@ -243,6 +243,8 @@ export class BankClient {
       mode: request.mode,
       conditions: parsed,
       schema: context.schema,
+      // A scorecard's quotients are proven under the bureau's parameters, as its weights were.
+      parameters: parsed.some(isScorecard) ? await this.bureauParameters(request.bureau, context) : undefined,
     };
     const check: BankCheck = { checkId, context, form, shares: [...(saved.shares ?? [])] };
     options.opened?.(check);

@@ -14,6 +14,7 @@ import {
   type DgkPublicKey,
 } from "../dgk";
 import {
+  decryptRaw,
   encrypt,
   isZero,
   randomBelow,
@@ -23,10 +24,12 @@ import {
 } from "../paillier";
 import {
   encodeBitProof,
+  encodeEncryptionRangeProof,
   encodeFactorProof,
   encodeModulusProof,
   proveBits,
   proveBitsPrecomputed,
+  proveEncryptionRange,
   proveFactors,
   proveModulus,
   type BitProof,
@@ -34,8 +37,9 @@ import {
   type RingPedersenParameters,
 } from "../proofs";
 import { blindedComparison, type DgkRandomizers } from "./comparison";
-import { comparisonsOf, parseForm, type Condition, type ParsedCondition } from "./form";
+import { comparisonsOf, isScorecard, parseForm, type Condition, type ParsedCondition } from "./form";
 import { comparisonDomain, type CreditSchema } from "./schema";
+import type { ParsedScorecard } from "./scorecard";
 import {
   decodeMessage,
   encodeMessage,
@@ -44,6 +48,8 @@ import {
   messageHash,
   readArray,
   readCiphertext,
+  scorecardQuotientContext,
+  scorecardWeightsContext,
   shareProofContext,
   type CheckContext,
   type CommittedMessage,
@@ -58,6 +64,8 @@ export interface BankForm extends CommittedMessage {
   readonly schema?: CreditSchema;
   /** Decision mode: the comparison key the bank reserved for this check and named in the form, if any. */
   readonly comparisonKey?: DgkPublicKey;
+  /** The bureau's ring-Pedersen parameters the form was built under: a scorecard's quotients are proven under them. */
+  readonly parameters?: RingPedersenParameters;
 }
 
 /** What the bank learned from a check: everything it decrypted, for its records and for audits. */
@@ -78,22 +86,59 @@ export interface BankPools {
   readonly dgkRandomizers?: DgkRandomizers;
 }
 
-/** The bank's key proofs (Π^mod, Π^fac), encoded, by key and by what they are bound to. */
+/** What the bank made once per key and binding, encoded: its key proofs (Π^mod, Π^fac) and its encrypted models. */
 const keyProofs = new WeakMap<PaillierPrivateKey, Map<string, unknown>>();
 
 /** An encoded proof about the bank's key, made once per key and binding (`bound`), then kept. */
 function keyProof(privateKey: PaillierPrivateKey, bound: Uint8Array, prove: (bound: Uint8Array) => unknown): unknown {
-  const tag = Buffer.from(bound).toString("hex");
-  let proofs = keyProofs.get(privateKey);
-  if (proofs === undefined) keyProofs.set(privateKey, (proofs = new Map()));
-  let proof = proofs.get(tag);
-  if (proof === undefined) proofs.set(tag, (proof = prove(bound)));
-  return proof;
+  return madeOnce(privateKey, Buffer.from(bound).toString("hex"), () => prove(bound));
+}
+
+function madeOnce(privateKey: PaillierPrivateKey, tag: string, make: () => unknown): unknown {
+  let made = keyProofs.get(privateKey);
+  if (made === undefined) keyProofs.set(privateKey, (made = new Map()));
+  let value = made.get(tag);
+  if (value === undefined) made.set(tag, (value = make()));
+  return value;
+}
+
+/**
+ * A scorecard as the form carries it: its public shape, E(w_i) and E(w_0) under the bank's key, and one Π^enc that
+ * each is in its range, under the bureau's parameters. Made once per key, model and binding (chain, contract, key,
+ * parameters), then kept: the same ciphertexts serve every check of the model.
+ */
+function encryptedScorecard(
+  privateKey: PaillierPrivateKey,
+  context: CheckContext,
+  parameters: RingPedersenParameters,
+  scorecard: ParsedScorecard,
+): unknown {
+  const bound = scorecardWeightsContext(context, parameters.fingerprint);
+  const model = JSON.stringify({
+    shape: scorecard.shape,
+    weights: scorecard.weights.map(String),
+    cutoff: String(scorecard.cutoff),
+  });
+  return madeOnce(privateKey, `${Buffer.from(bound).toString("hex")} ${model}`, () => {
+    const { weightBits, offsetBits } = scorecard.parameters;
+    const statements = [
+      ...scorecard.weights.map((w) => ({ plaintext: w, rangeBits: weightBits })),
+      { plaintext: scorecard.offset, rangeBits: offsetBits },
+    ].map((statement) => ({ ...statement, ciphertext: encrypt(privateKey, statement.plaintext) }));
+    const proof = proveEncryptionRange(privateKey, parameters, statements, bound);
+    return {
+      ...scorecard.shape,
+      weights: statements.slice(0, -1).map(({ ciphertext }) => ciphertext.toHex()),
+      offset: statements[statements.length - 1].ciphertext.toHex(),
+      proof: encodeEncryptionRangeProof(proof),
+    };
+  });
 }
 
 /**
  * Validates the condition form and builds the bank's first message, bound to `context`. Decision mode sends the
- * form's shape only (fields, operators, how many values): the thresholds stay with the bank. Paper mode sends each
+ * form's shape only (fields, operators, how many values): the thresholds stay with the bank; a scorecard adds its
+ * weights and offset encrypted under the bank's own key with their range proof (made once per model). Paper mode sends each
  * value encrypted under the bank's key. Both carry the proofs about the bank's key, made once per key and
  * deployment: that its modulus is a Paillier–Blum modulus (Π^mod), and that it has no small factor (Π^fac, under
  * the bureau's ring-Pedersen parameters).
@@ -118,6 +163,7 @@ export function buildForm(
   const body = {
     mode,
     conditions: parsed.map((c) => {
+      if (isScorecard(c)) return { scorecard: encryptedScorecard(privateKey, context, parameters, c.scorecard) };
       const shape = { field: c.field, op: c.op, arity: c.arity };
       return mode === "paper" ? { ...shape, value: encrypt(privateKey, c.values[0], { pool }).toHex() } : shape;
     }),
@@ -130,12 +176,34 @@ export function buildForm(
     ...(comparisonKey === undefined ? {} : { comparisonKey: comparisonKey.fingerprint }),
   };
   const bytes = encodeMessage("form", context, body);
-  return { bytes, hash: messageHash(bytes), mode, conditions: parsed, schema: context.schema, comparisonKey };
+  return {
+    bytes,
+    hash: messageHash(bytes),
+    mode,
+    conditions: parsed,
+    schema: context.schema,
+    comparisonKey,
+    parameters,
+  };
 }
 
-/** Decision mode: the form's comparisons, in the order of the challenge's operands and the response's values. */
-function comparisonsOfForm(form: BankForm) {
-  return form.conditions.flatMap((c) => comparisonsOf(c, form.schema));
+/**
+ * Decision mode: one comparison of the form, in the order of the challenge's operands and the response's values: its
+ * width, and the bank's operand, a threshold known now or, for a scorecard (`scorecard`: its index among the form's
+ * scorecards), one derived from the challenge.
+ */
+type FormComparison = { readonly bits: number } & ({ readonly threshold: bigint } | { readonly scorecard: number });
+
+function comparisonsOfForm(form: BankForm): FormComparison[] {
+  let scorecards = 0;
+  return form.conditions.flatMap((c): FormComparison[] =>
+    isScorecard(c)
+      ? [{ bits: c.scorecard.parameters.comparisonBits, scorecard: scorecards++ }]
+      : comparisonsOf(c, form.schema).map(({ field, threshold }) => ({
+          bits: comparisonDomain(field).bits,
+          threshold,
+        })),
+  );
 }
 
 /** Decision mode: how many comparisons the form makes (one share each). */
@@ -145,7 +213,7 @@ export function comparisonCount(form: BankForm): number {
 
 /** Decision mode: how many DGK values the bank returns for this form (one per bit, plus one, per comparison). */
 export function comparisonValueCount(form: BankForm): number {
-  return comparisonsOfForm(form).reduce((sum, comparison) => sum + comparisonDomain(comparison.field).bits + 1, 0);
+  return comparisonsOfForm(form).reduce((sum, { bits }) => sum + bits + 1, 0);
 }
 
 /** The bank's shares of a check, encrypted and proven to be bits: they depend on the check, not on the challenge. */
@@ -220,7 +288,9 @@ export function challengeKey(
 
 /**
  * Decision mode: reads the bureau's encrypted operands and returns, per comparison, the blinded DGK values against
- * the bank's threshold, and the bank's encrypted shares with a proof that each is a bit.
+ * the bank's threshold, and the bank's encrypted shares with a proof that each is a bit. Per scorecard, it decrypts
+ * the masked score d = D·2^ℓ + y, compares with (2^ℓ − 1) − y, and adds E(D) with its range proof (Π^enc, under the
+ * parameters the form was built under) bound to the check and its comparison key.
  * @param comparisonKey the check's comparison key, from its challenge ({@link challengeKey})
  * @param pools where shares and re-randomisers come from; `proven`: the shares already proven for this check and
  *   key ({@link proveShares}), used instead of `pools.shares`
@@ -248,9 +318,8 @@ export function respondToChallenge(
   }
   const comparisons = comparisonsOfForm(form);
   const operands = readArray(body.operands, "challenge operands", comparisons.length);
-  const operandBits = comparisons.map((comparison, i) => {
+  const operandBits = comparisons.map(({ bits }, i) => {
     const where = `challenge operand ${i + 1}`;
-    const { bits } = comparisonDomain(comparison.field);
     return readArray(operands[i], where, bits).map((x, j) =>
       // Range only: a bit sharing a factor with n would only hand the bank the bureau's factorisation.
       parseDgkCiphertext(comparisonKey, x, `${where} bit ${j}`, { checkUnit: false }),
@@ -266,19 +335,80 @@ export function respondToChallenge(
       );
     }
   }
+  const scores = readScores(privateKey, form, body.scores);
   const { bits, encrypted, proof } = proven ?? proveShares(privateKey, context, form, comparisonKey, takeShare);
   const shares = [...bits];
-  const blinded = comparisons.map((comparison, i) =>
-    blindedComparison(comparisonKey, operandBits[i], comparison.threshold, shares[i], dgkRandomizers).map((v) =>
+  const blinded = comparisons.map((comparison, i) => {
+    const threshold = "threshold" in comparison ? comparison.threshold : scores[comparison.scorecard].threshold;
+    return blindedComparison(comparisonKey, operandBits[i], threshold, shares[i], dgkRandomizers).map((v) =>
       dgkHex(comparisonKey, v),
-    ),
-  );
+    );
+  });
   const bytes = encodeMessage("response", context, {
     comparisons: blinded,
     shares: encrypted.map((c) => c.toHex()),
     shareProof: encodeBitProof(proof),
+    ...provenQuotients(privateKey, context, form, comparisonKey, scores),
   });
   return { bytes, hash: messageHash(bytes), shares };
+}
+
+/** A scorecard's masked score as the bank splits it: d = D·2^ℓ + y. */
+interface SplitScore {
+  readonly scorecard: ParsedScorecard;
+  /** D = ⌊d / 2^ℓ⌋. */
+  readonly quotient: bigint;
+  /** The bank's comparison operand (2^ℓ − 1) − y, so that the comparison gives [y ≥ R_lo]. */
+  readonly threshold: bigint;
+}
+
+/**
+ * Decision mode: the challenge's masked scores, one per scorecard, decrypted and split. Whatever a score decrypts to,
+ * the bank goes on (a D reduced to its proven range): erring on a value out of range would tell a deviating bureau,
+ * which chose the value, something about the weights.
+ */
+function readScores(privateKey: PaillierPrivateKey, form: BankForm, value: unknown): SplitScore[] {
+  const scorecards = form.conditions.filter(isScorecard).map((c) => c.scorecard);
+  if (scorecards.length === 0) return [];
+  return readArray(value, "challenge scores", scorecards.length).map((score, i) => {
+    const d = decryptRaw(privateKey, readCiphertext(privateKey.publicKey, score, `challenge score ${i + 1}`));
+    const scorecard = scorecards[i];
+    const { comparisonBits, quotientBits } = scorecard.parameters;
+    const low = (1n << BigInt(comparisonBits)) - 1n;
+    return {
+      scorecard,
+      quotient: (d >> BigInt(comparisonBits)) % (1n << BigInt(quotientBits - 1)),
+      threshold: low - (d & low),
+    };
+  });
+}
+
+/** E(D) per scorecard with one Π^enc that each is in range, bound to the check and its comparison key. */
+function provenQuotients(
+  privateKey: PaillierPrivateKey,
+  context: CheckContext,
+  form: BankForm,
+  comparisonKey: DgkPublicKey,
+  scores: readonly SplitScore[],
+): { quotients?: string[]; quotientProof?: unknown } {
+  if (scores.length === 0) return {};
+  if (form.parameters === undefined)
+    throw new Error("form: expected the bureau's ring-Pedersen parameters it was built under, for its scorecards");
+  const statements = scores.map(({ scorecard, quotient }) => ({
+    plaintext: quotient,
+    rangeBits: scorecard.parameters.quotientBits,
+    ciphertext: encrypt(privateKey, quotient),
+  }));
+  const proof = proveEncryptionRange(
+    privateKey,
+    form.parameters,
+    statements,
+    scorecardQuotientContext(context, comparisonKey.fingerprint),
+  );
+  return {
+    quotients: statements.map(({ ciphertext }) => ciphertext.toHex()),
+    quotientProof: encodeEncryptionRangeProof(proof),
+  };
 }
 
 /**

@@ -11,6 +11,11 @@
  * cost the same work as for a field with data (the bits of 0 stand in for the operand, and the condition's result
  * is set to "not met" under the bank's key once computed). A form can still spend its one bit on whether a field
  * has data (a condition every value meets, such as `creditScore ≥ 300`): that is the bit it asked for, not a second.
+ *
+ * A scorecard (`./scorecard`) adds one linear step under the bank's own key: the bureau raises the bank's proven
+ * E(w_i) to the subject's clamped values, adds E(w_0) and a fresh mask E(R), and sends that masked score; the bank's
+ * split of it into D·2^ℓ + y and one more comparison [y ≥ R mod 2^ℓ] give [S ≥ 0] = D − ⌊R / 2^ℓ⌋ − 1 + [y ≥ R mod 2^ℓ],
+ * combined under the bank's key with the other conditions' results. The bureau decrypts nothing of it.
  * @module
  */
 import {
@@ -22,10 +27,14 @@ import {
   type DgkPrivateKeyJson,
 } from "../dgk";
 import {
+  add,
   addConstant,
   blindInline,
   Ciphertext,
+  encrypt,
+  multiplyByConstant,
   negateAll,
+  randomBelow,
   sum,
   type Blind,
   type PaillierPublicKey,
@@ -33,9 +42,11 @@ import {
 } from "../paillier";
 import {
   decodeBitProof,
+  decodeEncryptionRangeProof,
   decodeFactorProof,
   decodeModulusProof,
   verifyBits,
+  verifyEncryptionRange,
   verifyFactors,
   verifyModulus,
   type BitProof,
@@ -43,7 +54,17 @@ import {
   type RingPedersenParameters,
 } from "../proofs";
 import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
-import { combinationOf, MAX_CONDITIONS, MAX_SET_VALUES, OPERATORS, subjectOperand, type ConditionShape } from "./form";
+import {
+  combinationOf,
+  isScorecard,
+  MAX_CONDITIONS,
+  MAX_SET_VALUES,
+  OPERATORS,
+  subjectOperand,
+  type ConditionShape,
+  type ThresholdShape,
+} from "./form";
+import { keccak256 } from "./keccak";
 import {
   asRecord,
   decodeMessage,
@@ -53,12 +74,21 @@ import {
   messageHash,
   readArray,
   readCiphertext,
+  scorecardQuotientContext,
+  scorecardWeightsContext,
   shareProofContext,
   type CheckContext,
   type CommittedMessage,
 } from "./messages";
 import { CheckRefusal, RefusalReason, refusing } from "./refusal";
-import { comparisonDomain, fieldNamed } from "./schema";
+import { comparisonDomain, fieldNamed, type CreditSchema } from "./schema";
+import {
+  clampValue,
+  scorecardParameters,
+  scorecardShape,
+  type ScorecardConditionShape,
+  type ScorecardParameters,
+} from "./scorecard";
 import type { CheckModeName } from "../contractEnums";
 
 /** A form as the bureau reads it: the public shape and the bank's ciphertexts. */
@@ -69,10 +99,21 @@ export interface ReceivedForm {
    * or undefined when the bureau is to choose a fresh one.
    */
   readonly comparisonKey?: string;
-  readonly conditions: readonly (ConditionShape & {
-    /** Paper mode: the encrypted value. */
-    readonly value?: Ciphertext;
-  })[];
+  readonly conditions: readonly (
+    | (ThresholdShape & {
+        /** Paper mode: the encrypted value. */
+        readonly value?: Ciphertext;
+      })
+    | ReceivedScorecard
+  )[];
+}
+
+/** A scorecard as the bureau reads it: its public shape, and the bank's E(w_i) and E(w_0), proven in range. */
+export interface ReceivedScorecard extends ScorecardConditionShape {
+  /** E(w_i) under the bank's key, in the order of the shape's fields. */
+  readonly weights: readonly Ciphertext[];
+  /** E(w_0), w_0 = 2^ℓ − T. */
+  readonly offset: Ciphertext;
 }
 
 /**
@@ -88,6 +129,11 @@ export interface BureauCheckState {
    * in states journaled before this member existed, when a field without data was refused at the challenge.
    */
   readonly noData?: readonly boolean[];
+  /**
+   * Per scorecard, in the form's order: the mask R of its score (hex, secret) and ℓ, its comparison's width. Absent
+   * when the form has none.
+   */
+  readonly scorecards?: readonly { readonly mask: string; readonly comparisonBits: number }[];
 }
 
 const FINGERPRINT = /^0x[0-9a-f]{64}$/;
@@ -107,6 +153,15 @@ export interface BlindingOptions {
    * the same refusals, sooner on two cores).
    */
   readonly verifier?: Pick<BitVerifierWorker, "verify">;
+}
+
+/** How the bureau answers a decision-mode check. */
+export interface AnswerOptions extends BlindingOptions {
+  /**
+   * The bureau's ring-Pedersen parameters (public part): a scorecard's quotients are proven in range under them.
+   * Needed when the check has a scorecard.
+   */
+  readonly parameters?: RingPedersenParameters;
 }
 
 /**
@@ -136,8 +191,12 @@ export function readForm(
     const conditions = raw.map((item, i) => {
       const where = `form condition ${i + 1}`;
       const c = asRecord(item, where);
+      if ("scorecard" in c) {
+        if (mode !== "decision") throw new Error(`${where}: paper mode does not support scorecards`);
+        return readScorecard(publicKey, context, parameters, c.scorecard, where);
+      }
       const field = fieldNamed(String(c.field), context.schema);
-      const op = c.op as ConditionShape["op"];
+      const op = c.op as ThresholdShape["op"];
       if (!OPERATORS.includes(op))
         throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got ${JSON.stringify(c.op)}`);
       const arity = Number(c.arity);
@@ -164,6 +223,60 @@ export function readForm(
     return { mode, conditions, comparisonKey };
   });
 }
+
+/**
+ * A form's scorecard: its shape, validated as the bank validates its own, and its ciphertexts, whose Π^enc is
+ * verified once per bank key, parameters and ciphertexts.
+ * @throws CheckRefusal "InvalidProof" when the range proof is missing, malformed or fails; Error (InvalidMessage) for
+ *   a malformed shape or ciphertext
+ */
+function readScorecard(
+  publicKey: PaillierPublicKey,
+  context: CheckContext,
+  parameters: RingPedersenParameters,
+  value: unknown,
+  where: string,
+): ReceivedScorecard {
+  const { weights: weightsJson, offset: offsetJson, proof, ...shapeJson } = asRecord(value, `${where} scorecard`);
+  const shape = scorecardShape(shapeJson, context.schema, `${where} scorecard`);
+  const { weightBits, offsetBits } = scorecardParameters(shape, context.schema, `${where} scorecard`);
+  const weights = readArray(weightsJson, `${where} scorecard weights`, shape.fields.length).map((w, i) =>
+    readCiphertext(publicKey, w, `${where} scorecard weight ${i + 1}`),
+  );
+  const offset = readCiphertext(publicKey, offsetJson, `${where} scorecard offset`);
+  const statements = [
+    ...weights.map((ciphertext) => ({ ciphertext, rangeBits: weightBits })),
+    { ciphertext: offset, rangeBits: offsetBits },
+  ];
+  const bound = scorecardWeightsContext(context, parameters.fingerprint);
+  const tag = keccak256(
+    new TextEncoder().encode(
+      JSON.stringify([
+        Buffer.from(bound).toString("hex"),
+        parameters.fingerprint,
+        statements.map(({ ciphertext, rangeBits }) => [ciphertext.toHex(), rangeBits]),
+      ]),
+    ),
+  );
+  let proven = provenScorecards.get(publicKey);
+  if (!proven?.has(tag)) {
+    try {
+      const decoded = decodeEncryptionRangeProof(publicKey, parameters, proof, statements.length);
+      verifyEncryptionRange(publicKey, parameters, statements, decoded, bound);
+    } catch (e) {
+      throw new CheckRefusal(
+        RefusalReason.InvalidProof,
+        `${where} scorecard range proof (Π^enc): ${(e as Error).message}`,
+      );
+    }
+    if (proven === undefined) provenScorecards.set(publicKey, (proven = new Set()));
+    proven.add(tag);
+  }
+  return { scorecard: shape, weights, offset };
+}
+
+/** Per bank key, the scorecards (binding, parameters, ciphertexts and ranges) whose Π^enc verified. */
+const provenScorecards = new WeakMap<PaillierPublicKey, Set<string>>();
 
 /** Keys whose modulus proof verified: a proof is about n alone, so one verification per key object is enough. */
 const provenKeys = new WeakSet<PaillierPublicKey>();
@@ -202,10 +315,13 @@ function verifyFactorProof(
 /**
  * Decision mode, first message: the bits of the bureau's operand of every comparison, under `comparisonKey`, and the
  * public key itself, so that the challenge (whose hash goes on-chain) commits to the key; for a field the subject's
- * record lacks, the bits of 0, encrypted alike. The key must be this check's alone (see `bureau/comparisonKeys`): the
- * state to keep for the answer holds it, with the form's shape and which conditions lack data.
+ * record lacks, the bits of 0, encrypted alike. Per scorecard, its masked score under the bank's key
+ * ({@link maskedScore}) and, as its comparison's operand, (2^ℓ − 1) − (R mod 2^ℓ). The key must be this check's alone
+ * (see `bureau/comparisonKeys`): the state to keep for the answer holds it, with the form's shape, which conditions
+ * lack data, and the scorecards' masks.
  * @param comparisonKey a key no other check uses
  * @param randomizers precomputed h^r for `comparisonKey`, if the bureau keeps some
+ * @param pool randomizers for the bank's key (a scorecard's score is encrypted afresh), if the bureau keeps some
  * @throws Error only for a form that does not fit the schema, which {@link readForm} has refused already
  */
 export function challenge(
@@ -214,9 +330,26 @@ export function challenge(
   form: ReceivedForm,
   values: SubjectValues,
   randomizers?: DgkRandomizers,
+  pool?: RandomizerSource,
 ): CommittedMessage & { readonly state: BureauCheckState } {
-  const noData = form.conditions.map((condition) => !values.has(condition.field));
+  const noData = form.conditions.map((condition) =>
+    isScorecard(condition)
+      ? condition.scorecard.fields.some((field) => !values.has(field))
+      : !values.has(condition.field),
+  );
+  const scores: string[] = [];
+  const scorecards: { mask: string; comparisonBits: number }[] = [];
   const operands = form.conditions.flatMap((condition) => {
+    if (isScorecard(condition)) {
+      const { score, mask, parameters } = maskedScore(condition, values, context.schema, pool);
+      const bits = parameters.comparisonBits;
+      scores.push(score.toHex());
+      scorecards.push({ mask: `0x${mask.toString(16)}`, comparisonBits: bits });
+      const low = (1n << BigInt(bits)) - 1n;
+      return [
+        encryptOperand(comparisonKey, low - (mask & low), bits, randomizers).map((bit) => dgkHex(comparisonKey, bit)),
+      ];
+    }
     const field = fieldNamed(condition.field, context.schema);
     const x = values.get(condition.field);
     const { bits } = comparisonDomain(field);
@@ -225,13 +358,58 @@ export function challenge(
       return encryptOperand(comparisonKey, a, bits, randomizers).map((bit) => dgkHex(comparisonKey, bit));
     });
   });
-  const bytes = encodeMessage("challenge", context, { comparisonKey: exportDgkPublicKey(comparisonKey), operands });
-  const shapes = form.conditions.map(({ field, op, arity }) => ({ field, op, arity }));
+  const bytes = encodeMessage("challenge", context, {
+    comparisonKey: exportDgkPublicKey(comparisonKey),
+    operands,
+    ...(scores.length === 0 ? {} : { scores }),
+  });
+  const shapes = form.conditions.map((condition): ConditionShape => {
+    if (isScorecard(condition)) return { scorecard: condition.scorecard };
+    const { field, op, arity } = condition;
+    return { field, op, arity };
+  });
   return {
     bytes,
     hash: messageHash(bytes),
-    state: { shapes, comparisonKey: exportDgkPrivateKey(comparisonKey), noData },
+    state: {
+      shapes,
+      comparisonKey: exportDgkPrivateKey(comparisonKey),
+      noData,
+      ...(scorecards.length === 0 ? {} : { scorecards }),
+    },
   };
+}
+
+/**
+ * Tests only: replaces the width of a scorecard's mask (the privacy test's negative controls, an unmasked or a too
+ * narrow mask). Not an option of any call: the protocol's width is κ, {@link ScorecardParameters.maskBits}.
+ * @internal
+ */
+export const scorecardMaskWidthForTests: { maskBits?: (parameters: ScorecardParameters) => number } = {};
+
+/**
+ * A scorecard's masked score under the bank's key: E(Σ w_i·x_i + w_0 + R) = Π E(w_i)^{x_i} · E(w_0) · E(R), with x_i
+ * the subject's value clamped, and R uniform in [0, 2^κ) and E(R) fresh (so the whole is a fresh ciphertext). For an
+ * honest bank it decrypts to d = S + 2^ℓ + R with 0 < d < 2^(κ+1): no wrap, and R is 80 bits wider than any sum a
+ * bank with proven weights can make, so d hides S. A field the record lacks: the clamp's upper bound stands in (the
+ * same work as a value; the scorecard is set to "not met" in the answer).
+ */
+export function maskedScore(
+  scorecard: ReceivedScorecard,
+  values: SubjectValues,
+  schema?: CreditSchema,
+  pool?: RandomizerSource,
+): { readonly score: Ciphertext; readonly mask: bigint; readonly parameters: ScorecardParameters } {
+  const parameters = scorecardParameters(scorecard.scorecard, schema);
+  const maskBits = scorecardMaskWidthForTests.maskBits?.(parameters) ?? parameters.maskBits;
+  const mask = randomBelow(1n << BigInt(maskBits));
+  const terms = scorecard.weights.map((weight, i) => {
+    const range = parameters.ranges[i];
+    const x = values.get(parameters.fields[i].name);
+    return multiplyByConstant(weight, x === undefined ? range[1] : clampValue(x, range));
+  });
+  const score = sum([...terms, scorecard.offset, encrypt(scorecard.offset.publicKey, mask, { pool })]);
+  return { score, mask, parameters };
 }
 
 /**
@@ -240,8 +418,10 @@ export function challenge(
  * @param comparisonKey the check's own key, the one its challenge committed to (`state.comparisonKey`)
  * @throws CheckRefusal "InvalidMessage" when the response does not match its commitment, the check or the form's
  *   shape, or a value is not a ciphertext of this check's comparison key (computed from another check's
- *   ciphertexts, or forged); "InvalidProof" when the proof that the bank's shares are bits fails
- * @throws Error when `comparisonKey` is not the key `state` holds (the caller's mistake, not the bank's)
+ *   ciphertexts, or forged); "InvalidProof" when the proof that the bank's shares are bits fails, or that its
+ *   scorecards' quotients are in range (Π^enc)
+ * @throws Error when `comparisonKey` is not the key `state` holds, or the check has a scorecard and
+ *   `options.parameters` is missing (the caller's mistake, not the bank's)
  */
 export async function answerDecision(
   publicKey: PaillierPublicKey,
@@ -250,16 +430,21 @@ export async function answerDecision(
   state: BureauCheckState,
   response: Uint8Array,
   responseHash: string,
-  { pool, blind = blindInline, verifier }: BlindingOptions = {},
+  { pool, blind = blindInline, verifier, parameters }: AnswerOptions = {},
 ): Promise<CommittedMessage> {
   const keyJson = exportDgkPublicKey(comparisonKey);
   if (keyJson.n !== state.comparisonKey.n || keyJson.g !== state.comparisonKey.g || keyJson.h !== state.comparisonKey.h)
     throw new Error(
       `answerDecision: expected the check's own comparison key, got ${comparisonKey.publicKey.fingerprint}`,
     );
-  const { bankShares, proof, comparisons, widths } = refusing(RefusalReason.InvalidMessage, () => {
+  const scorecards = state.scorecards ?? [];
+  if (scorecards.length > 0 && parameters === undefined)
+    throw new Error("answerDecision: expected the bureau's ring-Pedersen parameters for the check's scorecards");
+  const { bankShares, proof, comparisons, widths, quotients } = refusing(RefusalReason.InvalidMessage, () => {
     const body = decodeMessage(response, "response", context, responseHash);
+    let scorecard = 0;
     const widths = state.shapes.flatMap((shape) => {
+      if (isScorecard(shape)) return [scorecards[scorecard++].comparisonBits + 1];
       const { bits } = comparisonDomain(fieldNamed(shape.field, context.schema));
       return combinationOf(shape).directions.map(() => bits + 1);
     });
@@ -273,7 +458,8 @@ export async function answerDecision(
     } catch (e) {
       throw new CheckRefusal(RefusalReason.InvalidProof, `response share proof: ${(e as Error).message}`);
     }
-    return { bankShares, proof, comparisons, widths };
+    const quotients = readQuotients(publicKey, context, state, parameters, body, comparisonKey.publicKey.fingerprint);
+    return { bankShares, proof, comparisons, widths, quotients };
   });
   const proofContext = shareProofContext(context, comparisonKey.publicKey.fingerprint);
   const proofRefusal = (e: unknown) =>
@@ -318,27 +504,76 @@ export async function answerDecision(
   const refusedProof = await verified;
   if (refusedProof !== undefined) throw refusedProof;
   if (bureauShares === undefined) throw valueRefusal;
-  const missing = sum(encryptedMisses(state, bureauShares, bankShares));
+  const missing = sum(encryptedMisses(state, bureauShares, bankShares, quotients));
   const [answer] = await blind([missing], pool);
   const bytes = encodeMessage("answer", context, { answer: answer.toHex() });
   return { bytes, hash: messageHash(bytes) };
 }
 
 /**
+ * The bank's E(D) per scorecard, with their Π^enc (each 0 ≤ D < 2^(κ − ℓ + 2), up to the proof's slack) bound to this
+ * check and its comparison key: a D outside it, or copied from another check, is refused. Nothing of the subject's
+ * data enters this decision.
+ * @throws CheckRefusal "InvalidProof" for a proof missing, malformed or failing; Error (InvalidMessage) for a
+ *   malformed list of ciphertexts
+ */
+function readQuotients(
+  publicKey: PaillierPublicKey,
+  context: CheckContext,
+  state: BureauCheckState,
+  parameters: RingPedersenParameters | undefined,
+  body: Record<string, unknown>,
+  comparisonKey: string,
+): Ciphertext[] {
+  const scorecards = state.scorecards ?? [];
+  if (scorecards.length === 0 || parameters === undefined) return [];
+  const quotients = readArray(body.quotients, "response quotients", scorecards.length).map((q, i) =>
+    readCiphertext(publicKey, q, `response quotient ${i + 1}`),
+  );
+  const shapes = state.shapes.filter(isScorecard);
+  const statements = quotients.map((ciphertext, i) => ({
+    ciphertext,
+    rangeBits: scorecardParameters(shapes[i].scorecard, context.schema).quotientBits,
+  }));
+  try {
+    const proof = decodeEncryptionRangeProof(publicKey, parameters, body.quotientProof, statements.length);
+    verifyEncryptionRange(publicKey, parameters, statements, proof, scorecardQuotientContext(context, comparisonKey));
+  } catch (e) {
+    throw new CheckRefusal(RefusalReason.InvalidProof, `response quotient proof (Π^enc): ${(e as Error).message}`);
+  }
+  return quotients;
+}
+
+/**
  * E(1 − holds_i) for every condition i, from the bureau's shares and the bank's encrypted shares:
  * holds_i = offset_i + Σ_j coefficient_ij · [a_ij ≥ c_ij] (see `combinationOf`), or E(1) for a condition whose field
- * has no data (computed all the same, then set aside). Their sum is k − Σ holds_i, zero iff every condition holds.
+ * has no data (computed all the same, then set aside). For a scorecard, from its quotient E(D) and its mask R:
+ * 1 − holds = ⌊R / 2^ℓ⌋ + 2 − D − [y ≥ R mod 2^ℓ]. Their sum is k − Σ holds_i, zero iff every condition holds.
  * Never sent as they are: that would tell the bank which conditions failed.
+ * @param quotients the bank's E(D), one per scorecard in the form's order
  */
 export function encryptedMisses(
   state: BureauCheckState,
   bureauShares: readonly (0 | 1)[],
   bankShares: readonly Ciphertext[],
+  quotients: readonly Ciphertext[] = [],
 ): Ciphertext[] {
   const negatedShares = negateAll(bankShares);
+  const negatedQuotients = negateAll(quotients);
   const notMet = notMetOf(bankShares[0].publicKey);
   let index = 0;
+  let scorecard = 0;
   return state.shapes.map((shape, i) => {
+    if (isScorecard(shape)) {
+      const { negatedBit } = comparisonBit(bureauShares[index], bankShares[index], negatedShares[index]);
+      index++;
+      const { mask, comparisonBits } = state.scorecards![scorecard];
+      const miss = addConstant(
+        add(negatedQuotients[scorecard++], negatedBit),
+        (BigInt(mask) >> BigInt(comparisonBits)) + 2n,
+      );
+      return state.noData?.[i] ? notMet : miss;
+    }
     const { coefficients, offset } = combinationOf(shape);
     // 1 − holds = (1 − offset) + Σ_j (−coefficient_j) · ge_j
     const terms = coefficients.map((coefficient) => {
@@ -369,10 +604,14 @@ export async function answerPaper(
   values: SubjectValues,
   { pool, blind = blindInline }: BlindingOptions = {},
 ): Promise<CommittedMessage> {
-  const thresholds = form.conditions.map((c) => c.value as Ciphertext);
+  const conditions = form.conditions.map((c) => {
+    if (isScorecard(c)) throw new Error("answerPaper: expected a paper-mode form, got one with a scorecard");
+    return c;
+  });
+  const thresholds = conditions.map((c) => c.value as Ciphertext);
   const negated = negateAll(thresholds);
   const notMet = notMetOf(thresholds[0].publicKey);
-  const differences = form.conditions.map((c, i) => {
+  const differences = conditions.map((c, i) => {
     const x = values.get(c.field);
     const difference = addConstant(negated[i], x ?? 0n);
     return x === undefined ? notMet : difference;

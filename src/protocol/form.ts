@@ -7,6 +7,9 @@
  * [0, 2^bits) (see {@link comparisonDomain}). "Up" compares x ≥ t; "down" compares x ≤ t as
  * (M − x) ≥ (M − t) with M = 2^bits − 1. The bureau learns the form's shape (fields, operators,
  * how many values) but never a threshold.
+ *
+ * A form may also hold scorecards (`./scorecard`): Σ w_i·x_i ≥ T with the weights and the cut-off secret, one
+ * comparison each, decision mode only. A condition is either kind; {@link isScorecard} tells them apart.
  * @module
  */
 import {
@@ -20,18 +23,30 @@ import {
 } from "./schema";
 import type { CheckModeName } from "../contractEnums";
 import { MAX_CONDITIONS, MAX_SET_VALUES } from "./messageLimits";
+import {
+  isScorecard,
+  parseScorecard,
+  type ParsedScorecardCondition,
+  type ScorecardCondition,
+  type ScorecardConditionShape,
+} from "./scorecard";
+
+export { isScorecard };
 
 /** The operators a condition may use. */
 export const OPERATORS = ["eq", "ne", "ge", "gt", "le", "lt", "between", "in"] as const;
 /** A condition's operator: equal, not equal, at least, more than, at most, less than, between (inclusive), one of. */
 export type Operator = (typeof OPERATORS)[number];
 
-/** A condition as a bank writes it. `values` holds one value, two for `between`, one or more for `in`. */
-export interface Condition {
+/** A threshold, range or set condition as a bank writes it: one value, two for `between`, one or more for `in`. */
+export interface ThresholdCondition {
   readonly field: string;
   readonly op: Operator;
   readonly values: readonly (number | string | bigint)[];
 }
+
+/** A condition as a bank writes it: on one field, or a scorecard over several. */
+export type Condition = ThresholdCondition | ScorecardCondition;
 
 /** The largest number of conditions in one form, and of values in one `in` condition (see `./messageLimits`). */
 export { MAX_CONDITIONS, MAX_SET_VALUES };
@@ -44,24 +59,31 @@ export interface Comparison {
   readonly threshold: bigint;
 }
 
-/** The public shape of one condition: what the bureau may learn. */
-export interface ConditionShape {
+/** The public shape of one threshold condition: what the bureau may learn. */
+export interface ThresholdShape {
   readonly field: string;
   readonly op: Operator;
   /** How many values the condition has (the bureau learns this, not the values). */
   readonly arity: number;
 }
 
-/** A validated condition with its values parsed and scaled. */
-export interface ParsedCondition extends ConditionShape {
+/** The public shape of one condition: what the bureau may learn (a scorecard's: its fields, clamps and β). */
+export type ConditionShape = ThresholdShape | ScorecardConditionShape;
+
+/** A validated threshold condition with its values parsed and scaled. */
+export interface ParsedThresholdCondition extends ThresholdShape {
   readonly values: readonly bigint[];
 }
+
+/** A validated condition: a threshold condition, or a scorecard with its weights parsed. */
+export type ParsedCondition = ParsedThresholdCondition | ParsedScorecardCondition;
 
 /**
  * Validates a form against a credit schema (the default schema when omitted) and the mode.
  * @throws Error saying what was expected and what came: an empty or oversized form, an unknown
  *   field or operator, a value out of range, a wrong number of values, `between` with low > high,
- *   repeated `in` values, or a non-equality condition in paper mode
+ *   repeated `in` values, a non-equality condition or a scorecard in paper mode, or a scorecard that
+ *   `parseScorecard` refuses (a scorecard counts as one condition)
  */
 export function parseForm(
   conditions: readonly Condition[],
@@ -73,8 +95,14 @@ export function parseForm(
   if (conditions.length > MAX_CONDITIONS) {
     throw new Error(`condition form: expected at most ${MAX_CONDITIONS} conditions, got ${conditions.length}`);
   }
-  return conditions.map((c, i) => {
+  return conditions.map((condition: Condition, i): ParsedCondition => {
     const where = `condition ${i + 1}`;
+    if (isScorecard(condition)) {
+      if (mode === "paper")
+        throw new Error(`${where}: paper mode does not support scorecards (they give one bit): use decision mode`);
+      return { scorecard: parseScorecard(condition.scorecard, schema, `${where} (scorecard)`) };
+    }
+    const c = condition;
     const field = fieldNamed(c.field, schema);
     if (!OPERATORS.includes(c.op))
       throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got "${c.op}"`);
@@ -111,7 +139,7 @@ export function parseForm(
  * holds = offset + Σ coefficients[i] · [a_i ≥ c_i], always 0 or 1.
  * Only the shape decides this, so the bureau computes it from what it may see.
  */
-export function combinationOf(shape: ConditionShape): {
+export function combinationOf(shape: ThresholdShape): {
   readonly directions: readonly ("up" | "down")[];
   readonly coefficients: readonly (1 | -1)[];
   readonly offset: number;
@@ -137,8 +165,28 @@ export function combinationOf(shape: ConditionShape): {
   }
 }
 
+/**
+ * A parsed form's conditions when none is a scorecard: for code that handles threshold conditions only (the
+ * baselines of bench/matching, paper mode).
+ * @throws Error naming the first scorecard
+ */
+export function thresholdConditionsOnly(conditions: readonly ParsedCondition[]): ParsedThresholdCondition[] {
+  return conditions.map((condition, i) => {
+    if (isScorecard(condition)) throw new Error(`condition ${i + 1}: expected a threshold condition, got a scorecard`);
+    return condition;
+  });
+}
+
+/** How many comparisons a condition makes: a scorecard, one; a threshold condition, as {@link combinationOf} says. */
+export function comparisonCountOf(condition: ConditionShape | ParsedCondition): number {
+  return isScorecard(condition) ? 1 : combinationOf(condition).directions.length;
+}
+
 /** The bank's comparisons for a condition parsed against `schema`, thresholds included, in {@link combinationOf} order. */
-export function comparisonsOf(condition: ParsedCondition, schema: CreditSchema = DEFAULT_SCHEMA): Comparison[] {
+export function comparisonsOf(
+  condition: ParsedThresholdCondition,
+  schema: CreditSchema = DEFAULT_SCHEMA,
+): Comparison[] {
   const field = fieldNamed(condition.field, schema);
   const { base, bits } = comparisonDomain(field);
   const top = (1n << BigInt(bits)) - 1n;
@@ -172,7 +220,7 @@ export function subjectOperand(field: CreditField, direction: "up" | "down", x: 
 }
 
 /** Whether the plaintext value `x` meets the condition: the reference the protocol must agree with. */
-export function holds(condition: ParsedCondition, x: bigint): boolean {
+export function holds(condition: ParsedThresholdCondition, x: bigint): boolean {
   const [a, b] = condition.values;
   switch (condition.op) {
     case "eq":

@@ -228,6 +228,40 @@ export function shareProofContext(context: CheckContext, comparisonKey: string):
   );
 }
 
+/**
+ * What the bank's proof that its scorecards' encrypted weights are in range (Π^enc) is bound to: the deployment, the
+ * key and the bureau's ring-Pedersen parameters, not one check, so that the same ciphertexts and proof serve every
+ * check of a model (the bank proves once per model, the bureau verifies once per ciphertexts).
+ */
+export function scorecardWeightsContext(context: CheckContext, parameters: string): Uint8Array {
+  const { chainId, contract, keyFingerprint } = contextJson(context);
+  return new TextEncoder().encode(
+    JSON.stringify({
+      protocol: PROTOCOL,
+      proof: "scorecard-weights",
+      chainId,
+      contract,
+      keyFingerprint,
+      parameters: parameters.toLowerCase(),
+    }),
+  );
+}
+
+/**
+ * What the bank's proof that its scorecards' quotients D are in range (Π^enc) is bound to: the check and its
+ * comparison key, so that a quotient and proof copied from another check do not verify.
+ */
+export function scorecardQuotientContext(context: CheckContext, comparisonKey: string): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      protocol: PROTOCOL,
+      proof: "scorecard-quotients",
+      ...contextJson(context),
+      comparisonKey: comparisonKey.toLowerCase(),
+    }),
+  );
+}
+
 /** What a message's first members say: its stage and context's chain, contract and check (lower-case hex). */
 export interface MessageHeader {
   readonly stage: string;

@@ -1,7 +1,8 @@
 /** The bureau's DGK comparison keys the tests use: fixed, so that a run is reproducible and starts fast. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { importDgkPrivateKey, type DgkPrivateKey } from "../../src/dgk";
+import { decrypt as dgkDecrypt, importDgkPrivateKey, type DgkPrivateKey } from "../../src/dgk";
+import { bureauShare } from "../../src/protocol/comparison";
 import { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
 
 const loaded = new Map<number, DgkPrivateKey>();
@@ -25,4 +26,21 @@ export function testComparisonKeys(): ComparisonKeyPool {
   const pool = new ComparisonKeyPool({ keys: { bits: 2048 }, capacity: 1 });
   void pool.fill().catch(() => undefined);
   return pool;
+}
+
+/**
+ * What the bureau sees of one comparison's values (the privacy tests' features): its share, where the zero is, and
+ * the other values modulo 4, sorted (the order values come in does not count).
+ */
+export function bureauViewOf(key: DgkPrivateKey, values: readonly bigint[]) {
+  const plaintexts = values.map((v) => dgkDecrypt(key, v));
+  return {
+    share: String(bureauShare(key, values)),
+    zeroAt: String(plaintexts.indexOf(0n)),
+    residues: plaintexts
+      .filter((m) => m !== 0n)
+      .map((m) => String(m % 4n))
+      .sort()
+      .join(","),
+  };
 }

@@ -4,7 +4,7 @@
  * a check is approved unless a test changes a value or a threshold).
  * @module
  */
-import type { Condition } from "../../src/protocol/form";
+import type { ThresholdCondition } from "../../src/protocol/form";
 
 /** The applicant's whole record as a provider submits it: decimal strings in the fields' units (`blindcredit schema`). */
 export const APPLICANT_RECORD: Readonly<Record<string, string>> = {
@@ -30,7 +30,7 @@ export const APPLICANT = new Map<string, bigint>([
 export const APPLICANT_VALUES: Readonly<Record<string, bigint>> = Object.fromEntries(APPLICANT);
 
 /** A short loan: two comparisons keep a journey fast (the operators are covered in test/integration). */
-export const LOAN: Condition[] = [
+export const LOAN: ThresholdCondition[] = [
   { field: "creditScore", op: "ge", values: [650] },
   { field: "debtToIncome", op: "le", values: ["35"] },
 ];
@@ -42,7 +42,7 @@ export const LOAN_FORM_FILE = {
 } as const;
 
 /** A loan with one condition on every field the applicant's record has but the history. */
-export const FULL_LOAN: Condition[] = [
+export const FULL_LOAN: ThresholdCondition[] = [
   { field: "creditScore", op: "ge", values: [650] },
   { field: "annualIncome", op: "ge", values: [40_000] },
   { field: "defaultsFiveYears", op: "eq", values: [0] },
@@ -53,7 +53,7 @@ export const FULL_LOAN: Condition[] = [
  * Twenty conditions mixing the fields and every operator of a real loan, all met by the applicant,
  * so that the work does not depend on the outcome: a benchmark's form of k conditions takes them in turn.
  */
-export const MIXED_CONDITIONS: Condition[] = [
+export const MIXED_CONDITIONS: ThresholdCondition[] = [
   { field: "creditScore", op: "ge", values: [650] },
   { field: "annualIncome", op: "ge", values: [40_000] },
   { field: "defaultsFiveYears", op: "le", values: [1] },

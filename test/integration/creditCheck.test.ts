@@ -20,7 +20,13 @@ import { openSqliteStore } from "../../src/bureau/sqliteStore";
 import type { DgkPublicKey } from "../../src/dgk";
 import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
 import { MemoryBoard } from "../../src/protocol/board";
-import { holds, parseForm, type Condition } from "../../src/protocol/form";
+import {
+  holds,
+  parseForm,
+  thresholdConditionsOnly,
+  type Condition,
+  type ThresholdCondition,
+} from "../../src/protocol/form";
 import { encodeMessage } from "../../src/protocol/messages";
 import { DEFAULT_SCHEMA, describeSchema } from "../../src/protocol/schema";
 import { loadSchemaFile } from "../../src/protocol/schemaFile";
@@ -199,7 +205,7 @@ describe("Flow 3.5: a blind credit check", function () {
 
   describe("each operator at t − 1, t, t + 1, on-chain", function () {
     const t = 20n;
-    const operators: Condition[] = [
+    const operators: ThresholdCondition[] = [
       { field: "yearsOfHistory", op: "eq", values: [t] },
       { field: "yearsOfHistory", op: "ne", values: [t] },
       { field: "yearsOfHistory", op: "ge", values: [t] },
@@ -212,7 +218,7 @@ describe("Flow 3.5: a blind credit check", function () {
     for (const condition of operators) {
       it(`decision mode: ${condition.op} ${condition.values.join(", ")}`, async function () {
         const f = await loadFixture(fixture);
-        const [parsed] = parseForm([condition], "decision");
+        const [parsed] = thresholdConditionsOnly(parseForm([condition], "decision"));
         for (const x of [t - 1n, t, t + 1n]) {
           const { decision } = await runCheck(f, "decision", [condition], { ...APPLICANT, yearsOfHistory: x });
           expect(decision.approved, `yearsOfHistory = ${x}`).to.equal(holds(parsed, x));

@@ -40,7 +40,13 @@ import { isqrt } from "../../src/paillier/arith";
 import { buildForm, challengeKey, proveShares, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { blindedComparison } from "../../src/protocol/comparison";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
-import { comparisonsOf, parseForm, subjectOperand, type Condition } from "../../src/protocol/form";
+import {
+  comparisonsOf,
+  parseForm,
+  subjectOperand,
+  thresholdConditionsOnly,
+  type ThresholdCondition,
+} from "../../src/protocol/form";
 import {
   decodeMessage,
   encodeMessage,
@@ -71,7 +77,7 @@ const CONTEXT: CheckContext = {
   checkId: "0x" + "33".repeat(32),
   keyFingerprint: bank.publicKey.fingerprint,
 };
-const CONDITIONS: Condition[] = [
+const CONDITIONS: ThresholdCondition[] = [
   { field: "creditScore", op: "ge", values: [650] },
   { field: "debtToIncome", op: "le", values: ["35"] },
   { field: "bankruptcy", op: "eq", values: [0] },
@@ -157,7 +163,7 @@ function withShares(body: ReturnType<typeof honestUntilResponse>["body"], plaint
 describe("A cheating bank", function () {
   describe("against blindcredit/1 (the previous protocol): the CRT-split attack reads every comparison", function () {
     it("recovers [x ≥ t] for every comparison from which blinded values are zero modulo p and modulo q", async function () {
-      const conditions = parseForm(CONDITIONS, "decision");
+      const conditions = thresholdConditionsOnly(parseForm(CONDITIONS, "decision"));
       const comparisons = conditions.flatMap((c) => comparisonsOf(c));
       // Each threshold bit encrypted as (the honest bit mod p, 0 mod q).
       const bits = comparisons.map((cmp) =>

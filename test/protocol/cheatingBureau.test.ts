@@ -34,7 +34,7 @@ import {
 import { modPow, randomBelow } from "../../src/paillier";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, challenge, readForm, type SubjectValues } from "../../src/protocol/bureau";
-import { comparisonsOf, holds, parseForm, type Condition } from "../../src/protocol/form";
+import { comparisonsOf, holds, parseForm, thresholdConditionsOnly, type Condition } from "../../src/protocol/form";
 import { decodeMessage, encodeMessage, messageHash, type CheckContext } from "../../src/protocol/messages";
 
 /** The bureau's ring-Pedersen parameters (public part), under which the bank proves its key has no small factor. */
@@ -231,7 +231,7 @@ describe("A cheating bureau (the bank's trust assumption about the comparison ke
       const responseBody = decodeMessage(response.bytes, "response", CONTEXT, response.hash) as {
         comparisons: string[][];
       };
-      const comparisons = parseForm(CONDITIONS, "decision").flatMap((c) => comparisonsOf(c));
+      const comparisons = thresholdConditionsOnly(parseForm(CONDITIONS, "decision")).flatMap((c) => comparisonsOf(c));
       const read: bigint[] = [];
       const stripped = responseBody.comparisons.map((list) => {
         const parsed = list.map((v) => parseCiphertext(key, v, "value"));
@@ -254,7 +254,7 @@ describe("A cheating bureau (the bank's trust assumption about the comparison ke
         messageHash(honestResponse),
       );
       const view = readAnswer(bank, CONTEXT, form, answer.bytes, answer.hash, response.shares);
-      const parsed = parseForm(CONDITIONS, "decision");
+      const parsed = thresholdConditionsOnly(parseForm(CONDITIONS, "decision"));
       expect(view.approved, "the decision is right").to.equal(parsed.every((c) => holds(c, values.get(c.field)!)));
     });
   }

@@ -9,7 +9,13 @@ import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
 import { answerDecision, answerPaper, challenge, readForm } from "../../src/protocol/bureau";
-import { holds, parseForm, type Condition } from "../../src/protocol/form";
+import {
+  holds,
+  parseForm,
+  thresholdConditionsOnly,
+  type Condition,
+  type ThresholdCondition,
+} from "../../src/protocol/form";
 import { DgkRandomizerPool } from "../../src/dgk";
 import { SharePool } from "../../src/proofs";
 import { keccak256 } from "ethers";
@@ -52,7 +58,7 @@ export async function runCheck(
 describe("Blind condition matching protocol", function () {
   describe("decision mode: every operator at t − 1, t, t + 1", function () {
     const t = 7n;
-    const cases: Condition[] = [
+    const cases: ThresholdCondition[] = [
       { field: "defaultsFiveYears", op: "eq", values: [t] },
       { field: "defaultsFiveYears", op: "ne", values: [t] },
       { field: "defaultsFiveYears", op: "ge", values: [t] },
@@ -64,7 +70,7 @@ describe("Blind condition matching protocol", function () {
     ];
     for (const condition of cases) {
       it(`${condition.op} ${condition.values.join(", ")}`, async function () {
-        const [parsed] = parseForm([condition], "decision");
+        const [parsed] = thresholdConditionsOnly(parseForm([condition], "decision"));
         for (const x of [t - 1n, t, t + 1n]) {
           const view = await runCheck("decision", [condition], { defaultsFiveYears: x });
           expect(view.approved, `x = ${x}`).to.equal(holds(parsed, x));
@@ -81,8 +87,8 @@ describe("Blind condition matching protocol", function () {
     const randomizers = new DgkRandomizerPool(comparisonKey.publicKey, { capacity: 40 });
     await randomizers.fill();
     try {
-      const condition: Condition = { field: "defaultsFiveYears", op: "between", values: [3, 5] };
-      const [parsed] = parseForm([condition], "decision");
+      const condition: ThresholdCondition = { field: "defaultsFiveYears", op: "between", values: [3, 5] };
+      const [parsed] = thresholdConditionsOnly(parseForm([condition], "decision"));
       for (const x of [2n, 3n, 5n, 6n]) {
         const form = buildForm(key, CONTEXT, "decision", [condition], BUREAU_PARAMETERS);
         const ch = challenge(
@@ -113,7 +119,7 @@ describe("Blind condition matching protocol", function () {
   });
 
   it("decision mode: the edges of a field's range", async function () {
-    const view = async (op: Condition["op"], t: number, x: bigint) =>
+    const view = async (op: ThresholdCondition["op"], t: number, x: bigint) =>
       (await runCheck("decision", [{ field: "creditScore", op, values: [t] }], { creditScore: x })).approved;
     expect(await view("ge", 300, 300n)).to.equal(true);
     expect(await view("lt", 300, 300n)).to.equal(false);

@@ -140,6 +140,7 @@ describe("Side channels of a check", function () {
             ch.state,
             response.bytes,
             response.hash,
+            { parameters: BUREAU_PARAMETERS },
           )),
       );
       const view = readAnswer(bank, CONTEXT, form, answer.bytes, answer.hash, response.shares);
@@ -156,6 +157,19 @@ describe("Side channels of a check", function () {
       ["ne", [{ field: "debtToIncome", op: "ne", values: ["35"] }]],
       ["between the field's bounds", [{ field: "debtToIncome", op: "between", values: ["0", "1000"] }]],
       ["in", [{ field: "debtToIncome", op: "in", values: ["28.5", "0"] }]],
+      [
+        "a scorecard on it (the clamp's bound stands in for the value)",
+        [
+          {
+            scorecard: {
+              weights: { creditScore: 3, debtToIncome: -2 },
+              cutoff: -10_000,
+              clamp: { debtToIncome: ["0", "60"] },
+              weightBits: 12,
+            },
+          },
+        ],
+      ],
     ];
     for (const [name, conditions] of decisionForms) {
       it(`decision mode, ${name}: approved with the data, declined without it, never refused; messages of the same size and the same work`, async function () {
