@@ -255,11 +255,20 @@ async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSet
   } else {
     const ch = await timed(p, "bureauFirst", async () => {
       const received = readForm(bankPublic, context, form.bytes, form.hash, BUREAU_PARAMETERS);
-      if (perCheck === undefined) return challenge(comparisonKey, context, received, APPLICANT, pools?.bureauDgk);
+      // A scorecard's masked score is re-randomised with the bureau's pool of randomizers under the bank's key.
+      if (perCheck === undefined)
+        return challenge(comparisonKey, context, received, APPLICANT, pools?.bureauDgk, pools?.bureau);
       // As BureauClient does: the reserved key, or a fresh one from the pool (made in the background).
       const { keys } = perCheck;
       comparisonKey = received.comparisonKey ? keys.claim(BANK_ADDRESS, received.comparisonKey) : await keys.fresh();
-      return challenge(comparisonKey, context, received, APPLICANT, keys.operandRandomizers(comparisonKey));
+      return challenge(
+        comparisonKey,
+        context,
+        received,
+        APPLICANT,
+        keys.operandRandomizers(comparisonKey),
+        pools?.bureau,
+      );
     });
     const response = await timed(p, "bankRespond", async () => {
       // As BankClient does: the key from the challenge, its pools when it keeps them, else the re-randomisers and the
@@ -278,6 +287,7 @@ async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSet
       answerDecision(bankPublic, comparisonKey, context, ch.state, response.bytes, response.hash, {
         ...blinding,
         verifier,
+        parameters: BUREAU_PARAMETERS, // a scorecard's quotient is proven in range under them
       }),
     );
     approved = (
@@ -443,12 +453,13 @@ async function scorecardRows(setup: Omit<OursSetup, "pools" | "perCheck">, keys:
   proveAndVerify(setup.bank, SCORECARD);
   const rows: ScorecardRow[] = [];
   for (const { name, scorecard, threshold } of cases) {
-    const runs = { scorecard: [] as Awaited<ReturnType<typeof perCheckRun>>[], threshold: [] as typeof runs.scorecard };
+    type Run = Awaited<ReturnType<typeof perCheckRun>>;
+    const runs: { scorecard: Run[]; threshold: Run[] } = { scorecard: [], threshold: [] };
     for (let run = 0; run < RUNS; run++) {
       runs.scorecard.push(await perCheckRun(scorecard, setup, keys));
       runs.threshold.push(await perCheckRun(threshold, setup, keys));
     }
-    const summary = (measured: typeof runs.scorecard, conditions: Condition[]) => ({
+    const summary = (measured: Run[], conditions: Condition[]) => ({
       ...sizes(conditions),
       bytes: measured[0].bytes,
       cold: medianPhases(measured.map((m) => m.cold)),

@@ -78,7 +78,7 @@ export function syntheticApplicants(count: number, seed: number): SyntheticAppli
       yearsOfHistory: Math.min(yearsOfHistory, GROUND_TRUTH.caps.yearsOfHistory),
       bankruptcy,
     };
-    const logOdds = Object.entries(GROUND_TRUTH.coefficients).reduce(
+    const logOdds = Object.entries(GROUND_TRUTH.coefficients).reduce<number>(
       (sum, [name, beta]) => sum + beta * natural[name as keyof typeof natural],
       GROUND_TRUTH.intercept,
     );

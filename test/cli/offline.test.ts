@@ -420,7 +420,7 @@ describe("blindcredit without a chain", function () {
     const EXAMPLE_MODEL = path.join(ROOT, "examples", "scorecard", "model.json");
     const EXAMPLE_FORM = path.join(ROOT, "examples", "scorecard", "form.json");
     const example = JSON.parse(readFileSync(EXAMPLE_FORM, "utf8")) as {
-      conditions: { scorecard: { weights: Record<string, number>; cutoff: number | string } }[];
+      conditions: { scorecard: { weights: Record<string, number>; cutoff: number | string; weightBits: number } }[];
     };
     /** The example's weights and cut-off as numbers of their own in `text` (not inside a longer number). */
     const secretsIn = (text: string) => {
@@ -470,8 +470,7 @@ describe("blindcredit without a chain", function () {
     it("bank model keeps the weights below 2^20 by default, and refuses a width that loses a coefficient", async function () {
       const out = path.join(dir, "narrow.json");
       await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", out]);
-      const { weights, weightBits } = (JSON.parse(readFileSync(out, "utf8")) as typeof example).conditions[0]
-        .scorecard as { weights: Record<string, number>; weightBits: number };
+      const { weights, weightBits } = (JSON.parse(readFileSync(out, "utf8")) as typeof example).conditions[0].scorecard;
       expect(weightBits).to.equal(20);
       expect(Math.max(...Object.values(weights).map(Math.abs))).to.be.below(2 ** 20);
       const narrow = path.join(dir, "narrower.json");
