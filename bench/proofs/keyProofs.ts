@@ -1,7 +1,9 @@
 /**
  * Benchmark of the proofs about keys made once (issue 19 §2): the bureau's ring-Pedersen parameters (safe-prime
  * generation through OpenSSL), their proof Π^prm, and a bank's no-small-factor proof Π^fac, at 3072 bits (N̂ and the
- * bank's modulus), with Π^mod beside them for scale. Sizes are the JSON bytes as they travel.
+ * bank's modulus), with Π^mod beside them for scale, and Π^enc (encryption in range, the blind scorecard's proof)
+ * for 1 statement (the bank's E(D), 346 bits) and 7 (a 6-field scorecard's weights, 20 bits, and E(w₀), 60 bits).
+ * Sizes are the JSON bytes as they travel.
  *
  * Run: `npm run bench:key-proofs` (medians of 5 runs, 2 safe-prime parameter sets); `-- --runs 1 --safe-primes 0`
  * for a smoke run. Writes bench/proofs/results.json and results.md only with `--write` (run it on a quiet machine).
@@ -12,17 +14,22 @@
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { encrypt } from "../../src/paillier";
 import {
+  decodeEncryptionRangeProof,
   decodeFactorProof,
   decodeModulusProof,
   decodeRingPedersenProof,
+  encodeEncryptionRangeProof,
   encodeFactorProof,
   encodeModulusProof,
   encodeRingPedersenProof,
   generateRingPedersen,
+  proveEncryptionRange,
   proveFactors,
   proveModulus,
   proveRingPedersen,
+  verifyEncryptionRange,
   verifyFactors,
   verifyModulus,
   verifyRingPedersen,
@@ -77,12 +84,37 @@ async function main(): Promise<void> {
   const modVerify = await timed(runs, () =>
     verifyModulus(key.publicKey, decodeModulusProof(key.publicKey, modJson), context),
   );
+  const encryptionRange = async (list: readonly { plaintext: bigint; rangeBits: number }[]) => {
+    const witnesses = list.map(({ plaintext, rangeBits }) => ({
+      ciphertext: encrypt(key, plaintext),
+      rangeBits,
+      plaintext,
+    }));
+    const statements = witnesses.map(({ ciphertext, rangeBits }) => ({ ciphertext, rangeBits }));
+    const prove = await timed(runs, () => proveEncryptionRange(key, parameters, witnesses, context));
+    const json = JSON.stringify(encodeEncryptionRangeProof(prove.result));
+    const verify = await timed(runs, () =>
+      verifyEncryptionRange(
+        key.publicKey,
+        parameters,
+        statements,
+        decodeEncryptionRangeProof(key.publicKey, parameters, json, statements.length),
+        context,
+      ),
+    );
+    return { prove, verify, json };
+  };
+  const encOne = await encryptionRange([{ plaintext: (1n << 345n) + 12345n, rangeBits: 346 }]);
+  const weights = [1200n, 3n, -25n, -90000n, 77n, -1n].map((plaintext) => ({ plaintext, rangeBits: 20 }));
+  const encSeven = await encryptionRange([...weights, { plaintext: (1n << 59n) - 700000n, rangeBits: 60 }]);
 
   const rows = [
     ["ring-Pedersen parameters (2 × 1536-bit safe primes)", generation?.ms, undefined, undefined, generation?.all],
     ["Π^prm (bureau, once)", prmProve.ms, prmVerify.ms, prmJson.length],
     ["Π^fac (bank, once per key and bureau)", facProve.ms, facVerify.ms, facJson.length],
     ["Π^mod (for scale)", modProve.ms, modVerify.ms, modJson.length],
+    ["Π^enc, 1 statement (bank's E(D), 346 bits)", encOne.prove.ms, encOne.verify.ms, encOne.json.length],
+    ["Π^enc, 7 statements (6 weights + E(w₀))", encSeven.prove.ms, encSeven.verify.ms, encSeven.json.length],
   ] as const;
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg: loadavg() };
   const results = { bits: 3072, runs, safePrimeSets, machine, rows };

@@ -179,7 +179,7 @@ export function bitChallenges(
 }
 
 /** What the prover precomputes for one prime P of n (P = p or q). */
-interface ProverPrime {
+export interface ProverPrime {
   /** The prime P. */
   readonly prime: bigint;
   /** P². */
@@ -199,7 +199,7 @@ interface ProverPrime {
 }
 
 /** What the prover precomputes per private key (cached in a WeakMap, like the engine's own contexts). */
-interface ProverContext {
+export interface ProverContext {
   readonly n: bigint;
   readonly nSquared: bigint;
   readonly p: ProverPrime;
@@ -227,7 +227,7 @@ function proverPrime(prime: bigint, other: bigint, n: bigint): ProverPrime {
   };
 }
 
-function proverContext(privateKey: PaillierPrivateKey): ProverContext {
+export function proverContext(privateKey: PaillierPrivateKey): ProverContext {
   let ctx = proverContexts.get(privateKey);
   if (ctx === undefined) {
     const priv = privateContext(privateKey);
@@ -247,7 +247,7 @@ function proverContext(privateKey: PaillierPrivateKey): ProverContext {
 }
 
 /** A fresh commitment: u = (u_p, u_q) uniform in Z_p* × Z_q*, and a = ρ^n mod n² for the unit ρ that u stands for. */
-interface Commitment {
+export interface Commitment {
   readonly up: bigint;
   readonly uq: bigint;
   readonly a: bigint;
@@ -257,12 +257,16 @@ interface Commitment {
  * A uniform unit ρ modulo n, represented by u_P = ρ^n mod P (a bijection of Z_P*, as gcd(n, P − 1) = 1), with
  * a = ρ^n mod n² by the CRT. Modulo P², ρ^n depends only on ρ mod P and is the element of order dividing P − 1
  * congruent to ρ^n mod P, which is u_P^P mod P² (the Teichmüller lift of u_P): one half-size exponentiation per
- * prime, and ρ itself is never needed (see {@link response}).
+ * prime, and ρ itself is never needed (see {@link response}). u_p and u_q are drawn uniformly unless given (a
+ * known-answer test fixes them). Shared with Π^enc (`./encryptionRange`), whose A and z₂ are this commitment and
+ * response.
  */
-function commitment(ctx: ProverContext): Commitment {
+export function commitment(
+  ctx: ProverContext,
+  up = randomBelow(ctx.p.prime - 1n) + 1n,
+  uq = randomBelow(ctx.q.prime - 1n) + 1n,
+): Commitment {
   const { p, q } = ctx;
-  const up = randomBelow(p.prime - 1n) + 1n;
-  const uq = randomBelow(q.prime - 1n) + 1n;
   const a = crt(
     p.liftPower.pow(up, p.prime),
     q.liftPower.pow(uq, q.prime),
@@ -277,7 +281,7 @@ function commitment(ctx: ProverContext): Commitment {
  * z = ρ·r^e mod n for the ρ of a commitment and r the n-th root of c modulo n. Per prime, ρ_P = u_P^d and
  * r_P = c^d (d = n⁻¹ mod (P − 1)), so z_P = (u_P·c^e)^d: one short and one half-size exponentiation modulo P.
  */
-function response(ctx: ProverContext, { up, uq }: Commitment, c: bigint, e: bigint): bigint {
+export function response(ctx: ProverContext, { up, uq }: Commitment, c: bigint, e: bigint): bigint {
   const { p, q } = ctx;
   const zp = p.rootPower.pow((up * p.shortPower.pow(c % p.prime, e)) % p.prime, p.root);
   const zq = q.rootPower.pow((uq * q.shortPower.pow(c % q.prime, e)) % q.prime, q.root);

@@ -16,13 +16,16 @@
  * - `KEY_MISMATCH`: a ciphertext is under another key than the one given.
  * - `KEY_NOT_BLUM`: Π^mod was asked of a private key whose primes are not both ≡ 3 (mod 4).
  * - `STATEMENT_FALSE`: the prover was asked to prove something false (a ciphertext that does not encrypt the bit
- *   given for it). Nothing is produced: an honest prover never emits a proof that cannot verify.
+ *   given for it, a plaintext out of its range). Nothing is produced: an honest prover never emits a proof that
+ *   cannot verify.
  * - `PROOF_FORMAT`: a proof's JSON is malformed (not an object, unknown or missing member, wrong count, a hex
  *   string of the wrong width, a value out of range).
  * - `MODULUS_PROOF_INVALID`: a Π^mod proof does not verify; the message names the check that failed.
  * - `BIT_PROOF_INVALID`: a bit proof does not verify; the message names the check that failed.
  * - `RING_PEDERSEN_PROOF_INVALID`: a Π^prm proof (ring-Pedersen parameters well formed) does not verify.
  * - `FACTOR_PROOF_INVALID`: a Π^fac proof (no small factor) does not verify; the message names the check.
+ * - `ENCRYPTION_RANGE_PROOF_INVALID`: a Π^enc proof (a ciphertext's plaintext in range) does not verify; the
+ *   message names the item and the check.
  */
 export type ProofErrorCode =
   | "INVALID_ARGUMENT"
@@ -33,7 +36,8 @@ export type ProofErrorCode =
   | "MODULUS_PROOF_INVALID"
   | "BIT_PROOF_INVALID"
   | "RING_PEDERSEN_PROOF_INVALID"
-  | "FACTOR_PROOF_INVALID";
+  | "FACTOR_PROOF_INVALID"
+  | "ENCRYPTION_RANGE_PROOF_INVALID";
 
 /**
  * Thrown by the proof functions when they refuse their input or a proof does not verify.

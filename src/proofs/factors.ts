@@ -186,7 +186,8 @@ export function factorChallenge(
 
 const exponentiators = new WeakMap<RingPedersenParameters, ModularExponentiator>();
 
-function powerModNHat(parameters: RingPedersenParameters): ModularExponentiator {
+/** The cached exponentiator modulo N̂ of a parameter set (shared with Π^enc). */
+export function powerModNHat(parameters: RingPedersenParameters): ModularExponentiator {
   let pow = exponentiators.get(parameters);
   if (pow === undefined) {
     pow = new ModularExponentiator(parameters.n);
@@ -299,7 +300,8 @@ export function proveFactors(
   throw new ProofError("STATEMENT_FALSE", `proveFactors: no answer within the bounds in ${PROVER_ATTEMPTS} runs`);
 }
 
-function checkParameters(parameters: unknown, what: string): asserts parameters is RingPedersenParameters {
+/** Throws `INVALID_ARGUMENT` unless `parameters` looks like ring-Pedersen parameters (shared with Π^enc). */
+export function checkParameters(parameters: unknown, what: string): asserts parameters is RingPedersenParameters {
   const candidate = parameters as Partial<RingPedersenParameters> | null;
   if (typeof candidate?.n !== "bigint" || typeof candidate.fingerprint !== "string") {
     throw new ProofError(
@@ -307,6 +309,33 @@ function checkParameters(parameters: unknown, what: string): asserts parameters 
       `${what}: expected ring-Pedersen parameters (ringPedersenParameters or decodeRingPedersenParameters), got ` +
         describeValue(parameters),
     );
+  }
+}
+
+/**
+ * Throws through `fail` unless a proof claims to be about `publicKey` under `parameters` (shared with Π^enc).
+ *
+ * @param proof - the proof, whose `publicKey` and `parameters` are read
+ * @param publicKey - the key the verifier expects
+ * @param parameters - the parameters the verifier expects (its own)
+ * @param fail - throws the proof's `*_PROOF_INVALID` error with the message
+ */
+export function checkProofBinding(
+  proof: unknown,
+  publicKey: PaillierPublicKey,
+  parameters: RingPedersenParameters,
+  fail: (message: string) => never,
+): void {
+  const claimed = (proof as { publicKey?: unknown } | null)?.publicKey;
+  if (!(claimed instanceof PaillierPublicKey) || !claimed.equals(publicKey)) {
+    fail(
+      `expected a proof for key ${publicKey.fingerprint}, got one for ` +
+        (claimed instanceof PaillierPublicKey ? `key ${claimed.fingerprint}` : describeValue(claimed)),
+    );
+  }
+  const against = (proof as { parameters?: { fingerprint?: unknown } }).parameters?.fingerprint;
+  if (against !== parameters.fingerprint) {
+    fail(`expected a proof under parameters ${parameters.fingerprint}, got one under ${describeValue(against)}`);
   }
 }
 
@@ -404,17 +433,7 @@ export function verifyFactors(
     );
   }
   checkParameters(parameters, "verifyFactors");
-  const claimed = (proof as Partial<FactorProof> | null)?.publicKey;
-  if (!(claimed instanceof PaillierPublicKey) || !claimed.equals(publicKey)) {
-    invalid(
-      `expected a proof for key ${publicKey.fingerprint}, got one for ` +
-        (claimed instanceof PaillierPublicKey ? `key ${claimed.fingerprint}` : describeValue(claimed)),
-    );
-  }
-  const against = proof.parameters?.fingerprint;
-  if (against !== parameters.fingerprint) {
-    invalid(`expected a proof under parameters ${parameters.fingerprint}, got one under ${describeValue(against)}`);
-  }
+  checkProofBinding(proof, publicKey, parameters, invalid);
   verifyFactorsFor(publicKey.n, parameters, proof, context);
 }
 

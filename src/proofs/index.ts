@@ -7,6 +7,9 @@
  * - Π^fac ({@link proveFactors}, {@link verifyFactors}): the modulus has no small factor (both primes ≥ √n / 2^385),
  *   under the verifier's ring-Pedersen parameters, whose own proof Π^prm ({@link proveRingPedersen},
  *   {@link verifyRingPedersen}) shows the prover they hide its factors (same paper).
+ * - Π^enc ({@link proveEncryptionRange}, {@link verifyEncryptionRange}): each of k ciphertexts under the prover's key
+ *   encrypts an integer k with |k| < 2^ℓ (the verifier learns |k| ≤ 2^(ℓ+257)), under the verifier's ring-Pedersen
+ *   parameters (same paper, §6.1).
  * - Bit proofs ({@link proveBits}, {@link verifyBits}): each of k ciphertexts encrypts 0 or 1 (a Cramer–Damgård–
  *   Schoenmakers OR of two n-th residuosity proofs), verified in one batch (Bellare–Garay–Rabin small exponents).
  *   For random bits, {@link precomputeShare} (or a {@link SharePool}) does the work ahead of time and
@@ -91,6 +94,26 @@ export {
   verifyFactors,
 } from "./factors";
 export type { FactorProof, FactorProofData, FactorProofJson } from "./factors";
+
+export {
+  ENCRYPTION_RANGE_CHALLENGE_BITS,
+  ENCRYPTION_RANGE_PROOF_DOMAIN,
+  ENCRYPTION_RANGE_SLACK_BITS,
+  MAX_ENCRYPTION_RANGE_ITEMS,
+  decodeEncryptionRangeProof,
+  encodeEncryptionRangeProof,
+  encryptionRangeMaxBits,
+  proveEncryptionRange,
+  verifyEncryptionRange,
+} from "./encryptionRange";
+export type {
+  EncryptionRangeProof,
+  EncryptionRangeProofItem,
+  EncryptionRangeProofItemJson,
+  EncryptionRangeProofJson,
+  EncryptionRangeStatement,
+  EncryptionRangeWitness,
+} from "./encryptionRange";
 
 export { MAX_SHARE_POOL_CAPACITY, SharePool } from "./sharePool";
 export { BitVerifierWorker } from "./verifierWorker";
