@@ -263,7 +263,9 @@ async function main(): Promise<void> {
           challenge: scorecardCheck
             ? "  the bureau's evaluator computes the masked score under the bank's key and sends its comparison bits"
             : "  the bureau's evaluator sends the bits of its values, encrypted under its DGK key",
-          respond: "  the bank blinds the comparisons with its thresholds, proves its shares are bits",
+          respond: scorecardCheck
+            ? "  the bank decrypts its masked score, blinds the comparison with it, proves its share a bit and its quotient in range"
+            : "  the bank blinds the comparisons with its thresholds, proves its shares are bits",
           answer: "  the bureau's evaluator answers",
           decide: "  the bank decrypts and commits to its decision",
         };
