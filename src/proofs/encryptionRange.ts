@@ -37,13 +37,14 @@
  * hide k and α because s ∈ ⟨t⟩ (Π^prm, which the prover checks once per parameters) and t^μ, t^γ are close to uniform
  * in ⟨t⟩. The honest prover retries in the 2^−129 case that |z₁| exceeds the verifier's bound.
  *
- * **Prover arithmetic.** The prover passes only the plaintexts: it never forms ρ. With its factors it works modulo p,
- * q, p², q² as the bit proofs do (`./bits`, {@link commitment} and {@link response}): r^N mod N² from r^N mod p
- * and q, and z₂ = (r^N·K^e)^(N⁻¹ mod (P−1)) mod P per prime P, since K ≡ ρ^N (mod P) whatever the plaintext. Before
- * proving it decrypts each K and refuses (`STATEMENT_FALSE`) a plaintext that differs or is out of range. The
- * ring-Pedersen commitments cost four exponentiations modulo N̂ per item (exponents up to ℓ + ε + bits(N̂) bits; the
- * prover does not know N̂'s factors); the verifier pays, per item, two modulo N̂ and one with the exponent N modulo
- * N². See README.md for measurements.
+ * **Prover arithmetic.** The caller passes only the plaintexts, and the prover never forms ρ: with its factors it
+ * works modulo p, q, p², q² as the bit proofs do (`./bits`, {@link commitment} and {@link response}): r^N mod N²
+ * from r^N mod p and q, and z₂ = (r^N·K^e)^(N⁻¹ mod (P−1)) mod P per prime P, since K ≡ ρ^N (mod P) whatever the
+ * plaintext. Before proving it decrypts each K and refuses (`STATEMENT_FALSE`) a plaintext that differs or is out
+ * of range. The ring-Pedersen commitments cost four exponentiations modulo N̂ per item (exponents up to
+ * ℓ + ε + bits(N̂) bits; the prover does not know N̂'s factors); the verifier pays, per item, two modulo N̂, and for
+ * the whole list one with the exponent N modulo N² (the items' Paillier equations batched with 64-bit random
+ * exponents, as the bit proofs' verifier does; exact for a single item). See README.md for measurements.
  *
  * @module
  */
@@ -58,9 +59,10 @@ import {
   decryptRaw,
   plaintextRange,
   randomBelow,
+  randomBits,
 } from "../paillier";
 import { powSigned, randomSigned } from "./arith";
-import { commitment, proverContext, response, type Commitment, type ProverContext } from "./bits";
+import { BATCH_EXPONENT_BITS, commitment, proverContext, response, type Commitment, type ProverContext } from "./bits";
 import { ProofError } from "./errors";
 import { checkParameters, checkProofBinding, powerModNHat } from "./factors";
 import {
@@ -305,8 +307,8 @@ const PROVER_ATTEMPTS = 8;
 
 /**
  * Proves that each ciphertext encrypts its plaintext and that |plaintext| < 2^rangeBits (Π^enc), under the
- * verifier's ring-Pedersen parameters, bound to a context. The prover passes the plaintexts only: its factors give
- * the randomness. Four exponentiations modulo N̂ per item, and a decryption to check the statement.
+ * verifier's ring-Pedersen parameters, bound to a context. The caller passes the plaintexts only: the key's factors
+ * give the randomness. Four exponentiations modulo N̂ per item, and a decryption to check the statement.
  *
  * @param privateKey - the key the ciphertexts are under
  * @param parameters - the verifier's parameters, whose Π^prm the caller has verified ({@link verifyRingPedersen}):
@@ -347,7 +349,8 @@ export function proveEncryptionRange(
     if (decryptRaw(privateKey, ciphertext) !== mod(plaintext, publicKey.n)) {
       throw new ProofError(
         "STATEMENT_FALSE",
-        `${fn}: statements[${i}]: expected a ciphertext encrypting the plaintext given, got one encrypting another value`,
+        `${fn}: statements[${i}]: expected a ciphertext encrypting the plaintext given, got one encrypting ` +
+          "another value",
       );
     }
   });
@@ -445,10 +448,10 @@ function checkItem(
   if (typeof item !== "object" || item === null) invalid(`item ${i}: expected an object, got ${describeValue(item)}`);
   const candidate = item as Partial<EncryptionRangeProofItem>;
   const l = statement.rangeBits;
-  if (candidate.rangeBits !== l) {
-    invalid(
-      `item ${i}: expected a proof for rangeBits ${l} (the statement's), got one for ${typeof candidate.rangeBits === "number" ? candidate.rangeBits : describeValue(candidate.rangeBits)}`,
-    );
+  const claimed = candidate.rangeBits;
+  if (claimed !== l) {
+    const shown = typeof claimed === "number" ? claimed : describeValue(claimed);
+    invalid(`item ${i}: expected a proof for rangeBits ${l} (the statement's), got one for ${shown}`);
   }
   const { n, nSquared } = publicKey;
   checkRange(candidate.S, 1n, nHat, `item ${i} S`, "[1, N̂)");
@@ -465,9 +468,46 @@ function checkItem(
 }
 
 /**
+ * The Paillier equations of all items as one, with independent {@link BATCH_EXPONENT_BITS}-bit λ_i from the
+ * verifier's CSPRNG (Bellare, Garay and Rabin's small exponents test, as the bit proofs' verifier):
+ *
+ *     (1+N)^(Σ λ_i·z₁,i) · (Π z₂,i^λ_i)^N  ≡  Π A_i^λ_i · (Π K_i^λ_i)^e  (mod N²)
+ *
+ * one exponentiation with the exponent N instead of one per item. If some item's equation fails by a factor outside
+ * the N-th residues (one that changes a plaintext relation), the batch accepts with probability at most
+ * 1/P + 2^−64 over its λ, P the smallest prime of N. A factor that is an N-th residue of small order (such as −1,
+ * from z₂ replaced by N − z₂) may pass, but changes no plaintext: the soundness argument only uses each equation's
+ * component in ⟨1+N⟩, so an accepted batch proves the same statement (see `./bits`, "Batch verification").
+ */
+function paillierBatchHolds(
+  publicKey: PaillierPublicKey,
+  ks: readonly bigint[],
+  items: readonly EncryptionRangeProofItem[],
+  e: bigint,
+): boolean {
+  const { n, nSquared } = publicKey;
+  const pub = publicContext(publicKey);
+  let exponent = 0n;
+  let zs = 1n;
+  let as = 1n;
+  let cs = 1n;
+  items.forEach(({ A, z1, z2 }, i) => {
+    const lambda = randomBits(BATCH_EXPONENT_BITS);
+    exponent += lambda * z1;
+    zs = (zs * pub.scalarPower.pow(z2, lambda)) % nSquared;
+    as = (as * pub.scalarPower.pow(A, lambda)) % nSquared;
+    cs = (cs * pub.scalarPower.pow(ks[i], lambda)) % nSquared;
+  });
+  const lhs = ((1n + mod(exponent, n) * n) * pub.randomizerPower.pow(zs, n)) % nSquared;
+  return lhs === (as * pub.scalarPower.pow(cs, e)) % nSquared;
+}
+
+/**
  * Verifies Π^enc: each ciphertext encrypts an integer k with |k| ≤ 2^(rangeBits+ε+1) (see the module doc), up to
  * 2^−128 per Fiat–Shamir query, the strong RSA assumption for the verifier's own N̂, and the key's Π^mod and Π^fac
- * (verify those once per key first). Per item two exponentiations modulo N̂ and one with exponent N modulo N².
+ * (verify those once per key first). Per item two exponentiations modulo N̂; the Paillier equations of a list are
+ * checked as one (one exponentiation with exponent N modulo N², see {@link paillierBatchHolds}; 2^−64 + 1/P per
+ * verification, the λ being the verifier's), and one by one, naming the item, only when that fails or for one item.
  *
  * @param publicKey - the prover's key, the ciphertexts' key
  * @param parameters - the verifier's own ring-Pedersen parameters
@@ -508,12 +548,17 @@ export function verifyEncryptionRange(
   const { n, nSquared } = publicKey;
   const pub = publicContext(publicKey);
   const pow = powerModNHat(parameters);
-  checked.forEach(({ S, A, C, z1, z2, z3 }, i) => {
-    const K = list[i].ciphertext.value;
-    const lhs = ((1n + mod(z1, n) * n) * pub.randomizerPower.pow(z2, n)) % nSquared;
-    if (lhs !== (A * pub.scalarPower.pow(K, e)) % nSquared) {
-      invalid(`item ${i}: expected (1+N)^z1·z2^N ≡ A·K^e (mod N²), got a mismatch`);
-    }
+  const ks = list.map((statement) => statement.ciphertext.value);
+  if (checked.length === 1 || !paillierBatchHolds(publicKey, ks, checked, e)) {
+    // One item, or a batch that fails: the exact equations, which name the item.
+    checked.forEach(({ A, z1, z2 }, i) => {
+      const lhs = ((1n + mod(z1, n) * n) * pub.randomizerPower.pow(z2, n)) % nSquared;
+      if (lhs !== (A * pub.scalarPower.pow(ks[i], e)) % nSquared) {
+        invalid(`item ${i}: expected (1+N)^z1·z2^N ≡ A·K^e (mod N²), got a mismatch`);
+      }
+    });
+  }
+  checked.forEach(({ S, C, z1, z3 }, i) => {
     if (ringPedersenCommit(parameters, z1, z3) !== (C * pow.pow(S, e)) % nHat) {
       invalid(`item ${i}: expected s^z1·t^z3 ≡ C·S^e (mod N̂), got a mismatch`);
     }

@@ -226,6 +226,38 @@ describe("Flow 3.5: a blind credit check", function () {
       });
     }
 
+    it("decision mode: a scorecard with a condition, at S = 0 and S = −1 (the bank's client, the bureau's steps)", async function () {
+      const f = await loadFixture(fixture);
+      const conditions: Condition[] = [
+        { scorecard: { weights: { yearsOfHistory: 3, creditScore: 1 }, cutoff: 3 * 20 + 712, weightBits: 4 } },
+        { field: "bankruptcy", op: "eq", values: [0] },
+      ];
+      for (const [years, approved] of [
+        [t, true],
+        [t - 1n, false],
+      ] as const) {
+        const { decision } = await runCheck(f, "decision", conditions, { ...APPLICANT, yearsOfHistory: years });
+        expect(decision.approved, `yearsOfHistory = ${years}`).to.equal(approved);
+      }
+    });
+
+    it("decision mode: a scorecard check resumed by a restarted bank client, which reads the bureau's parameters again", async function () {
+      const f = await loadFixture(fixture);
+      const request = {
+        subject: f.subject.address,
+        bureau: f.bureau.address,
+        mode: "decision" as const,
+        conditions: [{ scorecard: { weights: { yearsOfHistory: 3 }, cutoff: 3 * 9, weightBits: 4 } }],
+      };
+      const { checkId } = await f.bankClient.openCheck(request);
+      const restarted = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), f.board);
+      const { decision } = await restarted.resumeCheck(
+        { checkId, request },
+        { waitForBureau: async (check) => void (await f.bureauClient.advance(check.checkId)) },
+      );
+      expect(decision.approved, "the applicant's 9 years, 3·9 ≥ 27").to.equal(true);
+    });
+
     it("paper mode: eq at t − 1, t, t + 1", async function () {
       const f = await loadFixture(fixture);
       const conditions: Condition[] = [

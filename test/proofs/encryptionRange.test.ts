@@ -5,14 +5,14 @@
  * rejects every tampered element, non-units, another context, key or parameters, a reordered list, a swapped
  * ciphertext, a changed rangeBits; soundness: a plaintext of 2^(ℓ+ε+1) gets no accepted proof, and the range check on
  * z₁ is tested alone at its edge with proofs forged with the bureau's trapdoor; decoding is strict; a known answer
- * pins the transcript.
+ * pins the transcript, and its numbers equal figure 14's formulas computed apart in plain BigInt.
  */
 
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import fc from "fast-check";
-import { encrypt, encryptWithRandomness, ModularExponentiator, randomBelow } from "../../src/paillier";
-import { fromBytes, mod } from "../../src/paillier/arith";
+import { encrypt, encryptWithRandomness, ModularExponentiator, modPowBigInt, randomBelow } from "../../src/paillier";
+import { fromBytes, mod, modInverse } from "../../src/paillier/arith";
 import {
   ENCRYPTION_RANGE_SLACK_BITS,
   MAX_ENCRYPTION_RANGE_ITEMS,
@@ -34,7 +34,7 @@ import {
 } from "../../src/proofs/encryptionRange";
 import { fixtureKey } from "../paillier/helpers";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
-import { context, expectProofError } from "./helpers";
+import { context, crtAll, expectProofError } from "./helpers";
 
 const INVALID = "ENCRYPTION_RANGE_PROOF_INVALID";
 
@@ -281,6 +281,27 @@ describe("Π^enc: Paillier encryption in range", () => {
       expectProofError(() => verify(wider, relabelled), INVALID, /mismatch/);
     });
 
+    it("an answer z₂ off by −1 (a small-order N-th residue): always for one item; for a list, half the time", () => {
+      // The list's Paillier equations are checked as one with random 64-bit λ (as the bit proofs' batch): a factor −1
+      // on item 1 passes when λ₁ is even. It changes no plaintext (−1 = (−1)^N is an N-th residue), so the statement
+      // proven is the same; the single-item check is exact.
+      const seven = witness(7n, 20);
+      const single = proveEncryptionRange(key, parameters, [seven], ctx);
+      const negated = withItem(single, 0, { z2: publicKey.n - single.items[0].z2 });
+      expectProofError(() => verify(publicPart([seven]), negated), INVALID, /item 0: expected \(1\+N\)\^z1·z2\^N/);
+      const flipped = withItem(proof, 1, { z2: publicKey.n - proof.items[1].z2 });
+      const verdicts = Array.from({ length: 24 }, () => {
+        try {
+          verify(statements, flipped);
+          return true;
+        } catch (err) {
+          expect((err as Error).message).to.match(/item 1: expected \(1\+N\)\^z1·z2\^N/);
+          return false;
+        }
+      });
+      expect(verdicts).to.include(true).and.to.include(false);
+    });
+
     it("a proof with another number of items, or without items", () => {
       expectProofError(
         () => verify(statements.slice(0, 3), proof),
@@ -295,7 +316,7 @@ describe("Π^enc: Paillier encryption in range", () => {
       );
     });
 
-    it("malformed verifier arguments, saying what came", () => {
+    it("malformed arguments to the verifier, the decoder and encryptionRangeMaxBits, saying what came", () => {
       expectProofError(
         () => verifyEncryptionRange(key as never, parameters, statements, proof, ctx),
         "INVALID_ARGUMENT",
@@ -304,6 +325,33 @@ describe("Π^enc: Paillier encryption in range", () => {
       expectProofError(() => verify([], proof), "INVALID_ARGUMENT", /array of 1 to 256/);
       const foreign = [{ ciphertext: encrypt(fixtureKey(3072), 1n), rangeBits: 8 }];
       expectProofError(() => verify(foreign, proof), "KEY_MISMATCH", /statements\[0\]\.ciphertext/);
+      expectProofError(
+        () => verifyEncryptionRange(publicKey, { n: 1n } as never, statements, proof, ctx),
+        "INVALID_ARGUMENT",
+        /verifyEncryptionRange: expected ring-Pedersen parameters/,
+      );
+      expectProofError(
+        () => verifyEncryptionRange(publicKey, parameters, statements, proof, [1, 2] as never),
+        "INVALID_ARGUMENT",
+        /verifyEncryptionRange: context: expected a Uint8Array, got array/,
+      );
+      expectProofError(() => verify([null as never], proof), "INVALID_ARGUMENT", /statements\[0\]\.ciphertext/);
+      const json = encodeEncryptionRangeProof(proof);
+      expectProofError(
+        () => decodeEncryptionRangeProof(key as never, parameters, json, 8),
+        "INVALID_ARGUMENT",
+        /decodeEncryptionRangeProof: expected a PaillierPublicKey/,
+      );
+      expectProofError(
+        () => decodeEncryptionRangeProof(publicKey, "parameters" as never, json, 8),
+        "INVALID_ARGUMENT",
+        /decodeEncryptionRangeProof: expected ring-Pedersen parameters/,
+      );
+      expectProofError(
+        () => encryptionRangeMaxBits(3072 as never),
+        "INVALID_ARGUMENT",
+        /encryptionRangeMaxBits: expected a PaillierPublicKey, got number 3072/,
+      );
     });
   });
 
@@ -433,12 +481,13 @@ describe("Π^enc: Paillier encryption in range", () => {
       return fromBytes(bytes) % bound;
     }
 
-    it("makes the pinned proof from fixed randomness, and it verifies", () => {
+    it("makes the pinned proof from fixed randomness; it verifies, and is the paper's formulas computed apart", () => {
       const nHat = parameters.n;
       const l = 20n;
       const E = BigInt(ENCRYPTION_RANGE_SLACK_BITS);
       const plaintext = -123456n;
-      const ciphertext = encryptWithRandomness(publicKey, plaintext, fixed("rho", publicKey.n - 2n) + 2n);
+      const rho = fixed("rho", publicKey.n - 2n) + 2n;
+      const ciphertext = encryptWithRandomness(publicKey, plaintext, rho);
       const nonces: EncryptionRangeNonces = {
         alpha: fixed("alpha", 1n << (l + E + 1n)) - (1n << (l + E)),
         mu: fixed("mu", (nHat << l) * 2n) - (nHat << l),
@@ -455,6 +504,24 @@ describe("Π^enc: Paillier encryption in range", () => {
         .update(JSON.stringify(encodeEncryptionRangeProof(made)))
         .digest("hex");
       expect(digest).to.equal("6aea73a671d3a480eb2bbe10b1a0d7d0438a8df2bc2e9a3f99f7d1e3aac6b52c");
+
+      // The same numbers from figure 14's formulas in plain BigInt (no OpenSSL, no CRT): r is the unit with
+      // r^N ≡ u_P (mod P), i.e. r ≡ u_P^(N⁻¹ mod (P−1)) (mod P), and ρ is the encryption's randomness.
+      const { n, nSquared } = publicKey;
+      const { s, t } = parameters;
+      const power = (base: bigint, exponent: bigint, modulus: bigint) =>
+        exponent < 0n
+          ? modPowBigInt(modInverse(base, modulus), -exponent, modulus)
+          : modPowBigInt(base, exponent, modulus);
+      const root = (u: bigint, prime: bigint) => power(u, modInverse(n % (prime - 1n), prime - 1n), prime);
+      const r = crtAll([root(nonces.up, key.p), root(nonces.uq, key.q)], [key.p, key.q]);
+      const { S, A, C, z1, z2, z3 } = made.items[0];
+      expect(S).to.equal((power(s, plaintext, nHat) * power(t, nonces.mu, nHat)) % nHat);
+      expect(C).to.equal((power(s, nonces.alpha, nHat) * power(t, nonces.gamma, nHat)) % nHat);
+      expect(A).to.equal((power(n + 1n, mod(nonces.alpha, n), nSquared) * power(r, n, nSquared)) % nSquared);
+      expect(z1).to.equal(nonces.alpha + e * plaintext);
+      expect(z2).to.equal((r * power(rho, e, n)) % n);
+      expect(z3).to.equal(nonces.gamma + e * nonces.mu);
     });
   });
 });
