@@ -5,7 +5,9 @@
  * Consortium set-up; a provider and a bank admitted by vote (paper flow 3.3); two applicants register and grant
  * (flow 3.4); the provider writes their data to the bureau service (a real SQLite store, sealed, and a real HTTP
  * server on loopback); the bank checks both applicants in decision mode and in paper mode (flow 3.5), and the demo
- * shows what the bank saw.
+ * shows what the bank saw; then it checks Alice once more with a secret scorecard, the example model's
+ * (examples/scorecard/form.json, fitted by `npm run model:fit` on synthetic data): six weights and a cut-off the
+ * bureau never sees, one bit out.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +26,8 @@ import { startBureauService } from "../src/bureau/service";
 import { AuditAction, CheckState, NodeType, ProposalState, type CheckModeName } from "../src/contractEnums";
 import { Level, levelNames, termsOf } from "../src/permissions";
 import { generateKeyPair, RandomnessPool } from "../src/paillier";
-import type { ThresholdCondition } from "../src/protocol/form";
+import { isScorecard, type Condition, type ThresholdCondition } from "../src/protocol/form";
+import { describeScorecardShape, readFormFile } from "../src/cli/formFile";
 
 interface StepRecord {
   readonly step: string;
@@ -66,6 +69,9 @@ const LOAN: ThresholdCondition[] = [
   { field: "defaultsFiveYears", op: "eq", values: [0] },
   { field: "debtToIncome", op: "le", values: ["35"] },
 ];
+
+/** The example scorecard form: a logistic-regression model fitted on synthetic applicants, as integer weights. */
+const SCORECARD_FILE = join(__dirname, "..", "examples", "scorecard", "form.json");
 
 /** Paper mode supports equality only (the paper's own flow, with its leak fixed). */
 const PAPER: ThresholdCondition[] = [
@@ -162,9 +168,10 @@ async function main(): Promise<void> {
       await step(`  the provider submits ${who}'s signed consent to write (no gas for the subject)`, async () => {
         await (await permissions.connect(provider).setPermissionWithConsent(consent.consent, consent.signature)).wait();
       });
-      await step(`  the bank asks ${who} for blind-read, 2 uses, 30 days`, async () => {
+      const uses = subject === alice ? 3 : 2; // Alice's third: the scorecard check
+      await step(`  the bank asks ${who} for blind-read, ${uses} uses, 30 days`, async () => {
         await (
-          await suite.permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, 2)
+          await suite.permissions.connect(bank).requestPermission(subject.address, Level.BlindRead, expiry, uses)
         ).wait();
       });
       await step(`  ${who} approves the bank's request`, async () => {
@@ -182,6 +189,7 @@ async function main(): Promise<void> {
         annualIncome: "58000",
         defaultsFiveYears: "0",
         debtToIncome: "28.5",
+        yearsOfHistory: "9",
         bankruptcy: "0",
       },
       Bob: {
@@ -189,6 +197,7 @@ async function main(): Promise<void> {
         annualIncome: "31000",
         defaultsFiveYears: "2",
         debtToIncome: "41.25",
+        yearsOfHistory: "3",
         bankruptcy: "0",
       },
     };
@@ -221,19 +230,42 @@ async function main(): Promise<void> {
     await step("the bank registers its public key on-chain", () => bankClient.registerKey());
     const views: { check: string; approved: boolean; saw: string }[] = [];
 
-    for (const [mode, conditions] of [
-      ["decision", LOAN],
-      ["paper", PAPER],
-    ] as [CheckModeName, ThresholdCondition[]][]) {
-      console.log(
-        `\n   ${mode} mode: ${conditions.map((c) => `${c.field} ${c.op} ${c.values.join("..")}`).join(", ")}`,
-      );
-      for (const subject of [alice, bob]) {
+    const scorecard = readFormFile(SCORECARD_FILE);
+    const checks: {
+      mode: CheckModeName;
+      conditions: readonly Condition[];
+      subjects: (typeof alice)[];
+      shown: string;
+    }[] = [
+      { mode: "decision", conditions: LOAN, subjects: [alice, bob], shown: describeConditions(LOAN) },
+      { mode: "paper", conditions: PAPER, subjects: [alice, bob], shown: describeConditions(PAPER) },
+      {
+        mode: "decision",
+        conditions: scorecard.conditions,
+        subjects: [alice],
+        shown:
+          "a secret scorecard (examples/scorecard/form.json) over " +
+          scorecard.parsed
+            .flatMap((c) => (isScorecard(c) ? [describeScorecardShape(c.scorecard.shape)] : []))
+            .join("; ") +
+          ": its weights and cut-off stay with the bank",
+      },
+    ];
+    for (const { mode, conditions, subjects, shown } of checks) {
+      const scorecardCheck = conditions.some(isScorecard);
+      console.log(`\n   ${mode} mode: ${shown}`);
+      for (const subject of subjects) {
         const who = name.get(subject.address)!;
         const titles: Record<BankStage, string> = {
-          open: `  the bank sends its form (${mode === "decision" ? "shape only: the thresholds stay with it" : "values encrypted"}), opens a check of ${who}`,
-          challenge: "  the bureau's evaluator sends the bits of its values, encrypted under its DGK key",
-          respond: "  the bank blinds the comparisons with its thresholds, proves its shares are bits",
+          open: scorecardCheck
+            ? `  the bank sends its scorecard (its fields, and its weights encrypted under its own key, proven in range), opens a check of ${who}`
+            : `  the bank sends its form (${mode === "decision" ? "shape only: the thresholds stay with it" : "values encrypted"}), opens a check of ${who}`,
+          challenge: scorecardCheck
+            ? "  the bureau's evaluator computes the masked score under the bank's key and sends its comparison bits"
+            : "  the bureau's evaluator sends the bits of its values, encrypted under its DGK key",
+          respond: scorecardCheck
+            ? "  the bank decrypts its masked score, blinds the comparison with it, proves its share a bit and its quotient in range"
+            : "  the bank blinds the comparisons with its thresholds, proves its shares are bits",
           answer: "  the bureau's evaluator answers",
           decide: "  the bank decrypts and commits to its decision",
         };
@@ -246,7 +278,7 @@ async function main(): Promise<void> {
             ? `one bit (its shares ${decision.view.shares.join("")} are its own coin flips)`
             : `${decision.view.matches.filter(Boolean).length} of ${decision.view.matches.length} shuffled equalities met; no values`;
         console.log(`     ${who}: ${decision.approved ? "APPROVED" : "DECLINED"}. The bank saw ${saw}`);
-        views.push({ check: `${mode}, ${who}`, approved: decision.approved, saw });
+        views.push({ check: `${scorecardCheck ? "scorecard" : mode}, ${who}`, approved: decision.approved, saw });
       }
     }
     await bankPool.close();
@@ -287,6 +319,11 @@ async function main(): Promise<void> {
     await service.stop();
     rmSync(workdir, { recursive: true, force: true });
   }
+}
+
+/** A form's conditions as the demo prints them: `creditScore ge 650, debtToIncome le 35`. */
+function describeConditions(conditions: readonly ThresholdCondition[]): string {
+  return conditions.map((c) => `${c.field} ${c.op} ${c.values.join("..")}`).join(", ");
 }
 
 main().catch((error) => {

@@ -7,13 +7,22 @@
  *                   { "field": "debtToIncome", "op": "between", "values": ["0", "35.5"] } ] }
  * ```
  *
- * `value` is shorthand for a one-element `values`. Members are checked strictly (a typo such as
+ * `value` is shorthand for a one-element `values`. A condition may instead be a scorecard, `{ "scorecard": { "weights":
+ * { field: integer }, "cutoff", "clamp"?: { field: [low, high] }, "weightBits"? } }` (issue 22: Σ weight·value ≥
+ * cutoff; `blindcredit bank model` makes one from a fitted model). Members are checked strictly (a typo such as
  * `"condition"` is an error, not an empty form), then the conditions go through `parseForm`, the
  * same validation the bank's client applies, so the file is refused with its messages.
  * @module
  */
 import { readFileSync } from "node:fs";
-import { DEFAULT_SCHEMA, fieldNamed, type CreditSchema } from "../protocol/schema";
+import {
+  DEFAULT_SCHEMA,
+  fieldNamed,
+  formatFieldValue,
+  kindOf,
+  parseFieldValue,
+  type CreditSchema,
+} from "../protocol/schema";
 import {
   parseForm,
   type Condition,
@@ -21,6 +30,7 @@ import {
   type ParsedCondition,
   type ThresholdCondition,
 } from "../protocol/form";
+import type { FieldValue, Scorecard, ScorecardCondition } from "../protocol/scorecard";
 import { usageError } from "./errors";
 import type { CheckModeName } from "../contractEnums";
 import { parseJson } from "../json";
@@ -37,6 +47,7 @@ export interface FormFile {
 
 const FORM_MEMBERS = ["mode", "conditions"];
 const CONDITION_MEMBERS = ["field", "op", "value", "values"];
+const SCORECARD_MEMBERS = ["weights", "cutoff", "clamp", "weightBits"];
 
 /**
  * Reads and validates a form file.
@@ -85,6 +96,7 @@ export function readFormFile(
       throw fail(`${where}: expected an object { "field", "op", "value" or "values" }, got ${JSON.stringify(c)}`);
     }
     const record = c as Record<string, unknown>;
+    if ("scorecard" in record) return scorecardCondition(record, (message) => fail(`${where}: ${message}`));
     for (const key of Object.keys(record)) {
       if (!CONDITION_MEMBERS.includes(key)) {
         throw fail(`${where}: unexpected member "${key}": expected ${CONDITION_MEMBERS.join(", ")}`);
@@ -112,4 +124,47 @@ export function readFormFile(
     throw fail((e as Error).message);
   }
   return { file, mode, conditions, parsed };
+}
+
+/**
+ * A scorecard condition as written, its members checked strictly (a misspelt `"cutof"` is an error, not a missing
+ * cut-off); `parseForm` checks what they hold.
+ */
+function scorecardCondition(record: Record<string, unknown>, fail: (message: string) => Error): ScorecardCondition {
+  const extra = Object.keys(record).find((key) => key !== "scorecard");
+  if (extra !== undefined)
+    throw fail(`unexpected member "${extra}" beside "scorecard": a scorecard is a condition of its own`);
+  const scorecard = record.scorecard;
+  if (typeof scorecard !== "object" || scorecard === null || Array.isArray(scorecard)) {
+    throw fail(
+      `expected "scorecard" to be an object { "weights", "cutoff", "clamp"?, "weightBits"? }, got ${kindOf(scorecard)}`,
+    );
+  }
+  for (const key of Object.keys(scorecard)) {
+    if (!SCORECARD_MEMBERS.includes(key))
+      throw fail(`scorecard: unexpected member "${key}": expected ${SCORECARD_MEMBERS.join(", ")}`);
+  }
+  return { scorecard: scorecard as Scorecard };
+}
+
+/**
+ * A scorecard's public shape as people read it, `creditScore, annualIncome (clamped to 0..250000)`: its fields and
+ * clamps, what the bureau sees too; never its weights or cut-off, so that it may go to logs and to others.
+ */
+export function describeScorecardShape(
+  shape: {
+    readonly fields: readonly string[];
+    readonly clamp?: Readonly<Record<string, readonly [FieldValue, FieldValue]>>;
+  },
+  schema: CreditSchema = DEFAULT_SCHEMA,
+): string {
+  return shape.fields
+    .map((name) => {
+      const bounds = shape.clamp?.[name];
+      if (bounds === undefined) return name;
+      const field = fieldNamed(name, schema);
+      const [low, high] = bounds.map((v) => formatFieldValue(field, parseFieldValue(field, v)));
+      return `${name} (clamped to ${low}..${high})`;
+    })
+    .join(", ");
 }

@@ -445,7 +445,7 @@ describe("blindcredit against a running hardhat node", function () {
     });
 
     it("approves a qualifying applicant, saves the salt, and the subject sees the check", async function () {
-      await okAs("subject", ["subject", "grant", address.bank, "--levels", "blind-read", "--max-uses", "5"]);
+      await okAs("subject", ["subject", "grant", address.bank, "--levels", "blind-read", "--max-uses", "6"]);
       const run = await okAs("bank", [
         "bank",
         "check",
@@ -535,6 +535,38 @@ describe("blindcredit against a running hardhat node", function () {
       ]);
       expect(run.stdout).to.match(/^DECLINED: check 0x[0-9a-f]{64}/);
       expect(JSON.parse(readFileSync(out, "utf8")).approved).to.equal(false);
+    });
+
+    it("runs a secret scorecard made by bank model: approved, and no weight or cut-off printed", async function () {
+      const scorecard = path.join(work, "scorecard.json");
+      const model = path.join(__dirname, "..", "..", "examples", "scorecard", "model.json");
+      await ok(["bank", "model", "--model", model, "--weight-bits", "32", "--out", scorecard]);
+      const run = await okAs("bank", [
+        "bank",
+        "check",
+        "--subject",
+        address.subject,
+        "--bureau",
+        address.bureau,
+        "--form",
+        scorecard,
+        "--key",
+        keyFile,
+        "--bureau-url",
+        bureauUrl,
+      ]);
+      expect(run.stdout).to.match(/^APPROVED: check 0x[0-9a-f]{64}/);
+      expect(run.stderr).to.include("(1 condition(s), 1 comparison(s))");
+      const { weights, cutoff } = (
+        JSON.parse(readFileSync(scorecard, "utf8")) as {
+          conditions: { scorecard: { weights: Record<string, number>; cutoff: number | string } }[];
+        }
+      ).conditions[0].scorecard;
+      // As numbers of their own (not inside a check id or a longer number).
+      for (const secret of [...Object.values(weights), cutoff])
+        expect(run.stdout + run.stderr).not.to.match(
+          new RegExp(`(?<![\\w.-])-?${String(secret).replace("-", "")}(?![\\w.])`),
+        );
     });
 
     it("runs a paper-mode check: the bank sees how many equality conditions hold, in shuffled order", async function () {

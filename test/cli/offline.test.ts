@@ -4,7 +4,7 @@
  * that would need a node are pointed at a closed port, so that an exit code other than 3 proves the
  * input was refused before any network call.
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -19,7 +19,7 @@ import { loadSchemaFile } from "../../src/protocol/schemaFile";
 import { ConditionMatching__factory, ConsensusJudgment__factory } from "../../typechain-types";
 import { importPrivateKey } from "../../src/paillier";
 import { readFixture } from "../paillier/helpers";
-import { cli, closedPort, expectExit, ok, scratchDir } from "./helpers";
+import { cli, closedPort, expectExit, ok, ROOT, scratchDir } from "./helpers";
 
 /** Nothing listens there: a command that reaches the network fails with exit 3 (set in `before`). */
 let CLOSED: string[] = [];
@@ -413,6 +413,174 @@ describe("blindcredit without a chain", function () {
         "no such file",
       );
     });
+  });
+
+  describe("scorecards: bank model and bank form", function () {
+    const dir = scratchDir("scorecards");
+    const EXAMPLE_MODEL = path.join(ROOT, "examples", "scorecard", "model.json");
+    const EXAMPLE_FORM = path.join(ROOT, "examples", "scorecard", "form.json");
+    const example = JSON.parse(readFileSync(EXAMPLE_FORM, "utf8")) as {
+      conditions: { scorecard: { weights: Record<string, number>; cutoff: number | string; weightBits: number } }[];
+    };
+    /** The example's weights and cut-off as numbers of their own in `text` (not inside a longer number). */
+    const secretsIn = (text: string) => {
+      const { weights, cutoff } = example.conditions[0].scorecard;
+      return [...Object.values(weights), cutoff].filter((v) =>
+        new RegExp(`(?<![\\w.-])${String(v).replace("-", "\\-")}(?![\\w.])`).test(text),
+      );
+    };
+    const write = (name: string, content: unknown) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+      return file;
+    };
+
+    it("bank model writes the example's form from its model, mode 0600, and prints its shape, never its weights", async function () {
+      const out = path.join(dir, "form.json");
+      const run = await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", out, "--weight-bits", "32"]);
+      expect(JSON.parse(readFileSync(out, "utf8"))).to.deep.equal(example);
+      expect(statSync(out).mode & 0o777).to.equal(0o600);
+      expect(run.stdout).to.include("weights and cut-off: secret");
+      expect(run.stdout).to.include("annualIncome (clamped to 0..250000)");
+      expect(run.stdout).to.match(/rounding error at most \d\.\d\de-\d+ in log-odds/);
+      expect(secretsIn(run.stdout + run.stderr)).to.deep.equal([]);
+
+      const json = (
+        await ok([
+          "bank",
+          "model",
+          "--model",
+          EXAMPLE_MODEL,
+          "--out",
+          path.join(dir, "f2.json"),
+          "--json",
+          "--weight-bits",
+          "32",
+        ])
+      ).json<{
+        fields: string[];
+        weightBits: number;
+        errorBound: number;
+      }>();
+      expect(json.fields).to.have.members(Object.keys(example.conditions[0].scorecard.weights));
+      expect(json.errorBound).to.be.a("number").and.above(0);
+      expect(JSON.stringify(json)).not.to.include('"weights"');
+    });
+
+    it("bank model keeps the weights below 2^20 by default, and refuses a width that loses a coefficient", async function () {
+      const out = path.join(dir, "narrow.json");
+      await ok(["bank", "model", "--model", EXAMPLE_MODEL, "--out", out]);
+      const { weights, weightBits } = (JSON.parse(readFileSync(out, "utf8")) as typeof example).conditions[0].scorecard;
+      expect(weightBits).to.equal(20);
+      expect(Math.max(...Object.values(weights).map(Math.abs))).to.be.below(2 ** 20);
+      const narrow = path.join(dir, "narrower.json");
+      const run = expectExit(
+        await cli(["bank", "model", "--model", EXAMPLE_MODEL, "--out", narrow, "--weight-bits", "12"]),
+        2,
+      );
+      expect(run.stderr).to.match(
+        /the coefficient of annualIncome \(0\.0000203063 per currency units\) rounds to zero .* needs weightBits ≥ 16/,
+      );
+      expect(existsSync(narrow)).to.equal(false);
+    });
+
+    const modelRefusals: [string, unknown, string[], RegExp][] = [
+      [
+        "a coefficient that rounds to zero",
+        { format: "blindcredit.scorecard-model.v1", intercept: 0, coefficients: { creditScore: 1, bankruptcy: 1e-9 } },
+        [],
+        /--model \S+: model: the coefficient of bankruptcy \(1e-9 per flag\) rounds to zero at the scale 2\^19/,
+      ],
+      [
+        "an unknown field",
+        { format: "blindcredit.scorecard-model.v1", intercept: 0, coefficients: { salary: 1 } },
+        [],
+        /--model \S+: model: coefficient "salary": unknown credit field "salary"/,
+      ],
+      ["a file that is not JSON", "{ intercept: ", [], /--model \S+: expected JSON/],
+      [
+        "a model without its format",
+        { intercept: 0, coefficients: { creditScore: 1 } },
+        [],
+        /expected "format": "blindcredit\.scorecard-model\.v1", got none/,
+      ],
+      [
+        "--weight-bits 0",
+        { format: "blindcredit.scorecard-model.v1", intercept: 0, coefficients: { creditScore: 1 } },
+        ["--weight-bits", "0"],
+        /expected an integer from 1 to 64, got "0"/,
+      ],
+    ];
+    for (const [what, model, extra, message] of modelRefusals) {
+      it(`bank model refuses ${what} (exit 2), writing nothing`, async function () {
+        const file = write(`${what.replace(/\W+/g, "-")}.model.json`, model);
+        const out = path.join(dir, `${what.replace(/\W+/g, "-")}.form.json`);
+        const run = expectExit(await cli(["bank", "model", "--model", file, "--out", out, ...extra]), 2);
+        expect(run.stderr).to.match(message);
+        expect(existsSync(out)).to.equal(false);
+      });
+    }
+
+    it("bank model refuses a missing model and an existing --out", async function () {
+      const missing = expectExit(
+        await cli(["bank", "model", "--model", path.join(dir, "none.json"), "--out", path.join(dir, "x.json")]),
+        2,
+      );
+      expect(missing.stderr).to.include("cannot read it (no such file)");
+      const existing = write("existing.json", "{}");
+      const run = expectExit(await cli(["bank", "model", "--model", EXAMPLE_MODEL, "--out", existing]), 2);
+      expect(run.stderr).to.include("refusing to overwrite");
+      expect(readFileSync(existing, "utf8")).to.equal("{}");
+    });
+
+    it("bank form shows a scorecard as its fields and clamps, its weights and cut-off secret", async function () {
+      const file = write("mixed.json", {
+        conditions: [{ field: "yearsOfHistory", op: "ge", value: "2" }, ...example.conditions],
+      });
+      const run = await ok(["bank", "form", "--file", file]);
+      expect(run.stdout).to.include("a valid decision-mode form with 2 condition(s)");
+      expect(run.stdout).to.include("1. yearsOfHistory ≥ 2");
+      expect(run.stdout).to.match(
+        /2\. scorecard over creditScore, annualIncome \(clamped to 0\.\.250000\), .*; weights and cut-off: secret/,
+      );
+      expect(secretsIn(run.stdout + run.stderr)).to.deep.equal([]);
+      const json = (await ok(["bank", "form", "--file", file, "--json"])).json<{
+        conditions: ({ field: string } | { scorecard: { fields: string[]; clamp: Record<string, string[]> } })[];
+        comparisons: number;
+      }>();
+      const scorecard = json.conditions[1] as { scorecard: { fields: string[]; clamp: Record<string, string[]> } };
+      expect(scorecard.scorecard.fields).to.deep.equal(Object.keys(example.conditions[0].scorecard.weights));
+      expect(scorecard.scorecard.clamp.annualIncome).to.deep.equal(["0", "250000"]);
+      expect(json.comparisons).to.equal(2); // one for the threshold, one for the scorecard
+      expect(secretsIn(run.stdout)).to.deep.equal([]);
+    });
+
+    const formRefusals: [string, unknown, RegExp][] = [
+      [
+        "a member beside the scorecard",
+        { conditions: [{ scorecard: { weights: { creditScore: 1 }, cutoff: 1 }, field: "creditScore" }] },
+        /condition 1: unexpected member "field" beside "scorecard"/,
+      ],
+      [
+        "a misspelt scorecard member",
+        { conditions: [{ scorecard: { weights: { creditScore: 1 }, cutof: 1 } }] },
+        /condition 1: scorecard: unexpected member "cutof": expected weights, cutoff, clamp, weightBits/,
+      ],
+      [
+        "a scorecard that is not an object",
+        { conditions: [{ scorecard: [1] }] },
+        /condition 1: expected "scorecard" to be an object .*, got an array/,
+      ],
+      ["a scorecard in paper mode", { mode: "paper", conditions: example.conditions }, /paper/],
+    ];
+    for (const [what, form, message] of formRefusals) {
+      it(`bank form refuses ${what} (exit 2)`, async function () {
+        const file = write(`${what.replace(/\W+/g, "-")}.json`, form);
+        const run = expectExit(await cli(["bank", "form", "--file", file]), 2);
+        expect(run.stderr).to.include(`form ${file}: `);
+        expect(run.stderr).to.match(message);
+      });
+    }
   });
 
   describe("bank keygen", function () {

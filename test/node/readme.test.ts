@@ -14,7 +14,16 @@
  * writes (in `journey/`, and `deployments/localhost/`) never land in the working tree.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -83,7 +92,7 @@ describe("README: the Running node journey, run as written", function () {
     );
     mkdirSync(path.join(cwd, "bin"));
     symlinkSync(path.join(PROJECT_ROOT, "bin", "blindcredit"), path.join(cwd, "bin", "blindcredit"));
-    for (const file of ["node_modules", "tsconfig.json"])
+    for (const file of ["node_modules", "tsconfig.json", "examples"]) // examples/: the scorecard model the block uses
       symlinkSync(path.join(PROJECT_ROOT, file), path.join(cwd, file));
 
     const env = Object.fromEntries(
@@ -123,13 +132,26 @@ describe("README: the Running node journey, run as written", function () {
     expect(readFileSync(log, "utf8"), "bureau.log").to.include("bureau stopped");
   });
 
-  it("approves the applicant on the loan form, declines it on the strict one, and approves it again on PostgreSQL", function () {
+  it("approves the applicant on the loan form, declines it on the strict one, approves it on the scorecard, and again on PostgreSQL", function () {
     const decisions = [...run.output.matchAll(/^(APPROVED|DECLINED): check (0x[0-9a-f]{64})/gm)];
     expect(
       decisions.map((m) => m[1]),
       run.output,
-    ).to.deep.equal(["APPROVED", "DECLINED", "APPROVED"]);
-    expect(new Set(decisions.map((m) => m[2])).size).to.equal(3);
+    ).to.deep.equal(["APPROVED", "DECLINED", "APPROVED", "APPROVED"]);
+    expect(new Set(decisions.map((m) => m[2])).size).to.equal(4);
+  });
+
+  it("made the scorecard form from the example model, mode 0600, and printed no weight", function () {
+    const form = path.join(path.dirname(node.configFile), "journey", "scorecard.json");
+    expect(statSync(form).mode & 0o777).to.equal(0o600);
+    const { conditions } = JSON.parse(readFileSync(form, "utf8")) as {
+      conditions: { scorecard: { weights: Record<string, number>; cutoff: number | string } }[];
+    };
+    expect(run.output).to.include("weights and cut-off: secret");
+    const { weights, cutoff } = conditions[0].scorecard;
+    // As a number of its own (a short weight may well occur inside a hash or a longer number).
+    for (const secret of [...Object.values(weights), cutoff])
+      expect(run.output).not.to.match(new RegExp(`(?<![\\w.-])${String(secret).replace("-", "\\-")}(?![\\w.])`));
   });
 
   it("moved the bureau's store to PostgreSQL, verified, with its comparison key and ring-Pedersen parameters", function () {
@@ -148,7 +170,15 @@ describe("README: the Running node journey, run as written", function () {
 
   it("writes its files in a folder of its own, journey/", function () {
     const cwd = path.dirname(node.configFile);
-    for (const file of ["bureau.key", "bureau.db", "identity.txt", "loan.json", "strict.json", "bank.key.json"]) {
+    for (const file of [
+      "bureau.key",
+      "bureau.db",
+      "identity.txt",
+      "loan.json",
+      "strict.json",
+      "scorecard.json",
+      "bank.key.json",
+    ]) {
       expect(existsSync(path.join(cwd, "journey", file)), `journey/${file}`).to.equal(true);
       expect(existsSync(path.join(cwd, file)), file).to.equal(false);
     }

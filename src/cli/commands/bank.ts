@@ -22,6 +22,8 @@ import type { DecisionClaim } from "../../clients/decisionRecord";
 import type { PaillierPrivateKey } from "../../paillier";
 import { comparisonCountOf, isScorecard, type ParsedCondition } from "../../protocol/form";
 import { fieldNamed, formatFieldValue, type CreditSchema } from "../../protocol/schema";
+import { convertModel, parseModelFile, type ModelConversion } from "../../protocol/model";
+import { DEFAULT_WEIGHT_BITS, MAX_WEIGHT_BITS } from "../../protocol/scorecard";
 import { CheckState, checkModeName, RefusalReason, type CheckModeName } from "../../contractEnums";
 import { Level } from "../../permissions";
 import { parseAddress, parseBytes32, parseDuration } from "../args";
@@ -37,7 +39,7 @@ import {
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { REFUSAL_EXPLANATIONS } from "../revertExplanations";
-import { readFormFile } from "../formFile";
+import { describeScorecardShape, readFormFile } from "../formFile";
 import { isoTime, toJson } from "../output";
 import {
   addPermissionRequest,
@@ -151,6 +153,50 @@ export function register(program: Command): void {
         out.result({ file: form.file, mode: form.mode, conditions, comparisons }, (d) => [
           `${d.file}: a valid ${d.mode}-mode form with ${d.conditions.length} condition(s), ${d.comparisons} comparison(s)`,
           ...d.conditions.map((c, i) => `  ${i + 1}. ${c.text}`),
+        ]);
+      }),
+    );
+
+  bank
+    .command("model")
+    .description(
+      "turn a fitted logistic-regression model (JSON: intercept, coefficients per field, threshold) into a " +
+        "scorecard form file (no network); the weights and cut-off are secret: the file is written mode 0600",
+    )
+    .requiredOption("--model <model.json>", "the model file (format blindcredit.scorecard-model.v1)")
+    .requiredOption("--out <form.json>", "where to write the form; an existing file is never overwritten")
+    .option(
+      "--weight-bits <bits>",
+      `the weights' width: every |weight| < 2^bits (1 to ${MAX_WEIGHT_BITS})`,
+      argParser((v) => parseWeightBits(v)),
+      DEFAULT_WEIGHT_BITS,
+    )
+    .action(
+      action(async (inv, opts: { model: string; out: string; weightBits: number }) => {
+        const { schema } = schemaOf(inv);
+        refuseExisting(opts.out, "--out");
+        const conversion = readModelFile(opts.model, opts.weightBits, schema);
+        const form = { mode: "decision", conditions: [{ scorecard: conversion.scorecard }] };
+        writeSecretFile(opts.out, `${JSON.stringify(form, null, 2)}\n`, "--out");
+        const { scorecard } = conversion;
+        // The bank's own output, but one that lands in terminals and CI logs: the shape and the precision only.
+        const data = {
+          file: path.resolve(opts.out),
+          fields: Object.keys(scorecard.weights),
+          clamp: scorecard.clamp ?? {},
+          weightBits: scorecard.weightBits,
+          scaleBits: conversion.scaleBits,
+          errorBound: conversion.errorBound,
+          unusedFields: conversion.unusedFields,
+        };
+        inv.out.result(data, (d) => [
+          `wrote a scorecard form to ${d.file} (mode 0600: its weights and cut-off are yours only)`,
+          `  scorecard over ${describeScorecardShape({ fields: d.fields, clamp: d.clamp }, schema)}; weights and cut-off: secret`,
+          `  weights below 2^${d.weightBits}, scale 2^${d.scaleBits} per stored unit; rounding error at most ` +
+            `${d.errorBound.toExponential(2)} in log-odds: the scorecard decides as the model for every applicant ` +
+            "farther than that from the cut-off",
+          ...(d.unusedFields.length > 0 ? [`  left out (coefficient zero): ${d.unusedFields.join(", ")}`] : []),
+          `next: blindcredit bank form --file ${opts.out}`,
         ]);
       }),
     );
@@ -595,14 +641,30 @@ async function readCheckRecord(file: string, checkId: string): Promise<DecisionC
   }
 }
 
-/** One condition as people read it: `creditScore ≥ 650`, `debtToIncome between 0.00 and 35.50`. */
+/**
+ * One condition as people read it: `creditScore ≥ 650`, `debtToIncome between 0.00 and 35.50`; a scorecard as its
+ * public shape, `scorecard over creditScore, annualIncome (clamped to 0..250000); weights and cut-off: secret` (its
+ * weights and cut-off are never printed: output lands in terminals, logs and tickets).
+ */
 function describeCondition(
   c: ParsedCondition,
   schema: CreditSchema,
-): { field: string; op: string; values: string[]; text: string } {
+):
+  | { field: string; op: string; values: string[]; text: string }
+  | {
+      scorecard: {
+        fields: readonly string[];
+        clamp: Readonly<Record<string, readonly [string, string]>>;
+        weightBits: number;
+      };
+      text: string;
+    } {
   if (isScorecard(c)) {
-    const fields = c.scorecard.shape.fields;
-    return { field: fields.join(", "), op: "scorecard", values: [], text: `scorecard on ${fields.join(", ")}` };
+    const { fields, clamp, weightBits } = c.scorecard.shape;
+    return {
+      scorecard: { fields, clamp, weightBits },
+      text: `scorecard over ${describeScorecardShape({ fields, clamp }, schema)}; weights and cut-off: secret`,
+    };
   }
   const field = fieldNamed(c.field, schema);
   const values = c.values.map((v) => formatFieldValue(field, v));
@@ -614,6 +676,35 @@ function describeCondition(
         ? `${c.field} in {${values.join(", ")}}`
         : `${c.field} ${symbol[c.op]} ${values[0]}`;
   return { field: c.field, op: c.op, values, text };
+}
+
+/**
+ * Reads a model file and converts it (src/protocol/model.ts).
+ * @throws CliError exit 2 naming the file: unreadable, not JSON, or a model the scorecard cannot represent (with the
+ *   numbers the conversion gives)
+ */
+function readModelFile(file: string, weightBits: number, schema: CreditSchema): ModelConversion {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(`--model ${file}: cannot read it (${code === "ENOENT" ? "no such file" : code})`);
+  }
+  try {
+    const { model, clamp } = parseModelFile(parseJson(text, `--model ${file}`), `--model ${file}`);
+    return convertModel(model, { weightBits, clamp, schema });
+  } catch (e) {
+    const message = (e as Error).message;
+    throw usageError(message.startsWith("--model") ? message : `--model ${file}: ${message}`);
+  }
+}
+
+function parseWeightBits(value: string): number {
+  const bits = Number(value);
+  if (!Number.isInteger(bits) || bits < 1 || bits > MAX_WEIGHT_BITS)
+    throw new Error(`expected an integer from 1 to ${MAX_WEIGHT_BITS}, got "${value}"`);
+  return bits;
 }
 
 function parseKeyBits(value: string): number {
