@@ -54,13 +54,7 @@ export type { RequestAnswer } from "./clients/consent";
 
 // --- A bank: its Paillier key, a whole check through the bureau's API, and the record and receipt of its decision ---
 
-export {
-  BankClient,
-  CheckWaitError,
-  DEFAULT_CHECK_DURATION,
-  DEFAULT_WAIT_MS,
-  waitForState,
-} from "./clients/bankCheck";
+export { BankClient, CheckWaitError, DEFAULT_CHECK_DURATION, DEFAULT_WAIT_MS, waitForState } from "./clients/bankCheck";
 export type {
   BankCheck,
   BankClientOptions,

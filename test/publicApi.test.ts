@@ -19,10 +19,178 @@ const ENTRY = path.join(ROOT, "dist", "src", "index.js");
 const TYPES = path.join(ROOT, "dist", "src", "index.d.ts");
 
 /** The names the entry exports at run time: classes, functions, enums, constants. */
-const PUBLIC_VALUES = [];
+const PUBLIC_VALUES = [
+  "ALL_LEVELS",
+  "AuditAction",
+  "BankClient",
+  "BureauRefused",
+  "BureauUnavailable",
+  "CONSENT_TYPES",
+  "CREDIT_RECORD_CATEGORY",
+  "CheckMode",
+  "CheckState",
+  "CheckWaitError",
+  "DEFAULT_CHECK_DURATION",
+  "DEFAULT_SCHEMA",
+  "DEFAULT_STOP_TIMEOUT_MS",
+  "DEFAULT_WAIT_MS",
+  "DgkPrivateKey",
+  "DgkPublicKey",
+  "DgkRandomizerPool",
+  "DgkRandomizerWorkers",
+  "GrantState",
+  "HttpBoard",
+  "Level",
+  "MAX_CONDITIONS",
+  "MAX_SET_VALUES",
+  "MigrationError",
+  "NodeStatus",
+  "NodeType",
+  "OPERATORS",
+  "PAGE",
+  "PaillierPrivateKey",
+  "PaillierPublicKey",
+  "ProposalKind",
+  "ProposalState",
+  "RECEIPT_FORMAT",
+  "RandomnessPool",
+  "RecordError",
+  "RefusalReason",
+  "SCHEMA_ENV",
+  "SUITE_CONTRACTS",
+  "SealingError",
+  "SealingKey",
+  "SharePool",
+  "ShareWorkers",
+  "StoreError",
+  "approve",
+  "auditTrail",
+  "castVote",
+  "categoriesOf",
+  "checkModeName",
+  "checkModeNamed",
+  "checksOf",
+  "connectSuite",
+  "consentDomain",
+  "decisionRecordOf",
+  "decline",
+  "deliverCreditRecord",
+  "deploymentSchema",
+  "describeSchema",
+  "encodeRecord",
+  "exportDgkPrivateKey",
+  "exportPrivateKey",
+  "exportPublicKey",
+  "exportRingPedersen",
+  "fieldNamed",
+  "findPermissionRecord",
+  "formatFieldValue",
+  "generateDgkKeyPair",
+  "generateKeyPair",
+  "generateRingPedersen",
+  "generateSealingKey",
+  "grant",
+  "grantsOf",
+  "identityCommitment",
+  "importDgkPrivateKey",
+  "importPrivateKey",
+  "importPublicKey",
+  "importRingPedersen",
+  "isMemberAs",
+  "levelNames",
+  "loadDeployedSuite",
+  "loadSchemaFile",
+  "loadSealingKey",
+  "memberOf",
+  "migrateStore",
+  "newRecord",
+  "parseDecisionClaim",
+  "parseFieldValue",
+  "parseLevels",
+  "parseNodeType",
+  "parseReceiptLink",
+  "parseRecordFields",
+  "parseSchema",
+  "pendingRequests",
+  "readDeploymentRecords",
+  "readOwnRecord",
+  "readProposal",
+  "receiptLink",
+  "receiptOfRecord",
+  "recordHash",
+  "requestAdmission",
+  "requestAnswer",
+  "reserveComparisonKey",
+  "revoke",
+  "saveSealingKey",
+  "sealingKeyFromHex",
+  "signConsent",
+  "standingOf",
+  "startBureauService",
+  "submitCreditRecord",
+  "suiteAt",
+  "verifyDecision",
+  "waitForState",
+];
 
 /** The names the entry exports as types only. */
-const PUBLIC_TYPES = [];
+const PUBLIC_TYPES = [
+  "AdmissionRequest",
+  "ApiLimits",
+  "AuditRow",
+  "BankCheck",
+  "BankClientOptions",
+  "BankDecision",
+  "BankStage",
+  "BankView",
+  "BureauParty",
+  "BureauService",
+  "BureauServiceOptions",
+  "CategoryRow",
+  "CheckModeName",
+  "CheckOutcome",
+  "CheckRequest",
+  "CheckRow",
+  "Condition",
+  "Consent",
+  "CreditField",
+  "CreditRecord",
+  "CreditSchema",
+  "DecisionCheck",
+  "DecisionClaim",
+  "DecisionRecord",
+  "DeploymentRecord",
+  "DeploymentRecords",
+  "GrantRow",
+  "GrantTerms",
+  "IdentityCommitment",
+  "Member",
+  "MessageBoard",
+  "MigrateStoreOptions",
+  "MigrationReport",
+  "Operator",
+  "OwnRecord",
+  "PaillierKeyPair",
+  "PaillierPrivateKeyJson",
+  "PaillierPublicKeyJson",
+  "PendingRequest",
+  "ProposalView",
+  "RandomizerSource",
+  "RequestAnswer",
+  "RetryPolicy",
+  "RingPedersenSecret",
+  "RunCheckOptions",
+  "SavedCheck",
+  "Standing",
+  "StoredRecordReceipt",
+  "SubjectContracts",
+  "SubjectReceipt",
+  "Suite",
+  "SuiteAddresses",
+  "SuiteContract",
+  "Terms",
+  "WaitOptions",
+];
 
 /** The newest modification time of the files under `entries` (files or folders), in ms. */
 function newestMtime(entries: readonly string[]): number {
@@ -31,9 +199,7 @@ function newestMtime(entries: readonly string[]): number {
     const stat = statSync(entry);
     newest = Math.max(
       newest,
-      stat.isDirectory()
-        ? newestMtime(readdirSync(entry).map((name) => path.join(entry, name)))
-        : stat.mtimeMs,
+      stat.isDirectory() ? newestMtime(readdirSync(entry).map((name) => path.join(entry, name))) : stat.mtimeMs,
     );
   }
   return newest;
@@ -131,12 +297,22 @@ describe("The public API (the package entry)", function () {
 
       // The provider: the subject's record to the bureau, its hash on-chain.
       const fields = api.parseRecordFields({ creditScore: "712", debtToIncome: "20" });
-      const stored = await api.submitCreditRecord(f.ownership.connect(f.provider), url, bureau, f.subject.address, fields);
+      const stored = await api.submitCreditRecord(
+        f.ownership.connect(f.provider),
+        url,
+        bureau,
+        f.subject.address,
+        fields,
+      );
       expect(stored.version).to.equal(1);
 
       // The bank: its key registered, a decision-mode check run to its decision.
       const board = new api.HttpBoard(url, { signer: f.bank, bureau });
-      const bank = new api.BankClient(f.matching.connect(f.bank), api.importPrivateKey(fixtureText("paillier-2048.json")), board);
+      const bank = new api.BankClient(
+        f.matching.connect(f.bank),
+        api.importPrivateKey(fixtureText("paillier-2048.json")),
+        board,
+      );
       await bank.registerKey();
       const conditions = [{ field: "creditScore", op: "ge" as const, values: [650] }];
       const request = { subject: f.subject.address, bureau, mode: "decision" as const, conditions };
@@ -156,9 +332,10 @@ describe("The public API (the package entry)", function () {
     it("signs a request for the bureau its caller names: refused by another, and a non-address at once", async function () {
       const { url } = service;
       // Signed for another bureau (the bank's account, say): this one recovers another signer and refuses it.
-      const elsewhere = await api
-        .readOwnRecord(url, { signer: f.subject, bureau: f.bank.address })
-        .then(() => undefined, (e: unknown) => e);
+      const elsewhere = await api.readOwnRecord(url, { signer: f.subject, bureau: f.bank.address }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(elsewhere).to.be.instanceOf(api.BureauRefused);
       expect((elsewhere as InstanceType<typeof api.BureauRefused>).status).to.equal(401);
       await expect(api.readOwnRecord(url, { signer: f.subject, bureau: "the bureau" })).to.be.rejectedWith(

@@ -36,8 +36,10 @@ export class HttpBoard implements MessageBoard {
   #signer(method: string, path: string, body?: Uint8Array): (() => Promise<Record<string, string>>) | undefined {
     const party = this.#party;
     if (party === undefined) return undefined;
-    return signedAs(party, { method, path, body }, () =>
-      (this.#chainId ??= party.signer.provider!.getNetwork().then((n) => n.chainId)),
+    return signedAs(
+      party,
+      { method, path, body },
+      () => (this.#chainId ??= party.signer.provider!.getNetwork().then((n) => n.chainId)),
     );
   }
 

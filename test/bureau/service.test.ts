@@ -81,7 +81,11 @@ describe("Bureau service", function () {
   /** The suite deployed again on the same chain (other addresses), with the same members and grants. */
   function redeploy(): Promise<Awaited<ReturnType<typeof fixture>>> {
     return deployWithGrants(() =>
-      hre.deployments.run(undefined, { resetMemory: true, deletePreviousDeployments: true, writeDeploymentsToFiles: false }),
+      hre.deployments.run(undefined, {
+        resetMemory: true,
+        deletePreviousDeployments: true,
+        writeDeploymentsToFiles: false,
+      }),
     );
   }
 

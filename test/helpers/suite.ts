@@ -47,7 +47,9 @@ export async function actors(): Promise<Actors> {
  * The whole suite as the deploy files build it, with the actors.
  * @param deploy runs the deploy files; default hardhat-deploy's fixture (a snapshot reverted to after the first run)
  */
-export async function deploySuite(deploy: () => Promise<unknown> = () => hre.deployments.fixture()): Promise<Suite & Actors> {
+export async function deploySuite(
+  deploy: () => Promise<unknown> = () => hre.deployments.fixture(),
+): Promise<Suite & Actors> {
   await deploy();
   return { ...(await loadSuite(hre)), ...(await actors()) };
 }

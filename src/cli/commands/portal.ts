@@ -29,7 +29,9 @@ export function register(program: Command): void {
     .option("--host <host>", "HTTP interface to listen on", "127.0.0.1")
     .option("--bureau-url <url>", "a bureau service that relays signed consents (POST /v1/consents)")
     .addOption(
-      bureauOption("the bureau's address, with --bureau-url: the page offers the subject a read of its own record there"),
+      bureauOption(
+        "the bureau's address, with --bureau-url: the page offers the subject a read of its own record there",
+      ),
     )
     .option("--labels <file>", 'names for consortium members: a JSON object { "0xaddress": "name" }')
     .option("--chain-name <name>", "the chain's name, shown to subjects and offered to their wallet")
@@ -37,7 +39,14 @@ export function register(program: Command): void {
       action(
         async (
           inv,
-          opts: { port: number; host: string; bureauUrl?: string; bureau?: string; labels?: string; chainName?: string },
+          opts: {
+            port: number;
+            host: string;
+            bureauUrl?: string;
+            bureau?: string;
+            labels?: string;
+            chainName?: string;
+          },
         ) => {
           const { out, globals } = inv;
           const { portalConfig, startPortalServer } = await import("../../portal/server");
