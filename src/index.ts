@@ -14,21 +14,8 @@ export { SUITE_CONTRACTS, loadDeployedSuite, readDeploymentRecords } from "./dep
 export type { DeploymentRecord, DeploymentRecords, SuiteContract } from "./deployments";
 export { connectSuite, suiteAt } from "./suite";
 export type { Suite, SuiteAddresses } from "./suite";
-export {
-  AuditAction,
-  CheckMode,
-  CheckState,
-  GrantState,
-  NodeStatus,
-  NodeType,
-  ProposalKind,
-  ProposalState,
-  RefusalReason,
-  checkModeName,
-  checkModeNamed,
-  parseNodeType,
-} from "./contractEnums";
-export type { CheckModeName } from "./contractEnums";
+// The contracts' enums, their names and parsers: all of src/contractEnums.ts (kept in step with the contracts).
+export * from "./contractEnums";
 export { ALL_LEVELS, Level, levelNames, parseLevels } from "./permissions";
 export type { Terms } from "./permissions";
 export {
