@@ -15,11 +15,19 @@ const layerZones = FOLDERS.map((folder) => ({
   ),
   message: `src/${folder} may import only lower layers (${LAYERS.map((l) => l.join(" and ")).join(" → ")}, lowest first)`,
 }));
-/** The shared files at the top of src/ (contract enums, permissions, the suite, deployments) import no folder. */
+/**
+ * The shared files at the top of src/ (contract enums, permissions, the suite, deployments) import no folder; the
+ * public entry, src/index.ts, stands above every folder but the command line's.
+ */
 const sharedZone = {
-  target: "./src/*.ts",
+  target: "./src/!(index).ts",
   from: FOLDERS.map((folder) => `./src/${folder}`),
   message: "the shared files at the top of src/ import none of its folders",
+};
+const entryZone = {
+  target: "./src/index.ts",
+  from: "./src/cli",
+  message: "the public entry names the library's API, not the command line",
 };
 /** CLI command files share options and helpers through src/cli/shared.ts, never through one another. */
 const commandZone = {
@@ -51,7 +59,7 @@ export default tseslint.config(
     files: ["src/**/*.ts"],
     plugins: { import: importPlugin },
     settings: { "import/resolver": { node: { extensions: [".ts", ".js"] } } },
-    rules: { "import/no-restricted-paths": ["error", { zones: [...layerZones, sharedZone, commandZone] }] },
+    rules: { "import/no-restricted-paths": ["error", { zones: [...layerZones, sharedZone, entryZone, commandZone] }] },
   },
   {
     files: ["hardhat.config.ts"],

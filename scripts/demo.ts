@@ -207,6 +207,7 @@ async function main(): Promise<void> {
         submitCreditRecord(
           suite.ownership.connect(provider),
           service.url,
+          bureau.address,
           subject.address,
           parseRecordFields(data[who]),
         ),

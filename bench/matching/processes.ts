@@ -118,6 +118,7 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
     await submitCreditRecord(
       suite.ownership.connect(providerSigner),
       bureaus[0].url,
+      await bureau.getAddress(),
       await subject.getAddress(),
       parseRecordFields(APPLICANT_RECORD),
     );

@@ -40,16 +40,14 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { fixtureComparisonKey } from "../../test/helpers/comparisonKey";
 import { OneLongLivedKey } from "./oneKey";
-import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
-import { parseRecordFields } from "../../src/protocol/records";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService } from "../../src/bureau/service";
 import { NodeType } from "../../src/contractEnums";
 import { generateKeyPair } from "../../src/paillier";
 import { Level } from "../../src/permissions";
 import { connectSuite } from "../../src/suite";
-import { admitByVote, deployWithMembers } from "../../test/helpers/suite";
+import { admitByVote, deployWithMembers, submitSubjectRecord } from "../../test/helpers/suite";
 import { APPLICANT_RECORD } from "../../test/helpers/samples";
 import { LOAN, separateProcesses, type Measured } from "./processes";
 
@@ -176,12 +174,7 @@ async function inOneProcess(oneKey: boolean): Promise<Measured> {
     comparisonKeySource: oneKey ? new OneLongLivedKey(fixtureComparisonKey(3072)) : undefined,
   });
   try {
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      service.url,
-      f.subject.address,
-      parseRecordFields(APPLICANT_RECORD),
-    );
+    await submitSubjectRecord(f, service.url, APPLICANT_RECORD);
     const clients = await Promise.all(
       banks.map(async (bank) => {
         const { privateKey } = await generateKeyPair();

@@ -17,7 +17,7 @@ import { loadDeployedSuite } from "../../src/deployments";
 import { DgkRandomizerPool, encrypt as dgkEncrypt, type DgkPublicKey } from "../../src/dgk";
 import { generateKeyPair } from "../../src/paillier";
 import { SharePool } from "../../src/proofs";
-import type { MessageBoard } from "../../src/protocol/board";
+import { boardThrough, type BoardRequest } from "../../test/helpers/board";
 import type { Condition } from "../../src/protocol/form";
 
 /** What the orchestrator tells a bank process. */
@@ -74,7 +74,8 @@ async function main(job: BankJob): Promise<void> {
   const kept = Math.max(ahead, KEPT_CHECKS) + 1; // + the warm-up check
   const shares = new SharePool(privateKey, { capacity: SHARES_PER_CHECK * kept });
   // Signed as the bank: the bureau takes a form of a check not opened yet only from the bank that opens it.
-  const board = retriedOnce(new HttpBoard(job.bureauUrl, { signer, bureau: job.bureau }), job.account);
+  const http = new HttpBoard(job.bureauUrl, { signer, bureau: job.bureau });
+  const board = boardThrough(() => http, retriedOnce(job.account));
   // Each check has its own comparison key: the bank reserves keys ahead and precomputes its re-randomisers for each.
   const prepared: { key: DgkPublicKey; dgk: DgkRandomizerPool }[] = [];
   const prepare = async () => {
@@ -132,27 +133,21 @@ async function main(job: BankJob): Promise<void> {
 }
 
 /**
- * `board` with a request the bureau could not serve (5xx, or unreachable) sent again once, half a second later, as
- * a running bank would: on a loaded machine a bureau's own JSON-RPC call to the chain node now and then fails
+ * A board request the bureau could not serve (5xx, or unreachable) sent again once, half a second later, as a
+ * running bank would: on a loaded machine a bureau's own JSON-RPC call to the chain node now and then fails
  * (`socket hang up`), and one such 500 would otherwise end the run. Messages are stored by their hash, so a
  * request sent twice is stored once. Each retry is said on stderr.
  */
-function retriedOnce(board: MessageBoard, account: number): MessageBoard {
-  const again = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
+function retriedOnce(account: number) {
+  return async <T>(request: BoardRequest, make: () => Promise<T>): Promise<T> => {
     try {
-      return await request();
+      return await make();
     } catch (err) {
       if (!(err instanceof BureauUnavailable)) throw err;
-      process.stderr.write(`bank ${account}: ${what} retried after: ${err.message}\n`);
+      process.stderr.write(`bank ${account}: ${request} retried after: ${err.message}\n`);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      return request();
+      return make();
     }
-  };
-  return {
-    publish: (bytes) => again("publish", () => board.publish(bytes)),
-    fetch: (hash) => again("fetch", () => board.fetch(hash)),
-    // The bureau's ring-Pedersen parameters, which the bank's Π^fac is made under.
-    parameters: (bureau) => again("parameters", () => board.parameters!(bureau)),
   };
 }
 

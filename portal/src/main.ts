@@ -875,7 +875,7 @@ async function readRecord(button: HTMLButtonElement): Promise<void> {
   if (!s) return;
   await act(button, "Reading your record", async () => {
     showStatus("Sign the request in your wallet: it proves to the bureau that you are asking for your own record…");
-    const record = await readOwnRecord(location.origin, s.signer);
+    const record = await readOwnRecord(location.origin, { signer: s.signer, bureau: config.bureau! });
     fillTable(
       "own-record-list",
       "The bureau holds no field of your record.",
@@ -924,7 +924,7 @@ function wireForms(): void {
   byId("verify-record").addEventListener("change", () => void loadCheckRecord());
   byId("data-form").addEventListener("submit", (e) => void checkRecord(e as SubmitEvent));
   byId("void-consents").addEventListener("click", (e) => void voidConsents(e.currentTarget as HTMLButtonElement));
-  byId("own-record").hidden = !config.ownRecord;
+  byId("own-record").hidden = config.bureau === undefined;
   window.addEventListener("hashchange", openReceiptLink);
   byId("own-record-read").addEventListener("click", (e) => void readRecord(e.currentTarget as HTMLButtonElement));
 }

@@ -29,7 +29,18 @@ import { loadSchemaFile } from "../protocol/schemaFile";
 import { Output } from "./output";
 
 /** The repository root: where `blindcredit deploy` runs hardhat and writes `deployments/`. */
-export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
+export const PACKAGE_ROOT = packageRoot(__dirname);
+
+/**
+ * The folder of the nearest package.json above `from`: the project's root, from src/cli in the sources and from
+ * dist/src/cli in the compiled command line a packed install runs.
+ */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (dir === path.dirname(dir)) throw new Error(`expected a package.json above ${from}, found none`);
+  }
+}
 
 /** The default deployments directory (hardhat-deploy's for the `localhost` network). */
 export const DEFAULT_DEPLOYMENTS = path.join("deployments", "localhost");

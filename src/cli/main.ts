@@ -5,12 +5,14 @@
  * types, the Paillier engine) lazily, so that `--help` and the offline commands start fast.
  * @module
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Command, Option } from "commander";
 import { argParser, classify, CliError } from "./errors";
 import { EXIT_CODE_HELP, ExitCode } from "./exitCodes";
 import { Output, toJson } from "./output";
 import { redactText, redactUrl } from "../redact";
-import { DEFAULT_DEPLOYMENTS } from "./context";
+import { DEFAULT_DEPLOYMENTS, PACKAGE_ROOT } from "./context";
 import { parseInteger } from "./args";
 import * as bank from "./commands/bank";
 import * as bureau from "./commands/bureau";
@@ -206,6 +208,5 @@ function parseRpcUrl(value: string): string {
 }
 
 function packageVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require("../../package.json") as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 }

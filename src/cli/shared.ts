@@ -219,6 +219,16 @@ export async function propose(
   return event.args.proposalId as bigint;
 }
 
+/**
+ * The bureau's account address (`bank check`, `provider submit`, `subject record`, `portal`): requests to its API are
+ * signed for that address, named by the user, never taken from the service at --bureau-url.
+ */
+export function bureauOption(description = "the credit bureau's address"): Option {
+  return new Option("--bureau <address>", description)
+    .env("BLINDCREDIT_BUREAU_ADDRESS")
+    .argParser(argParser(parseAddress));
+}
+
 /** The bureau service's URL (`bank check`, `provider submit`). */
 export function bureauUrlOption(): Option {
   return new Option("--bureau-url <url>", "the bureau service's HTTP API")

@@ -3,7 +3,8 @@
  * or refused (will not help). Browser-safe: the portal reads the subject's own record with it.
  * @module
  */
-import { isAddress } from "ethers";
+import { getAddress, isAddress, type Signer } from "ethers";
+import { signRequest } from "../protocol/signedRequest";
 
 /** How long one request may take before it is abandoned (the largest message on loopback takes far less). */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -64,14 +65,38 @@ export async function requestBureau(
 }
 
 /**
- * The bureau account a service at `bureauUrl` answers for (its `/health`): a signed request names it, so that a
- * signature made for one bureau is refused by another.
- * @throws {BureauUnavailable} when it cannot be reached or fails; Error when it names no address
+ * Who signs requests to a bureau's API, and the bureau they are for. The caller names the bureau's address (the one
+ * its check, its configuration or its user names), never the service it talks to: a signature is bound to that
+ * address, so that a service answering for another bureau, or claiming to be this one, cannot use it elsewhere.
  */
-export async function bureauAddressAt(bureauUrl: string): Promise<string> {
-  const response = await requestBureau(bureauUrl, "/health", { method: "GET" });
-  const { bureau } = (await response.json()) as { bureau?: unknown };
-  if (typeof bureau !== "string" || !isAddress(bureau))
-    throw new Error(`bureau at ${bureauUrl}: expected its account's address in /health, got ${JSON.stringify(bureau)}`);
-  return bureau;
+export interface BureauParty {
+  /** The account that signs every request (a bank, a provider, a subject). */
+  readonly signer: Signer;
+  /** The bureau's account address: signatures are bound to it (and to the signer's chain). */
+  readonly bureau: string;
+}
+
+/**
+ * `party` with the bureau's address checksummed.
+ * @throws Error when the bureau is not an address
+ */
+export function checkedParty(party: BureauParty): BureauParty {
+  if (!isAddress(party.bureau)) throw new Error(`bureau: expected the bureau's address, got ${String(party.bureau)}`);
+  return { signer: party.signer, bureau: getAddress(party.bureau) };
+}
+
+/**
+ * The `sign` of {@link requestBureau} for one request as `party.signer`, to `party.bureau` on the signer's chain: it
+ * makes the headers anew for each attempt (a bureau serves a signature once).
+ * @param chainId the signer's chain id, when the caller keeps it; default asked of the signer's provider
+ * @throws Error at once when the bureau is not an address
+ */
+export function signedAs(
+  party: BureauParty,
+  request: { readonly method: string; readonly path: string; readonly body?: Uint8Array },
+  chainId?: () => Promise<bigint>,
+): () => Promise<Record<string, string>> {
+  const { signer, bureau } = checkedParty(party);
+  const chain = chainId ?? (async () => (await signer.provider!.getNetwork()).chainId);
+  return async () => signRequest(signer, { ...request, chainId: await chain(), bureau });
 }

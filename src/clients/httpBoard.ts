@@ -10,25 +10,16 @@
  */
 import { importDgkPublicKey, type DgkPublicKey } from "../dgk";
 import type { MessageBoard } from "../protocol/board";
-import { getAddress, isAddress, type Signer } from "ethers";
+import { getAddress, isAddress } from "ethers";
 import { MAX_MESSAGE_BYTES, messageHash } from "../protocol/messages";
 import { MAX_PARAMETERS_BYTES } from "../protocol/parameters";
-import { signRequest } from "../protocol/signedRequest";
-import { BureauRefused, requestBureau } from "./bureauRequest";
+import { BureauRefused, checkedParty, requestBureau, signedAs, type BureauParty } from "./bureauRequest";
 
-export { BureauRefused, BureauUnavailable, requestBureau } from "./bureauRequest";
-
-/** The party a board speaks for, and the bureau it speaks to. */
-export interface BoardParty {
-  /** The bank's account, which signs every request. */
-  readonly signer: Signer;
-  /** The bureau's account address: signatures are bound to it (and to the signer's chain). */
-  readonly bureau: string;
-}
+export { BureauRefused, BureauUnavailable, requestBureau, type BureauParty } from "./bureauRequest";
 
 export class HttpBoard implements MessageBoard {
   readonly #base: string;
-  readonly #party: BoardParty | undefined;
+  readonly #party: BureauParty | undefined;
   #chainId: Promise<bigint> | undefined;
 
   /**
@@ -36,22 +27,20 @@ export class HttpBoard implements MessageBoard {
    * @param party the bank's signer and the bureau's address (without them, reads and uploads are refused)
    * @throws Error when the bureau is not an address
    */
-  constructor(baseUrl: string, party?: BoardParty) {
-    if (party !== undefined && !isAddress(party.bureau))
-      throw new Error(`bureau: expected the bureau's address, got ${String(party.bureau)}`);
+  constructor(baseUrl: string, party?: BureauParty) {
     this.#base = baseUrl.replace(/\/+$/, "");
-    this.#party = party && { signer: party.signer, bureau: getAddress(party.bureau) };
+    this.#party = party && checkedParty(party);
   }
 
-  /** Headers that sign one request (made anew for each attempt: the bureau serves a signature once). */
+  /** Headers that sign one request, on the signer's chain as first read (made anew for each attempt). */
   #signer(method: string, path: string, body?: Uint8Array): (() => Promise<Record<string, string>>) | undefined {
     const party = this.#party;
     if (party === undefined) return undefined;
-    return async () => {
-      this.#chainId ??= party.signer.provider!.getNetwork().then((n) => n.chainId);
-      const chainId = await this.#chainId;
-      return signRequest(party.signer, { method, path, body, chainId, bureau: party.bureau });
-    };
+    return signedAs(
+      party,
+      { method, path, body },
+      () => (this.#chainId ??= party.signer.provider!.getNetwork().then((n) => n.chainId)),
+    );
   }
 
   async publish(bytes: Uint8Array): Promise<string> {
@@ -111,14 +100,11 @@ export class HttpBoard implements MessageBoard {
  */
 export async function reserveComparisonKey(
   baseUrl: string,
-  party: BoardParty,
+  party: BureauParty,
 ): Promise<{ readonly publicKey: DgkPublicKey; readonly expiresAt: number }> {
   const path = "/v1/comparison-keys";
-  const { chainId } = await party.signer.provider!.getNetwork();
   // No body: the request says nothing but who asks, which the signature proves.
-  const response = await requestBureau(baseUrl, path, { method: "POST" }, () =>
-    signRequest(party.signer, { method: "POST", path, chainId, bureau: party.bureau }),
-  );
+  const response = await requestBureau(baseUrl, path, { method: "POST" }, signedAs(party, { method: "POST", path }));
   const served = (await response.json()) as { publicKey?: unknown; fingerprint?: unknown; expiresAt?: unknown };
   const publicKey = importDgkPublicKey(served.publicKey);
   if (publicKey.fingerprint !== served.fingerprint)

@@ -8,10 +8,9 @@
  */
 import type { Signer } from "ethers";
 import type { OwnershipJudgment } from "../../typechain-types";
-import { bureauAddressAt, requestBureau } from "./bureauRequest";
+import { requestBureau, signedAs, type BureauParty } from "./bureauRequest";
 import { CREDIT_RECORD_CATEGORY, encodeRecord, newRecord, recordHash } from "../protocol/records";
 import { DEFAULT_SCHEMA, type CreditSchema } from "../protocol/schema";
-import { signRequest } from "../protocol/signedRequest";
 
 export { BureauRefused, BureauUnavailable } from "./httpBoard";
 
@@ -23,9 +22,10 @@ export interface StoredRecordReceipt {
 }
 
 /**
- * Validates the fields against the schema, delivers the record to the bureau at `bureauUrl` (signed as the provider),
- * then commits its hash (consuming one use of the provider's write grant).
+ * Validates the fields against the schema, delivers the record to the bureau at `bureauUrl` (signed as the provider,
+ * for the bureau `bureau`), then commits its hash (consuming one use of the provider's write grant).
  * @param ownership the ownership contract, connected to the provider's signer
+ * @param bureau the bureau's account address, which the delivery's signature is bound to
  * @param schema the consortium's credit schema the fields follow (default: the default schema)
  * @throws `RecordError` for fields the schema refuses (before anything is sent); the contract's error when the
  *   provider holds no live write grant (tried before the delivery); {@link BureauUnavailable} or
@@ -34,6 +34,7 @@ export interface StoredRecordReceipt {
 export async function submitCreditRecord(
   ownership: OwnershipJudgment,
   bureauUrl: string,
+  bureau: string,
   subject: string,
   fields: ReadonlyMap<string, bigint>,
   schema: CreditSchema = DEFAULT_SCHEMA,
@@ -44,33 +45,28 @@ export async function submitCreditRecord(
   const hash = recordHash(bytes);
   // The contract's refusal (no live write grant…) before the bureau is asked to hold anything.
   await ownership.commitData.staticCall(subject, CREDIT_RECORD_CATEGORY, hash);
-  const receipt = await deliverCreditRecord(bureauUrl, bytes, signer);
+  const receipt = await deliverCreditRecord(bureauUrl, bytes, { signer, bureau });
   await (await ownership.commitData(subject, CREDIT_RECORD_CATEGORY, hash)).wait();
   return receipt;
 }
 
 /**
- * Posts a record to the bureau (`POST /v1/records`): signed by `signer` (the record's provider) before its hash is
- * committed, or unsigned once it is (a delivery made again).
- * @throws {BureauUnavailable} when the bureau cannot be reached or fails; {@link BureauRefused} when it refuses
+ * Posts a record to the bureau (`POST /v1/records`): signed by `provider.signer` (the record's provider) for the
+ * bureau `provider.bureau` before its hash is committed, or unsigned once it is (a delivery made again).
+ * @throws {BureauUnavailable} when the bureau cannot be reached or fails; {@link BureauRefused} when it refuses;
+ *   Error when `provider.bureau` is not an address
  */
 export async function deliverCreditRecord(
   bureauUrl: string,
   bytes: Uint8Array,
-  signer?: Signer,
+  provider?: BureauParty,
 ): Promise<StoredRecordReceipt> {
   const path = "/v1/records";
-  let sign: (() => Promise<Record<string, string>>) | undefined;
-  if (signer !== undefined) {
-    // A signature names the chain and the bureau it is for: the bureau's address as the service states it.
-    const [{ chainId }, bureau] = await Promise.all([signer.provider!.getNetwork(), bureauAddressAt(bureauUrl)]);
-    sign = () => signRequest(signer, { method: "POST", path, body: bytes, chainId, bureau });
-  }
   const response = await requestBureau(
     bureauUrl,
     path,
     { method: "POST", headers: { "content-type": "application/json" }, body: bytes },
-    sign,
+    provider && signedAs(provider, { method: "POST", path, body: bytes }),
   );
   return (await response.json()) as StoredRecordReceipt;
 }

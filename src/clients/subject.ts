@@ -10,10 +10,9 @@
  *   state read from the condition-matching contract.
  * @module
  */
-import { ZeroHash, type ContractTransactionResponse, type Log, type Signer } from "ethers";
+import { ZeroHash, type ContractTransactionResponse, type Log } from "ethers";
 import { termsOf } from "../permissions";
-import { signRequest } from "../protocol/signedRequest";
-import { bureauAddressAt, requestBureau } from "./bureauRequest";
+import { requestBureau, signedAs, type BureauParty } from "./bureauRequest";
 import { AuditAction, CheckMode, CheckState, GrantState, NodeStatus, NodeType, RefusalReason } from "../contractEnums";
 import type {
   ConditionMatching,
@@ -324,16 +323,15 @@ export interface OwnRecord {
 
 /**
  * The subject's right of access: reads its current record from the bureau, on a request signed by the subject's own
- * account (`protocol/signedRequest`). The bureau serves it to that account only, and each signature once.
+ * account for that bureau (`protocol/signedRequest`). The bureau serves it to that account only, and each signature
+ * once.
  * @param bureauUrl the bureau's API (or the portal's origin, which forwards to it)
- * @throws {BureauRefused} with the bureau's reason (another account, a replay, no record); {@link BureauUnavailable}
+ * @param subject the subject's signer, and the bureau's address the request is bound to
+ * @throws {BureauRefused} with the bureau's reason (another account or bureau, a replay, no record);
+ *   {@link BureauUnavailable}; Error when `subject.bureau` is not an address
  */
-export async function readOwnRecord(bureauUrl: string, subject: Signer): Promise<OwnRecord> {
-  const path = `/v1/subjects/${await subject.getAddress()}/record`;
-  const [{ chainId }, bureau] = await Promise.all([subject.provider!.getNetwork(), bureauAddressAt(bureauUrl)]);
-  // Each request signs a fresh nonce: the bureau serves a signature once.
-  const response = await requestBureau(bureauUrl, path, { method: "GET" }, () =>
-    signRequest(subject, { method: "GET", path, chainId, bureau }),
-  );
+export async function readOwnRecord(bureauUrl: string, subject: BureauParty): Promise<OwnRecord> {
+  const path = `/v1/subjects/${await subject.signer.getAddress()}/record`;
+  const response = await requestBureau(bureauUrl, path, { method: "GET" }, signedAs(subject, { method: "GET", path }));
   return (await response.json()) as OwnRecord;
 }

@@ -30,8 +30,11 @@ export interface PortalConfig {
   readonly contracts: Readonly<Record<PortalContract, string>>;
   /** Where signed consents go (`POST`), relative to the page; absent when no bureau relays them. */
   readonly relayPath?: string;
-  /** Whether the page's origin forwards a subject's signed read of its own record to the bureau. */
-  readonly ownRecord?: boolean;
+  /**
+   * The bureau's address (checksummed) when the page's origin forwards a subject's signed read of its own record to
+   * that bureau: the read is signed for it. Absent when the page offers no such read.
+   */
+  readonly bureau?: string;
   /** Names for consortium members, by checksummed address. */
   readonly labels: Readonly<Record<string, string>>;
   /** Names for the data categories the page knows, by category hash. */
@@ -74,7 +77,7 @@ export function parsePortalConfig(value: unknown): PortalConfig {
     rpcUrl: typeof v.rpcUrl === "string" ? v.rpcUrl : undefined,
     contracts,
     relayPath: typeof v.relayPath === "string" ? v.relayPath : undefined,
-    ownRecord: v.ownRecord === true,
+    bureau: typeof v.bureau === "string" && isAddress(v.bureau) ? getAddress(v.bureau) : undefined,
     labels,
     categories,
     fromBlock: typeof v.fromBlock === "number" && Number.isSafeInteger(v.fromBlock) ? v.fromBlock : 0,

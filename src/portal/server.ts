@@ -4,6 +4,7 @@
  * the bureau needs no cross-origin headers.
  * @module
  */
+import { getAddress, isAddress } from "ethers";
 import { SIGNED_HEADERS } from "../protocol/signedRequest";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -35,12 +36,15 @@ const TYPES: Record<string, string> = {
 /**
  * The page's configuration from a deployments directory.
  * @param options.bureauUrl when given, the page offers gas-free approval through the relay
- * @throws Error when the records are missing or malformed (see `readDeploymentRecords`)
+ * @param options.bureau the bureau's address: with `bureauUrl`, the page offers the subject a read of its own record
+ *   there, signed for that bureau
+ * @throws Error when the records are missing or malformed (see `readDeploymentRecords`), or `bureau` is not an address
  */
 export function portalConfig(options: {
   readonly deploymentsDir: string;
   readonly rpcUrl?: string;
   readonly bureauUrl?: string;
+  readonly bureau?: string;
   readonly chainName?: string;
   readonly labels?: Readonly<Record<string, string>>;
   /** The consortium's credit schema (default: the default schema). */
@@ -57,12 +61,17 @@ export function portalConfig(options: {
     rpcUrl: options.rpcUrl,
     contracts,
     relayPath: options.bureauUrl ? RELAY_PATH : undefined,
-    ownRecord: options.bureauUrl !== undefined,
+    bureau: options.bureauUrl !== undefined && options.bureau !== undefined ? bureauAddress(options.bureau) : undefined,
     labels: options.labels ?? {},
     categories: { [CREDIT_RECORD_CATEGORY]: `Credit record (${RECORD_FORMAT})` },
     fromBlock: deploymentBlock(options.deploymentsDir),
     schema: { id, version, hash },
   };
+}
+
+function bureauAddress(bureau: string): string {
+  if (!isAddress(bureau)) throw new Error(`bureau: expected the bureau's address, got ${bureau}`);
+  return getAddress(bureau);
 }
 
 /** A running portal server. */
@@ -93,8 +102,7 @@ export async function startPortalServer(options: {
     if (req.method === "POST" && urlPath === RELAY_PATH && options.bureauUrl) {
       return relay(req, res, new URL(RELAY_PATH, options.bureauUrl));
     }
-    // The bureau's /health names its account, which a signed read is bound to.
-    if (req.method === "GET" && (OWN_RECORD.test(urlPath) || urlPath === "/health") && options.bureauUrl) {
+    if (req.method === "GET" && OWN_RECORD.test(urlPath) && options.bureauUrl) {
       return forwardRead(req, res, new URL(urlPath, options.bureauUrl));
     }
     if (req.method !== "GET" && req.method !== "HEAD") {

@@ -9,7 +9,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithGrants } from "../helpers/suite";
+import { deployWithGrants, submitSubjectRecord } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
@@ -17,11 +17,9 @@ import { LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
 import { BureauRefused, HttpBoard, reserveComparisonKey } from "../../src/clients/httpBoard";
 import { DEFAULT_RESERVATIONS_PER_BANK } from "../../src/bureau/comparisonKeys";
-import { submitCreditRecord } from "../../src/clients/provider";
 import { CheckState } from "../../src/contractEnums";
 import { encodeMessage, messageHash, type Stage } from "../../src/protocol/messages";
 import { readParametersDocument } from "../../src/protocol/parameters";
-import { parseRecordFields } from "../../src/protocol/records";
 import { signRequest } from "../../src/protocol/signedRequest";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
@@ -97,12 +95,7 @@ describe("Bureau API admission", function () {
 
   /** A decision-mode check the evaluator has challenged: the bank's turn to respond. */
   async function challengedCheck(f: Fixture, url: string) {
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
+    await submitSubjectRecord(f, url, { creditScore: "712", debtToIncome: "20" });
     const bank = new BankClient(
       f.matching.connect(f.bank),
       fixtureKey(2048),
@@ -377,12 +370,7 @@ describe("Bureau API admission", function () {
       const f = await loadFixture(fixture);
       const { url } = await start(f, {}, true);
       const { hostname } = new URL(url);
-      await submitCreditRecord(
-        f.ownership.connect(f.provider),
-        url,
-        f.subject.address,
-        parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-      );
+      await submitSubjectRecord(f, url, { creditScore: "712", debtToIncome: "20" });
       const upload = (headers: Record<string, string>) =>
         `POST /v1/messages HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: ${47 * 1024 * 1024}\r\n` +
         Object.entries(headers)

@@ -10,15 +10,13 @@ import { join } from "node:path";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { HDNodeWallet, Mnemonic, type Signer } from "ethers";
-import { deployWithGrants } from "../helpers/suite";
+import { deployWithGrants, submitSubjectRecord } from "../helpers/suite";
 import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { APPLICANT_RECORD, LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
 import { HttpBoard } from "../../src/clients/httpBoard";
-import { submitCreditRecord } from "../../src/clients/provider";
-import { parseRecordFields } from "../../src/protocol/records";
 import { MemoryBoard } from "../../src/protocol/board";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
@@ -134,12 +132,7 @@ describe("Bureau concurrency", function () {
         comparisonKey: fixtureComparisonKey(),
         ringPedersen: fixtureRingPedersen(),
       });
-      await submitCreditRecord(
-        f.ownership.connect(f.provider),
-        service.url,
-        f.subject.address,
-        parseRecordFields(APPLICANT_RECORD),
-      );
+      await submitSubjectRecord(f, service.url, APPLICANT_RECORD);
       const bank = new BankClient(
         f.matching.connect(f.bank),
         fixtureKey(2048),

@@ -9,17 +9,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithMembers } from "../helpers/suite";
+import { deployWithMembers, submitSubjectRecord } from "../helpers/suite";
 import { fixtureComparisonKey, testComparisonKeys } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
-import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
 import { CheckState } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
-import { parseRecordFields } from "../../src/protocol/records";
 import { Evaluator } from "../../src/bureau/evaluator";
 import { StoreBoard, StoreJournal } from "../../src/bureau/journal";
 import { LeaseLostError } from "../../src/bureau/leases";
@@ -69,12 +67,7 @@ describe("Evaluator leases", function () {
       watch: false,
     });
     const { store } = service;
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      service.url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
+    await submitSubjectRecord(f, service.url, { creditScore: "712", debtToIncome: "20" });
     // Each evaluator's key pool ready: a step that waited for a key's generation could outlast the short lease.
     const keys = { a: testComparisonKeys(), b: testComparisonKeys() };
     await Promise.all([keys.a.fill(), keys.b.fill()]);

@@ -13,19 +13,17 @@ import { expect } from "chai";
 import { Client } from "pg";
 import { BankClient } from "../../src/clients/bankCheck";
 import { HttpBoard } from "../../src/clients/httpBoard";
-import { submitCreditRecord } from "../../src/clients/provider";
 import { CheckState } from "../../src/contractEnums";
 import { migrateStore, MigrationError } from "../../src/bureau/migrateStore";
 import { ringPedersenPath, saveRingPedersen } from "../../src/bureau/ringPedersen";
 import { openStore } from "../../src/bureau/openStore";
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
-import type { MessageBoard } from "../../src/protocol/board";
-import { parseRecordFields } from "../../src/protocol/records";
+import { boardThrough } from "../helpers/board";
 import { connectSuite } from "../../src/suite";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
-import { deployWithGrants } from "../helpers/suite";
+import { deployWithGrants, submitSubjectRecord } from "../helpers/suite";
 import { fixtureKey } from "../paillier/helpers";
 
 /** Rows per table of a PostgreSQL database, as counted there. */
@@ -73,19 +71,9 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
     scratch.service = await start(sqlite);
     const comparisonKey = scratch.service.comparisonKey;
     const parametersBefore = scratch.service.ringPedersen;
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      scratch.service.url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
+    await submitSubjectRecord(f, scratch.service.url, { creditScore: "712", debtToIncome: "20" });
     // the bank talks to whichever service runs now
-    const board: MessageBoard = {
-      publish: (bytes) =>
-        new HttpBoard(scratch.service!.url, { signer: f.bank, bureau: f.bureau.address }).publish(bytes),
-      fetch: (hash) => new HttpBoard(scratch.service!.url, { signer: f.bank, bureau: f.bureau.address }).fetch(hash),
-      parameters: () => new HttpBoard(scratch.service!.url, { signer: f.bank, bureau: f.bureau.address }).parameters(),
-    };
+    const board = boardThrough(() => new HttpBoard(scratch.service!.url, { signer: f.bank, bureau: f.bureau.address }));
     const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
     await bank.registerKey();
     const form = {

@@ -15,8 +15,8 @@ import Database from "better-sqlite3";
 import { ZeroHash } from "ethers";
 import { connect } from "node:net";
 import hre from "hardhat";
-import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { actors, admitByVote, deployWithGrants, SUBJECT_COMMITMENT } from "../helpers/suite";
+import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithGrants, openLoanCheck, submitSubjectRecord } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { fixtureKey } from "../paillier/helpers";
@@ -35,10 +35,8 @@ import {
 import { generateSealingKey, type SealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService, type BureauServiceOptions } from "../../src/bureau/service";
 import { openSqliteStore } from "../../src/bureau/sqliteStore";
-import { NodeType } from "../../src/contractEnums";
-import { Level } from "../../src/permissions";
 import type { Condition } from "../../src/protocol/form";
-import { connectSuite, loadSuite, type Suite } from "../../src/suite";
+import { connectSuite, type Suite } from "../../src/suite";
 import { LOAN } from "../helpers/samples";
 import { rejection } from "./store.behavior";
 
@@ -81,63 +79,75 @@ describe("Bureau service", function () {
   }
 
   /** The suite deployed again on the same chain (other addresses), with the same members and grants. */
-  async function redeploy(): Promise<Awaited<ReturnType<typeof fixture>>> {
-    await hre.deployments.run(undefined, {
-      resetMemory: true,
-      deletePreviousDeployments: true,
-      writeDeploymentsToFiles: false,
-    });
-    const f = { ...(await loadSuite(hre)), ...(await actors()) };
-    await (await f.classification.connect(f.subject).registerSubject()).wait();
-    await (await f.ownership.connect(f.subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
-    await admitByVote(f, f.bank.address, NodeType.CreditAccessUser);
-    await admitByVote(f, f.provider.address, NodeType.InformationProvider);
-    const expiry = BigInt(await time.latest()) + 30n * 86_400n;
-    await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
-    await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
-    return f;
+  function redeploy(): Promise<Awaited<ReturnType<typeof fixture>>> {
+    return deployWithGrants(() =>
+      hre.deployments.run(undefined, {
+        resetMemory: true,
+        deletePreviousDeployments: true,
+        writeDeploymentsToFiles: false,
+      }),
+    );
+  }
+
+  /** The bank, with the 2048-bit fixture key, on the service's HTTP board at `url`. */
+  function bankAt(f: Awaited<ReturnType<typeof fixture>>, url: string): BankClient {
+    const board = new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address });
+    return new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
+  }
+
+  /** The bytes of a record of the subject by the provider, `values` by field name. */
+  function recordBytes(f: Awaited<ReturnType<typeof fixture>>, values: Record<string, string>): Uint8Array {
+    const fields = parseRecordFields(values);
+    return encodeRecord(newRecord({ subject: f.subject.address, provider: f.provider.address, fields }));
   }
 
   /** The bank's side of a whole check through the service's HTTP board; the evaluator does the bureau's. */
   async function check(f: Awaited<ReturnType<typeof fixture>>, url: string, mode: "decision" | "paper" = "decision") {
-    const bank = new BankClient(
-      f.matching.connect(f.bank),
-      fixtureKey(2048),
-      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
-    );
+    const bank = bankAt(f, url);
     await bank.registerKey();
     const conditions: Condition[] = mode === "paper" ? [{ field: "bankruptcy", op: "eq", values: [0] }] : LOAN;
     const request = { subject: f.subject.address, bureau: f.bureau.address, mode, conditions };
     return (await bank.runCheck(request, { wait: { pollMs: 50, timeoutMs: 60_000 } })).decision;
   }
 
-  /** The provider writes the subject's record; then the evaluator is stopped, to be ticked by hand. */
+  /** The provider writes a record that meets the loan; then the evaluator is stopped, to be ticked by hand. */
   async function writeRecordAndHold(f: Awaited<ReturnType<typeof fixture>>, url: string) {
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
+    await submitSubjectRecord(f, url, { creditScore: "712", debtToIncome: "20" });
     await service!.evaluator.stop();
+  }
+
+  /** The fixture and a service on it with the loan's record written, its evaluator stopped ({@link writeRecordAndHold}). */
+  async function startWithRecord(options: Partial<BureauServiceOptions> = {}) {
+    const f = await loadFixture(fixture);
+    const { url } = await start(f, undefined, options);
+    await writeRecordAndHold(f, url);
+    return { f, url };
+  }
+
+  /** The bank opens a check and the evaluator sends its operands: the check is the bank's to answer. */
+  async function openToChallenge(f: Awaited<ReturnType<typeof fixture>>, url: string) {
+    const bank = bankAt(f, url);
+    const opened = await openAndStep(f, url);
+    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
+    return { bank, opened };
+  }
+
+  /** The bank opens a decision-mode check (see {@link openCheck}), and the evaluator takes one step. */
+  async function openAndStep(f: Awaited<ReturnType<typeof fixture>>, url: string) {
+    const opened = await openCheck(f, url);
+    await service!.evaluator.tick();
+    return opened;
   }
 
   /** The bank opens a decision-mode check of the subject, through the service's board. */
   async function openCheck(f: Awaited<ReturnType<typeof fixture>>, url: string) {
-    const bank = new BankClient(
-      f.matching.connect(f.bank),
-      fixtureKey(2048),
-      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
-    );
-    await bank.registerKey();
-    return bank.openCheck({ subject: f.subject.address, bureau: f.bureau.address, mode: "decision", conditions: LOAN });
+    return (await openLoanCheck(f, new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }))).check;
   }
 
   it("stores a provider's record whose hash it committed, and answers checks from it", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
-    const fields = parseRecordFields({ creditScore: "712", debtToIncome: "28.5", bankruptcy: "0" });
-    const stored = await submitCreditRecord(f.ownership.connect(f.provider), url, f.subject.address, fields);
+    const stored = await submitSubjectRecord(f, url, { creditScore: "712", debtToIncome: "28.5", bankruptcy: "0" });
     expect(stored.version).to.equal(1);
     expect(await f.ownership.dataHashOf(f.subject.address, CREDIT_RECORD_CATEGORY)).to.equal(stored.hash);
     expect((await check(f, url)).approved).to.equal(true);
@@ -145,12 +155,7 @@ describe("Bureau service", function () {
 
     // A later record from the provider lowers the score: the next check is declined. A provider submits the
     // subject's whole record: only the latest committed one is used, older versions are not merged in.
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "640", debtToIncome: "28.5", bankruptcy: "0" }),
-    );
+    await submitSubjectRecord(f, url, { creditScore: "640", debtToIncome: "28.5", bankruptcy: "0" });
     expect((await check(f, url)).approved).to.equal(false);
     expect(service!.evaluator.metrics.steps).to.equal(5);
     // Each step counted once, by the state it reached and its form's number of conditions, as the scrape reads it.
@@ -168,7 +173,7 @@ describe("Bureau service", function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
     const fields = parseRecordFields({ creditScore: "700" });
-    const bytes = encodeRecord(newRecord({ subject: f.subject.address, provider: f.provider.address, fields }));
+    const bytes = recordBytes(f, { creditScore: "700" });
     const uncommitted = await fetch(`${url}/v1/records`, { method: "POST", body: bytes });
     expect(uncommitted.status).to.equal(403);
     expect(((await uncommitted.json()) as { error: string }).error).to.match(
@@ -177,11 +182,11 @@ describe("Bureau service", function () {
 
     // An outsider without a write grant cannot commit, so it cannot submit either.
     await expect(
-      submitCreditRecord(f.ownership.connect(f.outsider), url, f.subject.address, fields),
+      submitCreditRecord(f.ownership.connect(f.outsider), url, f.bureau.address, f.subject.address, fields),
     ).to.be.revertedWithCustomError(f.permissions, "PermissionNoGrant");
     // A provider whose write grant the subject revoked: its signed delivery is refused, and nothing is committed.
     await (await f.permissions.connect(f.subject).revoke(f.provider.address)).wait();
-    const revoked = await deliverCreditRecord(url, bytes, f.provider).then(
+    const revoked = await deliverCreditRecord(url, bytes, { signer: f.provider, bureau: f.bureau.address }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -233,121 +238,99 @@ describe("Bureau service", function () {
     return logs.length === 0 ? undefined : (Number(logs[0].args.reason) as RefusalReason);
   }
 
+  /** Asserts the check was refused on-chain, for `reason`. */
+  async function expectRefused(f: Suite, checkId: string, reason: RefusalReason) {
+    expect(Number(await f.matching.state(checkId))).to.equal(CheckState.Refused);
+    expect(await refusalOf(f, checkId)).to.equal(reason);
+  }
+
+  /** Changes the service's SQLite file behind its back, as someone with access to the file could. */
+  function tamperWithDatabase(change: (db: Database.Database) => void) {
+    const db = new Database(join(dir, "bureau.db"));
+    try {
+      change(db);
+    } finally {
+      db.close();
+    }
+  }
+
   it("refuses on-chain a check whose grant the subject revoked after it opened", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await start(f);
-    await writeRecordAndHold(f, url); // the evaluator waits while the subject changes its mind
+    const { f, url } = await startWithRecord(); // the evaluator waits while the subject changes its mind
     const opened = await openCheck(f, url);
     await (await f.permissions.connect(f.subject).revoke(f.bank.address)).wait();
     await service!.evaluator.tick();
     expect(service!.evaluator.metrics.refused).to.equal(1);
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.GrantRevoked);
+    await expectRefused(f, opened.checkId, RefusalReason.GrantRevoked);
   });
 
   it("refuses on-chain a check revoked after the bureau's first message, before its answer", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await start(f);
-    await writeRecordAndHold(f, url);
-    const bank = new BankClient(
-      f.matching.connect(f.bank),
-      fixtureKey(2048),
-      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
-    );
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick(); // the operands
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
+    const { f, url } = await startWithRecord();
+    const { bank, opened } = await openToChallenge(f, url);
     await bank.respond(opened);
     await (await f.permissions.connect(f.subject).revoke(f.bank.address)).wait();
     await service!.evaluator.tick();
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.GrantRevoked);
+    await expectRefused(f, opened.checkId, RefusalReason.GrantRevoked);
   });
 
   it("refuses on-chain a check of a subject it holds no record of", async function () {
     const f = await loadFixture(fixture);
     const { url } = await start(f);
     await service!.evaluator.stop();
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick();
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.NoData);
+    const opened = await openAndStep(f, url);
+    await expectRefused(f, opened.checkId, RefusalReason.NoData);
   });
 
   it("fails closed on a tampered record: the check is refused on-chain, not answered", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await start(f);
-    await writeRecordAndHold(f, url);
+    const { f, url } = await startWithRecord();
     // Someone with access to the database file flips a byte of the sealed record.
-    const db = new Database(join(dir, "bureau.db"));
-    const row = db.prepare("SELECT subject, version, sealed FROM records").get() as {
-      subject: string;
-      version: number;
-      sealed: Buffer;
-    };
-    row.sealed[row.sealed.length - 20] ^= 0x01;
-    db.prepare("DROP TRIGGER IF EXISTS records_no_update").run();
-    db.prepare("UPDATE records SET sealed = ? WHERE subject = ? AND version = ?").run(
-      row.sealed,
-      row.subject,
-      row.version,
-    );
-    db.close();
+    tamperWithDatabase((db) => {
+      const row = db.prepare("SELECT subject, version, sealed FROM records").get() as {
+        subject: string;
+        version: number;
+        sealed: Buffer;
+      };
+      row.sealed[row.sealed.length - 20] ^= 0x01;
+      db.prepare("DROP TRIGGER IF EXISTS records_no_update").run();
+      db.prepare("UPDATE records SET sealed = ? WHERE subject = ? AND version = ?").run(
+        row.sealed,
+        row.subject,
+        row.version,
+      );
+    });
 
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick();
+    const opened = await openAndStep(f, url);
     expect(service!.evaluator.metrics.refused).to.equal(1);
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+    await expectRefused(f, opened.checkId, RefusalReason.TamperedData);
   });
 
   it("refuses a check as tampered, not as no data, when the newest record version was deleted", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await start(f);
-    await writeRecordAndHold(f, url);
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "640", debtToIncome: "20" }),
-    );
+    const { f, url } = await startWithRecord();
+    await submitSubjectRecord(f, url, { creditScore: "640", debtToIncome: "20" });
     // Someone with access to the database file deletes the newest version, the one the chain holds.
-    const db = new Database(join(dir, "bureau.db"));
-    db.prepare("DROP TRIGGER IF EXISTS records_no_delete").run();
-    expect(db.prepare("DELETE FROM records WHERE version = 2").run().changes).to.equal(1);
-    db.close();
+    tamperWithDatabase((db) => {
+      db.prepare("DROP TRIGGER IF EXISTS records_no_delete").run();
+      expect(db.prepare("DELETE FROM records WHERE version = 2").run().changes).to.equal(1);
+    });
 
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick();
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+    const opened = await openAndStep(f, url);
+    await expectRefused(f, opened.checkId, RefusalReason.TamperedData);
   });
 
   it("refuses on-chain a check whose saved state was corrupted (one flipped byte), not leaving it to expire", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await start(f);
-    await writeRecordAndHold(f, url);
-    const bank = new BankClient(
-      f.matching.connect(f.bank),
-      fixtureKey(2048),
-      new HttpBoard(url, { signer: f.bank, bureau: f.bureau.address }),
-    );
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick(); // the operands, and the check's state saved for the answer
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Challenged);
+    const { f, url } = await startWithRecord();
+    const { bank, opened } = await openToChallenge(f, url); // the check's state saved for the answer
     // Someone with access to the database file flips one byte of the saved state.
-    const db = new Database(join(dir, "bureau.db"));
-    const row = db.prepare("SELECT sealed_state FROM checks WHERE check_id = ?").get(opened.checkId) as {
-      sealed_state: Buffer;
-    };
-    row.sealed_state[row.sealed_state.length - 20] ^= 0x01;
-    db.prepare("UPDATE checks SET sealed_state = ? WHERE check_id = ?").run(row.sealed_state, opened.checkId);
-    db.close();
+    tamperWithDatabase((db) => {
+      const row = db.prepare("SELECT sealed_state FROM checks WHERE check_id = ?").get(opened.checkId) as {
+        sealed_state: Buffer;
+      };
+      row.sealed_state[row.sealed_state.length - 20] ^= 0x01;
+      db.prepare("UPDATE checks SET sealed_state = ? WHERE check_id = ?").run(row.sealed_state, opened.checkId);
+    });
 
     await bank.respond(opened);
     await service!.evaluator.tick();
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.TamperedData);
+    await expectRefused(f, opened.checkId, RefusalReason.TamperedData);
     expect(service!.evaluator.metrics.failures).to.equal(0);
     expect(await service!.store.getCheck(opened.checkId)).to.equal(undefined); // forgotten with its check
   });
@@ -357,38 +340,20 @@ describe("Bureau service", function () {
     const { url } = await start(f);
     await service!.evaluator.stop();
     // The store holds a record of the subject (say, from contracts since redeployed) that the chain does not.
-    const old = encodeRecord(
-      newRecord({
-        subject: f.subject.address,
-        provider: f.provider.address,
-        fields: parseRecordFields({ creditScore: "800", debtToIncome: "10" }),
-      }),
-    );
+    const old = recordBytes(f, { creditScore: "800", debtToIncome: "10" });
     await service!.store.putRecord(old, recordHash(old), f.subject.address, f.provider.address);
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick();
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.NoData);
+    const opened = await openAndStep(f, url);
+    await expectRefused(f, opened.checkId, RefusalReason.NoData);
   });
 
   it("refuses for no data, not from the stale record, when a newer record is committed but not delivered", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await start(f);
-    await writeRecordAndHold(f, url); // a record that would approve
-    const newer = encodeRecord(
-      newRecord({
-        subject: f.subject.address,
-        provider: f.provider.address,
-        fields: parseRecordFields({ creditScore: "500", debtToIncome: "60" }),
-      }),
-    );
+    const { f, url } = await startWithRecord(); // a record that would approve
+    const newer = recordBytes(f, { creditScore: "500", debtToIncome: "60" });
     await (
       await f.ownership.connect(f.provider).commitData(f.subject.address, CREDIT_RECORD_CATEGORY, recordHash(newer))
     ).wait(); // committed on-chain, never posted to the bureau
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick();
-    expect(Number(await f.matching.state(opened.checkId))).to.equal(CheckState.Refused);
-    expect(await refusalOf(f, opened.checkId)).to.equal(RefusalReason.NoData);
+    const opened = await openAndStep(f, url);
+    await expectRefused(f, opened.checkId, RefusalReason.NoData);
   });
 
   it("is bound to its deployment: refused after a fresh deployment on the same chain, unless on a fresh store", async function () {
@@ -432,11 +397,8 @@ describe("Bureau service", function () {
   });
 
   it("holds a check back until it is `confirmations` blocks deep", async function () {
-    const f = await loadFixture(fixture);
-    const { url } = await start(f, undefined, { confirmations: 3 });
-    await writeRecordAndHold(f, url);
-    const opened = await openCheck(f, url);
-    await service!.evaluator.tick();
+    const { f, url } = await startWithRecord({ confirmations: 3 });
+    const opened = await openAndStep(f, url);
     expect(service!.evaluator.metrics.checksSeen).to.equal(0);
     await mine(2);
     await service!.evaluator.tick();
@@ -451,12 +413,7 @@ describe("Bureau service", function () {
     const f = await loadFixture(fixture);
     const sealingKey = generateSealingKey();
     const { url } = await start(f, sealingKey);
-    await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
+    await submitSubjectRecord(f, url, { creditScore: "712", debtToIncome: "20" });
     expect((await check(f, url)).approved).to.equal(true);
     const [requested] = await f.matching.queryFilter(f.matching.filters.CheckRequested());
     await service!.evaluator.stop();
@@ -498,11 +455,7 @@ describe("Bureau service", function () {
       await store.close();
     }
     const again = await start(f, sealingKey, { watch: false, confirmations: 2 });
-    const bank = new BankClient(
-      f.matching.connect(f.bank),
-      fixtureKey(2048),
-      new HttpBoard(again.url, { signer: f.bank, bureau: f.bureau.address }),
-    );
+    const bank = bankAt(f, again.url);
     await bank.respond(opened);
     await mine(2);
     await again.evaluator.tick();

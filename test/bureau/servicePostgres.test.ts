@@ -8,19 +8,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployWithGrants, openLoanCheck } from "../helpers/suite";
+import { deployWithGrants, openLoanCheck, submitSubjectRecord } from "../helpers/suite";
 import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { fixtureRingPedersen } from "../helpers/ringPedersen";
 import { freshPostgresDatabase, pausePostgres, resumePostgres } from "../helpers/postgres";
 import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { CheckState } from "../../src/contractEnums";
-import { BureauUnavailable, submitCreditRecord } from "../../src/clients/provider";
+import { BureauUnavailable } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
-import { CREDIT_RECORD_CATEGORY, parseRecordFields } from "../../src/protocol/records";
+import { CREDIT_RECORD_CATEGORY } from "../../src/protocol/records";
 
-const APPROVED = parseRecordFields({ creditScore: "712", debtToIncome: "20" });
-const DECLINED = parseRecordFields({ creditScore: "500", debtToIncome: "60" });
+const APPROVED = { creditScore: "712", debtToIncome: "20" };
+const DECLINED = { creditScore: "500", debtToIncome: "60" };
 import { generateSealingKey } from "../../src/bureau/sealing";
 import { startBureauService, type BureauService } from "../../src/bureau/service";
 import { connectSuite } from "../../src/suite";
@@ -57,12 +57,11 @@ describe("Bureau service on PostgreSQL", function () {
       watch: false,
       retry: { baseMs: 1, maxMs: 1 },
     });
-    const provider = f.ownership.connect(f.provider);
-    const first = await submitCreditRecord(provider, service.url, f.subject.address, APPROVED);
+    const first = await submitSubjectRecord(f, service.url, APPROVED);
     // The provider's next record, submitted while the store is down: refused, and nothing committed.
     await pausePostgres();
     try {
-      const refused = await submitCreditRecord(provider, service.url, f.subject.address, DECLINED).then(
+      const refused = await submitSubjectRecord(f, service.url, DECLINED).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -88,7 +87,7 @@ describe("Bureau service on PostgreSQL", function () {
     await tickUntil(CheckState.Answered);
     expect((await bank.decide(check)).approved).to.equal(true);
     // Submitted again once the store is back, the second record is stored, then committed.
-    const second = await submitCreditRecord(provider, service.url, f.subject.address, DECLINED);
+    const second = await submitSubjectRecord(f, service.url, DECLINED);
     expect(second.version).to.equal(2);
     expect(await f.ownership.dataHashOf(f.subject.address, CREDIT_RECORD_CATEGORY)).to.equal(second.hash);
   });
@@ -108,12 +107,7 @@ describe("Bureau service on PostgreSQL", function () {
       pollIntervalMs: 50,
       threads: 1,
     });
-    const stored = await submitCreditRecord(
-      f.ownership.connect(f.provider),
-      service.url,
-      f.subject.address,
-      parseRecordFields({ creditScore: "712", debtToIncome: "20" }),
-    );
+    const stored = await submitSubjectRecord(f, service.url, APPROVED);
     expect(stored.version).to.equal(1);
 
     const bank = new BankClient(

@@ -363,7 +363,17 @@ describe("blindcredit against a running hardhat node", function () {
     it("is refused on-chain without a write grant (exit 4)", async function () {
       await refused(
         "provider",
-        ["provider", "submit", address.subject, "--field", "creditScore=712", "--bureau-url", bureauUrl],
+        [
+          "provider",
+          "submit",
+          address.subject,
+          "--field",
+          "creditScore=712",
+          "--bureau",
+          address.bureau,
+          "--bureau-url",
+          bureauUrl,
+        ],
         "PermissionNoGrant",
         [address.subject, address.provider],
       );
@@ -384,6 +394,8 @@ describe("blindcredit against a running hardhat node", function () {
           address.subject,
           "--file",
           file,
+          "--bureau",
+          address.bureau,
           "--bureau-url",
           bureauUrl,
           "--json",

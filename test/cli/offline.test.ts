@@ -203,8 +203,25 @@ describe("blindcredit without a chain", function () {
       });
     });
 
+    it("refuses a signed request to a bureau the user does not name (--bureau), whatever --bureau-url says", async function () {
+      for (const command of [
+        ["provider", "submit", SOMEONE, "--field", "creditScore=700"],
+        ["subject", "record"],
+      ]) {
+        const run = expectExit(await cli([...CLOSED, "--account", "8", ...command, "--bureau-url", closedUrl]), 2);
+        expect(run.stderr).to.include("required option '--bureau <address>' not specified");
+      }
+      const notAddress = expectExit(
+        await cli([...CLOSED, "--account", "5", "subject", "record", "--bureau", "nope"]),
+        2,
+      );
+      expect(notAddress.stderr).to.include(
+        `expected an Ethereum address (0x and 40 hex digits, valid checksum if mixed case), got "nope"`,
+      );
+    });
+
     it("refuses bad provider fields before any transaction", async function () {
-      const args = [...CLOSED, "--account", "8", "provider", "submit", SOMEONE];
+      const args = [...CLOSED, "--account", "8", "provider", "submit", SOMEONE, "--bureau", SOMEONE];
       const unknown = expectExit(await cli([...args, "--field", "salary=5"]), 2);
       expect(unknown.stderr).to.match(/unknown credit field "salary"/);
       const range = expectExit(await cli([...args, "--field", "creditScore=900"]), 2);

@@ -75,6 +75,7 @@ export async function startPortalWorld(): Promise<PortalWorld> {
       deploymentsDir: node.deploymentsDir,
       rpcUrl: node.url,
       bureauUrl: bureau.url,
+      bureau: address("bureau"),
       chainName: "BlindCredit test chain",
       labels: { [address("bank")]: LABELS.bank, [address("provider")]: LABELS.provider },
     });

@@ -10,6 +10,8 @@ import { NodeType } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { BankClient } from "../../src/clients/bankCheck";
+import { submitCreditRecord } from "../../src/clients/provider";
+import { parseRecordFields } from "../../src/protocol/records";
 import type { MessageBoard } from "../../src/protocol/board";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "./samples";
@@ -41,9 +43,14 @@ export async function actors(): Promise<Actors> {
   };
 }
 
-/** The whole suite as the deploy files build it, with the actors. */
-export async function deploySuite(): Promise<Suite & Actors> {
-  await hre.deployments.fixture();
+/**
+ * The whole suite as the deploy files build it, with the actors.
+ * @param deploy runs the deploy files; default hardhat-deploy's fixture (a snapshot reverted to after the first run)
+ */
+export async function deploySuite(
+  deploy: () => Promise<unknown> = () => hre.deployments.fixture(),
+): Promise<Suite & Actors> {
+  await deploy();
   return { ...(await loadSuite(hre)), ...(await actors()) };
 }
 
@@ -93,8 +100,8 @@ export const SUBJECT_COMMITMENT = ethers.keccak256(
  * The suite with its members in place: the subject registered with its identity committed, the
  * bank admitted as a credit access user and the provider as an information provider.
  */
-export async function deployWithMembers(): Promise<Suite & Actors> {
-  const f = await deploySuite();
+export async function deployWithMembers(deploy?: () => Promise<unknown>): Promise<Suite & Actors> {
+  const f = await deploySuite(deploy);
   await (await f.classification.connect(f.subject).registerSubject()).wait();
   await (await f.ownership.connect(f.subject).commitIdentity(SUBJECT_COMMITMENT)).wait();
   await admitByVote(f, f.bank.address, NodeType.CreditAccessUser);
@@ -125,12 +132,21 @@ export async function outcome(
  * {@link deployWithMembers}, with the subject's grants a bureau service needs: a blind read to the bank and a write to
  * the provider, for 30 days and 10 uses each.
  */
-export async function deployWithGrants(): Promise<Suite & Actors> {
-  const f = await deployWithMembers();
+export async function deployWithGrants(deploy?: () => Promise<unknown>): Promise<Suite & Actors> {
+  const f = await deployWithMembers(deploy);
   const expiry = BigInt(await time.latest()) + 30n * 86_400n;
   await f.permissions.connect(f.subject).setPermission(f.bank.address, Level.BlindRead, expiry, 10);
   await f.permissions.connect(f.subject).setPermission(f.provider.address, Level.Write, expiry, 10);
   return f;
+}
+
+/**
+ * The provider writes the subject's record, `values` by field name (as `parseRecordFields` reads them), through the
+ * bureau service at `url`: delivered signed for the suite's bureau, then its hash committed.
+ */
+export function submitSubjectRecord(f: Suite & Actors, url: string, values: Record<string, unknown>) {
+  const provider = f.ownership.connect(f.provider);
+  return submitCreditRecord(provider, url, f.bureau.address, f.subject.address, parseRecordFields(values));
 }
 
 /**

@@ -20,7 +20,7 @@ import type { Suite } from "../../src/suite";
 import { BankClient } from "../../src/clients/bankCheck";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { HttpBoard } from "../../src/clients/httpBoard";
-import type { MessageBoard } from "../../src/protocol/board";
+import { boardThrough } from "../helpers/board";
 import { parseRecordFields } from "../../src/protocol/records";
 import { generateSealingKey, loadSealingKey, saveSealingKey } from "../../src/bureau/sealing";
 import { openStore } from "../../src/bureau/openStore";
@@ -87,15 +87,12 @@ describe("Two evaluators on one PostgreSQL store: one killed mid-check, the othe
     await submitCreditRecord(
       suite.ownership.connect(providerSigner),
       boardUrl,
+      await signers[4].getAddress(),
       await subject.getAddress(),
       parseRecordFields(APPLICANT_RECORD),
     );
     const party = { signer: bankSigner, bureau: await signers[4].getAddress() };
-    const board: MessageBoard = {
-      publish: (bytes) => new HttpBoard(boardUrl, party).publish(bytes),
-      fetch: (hash) => new HttpBoard(boardUrl, party).fetch(hash),
-      parameters: () => new HttpBoard(boardUrl, party).parameters(),
-    };
+    const board = boardThrough(() => new HttpBoard(boardUrl, party));
     bank = new BankClient(suite.matching.connect(bankSigner), fixtureKey(2048), board);
     await bank.registerKey();
   });

@@ -61,6 +61,7 @@ describe("Bureau service: killed mid-check and restarted, it loses nothing", fun
     await submitCreditRecord(
       suite.ownership.connect(providerSigner),
       service.url,
+      await signers[4].getAddress(),
       await subject.getAddress(),
       parseRecordFields(APPLICANT_RECORD),
     );

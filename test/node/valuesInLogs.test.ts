@@ -73,6 +73,7 @@ describe("Bureau service: no credit value in its log or its errors", function ()
     await submitCreditRecord(
       suite.ownership.connect(providerSigner),
       service.url,
+      await signers[4].getAddress(),
       subjectAddress,
       parseRecordFields(RECORD),
     );

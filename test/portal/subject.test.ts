@@ -40,6 +40,9 @@ describe("The subject's one client: the CLI and the portal agree", function () {
   const okAs = async <T = Record<string, unknown>>(role: Role, args: readonly string[]): Promise<T> =>
     expectExit(await as(role, [...args, "--json"]), 0).json<T>();
 
+  /** The bureau a provider's or subject's signed request is for, and where its service is. */
+  const bureauFlags = () => ["--bureau", world.address("bureau"), "--bureau-url", world.bureau.url];
+
   /** What the portal lists now, once it shows `ready`. */
   const portalRequests = async () =>
     (await page.locator("#requests-list article").evaluateAll((cards) => cards.map((c) => c.textContent ?? "")))
@@ -119,7 +122,7 @@ describe("The subject's one client: the CLI and the portal agree", function () {
 
     before(async function () {
       const fields = Object.entries(APPLICANT_RECORD).flatMap(([k, v]) => ["--field", `${k}=${v}`]);
-      await okAs("provider", ["provider", "submit", subject, ...fields, "--bureau-url", world.bureau.url]);
+      await okAs("provider", ["provider", "submit", subject, ...fields, ...bureauFlags()]);
       const key = path.join(work, "bank.key.json");
       copyFileSync(path.join(PROJECT_ROOT, "test", "fixtures", "paillier-2048.json"), key);
       chmodSync(key, 0o600);
@@ -281,8 +284,7 @@ describe("The subject's one client: the CLI and the portal agree", function () {
       const record = await okAs<{ subject: string; hash: string; fields: Record<string, string> }>("subject", [
         "subject",
         "record",
-        "--bureau-url",
-        world.bureau.url,
+        ...bureauFlags(),
       ]);
       expect(record.subject).to.equal(subject);
       expect(record.hash).to.equal(
@@ -314,7 +316,7 @@ describe("The subject's one client: the CLI and the portal agree", function () {
       expect(replay.status).to.equal(401);
       expect(((await replay.json()) as { error: string }).error).to.match(/nonce .*served already|replay/i);
       // The bank through the CLI gets nothing of the subject's either: it can only ask for its own.
-      const banks = expectExit(await as("bank", ["subject", "record", "--bureau-url", world.bureau.url]), 4);
+      const banks = expectExit(await as("bank", ["subject", "record", ...bureauFlags()]), 4);
       expect(banks.stderr).to.include(`no credit record of ${bank} is committed`);
     });
   });

@@ -45,6 +45,7 @@ import {
   addPermissionRequest,
   addRequestStatus,
   bureauFailure,
+  bureauOption,
   bureauUrlOption,
   grantUnusable,
   refuseExisting,
@@ -209,12 +210,7 @@ export function register(program: Command): void {
         "give the subject its receipt with bank receipt",
     )
     .requiredOption("--subject <address>", "the applicant", argParser(parseAddress))
-    .addOption(
-      new Option("--bureau <address>", "the credit bureau's address")
-        .env("BLINDCREDIT_BUREAU_ADDRESS")
-        .argParser(argParser(parseAddress))
-        .makeOptionMandatory(),
-    )
+    .addOption(bureauOption().makeOptionMandatory())
     .requiredOption("--form <form.json>", "the condition form")
     .requiredOption("--key <file>", "the bank's private key file (registered with bank register-key)")
     .addOption(modeOption())

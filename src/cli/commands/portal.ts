@@ -11,6 +11,7 @@ import { action, deploymentsDir, schemaOf } from "../context";
 import { argParser, CliError, usageError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { parseJson } from "../../json";
+import { bureauOption } from "../shared";
 
 export function register(program: Command): void {
   program
@@ -27,11 +28,26 @@ export function register(program: Command): void {
     )
     .option("--host <host>", "HTTP interface to listen on", "127.0.0.1")
     .option("--bureau-url <url>", "a bureau service that relays signed consents (POST /v1/consents)")
+    .addOption(
+      bureauOption(
+        "the bureau's address, with --bureau-url: the page offers the subject a read of its own record there",
+      ),
+    )
     .option("--labels <file>", 'names for consortium members: a JSON object { "0xaddress": "name" }')
     .option("--chain-name <name>", "the chain's name, shown to subjects and offered to their wallet")
     .action(
       action(
-        async (inv, opts: { port: number; host: string; bureauUrl?: string; labels?: string; chainName?: string }) => {
+        async (
+          inv,
+          opts: {
+            port: number;
+            host: string;
+            bureauUrl?: string;
+            bureau?: string;
+            labels?: string;
+            chainName?: string;
+          },
+        ) => {
           const { out, globals } = inv;
           const { portalConfig, startPortalServer } = await import("../../portal/server");
           const labels = opts.labels ? readLabels(opts.labels) : undefined;
@@ -41,6 +57,7 @@ export function register(program: Command): void {
               deploymentsDir: deploymentsDir(inv),
               rpcUrl: globals.rpcUrl,
               bureauUrl: opts.bureauUrl,
+              bureau: opts.bureau,
               chainName: opts.chainName,
               labels,
               schema: schemaOf(inv).schema,

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
-import type { Signer } from "ethers";
+import type { BureauParty } from "../../clients/bureauRequest";
 import { Level } from "../../permissions";
 import { parseAddress } from "../args";
 import { action, connectSigner, deployedSchemaOf, schemaOf, type Invocation } from "../context";
@@ -17,6 +17,7 @@ import {
   addPermissionRequest,
   addRequestStatus,
   bureauFailure,
+  bureauOption,
   bureauUrlOption,
   refuseExisting,
   writeSecretFile,
@@ -51,13 +52,14 @@ export function register(program: Command): void {
     )
     .option("--file <record.json>", 'the fields as a JSON object, e.g. {"creditScore": "720"}')
     .option("--save <file>", "also keep the record's bytes in this file")
+    .addOption(bureauOption().makeOptionMandatory())
     .addOption(bureauUrlOption())
     .action(
       action(
         async (
           inv,
           subject: string,
-          opts: { field?: Record<string, string>; file?: string; save?: string; bureauUrl: string },
+          opts: { field?: Record<string, string>; file?: string; save?: string; bureau: string; bureauUrl: string },
         ) => {
           const { parseRecordFields, newRecord, encodeRecord, recordHash, CREDIT_RECORD_CATEGORY, RecordError } =
             await import("../../protocol/records");
@@ -82,7 +84,7 @@ export function register(program: Command): void {
           await conn.suite.ownership.commitData.staticCall(subject, CREDIT_RECORD_CATEGORY, hash);
           let stored: { version?: unknown };
           try {
-            stored = await postRecord(inv, opts.bureauUrl, bytes, conn.signer);
+            stored = await postRecord(inv, opts.bureauUrl, bytes, { signer: conn.signer, bureau: opts.bureau });
           } catch (e) {
             const error = e as CliError;
             throw new CliError(
@@ -169,20 +171,20 @@ function collectField(value: string, previous: Record<string, string> = {}): Rec
 }
 
 /**
- * Delivers a record's bytes to the bureau service, with progress: signed by `signer` (the provider) before its hash
- * is committed, unsigned when it is (`provider resend`).
+ * Delivers a record's bytes to the bureau service, with progress: signed by `provider` (for its bureau) before its
+ * hash is committed, unsigned when it is (`provider resend`).
  * @throws CliError exit 3 when the service cannot be reached or fails, exit 4 when it refuses the record
  */
 async function postRecord(
   inv: Invocation,
   baseUrl: string,
   bytes: Uint8Array,
-  signer?: Signer,
+  provider?: BureauParty,
 ): Promise<{ version?: unknown }> {
   const { deliverCreditRecord } = await import("../../clients/provider");
   inv.out.progress(`sending the record to the bureau at ${baseUrl}`);
   try {
-    return await deliverCreditRecord(baseUrl, bytes, signer);
+    return await deliverCreditRecord(baseUrl, bytes, provider);
   } catch (e) {
     throw bureauFailure(e, baseUrl);
   }

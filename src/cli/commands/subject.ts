@@ -29,6 +29,7 @@ import { isoTime, table, type Output } from "../output";
 import {
   addExpiryOptions,
   bureauFailure,
+  bureauOption,
   bureauUrlOption,
   standingOf,
   levelText,
@@ -313,12 +314,14 @@ export function register(program: Command): void {
       "your right of access: read your current credit record from the bureau (a request signed by your account; " +
         "the bureau serves it to you only)",
     )
+    .addOption(bureauOption().makeOptionMandatory())
     .addOption(bureauUrlOption())
     .action(
-      action(async (inv, opts: { bureauUrl: string }) => {
+      action(async (inv, opts: { bureau: string; bureauUrl: string }) => {
         const conn = await connectSigner(inv);
         const { readOwnRecord } = await import("../../clients/subject");
-        const record = await readOwnRecord(opts.bureauUrl, conn.signer).catch((e: unknown) => {
+        const party = { signer: conn.signer, bureau: opts.bureau };
+        const record = await readOwnRecord(opts.bureauUrl, party).catch((e: unknown) => {
           throw bureauFailure(e, opts.bureauUrl);
         });
         inv.out.result(record, (d) => [
