@@ -79,7 +79,15 @@ async function main(job: BankJob): Promise<void> {
   // Each check has its own comparison key: the bank reserves keys ahead and precomputes its re-randomisers for each.
   const prepared: { key: DgkPublicKey; dgk: DgkRandomizerPool }[] = [];
   const prepare = async () => {
-    const { publicKey } = await reserveComparisonKey(job.bureauUrl, { signer, bureau: job.bureau });
+    // The bureau turns a reservation away (503) while as many callers wait for a key as it keeps: ask again later.
+    let reserved;
+    while (reserved === undefined) {
+      reserved = await reserveComparisonKey(job.bureauUrl, { signer, bureau: job.bureau }).catch((err: unknown) => {
+        if (!(err instanceof BureauUnavailable)) throw err;
+        return new Promise<undefined>((resolve) => setTimeout(resolve, 2000));
+      });
+    }
+    const { publicKey } = reserved;
     const dgk = new DgkRandomizerPool(publicKey, { capacity: DGK_PER_CHECK });
     await dgk.fill();
     dgkEncrypt(publicKey, 0n); // its fixed-base tables for g, built now rather than during the check

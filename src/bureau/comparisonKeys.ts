@@ -45,6 +45,8 @@ export interface ComparisonKeySource {
    * computed on the spot when they run out. Undefined when none were made.
    */
   operandRandomizers?(key: DgkPrivateKey): (() => bigint) | undefined;
+  /** Reserves a fresh key to `bank` ({@link ComparisonKeyPool.reserve}); a source without it takes no reservations. */
+  reserve?(bank: string): Promise<ComparisonKeyReservation>;
 }
 
 /** Options of a {@link ComparisonKeyPool}. */

@@ -13,6 +13,7 @@
  * | `GET /v1/subjects/<address>/record` | the subject's current record `{ subject, hash, fields }`, to that subject only (signed request, each signature once) |
  * | `POST /v1/comparison-keys` | an active bank's signed request → 201 `{ publicKey, fingerprint, expiresAt }`: a fresh |
  * |  | comparison key reserved to that bank for one check of its own (`./comparisonKeys`); 429 past its reservations |
+ * |  | 503 with `retry-after` when no key is ready and as many callers wait as the pool holds keys |
  *
  * Admission of a message: the request is signed (`protocol/signedRequest`: the signature, a nonce and the body's
  * keccak256 in headers, bound to this bureau and chain) by an active bank, checked from the headers alone before a
@@ -70,7 +71,7 @@ import {
   relayConsent,
 } from "./consentRelay";
 import { InOrder } from "./callQueue";
-import type { ComparisonKeyPool } from "./comparisonKeys";
+import { ComparisonKeysBusy, type ComparisonKeyPool } from "./comparisonKeys";
 import { admitRecord, RecordAdmissionError } from "./ingest";
 import type { Evaluator } from "./evaluator";
 import { BureauMetrics, methodLabel, routeOf, SUBJECT_RECORD, type ApiRefusal } from "./metrics";
@@ -85,6 +86,8 @@ class HttpError extends Error {
     readonly status: number,
     readonly reason: ApiRefusal,
     message: string,
+    /** With a 429 or 503: when to ask again, in seconds (the `retry-after` header). */
+    readonly retryAfterSeconds = 1,
   ) {
     super(message);
   }
@@ -407,6 +410,8 @@ export async function startBureauApi(options: {
     try {
       reservation = await options.comparisonKeys!.reserve(bank);
     } catch (e) {
+      if (e instanceof ComparisonKeysBusy)
+        throw new HttpError(503, "keys-busy", e.message, e.retryAfterSeconds);
       throw new HttpError(429, "reservations-full", (e as Error).message);
     }
     const { publicKey, expiresAt } = reservation;
@@ -647,7 +652,8 @@ export async function startBureauApi(options: {
       if (!res.headersSent && !res.destroyed) {
         // A body refused before it was all read: close the connection rather than read the rest.
         if (!req.complete) res.setHeader("connection", "close");
-        if (status === 429 || status === 503) res.setHeader("retry-after", "1");
+        if (status === 429 || status === 503)
+          res.setHeader("retry-after", String(err instanceof HttpError ? err.retryAfterSeconds : 1));
         json(res, status, { error: status === 500 ? redactText(err.message, [rpcUrl]) : err.message });
       } else res.destroy();
     };

@@ -48,6 +48,7 @@ export type ApiRefusal =
   | "not-subject"
   | "replayed"
   | "reservations-full"
+  | "keys-busy"
   | "no-route";
 
 /** The routes of the API, as templates: the only values of the `route` label. */

@@ -252,6 +252,7 @@ async function startLocked(
   // Each decision-mode check's comparison key comes from a stock generated in the background.
   const comparisonKeys = new ComparisonKeyPool({ keys: { bits: options.comparisonKeyBits } });
   void comparisonKeys.fill().catch(() => undefined);
+  const keySource = options.comparisonKeySource ?? comparisonKeys;
   const closeThreads = () => Promise.all([comparisonKeys.close(), workers.close(), verifier.close()]);
   const pools = new Map<string, RandomnessPool>();
   const poolFor = (key: PaillierPublicKey) => {
@@ -270,7 +271,7 @@ async function startLocked(
     suite.matching,
     new StoreBoard(store),
     (subject) => subjectValues(store, suite.ownership, subject),
-    options.comparisonKeySource ?? comparisonKeys,
+    keySource,
     ringPedersen,
     {
       journal: new StoreJournal(store, async (checkId) => (await suite.matching.checkOf(checkId)).formHash, owner),
@@ -310,7 +311,7 @@ async function startLocked(
       logger,
       schema: options.schema,
       parameters: () => client.parametersDocument(),
-      comparisonKeys,
+      comparisonKeys: keySource.reserve === undefined ? undefined : { reserve: (bank) => keySource.reserve!(bank) },
       sender,
     });
   } catch (err) {

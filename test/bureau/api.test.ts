@@ -16,7 +16,11 @@ import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "../helpers/samples";
 import { BankClient } from "../../src/clients/bankCheck";
 import { BureauRefused, HttpBoard, reserveComparisonKey } from "../../src/clients/httpBoard";
-import { DEFAULT_RESERVATIONS_PER_BANK } from "../../src/bureau/comparisonKeys";
+import {
+  ComparisonKeysBusy,
+  DEFAULT_RESERVATIONS_PER_BANK,
+  type ComparisonKeySource,
+} from "../../src/bureau/comparisonKeys";
 import { CheckState } from "../../src/contractEnums";
 import { encodeMessage, messageHash, type Stage } from "../../src/protocol/messages";
 import { readParametersDocument } from "../../src/protocol/parameters";
@@ -235,6 +239,39 @@ describe("Bureau API admission", function () {
       expect(refused).to.be.instanceOf(BureauRefused);
       expect((refused as BureauRefused).status).to.equal(429);
       expect((refused as BureauRefused).message).to.match(/unused comparison key reservations/);
+    });
+    it("answers 503 with the pool's retry hint when no fresh key is ready and enough callers wait", async function () {
+      const f = await loadFixture(fixture);
+      await service?.stop();
+      const busy: ComparisonKeySource = {
+        fresh: () => Promise.reject(new Error("not used here")),
+        claim: () => {
+          throw new Error("not used here");
+        },
+        reserve: () => Promise.reject(new ComparisonKeysBusy(4, 4)),
+      };
+      service = await startBureauService({
+        suite: connectSuite(f, f.bureau),
+        databasePath: join(dir, "bureau.db"),
+        sealingKey: generateSealingKey(),
+        port: 0,
+        watch: false,
+        threads: 1,
+        comparisonKey: fixtureComparisonKey(),
+        comparisonKeyBits: 2048,
+        comparisonKeySource: busy,
+        ringPedersen: fixtureRingPedersen(),
+      });
+      const path = "/v1/comparison-keys";
+      const response = await fetch(`${service.url}${path}`, {
+        method: "POST",
+        headers: await signRequest(f.bank, { method: "POST", path, chainId: 31337n, bureau: f.bureau.address }),
+      });
+      expect(response.status).to.equal(503);
+      expect(response.headers.get("retry-after")).to.equal("10");
+      expect(((await response.json()) as { error: string }).error).to.match(
+        /no fresh comparison key is ready: expected fewer than 4 callers waiting for one, got 4/,
+      );
     });
   });
 
