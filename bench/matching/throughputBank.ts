@@ -84,7 +84,7 @@ async function main(job: BankJob): Promise<void> {
     while (reserved === undefined) {
       reserved = await reserveComparisonKey(job.bureauUrl, { signer, bureau: job.bureau }).catch((err: unknown) => {
         if (!(err instanceof BureauUnavailable)) throw err;
-        return new Promise<undefined>((resolve) => setTimeout(resolve, 2000));
+        return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000));
       });
     }
     const { publicKey } = reserved;
