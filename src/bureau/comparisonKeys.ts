@@ -66,6 +66,11 @@ export interface ComparisonKeyPoolOptions {
   readonly operandRandomizers?: number;
   /** The clock, Unix ms (tests); default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * How long after a key is taken the pool starts making its replacement while keys are left, in ms; default
+   * {@link DEFAULT_REFILL_DELAY_MS}. An empty pool refills at once.
+   */
+  readonly refillDelayMs?: number;
 }
 
 /** Operand randomizers precomputed with each key by default: a k = 10 check's. */
@@ -76,6 +81,14 @@ const RANDOMIZER_SLICE = 16;
 
 /** Fresh keys kept ready by default: a burst of checks finds keys made, and refilling is one key at a time. */
 export const DEFAULT_KEY_POOL_CAPACITY = 4;
+
+/**
+ * How long a pool with keys left waits after a key is taken before it makes the replacement: making a key takes a
+ * core for about a second, and the check that took the key runs its own steps meanwhile (about one second cold), so
+ * the replacement waits for them rather than competing with them. The same work is done, later; under a steady load
+ * the pool runs empty and refills at once.
+ */
+export const DEFAULT_REFILL_DELAY_MS = 2000;
 
 /** How long a reservation lasts by default: ten minutes, to open the check it was made for. */
 export const DEFAULT_RESERVATION_MS = 600_000;
@@ -119,6 +132,8 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   /** Reserved keys by fingerprint, with their bank (checksummed or not: compared in lower case). */
   readonly #reserved = new Map<string, { bank: string; key: DgkPrivateKey; expiresAt: number }>();
   #misses = 0;
+  readonly #refillDelayMs: number;
+  #refillTimer: NodeJS.Timeout | undefined;
 
   /** @throws RangeError for a capacity, reservation time or per-bank limit out of range */
   constructor(options: ComparisonKeyPoolOptions = {}) {
@@ -138,6 +153,9 @@ export class ComparisonKeyPool implements ComparisonKeySource {
       throw new RangeError(
         `operandRandomizers: expected a whole number ≥ 0, got ${String(options.operandRandomizers)}`,
       );
+    this.#refillDelayMs = options.refillDelayMs ?? DEFAULT_REFILL_DELAY_MS;
+    if (!Number.isSafeInteger(this.#refillDelayMs) || this.#refillDelayMs < 0)
+      throw new RangeError(`refillDelayMs: expected a whole number of ms ≥ 0, got ${String(options.refillDelayMs)}`);
     this.#keys = options.keys;
     this.#now = options.now ?? Date.now;
     this.#ready = new Stock({
@@ -237,12 +255,25 @@ export class ComparisonKeyPool implements ComparisonKeySource {
 
   /** Stops filling and drops every key held, reserved ones included. */
   async close(): Promise<void> {
+    clearTimeout(this.#refillTimer);
     this.#reserved.clear();
     await this.#ready.close();
   }
 
+  /** Replaces what was taken: at once when the pool is empty, else after the refill delay (see the constant's note). */
   #refill(): void {
-    if (!this.#ready.closed) void this.fill().catch(() => undefined); // closed meanwhile: it just stops
+    if (this.#ready.closed) return;
+    const fill = () => void this.fill().catch(() => undefined); // closed meanwhile: it just stops
+    if (this.#ready.size === 0) {
+      clearTimeout(this.#refillTimer);
+      this.#refillTimer = undefined;
+      fill();
+      return;
+    }
+    this.#refillTimer ??= setTimeout(() => {
+      this.#refillTimer = undefined;
+      if (!this.#ready.closed) fill();
+    }, this.#refillDelayMs).unref();
   }
 
   #dropExpired(): void {

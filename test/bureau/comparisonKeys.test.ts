@@ -80,6 +80,45 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
     }
   });
 
+  it("replaces a taken key after the refill delay while keys are left, and at once when the pool runs empty", async function () {
+    /** Waits, without asking for a fill, until the pool holds `size` keys; false after `ms`. */
+    const reaches = async (pool: ComparisonKeyPool, size: number, ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end; ) {
+        if (pool.size >= size) return true;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return false;
+    };
+    const soon = new ComparisonKeyPool({
+      keys: { bits: 2048 },
+      capacity: 2,
+      operandRandomizers: 0,
+      refillDelayMs: 400,
+    });
+    const late = new ComparisonKeyPool({
+      keys: { bits: 2048 },
+      capacity: 2,
+      operandRandomizers: 0,
+      refillDelayMs: 600_000,
+    });
+    try {
+      await Promise.all([soon.fill(), late.fill()]);
+      await soon.fresh();
+      expect(await reaches(soon, 2, 200), "not replaced before the delay").to.equal(false);
+      expect(await reaches(soon, 2, 20_000), "replaced once the delay ran out").to.equal(true);
+      await late.fresh();
+      await late.fresh(); // the last one: no delay
+      expect(await reaches(late, 1, 20_000), "an empty pool refills at once").to.equal(true);
+      expect(late.misses).to.equal(0);
+    } finally {
+      await Promise.all([soon.close(), late.close()]);
+    }
+    expect(() => new ComparisonKeyPool({ refillDelayMs: -1 })).to.throw(
+      RangeError,
+      /refillDelayMs: expected a whole number of ms ≥ 0, got -1/,
+    );
+  });
+
   it("refuses a capacity out of range", function () {
     expect(() => new ComparisonKeyPool({ capacity: 0 })).to.throw(RangeError, /expected 1 to 64, got 0/);
   });
