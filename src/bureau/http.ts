@@ -410,8 +410,7 @@ export async function startBureauApi(options: {
     try {
       reservation = await options.comparisonKeys!.reserve(bank);
     } catch (e) {
-      if (e instanceof ComparisonKeysBusy)
-        throw new HttpError(503, "keys-busy", e.message, e.retryAfterSeconds);
+      if (e instanceof ComparisonKeysBusy) throw new HttpError(503, "keys-busy", e.message, e.retryAfterSeconds);
       throw new HttpError(429, "reservations-full", (e as Error).message);
     }
     const { publicKey, expiresAt } = reservation;
