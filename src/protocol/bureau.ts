@@ -55,12 +55,12 @@ import {
 } from "../proofs";
 import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
 import {
+  checkConditionCount,
+  checkScorecardMode,
   combinationOf,
   isScorecard,
-  MAX_CONDITIONS,
-  MAX_SET_VALUES,
-  OPERATORS,
   subjectOperand,
+  thresholdShapeOf,
   type ConditionShape,
   type ThresholdShape,
 } from "./form";
@@ -185,28 +185,18 @@ export function readForm(
     if (mode !== "decision" && mode !== "paper")
       throw new Error(`form: expected mode "decision" or "paper", got ${JSON.stringify(mode)}`);
     const raw = readArray(body.conditions, "form conditions");
-    if (raw.length === 0 || raw.length > MAX_CONDITIONS) {
-      throw new Error(`form conditions: expected 1 to ${MAX_CONDITIONS}, got ${raw.length}`);
-    }
+    checkConditionCount(raw.length);
     const conditions = raw.map((item, i) => {
       const where = `form condition ${i + 1}`;
       const c = asRecord(item, where);
       if ("scorecard" in c) {
-        if (mode !== "decision") throw new Error(`${where}: paper mode does not support scorecards`);
+        checkScorecardMode(mode, where);
         return readScorecard(publicKey, context, parameters, c.scorecard, where);
       }
+      // The same shape check as the bank's own (parseForm): the field in this schema, the operator, the mode, the arity.
       const field = fieldNamed(String(c.field), context.schema);
-      const op = c.op as ThresholdShape["op"];
-      if (!OPERATORS.includes(op))
-        throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got ${JSON.stringify(c.op)}`);
-      const arity = Number(c.arity);
-      const wantedArity = op === "between" ? 2 : op === "in" ? arity : 1;
-      if (!Number.isInteger(arity) || arity !== wantedArity || arity < 1 || arity > MAX_SET_VALUES) {
-        throw new Error(`${where}: arity ${JSON.stringify(c.arity)} does not fit operator "${op}"`);
-      }
-      const shape: ConditionShape = { field: field.name, op, arity };
+      const shape = thresholdShapeOf(where, field.name, c.op, c.arity, mode);
       if (mode === "decision") return shape;
-      if (op !== "eq") throw new Error(`${where}: paper mode supports only "eq", got "${op}"`);
       return { ...shape, value: readCiphertext(publicKey, c.value, `${where} value`) };
     });
     const comparisonKey = body.comparisonKey;

@@ -6,7 +6,7 @@
  * a threshold `c` the bank derives from its condition, both in the field's comparison domain
  * [0, 2^bits) (see {@link comparisonDomain}). "Up" compares x ≥ t; "down" compares x ≤ t as
  * (M − x) ≥ (M − t) with M = 2^bits − 1. The bureau learns the form's shape (fields, operators,
- * how many values) but never a threshold.
+ * how many values) but never a threshold. What each operator takes, compares and means is in `./operators`.
  *
  * A form may also hold scorecards (`./scorecard`): Σ w_i·x_i ≥ T with the weights and the cut-off secret, one
  * comparison each, decision mode only. A condition is either kind; {@link isScorecard} tells them apart.
@@ -30,13 +30,18 @@ import {
   type ScorecardCondition,
   type ScorecardConditionShape,
 } from "./scorecard";
+import {
+  arityWording,
+  isOperator,
+  OPERATOR_RULES,
+  OPERATORS,
+  PAPER_OPERATORS,
+  type Combination,
+  type Direction,
+  type Operator,
+} from "./operators";
 
-export { isScorecard };
-
-/** The operators a condition may use. */
-export const OPERATORS = ["eq", "ne", "ge", "gt", "le", "lt", "between", "in"] as const;
-/** A condition's operator: equal, not equal, at least, more than, at most, less than, between (inclusive), one of. */
-export type Operator = (typeof OPERATORS)[number];
+export { isScorecard, OPERATORS, type Operator };
 
 /** A threshold, range or set condition as a bank writes it: one value, two for `between`, one or more for `in`. */
 export interface ThresholdCondition {
@@ -54,7 +59,7 @@ export { MAX_CONDITIONS, MAX_SET_VALUES };
 /** A comparison `[a ≥ c]` as the protocol runs it; `threshold` is known to the bank only. */
 export interface Comparison {
   readonly field: CreditField;
-  readonly direction: "up" | "down";
+  readonly direction: Direction;
   /** The bank's operand c in [0, 2^bits): the shifted threshold, flipped for "down". */
   readonly threshold: bigint;
 }
@@ -81,41 +86,31 @@ export type ParsedCondition = ParsedThresholdCondition | ParsedScorecardConditio
 /**
  * Validates a form against a credit schema (the default schema when omitted) and the mode.
  * @throws Error saying what was expected and what came: an empty or oversized form, an unknown
- *   field or operator, a value out of range, a wrong number of values, `between` with low > high,
- *   repeated `in` values, a non-equality condition or a scorecard in paper mode, or a scorecard that
- *   `parseScorecard` refuses (a scorecard counts as one condition)
+ *   field or operator, a value out of range, a wrong number of values, values the operator refuses
+ *   (`between` with low > high, repeated `in` values), an operator or a scorecard paper mode cannot run,
+ *   or a scorecard that `parseScorecard` refuses (a scorecard counts as one condition)
  */
 export function parseForm(
   conditions: readonly Condition[],
   mode: CheckModeName,
   schema: CreditSchema = DEFAULT_SCHEMA,
 ): ParsedCondition[] {
-  if (!Array.isArray(conditions) || conditions.length === 0)
-    throw new Error("condition form: expected at least one condition, got none");
-  if (conditions.length > MAX_CONDITIONS) {
-    throw new Error(`condition form: expected at most ${MAX_CONDITIONS} conditions, got ${conditions.length}`);
-  }
+  checkConditionCount(Array.isArray(conditions) ? conditions.length : 0);
   return conditions.map((condition: Condition, i): ParsedCondition => {
     const where = `condition ${i + 1}`;
     if (isScorecard(condition)) {
-      if (mode === "paper")
-        throw new Error(`${where}: paper mode does not support scorecards (they give one bit): use decision mode`);
+      checkScorecardMode(mode, where);
       return { scorecard: parseScorecard(condition.scorecard, schema, `${where} (scorecard)`) };
     }
     const c = condition;
     const field = fieldNamed(c.field, schema);
-    if (!OPERATORS.includes(c.op))
-      throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got "${c.op}"`);
-    if (mode === "paper" && c.op !== "eq") {
-      throw new Error(`${where}: paper mode supports only "eq" conditions, got "${c.op}": use decision mode`);
-    }
-    const arity = c.op === "between" ? 2 : c.op === "in" ? c.values?.length : 1;
-    if (!Array.isArray(c.values) || c.values.length !== arity || arity < 1 || arity > MAX_SET_VALUES) {
-      const wanted = c.op === "between" ? "2 values" : c.op === "in" ? `1 to ${MAX_SET_VALUES} values` : "1 value";
-      throw new Error(
-        `${where} (${c.field} ${c.op}): expected ${wanted}, got ${Array.isArray(c.values) ? c.values.length : "none"}`,
-      );
-    }
+    const shape = thresholdShapeOf(
+      where,
+      field.name,
+      c.op,
+      Array.isArray(c.values) ? c.values.length : undefined,
+      mode,
+    );
     const values = (c.values as readonly unknown[]).map((v: unknown) => {
       try {
         return parseFieldValue(field, v);
@@ -123,15 +118,57 @@ export function parseForm(
         throw new Error(`${where}: ${(e as Error).message}`);
       }
     });
-    if (c.op === "between" && values[0] > values[1]) {
-      throw new Error(
-        `${where} (${c.field} between): expected low ≤ high, got ${formatFieldValue(field, values[0])} > ${formatFieldValue(field, values[1])}`,
-      );
-    }
-    if (c.op === "in" && new Set(values).size !== values.length)
-      throw new Error(`${where} (${c.field} in): expected distinct values`);
-    return { field: field.name, op: c.op, arity, values };
+    const refusal = OPERATOR_RULES[shape.op].refuseValues?.(values, (v) => formatFieldValue(field, v));
+    if (refusal !== undefined) throw new Error(`${where} (${c.field} ${c.op}): ${refusal}`);
+    return { ...shape, values };
   });
+}
+
+/**
+ * Checks how many conditions a form holds: the bank's form and the form the bureau reads, the same way.
+ * @throws Error for none, or more than {@link MAX_CONDITIONS}
+ */
+export function checkConditionCount(count: number): void {
+  if (count === 0) throw new Error("condition form: expected at least one condition, got none");
+  if (count > MAX_CONDITIONS)
+    throw new Error(`condition form: expected at most ${MAX_CONDITIONS} conditions, got ${count}`);
+}
+
+/**
+ * Checks that a scorecard may stand in a form of `mode`: decision mode only.
+ * @throws Error in paper mode
+ */
+export function checkScorecardMode(mode: CheckModeName, where: string): void {
+  if (mode === "paper")
+    throw new Error(`${where}: paper mode does not support scorecards (they give one bit): use decision mode`);
+}
+
+/**
+ * A threshold condition's public shape, validated against the operator table and the mode: the one check of it, for
+ * the bank's form (`arity` is how many values it wrote) and for the form the bureau reads (the arity it claims).
+ * The field is the caller's to look up in its schema.
+ * @throws Error saying what was expected and what came: an unknown operator, an operator paper mode cannot run, or
+ *   an arity the operator does not take
+ */
+export function thresholdShapeOf(
+  where: string,
+  field: string,
+  op: unknown,
+  arity: unknown,
+  mode: CheckModeName,
+): ThresholdShape {
+  if (!isOperator(op))
+    throw new Error(`${where}: expected an operator among ${OPERATORS.join(", ")}, got ${JSON.stringify(op)}`);
+  if (mode === "paper" && !OPERATOR_RULES[op].paper) {
+    const supported = PAPER_OPERATORS.map((o) => `"${o}"`).join(", ");
+    throw new Error(`${where}: paper mode supports only ${supported} conditions, got "${op}": use decision mode`);
+  }
+  const { min, max } = OPERATOR_RULES[op].arity;
+  if (typeof arity !== "number" || !Number.isInteger(arity) || arity < min || arity > max) {
+    const got = arity === undefined ? "none" : typeof arity === "number" ? arity : JSON.stringify(arity);
+    throw new Error(`${where} (${field} ${op}): expected ${arityWording(op)}, got ${got}`);
+  }
+  return { field, op, arity };
 }
 
 /**
@@ -139,30 +176,8 @@ export function parseForm(
  * holds = offset + Σ coefficients[i] · [a_i ≥ c_i], always 0 or 1.
  * Only the shape decides this, so the bureau computes it from what it may see.
  */
-export function combinationOf(shape: ThresholdShape): {
-  readonly directions: readonly ("up" | "down")[];
-  readonly coefficients: readonly (1 | -1)[];
-  readonly offset: number;
-} {
-  switch (shape.op) {
-    case "ge":
-    case "gt":
-      return { directions: ["up"], coefficients: [1], offset: 0 };
-    case "le":
-    case "lt":
-      return { directions: ["down"], coefficients: [1], offset: 0 };
-    case "between":
-    case "eq": // x ≥ lo and x ≤ hi: exactly one fails otherwise, so the sum minus one is the bit
-      return { directions: ["up", "down"], coefficients: [1, 1], offset: -1 };
-    case "ne":
-      return { directions: ["up", "down"], coefficients: [-1, -1], offset: 2 };
-    case "in": // a sum of equality bits, at most one of which is set
-      return {
-        directions: Array.from({ length: 2 * shape.arity }, (_, i) => (i % 2 === 0 ? "up" : "down")),
-        coefficients: Array.from({ length: 2 * shape.arity }, () => 1 as const),
-        offset: -shape.arity,
-      };
-  }
+export function combinationOf(shape: ThresholdShape): Combination {
+  return OPERATOR_RULES[shape.op].combination(shape.arity);
 }
 
 /**
@@ -190,30 +205,17 @@ export function comparisonsOf(
   const field = fieldNamed(condition.field, schema);
   const { base, bits } = comparisonDomain(field);
   const top = (1n << BigInt(bits)) - 1n;
-  const up = (t: bigint): Comparison => ({ field, direction: "up", threshold: t - base });
-  const down = (t: bigint): Comparison => ({ field, direction: "down", threshold: top - (t - base) });
-  const v = condition.values;
-  switch (condition.op) {
-    case "ge":
-      return [up(v[0])];
-    case "gt":
-      return [up(v[0] + 1n)];
-    case "le":
-      return [down(v[0])];
-    case "lt":
-      return [down(v[0] - 1n)];
-    case "between":
-      return [up(v[0]), down(v[1])];
-    case "eq":
-    case "ne":
-      return [up(v[0]), down(v[0])];
-    case "in":
-      return v.flatMap((value) => [up(value), down(value)]);
-  }
+  const { directions } = combinationOf(condition);
+  return OPERATOR_RULES[condition.op].thresholds(condition.values).map((t, i) => ({
+    field,
+    direction: directions[i],
+    // "down" compares x ≤ t as (M − x) ≥ (M − t)
+    threshold: directions[i] === "up" ? t - base : top - (t - base),
+  }));
 }
 
 /** The bureau's operand for a comparison of `direction` on the subject's value `x` of `field`. */
-export function subjectOperand(field: CreditField, direction: "up" | "down", x: bigint): bigint {
+export function subjectOperand(field: CreditField, direction: Direction, x: bigint): bigint {
   const { base, bits } = comparisonDomain(field);
   const shifted = x - base;
   return direction === "up" ? shifted : (1n << BigInt(bits)) - 1n - shifted;
@@ -221,23 +223,5 @@ export function subjectOperand(field: CreditField, direction: "up" | "down", x: 
 
 /** Whether the plaintext value `x` meets the condition: the reference the protocol must agree with. */
 export function holds(condition: ParsedThresholdCondition, x: bigint): boolean {
-  const [a, b] = condition.values;
-  switch (condition.op) {
-    case "eq":
-      return x === a;
-    case "ne":
-      return x !== a;
-    case "ge":
-      return x >= a;
-    case "gt":
-      return x > a;
-    case "le":
-      return x <= a;
-    case "lt":
-      return x < a;
-    case "between":
-      return a <= x && x <= b;
-    case "in":
-      return condition.values.includes(x);
-  }
+  return OPERATOR_RULES[condition.op].holds(condition.values, x);
 }

@@ -23,6 +23,7 @@ import type { PaillierPrivateKey } from "../../paillier";
 import { comparisonCountOf, isScorecard, type ParsedCondition } from "../../protocol/form";
 import { fieldNamed, formatFieldValue, type CreditSchema } from "../../protocol/schema";
 import { convertModel, parseModelFile, type ModelConversion } from "../../protocol/model";
+import { OPERATOR_RULES } from "../../protocol/operators";
 import { DEFAULT_WEIGHT_BITS, MAX_WEIGHT_BITS } from "../../protocol/scorecard";
 import { CheckState, checkModeName, RefusalReason, type CheckModeName } from "../../contractEnums";
 import { Level } from "../../permissions";
@@ -664,14 +665,7 @@ function describeCondition(
   }
   const field = fieldNamed(c.field, schema);
   const values = c.values.map((v) => formatFieldValue(field, v));
-  const symbol: Record<string, string> = { eq: "=", ne: "≠", ge: "≥", gt: ">", le: "≤", lt: "<" };
-  const text =
-    c.op === "between"
-      ? `${c.field} between ${values[0]} and ${values[1]}`
-      : c.op === "in"
-        ? `${c.field} in {${values.join(", ")}}`
-        : `${c.field} ${symbol[c.op]} ${values[0]}`;
-  return { field: c.field, op: c.op, values, text };
+  return { field: c.field, op: c.op, values, text: OPERATOR_RULES[c.op].describe(c.field, values) };
 }
 
 /**

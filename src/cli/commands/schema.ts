@@ -6,9 +6,13 @@
  */
 import type { Command } from "commander";
 import { MAX_CONDITIONS, MAX_SET_VALUES, OPERATORS } from "../../protocol/form";
+import { arityWording, OPERATOR_RULES } from "../../protocol/operators";
 import { formatFieldValue } from "../../protocol/schema";
 import { action, schemaOf } from "../context";
 import { table } from "../output";
+
+/** The operators that take more than one value, whose arity the human output spells out. */
+const SEVERAL_VALUES = OPERATORS.filter((op) => OPERATOR_RULES[op].arity.max > 1);
 
 export function register(program: Command): void {
   program
@@ -44,7 +48,7 @@ export function register(program: Command): void {
             d.fields.map((f) => [f.name, `${f.min} to ${f.max}`, String(f.decimals), f.unit, f.description]),
           ),
           "",
-          `operators: ${d.operators.join(", ")} (between: two values, inclusive; in: 1 to ${d.maxSetValues} values)`,
+          `operators: ${d.operators.join(", ")} (${SEVERAL_VALUES.map((op) => `${op}: ${arityWording(op)}`).join("; ")})`,
           `a form holds 1 to ${d.maxConditions} conditions; write values as decimal strings, e.g. "35.5"`,
         ]);
       }),
