@@ -81,7 +81,11 @@ export {
   receiptOfRecord,
 } from "./clients/decisionRecord";
 export type { DecisionClaim, DecisionRecord, SubjectReceipt } from "./clients/decisionRecord";
-// --- Issue 22 (blind scorecard): `Scorecard`, `scorecardFromModel` and their types are added here at the merge. ---
+// A scorecard (the bank's secret credit model, one condition of a form): made from a fitted model, or written.
+export { DEFAULT_WEIGHT_BITS, isScorecard, scorecardHolds } from "./protocol/scorecard";
+export type { Scorecard, ScorecardCondition } from "./protocol/scorecard";
+export { MODEL_FORMAT, convertModel, parseModelFile, scorecardFromModel } from "./protocol/model";
+export type { ModelConversion, ModelOptions, ModelScorecard, ScorecardModel } from "./protocol/model";
 
 // --- A credit subject: its standing, requests and grants, who checked it, its own record, signed consents ------------
 

@@ -20,6 +20,13 @@ const TYPES = path.join(ROOT, "dist", "src", "index.d.ts");
 
 /** The names the entry exports at run time: classes, functions, enums, constants. */
 const PUBLIC_VALUES = [
+  "DEFAULT_WEIGHT_BITS",
+  "MODEL_FORMAT",
+  "convertModel",
+  "isScorecard",
+  "parseModelFile",
+  "scorecardFromModel",
+  "scorecardHolds",
   "ALL_LEVELS",
   "AuditAction",
   "BankClient",
@@ -135,6 +142,12 @@ const PUBLIC_VALUES = [
 
 /** The names the entry exports as types only. */
 const PUBLIC_TYPES = [
+  "ModelConversion",
+  "ModelOptions",
+  "ModelScorecard",
+  "Scorecard",
+  "ScorecardCondition",
+  "ScorecardModel",
   "AdmissionRequest",
   "ApiLimits",
   "AuditRow",

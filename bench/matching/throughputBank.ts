@@ -101,12 +101,15 @@ async function main(job: BankJob): Promise<void> {
   await client.registerKey();
   // At most DEFAULT_RESERVATIONS_PER_BANK unused reservations: one in use, the rest made ahead.
   const keysAhead = DEFAULT_RESERVATIONS_PER_BANK - 1;
-  const fillKeys = async () => {
-    while (prepared.length < keysAhead) await prepare();
-  };
+  // One filling at a time: two at once would hold more unused reservations than the bureau allows a bank (429).
+  let filling: Promise<void> | undefined;
+  const fillKeys = (): Promise<void> =>
+    (filling ??= (async () => {
+      while (prepared.length < keysAhead) await prepare();
+    })().finally(() => (filling = undefined)));
   await Promise.all([shares.fill(), fillKeys()]);
   const once = async () => {
-    if (prepared.length === 0) await prepare();
+    while (prepared.length === 0) await fillKeys();
     const { key, dgk } = prepared.shift()!;
     pools.set(key.fingerprint, dgk);
     const { decision } = await client.runCheck(
