@@ -8,11 +8,10 @@
  * values only with that check's private key, after its membership test: values made from another check's
  * ciphertexts are not in this key's subgroup and are refused, and nothing is answered.
  *
- * - **A bounded stock, filled in the background.** Key generation (OpenSSL primes on libuv's thread pool, see
- *   `generateDgkKeyPair`) takes about a second at 3072 bits, so it never runs on a check's critical path unless the
- *   stock is empty (counted in `misses`). Each stocked key is also warmed on this thread: the first exponentiation
- *   modulo p and q sets up OpenSSL's context for them (a primality test of each, about 0.1–0.3 s) that the zero test
- *   would otherwise pay during a check.
+ * - **A bounded stock, filled in the background.** Making a key (see `generateDgkKeyPair`) takes a few tenths of a
+ *   second of CPU at 3072 bits, so it never runs on a check's critical path unless the stock is empty (counted in
+ *   `misses`). Generation leaves OpenSSL's exponentiation contexts modulo p and q set up on this thread, and the
+ *   pool precomputes the operand randomizers, so a check pays none of the key's set-up.
  * - **Reservations.** A bank that wants to precompute its re-randomisers h^r asks for a key ahead
  *   ({@link ComparisonKeyPool.reserve}, a signed API request): the key is then reserved to that bank, for one check,
  *   until it expires. The bank names the key's fingerprint in its form (committed on-chain); the bureau uses it for
@@ -84,7 +83,7 @@ export const DEFAULT_KEY_POOL_CAPACITY = 4;
 
 /**
  * How long a pool with keys left waits after a key is taken before it makes the replacement: making a key takes a
- * core for about a second, and the check that took the key runs its own steps meanwhile (about one second cold), so
+ * core for a few tenths of a second, and the check that took the key runs its own steps meanwhile (about one second cold), so
  * the replacement waits for them rather than competing with them. The same work is done, later; under a steady load
  * the pool runs empty and refills at once.
  */
@@ -105,7 +104,7 @@ export interface ComparisonKeyReservation {
 
 /** No comparison key is ready, and enough callers wait for one already: a reservation should be asked again later. */
 export class ComparisonKeysBusy extends Error {
-  /** About how long until a key is free, in seconds: a key takes about one to two seconds to make. */
+  /** About how long until a key is free, in seconds: generous, as making keys shares the cores with the checks. */
   readonly retryAfterSeconds: number;
 
   constructor(waiting: number, capacity: number) {
@@ -282,9 +281,8 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   }
 
   /**
-   * A new key with its operand randomizers, computed a slice per event-loop turn by the CRT (which also sets up, on
-   * this thread, the exponentiations modulo p and q that the key's zero tests use), and its fixed-base tables for g
-   * (built by one encryption), so that a check pays none of the key's set-up.
+   * A new key with its operand randomizers, computed a slice per event-loop turn by the CRT, and its fixed-base
+   * tables for g (built by one encryption), so that a check pays none of the key's set-up.
    */
   async #generate(): Promise<DgkPrivateKey> {
     const { privateKey } = await generateDgkKeyPair(this.#keys);

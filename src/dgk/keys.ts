@@ -38,9 +38,10 @@ import { modPow, randomBelow } from "../paillier";
 import { bitLength, gcd, isPerfectSquare, modInverse, parseHex, smallFactor, toHex } from "../paillier/arith";
 import { PaillierError } from "../paillier/errors";
 import { DgkError, assertInteger, describeBigInt, describeValue } from "./errors";
+import { primeCongruentToOne } from "./primes";
 
-export { DGK_SUPPORTED_MODULUS_BITS } from "./sizes";
-import { DGK_SUPPORTED_MODULUS_BITS } from "./sizes";
+export { DGK_SMALL_FACTOR_BOUND, DGK_SUPPORTED_MODULUS_BITS } from "./sizes";
+import { DGK_SMALL_FACTOR_BOUND, DGK_SUPPORTED_MODULUS_BITS } from "./sizes";
 /** The modulus size of generated keys unless asked otherwise: 128-bit security. */
 export const DGK_DEFAULT_MODULUS_BITS = 3072;
 /** The smallest modulus accepted. */
@@ -61,8 +62,6 @@ export const DGK_MAX_U_BITS = 32;
 export const DGK_MIN_RANDOM_BITS = 400;
 /** The most randomness accepted, in bits (bounds the work an imported key can cause). */
 export const DGK_MAX_RANDOM_BITS = 4096;
-/** Import refuses a modulus with a prime factor below this bound. */
-export const DGK_SMALL_FACTOR_BOUND = 1 << 16;
 
 /**
  * The randomness length for a given t: ⌈2.5·t⌉ bits (Damgård, Geisler, Krøigaard 2009).
@@ -619,49 +618,16 @@ function crt(xp: bigint, xq: bigint, p: bigint, q: bigint): bigint {
   return xq + q * ((d * modInverse(q, p)) % p);
 }
 
-/** The most primes drawn for each of p and q before giving up (a full-size pair is found after two or three). */
-const MAX_PRIMES_PER_FACTOR = 32;
-
-/**
- * Two primes p ≡ 1 (mod addP), q ≡ 1 (mod addQ) of bits/2 bits each with p·q of exactly `bits` bits and
- * |p − q| > 2^(bits/2 − 100). Two streams draw primes in parallel; each new prime is tried against every prime of
- * the other stream so far, so that a prime whose partner made the product one bit short is not wasted (about 40 %
- * of random pairs are short, since OpenSSL sets only the top bit).
- */
-async function primePair(bits: number, addP: bigint, addQ: bigint): Promise<[bigint, bigint]> {
-  const half = bits >> 1;
-  const found: { pair?: [bigint, bigint] } = {};
-  const drawn: [bigint[], bigint[]] = [[], []];
-  const fits = (p: bigint, q: bigint): boolean =>
-    bitLength(p * q) === bits && bitLength(p > q ? p - q : q - p) > half - 100;
-  const stream = async (side: 0 | 1, add: bigint): Promise<void> => {
-    while (found.pair === undefined && drawn[side].length < MAX_PRIMES_PER_FACTOR) {
-      const prime = await nativePrime(half, add);
-      if (found.pair !== undefined) return;
-      drawn[side].push(prime);
-      const partner = drawn[1 - side].find((other) => fits(prime, other));
-      if (partner !== undefined) found.pair = side === 0 ? [prime, partner] : [partner, prime];
-    }
-  };
-  await Promise.all([stream(0, addP), stream(1, addQ)]);
-  if (found.pair === undefined) {
-    throw new DgkError(
-      "KEY_INVALID",
-      `generated DGK key: expected a ${bits}-bit modulus from ${MAX_PRIMES_PER_FACTOR} primes per factor, got none`,
-    );
-  }
-  return found.pair;
-}
-
 /**
  * Generates a DGK key pair.
  *
- * u and then v_p, v_q come from OpenSSL (`crypto.generatePrime`); p and q are drawn in parallel with
- * `generatePrime(bits/2, { add: 2·u·v, rem: 1 })`, i.e. directly among the primes ≡ 1 (mod 2·u·v), on libuv's
- * thread pool so that the event loop stays free. A pair whose product is one bit short, or whose primes are too
- * close, is not used: more primes are drawn, each tried against all earlier ones of the other factor. g and h are built modulo p and modulo q from random elements raised to
- * (p − 1)/(u·v_p), (p − 1)/v_p and so on, their exact orders checked, and combined by the CRT. The result passes
- * the same checks as an imported key. About 0.3–1 s at 3072 bits on the project's machines.
+ * u and then v_p, v_q come from OpenSSL (`crypto.generatePrime`, on libuv's thread pool). p and q are found by
+ * {@link primeCongruentToOne} among the primes ≡ 1 (mod 2·u·v) of at least √2·2^(bits/2 − 1), so that their product
+ * always has exactly `bits` bits, on this thread in slices that leave the event loop free between them; the test
+ * that finds each is the one OpenSSL's exponentiation context for it runs, kept for the key's later use. g and h
+ * are built modulo p and modulo q from random elements raised to (p − 1)/(u·v_p), (p − 1)/v_p and so on, their
+ * exact orders checked, and combined by the CRT. The result passes the same checks as an imported key. See
+ * bench/matching/latency-results.md for its time at 3072 bits.
  *
  * @param options - modulus size (default 3072), t (default 256) and the bit length of u (default 16)
  * @returns the key pair
@@ -697,7 +663,11 @@ export async function generateDgkKeyPair(options?: DgkKeyGenerationOptions): Pro
   let vq = firstVq;
   while (vq === vp) vq = await nativePrime(t);
 
-  const [p, q] = await primePair(bits, 2n * u * vp, 2n * u * vq);
+  const half = bits >> 1;
+  const p = await primeCongruentToOne(half, 2n * u * vp);
+  let q = await primeCongruentToOne(half, 2n * u * vq);
+  // p and q start at independent uniform points: closer than 2^(half − 100) has probability about 2^−98
+  while (bitLength(p > q ? p - q : q - p) <= half - 100) q = await primeCongruentToOne(half, 2n * u * vq);
   const n = p * q;
   const gp = elementOfOrder(p, u * vp, [u, vp]);
   const gq = elementOfOrder(q, u * vq, [u, vq]);

@@ -5,3 +5,5 @@
  */
 /** The modulus sizes accepted, in bits. */
 export const DGK_SUPPORTED_MODULUS_BITS: readonly number[] = Object.freeze([2048, 3072, 4096]);
+/** Import refuses a modulus with a prime factor below this bound; key generation's sieve strikes out by the same primes. */
+export const DGK_SMALL_FACTOR_BOUND = 1 << 16;

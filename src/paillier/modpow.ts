@@ -25,7 +25,7 @@
  * @module
  */
 
-import { createDiffieHellman, type DiffieHellman } from "node:crypto";
+import { checkPrimeSync, constants, createDiffieHellman, type DiffieHellman } from "node:crypto";
 import { bitLength, fromBytes, mod } from "./arith";
 import { PaillierError, assertBigInt, describeBigInt } from "./errors";
 
@@ -45,9 +45,11 @@ export interface ModPowCounters {
   readonly bigint: number;
   /** Exponentiations OpenSSL refused (a result of 1) and that were redone as b^(e−1)·b, or in BigInt. */
   readonly fallback: number;
+  /** OpenSSL set-ups of a modulus (each runs a primality test of it), {@link isPrimeKeepingContext}'s included. */
+  readonly setups: number;
 }
 
-const counters = { openssl: 0, bigint: 0, fallback: 0 };
+const counters = { openssl: 0, bigint: 0, fallback: 0, setups: 0 };
 
 /**
  * How many exponentiations took each route since the process started.
@@ -208,15 +210,47 @@ const sharedObjects = new Map<bigint, SharedDiffieHellman>();
 
 /** The process's DH object for `modulus`, created (primality test included) on first use; a small LRU. */
 function sharedDiffieHellman(modulus: bigint): SharedDiffieHellman {
-  let shared = sharedObjects.get(modulus);
-  if (shared === undefined) {
-    shared = { dh: createDiffieHellman(bigintToBuffer(modulus)), exponent: undefined };
-    if (sharedObjects.size >= SHARED_LIMIT) sharedObjects.delete(sharedObjects.keys().next().value as bigint);
-  } else {
-    sharedObjects.delete(modulus);
+  const shared = sharedObjects.get(modulus) ?? { dh: setUp(modulus), exponent: undefined };
+  keepShared(modulus, shared);
+  return shared;
+}
+
+/** OpenSSL's exponentiation context for `modulus` (its creation tests the modulus for primality). */
+function setUp(modulus: bigint): DiffieHellman {
+  counters.setups++;
+  return createDiffieHellman(bigintToBuffer(modulus));
+}
+
+/** Puts `shared` last in the LRU, dropping the oldest entry when full. */
+function keepShared(modulus: bigint, shared: SharedDiffieHellman): void {
+  if (!sharedObjects.delete(modulus) && sharedObjects.size >= SHARED_LIMIT) {
+    sharedObjects.delete(sharedObjects.keys().next().value as bigint);
   }
   sharedObjects.set(modulus, shared);
-  return shared;
+}
+
+/**
+ * Whether `candidate` is a probable prime, by the test OpenSSL runs when it sets up exponentiation modulo a number
+ * (`DH_check`: trial division, then Miller–Rabin with OpenSSL's round count for 128-bit security; a composite
+ * usually fails the first round). A prime's set-up is kept for exponentiations modulo it, which then skip the test:
+ * a prime search that tests its candidates here pays for each prime's test once, not twice. Outside the OpenSSL
+ * route's range the test is `checkPrimeSync`.
+ *
+ * @param candidate - an integer above 2
+ * @returns true for a probable prime
+ * @throws {PaillierError} `INVALID_ARGUMENT` when `candidate` is not a bigint above 2
+ */
+export function isPrimeKeepingContext(candidate: bigint): boolean {
+  assertBigInt(candidate, "isPrimeKeepingContext: candidate");
+  if (candidate <= 2n) {
+    throw new PaillierError("INVALID_ARGUMENT", `isPrimeKeepingContext: expected a candidate > 2, got ${candidate}`);
+  }
+  if ((candidate & 1n) === 0n) return false;
+  if (new ModularExponentiator(candidate).route !== "openssl") return checkPrimeSync(candidate);
+  const dh = setUp(candidate);
+  if ((dh.verifyError & constants.DH_CHECK_P_NOT_PRIME) !== 0) return false;
+  keepShared(candidate, { dh, exponent: undefined });
+  return true;
 }
 
 const CACHE_LIMIT = 32;
