@@ -120,7 +120,8 @@ export function modPowBigInt(base: bigint, exponent: bigint, modulus: bigint): b
  *
  * Hold one per modulus (the engine holds one per key and per use): construction is cheap, the first `pow` for a
  * modulus in the process pays OpenSSL's set-up (a primality test of the modulus), later calls, from this
- * exponentiator or any other of the same modulus, reuse it. Calls with the same exponent as the previous call on
+ * exponentiator or any other of the same modulus, reuse it; an exponentiator made while the process holds a set-up
+ * for its modulus takes it at once and keeps it. Calls with the same exponent as the previous call on
  * that modulus skip even `setPrivateKey`.
  *
  * @example
@@ -144,6 +145,9 @@ export class ModularExponentiator {
     const bits = bitLength(modulus);
     const fits = (modulus & 1n) === 1n && bits >= OPENSSL_MIN_MODULUS_BITS && bits <= OPENSSL_MAX_MODULUS_BITS;
     this.route = fits ? "openssl" : "bigint";
+    // A context set up already (by a prime search, or another exponentiator) is taken now and kept: later, the
+    // process's small LRU may have dropped it, and setting it up again runs the primality test again.
+    this.#shared = fits ? sharedObjects.get(modulus) : undefined;
   }
 
   /**

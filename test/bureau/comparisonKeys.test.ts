@@ -5,6 +5,8 @@
 import { expect } from "chai";
 import { ComparisonKeyPool, ComparisonKeysBusy } from "../../src/bureau/comparisonKeys";
 import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
+import { encrypt, zeroTest } from "../../src/dgk";
+import { modPow, modPowCounters, randomBits } from "../../src/paillier";
 
 const BANK = "0x00000000000000000000000000000000000000b1";
 const OTHER_BANK = "0x00000000000000000000000000000000000000b2";
@@ -117,6 +119,23 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
       RangeError,
       /refillDelayMs: expected a whole number of ms ≥ 0, got -1/,
     );
+  });
+
+  it("hands keys out with their OpenSSL contexts set up: a check's zero tests test no prime again", async function () {
+    const own = new ComparisonKeyPool({ keys: { bits: 2048 }, capacity: 1 });
+    try {
+      await own.fill();
+      const key = await own.fresh();
+      // the process sets up many other moduli meanwhile (other keys, other checks): more than its LRU keeps
+      for (let i = 0; i < 80; i++) modPow(3n, 5n, (randomBits(128) | (1n << 1023n) | 1n) * 3n);
+      const before = modPowCounters().setups;
+      const values = [encrypt(key.publicKey, 0n), encrypt(key.publicKey, 5n)];
+      expect(values.map((v) => zeroTest(key, v))).to.deep.equal([true, false]);
+      // the public modulus n is composite: its set-up is one failed round; p and q are not set up again
+      expect(modPowCounters().setups - before).to.be.at.most(1);
+    } finally {
+      await own.close();
+    }
   });
 
   it("refuses a capacity out of range", function () {

@@ -136,6 +136,27 @@ describe("paillier/modpow", () => {
     });
   });
 
+  describe("ModularExponentiator contexts", () => {
+    /** Sets up OpenSSL contexts for `count` odd composite moduli (each fails the primality test at once). */
+    function churn(count: number): void {
+      for (let i = 0; i < count; i++) modPow(3n, 5n, (randomBigInt(128) | (1n << 1023n) | 1n) * 3n);
+    }
+
+    it("an exponentiator made while its modulus's context exists keeps it after the process's LRU drops it", () => {
+      const prime = key.p; // a 1024-bit prime
+      const held = new ModularExponentiator(prime);
+      held.pow(2n, 3n); // sets the context up (or finds it)
+      const kept = new ModularExponentiator(prime); // made while the context exists
+      churn(80); // more moduli than the LRU keeps
+      const before = modPowCounters().setups;
+      expect(kept.pow(7n, prime - 1n)).to.equal(1n);
+      expect(modPowCounters().setups, "no new set-up for the kept context").to.equal(before);
+      // control: one made now finds the LRU without it, and sets it up again
+      expect(new ModularExponentiator(prime).pow(7n, prime - 1n)).to.equal(1n);
+      expect(modPowCounters().setups).to.equal(before + 1);
+    });
+  });
+
   describe("ModularExponentiator routes", () => {
     it("takes the BigInt route below 1024 bits, where Node's DH returns zeros", () => {
       const m = (1n << 511n) + 187n;
