@@ -12,7 +12,7 @@ import { BitVerifierWorker, type RingPedersenSecret } from "../proofs";
 import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { loadOrCreateRingPedersen, ringPedersenPath } from "./ringPedersen";
-import { ComparisonKeyPool, type ComparisonKeySource } from "./comparisonKeys";
+import { ComparisonKeyPool, type ComparisonKeyPoolOptions, type ComparisonKeySource } from "./comparisonKeys";
 import { Evaluator, type EvaluatorOptions, type RetryPolicy } from "./evaluator";
 import { leaseOwner } from "./leases";
 import { pino, type Logger } from "pino";
@@ -81,6 +81,12 @@ export interface BureauServiceOptions {
   readonly ringPedersen?: RingPedersenSecret;
   /** The size of the per-check comparison keys, in bits: 3072 (default) or 4096; 2048 for tests only. */
   readonly comparisonKeyBits?: number;
+  /**
+   * The per-check comparison keys' pool: how many are kept ready (`capacity`, default 4) and how many unused
+   * reservations a bank may hold (`reservationsPerBank`, default 4; each costs the bureau a key's making). A bank
+   * that precomputes further ahead needs more; see `./comparisonKeys`.
+   */
+  readonly comparisonKeyPool?: Pick<ComparisonKeyPoolOptions, "capacity" | "reservationsPerBank">;
   /**
    * Where each check's comparison key comes from instead of the service's own pool: for benches that compare with
    * the protocol before per-check keys (bench/matching/oneKey.ts). Leave it unset in a deployment.
@@ -250,7 +256,10 @@ async function startLocked(
   // The bank's share proof is verified on a thread of its own while the evaluator zero-tests the DGK values.
   const verifier = new BitVerifierWorker();
   // Each decision-mode check's comparison key comes from a stock generated in the background.
-  const comparisonKeys = new ComparisonKeyPool({ keys: { bits: options.comparisonKeyBits } });
+  const comparisonKeys = new ComparisonKeyPool({
+    ...options.comparisonKeyPool,
+    keys: { bits: options.comparisonKeyBits },
+  });
   void comparisonKeys.fill().catch(() => undefined);
   const keySource = options.comparisonKeySource ?? comparisonKeys;
   const closeThreads = () => Promise.all([comparisonKeys.close(), workers.close(), verifier.close()]);

@@ -26,7 +26,7 @@ import { encodeMessage, messageHash, type Stage } from "../../src/protocol/messa
 import { readParametersDocument } from "../../src/protocol/parameters";
 import { signRequest } from "../../src/protocol/signedRequest";
 import { generateSealingKey } from "../../src/bureau/sealing";
-import { startBureauService, type BureauService } from "../../src/bureau/service";
+import { startBureauService, type BureauService, type BureauServiceOptions } from "../../src/bureau/service";
 import type { ApiLimits } from "../../src/bureau/http";
 import { pruneMessages } from "../../src/bureau/pruner";
 import { connectSuite } from "../../src/suite";
@@ -64,7 +64,12 @@ describe("Bureau API admission", function () {
     return signRequest(signer, { method, path, body, ...audience }, options);
   }
 
-  async function start(f: Fixture, limits: ApiLimits = {}, watch = false) {
+  async function start(
+    f: Fixture,
+    limits: ApiLimits = {},
+    watch = false,
+    comparisonKeyPool?: BureauServiceOptions["comparisonKeyPool"],
+  ) {
     audience = { chainId: 31337n, bureau: f.bureau.address };
     service = await startBureauService({
       suite: connectSuite(f, f.bureau),
@@ -78,6 +83,7 @@ describe("Bureau API admission", function () {
       comparisonKeyBits: 2048,
       ringPedersen: fixtureRingPedersen(),
       limits,
+      comparisonKeyPool,
     });
     return service;
   }
@@ -240,6 +246,17 @@ describe("Bureau API admission", function () {
       expect((refused as BureauRefused).status).to.equal(429);
       expect((refused as BureauRefused).message).to.match(/unused comparison key reservations/);
     });
+    it("takes as many unused reservations per bank as the operator allows", async function () {
+      const f = await loadFixture(fixture);
+      const { url } = await start(f, {}, false, { capacity: 1, reservationsPerBank: 6 });
+      for (let i = 0; i < 6; i++) await reserveComparisonKey(url, { signer: f.bank, bureau: f.bureau.address });
+      const refused = await reserveComparisonKey(url, { signer: f.bank, bureau: f.bureau.address }).catch(
+        (e: unknown) => e,
+      );
+      expect((refused as BureauRefused).status).to.equal(429);
+      expect((refused as BureauRefused).message).to.match(/expected at most 6 unused comparison key reservations/);
+    });
+
     it("answers 503 with the pool's retry hint when no fresh key is ready and enough callers wait", async function () {
       const f = await loadFixture(fixture);
       await service?.stop();

@@ -108,6 +108,20 @@ describe("blindcredit without a chain", function () {
       }
     });
 
+    it("refuses a comparison-key pool or a reservation limit out of range, saying what it expected", async function () {
+      for (const [flag, given] of [
+        ["--comparison-keys", "0"],
+        ["--comparison-keys", "65"],
+        ["--reservations-per-bank", "0"],
+        ["--reservations-per-bank", "1001"],
+        ["--reservations-per-bank", "many"],
+      ]) {
+        const run = expectExit(await cli([...CLOSED, "bureau", "start", flag, given]), 2);
+        expect(run.stderr, given).to.include(flag);
+        expect(run.stderr, given).to.include(given);
+      }
+    });
+
     it("refuses a malformed address or id before connecting", async function () {
       const bad = expectExit(await cli([...CLOSED, "member", "status", "0x1234"]), 2);
       expect(bad.stderr).to.match(/expected an Ethereum address .* got "0x1234"/);

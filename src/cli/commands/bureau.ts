@@ -198,6 +198,17 @@ export function register(program: Command): void {
       4,
     )
     .option(
+      "--comparison-keys <n>",
+      "fresh per-check comparison keys kept ready (default 4; each takes a few tenths of a second of CPU to make)",
+      argParser((v) => parseInteger(v, 1, 64)),
+    )
+    .option(
+      "--reservations-per-bank <n>",
+      "unused comparison-key reservations one bank may hold (default 4): how many checks ahead it can precompute " +
+        "(each costs this bureau a key's making)",
+      argParser((v) => parseInteger(v, 1, 1000)),
+    )
+    .option(
       "--evaluator-lease <ms>",
       "how long this process's lease on a check lasts unless renewed (every third of it), in milliseconds: with " +
         "several bureau processes on one --database-url, a check whose process crashed is taken over after it",
@@ -227,6 +238,8 @@ export function register(program: Command): void {
             poll: number;
             evaluatorLease: number;
             concurrency: number;
+            comparisonKeys?: number;
+            reservationsPerBank?: number;
             logJson: boolean;
           },
         ) => {
@@ -278,6 +291,7 @@ export function register(program: Command): void {
               pollIntervalMs: opts.poll,
               leaseMs: opts.evaluatorLease,
               concurrency: opts.concurrency,
+              comparisonKeyPool: { capacity: opts.comparisonKeys, reservationsPerBank: opts.reservationsPerBank },
               logger: opts.logJson
                 ? pino(redacted, pino.destination(2))
                 : // progress lines for people: each log line's message, as the evaluator writes it
