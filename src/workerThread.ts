@@ -21,21 +21,22 @@ export type ReplyMessage<Reply> =
   | { readonly id: number; readonly error: string };
 
 /**
- * Serves the pool's requests on this thread, one at a time in the order they came.
+ * Serves the pool's requests on this thread in the order they came: a synchronous handler answers them one at a
+ * time; an asynchronous one's requests interleave where it awaits (a long one that yields lets short ones through).
  * @param makeHandler called once with the pool's `init` (`WorkerPoolOptions.init`); returns the handler of every
  *   request
  * @example serveRequests((key: KeyData) => (request: { count: number }) => compute(key, request.count));
  */
 export function serveRequests<Request, Reply, Init = unknown>(
-  makeHandler: (init: Init) => (request: Request) => Reply,
+  makeHandler: (init: Init) => (request: Request) => Reply | Promise<Reply>,
 ): void {
   const port = parentPort;
   if (port === null) return; // loaded outside a worker thread: nothing to serve
   const handle = makeHandler((workerData as { init: Init }).init);
-  port.on("message", ({ id, request }: RequestMessage<Request>) => {
+  port.on("message", async ({ id, request }: RequestMessage<Request>) => {
     let answer: ReplyMessage<Reply>;
     try {
-      answer = { id, reply: handle(request) };
+      answer = { id, reply: await handle(request) };
     } catch (err) {
       answer = { id, error: err instanceof Error ? err.message : String(err) };
     }

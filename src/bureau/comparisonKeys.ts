@@ -23,7 +23,8 @@
  * @module
  */
 import { encrypt, randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
-import { generateDgkKeyPair } from "../dgk";
+import { bureauShares } from "../protocol/comparison";
+import { makeComparisonKey, type ComparisonKeyThread } from "./comparisonKeyThread";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import { Stock } from "../stock";
 
@@ -46,6 +47,13 @@ export interface ComparisonKeySource {
   operandRandomizers?(key: DgkPrivateKey): (() => bigint) | undefined;
   /** Reserves a fresh key to `bank` ({@link ComparisonKeyPool.reserve}); a source without it takes no reservations. */
   reserve?(bank: string): Promise<ComparisonKeyReservation>;
+  /**
+   * The bureau's share of each comparison (`bureauShares`), computed where the source keeps its keys' private work;
+   * without it, on the calling thread.
+   */
+  shares?(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): Promise<(0 | 1)[]>;
+  /** Forgets what the source holds of a key whose check is over. */
+  release?(key: DgkPrivateKey): void;
 }
 
 /** Options of a {@link ComparisonKeyPool}. */
@@ -70,13 +78,15 @@ export interface ComparisonKeyPoolOptions {
    * {@link DEFAULT_REFILL_DELAY_MS}. An empty pool refills at once.
    */
   readonly refillDelayMs?: number;
+  /**
+   * The thread that makes the keys and zero-tests under them (the service's); without it, both run on this thread.
+   * The pool does not close it.
+   */
+  readonly thread?: ComparisonKeyThread;
 }
 
 /** Operand randomizers precomputed with each key by default: a k = 10 check's. */
 export const DEFAULT_OPERAND_RANDOMIZERS = 160;
-
-/** Randomizers computed per event-loop turn while a key is prepared (a few ms each: other work runs between). */
-const RANDOMIZER_SLICE = 16;
 
 /** Fresh keys kept ready by default: a burst of checks finds keys made, and refilling is one key at a time. */
 export const DEFAULT_KEY_POOL_CAPACITY = 4;
@@ -132,6 +142,7 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   readonly #reserved = new Map<string, { bank: string; key: DgkPrivateKey; expiresAt: number }>();
   #misses = 0;
   readonly #refillDelayMs: number;
+  readonly #thread: ComparisonKeyThread | undefined;
   #refillTimer: NodeJS.Timeout | undefined;
 
   /** @throws RangeError for a capacity, reservation time or per-bank limit out of range */
@@ -156,6 +167,7 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     if (!Number.isSafeInteger(this.#refillDelayMs) || this.#refillDelayMs < 0)
       throw new RangeError(`refillDelayMs: expected a whole number of ms ≥ 0, got ${String(options.refillDelayMs)}`);
     this.#keys = options.keys;
+    this.#thread = options.thread;
     this.#now = options.now ?? Date.now;
     this.#ready = new Stock({
       capacity: this.capacity,
@@ -252,6 +264,16 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     return () => stock.pop() ?? randomizer(key);
   }
 
+  /** @inheritdoc */
+  shares(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): Promise<(0 | 1)[]> {
+    return this.#thread?.shares(key, comparisons) ?? Promise.resolve().then(() => bureauShares(key, comparisons));
+  }
+
+  /** @inheritdoc */
+  release(key: DgkPrivateKey): void {
+    this.#thread?.release(key);
+  }
+
   /** Stops filling and drops every key held, reserved ones included. */
   async close(): Promise<void> {
     clearTimeout(this.#refillTimer);
@@ -281,20 +303,16 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   }
 
   /**
-   * A new key with its operand randomizers, computed a slice per event-loop turn by the CRT, and its fixed-base
-   * tables for g (built by one encryption), so that a check pays none of the key's set-up.
+   * A new key with its operand randomizers (made on the key thread, or here a slice per event-loop turn), and its
+   * fixed-base tables for g on this thread, where the challenge is encrypted (built by one encryption), so that a
+   * check pays none of the key's set-up.
    */
   async #generate(): Promise<DgkPrivateKey> {
-    const { privateKey } = await generateDgkKeyPair(this.#keys);
-    encrypt(privateKey, 0n);
-    const stock: bigint[] = [];
-    while (stock.length < this.#operandRandomizers && !this.#ready.closed) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const count = Math.min(RANDOMIZER_SLICE, this.#operandRandomizers - stock.length);
-      for (let i = 0; i < count; i++) stock.push(randomizer(privateKey));
-    }
-    this.#randomizers.set(privateKey, stock);
-    return privateKey;
+    const { key, randomizers } = await (this.#thread?.make(this.#keys, this.#operandRandomizers) ??
+      makeComparisonKey(this.#keys, this.#operandRandomizers, () => this.#ready.closed));
+    encrypt(key.publicKey, 0n);
+    this.#randomizers.set(key, randomizers);
+    return key;
   }
 }
 

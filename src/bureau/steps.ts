@@ -198,6 +198,8 @@ export class BureauClient {
    */
   async forget(checkId: string): Promise<void> {
     await this.journal.forget(checkId);
+    const key = this.#checkKeys.get(checkId.toLowerCase());
+    if (key !== undefined) this.comparisonKeys.release?.(key);
     this.#checkKeys.delete(checkId.toLowerCase());
   }
 
@@ -256,6 +258,7 @@ export class BureauClient {
     const answer = await answerDecision(key, this.#checkKey(checkId, state), context, state, response, responseHash, {
       ...blinding,
       parameters: this.parameters.parameters,
+      shares: this.comparisonKeys.shares?.bind(this.comparisonKeys),
     });
     const entry: JournalEntry = { stage: "answered", messageHash: answer.hash };
     await this.journal.record(checkId, entry, answer.bytes);

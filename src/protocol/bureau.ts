@@ -53,7 +53,14 @@ import {
   type BitVerifierWorker,
   type RingPedersenParameters,
 } from "../proofs";
-import { bureauShare, comparisonBit, encryptOperand, shuffle, type DgkRandomizers } from "./comparison";
+import {
+  ComparisonValueError,
+  bureauShares,
+  comparisonBit,
+  encryptOperand,
+  shuffle,
+  type DgkRandomizers,
+} from "./comparison";
 import {
   checkConditionCount,
   checkScorecardMode,
@@ -157,6 +164,11 @@ export interface BlindingOptions {
 
 /** How the bureau answers a decision-mode check. */
 export interface AnswerOptions extends BlindingOptions {
+  /**
+   * Where the bureau's shares are computed (the zero tests under the check's key): `bureauShares` on this thread by
+   * default; the service's comparison-key thread, where the key was made, otherwise (the same shares and refusals).
+   */
+  readonly shares?: (key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]) => Promise<(0 | 1)[]>;
   /**
    * The bureau's ring-Pedersen parameters (public part): a scorecard's quotients are proven in range under them.
    * Needed when the check has a scorecard.
@@ -420,7 +432,7 @@ export async function answerDecision(
   state: BureauCheckState,
   response: Uint8Array,
   responseHash: string,
-  { pool, blind = blindInline, verifier, parameters }: AnswerOptions = {},
+  { pool, blind = blindInline, verifier, parameters, shares }: AnswerOptions = {},
 ): Promise<CommittedMessage> {
   const keyJson = exportDgkPublicKey(comparisonKey);
   if (keyJson.n !== state.comparisonKey.n || keyJson.g !== state.comparisonKey.g || keyJson.h !== state.comparisonKey.h)
@@ -467,13 +479,13 @@ export async function answerDecision(
       throw proofRefusal(e);
     }
   }
-  let bureauShares: (0 | 1)[] | undefined;
+  let ownShares: (0 | 1)[] | undefined;
   let valueRefusal: unknown;
   try {
-    bureauShares = refusing(RefusalReason.InvalidMessage, () =>
+    const parsed = refusing(RefusalReason.InvalidMessage, () =>
       comparisons.map((values, i) => {
         const where = `response comparison ${i + 1}`;
-        const parsed = readArray(values, where, widths[i]).map((v, j) => {
+        return readArray(values, where, widths[i]).map((v, j) => {
           // Range only here: the zero test below refuses anything outside the key's subgroup, non-units included.
           try {
             return parseDgkCiphertext(comparisonKey.publicKey, v, `${where} value ${j + 1}`, { checkUnit: false });
@@ -481,23 +493,32 @@ export async function answerDecision(
             throw new Error(`not a ciphertext of this check's comparison key: ${(e as Error).message}`);
           }
         });
-        try {
-          return bureauShare(comparisonKey, parsed);
-        } catch (e) {
-          throw new Error(`${where}: ${(e as Error).message}`);
-        }
       }),
     );
+    try {
+      ownShares = await (shares ?? bureauSharesHere)(comparisonKey, parsed);
+    } catch (e) {
+      if (!(e instanceof ComparisonValueError)) throw e;
+      throw new CheckRefusal(
+        RefusalReason.InvalidMessage,
+        `response comparison ${(e.comparison ?? 0) + 1}: ${e.message}`,
+      );
+    }
   } catch (e) {
     valueRefusal = e;
   }
   const refusedProof = await verified;
   if (refusedProof !== undefined) throw refusedProof;
-  if (bureauShares === undefined) throw valueRefusal;
-  const missing = sum(encryptedMisses(state, bureauShares, bankShares, quotients));
+  if (ownShares === undefined) throw valueRefusal;
+  const missing = sum(encryptedMisses(state, ownShares, bankShares, quotients));
   const [answer] = await blind([missing], pool);
   const bytes = encodeMessage("answer", context, { answer: answer.toHex() });
   return { bytes, hash: messageHash(bytes) };
+}
+
+/** The bureau's shares on this thread: {@link bureauShares} as a promise, so that it fails as the thread's would. */
+async function bureauSharesHere(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): Promise<(0 | 1)[]> {
+  return bureauShares(key, comparisons);
 }
 
 /**

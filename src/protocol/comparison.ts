@@ -98,9 +98,14 @@ function blind(key: DgkPublicKey, e: bigint, nextRandomizer: DgkRandomizers): bi
 
 /** Why the bureau refuses a bank's comparison values. */
 export class ComparisonValueError extends Error {
+  /**
+   * @param index the value's index in its comparison
+   * @param comparison the comparison's index in the response, when known
+   */
   constructor(
     readonly index: number,
     message: string,
+    readonly comparison?: number,
   ) {
     super(message);
     this.name = "ComparisonValueError";
@@ -127,6 +132,22 @@ export function bureauShare(key: DgkPrivateKey, values: readonly bigint[]): 0 | 
     }
   });
   return share;
+}
+
+/**
+ * Step 3, the bureau: its share of every comparison of a response, in order.
+ * @throws ComparisonValueError (with `comparison` set) for the first value that is not a ciphertext of this check's
+ *   key
+ */
+export function bureauShares(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): (0 | 1)[] {
+  return comparisons.map((values, comparison) => {
+    try {
+      return bureauShare(key, values);
+    } catch (e) {
+      if (!(e instanceof ComparisonValueError)) throw e;
+      throw new ComparisonValueError(e.index, e.message, comparison);
+    }
+  });
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   importDgkPrivateKey,
   importDgkPublicKey,
 } from "../../src/dgk";
+import { importGeneratedDgkPrivateKey } from "../../src/dgk/keys";
 import { modPowBigInt } from "../../src/paillier";
 import { expectDgkError, expectDgkRejection, kat, katKey } from "./helpers";
 
@@ -312,6 +313,19 @@ describe("dgk/keys", () => {
       refuse({ h: pow3(h, vp) }, /h mod p of order exactly vp/); // ≡ 1 mod p
       refuse({ h: pow3(h, vq) }, /h mod q of order exactly vq/); // ≡ 1 mod q
       refuse({ h: hex(n - 2n) }, /h mod p of order exactly vp/);
+    });
+  });
+
+  describe("importGeneratedDgkPrivateKey (a key this process's own thread made)", function () {
+    it("takes the generating thread's JSON back as the same key, checking its format and p·q = n only", function () {
+      const key = katKey("2048");
+      const json = exportDgkPrivateKey(key);
+      const again = importGeneratedDgkPrivateKey(json);
+      expect(again.publicKey.fingerprint).to.equal(key.publicKey.fingerprint);
+      expect(decrypt(again, encrypt(key.publicKey, 5n))).to.equal(5n);
+      expectDgkError(() => importGeneratedDgkPrivateKey({ ...json, p: hex(key.p + 2n) }), "KEY_INVALID", /p·q = n/);
+      expectDgkError(() => importGeneratedDgkPrivateKey(without(json, "vq")), "KEY_FORMAT");
+      expectDgkError(() => importGeneratedDgkPrivateKey("{"), "KEY_FORMAT", /expected JSON/);
     });
   });
 });

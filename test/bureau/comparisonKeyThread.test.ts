@@ -1,0 +1,94 @@
+/**
+ * The comparison-key thread: keys made there are sound and come with randomizers of their own, its shares are the
+ * calling thread's (refusals included, for keys it made and keys it did not), the main thread runs no primality
+ * test for its keys, and everything still works once it is closed.
+ */
+import { expect } from "chai";
+import { encrypt, generateDgkKeyPair, zeroTest, type DgkPrivateKey } from "../../src/dgk";
+import { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
+import { ComparisonKeyThread } from "../../src/bureau/comparisonKeyThread";
+import { ComparisonValueError, bureauShares } from "../../src/protocol/comparison";
+import { modPowCounters } from "../../src/paillier";
+
+const KEYS = { bits: 2048 } as const;
+
+/** Comparisons under `key`: values encrypting zero where `zeros` says, nonzero elsewhere. */
+function comparisonsOf(key: DgkPrivateKey, zeros: readonly (readonly boolean[])[]): bigint[][] {
+  return zeros.map((row) => row.map((zero) => encrypt(key.publicKey, zero ? 0n : 7n)));
+}
+
+async function refusalOf(promise: Promise<unknown>): Promise<ComparisonValueError> {
+  const caught = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(caught).to.be.instanceOf(ComparisonValueError);
+  return caught as ComparisonValueError;
+}
+
+describe("bureau/comparisonKeyThread", function () {
+  this.timeout(120_000);
+  const thread = new ComparisonKeyThread();
+  after(() => thread.close());
+
+  it("makes a key with its randomizers, and the main thread tests no prime for it", async function () {
+    const before = modPowCounters().setups;
+    const { key, randomizers } = await thread.make(KEYS, 12);
+    expect(modPowCounters().setups - before, "set-ups on this thread to take the key in").to.equal(0);
+    expect(key.publicKey.bits).to.equal(2048);
+    expect(randomizers).to.have.length(12);
+    expect(new Set(randomizers).size).to.equal(12);
+    const comparisons = comparisonsOf(key, [
+      [true, false, false],
+      [false, false],
+      [false, true],
+    ]);
+    const beforeShares = modPowCounters().setups;
+    expect(await thread.shares(key, comparisons)).to.deep.equal([1, 0, 1]);
+    expect(modPowCounters().setups - beforeShares, "set-ups on this thread for its shares").to.equal(0);
+    // each randomizer is h^r: an encryption of zero under the key
+    expect(randomizers.every((r) => zeroTest(key, r))).to.equal(true);
+  });
+
+  it("gives the calling thread's shares and refusals, for its own keys and for keys made elsewhere", async function () {
+    const own = (await thread.make(KEYS, 0)).key;
+    const elsewhere = (await generateDgkKeyPair(KEYS)).privateKey;
+    for (const key of [own, elsewhere]) {
+      const zeros = [[false, false, true, false], [false], [true, true]];
+      const comparisons = comparisonsOf(key, zeros);
+      expect(await thread.shares(key, comparisons)).to.deep.equal(bureauShares(key, comparisons));
+      // a value under another key in comparison 2: refused, where and why, as on this thread
+      const forged = comparisons.map((row) => [...row]);
+      forged[1][0] = encrypt((key === own ? elsewhere : own).publicKey, 0n);
+      const there = await refusalOf(thread.shares(key, forged));
+      const here = await refusalOf(Promise.resolve().then(() => bureauShares(key, forged)));
+      expect([there.comparison, there.index, there.message]).to.deep.equal([here.comparison, here.index, here.message]);
+      expect(there.comparison).to.equal(1);
+      expect(there.message).to.match(/expected a ciphertext of this check's comparison key/);
+    }
+  });
+
+  it("still answers a key it released (imported again), and everything once closed (on this thread)", async function () {
+    const { key } = await thread.make(KEYS, 0);
+    thread.release(key);
+    const comparisons = comparisonsOf(key, [[false, true]]);
+    expect(await thread.shares(key, comparisons)).to.deep.equal([1]);
+    const closed = new ComparisonKeyThread();
+    await closed.close();
+    const made = await closed.make(KEYS, 3);
+    expect(made.randomizers).to.have.length(3);
+    expect(await closed.shares(made.key, comparisonsOf(made.key, [[false], [true]]))).to.deep.equal([0, 1]);
+  });
+
+  it("serves a pool: its keys' shares come from the thread", async function () {
+    const pool = new ComparisonKeyPool({ keys: KEYS, capacity: 1, thread });
+    try {
+      const key = await pool.fresh();
+      const comparisons = comparisonsOf(key, [[true], [false, false]]);
+      expect(await pool.shares(key, comparisons)).to.deep.equal([1, 0]);
+      expect(pool.operandRandomizers(key)).to.be.a("function");
+    } finally {
+      await pool.close();
+    }
+  });
+});
