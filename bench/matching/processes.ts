@@ -4,10 +4,14 @@
  * process of its own (bench/matching/throughputBank.ts) running k = 10 checks back to back for a window; measured
  * from outside (the bureaus' /metrics, /proc CPU seconds of the bureaus and the chain node). Used by
  * bench/matching/throughput.ts and bench/bureau/stores.ts.
+ *
+ * Each bureau's stderr (its progress lines: every step, failed attempt and refusal with its reason) goes to
+ * `bureau-<i>.log` in the run's temporary folder. When a bank or a bureau fails, the run prints each bureau's
+ * refusals and failed attempts and the tail of its log, and keeps the folder.
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, type Signer } from "ethers";
@@ -22,7 +26,7 @@ import { SUBJECT_COMMITMENT } from "../../test/helpers/suite";
 import { PROJECT_ROOT, runHardhat, startNode, type LocalNode } from "../../test/helpers/node";
 import { freshPostgresDatabase, stopPostgres } from "../../test/helpers/postgres";
 import { APPLICANT_RECORD, MIXED_CONDITIONS } from "../../test/helpers/samples";
-import type { BankGo, BankJob, BankReport } from "./throughputBank";
+import type { BankCommand, BankJob, BankReport } from "./throughputBank";
 
 /** k = 10: the first ten conditions of the benchmarks' loan. */
 export const LOAN = MIXED_CONDITIONS.slice(0, 10);
@@ -91,6 +95,7 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
   let node: LocalNode | undefined;
   let provider: JsonRpcProvider | undefined;
   const dir = mkdtempSync(join(tmpdir(), "blindcredit-throughput-"));
+  let measured = false;
   try {
     node = await startNode("hardhat");
     await runHardhat(node, ["deploy", "--network", "localhost", "--no-compile"]);
@@ -111,7 +116,7 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
     const bureaus: { child: ChildProcess; url: string }[] = [];
     // One at a time: the first generates and seals the comparison key the others load.
     for (let i = 0; i < bureauCount; i++) {
-      const started = await startBureau(node, keyFile, dir, store, pollMs);
+      const started = await startBureau(node, keyFile, dir, store, pollMs, bureauLog(dir, i));
       children.push(started.child);
       bureaus.push(started);
     }
@@ -123,8 +128,7 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
       parseRecordFields(APPLICANT_RECORD),
     );
 
-    const reports: Promise<BankReport>[] = [];
-    const ready: Promise<BankReport>[] = [];
+    const banks: { account: number; child: ChildProcess; messages: ReturnType<typeof reportsOf> }[] = [];
     for (let i = 0; i < bankCount; i++) {
       const job: BankJob = {
         rpcUrl: node.url,
@@ -149,20 +153,24 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
         { cwd: PROJECT_ROOT, env: cleanEnv(), stdio: ["ignore", "inherit", "inherit", "ipc"] },
       );
       children.push(child);
-      const messages = reportsOf(child);
-      ready.push(messages.next().then(expectReport("ready")));
-      reports.push(ready[i].then(() => messages.next()).then(expectReport("done")));
+      banks.push({ account: job.account, child, messages: reportsOf(child) });
     }
-    await Promise.all(ready);
+    /** Every bank's next report, which must be `type`. */
+    const allSay = (type: BankReport["type"]) =>
+      Promise.all(banks.map(({ account, messages }) => messages.next().then(expectReport(type, account))));
+    const tell = (command: BankCommand) => banks.forEach(({ child }) => child.send(command));
+    // Each phase begins once every bank has ended the last: no bank's check runs while banks precompute.
+    await allSay("warmed");
+    tell({ type: "prepare" });
+    await allSay("ready");
 
     const chainPids = processesWith(node.configFile);
     const chainBefore = cpuSeconds(chainPids);
     const before = await Promise.all(bureaus.map((b) => bureauFigures(b)));
     const blockBefore = await provider.getBlockNumber();
     const started = performance.now();
-    const go: BankGo = { type: "go", stopAt: Date.now() + seconds * 1000 };
-    for (const child of children.slice(bureaus.length)) child.send(go);
-    const done = (await Promise.all(reports)) as Extract<BankReport, { type: "done" }>[];
+    tell({ type: "go", stopAt: Date.now() + seconds * 1000 });
+    const done = (await allSay("done")) as Extract<BankReport, { type: "done" }>[];
     const elapsed = (performance.now() - started) / 1000;
     const after = await Promise.all(bureaus.map((b) => bureauFigures(b)));
     const chainSpent = cpuSeconds(chainPids) - chainBefore;
@@ -172,6 +180,7 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
     const spent = (key: keyof Awaited<ReturnType<typeof bureauFigures>>) =>
       after.reduce((a, f, i) => a + f[key] - before[i][key], 0);
     const latencies = done.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    measured = true;
     return {
       setting: "separate processes",
       banks: bankCount,
@@ -198,8 +207,44 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
     provider?.destroy();
     await node?.stop();
     if (options.databaseUrl === "postgres") await stopPostgres();
-    rmSync(dir, { recursive: true, force: true });
+    if (measured) {
+      // Steps that failed and were retried, or refused checks, in a run that completed: said, not fatal.
+      process.stderr.write(bureauLogs(dir, bureauCount, false));
+      rmSync(dir, { recursive: true, force: true });
+    } else {
+      process.stderr.write(`${bureauLogs(dir, bureauCount, true)}the run's folder is kept: ${dir}\n`);
+    }
   }
+}
+
+/** Where bureau `index` of a run's folder writes its stderr. */
+function bureauLog(dir: string, index: number): string {
+  return join(dir, `bureau-${index}.log`);
+}
+
+/**
+ * What the bureaus of a run said: each one's refusals and failed attempts (a bank reads only a refusal's code
+ * on-chain; the bureau's line says why), if any; with `tail` (a failed run), then the last lines of its log.
+ */
+function bureauLogs(dir: string, count: number, tail: boolean): string {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const file = bureauLog(dir, i);
+    let lines: string[];
+    try {
+      lines = readFileSync(file, "utf8").split("\n").filter((line) => line.length > 0);
+    } catch {
+      out.push(`bureau ${i}: no log at ${file}`);
+      continue;
+    }
+    const notable = lines.filter((line) => /refused|failed/i.test(line));
+    if (notable.length > 0) {
+      out.push(`bureau ${i}: ${notable.length} lines of refusals and failed attempts, the last 20 of them:`);
+      out.push(...notable.slice(-20));
+    }
+    if (tail) out.push(`bureau ${i}: the last lines of ${file}:`, ...lines.slice(-40));
+  }
+  return out.map((line) => `${line}\n`).join("");
 }
 
 /** The subject, the provider and the banks admitted, with their grants (unlimited uses for the banks). */
@@ -232,15 +277,20 @@ async function members(
   await (await permissions.setPermission(await provider.getAddress(), Level.Write, expiry, 1)).wait();
 }
 
-/** `blindcredit bureau start` as account 4 (the deployment's bureau); resolves with its URL once it listens. */
+/**
+ * `blindcredit bureau start` as account 4 (the deployment's bureau), its stderr written to `logFile`; resolves with
+ * its URL once it listens.
+ */
 async function startBureau(
   node: LocalNode,
   keyFile: string,
   dir: string,
   store: string[],
   pollMs: number,
+  logFile: string,
 ): Promise<{ child: ChildProcess; url: string }> {
   const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", String(pollMs), ...store];
+  const log = openSync(logFile, "w");
   const child = spawn(process.execPath, [...profiling(), join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
     cwd: dir,
     env: {
@@ -249,13 +299,13 @@ async function startBureau(
       BLINDCREDIT_DEPLOYMENTS: node.deploymentsDir,
       BLINDCREDIT_SEALING_KEY_FILE: keyFile,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", log],
   });
+  closeSync(log); // the child holds its own
+  const stderr = () => readFileSync(logFile, "utf8");
   let stdout = "";
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bureau did not start:\n${stderr}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`the bureau did not start:\n${stderr()}`)), 120_000);
     child.stdout!.on("data", (c: Buffer) => {
       stdout += c.toString();
       const match = /"url":\s*"([^"]+)"/.exec(stdout);
@@ -264,7 +314,7 @@ async function startBureau(
         resolve(match[1]);
       }
     });
-    child.once("exit", (code) => reject(new Error(`the bureau exited with ${code}:\n${stderr}`)));
+    child.once("exit", (code) => reject(new Error(`the bureau exited with ${code}:\n${stderr()}`)));
   });
   return { child, url };
 }
@@ -310,23 +360,30 @@ function processesWith(marker: string): number[] {
     .map(Number);
 }
 
-/** The messages of a bank process, one at a time. */
+/** The messages of a bank process, one at a time; "failed" for each one asked after it exited. */
 function reportsOf(child: ChildProcess): { next(): Promise<BankReport> } {
   const queue: BankReport[] = [];
   const waiting: ((r: BankReport) => void)[] = [];
+  let exit: BankReport | undefined;
   child.on("message", (m: BankReport) => (waiting.length > 0 ? waiting.shift()!(m) : queue.push(m)));
   child.once("exit", (code) => {
-    for (const w of waiting.splice(0)) w({ type: "failed", error: `the bank process exited with ${code}` });
+    exit = { type: "failed", error: `the bank process exited with ${code}` };
+    for (const w of waiting.splice(0)) w(exit);
   });
   return {
-    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<BankReport>((r) => waiting.push(r))),
+    next: () =>
+      queue.length > 0
+        ? Promise.resolve(queue.shift()!)
+        : exit !== undefined
+          ? Promise.resolve(exit)
+          : new Promise<BankReport>((r) => waiting.push(r)),
   };
 }
 
-function expectReport(type: BankReport["type"]) {
+function expectReport(type: BankReport["type"], account: number) {
   return (report: BankReport): BankReport => {
-    if (report.type === "failed") throw new Error(`a bank failed: ${report.error}`);
-    if (report.type !== type) throw new Error(`a bank said ${report.type}, expected ${type}`);
+    if (report.type === "failed") throw new Error(`bank ${account} failed: ${report.error}`);
+    if (report.type !== type) throw new Error(`bank ${account} said ${report.type}, expected ${type}`);
     return report;
   };
 }

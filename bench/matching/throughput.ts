@@ -12,9 +12,12 @@
  *   `BENCH_DATABASE_URL`), and each bank a process of its own (bench/matching/throughputBank.ts) keeping the pools a
  *   running bank keeps (proven shares, re-randomisers for the bureau's key) and topping them up as it goes, all over
  *   JSON-RPC and HTTP. The whole consortium shares this machine's cores.
- * - **banks' work made ahead**: the same, but each bank makes its shares and re-randomisers for `BENCH_AHEAD`
- *   checks before the window and none during it, so that in the window the banks spend only their online work: the
- *   load a bureau sees when the banks run on machines of their own, which one machine can only approximate this way.
+ * - **banks' work made ahead**: the same, but each bank makes its shares for `BENCH_AHEAD` checks before the window
+ *   and none during it, so that in the window the banks spend little more than their online work (the re-randomisers
+ *   for the bureau's per-check keys are still made a few keys ahead, as the bank reserves them): the load a bureau
+ *   sees when the banks run on machines of their own, which one machine can only approximate this way. In both
+ *   settings every bank warms up with one check, then makes its pools, each phase begun once every bank has ended
+ *   the last, so that no check runs while the banks precompute.
  *
  * The bureau's busy time is both its evaluator's step seconds (chain transactions included) and the CPU seconds of
  * its process (every thread), from /proc; the banks' and the chain node's CPU seconds are measured the same way.
@@ -107,9 +110,10 @@ async function main(): Promise<void> {
     "3072-bit DGK key) and the banks (3072-bit Paillier keys, no pools) on one event loop. **Separate processes**:",
     "a `hardhat node` (automine), `blindcredit bureau start` in its own process, each bank in its own process with",
     "the pools a running bank keeps, topped up as it goes. **Banks' work made ahead**: the same, but each bank makes",
-    "its shares and DGK re-randomisers for that many checks before the window and none in it, so that the banks",
-    "spend only their online work there, as banks on machines of their own would. Banks run checks back to back for",
-    "the window; everything on this machine.",
+    "its shares for that many checks before the window and none in it (DGK re-randomisers for the bureau's",
+    "per-check keys still a few keys ahead, as it reserves them), so that the banks spend little more than their",
+    "online work there, as banks on machines of their own would. Banks run checks back to back for the window;",
+    "everything on this machine.",
     "",
     `Machine: ${result.machine}. Date: ${result.date}.`,
     "",

@@ -2,9 +2,13 @@
  * One bank of the throughput bench's separate-process setting (bench/matching/throughput.ts starts it with an IPC
  * channel): its own process, its own 3072-bit Paillier key, a `BankClient` over JSON-RPC and the bureau's HTTP API,
  * with the pools a bank that keeps running holds (its proven shares, re-randomisers for the bureau's comparison
- * key): a few checks' worth refilled while it waits for the bureau, or (`ahead`) enough for the whole window made
- * before it. It runs one check to warm up, says "ready", and on "go" runs checks back to back until the given time,
- * then reports how many and how long each took.
+ * key): a few checks' worth refilled while it waits for the bureau, or (`ahead`) shares enough for the whole window
+ * made before it (re-randomisers for the bureau's per-check keys are made a few keys ahead, as the bureau reserves
+ * keys, during the window too). In three phases, each begun when the bench says so, so that no bank's check runs
+ * while the banks precompute (on a machine they share with the bureau, that starved the bureau and a form upload
+ * missed its body deadline, 408): it runs one check to warm up and says "warmed"; on "prepare" it fills its pools
+ * and says "ready"; on "go" it runs checks back to back until the given time, then reports how many and how long
+ * each took.
  *
  * Argument: a JSON {@link BankJob}.
  * @module
@@ -32,12 +36,13 @@ export interface BankJob {
   readonly conditions: Condition[];
   /** How often the bank reads the check's state while it waits for the bureau, milliseconds; default 100. */
   readonly pollMs?: number;
-  /** Checks' worth of shares and re-randomisers made before "ready" and not topped up after (0: as it goes). */
+  /** Checks' worth of shares made before "ready" and not topped up after (0: a few, topped up as it goes). */
   readonly ahead?: number;
 }
 
 /** Messages from a bank process. */
 export type BankReport =
+  | { readonly type: "warmed" }
   | { readonly type: "ready" }
   | {
       readonly type: "done";
@@ -48,12 +53,14 @@ export type BankReport =
     }
   | { readonly type: "failed"; readonly error: string };
 
-/** Messages to a bank process. */
-export interface BankGo {
-  readonly type: "go";
-  /** `Date.now()` after which no check is started. */
-  readonly stopAt: number;
-}
+/** Messages to a bank process: "prepare" once every bank has warmed up, "go" once every bank is ready. */
+export type BankCommand =
+  | { readonly type: "prepare" }
+  | {
+      readonly type: "go";
+      /** `Date.now()` after which no check is started. */
+      readonly stopAt: number;
+    };
 
 /** Shares a bank keeps: a k = 10 check spends 14. */
 const SHARES_PER_CHECK = 14;
@@ -71,7 +78,7 @@ async function main(job: BankJob): Promise<void> {
   const suite = await loadDeployedSuite(job.deploymentsDir, signer);
   const { privateKey } = await generateKeyPair();
   const ahead = job.ahead ?? 0;
-  const kept = Math.max(ahead, KEPT_CHECKS) + 1; // + the warm-up check
+  const kept = Math.max(ahead, KEPT_CHECKS); // the warm-up check makes its shares on the spot
   const shares = new SharePool(privateKey, { capacity: SHARES_PER_CHECK * kept });
   // Signed as the bank: the bureau takes a form of a check not opened yet only from the bank that opens it.
   const http = new HttpBoard(job.bureauUrl, { signer, bureau: job.bureau });
@@ -107,8 +114,8 @@ async function main(job: BankJob): Promise<void> {
     (filling ??= (async () => {
       while (prepared.length < keysAhead) await prepare();
     })().finally(() => (filling = undefined)));
-  await Promise.all([shares.fill(), fillKeys()]);
-  const once = async () => {
+  /** One check; with `topUp`, the pools are refilled in the background as it ends (not in the warm-up). */
+  const once = async (topUp: boolean) => {
     while (prepared.length === 0) await fillKeys();
     const { key, dgk } = prepared.shift()!;
     pools.set(key.fingerprint, dgk);
@@ -118,23 +125,25 @@ async function main(job: BankJob): Promise<void> {
     );
     pools.delete(key.fingerprint);
     if (!decision.approved) throw new Error("the applicant should be approved");
+    if (!topUp) return;
     // The next keys are reserved and precomputed for while checks run: they exist only once the bureau made them.
     void fillKeys().catch(() => undefined);
     if (ahead > 0) return;
     // Topped up while the next check waits for the bureau.
     void shares.fill();
   };
-  await once(); // the bureau verifies this key's modulus proof once
+  // The warm-up: one key reserved and its re-randomisers made, shares made on the spot; the bureau verifies this
+  // bank key's proofs once.
+  await prepare();
+  await once(false);
+  await told("prepare", { type: "warmed" });
   await Promise.all([shares.fill(), fillKeys()]);
-  const go = await new Promise<BankGo>((resolve) => {
-    process.once("message", (m: BankGo) => resolve(m));
-    send({ type: "ready" });
-  });
+  const go = await told("go", { type: "ready" });
   const latencies: number[] = [];
   const cpuAtGo = process.cpuUsage();
   while (Date.now() < go.stopAt) {
     const started = performance.now();
-    await once();
+    await once(true);
     latencies.push((performance.now() - started) / 1000);
   }
   const { user, system } = process.cpuUsage(cpuAtGo);
@@ -164,6 +173,18 @@ function retriedOnce(account: number) {
 
 function send(report: BankReport): void {
   process.send!(report);
+}
+
+/** Sends `report`, then waits for the bench's next command, which must be `type`. */
+function told<T extends BankCommand["type"]>(type: T, report: BankReport): Promise<Extract<BankCommand, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    process.once("message", (command: BankCommand) =>
+      command.type === type
+        ? resolve(command as Extract<BankCommand, { type: T }>)
+        : reject(new Error(`expected the bench's "${type}", got "${command.type}"`)),
+    );
+    send(report);
+  });
 }
 
 main(JSON.parse(process.argv[2]) as BankJob).then(

@@ -69,6 +69,13 @@ export class BureauClient {
   #document: Promise<Uint8Array> | undefined;
   /** The comparison keys of open checks, by check id: the journal holds them too; this saves importing them. */
   readonly #checkKeys = new Map<string, DgkPrivateKey>();
+  /**
+   * Reserved keys claimed for a check whose challenge is not journaled yet, by check id: the pool hands a reservation
+   * out once, so a first step that fails after the claim (the chain node or the store did not answer) is retried with
+   * this key rather than refused for a key "used by another check". Dropped once the challenge is journaled, or with
+   * the check.
+   */
+  readonly #claimed = new Map<string, DgkPrivateKey>();
   readonly journal: BureauJournal;
   /** Where the bureau account's transactions are sent from, one after another (the relay's included). */
   readonly sender: TransactionSender;
@@ -158,7 +165,8 @@ export class BureauClient {
       // The bank's turn (nothing to read: the evaluator asks again every round, one call to the chain each), or the
       // bureau has no step left in the check.
       if (hasStepAhead(before, "bureau")) return { before, after: before, finished: false };
-      if ((await this.journal.entry(checkId)) !== undefined) await this.forget(checkId);
+      if (this.#claimed.has(checkId.toLowerCase()) || (await this.journal.entry(checkId)) !== undefined)
+        await this.forget(checkId);
       return { before, after: before, finished: true };
     }
     const entry = await this.journal.entry(checkId);
@@ -201,6 +209,7 @@ export class BureauClient {
     const key = this.#checkKeys.get(checkId.toLowerCase());
     if (key !== undefined) this.comparisonKeys.release?.(key);
     this.#checkKeys.delete(checkId.toLowerCase());
+    this.#claimed.delete(checkId.toLowerCase());
   }
 
   /**
@@ -226,7 +235,7 @@ export class BureauClient {
       const comparisonKey =
         form.comparisonKey === undefined
           ? await this.comparisonKeys.fresh()
-          : this.comparisonKeys.claim(record.bank, form.comparisonKey);
+          : this.#claim(checkId, record.bank, form.comparisonKey);
       const message = challenge(
         comparisonKey,
         context,
@@ -247,7 +256,22 @@ export class BureauClient {
     // Kept in memory once journaled only: a challenge whose journaling failed (its lease lost, another evaluator's
     // challenge posted instead) leaves no key behind to answer that other challenge with.
     if (checkKey !== undefined) this.#checkKeys.set(checkId.toLowerCase(), checkKey);
+    this.#claimed.delete(checkId.toLowerCase());
     return { entry, conditions: form.conditions.length };
+  }
+
+  /**
+   * The key `bank` reserved under `fingerprint`, for `checkId`: claimed from the pool on the check's first attempt,
+   * the same key on a retry of that check.
+   * @throws CheckRefusal `InvalidMessage` when the pool holds no such reservation (see `ComparisonKeySource.claim`)
+   */
+  #claim(checkId: string, bank: string, fingerprint: string): DgkPrivateKey {
+    const id = checkId.toLowerCase();
+    const held = this.#claimed.get(id);
+    if (held !== undefined && held.publicKey.fingerprint === fingerprint.toLowerCase()) return held;
+    const key = this.comparisonKeys.claim(bank, fingerprint);
+    this.#claimed.set(id, key);
+    return key;
   }
 
   /** Decision mode: the answer from the bank's response and the journaled shares, journaled. */

@@ -15,6 +15,7 @@ import { MemoryBoard } from "../../src/protocol/board";
 import { CheckRefusal } from "../../src/protocol/refusal";
 import { Evaluator } from "../../src/bureau/evaluator";
 import { BureauClient } from "../../src/bureau/steps";
+import { MemoryJournal, type BureauJournal } from "../../src/bureau/journal";
 import { connectSuite } from "../../src/suite";
 
 const RETRY = { baseMs: 1000, maxMs: 8000 };
@@ -24,17 +25,21 @@ describe("Evaluator retries", function () {
     return deployWithGrants();
   }
 
-  /** An evaluator on its own clock, whose bureau reads the subject's values through `values`. */
-  async function setup(values: () => Promise<Map<string, bigint>>) {
+  /**
+   * An evaluator on its own clock, whose bureau reads the subject's values through `values`, and a check opened for
+   * it; with `options.journal`, the bureau journals there; with `options.reserved`, the check names a key the bureau
+   * reserved to the bank.
+   */
+  async function setup(
+    values: () => Promise<Map<string, bigint>>,
+    options: { journal?: (board: MemoryBoard) => BureauJournal; reserved?: boolean } = {},
+  ) {
     const f = await loadFixture(fixture);
     const board = new MemoryBoard();
-    const bureau = new BureauClient(
-      f.matching.connect(f.bureau),
-      board,
-      values,
-      testComparisonKeys(),
-      fixtureRingPedersen(),
-    );
+    const keys = testComparisonKeys();
+    const bureau = new BureauClient(f.matching.connect(f.bureau), board, values, keys, fixtureRingPedersen(), {
+      journal: options.journal?.(board),
+    });
     board.publishParameters(f.bureau.address, await bureau.parametersDocument());
     await bureau.registerComparisonKey(fixtureComparisonKey().publicKey);
     let now = 1_000_000;
@@ -42,8 +47,9 @@ describe("Evaluator retries", function () {
       retry: RETRY,
       clock: () => now,
     });
-    const { check } = await openLoanCheck(f, board);
-    return { f, evaluator, checkId: check.checkId, advance: (ms: number) => (now += ms) };
+    const reserved = options.reserved ? (await keys.reserve(f.bank.address)).publicKey : undefined;
+    const { bank, check } = await openLoanCheck(f, board, reserved);
+    return { f, evaluator, keys, bank, check, checkId: check.checkId, advance: (ms: number) => (now += ms) };
   }
 
   it("retries a failing check with a doubling backoff up to its bound, past three failures, and starts over after a success", async function () {
@@ -70,6 +76,32 @@ describe("Evaluator retries", function () {
     await evaluator.tick();
     expect(Number(await f.matching.state(checkId))).to.equal(CheckState.Challenged);
     expect(evaluator.retryInMs(checkId)).to.equal(undefined); // a success forgets the failures
+  });
+
+  it("challenges a check under the key its bank reserved when the attempt that claimed the key failed", async function () {
+    let failures = 1;
+    /** A journal whose first write fails, as a store or chain node that did not answer. */
+    class FailingOnce extends MemoryJournal {
+      override async record(...args: Parameters<MemoryJournal["record"]>): Promise<void> {
+        if (failures-- > 0) throw new Error("the store did not answer");
+        return super.record(...args);
+      }
+    }
+    const { f, evaluator, keys, bank, check, checkId, advance } = await setup(async () => APPLICANT, {
+      journal: (board) => new FailingOnce(board),
+      reserved: true,
+    });
+    await evaluator.tick(); // claims the reserved key, then fails to journal its challenge
+    expect(Number(await f.matching.state(checkId))).to.equal(CheckState.Requested);
+    expect(evaluator.metrics.failures).to.equal(1);
+    expect(keys.reservations).to.equal(0);
+    advance(evaluator.retryInMs(checkId)!);
+    await evaluator.tick();
+    expect(Number(await f.matching.state(checkId))).to.equal(CheckState.Challenged); // not refused
+    await bank.respond(check); // the bank answers only a challenge under the key it reserved
+    await evaluator.tick();
+    expect((await bank.decide(check)).approved).to.equal(true);
+    expect(evaluator.metrics.refused).to.equal(0);
   });
 
   it("retries a refusal whose transaction failed until it is recorded on-chain", async function () {

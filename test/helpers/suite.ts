@@ -13,6 +13,7 @@ import { BankClient } from "../../src/clients/bankCheck";
 import { submitCreditRecord } from "../../src/clients/provider";
 import { parseRecordFields } from "../../src/protocol/records";
 import type { MessageBoard } from "../../src/protocol/board";
+import type { DgkPublicKey } from "../../src/dgk";
 import { fixtureKey } from "../paillier/helpers";
 import { LOAN } from "./samples";
 
@@ -151,9 +152,9 @@ export function submitSubjectRecord(f: Suite & Actors, url: string, values: Reco
 
 /**
  * The bank (with the 2048-bit fixture key, registered here) opens a decision-mode check of the subject on the
- * sample loan, through `board`.
+ * sample loan, through `board`; under `comparisonKey` when given (a key the bureau reserved to the bank).
  */
-export async function openLoanCheck(f: Suite & Actors, board: MessageBoard) {
+export async function openLoanCheck(f: Suite & Actors, board: MessageBoard, comparisonKey?: DgkPublicKey) {
   const bank = new BankClient(f.matching.connect(f.bank), fixtureKey(2048), board);
   await bank.registerKey();
   const check = await bank.openCheck({
@@ -161,6 +162,7 @@ export async function openLoanCheck(f: Suite & Actors, board: MessageBoard) {
     bureau: f.bureau.address,
     mode: "decision",
     conditions: LOAN,
+    comparisonKey,
   });
   return { bank, check };
 }
