@@ -128,7 +128,7 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
       parseRecordFields(APPLICANT_RECORD),
     );
 
-    const banks: { account: number; child: ChildProcess; messages: ReturnType<typeof reportsOf> }[] = [];
+    const bankProcesses: { account: number; child: ChildProcess; messages: ReturnType<typeof reportsOf> }[] = [];
     for (let i = 0; i < bankCount; i++) {
       const job: BankJob = {
         rpcUrl: node.url,
@@ -153,12 +153,12 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
         { cwd: PROJECT_ROOT, env: cleanEnv(), stdio: ["ignore", "inherit", "inherit", "ipc"] },
       );
       children.push(child);
-      banks.push({ account: job.account, child, messages: reportsOf(child) });
+      bankProcesses.push({ account: job.account, child, messages: reportsOf(child) });
     }
     /** Every bank's next report, which must be `type`. */
     const allSay = (type: BankReport["type"]) =>
-      Promise.all(banks.map(({ account, messages }) => messages.next().then(expectReport(type, account))));
-    const tell = (command: BankCommand) => banks.forEach(({ child }) => child.send(command));
+      Promise.all(bankProcesses.map(({ account, messages }) => messages.next().then(expectReport(type, account))));
+    const tell = (command: BankCommand) => bankProcesses.forEach(({ child }) => child.send(command));
     // Each phase begins once every bank has ended the last: no bank's check runs while banks precompute.
     await allSay("warmed");
     tell({ type: "prepare" });
@@ -232,7 +232,9 @@ function bureauLogs(dir: string, count: number, tail: boolean): string {
     const file = bureauLog(dir, i);
     let lines: string[];
     try {
-      lines = readFileSync(file, "utf8").split("\n").filter((line) => line.length > 0);
+      lines = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => line.length > 0);
     } catch {
       out.push(`bureau ${i}: no log at ${file}`);
       continue;
