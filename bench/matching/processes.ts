@@ -84,6 +84,9 @@ export interface ProcessesOptions {
   readonly ahead?: number;
 }
 
+/** Reservations a bank working ahead may make in the window, beyond its keys made ahead: its checks there. */
+const RESERVATIONS_IN_WINDOW = 200;
+
 /** The realistic setting: a `hardhat node`, the bureau service and every bank in processes of their own. */
 export async function separateProcesses(options: ProcessesOptions): Promise<Measured> {
   const { banks: bankCount, seconds, bureaus: bureauCount, pollMs } = options;
@@ -116,7 +119,11 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
     const bureaus: { child: ChildProcess; url: string }[] = [];
     // One at a time: the first generates and seals the comparison key the others load.
     for (let i = 0; i < bureauCount; i++) {
-      const started = await startBureau(node, keyFile, dir, store, pollMs, bureauLog(dir, i));
+      // Banks working ahead reserve a key per check made ahead, then one per check they run.
+      const reservations = options.ahead
+        ? ["--reservations-per-bank", String(options.ahead + RESERVATIONS_IN_WINDOW)]
+        : [];
+      const started = await startBureau(node, keyFile, dir, [...store, ...reservations], pollMs, bureauLog(dir, i));
       children.push(started.child);
       bureaus.push(started);
     }

@@ -12,10 +12,13 @@
  *   `BENCH_DATABASE_URL`), and each bank a process of its own (bench/matching/throughputBank.ts) keeping the pools a
  *   running bank keeps (proven shares, re-randomisers for the bureau's key) and topping them up as it goes, all over
  *   JSON-RPC and HTTP. The whole consortium shares this machine's cores.
- * - **banks' work made ahead**: the same, but each bank makes its shares for `BENCH_AHEAD` checks before the window
- *   and none during it, so that in the window the banks spend little more than their online work (the re-randomisers
- *   for the bureau's per-check keys are still made a few keys ahead, as the bank reserves them): the load a bureau
- *   sees when the banks run on machines of their own, which one machine can only approximate this way. In both
+ * - **banks' work made ahead**: the same, but each bank makes its shares, and reserves `BENCH_AHEAD` per-check
+ *   comparison keys and makes their re-randomisers, before the window (the bureau is started with
+ *   `--reservations-per-bank` to allow it), so that in the window the banks spend only their online work: the load a
+ *   bureau sees when the banks run on machines of their own, which one machine can only approximate this way. The
+ *   bureau's own per-check work stays in the window: each check there reserves the key of a later check, so the
+ *   bureau makes one key per check, as in a steady state (the bank's re-randomisers for those keys are left for
+ *   later, as a bank would make them on its own machine). In both
  *   settings every bank warms up with one check, then makes its pools, each phase begun once every bank has ended
  *   the last, so that no check runs while the banks precompute.
  *
@@ -110,10 +113,10 @@ async function main(): Promise<void> {
     "3072-bit DGK key) and the banks (3072-bit Paillier keys, no pools) on one event loop. **Separate processes**:",
     "a `hardhat node` (automine), `blindcredit bureau start` in its own process, each bank in its own process with",
     "the pools a running bank keeps, topped up as it goes. **Banks' work made ahead**: the same, but each bank makes",
-    "its shares for that many checks before the window and none in it (DGK re-randomisers for the bureau's",
-    "per-check keys still a few keys ahead, as it reserves them), so that the banks spend little more than their",
-    "online work there, as banks on machines of their own would. Banks run checks back to back for the window;",
-    "everything on this machine.",
+    "its shares, and reserves that many per-check comparison keys and makes their DGK re-randomisers, before the",
+    "window, so that the banks spend only their online work there, as banks on machines of their own would; each",
+    "check in the window reserves a key for a later one, so the bureau still makes one key per check, as in a",
+    "steady state. Banks run checks back to back for the window; everything on this machine.",
     "",
     `Machine: ${result.machine}. Date: ${result.date}.`,
     "",

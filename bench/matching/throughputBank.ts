@@ -2,9 +2,10 @@
  * One bank of the throughput bench's separate-process setting (bench/matching/throughput.ts starts it with an IPC
  * channel): its own process, its own 3072-bit Paillier key, a `BankClient` over JSON-RPC and the bureau's HTTP API,
  * with the pools a bank that keeps running holds (its proven shares, re-randomisers for the bureau's comparison
- * key): a few checks' worth refilled while it waits for the bureau, or (`ahead`) shares enough for the whole window
- * made before it (re-randomisers for the bureau's per-check keys are made a few keys ahead, as the bureau reserves
- * keys, during the window too). In three phases, each begun when the bench says so, so that no bank's check runs
+ * key): a few checks' worth refilled while it waits for the bureau, or (`ahead`) enough for the whole window made
+ * before it: its shares, and `ahead` reserved per-check keys with their re-randomisers; in the window each check
+ * then reserves the key of a later check, whose re-randomisers the bank leaves for later (the bureau's work stays
+ * in the window, the bank's is done ahead, as on a machine of its own). In three phases, each begun when the bench says so, so that no bank's check runs
  * while the banks precompute (on a machine they share with the bureau, that starved the bureau and a form upload
  * missed its body deadline, 408): it runs one check to warm up and says "warmed"; on "prepare" it fills its pools
  * and says "ready"; on "go" it runs checks back to back until the given time, then reports how many and how long
@@ -85,7 +86,7 @@ async function main(job: BankJob): Promise<void> {
   const board = boardThrough(() => http, retriedOnce(job.account));
   // Each check has its own comparison key: the bank reserves keys ahead and precomputes its re-randomisers for each.
   const prepared: { key: DgkPublicKey; dgk: DgkRandomizerPool }[] = [];
-  const prepare = async () => {
+  const reserve = async () => {
     // The bureau turns a reservation away (503) while as many callers wait for a key as it keeps: ask again later.
     let reserved;
     while (reserved === undefined) {
@@ -94,7 +95,10 @@ async function main(job: BankJob): Promise<void> {
         return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000));
       });
     }
-    const { publicKey } = reserved;
+    return reserved.publicKey;
+  };
+  const prepare = async () => {
+    const publicKey = await reserve();
     const dgk = new DgkRandomizerPool(publicKey, { capacity: DGK_PER_CHECK });
     await dgk.fill();
     dgkEncrypt(publicKey, 0n); // its fixed-base tables for g, built now rather than during the check
@@ -106,8 +110,15 @@ async function main(job: BankJob): Promise<void> {
     comparisonPool: (key) => pools.get(key.fingerprint)?.take,
   });
   await client.registerKey();
-  // At most DEFAULT_RESERVATIONS_PER_BANK unused reservations: one in use, the rest made ahead.
-  const keysAhead = DEFAULT_RESERVATIONS_PER_BANK - 1;
+  // Made ahead, keys for `ahead` checks (the bench's bureau allows that many reservations and more); else at most
+  // DEFAULT_RESERVATIONS_PER_BANK unused reservations: one in use, the rest made ahead.
+  const keysAhead = ahead > 0 ? ahead : DEFAULT_RESERVATIONS_PER_BANK - 1;
+  // Made ahead, each check in the window reserves the key of a check after it, and the bank leaves its re-randomisers
+  // for later: the bureau makes one key per check, as it does for banks that precompute on machines of their own,
+  // and the bank's share of that work is not on this machine's cores in the window. Chained: one reservation at a
+  // time.
+  let reserving: Promise<unknown> = Promise.resolve();
+  const reserveNext = () => (reserving = reserving.then(reserve).catch(() => undefined));
   // One filling at a time: two at once would hold more unused reservations than the bureau allows a bank (429).
   let filling: Promise<void> | undefined;
   const fillKeys = (): Promise<void> =>
@@ -116,7 +127,8 @@ async function main(job: BankJob): Promise<void> {
     })().finally(() => (filling = undefined)));
   /** One check; with `topUp`, the pools are refilled in the background as it ends (not in the warm-up). */
   const once = async (topUp: boolean) => {
-    while (prepared.length === 0) await fillKeys();
+    // Made ahead and run out: one more, on the spot
+    if (prepared.length === 0) await (ahead > 0 ? prepare() : fillKeys());
     const { key, dgk } = prepared.shift()!;
     pools.set(key.fingerprint, dgk);
     const { decision } = await client.runCheck(
@@ -126,9 +138,12 @@ async function main(job: BankJob): Promise<void> {
     pools.delete(key.fingerprint);
     if (!decision.approved) throw new Error("the applicant should be approved");
     if (!topUp) return;
+    if (ahead > 0) {
+      void reserveNext();
+      return;
+    }
     // The next keys are reserved and precomputed for while checks run: they exist only once the bureau made them.
     void fillKeys().catch(() => undefined);
-    if (ahead > 0) return;
     // Topped up while the next check waits for the bureau.
     void shares.fill();
   };
@@ -147,6 +162,7 @@ async function main(job: BankJob): Promise<void> {
     latencies.push((performance.now() - started) / 1000);
   }
   const { user, system } = process.cpuUsage(cpuAtGo);
+  await reserving;
   send({ type: "done", checks: latencies.length, latencies, cpuSeconds: (user + system) / 1e6 });
   await Promise.all(prepared.map(({ dgk }) => dgk.close()));
   provider.destroy();

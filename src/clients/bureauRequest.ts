@@ -12,10 +12,10 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** Socket errors of a connection closed under a request: worth one more try. */
 const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 
-/** The bureau could not be reached, or failed (5xx): the request may be made again. */
+/** The bureau could not be reached, failed (5xx) or timed the request out (408): it may be made again. */
 export class BureauUnavailable extends Error {}
 
-/** The bureau refused the request (4xx): making it again will not help. */
+/** The bureau refused the request (4xx but 408): making it again will not help. */
 export class BureauRefused extends Error {
   constructor(
     readonly status: number,
@@ -29,7 +29,9 @@ export class BureauRefused extends Error {
  * One request to a bureau service's API, with a timeout; the bureau's JSON `{ error }` becomes the message.
  * @param sign makes the headers that sign the request, called again for each attempt (a bureau serves a signature
  *   once: a request sent again needs a new one)
- * @throws {BureauUnavailable} when it cannot be reached or fails; {@link BureauRefused} when it refuses
+ * @throws {BureauUnavailable} when it cannot be reached, fails, or cut a body that came too slowly (408: on a loaded
+ *   machine an honest client's upload can be late, and sending it again is safe); {@link BureauRefused} when it
+ *   refuses
  */
 export async function requestBureau(
   baseUrl: string,
@@ -60,7 +62,9 @@ export async function requestBureau(
     // not JSON: report the body as it came
   }
   const message = `bureau at ${base}: ${init.method} ${path} answered ${response.status}: ${reason}`;
-  if (response.status >= 400 && response.status < 500) throw new BureauRefused(response.status, message);
+  if (response.status >= 400 && response.status < 500 && response.status !== 408) {
+    throw new BureauRefused(response.status, message);
+  }
   throw new BureauUnavailable(message);
 }
 
