@@ -383,6 +383,11 @@ export const scorecardMaskWidthForTests: { maskBits?: (parameters: ScorecardPara
  * honest bank it decrypts to d = S + 2^ℓ + R with 0 < d < 2^(κ+1): no wrap, and R is 80 bits wider than any sum a
  * bank with proven weights can make, so d hides S. A field the record lacks: the clamp's upper bound stands in (the
  * same work as a value; the scorecard is set to "not met" in the answer).
+ *
+ * The exponentiations do not depend on the values (a bank timing the challenge learns nothing of them): each E(w_i)
+ * is raised to x_i + s, which has the same bit length for every clamped x_i (s = {@link
+ * ScorecardParameters.exponentShift}, public), and Π E(w_i)^(−s), one exponentiation by a public exponent, takes the
+ * shift off. The product is the same group element as Π E(w_i)^{x_i}: the score is the one the direct way computes.
  */
 export function maskedScore(
   scorecard: ReceivedScorecard,
@@ -393,12 +398,19 @@ export function maskedScore(
   const parameters = scorecardParameters(scorecard.scorecard, schema);
   const maskBits = scorecardMaskWidthForTests.maskBits?.(parameters) ?? parameters.maskBits;
   const mask = randomBelow(1n << BigInt(maskBits));
-  const terms = scorecard.weights.map((weight, i) => {
+  const shift = parameters.exponentShift;
+  const shiftedTerms = scorecard.weights.map((weight, i) => {
     const range = parameters.ranges[i];
     const x = values.get(parameters.fields[i].name);
-    return multiplyByConstant(weight, x === undefined ? range[1] : clampValue(x, range));
+    return multiplyByConstant(weight, shift + (x === undefined ? range[1] : clampValue(x, range)));
   });
-  const score = sum([...terms, scorecard.offset, encrypt(scorecard.offset.publicKey, mask, { pool })]);
+  const unshift = multiplyByConstant(sum(scorecard.weights), -shift);
+  const score = sum([
+    ...shiftedTerms,
+    unshift,
+    scorecard.offset,
+    encrypt(scorecard.offset.publicKey, mask, { pool }),
+  ]);
   return { score, mask, parameters };
 }
 
