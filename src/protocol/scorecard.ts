@@ -22,6 +22,7 @@ import {
   type CreditSchema,
 } from "./schema";
 import { MAX_SCORECARD_BITS, MAX_SCORECARD_FIELDS, MAX_WEIGHT_BITS } from "./messageLimits";
+import { ENCRYPTION_RANGE_SLACK_BITS } from "../proofs/sizes";
 
 export { MAX_SCORECARD_BITS, MAX_SCORECARD_FIELDS, MAX_WEIGHT_BITS };
 
@@ -47,9 +48,6 @@ export interface ScorecardCondition {
 
 /** The default weight width β. */
 export const DEFAULT_WEIGHT_BITS = 20;
-
-/** ε: the slack of the range proof Π^enc (an accepted proof shows |k| < 2^(rangeBits + ε)). */
-export const RANGE_PROOF_SLACK_BITS = 256;
 
 /** How many bits the mask R is wider than any sum a proven bank can make: the statistical hiding of d. */
 export const MASK_STATISTICAL_BITS = 80;
@@ -257,7 +255,7 @@ export function scorecardParameters(
         "clamp the fields or use fewer weight bits",
     );
   }
-  const maskBits = comparisonBits + RANGE_PROOF_SLACK_BITS + MASK_STATISTICAL_BITS + MASK_MARGIN_BITS;
+  const maskBits = comparisonBits + ENCRYPTION_RANGE_SLACK_BITS + MASK_STATISTICAL_BITS + MASK_MARGIN_BITS;
   return {
     fields,
     ranges,
