@@ -10,7 +10,9 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { APPLICANT } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
 import { encrypt as dgkEncrypt, zeroTest } from "../../src/dgk";
+import { modInverse } from "../../src/paillier/arith";
 import {
+  Ciphertext,
   ModularExponentiator,
   decrypt,
   encrypt,
@@ -165,6 +167,20 @@ describe("Side channels of a check", function () {
           work,
         );
       }
+    });
+
+    it("the same exponentiations, none redone, when the bank sends a weight ciphertext of order 2", async function () {
+      // c ≡ −1 (mod p²), c ≡ 1 (mod q²): E(0) with a randomizer of order 2, which Π^enc does not exclude. Raised as it
+      // came, c^(x + s) = 1 for x + s even: OpenSSL refuses that result and the exponentiator redoes it.
+      const { p, q } = bank;
+      const [pSquared, qSquared] = [p * p, q * q];
+      const orderTwo = 1n + qSquared * (((-2n * modInverse(qSquared, pSquared)) % pSquared) + pSquared);
+      const crafted = { ...received, weights: [...received.weights] };
+      crafted.weights[3] = Ciphertext.fromBigInt(bank.publicKey, orderTwo % bank.publicKey.nSquared);
+      const even = await exponentiations(() => maskedScore(crafted, record(0n, 0n, 0n, 0n), undefined, pool), EXACT);
+      const odd = await exponentiations(() => maskedScore(crafted, record(0n, 0n, 0n, 1n), undefined, pool), EXACT);
+      expect(odd).to.deep.equal(even);
+      expect(even.filter((step) => step.includes("fallback"))).to.deep.equal([]);
     });
 
     it("the score is the direct product Π E(w_i)^{x_i} · E(w_0) · E(R), decrypting to Σ w_i·x_i + w_0 + R", function () {
