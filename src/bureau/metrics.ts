@@ -300,4 +300,3 @@ export class EvaluatorMetrics {
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
 }
-

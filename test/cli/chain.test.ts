@@ -455,10 +455,7 @@ describe("blindcredit against a running hardhat node", function () {
     });
 
     it("refuses a check without a live grant before encrypting anything (exit 4)", async function () {
-      const run = expectExit(
-        await as("bank", checkWith(formFile)),
-        4,
-      );
+      const run = expectExit(await as("bank", checkWith(formFile)), 4);
       expect(run.stderr).to.include(`holds no live blind-read grant from ${address.subject}`);
       expect(run.stderr).to.include("the grant was revoked by the subject");
     });
@@ -497,10 +494,7 @@ describe("blindcredit against a running hardhat node", function () {
       const grants = async () => (await okAs("subject", ["subject", "grants", "--json"])).stdout;
       const before = await grants();
       const closedUrl = `http://127.0.0.1:${await closedPort()}`;
-      const run = expectExit(
-        await as("bank", checkWith(formFile, [], { url: closedUrl })),
-        3,
-      );
+      const run = expectExit(await as("bank", checkWith(formFile, [], { url: closedUrl })), 3);
       expect(run.stderr).to.include(`is the bureau service running at ${closedUrl} (blindcredit bureau start)?`);
       expect(await grants()).to.equal(before); // no use of the grant consumed
     });
@@ -560,10 +554,7 @@ describe("blindcredit against a running hardhat node", function () {
       await okAs("voter1", ["voter", "vote", opened.proposalId, "--yes"]);
       await okAs("voter2", ["voter", "vote", opened.proposalId, "--yes"]);
       // It never started its service, so it has no comparison key: a decision-mode check is refused at once.
-      const refused = expectExit(
-        await as("bank", checkWith(formFile, ["--json"], { bureau: address.idleBureau })),
-        4,
-      );
+      const refused = expectExit(await as("bank", checkWith(formFile, ["--json"], { bureau: address.idleBureau })), 4);
       expect(refused.stderr).to.include(`bureau (this is ${address.bureau})`);
       const paper = path.join(work, "idle-paper.json");
       writeFileSync(
