@@ -19,12 +19,12 @@
  * | `blindcredit_relay_gas_wei_total` | counter | (what that gas cost the bureau, in wei) |
  * | `blindcredit_checks_*`, `blindcredit_store_*`, `blindcredit_journal_checks` | as before | |
  *
- * The evaluator counts what it does once, in its {@link EvaluatorMetrics} (plain numbers that tests and benches read);
- * the step histogram, the refusals by reason, the takeovers and the evaluator's gauges are read from it on each
- * scrape ({@link BureauMetrics.observeEvaluator}).
+ * The evaluator counts what it does once, in its {@link EvaluatorMetrics} (plain numbers that tests and benches read,
+ * and the step histogram, observed as each step is counted); {@link BureauMetrics.observeEvaluator} registers that
+ * histogram and reads the refusals by reason, the takeovers and the evaluator's gauges from it on each scrape.
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, type LabelValues } from "prom-client";
 
 /** Why the API refused a request: the values of `blindcredit_api_refusals_total{reason}`. */
 export type ApiRefusal =
@@ -142,16 +142,17 @@ export class BureauMetrics {
    */
   observeEvaluator(evaluator: { readonly metrics: EvaluatorMetrics; readonly activeChecks: number }): void {
     const counts = evaluator.metrics;
-    this.registry.registerMetric(stepHistogram(counts) as unknown as Histogram);
-    this.#counterReadOnScrape(
+    this.registry.registerMetric(counts.stepHistogram);
+    this.#counter(
       "blindcredit_check_refusals_total",
       "Checks the bureau refused on-chain, by reason.",
+      ["reason"],
       () => Object.fromEntries(counts.refusals),
-      "reason",
     );
-    this.#counterReadOnScrape(
+    this.#counter(
       "blindcredit_lease_takeovers_total",
       "Checks taken over from an evaluator whose lease had run out.",
+      [],
       () => counts.takeovers,
     );
     const gauges: [string, string, () => number][] = [
@@ -164,23 +165,6 @@ export class BureauMetrics {
       ["blindcredit_last_block", "The last block whose logs were read.", () => counts.lastBlock],
     ];
     for (const [name, help, read] of gauges) this.gauge(name, help, async () => read());
-  }
-
-  /** A counter read from `read` on each scrape: one number, or numbers by the one label `label`. */
-  #counterReadOnScrape(name: string, help: string, read: () => number | Record<string, number>, label?: string): void {
-    const labelNames = label === undefined ? [] : [label];
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        const value = read();
-        this.reset();
-        if (typeof value === "number") this.inc(value);
-        else for (const [key, n] of Object.entries(value)) this.inc({ [label!]: key }, n);
-      },
-    });
   }
 
   /**
@@ -197,13 +181,26 @@ export class BureauMetrics {
     });
   }
 
-  /** A counter of this registry, with the labels it takes (none by default). */
+  /**
+   * A counter of this registry, with the labels it takes (none by default).
+   * @param read when given, the counter's value is read from it on each scrape: one number, or numbers by the
+   *   counter's one label
+   */
   #counter<Label extends string = never>(
     name: string,
     help: string,
     labelNames: readonly Label[] = [],
+    read?: () => number | Record<string, number>,
   ): Counter<Label> {
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+    const collect =
+      read &&
+      function (this: Counter<Label>) {
+        const value = read();
+        this.reset();
+        if (typeof value === "number") this.inc(value);
+        else for (const [key, n] of Object.entries(value)) this.inc({ [labelNames[0]]: key } as LabelValues<Label>, n);
+      };
+    return new Counter({ name, help, labelNames, collect, registers: [this.registry] });
   }
 
   /** A gauge of this registry, with the labels it takes (none by default) and what to do on each scrape, if anything. */
@@ -229,16 +226,6 @@ export class BureauMetrics {
 
 /** The upper bounds of the step-duration buckets, in seconds. */
 const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
-
-/** The steps that reached one state for forms of one size: how many, how long in all, how many within each bound. */
-interface StepDurations {
-  readonly step: string;
-  readonly k: string;
-  count: number;
-  sum: number;
-  /** Per bound of {@link STEP_BUCKETS}, the steps that took at most that long. */
-  readonly within: number[];
-}
 
 /**
  * What an evaluator has done since it started: each event counted once, here. Tests and benches read the numbers;
@@ -267,21 +254,28 @@ export class EvaluatorMetrics {
    * opened, the bureau refused what the bank sent, or it has no sound data for them.
    */
   readonly refusals = new Map<string, number>();
-  /** Step durations, by the state reached and the form's number of conditions. */
-  readonly #durations = new Map<string, StepDurations>();
+  /**
+   * `blindcredit_step_seconds`: step durations by the state reached and the form's number of conditions (k). In no
+   * registry until {@link BureauMetrics.observeEvaluator} adds it to the service's.
+   */
+  readonly stepHistogram = new Histogram<"step" | "k">({
+    name: "blindcredit_step_seconds",
+    help: "Time the evaluator took for one step of a check, by the state it reached and the form's conditions (k).",
+    labelNames: ["step", "k"],
+    buckets: STEP_BUCKETS,
+    registers: [],
+  });
+  #steps = 0;
+  #stepSeconds = 0;
 
   /** Steps taken (messages committed on-chain). */
   get steps(): number {
-    let steps = 0;
-    for (const { count } of this.#durations.values()) steps += count;
-    return steps;
+    return this.#steps;
   }
 
   /** Seconds spent computing and posting steps. */
   get stepSeconds(): number {
-    let seconds = 0;
-    for (const { sum } of this.#durations.values()) seconds += sum;
-    return seconds;
+    return this.#stepSeconds;
   }
 
   /** Checks refused on-chain, whatever the reason. */
@@ -296,48 +290,13 @@ export class EvaluatorMetrics {
    * @param conditions the form's number of conditions (k), when the step read it; counted under "unknown" otherwise
    */
   stepTaken(step: string, conditions: number | undefined, seconds: number): void {
-    const k = conditions === undefined ? "unknown" : String(conditions);
-    const key = `${step} ${k}`;
-    const durations = this.#durations.get(key) ?? { step, k, count: 0, sum: 0, within: STEP_BUCKETS.map(() => 0) };
-    this.#durations.set(key, durations);
-    durations.count++;
-    durations.sum += seconds;
-    STEP_BUCKETS.forEach((bound, i) => (durations.within[i] += seconds <= bound ? 1 : 0));
+    this.#steps++;
+    this.#stepSeconds += seconds;
+    this.stepHistogram.observe({ step, k: conditions === undefined ? "unknown" : String(conditions) }, seconds);
   }
 
   /** Counts a check refused on-chain for `reason`. */
   refusedFor(reason: string): void {
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
-
-  /** The step durations counted, by state reached and k. */
-  durations(): Iterable<Readonly<StepDurations>> {
-    return this.#durations.values();
-  }
-}
-
-/**
- * `blindcredit_step_seconds`, the histogram of an evaluator's step durations, read from its counts when scraped: a
- * metric as the registry reads one (its name, help and type, and `get()`), in the exposition of prom-client's own
- * histograms (cumulative `_bucket` lines with `le`, then `_sum` and `_count`).
- */
-function stepHistogram(counts: EvaluatorMetrics) {
-  const name = "blindcredit_step_seconds";
-  const help =
-    "Time the evaluator took for one step of a check, by the state it reached and the form's conditions (k).";
-  return {
-    name,
-    help,
-    type: "histogram",
-    reset(): void {},
-    async get() {
-      const values = [...counts.durations()].flatMap(({ step, k, count, sum, within }) => [
-        ...STEP_BUCKETS.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le, step, k }, value: within[i] })),
-        { metricName: `${name}_bucket`, labels: { le: "+Inf", step, k }, value: count },
-        { metricName: `${name}_sum`, labels: { step, k }, value: sum },
-        { metricName: `${name}_count`, labels: { step, k }, value: count },
-      ]);
-      return { name, help, type: "histogram", values, aggregator: "sum" };
-    },
-  };
 }

@@ -75,10 +75,10 @@ import {
   toSignedFixedHex,
 } from "./format";
 import type { RingPedersenParameters } from "./ringPedersen";
+import { ENCRYPTION_RANGE_SLACK_BITS } from "./sizes";
 import { ascii, fixedBytes, framedHash, u32 } from "./transcript";
 
-/** ε: the slack of the masks α, γ over the secrets they hide, in bits. */
-export const ENCRYPTION_RANGE_SLACK_BITS = 256;
+export { ENCRYPTION_RANGE_SLACK_BITS };
 
 /** The Fiat–Shamir challenge's size in bits: e ∈ [0, 2^128), and the security level against grinding. */
 export const ENCRYPTION_RANGE_CHALLENGE_BITS = 128;

@@ -395,6 +395,15 @@ export const scorecardMaskWidthForTests: { maskBits?: (parameters: ScorecardPara
  * honest bank it decrypts to d = S + 2^ℓ + R with 0 < d < 2^(κ+1): no wrap, and R is 80 bits wider than any sum a
  * bank with proven weights can make, so d hides S. A field the record lacks: the clamp's upper bound stands in (the
  * same work as a value; the scorecard is set to "not met" in the answer).
+ *
+ * The exponentiations do not depend on the values (a bank timing the challenge learns nothing of them): each base
+ * is raised to x_i + s, which has the same bit length for every clamped x_i (s = {@link
+ * ScorecardParameters.exponentShift}, public), and Π E(w_i)^(−s), one exponentiation by a public exponent, takes the
+ * shift off. The bases are E(w_i + ρ), ρ secret and uniform modulo n, not the bank's E(w_i): a power equal to 1,
+ * which OpenSSL refuses and the exponentiator redoes (more work, for x_i + s a multiple of the base's order), would
+ * need a base of small order, which the bank could send (E(0) with a randomizer of small order) but cannot make ρ
+ * give; (1 + n)^(−ρ·Σ(x_i + s)), a multiplication, takes ρ off. The product is the same group element as
+ * Π E(w_i)^{x_i}: the score is the one the direct way computes.
  */
 export function maskedScore(
   scorecard: ReceivedScorecard,
@@ -405,12 +414,19 @@ export function maskedScore(
   const parameters = scorecardParameters(scorecard.scorecard, schema);
   const maskBits = scorecardMaskWidthForTests.maskBits?.(parameters) ?? parameters.maskBits;
   const mask = randomBelow(1n << BigInt(maskBits));
-  const terms = scorecard.weights.map((weight, i) => {
+  const { publicKey } = scorecard.offset;
+  const exponents = parameters.fields.map((field, i) => {
+    const x = values.get(field.name);
     const range = parameters.ranges[i];
-    const x = values.get(parameters.fields[i].name);
-    return multiplyByConstant(weight, x === undefined ? range[1] : clampValue(x, range));
+    return parameters.exponentShift + (x === undefined ? range[1] : clampValue(x, range));
   });
-  const score = sum([...terms, scorecard.offset, encrypt(scorecard.offset.publicKey, mask, { pool })]);
+  const blinding = randomBelow(publicKey.n);
+  const terms = scorecard.weights.map((weight, i) => multiplyByConstant(addConstant(weight, blinding), exponents[i]));
+  const unshift = multiplyByConstant(sum(scorecard.weights), -parameters.exponentShift);
+  const exponentSum = exponents.reduce((total, e) => total + e, 0n);
+  const unblind = -((blinding * exponentSum) % publicKey.n);
+  const masked = sum([...terms, unshift, scorecard.offset, encrypt(publicKey, mask, { pool })]);
+  const score = addConstant(masked, unblind);
   return { score, mask, parameters };
 }
 

@@ -10,7 +10,7 @@
  */
 import { DGK_SUPPORTED_MODULUS_BITS } from "../dgk/sizes";
 import { SUPPORTED_MODULUS_BITS } from "../paillier/sizes";
-import { BIT_CHALLENGE_BITS } from "../proofs/sizes";
+import { BIT_CHALLENGE_BITS, ENCRYPTION_RANGE_SLACK_BITS } from "../proofs/sizes";
 
 /**
  * The largest message accepted, in bytes. The largest valid form (32 `in` conditions of 16 values: 1,024 comparisons)
@@ -83,9 +83,6 @@ export function decisionMessageBytes(
   return { challenge, response };
 }
 
-/** ε, the slack of the range proof Π^enc (`ENCRYPTION_RANGE_SLACK_BITS`), for the widths of its answers. */
-const RANGE_PROOF_SLACK_BITS = 256;
-
 /** A bound on a form's key proofs, Π^mod (128 rounds) and Π^fac: about 0.3 MB with 4096-bit keys. */
 const KEY_PROOFS_BYTES = 1024 * 1024;
 
@@ -113,16 +110,16 @@ export function scorecardMessageBytes(
     2 * hexItem(nHatBytes) +
     ciphertext +
     unit +
-    hexItem(Math.ceil((rangeBits + RANGE_PROOF_SLACK_BITS + 1) / 8)) +
+    hexItem(Math.ceil((rangeBits + ENCRYPTION_RANGE_SLACK_BITS + 1) / 8)) +
     1 +
-    hexItem(nHatBytes + Math.ceil((rangeBits + RANGE_PROOF_SLACK_BITS + 2) / 8)) +
+    hexItem(nHatBytes + Math.ceil((rangeBits + ENCRYPTION_RANGE_SLACK_BITS + 2) / 8)) +
     1;
   const proofEnvelope = 100 + hexItem(32); // {"parameters":"0x…","items":[…]}
   const widest = Math.max(MAX_WEIGHT_BITS, comparisonBits + 1);
   const form =
     200 + fields * (64 + 4) + fields * 2 * 70 + (fields + 1) * (ciphertext + rangeItem(widest)) + proofEnvelope;
   const challenge = comparisonBits * dgkValue + 3 + 20 + ciphertext; // ,[bits…] and ,"scores":[…]
-  const quotientBits = RANGE_PROOF_SLACK_BITS + 90; // κ − ℓ + 2 with κ = ℓ + ε + 88
+  const quotientBits = ENCRYPTION_RANGE_SLACK_BITS + 90; // κ − ℓ + 2 with κ = ℓ + ε + 88
   const bitProofItem = 2 + 5 * 5 + 2 * ciphertext + hexItem(BIT_CHALLENGE_BITS / 8) + 2 * unit + 1;
   const response =
     (comparisonBits + 1) * dgkValue +

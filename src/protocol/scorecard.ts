@@ -22,6 +22,7 @@ import {
   type CreditSchema,
 } from "./schema";
 import { MAX_SCORECARD_BITS, MAX_SCORECARD_FIELDS, MAX_WEIGHT_BITS } from "./messageLimits";
+import { ENCRYPTION_RANGE_SLACK_BITS } from "../proofs/sizes";
 
 export { MAX_SCORECARD_BITS, MAX_SCORECARD_FIELDS, MAX_WEIGHT_BITS };
 
@@ -47,9 +48,6 @@ export interface ScorecardCondition {
 
 /** The default weight width β. */
 export const DEFAULT_WEIGHT_BITS = 20;
-
-/** ε: the slack of the range proof Π^enc (an accepted proof shows |k| < 2^(rangeBits + ε)). */
-export const RANGE_PROOF_SLACK_BITS = 256;
 
 /** How many bits the mask R is wider than any sum a proven bank can make: the statistical hiding of d. */
 export const MASK_STATISTICAL_BITS = 80;
@@ -86,6 +84,11 @@ export interface ScorecardParameters {
   readonly quotientBits: number;
   /** The range proven for the offset w_0 = 2^ℓ − T: 0 < w_0 < 2^(ℓ + 1). */
   readonly offsetBits: number;
+  /**
+   * The public shift s = 3·2^b, with 2^b above every max_i: every clamped x_i + s has exactly b + 2 bits, so the
+   * bureau raises E(w_i) to x_i + s, work that does not depend on x_i, and takes the shift off with Π E(w_i)^(−s).
+   */
+  readonly exponentShift: bigint;
 }
 
 /** A scorecard validated against a schema: its shape, what derives from it, and the bank's secret integers. */
@@ -241,6 +244,7 @@ export function scorecardParameters(
     return bounds === undefined ? [field.min, field.max] : clampBounds(field, bounds, `${where} clamp`);
   });
   const maxima = ranges.map(([lo, hi]) => (abs(lo) > abs(hi) ? abs(lo) : abs(hi)));
+  const largestValue = maxima.reduce((a, b) => (a > b ? a : b));
   const largestWeight = (1n << BigInt(shape.weightBits)) - 1n;
   const bound = maxima.reduce((sum, max) => sum + largestWeight * max, 0n);
   const comparisonBits = bound === 0n ? 1 : (2n * bound).toString(2).length;
@@ -251,7 +255,7 @@ export function scorecardParameters(
         "clamp the fields or use fewer weight bits",
     );
   }
-  const maskBits = comparisonBits + RANGE_PROOF_SLACK_BITS + MASK_STATISTICAL_BITS + MASK_MARGIN_BITS;
+  const maskBits = comparisonBits + ENCRYPTION_RANGE_SLACK_BITS + MASK_STATISTICAL_BITS + MASK_MARGIN_BITS;
   return {
     fields,
     ranges,
@@ -262,6 +266,7 @@ export function scorecardParameters(
     maskBits,
     quotientBits: maskBits - comparisonBits + 2,
     offsetBits: comparisonBits + 1,
+    exponentShift: 3n << BigInt(largestValue.toString(2).length),
   };
 }
 

@@ -415,6 +415,26 @@ describe("blindcredit against a running hardhat node", function () {
     let checkId: string;
     let recordFile: string;
 
+    /**
+     * `bank check` of `form` for the subject, with the bank's key, addressed to `bureau` at `url` (by default the
+     * bureau and its service), then `extra`.
+     */
+    const checkWith = (form: string, extra: string[] = [], { bureau = address.bureau, url = bureauUrl } = {}) => [
+      "bank",
+      "check",
+      "--subject",
+      address.subject,
+      "--bureau",
+      bureau,
+      "--form",
+      form,
+      "--key",
+      keyFile,
+      "--bureau-url",
+      url,
+      ...extra,
+    ];
+
     before(async function () {
       await ok(["bank", "keygen", "--out", keyFile, "--bits", "2048"]);
       writeFileSync(formFile, JSON.stringify(LOAN_FORM_FILE));
@@ -435,44 +455,14 @@ describe("blindcredit against a running hardhat node", function () {
     });
 
     it("refuses a check without a live grant before encrypting anything (exit 4)", async function () {
-      const run = expectExit(
-        await as("bank", [
-          "bank",
-          "check",
-          "--subject",
-          address.subject,
-          "--bureau",
-          address.bureau,
-          "--form",
-          formFile,
-          "--key",
-          keyFile,
-          "--bureau-url",
-          bureauUrl,
-        ]),
-        4,
-      );
+      const run = expectExit(await as("bank", checkWith(formFile)), 4);
       expect(run.stderr).to.include(`holds no live blind-read grant from ${address.subject}`);
       expect(run.stderr).to.include("the grant was revoked by the subject");
     });
 
     it("approves a qualifying applicant, saves the salt, and the subject sees the check", async function () {
       await okAs("subject", ["subject", "grant", address.bank, "--levels", "blind-read", "--max-uses", "6"]);
-      const run = await okAs("bank", [
-        "bank",
-        "check",
-        "--subject",
-        address.subject,
-        "--bureau",
-        address.bureau,
-        "--form",
-        formFile,
-        "--key",
-        keyFile,
-        "--bureau-url",
-        bureauUrl,
-        "--json",
-      ]);
+      const run = await okAs("bank", checkWith(formFile, ["--json"]));
       const result = run.json<{ checkId: string; approved: boolean; record: string; saw: Record<string, unknown> }>();
       expect(result.approved).to.equal(true);
       expect(result.saw).to.deep.equal({ kind: "one bit", approved: true });
@@ -504,23 +494,7 @@ describe("blindcredit against a running hardhat node", function () {
       const grants = async () => (await okAs("subject", ["subject", "grants", "--json"])).stdout;
       const before = await grants();
       const closedUrl = `http://127.0.0.1:${await closedPort()}`;
-      const run = expectExit(
-        await as("bank", [
-          "bank",
-          "check",
-          "--subject",
-          address.subject,
-          "--bureau",
-          address.bureau,
-          "--form",
-          formFile,
-          "--key",
-          keyFile,
-          "--bureau-url",
-          closedUrl,
-        ]),
-        3,
-      );
+      const run = expectExit(await as("bank", checkWith(formFile, [], { url: closedUrl })), 3);
       expect(run.stderr).to.include(`is the bureau service running at ${closedUrl} (blindcredit bureau start)?`);
       expect(await grants()).to.equal(before); // no use of the grant consumed
     });
@@ -529,22 +503,7 @@ describe("blindcredit against a running hardhat node", function () {
       const strict = path.join(work, "strict.json");
       writeFileSync(strict, JSON.stringify({ conditions: [{ field: "creditScore", op: "ge", value: "800" }] }));
       const out = path.join(work, "declined.json");
-      const run = await okAs("bank", [
-        "bank",
-        "check",
-        "--subject",
-        address.subject,
-        "--bureau",
-        address.bureau,
-        "--form",
-        strict,
-        "--key",
-        keyFile,
-        "--bureau-url",
-        bureauUrl,
-        "--out",
-        out,
-      ]);
+      const run = await okAs("bank", checkWith(strict, ["--out", out]));
       expect(run.stdout).to.match(/^DECLINED: check 0x[0-9a-f]{64}/);
       expect(JSON.parse(readFileSync(out, "utf8")).approved).to.equal(false);
     });
@@ -553,20 +512,7 @@ describe("blindcredit against a running hardhat node", function () {
       const scorecard = path.join(work, "scorecard.json");
       const model = path.join(__dirname, "..", "..", "examples", "scorecard", "model.json");
       await ok(["bank", "model", "--model", model, "--weight-bits", "32", "--out", scorecard]);
-      const run = await okAs("bank", [
-        "bank",
-        "check",
-        "--subject",
-        address.subject,
-        "--bureau",
-        address.bureau,
-        "--form",
-        scorecard,
-        "--key",
-        keyFile,
-        "--bureau-url",
-        bureauUrl,
-      ]);
+      const run = await okAs("bank", checkWith(scorecard));
       expect(run.stdout).to.match(/^APPROVED: check 0x[0-9a-f]{64}/);
       expect(run.stderr).to.include("(1 condition(s), 1 comparison(s))");
       const { weights, cutoff } = (
@@ -593,21 +539,7 @@ describe("blindcredit against a running hardhat node", function () {
           ],
         }),
       );
-      const run = await okAs("bank", [
-        "bank",
-        "check",
-        "--subject",
-        address.subject,
-        "--bureau",
-        address.bureau,
-        "--form",
-        paper,
-        "--key",
-        keyFile,
-        "--bureau-url",
-        bureauUrl,
-        "--json",
-      ]);
+      const run = await okAs("bank", checkWith(paper, ["--json"]));
       const result = run.json<{ approved: boolean; mode: string; saw: Record<string, unknown> }>();
       expect(result).to.include({ approved: false, mode: "paper" });
       expect(result.saw).to.deep.equal({ kind: "shuffled per-condition results", met: 1, of: 2 });
@@ -622,24 +554,7 @@ describe("blindcredit against a running hardhat node", function () {
       await okAs("voter1", ["voter", "vote", opened.proposalId, "--yes"]);
       await okAs("voter2", ["voter", "vote", opened.proposalId, "--yes"]);
       // It never started its service, so it has no comparison key: a decision-mode check is refused at once.
-      const refused = expectExit(
-        await as("bank", [
-          "bank",
-          "check",
-          "--subject",
-          address.subject,
-          "--bureau",
-          address.idleBureau,
-          "--form",
-          formFile,
-          "--key",
-          keyFile,
-          "--bureau-url",
-          bureauUrl,
-          "--json",
-        ]),
-        4,
-      );
+      const refused = expectExit(await as("bank", checkWith(formFile, ["--json"], { bureau: address.idleBureau })), 4);
       expect(refused.stderr).to.include(`bureau (this is ${address.bureau})`);
       const paper = path.join(work, "idle-paper.json");
       writeFileSync(
@@ -647,23 +562,7 @@ describe("blindcredit against a running hardhat node", function () {
         JSON.stringify({ mode: "paper", conditions: [{ field: "bankruptcy", op: "eq", value: "0" }] }),
       );
       const run = expectExit(
-        await as("bank", [
-          "bank",
-          "check",
-          "--subject",
-          address.subject,
-          "--bureau",
-          address.idleBureau,
-          "--form",
-          paper,
-          "--key",
-          keyFile,
-          "--bureau-url",
-          bureauUrl,
-          "--timeout",
-          "2",
-          "--json",
-        ]),
+        await as("bank", checkWith(paper, ["--timeout", "2", "--json"], { bureau: address.idleBureau })),
         4,
       );
       expect(run.stderr).to.include(`bureau (this is ${address.bureau})`);

@@ -45,7 +45,6 @@ import {
 import { CheckRefusal, RefusalReason } from "../../src/protocol/refusal";
 import { parseSchema } from "../../src/protocol/schema";
 import {
-  RANGE_PROOF_SLACK_BITS,
   parseScorecard,
   scorecardHolds,
   scorecardParameters,
@@ -173,14 +172,11 @@ describe("Blind scorecard", function () {
       expect(p.maskBits).to.equal(41 + 256 + 80 + 8);
       expect(p.quotientBits).to.equal(385 - 41 + 2);
       expect(p.offsetBits).to.equal(42);
+      expect(p.exponentShift).to.equal(3n << 19n); // 2^19 > 500000, the largest clamped value
       expect(parsed.weights).to.deep.equal([1200n, 3n, -25n, -90000n]);
       expect(parsed.offset).to.equal(2n ** 41n - 700000n);
       // The bureau computes the same from the shape it reads.
       expect(scorecardParameters(scorecardShape(JSON.parse(JSON.stringify(parsed.shape))))).to.deep.equal(p);
-    });
-
-    it("uses the range proof's slack ε", function () {
-      expect(RANGE_PROOF_SLACK_BITS).to.equal(ENCRYPTION_RANGE_SLACK_BITS);
     });
 
     const refusals: [string, unknown, RegExp | string][] = [
@@ -263,6 +259,24 @@ describe("Blind scorecard", function () {
       expect(
         parseScorecard({ weights: { big: 1 }, cutoff: 0, weightBits: 20 }, wide).parameters.comparisonBits,
       ).to.equal(154);
+    });
+
+    it("shifts every clamped value, negative ones included, to an exponent of one bit length", function () {
+      const signed = parseSchema({
+        format: "blindcredit.credit-schema.v1",
+        id: "signed-values",
+        version: 1,
+        fields: [
+          { name: "balance", min: "-70000", max: "4000", decimals: 0 },
+          { name: "flag", min: "0", max: "1", decimals: 0 },
+        ],
+      });
+      const { parameters } = parseScorecard({ weights: { balance: 2, flag: -5 }, cutoff: 0 }, signed);
+      expect(parameters.exponentShift).to.equal(3n << 17n); // 2^17 > 70000
+      const lengths = parameters.ranges.flatMap(([lo, hi]) =>
+        [lo, lo + 1n, 0n, hi - 1n, hi].map((x) => (x + parameters.exponentShift).toString(2).length),
+      );
+      expect(new Set(lengths)).to.deep.equal(new Set([19]));
     });
 
     it("refuses a shape with a field twice (the bureau's side: a form's shape can repeat one)", function () {

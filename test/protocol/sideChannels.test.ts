@@ -10,11 +10,31 @@ import { fixtureComparisonKey } from "../helpers/comparisonKey";
 import { APPLICANT } from "../helpers/samples";
 import { fixtureKey } from "../paillier/helpers";
 import { encrypt as dgkEncrypt, zeroTest } from "../../src/dgk";
-import { ModularExponentiator, modPowCounters, randomBelow } from "../../src/paillier";
+import { modInverse } from "../../src/paillier/arith";
+import {
+  Ciphertext,
+  ModularExponentiator,
+  decrypt,
+  encrypt,
+  generateRandomizer,
+  modPowCounters,
+  multiplyByConstant,
+  randomBelow,
+  sum,
+  type RandomizerSource,
+} from "../../src/paillier";
 import { buildForm, readAnswer, respondToChallenge } from "../../src/protocol/bank";
-import { answerDecision, answerPaper, challenge, readForm, type SubjectValues } from "../../src/protocol/bureau";
+import {
+  answerDecision,
+  answerPaper,
+  challenge,
+  maskedScore,
+  readForm,
+  type SubjectValues,
+} from "../../src/protocol/bureau";
 import { bureauShare } from "../../src/protocol/comparison";
-import type { Condition } from "../../src/protocol/form";
+import { isScorecard, type Condition } from "../../src/protocol/form";
+import { clampValue, parseScorecard, type Scorecard } from "../../src/protocol/scorecard";
 import type { CheckContext } from "../../src/protocol/messages";
 import type { CheckModeName } from "../../src/contractEnums";
 
@@ -106,6 +126,75 @@ describe("Side channels of a check", function () {
         const list = values(count, zeros);
         const work = await exponentiations(() => expect(bureauShare(comparisonKey, list)).to.equal(share), EXACT);
         expect(work, name).to.deep.equal(reference);
+      }
+    });
+  });
+
+  describe("timing: the bureau's masked score does the same work whatever the subject's values", function () {
+    const SCORECARD: Scorecard = {
+      weights: { annualIncome: 3, defaultsFiveYears: -400, debtToIncome: -2, bankruptcy: 1000 },
+      cutoff: 0,
+      clamp: { annualIncome: ["0", "500000"] },
+      weightBits: 12,
+    };
+    const parsed = parseScorecard(SCORECARD);
+    const form = buildForm(bank, CONTEXT, "decision", [{ scorecard: SCORECARD }], BUREAU_PARAMETERS);
+    const [received] = readForm(bank.publicKey, CONTEXT, form.bytes, form.hash, BUREAU_PARAMETERS).conditions;
+    if (!isScorecard(received)) throw new Error("expected the form's scorecard");
+    /** One randomizer for E(R), so that the score can be compared with the direct product's. */
+    const randomizer = generateRandomizer(bank.publicKey);
+    const pool: RandomizerSource = { publicKey: bank.publicKey, takeRandomizer: () => randomizer };
+    const record = (annualIncome: bigint, defaultsFiveYears: bigint, debtToIncome: bigint, bankruptcy: bigint) =>
+      new Map([
+        ["annualIncome", annualIncome],
+        ["defaultsFiveYears", defaultsFiveYears],
+        ["debtToIncome", debtToIncome],
+        ["bankruptcy", bankruptcy],
+      ]);
+    const records: [string, SubjectValues][] = [
+      ["every value 0", record(0n, 0n, 0n, 0n)],
+      ["small values", record(1n, 1n, 5n, 1n)],
+      ["values at their bounds (annualIncome past its clamp)", record(10_000_000n, 100n, 100_000n, 1n)],
+    ];
+
+    it("the same exponentiations, exponents of the same lengths, for values at 0, small and at their bounds", async function () {
+      const [, reference] = records[0];
+      const work = await exponentiations(() => maskedScore(received, reference, undefined, pool), EXACT);
+      // One per field, one taking the shift off; E(R)'s randomizer comes from the pool.
+      expect(work.length).to.equal(parsed.shape.fields.length + 1);
+      for (const [name, values] of records.slice(1)) {
+        expect(await exponentiations(() => maskedScore(received, values, undefined, pool), EXACT), name).to.deep.equal(
+          work,
+        );
+      }
+    });
+
+    it("the same exponentiations, none redone, when the bank sends a weight ciphertext of order 2", async function () {
+      // c ≡ −1 (mod p²), c ≡ 1 (mod q²): E(0) with a randomizer of order 2, which Π^enc does not exclude. Raised as it
+      // came, c^(x + s) = 1 for x + s even: OpenSSL refuses that result and the exponentiator redoes it.
+      const { p, q } = bank;
+      const [pSquared, qSquared] = [p * p, q * q];
+      const orderTwo = 1n + qSquared * (((-2n * modInverse(qSquared, pSquared)) % pSquared) + pSquared);
+      const crafted = { ...received, weights: [...received.weights] };
+      crafted.weights[3] = Ciphertext.fromBigInt(bank.publicKey, orderTwo % bank.publicKey.nSquared);
+      const even = await exponentiations(() => maskedScore(crafted, record(0n, 0n, 0n, 0n), undefined, pool), EXACT);
+      const odd = await exponentiations(() => maskedScore(crafted, record(0n, 0n, 0n, 1n), undefined, pool), EXACT);
+      expect(odd).to.deep.equal(even);
+      expect(even.filter((step) => step.includes("fallback"))).to.deep.equal([]);
+    });
+
+    it("the score is the direct product Π E(w_i)^{x_i} · E(w_0) · E(R), decrypting to Σ w_i·x_i + w_0 + R", function () {
+      for (const [name, values] of records) {
+        const { score, mask, parameters } = maskedScore(received, values, undefined, pool);
+        const clamped = parameters.fields.map((field, i) => clampValue(values.get(field.name)!, parameters.ranges[i]));
+        const direct = sum([
+          ...received.weights.map((weight, i) => multiplyByConstant(weight, clamped[i])),
+          received.offset,
+          encrypt(bank.publicKey, mask, { pool }),
+        ]);
+        expect(score.value, name).to.equal(direct.value);
+        const weighted = parsed.weights.reduce((total, w, i) => total + w * clamped[i], 0n);
+        expect(decrypt(bank, score), name).to.equal(weighted + parsed.offset + mask);
       }
     });
   });
