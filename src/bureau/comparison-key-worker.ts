@@ -42,7 +42,7 @@ serveRequests(() => {
           return { kind: "refused", comparison: e.comparison ?? 0, value: e.index, message: e.message };
         }
       }
-      case "release":
+      case "discard":
         held.delete(request.fingerprint);
         return undefined;
     }

@@ -34,7 +34,7 @@ export type KeyThreadRequest =
       readonly key: DgkPrivateKeyJson;
       readonly comparisons: readonly (readonly bigint[])[];
     }
-  | { readonly kind: "release"; readonly fingerprint: string };
+  | { readonly kind: "discard"; readonly fingerprint: string };
 
 /** What the thread answers. */
 export type KeyThreadReply =
@@ -108,8 +108,8 @@ export class ComparisonKeyThread {
   }
 
   /** Drops the thread's copy of a key whose check is over (forward secrecy: nothing of it stays in memory). */
-  release(key: DgkPrivateKey): void {
-    void this.#ask({ kind: "release", fingerprint: key.publicKey.fingerprint });
+  discard(key: DgkPrivateKey): void {
+    void this.#ask({ kind: "discard", fingerprint: key.publicKey.fingerprint });
   }
 
   /** Stops the thread; later calls are served on the calling thread. */

@@ -53,7 +53,7 @@ export interface ComparisonKeySource {
    */
   shares?(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): Promise<(0 | 1)[]>;
   /** Forgets what the source holds of a key whose check is over. */
-  release?(key: DgkPrivateKey): void;
+  discard?(key: DgkPrivateKey): void;
 }
 
 /** Options of a {@link ComparisonKeyPool}. */
@@ -270,8 +270,8 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   }
 
   /** @inheritdoc */
-  release(key: DgkPrivateKey): void {
-    this.#thread?.release(key);
+  discard(key: DgkPrivateKey): void {
+    this.#thread?.discard(key);
   }
 
   /** Stops filling and drops every key held, reserved ones included. */

@@ -207,7 +207,7 @@ export class BureauClient {
   async forget(checkId: string): Promise<void> {
     await this.journal.forget(checkId);
     const key = this.#checkKeys.get(checkId.toLowerCase());
-    if (key !== undefined) this.comparisonKeys.release?.(key);
+    if (key !== undefined) this.comparisonKeys.discard?.(key);
     this.#checkKeys.delete(checkId.toLowerCase());
     this.#claimed.delete(checkId.toLowerCase());
   }

@@ -68,9 +68,9 @@ describe("bureau/comparisonKeyThread", function () {
     }
   });
 
-  it("still answers a key it released (imported again), and everything once closed (on this thread)", async function () {
+  it("still answers a key it discarded (imported again), and everything once closed (on this thread)", async function () {
     const { key } = await thread.make(KEYS, 0);
-    thread.release(key);
+    thread.discard(key);
     const comparisons = comparisonsOf(key, [[false, true]]);
     expect(await thread.shares(key, comparisons)).to.deep.equal([1]);
     const closed = new ComparisonKeyThread();
