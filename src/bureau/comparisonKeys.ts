@@ -54,6 +54,8 @@ export interface ComparisonKeySource {
   shares?(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): Promise<(0 | 1)[]>;
   /** Forgets what the source holds of a key whose check is over. */
   discard?(key: DgkPrivateKey): void;
+  /** Drops a reservation its bank never received ({@link ComparisonKeyPool.release}). */
+  release?(bank: string, fingerprint: string): void;
 }
 
 /** Options of a {@link ComparisonKeyPool}. */
@@ -239,6 +241,17 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     const expiresAt = this.#now() + this.#reservationMs;
     this.#reserved.set(key.publicKey.fingerprint, { bank: holder, key, expiresAt });
     return { publicKey: key.publicKey, expiresAt };
+  }
+
+  /**
+   * Drops the reservation `fingerprint` of `bank` that the bank never received (its request was abandoned before the
+   * answer, say it timed out while the key was made): it no longer counts against the bank's reservations, so a bank
+   * that asks again is not turned away (429) for keys it does not know. The key is dropped, not stocked again. Does
+   * nothing when no such reservation is the bank's.
+   */
+  release(bank: string, fingerprint: string): void {
+    const reservation = this.#reserved.get(fingerprint.toLowerCase());
+    if (reservation?.bank === bank.toLowerCase()) this.#reserved.delete(fingerprint.toLowerCase());
   }
 
   /** @inheritdoc */

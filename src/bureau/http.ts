@@ -160,7 +160,7 @@ export async function startBureauApi(options: {
   /** The bureau's ring-Pedersen parameters document (`protocol/parameters`), served at `GET /v1/parameters`. */
   readonly parameters?: () => Promise<Uint8Array>;
   /** Where banks reserve comparison keys (`POST /v1/comparison-keys`); without it, that route answers 404. */
-  readonly comparisonKeys?: Pick<ComparisonKeyPool, "reserve">;
+  readonly comparisonKeys?: Pick<ComparisonKeyPool, "reserve"> & Partial<Pick<ComparisonKeyPool, "release">>;
   /**
    * The sender of the bureau account's transactions, which the relay submits consents through (the service's, which
    * its evaluator sends through too); default the evaluator's.
@@ -406,6 +406,9 @@ export async function startBureauApi(options: {
     if (!(await suite.classification.isActiveAs(bank, NodeType.CreditAccessUser)))
       throw new HttpError(403, "wrong-party", `${bank} is not an active credit access user of this consortium`);
     admitOnce(signed);
+    // Closed before the answer: the bank gave up waiting for the key (its request timed out while keys were made).
+    let abandoned = false;
+    res.once("close", () => (abandoned = !res.writableFinished));
     let reservation;
     try {
       reservation = await options.comparisonKeys!.reserve(bank);
@@ -414,6 +417,11 @@ export async function startBureauApi(options: {
       throw new HttpError(429, "reservations-full", (e as Error).message);
     }
     const { publicKey, expiresAt } = reservation;
+    // A key the bank never receives would hold one of its reservations until it expires: dropped.
+    if (abandoned || res.destroyed) {
+      options.comparisonKeys!.release?.(bank, publicKey.fingerprint);
+      return;
+    }
     return json(res, 201, { publicKey: publicKey.toJSON(), fingerprint: publicKey.fingerprint, expiresAt });
   }
 

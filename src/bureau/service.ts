@@ -325,7 +325,13 @@ async function startLocked(
       logger,
       schema: options.schema,
       parameters: () => client.parametersDocument(),
-      comparisonKeys: keySource.reserve === undefined ? undefined : { reserve: (bank) => keySource.reserve!(bank) },
+      comparisonKeys:
+        keySource.reserve === undefined
+          ? undefined
+          : {
+              reserve: (bank) => keySource.reserve!(bank),
+              release: (bank, fingerprint) => keySource.release?.(bank, fingerprint),
+            },
       sender,
     });
   } catch (err) {

@@ -64,11 +64,12 @@ describe("Bureau API admission", function () {
     return signRequest(signer, { method, path, body, ...audience }, options);
   }
 
+  /** The service under test; its comparison keys from `keys.source` when given, else a pool as `keys.pool` says. */
   async function start(
     f: Fixture,
     limits: ApiLimits = {},
     watch = false,
-    comparisonKeyPool?: BureauServiceOptions["comparisonKeyPool"],
+    keys: { pool?: BureauServiceOptions["comparisonKeyPool"]; source?: ComparisonKeySource } = {},
   ) {
     audience = { chainId: 31337n, bureau: f.bureau.address };
     service = await startBureauService({
@@ -83,7 +84,8 @@ describe("Bureau API admission", function () {
       comparisonKeyBits: 2048,
       ringPedersen: fixtureRingPedersen(),
       limits,
-      comparisonKeyPool,
+      comparisonKeyPool: keys.pool,
+      comparisonKeySource: keys.source,
     });
     return service;
   }
@@ -248,7 +250,7 @@ describe("Bureau API admission", function () {
     });
     it("takes as many unused reservations per bank as the operator allows", async function () {
       const f = await loadFixture(fixture);
-      const { url } = await start(f, {}, false, { capacity: 1, reservationsPerBank: 6 });
+      const { url } = await start(f, {}, false, { pool: { capacity: 1, reservationsPerBank: 6 } });
       for (let i = 0; i < 6; i++) await reserveComparisonKey(url, { signer: f.bank, bureau: f.bureau.address });
       const refused = await reserveComparisonKey(url, { signer: f.bank, bureau: f.bureau.address }).catch(
         (e: unknown) => e,
@@ -259,7 +261,6 @@ describe("Bureau API admission", function () {
 
     it("answers 503 with the pool's retry hint when no fresh key is ready and enough callers wait", async function () {
       const f = await loadFixture(fixture);
-      await service?.stop();
       const busy: ComparisonKeySource = {
         fresh: () => Promise.reject(new Error("not used here")),
         claim: () => {
@@ -267,20 +268,9 @@ describe("Bureau API admission", function () {
         },
         reserve: () => Promise.reject(new ComparisonKeysBusy(4, 4)),
       };
-      service = await startBureauService({
-        suite: connectSuite(f, f.bureau),
-        databasePath: join(dir, "bureau.db"),
-        sealingKey: generateSealingKey(),
-        port: 0,
-        watch: false,
-        threads: 1,
-        comparisonKey: fixtureComparisonKey(),
-        comparisonKeyBits: 2048,
-        comparisonKeySource: busy,
-        ringPedersen: fixtureRingPedersen(),
-      });
+      const { url } = await start(f, {}, false, { source: busy });
       const path = "/v1/comparison-keys";
-      const response = await fetch(`${service.url}${path}`, {
+      const response = await fetch(`${url}${path}`, {
         method: "POST",
         headers: await signRequest(f.bank, { method: "POST", path, chainId: 31337n, bureau: f.bureau.address }),
       });
@@ -289,6 +279,47 @@ describe("Bureau API admission", function () {
       expect(((await response.json()) as { error: string }).error).to.match(
         /no fresh comparison key is ready: expected fewer than 4 callers waiting for one, got 4/,
       );
+    });
+    it("drops a reservation whose bank gave up waiting for it, and keeps one it answered", async function () {
+      const f = await loadFixture(fixture);
+      const key = fixtureComparisonKey().publicKey;
+      let asked = () => {};
+      let make = () => {};
+      const released: string[] = [];
+      const slow: ComparisonKeySource = {
+        fresh: () => Promise.reject(new Error("not used here")),
+        claim: () => {
+          throw new Error("not used here");
+        },
+        reserve: () =>
+          new Promise((resolve) => {
+            make = () => resolve({ publicKey: key, expiresAt: Date.now() + 60_000 });
+            asked();
+          }),
+        release: (bank, fingerprint) => released.push(`${bank.toLowerCase()} ${fingerprint}`),
+      };
+      const { url } = await start(f, {}, false, { source: slow });
+      const path = "/v1/comparison-keys";
+      /** A reservation asked for, once the bureau waits for its key: the answer to come. */
+      const reserve = async (signal?: AbortSignal) => {
+        const waiting = new Promise<void>((resolve) => (asked = resolve));
+        const headers = await sign(f.bank, "POST", path);
+        const answer = fetch(`${url}${path}`, { method: "POST", headers, signal }).catch((e: unknown) => e);
+        await waiting;
+        return { answer };
+      };
+      const givenUp = new AbortController();
+      const abandoned = await reserve(givenUp.signal);
+      givenUp.abort();
+      expect(await abandoned.answer).to.be.instanceOf(Error);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the bureau sees the connection closed
+      make();
+      for (let i = 0; i < 50 && released.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(released).to.deep.equal([`${f.bank.address.toLowerCase()} ${key.fingerprint}`]);
+      const answered = await reserve();
+      make();
+      expect(((await answered.answer) as Response).status).to.equal(201);
+      expect(released).to.have.length(1);
     });
   });
 

@@ -61,6 +61,19 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
     await pool.reserve(BANK); // room again
   });
 
+  it("releases a reservation its bank never received: its bank's only, and no longer counted or claimable", async function () {
+    now += 60_000; // the reservations of the tests before expire
+    const first = await pool.reserve(BANK);
+    await pool.reserve(BANK);
+    pool.release(OTHER_BANK, first.publicKey.fingerprint);
+    await expect(pool.reserve(BANK)).to.be.rejectedWith(/expected at most 2 unused comparison key reservations/);
+    pool.release(BANK.toUpperCase().replace("0X", "0x"), first.publicKey.fingerprint);
+    expect(pool.reservations).to.equal(1);
+    refusalOf(() => pool.claim(BANK, first.publicKey.fingerprint));
+    await pool.reserve(BANK); // room again
+    now += 60_000;
+  });
+
   it("makes keys one at a time for callers that find the stock empty, and turns reservations away past its capacity", async function () {
     const empty = new ComparisonKeyPool({ keys: { bits: 2048 }, capacity: 1, operandRandomizers: 0 });
     try {
