@@ -87,6 +87,9 @@ export interface ProcessesOptions {
 /** Reservations a bank working ahead may make in the window, beyond its keys made ahead: its checks there. */
 const RESERVATIONS_IN_WINDOW = 200;
 
+/** Checks each bureau works on at once (`--concurrency`): one per bank, so that none waits for another's turn. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
 /** The realistic setting: a `hardhat node`, the bureau service and every bank in processes of their own. */
 export async function separateProcesses(options: ProcessesOptions): Promise<Measured> {
   const { banks: bankCount, seconds, bureaus: bureauCount, pollMs } = options;
@@ -298,7 +301,20 @@ async function startBureau(
   pollMs: number,
   logFile: string,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", String(pollMs), ...store];
+  const args = [
+    "bureau",
+    "start",
+    "--json",
+    "--account",
+    "4",
+    "--port",
+    "0",
+    "--poll",
+    String(pollMs),
+    "--concurrency",
+    String(CONCURRENCY),
+    ...store,
+  ];
   const log = openSync(logFile, "w");
   const child = spawn(process.execPath, [...profiling(), join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
     cwd: dir,
