@@ -87,9 +87,6 @@ export interface ProcessesOptions {
 /** Reservations a bank working ahead may make in the window, beyond its keys made ahead: its checks there. */
 const RESERVATIONS_IN_WINDOW = 200;
 
-/** Checks each bureau works on at once (`--concurrency`): one per bank, so that none waits for another's turn. */
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-
 /** The realistic setting: a `hardhat node`, the bureau service and every bank in processes of their own. */
 export async function separateProcesses(options: ProcessesOptions): Promise<Measured> {
   const { banks: bankCount, seconds, bureaus: bureauCount, pollMs } = options;
@@ -123,10 +120,19 @@ export async function separateProcesses(options: ProcessesOptions): Promise<Meas
     // One at a time: the first generates and seals the comparison key the others load.
     for (let i = 0; i < bureauCount; i++) {
       // Banks working ahead reserve a key per check made ahead, then one per check they run.
+      // As many checks at once as there are banks, so that none waits for another's turn (BENCH_CONCURRENCY).
+      const concurrency = ["--concurrency", process.env.BENCH_CONCURRENCY ?? String(Math.min(64, bankCount))];
       const reservations = options.ahead
         ? ["--reservations-per-bank", String(options.ahead + RESERVATIONS_IN_WINDOW)]
         : [];
-      const started = await startBureau(node, keyFile, dir, [...store, ...reservations], pollMs, bureauLog(dir, i));
+      const started = await startBureau(
+        node,
+        keyFile,
+        dir,
+        [...store, ...concurrency, ...reservations],
+        pollMs,
+        bureauLog(dir, i),
+      );
       children.push(started.child);
       bureaus.push(started);
     }
@@ -301,20 +307,7 @@ async function startBureau(
   pollMs: number,
   logFile: string,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const args = [
-    "bureau",
-    "start",
-    "--json",
-    "--account",
-    "4",
-    "--port",
-    "0",
-    "--poll",
-    String(pollMs),
-    "--concurrency",
-    String(CONCURRENCY),
-    ...store,
-  ];
+  const args = ["bureau", "start", "--json", "--account", "4", "--port", "0", "--poll", String(pollMs), ...store];
   const log = openSync(logFile, "w");
   const child = spawn(process.execPath, [...profiling(), join(PROJECT_ROOT, "bin", "blindcredit"), ...args], {
     cwd: dir,

@@ -32,7 +32,7 @@
  * each bank makes ahead in the `ahead` setting, default 25), `BENCH_DATABASE_URL` (the separate bureau's store:
  * unset for SQLite, `postgres` for a throwaway PostgreSQL server as the tests start one, or a `postgres://` URL of an
  * empty database), `BENCH_BUREAUS` (bureau processes sharing that PostgreSQL store, default 1: more than one takes
- * evaluators that divide the checks between them, and a PostgreSQL store), `BENCH_CONCURRENCY` (the separate bureaus' `--concurrency`, default 8: one check per bank at once), `BENCH_POLL_MS` (how often the separate
+ * evaluators that divide the checks between them, and a PostgreSQL store), `BENCH_CONCURRENCY` (the separate bureaus' `--concurrency`; default one check per bank), `BENCH_POLL_MS` (how often the separate
  * banks and bureau poll the chain node, every poll a JSON-RPC call; default 100), `BENCH_WRITE` (`0`: print only),
  * `BENCH_CPU_PROFILE` (a folder: the bureau and bank processes write V8 CPU profiles there). Writes
  * bench/matching/throughput-results.{json,md}.
