@@ -10,8 +10,10 @@
  *
  * - **A bounded stock, filled in the background.** Making a key (see `generateDgkKeyPair`) takes a few tenths of a
  *   second of CPU at 3072 bits, so it never runs on a check's critical path unless the stock is empty (counted in
- *   `misses`). Generation leaves OpenSSL's exponentiation contexts modulo p and q set up on this thread, and the
- *   pool precomputes the operand randomizers, so a check pays none of the key's set-up.
+ *   `misses`). In the service the keys are made on the comparison-key thread (`./comparisonKeyThread`), which also
+ *   precomputes each key's operand randomizers and runs its check's zero tests, with the OpenSSL contexts modulo p
+ *   and q that the prime search left set up: a check pays none of the key's set-up, and the main thread none of its
+ *   private work. Without a thread, the same runs on this thread.
  * - **Reservations.** A bank that wants to precompute its re-randomisers h^r asks for a key ahead
  *   ({@link ComparisonKeyPool.reserve}, a signed API request): the key is then reserved to that bank, for one check,
  *   until it expires. The bank names the key's fingerprint in its form (committed on-chain); the bureau uses it for
@@ -19,7 +21,8 @@
  *   check otherwise. Reservations live in this process: a restart drops the unused ones (they encrypted nothing).
  * - **Forward secrecy.** A key leaves the pool for exactly one check. The check's private key is then kept only in
  *   the check's journal entry (sealed at rest) while the check is open, and the bureau erases it when the check is
- *   answered, refused or over (see `BureauClient`): a later leak of the bureau's keys opens no past challenge.
+ *   answered, refused or over (see `BureauClient`), and has the key thread drop its copy ({@link
+ *   ComparisonKeyPool.discard}): a later leak of the bureau's keys opens no past challenge.
  * @module
  */
 import { encrypt, randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
