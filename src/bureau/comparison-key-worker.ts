@@ -8,7 +8,13 @@
  * @module
  */
 
-import { exportDgkPrivateKey, importDgkPrivateKey, type DgkPrivateKey } from "../dgk";
+import {
+  exportDgkPrivateKey,
+  importDgkPrivateKey,
+  randomizer,
+  type DgkPrivateKey,
+  type DgkPrivateKeyJson,
+} from "../dgk";
 import { ComparisonValueError, bureauShares } from "../protocol/comparison";
 import { serveRequests } from "../workerThread";
 import { makeComparisonKey, type KeyThreadReply, type KeyThreadRequest } from "./comparisonKeyThread";
@@ -22,6 +28,14 @@ serveRequests(() => {
     held.set(key.publicKey.fingerprint, key);
     if (held.size > KEYS_HELD) held.delete(held.keys().next().value as string);
   };
+  const heldOrImported = (fingerprint: string, json: DgkPrivateKeyJson) => {
+    let key = held.get(fingerprint);
+    if (key === undefined) {
+      key = importDgkPrivateKey(json);
+      hold(key);
+    }
+    return key;
+  };
   return async (request: KeyThreadRequest): Promise<KeyThreadReply> => {
     switch (request.kind) {
       case "make": {
@@ -29,12 +43,12 @@ serveRequests(() => {
         hold(key);
         return { kind: "made", key: exportDgkPrivateKey(key), randomizers };
       }
+      case "randomizers": {
+        const key = heldOrImported(request.fingerprint, request.key);
+        return { kind: "randomizers", randomizers: Array.from({ length: request.count }, () => randomizer(key)) };
+      }
       case "shares": {
-        let key = held.get(request.fingerprint);
-        if (key === undefined) {
-          key = importDgkPrivateKey(request.key);
-          hold(key);
-        }
+        const key = heldOrImported(request.fingerprint, request.key);
         try {
           return { kind: "shares", shares: bureauShares(key, request.comparisons) };
         } catch (e) {

@@ -34,12 +34,20 @@ export type KeyThreadRequest =
       readonly key: DgkPrivateKeyJson;
       readonly comparisons: readonly (readonly bigint[])[];
     }
+  | {
+      readonly kind: "randomizers";
+      /** The key, which the thread holds under this fingerprint if it made it. */
+      readonly fingerprint: string;
+      readonly key: DgkPrivateKeyJson;
+      readonly count: number;
+    }
   | { readonly kind: "discard"; readonly fingerprint: string };
 
 /** What the thread answers. */
 export type KeyThreadReply =
   | { readonly kind: "made"; readonly key: DgkPrivateKeyJson; readonly randomizers: readonly bigint[] }
   | { readonly kind: "shares"; readonly shares: readonly (0 | 1)[] }
+  | { readonly kind: "randomizers"; readonly randomizers: readonly bigint[] }
   | { readonly kind: "refused"; readonly comparison: number; readonly value: number; readonly message: string }
   | undefined;
 
@@ -105,6 +113,18 @@ export class ComparisonKeyThread {
     if (reply?.kind === "shares") return [...reply.shares];
     if (reply?.kind === "refused") throw new ComparisonValueError(reply.value, reply.message, reply.comparison);
     return bureauShares(key, comparisons);
+  }
+
+  /** `count` more randomizers h^r for `key`'s operand encryptions, made on the thread. */
+  async randomizers(key: DgkPrivateKey, count: number): Promise<bigint[]> {
+    const reply = await this.#ask({
+      kind: "randomizers",
+      fingerprint: key.publicKey.fingerprint,
+      key: exportDgkPrivateKey(key),
+      count,
+    });
+    if (reply?.kind === "randomizers") return [...reply.randomizers];
+    return Array.from({ length: count }, () => randomizer(key));
   }
 
   /** Drops the thread's copy of a key whose check is over (forward secrecy: nothing of it stays in memory). */

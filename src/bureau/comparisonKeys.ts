@@ -44,10 +44,10 @@ export interface ComparisonKeySource {
    */
   claim(bank: string, fingerprint: string): DgkPrivateKey;
   /**
-   * Randomizers h^r precomputed for `key`'s operand encryptions, handed over once (then forgotten here); a value is
-   * computed on the spot when they run out. Undefined when none were made.
+   * Randomizers h^r precomputed for `key`'s operand encryptions, at least `count` of them, handed over once (then
+   * forgotten here); a value is computed on the spot when they run out. Undefined when none were made.
    */
-  operandRandomizers?(key: DgkPrivateKey): (() => bigint) | undefined;
+  operandRandomizers?(key: DgkPrivateKey, count: number): Promise<(() => bigint) | undefined>;
   /** Reserves a fresh key to `bank` ({@link ComparisonKeyPool.reserve}); a source without it takes no reservations. */
   reserve?(bank: string): Promise<ComparisonKeyReservation>;
   /**
@@ -97,12 +97,13 @@ export const DEFAULT_OPERAND_RANDOMIZERS = 160;
 export const DEFAULT_KEY_POOL_CAPACITY = 4;
 
 /**
- * How long a pool with keys left waits after a key is taken before it makes the replacement: making a key takes a
- * core for a few tenths of a second, and the check that took the key runs its own steps meanwhile (about one second cold), so
- * the replacement waits for them rather than competing with them. The same work is done, later; under a steady load
- * the pool runs empty and refills at once.
+ * How long a pool with keys left waits at most after a key is taken before it makes the replacement: it makes it as
+ * soon as the check that took the key is over ({@link ComparisonKeyPool.discard}), so that making it (a core for a
+ * few tenths of a second) does not compete with that check's own steps (up to a few seconds cold at k = 32); this
+ * bounds the wait for a check that stays open, or a reserved key not used yet. The same work is done, later; under a
+ * steady load the pool runs empty and refills at once.
  */
-export const DEFAULT_REFILL_DELAY_MS = 2000;
+export const DEFAULT_REFILL_DELAY_MS = 5000;
 
 /** How long a reservation lasts by default: ten minutes, to open the check it was made for. */
 export const DEFAULT_RESERVATION_MS = 600_000;
@@ -272,11 +273,18 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     return reservation.key;
   }
 
-  /** @inheritdoc */
-  operandRandomizers(key: DgkPrivateKey): (() => bigint) | undefined {
+  /**
+   * @inheritdoc
+   * A form wider than the stock (a k = 10 check's) has the rest made on the key thread, where the key's contexts
+   * are: made here, they would set up exponentiation modulo p and q on this thread first (a primality test of each).
+   */
+  async operandRandomizers(key: DgkPrivateKey, count: number): Promise<(() => bigint) | undefined> {
     const stock = this.#randomizers.get(key);
     if (stock === undefined) return undefined;
     this.#randomizers.delete(key);
+    if (this.#thread !== undefined && stock.length < count) {
+      stock.push(...(await this.#thread.randomizers(key, count - stock.length)));
+    }
     return () => stock.pop() ?? randomizer(key);
   }
 
@@ -285,9 +293,14 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     return this.#thread?.shares(key, comparisons) ?? Promise.resolve().then(() => bureauShares(key, comparisons));
   }
 
-  /** @inheritdoc */
+  /** @inheritdoc The check that took the key is over: its replacement is made now (see the refill delay's note). */
   discard(key: DgkPrivateKey): void {
     this.#thread?.discard(key);
+    if (this.#ready.size < this.capacity && !this.#ready.closed) {
+      clearTimeout(this.#refillTimer);
+      this.#refillTimer = undefined;
+      void this.fill().catch(() => undefined);
+    }
   }
 
   /** Stops filling and drops every key held, reserved ones included. */

@@ -17,6 +17,7 @@ import {
   answerDecision,
   answerPaper,
   challenge,
+  operandBitCount,
   readForm,
   type BureauCheckState,
   type SubjectValues,
@@ -241,7 +242,7 @@ export class BureauClient {
         context,
         form,
         values,
-        this.comparisonKeys.operandRandomizers?.(comparisonKey),
+        await this.comparisonKeys.operandRandomizers?.(comparisonKey, operandBitCount(form, context.schema)),
         blinding.pool,
       );
       checkKey = comparisonKey;

@@ -315,6 +315,21 @@ function verifyFactorProof(
 }
 
 /**
+ * How many operand bits {@link challenge} encrypts for `form` (one DGK randomizer each): a scorecard's comparison
+ * width, and each threshold comparison's domain width per direction.
+ */
+export function operandBitCount(form: ReceivedForm, schema: CheckContext["schema"]): number {
+  return form.conditions.reduce(
+    (total, condition) =>
+      total +
+      (isScorecard(condition)
+        ? scorecardParameters(condition.scorecard, schema).comparisonBits
+        : comparisonDomain(fieldNamed(condition.field, schema)).bits * combinationOf(condition).directions.length),
+    0,
+  );
+}
+
+/**
  * Decision mode, first message: the bits of the bureau's operand of every comparison, under `comparisonKey`, and the
  * public key itself, so that the challenge (whose hash goes on-chain) commits to the key; for a field the subject's
  * record lacks, the bits of 0, encrypted alike. Per scorecard, its masked score under the bank's key

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { encrypt, generateDgkKeyPair, zeroTest, type DgkPrivateKey } from "../../src/dgk";
-import { ComparisonKeyPool } from "../../src/bureau/comparisonKeys";
+import { ComparisonKeyPool, DEFAULT_OPERAND_RANDOMIZERS } from "../../src/bureau/comparisonKeys";
 import { ComparisonKeyThread } from "../../src/bureau/comparisonKeyThread";
 import { ComparisonValueError, bureauShares } from "../../src/protocol/comparison";
 import { modPowCounters } from "../../src/paillier";
@@ -86,7 +86,11 @@ describe("bureau/comparisonKeyThread", function () {
       const key = await pool.fresh();
       const comparisons = comparisonsOf(key, [[true], [false, false]]);
       expect(await pool.shares(key, comparisons)).to.deep.equal([1, 0]);
-      expect(pool.operandRandomizers(key)).to.be.a("function");
+      // a form wider than the stock: the rest made on the thread, each an encryption of zero under the key
+      const next = await pool.operandRandomizers(key, DEFAULT_OPERAND_RANDOMIZERS + 5);
+      const randomizers = Array.from({ length: DEFAULT_OPERAND_RANDOMIZERS + 5 }, () => next!());
+      expect(new Set(randomizers).size).to.equal(DEFAULT_OPERAND_RANDOMIZERS + 5);
+      expect(randomizers.every((r) => zeroTest(key, r))).to.equal(true);
     } finally {
       await pool.close();
     }

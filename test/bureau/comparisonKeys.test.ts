@@ -151,6 +151,28 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
     }
   });
 
+  it("replaces a taken key as soon as its check is over (discarded), before the refill delay", async function () {
+    const pool = new ComparisonKeyPool({
+      keys: { bits: 2048 },
+      capacity: 2,
+      operandRandomizers: 0,
+      refillDelayMs: 600_000,
+    });
+    try {
+      await pool.fill();
+      const key = await pool.fresh();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(pool.size, "not replaced while its check runs").to.equal(1);
+      pool.discard(key);
+      for (const end = Date.now() + 20_000; pool.size < 2 && Date.now() < end; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(pool.size, "replaced once the check is over").to.equal(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("refuses a capacity out of range", function () {
     expect(() => new ComparisonKeyPool({ capacity: 0 })).to.throw(RangeError, /expected 1 to 64, got 0/);
   });
