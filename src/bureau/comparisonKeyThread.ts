@@ -79,6 +79,11 @@ export async function makeComparisonKey(
   return { key: privateKey, randomizers };
 }
 
+/** How a request names its key: by fingerprint when the thread holds it, with the key for when it does not. */
+function held(key: DgkPrivateKey): { fingerprint: string; key: DgkPrivateKeyJson } {
+  return { fingerprint: key.publicKey.fingerprint, key: exportDgkPrivateKey(key) };
+}
+
 /** One thread making comparison keys and zero-testing values under them; see the module documentation. */
 export class ComparisonKeyThread {
   /** Undefined when the thread could not be started: everything is then done on the calling thread. */
@@ -104,12 +109,7 @@ export class ComparisonKeyThread {
    * @throws ComparisonValueError (as a rejection) for the first value outside the key's subgroup
    */
   async shares(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): Promise<(0 | 1)[]> {
-    const reply = await this.#ask({
-      kind: "shares",
-      fingerprint: key.publicKey.fingerprint,
-      key: exportDgkPrivateKey(key),
-      comparisons,
-    });
+    const reply = await this.#ask({ kind: "shares", ...held(key), comparisons });
     if (reply?.kind === "shares") return [...reply.shares];
     if (reply?.kind === "refused") throw new ComparisonValueError(reply.value, reply.message, reply.comparison);
     return bureauShares(key, comparisons);
@@ -117,12 +117,7 @@ export class ComparisonKeyThread {
 
   /** `count` more randomizers h^r for `key`'s operand encryptions, made on the thread. */
   async randomizers(key: DgkPrivateKey, count: number): Promise<bigint[]> {
-    const reply = await this.#ask({
-      kind: "randomizers",
-      fingerprint: key.publicKey.fingerprint,
-      key: exportDgkPrivateKey(key),
-      count,
-    });
+    const reply = await this.#ask({ kind: "randomizers", ...held(key), count });
     if (reply?.kind === "randomizers") return [...reply.randomizers];
     return Array.from({ length: count }, () => randomizer(key));
   }

@@ -22,6 +22,15 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
   });
   after(() => pool.close());
 
+  /** Waits, without asking for a fill, until the pool holds `size` keys; false after `ms`. */
+  async function reaches(pool: ComparisonKeyPool, size: number, ms: number): Promise<boolean> {
+    for (const end = Date.now() + ms; Date.now() < end; ) {
+      if (pool.size >= size) return true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  }
+
   function refusalOf(run: () => unknown): CheckRefusal {
     try {
       run();
@@ -96,14 +105,6 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
   });
 
   it("replaces a taken key after the refill delay while keys are left, and at once when the pool runs empty", async function () {
-    /** Waits, without asking for a fill, until the pool holds `size` keys; false after `ms`. */
-    const reaches = async (pool: ComparisonKeyPool, size: number, ms: number) => {
-      for (const end = Date.now() + ms; Date.now() < end; ) {
-        if (pool.size >= size) return true;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return false;
-    };
     const soon = new ComparisonKeyPool({
       keys: { bits: 2048 },
       capacity: 2,
@@ -164,10 +165,7 @@ describe("bureau/comparisonKeys: ComparisonKeyPool", function () {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(pool.size, "not replaced while its check runs").to.equal(1);
       pool.discard(key);
-      for (const end = Date.now() + 20_000; pool.size < 2 && Date.now() < end; ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(pool.size, "replaced once the check is over").to.equal(2);
+      expect(await reaches(pool, 2, 20_000), "replaced once the check is over").to.equal(true);
     } finally {
       await pool.close();
     }
