@@ -1,7 +1,7 @@
 /**
- * The worker-thread side of {@link ComparisonKeyThread}: makes comparison keys, keeps each (with the exponentiation
+ * The worker-thread side of {@link ComparisonKeyThreads}: makes comparison keys, keeps each (with the exponentiation
  * contexts its prime search set up) until its check is over, and zero-tests values under it. Started by
- * `ComparisonKeyThread`; not meant to be imported.
+ * `ComparisonKeyThreads`; not meant to be imported.
  *
  * A key the thread does not hold (the service restarted, or it was made on the main thread) is imported from the
  * request, with every check of an import.
@@ -17,7 +17,7 @@ import {
 } from "../dgk";
 import { ComparisonValueError, bureauShares } from "../protocol/comparison";
 import { serveRequests } from "../workerThread";
-import { makeComparisonKey, type KeyThreadReply, type KeyThreadRequest } from "./comparisonKeyThread";
+import { makeComparisonKey, type KeyThreadReply, type KeyThreadRequest } from "./comparisonKeyThreads";
 
 /** Keys held at once: the pool's stock, the reserved keys and the open checks'; the oldest go first beyond it. */
 const KEYS_HELD = 1024;

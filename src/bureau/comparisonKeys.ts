@@ -10,10 +10,11 @@
  *
  * - **A bounded stock, filled in the background.** Making a key (see `generateDgkKeyPair`) takes a few tenths of a
  *   second of CPU at 3072 bits, so it never runs on a check's critical path unless the stock is empty (counted in
- *   `misses`). In the service the keys are made on the comparison-key thread (`./comparisonKeyThread`), which also
- *   precomputes each key's operand randomizers and runs its check's zero tests, with the OpenSSL contexts modulo p
- *   and q that the prime search left set up: a check pays none of the key's set-up, and the main thread none of its
- *   private work. Without a thread, the same runs on this thread.
+ *   `misses`). In the service the keys are made on the comparison-key threads (`./comparisonKeyThreads`), as many at
+ *   once as there are threads; the thread that made a key also precomputes its operand randomizers and runs its
+ *   check's zero tests, with the OpenSSL contexts modulo p and q that the prime search left set up: a check pays none
+ *   of the key's set-up, and the main thread none of its private work. Without threads, one key at a time is made on
+ *   this thread.
  * - **Reservations.** A bank that wants to precompute its re-randomisers h^r asks for a key ahead
  *   ({@link ComparisonKeyPool.reserve}, a signed API request): the key is then reserved to that bank, for one check,
  *   until it expires. The bank names the key's fingerprint in its form (committed on-chain); the bureau uses it for
@@ -21,13 +22,13 @@
  *   check otherwise. Reservations live in this process: a restart drops the unused ones (they encrypted nothing).
  * - **Forward secrecy.** A key leaves the pool for exactly one check. The check's private key is then kept only in
  *   the check's journal entry (sealed at rest) while the check is open, and the bureau erases it when the check is
- *   answered, refused or over (see `BureauClient`), and has the key thread drop its copy ({@link
+ *   answered, refused or over (see `BureauClient`), and has the key's thread drop its copy ({@link
  *   ComparisonKeyPool.discard}): a later leak of the bureau's keys opens no past challenge.
  * @module
  */
 import { encrypt, randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
 import { bureauShares } from "../protocol/comparison";
-import { makeComparisonKey, type ComparisonKeyThread } from "./comparisonKeyThread";
+import { makeComparisonKey, type ComparisonKeyThreads } from "./comparisonKeyThreads";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import { Stock } from "../stock";
 
@@ -84,10 +85,10 @@ export interface ComparisonKeyPoolOptions {
    */
   readonly refillDelayMs?: number;
   /**
-   * The thread that makes the keys and zero-tests under them (the service's); without it, both run on this thread.
-   * The pool does not close it.
+   * The threads that make the keys and zero-test under them (the service's); without them, both run on this thread.
+   * The pool does not close them.
    */
-  readonly thread?: ComparisonKeyThread;
+  readonly threads?: ComparisonKeyThreads;
 }
 
 /** Operand randomizers precomputed with each key by default: a k = 10 check's. */
@@ -148,7 +149,10 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   readonly #reserved = new Map<string, { bank: string; key: DgkPrivateKey; expiresAt: number }>();
   #misses = 0;
   readonly #refillDelayMs: number;
-  readonly #thread: ComparisonKeyThread | undefined;
+  readonly #threads: ComparisonKeyThreads | undefined;
+  /** Keys being made now (at most one per key thread), and keys made that the stock has not taken yet. */
+  readonly #making = new Set<Promise<void>>();
+  readonly #made: DgkPrivateKey[] = [];
   #refillTimer: NodeJS.Timeout | undefined;
 
   /** @throws RangeError for a capacity, reservation time or per-bank limit out of range */
@@ -173,11 +177,11 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     if (!Number.isSafeInteger(this.#refillDelayMs) || this.#refillDelayMs < 0)
       throw new RangeError(`refillDelayMs: expected a whole number of ms ≥ 0, got ${String(options.refillDelayMs)}`);
     this.#keys = options.keys;
-    this.#thread = options.thread;
+    this.#threads = options.threads;
     this.#now = options.now ?? Date.now;
     this.#ready = new Stock({
       capacity: this.capacity,
-      make: async () => [await this.#generate()],
+      make: (wanted) => this.#make(wanted),
       closedError: () => closedError("fill"),
     });
   }
@@ -275,27 +279,27 @@ export class ComparisonKeyPool implements ComparisonKeySource {
 
   /**
    * @inheritdoc
-   * A form wider than the stock (a k = 10 check's) has the rest made on the key thread, where the key's contexts
-   * are: made here, they would set up exponentiation modulo p and q on this thread first (a primality test of each).
+   * A form wider than the stock (a k = 10 check's) has the rest made on the thread that made the key, where its
+   * contexts are: made here, they would set up exponentiation modulo p and q on this thread first (a primality test of each).
    */
   async operandRandomizers(key: DgkPrivateKey, count: number): Promise<(() => bigint) | undefined> {
     const stock = this.#randomizers.get(key);
     if (stock === undefined) return undefined;
     this.#randomizers.delete(key);
-    if (this.#thread !== undefined && stock.length < count) {
-      stock.push(...(await this.#thread.randomizers(key, count - stock.length)));
+    if (this.#threads !== undefined && stock.length < count) {
+      stock.push(...(await this.#threads.randomizers(key, count - stock.length)));
     }
     return () => stock.pop() ?? randomizer(key);
   }
 
   /** @inheritdoc */
   shares(key: DgkPrivateKey, comparisons: readonly (readonly bigint[])[]): Promise<(0 | 1)[]> {
-    return this.#thread?.shares(key, comparisons) ?? Promise.resolve().then(() => bureauShares(key, comparisons));
+    return this.#threads?.shares(key, comparisons) ?? Promise.resolve().then(() => bureauShares(key, comparisons));
   }
 
   /** @inheritdoc The check that took the key is over: its replacement is made now (see the refill delay's note). */
   discard(key: DgkPrivateKey): void {
-    this.#thread?.discard(key);
+    this.#threads?.discard(key);
     if (this.#ready.size < this.capacity && !this.#ready.closed) {
       clearTimeout(this.#refillTimer);
       this.#refillTimer = undefined;
@@ -308,6 +312,7 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     clearTimeout(this.#refillTimer);
     this.#reserved.clear();
     await this.#ready.close();
+    this.#made.length = 0;
   }
 
   /** Replaces what was taken: at once when the pool is empty, else after the refill delay (see the constant's note). */
@@ -332,12 +337,32 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   }
 
   /**
-   * A new key with its operand randomizers (made on the key thread, or here a slice per event-loop turn), and its
+   * Keys for the stock, which wants `wanted` more: as many are made at once as there are key threads (one without),
+   * and this returns as soon as one is made; the others go on and are handed over by a later call (the stock calls
+   * again until it is full), so a check waiting for a key never waits for a second one.
+   */
+  async #make(wanted: number): Promise<DgkPrivateKey[]> {
+    const atOnce = Math.min(wanted, Math.max(1, this.#threads?.threads ?? 1));
+    while (this.#made.length === 0) {
+      while (this.#making.size < atOnce) {
+        const making: Promise<void> = this.#generate()
+          .then((key) => void this.#made.push(key))
+          .finally(() => this.#making.delete(making));
+        making.catch(() => undefined); // a failure reaches the stock through the race below
+        this.#making.add(making);
+      }
+      await Promise.race(this.#making);
+    }
+    return this.#made.splice(0, wanted);
+  }
+
+  /**
+   * A new key with its operand randomizers (made on a key thread, or here a slice per event-loop turn), and its
    * fixed-base tables for g on this thread, where the challenge is encrypted (built by one encryption), so that a
    * check pays none of the key's set-up.
    */
   async #generate(): Promise<DgkPrivateKey> {
-    const { key, randomizers } = await (this.#thread?.make(this.#keys, this.#operandRandomizers) ??
+    const { key, randomizers } = await (this.#threads?.make(this.#keys, this.#operandRandomizers) ??
       makeComparisonKey(this.#keys, this.#operandRandomizers, () => this.#ready.closed));
     encrypt(key.publicKey, 0n);
     this.#randomizers.set(key, randomizers);

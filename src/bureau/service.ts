@@ -13,7 +13,7 @@ import type { Suite } from "../suite";
 import { comparisonKeyPath, loadOrCreateComparisonKey } from "./comparisonKey";
 import { loadOrCreateRingPedersen, ringPedersenPath } from "./ringPedersen";
 import { ComparisonKeyPool, type ComparisonKeyPoolOptions, type ComparisonKeySource } from "./comparisonKeys";
-import { ComparisonKeyThread } from "./comparisonKeyThread";
+import { ComparisonKeyThreads } from "./comparisonKeyThreads";
 import { Evaluator, type EvaluatorOptions, type RetryPolicy } from "./evaluator";
 import { leaseOwner } from "./leases";
 import { pino, type Logger } from "pino";
@@ -257,17 +257,17 @@ async function startLocked(
   // The bank's share proof is verified on a thread of its own while the evaluator zero-tests the DGK values.
   const verifier = new BitVerifierWorker();
   // Each decision-mode check's comparison key comes from a stock generated in the background.
-  // The keys are made, and their checks' zero tests run, on a thread of their own (see ./comparisonKeyThread).
-  const keyThread = new ComparisonKeyThread();
+  // The keys are made, and their checks' zero tests run, on threads of their own (see ./comparisonKeyThreads).
+  const keyThreads = new ComparisonKeyThreads();
   const comparisonKeys = new ComparisonKeyPool({
     ...options.comparisonKeyPool,
     keys: { bits: options.comparisonKeyBits },
-    thread: keyThread,
+    threads: keyThreads,
   });
   void comparisonKeys.fill().catch(() => undefined);
   const keySource = options.comparisonKeySource ?? comparisonKeys;
   const closeThreads = () =>
-    Promise.all([comparisonKeys.close().then(() => keyThread.close()), workers.close(), verifier.close()]);
+    Promise.all([comparisonKeys.close().then(() => keyThreads.close()), workers.close(), verifier.close()]);
   const pools = new Map<string, RandomnessPool>();
   const poolFor = (key: PaillierPublicKey) => {
     let pool = pools.get(key.fingerprint);

@@ -1,12 +1,13 @@
 /**
- * The comparison-key thread: keys made there are sound and come with randomizers of their own, its shares are the
- * calling thread's (refusals included, for keys it made and keys it did not), the main thread runs no primality
- * test for its keys, and everything still works once it is closed.
+ * The comparison-key threads: keys made there are sound and come with randomizers of their own, their shares are the
+ * calling thread's (refusals included, for keys they made and keys they did not), the main thread runs no primality
+ * test for their keys, a pool makes as many keys at once as there are threads, and everything still works once they
+ * are closed.
  */
 import { expect } from "chai";
 import { encrypt, generateDgkKeyPair, zeroTest, type DgkPrivateKey } from "../../src/dgk";
 import { ComparisonKeyPool, DEFAULT_OPERAND_RANDOMIZERS } from "../../src/bureau/comparisonKeys";
-import { ComparisonKeyThread } from "../../src/bureau/comparisonKeyThread";
+import { ComparisonKeyThreads } from "../../src/bureau/comparisonKeyThreads";
 import { ComparisonValueError, bureauShares } from "../../src/protocol/comparison";
 import { modPowCounters } from "../../src/paillier";
 
@@ -26,9 +27,9 @@ async function refusalOf(promise: Promise<unknown>): Promise<ComparisonValueErro
   return caught as ComparisonValueError;
 }
 
-describe("bureau/comparisonKeyThread", function () {
+describe("bureau/comparisonKeyThreads", function () {
   this.timeout(120_000);
-  const thread = new ComparisonKeyThread();
+  const thread = new ComparisonKeyThreads(2);
   after(() => thread.close());
 
   it("makes a key with its randomizers, and the main thread tests no prime for it", async function () {
@@ -73,7 +74,7 @@ describe("bureau/comparisonKeyThread", function () {
     thread.discard(key);
     const comparisons = comparisonsOf(key, [[false, true]]);
     expect(await thread.shares(key, comparisons)).to.deep.equal([1]);
-    const closed = new ComparisonKeyThread();
+    const closed = new ComparisonKeyThreads();
     await closed.close();
     const made = await closed.make(KEYS, 3);
     expect(made.randomizers).to.have.length(3);
@@ -81,7 +82,7 @@ describe("bureau/comparisonKeyThread", function () {
   });
 
   it("serves a pool: its keys' shares come from the thread", async function () {
-    const pool = new ComparisonKeyPool({ keys: KEYS, capacity: 1, thread });
+    const pool = new ComparisonKeyPool({ keys: KEYS, capacity: 1, threads: thread });
     try {
       const key = await pool.fresh();
       const comparisons = comparisonsOf(key, [[true], [false, false]]);
@@ -94,5 +95,52 @@ describe("bureau/comparisonKeyThread", function () {
     } finally {
       await pool.close();
     }
+  });
+
+  it("fills a pool with as many keys at once as there are threads, the first made taken first", async function () {
+    const pool = new ComparisonKeyPool({ keys: KEYS, capacity: 3, threads: thread });
+    try {
+      const filling = pool.fill();
+      expect(thread.making, "keys being made on each thread").to.deep.equal([1, 1]);
+      const first = await pool.fresh(); // waits for the first key made, not for a batch
+      expect(
+        thread.making.reduce((a, b) => a + b),
+        "keys still being made",
+      ).to.be.at.least(1);
+      await filling;
+      expect(pool.size).to.equal(3);
+      expect(thread.making).to.deep.equal([0, 0]);
+      const comparisons = comparisonsOf(first, [[false, true]]);
+      expect(await pool.shares(first, comparisons)).to.deep.equal([1]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("makes one key at a time with one thread, or none left", async function () {
+    const one = new ComparisonKeyThreads(1);
+    const pool = new ComparisonKeyPool({ keys: KEYS, capacity: 2, threads: one });
+    try {
+      const filling = pool.fill();
+      expect(one.making).to.deep.equal([1]);
+      await filling;
+      expect(pool.size).to.equal(2);
+    } finally {
+      await pool.close();
+      await one.close();
+    }
+    expect(one.threads).to.equal(0);
+    const inline = new ComparisonKeyPool({ keys: KEYS, capacity: 2, threads: one });
+    try {
+      await inline.fill();
+      expect(inline.size).to.equal(2);
+    } finally {
+      await inline.close();
+    }
+  });
+
+  it("refuses a thread count out of range, naming it", function () {
+    for (const threads of [0, 1.5, 257])
+      expect(() => new ComparisonKeyThreads(threads)).to.throw(RangeError, `expected 1 to 256, got ${threads}`);
   });
 });
