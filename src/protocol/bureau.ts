@@ -538,11 +538,18 @@ export async function answerDecision(
   } catch (e) {
     valueRefusal = e;
   }
+  // The answer is blinded while the proof may still be verified on its thread (the blinding, an exponentiation
+  // modulo n², then costs no time of its own); it leaves only once the proof holds.
+  const own = ownShares;
+  const blinded =
+    own === undefined
+      ? undefined
+      : Promise.resolve().then(() => blind([sum(encryptedMisses(state, own, bankShares, quotients))], pool));
+  blinded?.catch(() => undefined); // awaited below unless the proof is refused first
   const refusedProof = await verified;
   if (refusedProof !== undefined) throw refusedProof;
-  if (ownShares === undefined) throw valueRefusal;
-  const missing = sum(encryptedMisses(state, ownShares, bankShares, quotients));
-  const [answer] = await blind([missing], pool);
+  if (blinded === undefined) throw valueRefusal;
+  const [answer] = await blinded;
   const bytes = encodeMessage("answer", context, { answer: answer.toHex() });
   return { bytes, hash: messageHash(bytes) };
 }
