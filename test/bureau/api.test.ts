@@ -296,7 +296,7 @@ describe("Bureau API admission", function () {
             make = () => resolve({ publicKey: key, expiresAt: Date.now() + 60_000 });
             asked();
           }),
-        release: (bank, fingerprint) => released.push(`${bank.toLowerCase()} ${fingerprint}`),
+        release: async (bank, fingerprint) => void released.push(`${bank.toLowerCase()} ${fingerprint}`),
       };
       const { url } = await start(f, {}, false, { source: slow });
       const path = "/v1/comparison-keys";
