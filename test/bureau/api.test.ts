@@ -280,6 +280,22 @@ describe("Bureau API admission", function () {
         /no fresh comparison key is ready: expected fewer than 4 callers waiting for one, got 4/,
       );
     });
+    it("answers 500, not 429, when a reservation fails for another reason than the bank's bound", async function () {
+      const f = await loadFixture(fixture);
+      const failing: ComparisonKeySource = {
+        fresh: () => Promise.reject(new Error("not used here")),
+        claim: () => Promise.reject(new Error("not used here")),
+        reserve: () => Promise.reject(new Error("the store did not answer")),
+      };
+      const { url } = await start(f, {}, false, { source: failing });
+      const path = "/v1/comparison-keys";
+      const response = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: await signRequest(f.bank, { method: "POST", path, chainId: 31337n, bureau: f.bureau.address }),
+      });
+      expect(response.status).to.equal(500);
+      expect(((await response.json()) as { error: string }).error).to.equal("the store did not answer");
+    });
     it("drops a reservation whose bank gave up waiting for it, and keeps one it answered", async function () {
       const f = await loadFixture(fixture);
       const key = fixtureComparisonKey().publicKey;

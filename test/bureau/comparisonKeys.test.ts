@@ -282,6 +282,19 @@ describe("bureau/comparisonKeys: ComparisonKeyPool with its reservations in a sh
     await a.reserve(BANK); // room again
   });
 
+  it("turns away one of two reservations for a bank's last place made at once at two processes", async function () {
+    const [one, two] = [
+      processOn(stores[0], { reservationsPerBank: 1 }),
+      processOn(stores[1], { reservationsPerBank: 1 }),
+    ];
+    await Promise.all([one.fill(), two.fill()]);
+    const results = await Promise.allSettled([one.reserve(BANK), two.reserve(BANK)]);
+    expect(results.filter((r) => r.status === "fulfilled")).to.have.length(1);
+    const [turnedAway] = results.filter((r) => r.status === "rejected");
+    expect((turnedAway as PromiseRejectedResult).reason).to.be.instanceOf(ComparisonKeyReservationsFull);
+    expect(await one.reservationsOf(BANK)).to.equal(1);
+  });
+
   it("keeps reservations across a restart: a new pool on the same store claims them", async function () {
     const stopped = processOn(storeA);
     const { publicKey } = await stopped.reserve(BANK);
