@@ -265,7 +265,9 @@ async function ours(mode: CheckModeName, conditions: Condition[], setup: OursSet
         return challenge(comparisonKey, context, received, APPLICANT, pools?.bureauDgk, pools?.bureau);
       // As BureauClient does: the reserved key, or a fresh one from the pool (made in the background).
       const { keys } = perCheck;
-      comparisonKey = received.comparisonKey ? keys.claim(BANK_ADDRESS, received.comparisonKey) : await keys.fresh();
+      comparisonKey = received.comparisonKey
+        ? await keys.claim(BANK_ADDRESS, received.comparisonKey)
+        : await keys.fresh();
       return challenge(
         comparisonKey,
         context,

@@ -16,7 +16,7 @@ export class OneLongLivedKey implements ComparisonKeySource {
   }
 
   /** @throws Error for a fingerprint other than the one key's */
-  claim(_bank: string, fingerprint: string): DgkPrivateKey {
+  async claim(_bank: string, fingerprint: string): Promise<DgkPrivateKey> {
     if (fingerprint.toLowerCase() !== this.key.publicKey.fingerprint)
       throw new Error(`one long-lived key: expected ${this.key.publicKey.fingerprint}, got ${fingerprint}`);
     return this.key;

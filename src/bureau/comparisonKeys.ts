@@ -19,18 +19,35 @@
  *   ({@link ComparisonKeyPool.reserve}, a signed API request): the key is then reserved to that bank, for one check,
  *   until it expires. The bank names the key's fingerprint in its form (committed on-chain); the bureau uses it for
  *   that check only if it is reserved to that bank and unused ({@link ComparisonKeyPool.claim}), and refuses the
- *   check otherwise. Reservations live in this process: a restart drops the unused ones (they encrypted nothing).
+ *   check otherwise. In the service the reservations live in the bureau's store (`ComparisonKeyReservations`), the
+ *   private key sealed: every bureau process sharing the store honours a reservation another one made (the check
+ *   goes to whichever evaluator leases it), a claim takes the row atomically (of two processes, one gets the key),
+ *   the per-bank bound counts every process's reservations, and a restart keeps them. The process that made a key
+ *   keeps it in memory too, so that a check it takes uses the key's precomputed randomizers and the thread that made
+ *   it; another opens the sealed key. Without a store (tests, benches) they live in the pool's memory.
  * - **Forward secrecy.** A key leaves the pool for exactly one check. The check's private key is then kept only in
  *   the check's journal entry (sealed at rest) while the check is open, and the bureau erases it when the check is
  *   answered, refused or over (see `BureauClient`), and has the key's thread drop its copy ({@link
- *   ComparisonKeyPool.discard}): a later leak of the bureau's keys opens no past challenge.
+ *   ComparisonKeyPool.discard}): a later leak of the bureau's keys opens no past challenge. A reservation's row is
+ *   deleted when it is claimed or released, and once expired on the next reservation: until then it holds a key that
+ *   encrypted nothing. The maker's copy of a key another process claimed is dropped when the reservation would have
+ *   expired.
  * @module
  */
-import { encrypt, randomizer, type DgkPrivateKey, type DgkPublicKey, type DgkKeyGenerationOptions } from "../dgk";
+import {
+  encrypt,
+  exportDgkPrivateKey,
+  randomizer,
+  type DgkPrivateKey,
+  type DgkPublicKey,
+  type DgkKeyGenerationOptions,
+} from "../dgk";
+import { importGeneratedDgkPrivateKey } from "../dgk/keys";
 import { bureauShares } from "../protocol/comparison";
 import { makeComparisonKey, type ComparisonKeyThreads } from "./comparisonKeyThreads";
 import { CheckRefusal, RefusalReason } from "../protocol/refusal";
 import { Stock } from "../stock";
+import type { ComparisonKeyReservations, StoredReservation } from "./store";
 
 /** Where a check's comparison key comes from (the bureau's {@link ComparisonKeyPool}, or a test's stand-in). */
 export interface ComparisonKeySource {
@@ -41,9 +58,10 @@ export interface ComparisonKeySource {
   fresh(): Promise<DgkPrivateKey>;
   /**
    * The key `bank` reserved under `fingerprint`, taken for one check: it is no longer reserved afterwards.
-   * @throws CheckRefusal `InvalidMessage` when no unused, unexpired key with that fingerprint is reserved to `bank`
+   * @throws CheckRefusal `InvalidMessage` (as a rejection) when no unused, unexpired key with that fingerprint is
+   *   reserved to `bank`; the store's error when the reservations' store fails (nothing was taken: ask again)
    */
-  claim(bank: string, fingerprint: string): DgkPrivateKey;
+  claim(bank: string, fingerprint: string): Promise<DgkPrivateKey>;
   /**
    * Randomizers h^r precomputed for `key`'s operand encryptions, at least `count` of them, handed over once (then
    * forgotten here); a value is computed on the spot when they run out. Undefined when none were made.
@@ -59,7 +77,7 @@ export interface ComparisonKeySource {
   /** Forgets what the source holds of a key whose check is over. */
   discard?(key: DgkPrivateKey): void;
   /** Drops a reservation its bank never received ({@link ComparisonKeyPool.release}). */
-  release?(bank: string, fingerprint: string): void;
+  release?(bank: string, fingerprint: string): Promise<void>;
 }
 
 /** Options of a {@link ComparisonKeyPool}. */
@@ -89,6 +107,11 @@ export interface ComparisonKeyPoolOptions {
    * The pool does not close them.
    */
   readonly threads?: ComparisonKeyThreads;
+  /**
+   * Where the reservations are kept: the bureau's store (the service's), which every bureau process sharing it reads,
+   * and which outlasts a restart. Default: this pool's memory, for one process.
+   */
+  readonly reservations?: ComparisonKeyReservations;
 }
 
 /** Operand randomizers precomputed with each key by default: a k = 10 check's. */
@@ -119,6 +142,17 @@ export interface ComparisonKeyReservation {
   readonly expiresAt: number;
 }
 
+/** A bank asked for a reservation while it holds as many unused ones as it may: it should use them, or let them expire. */
+export class ComparisonKeyReservationsFull extends Error {
+  constructor(bank: string, perBank: number, held: number) {
+    super(
+      `bank ${bank}: expected at most ${perBank} unused comparison key reservations, got ${held} already: use them ` +
+        "in a check, or let them expire",
+    );
+    this.name = "ComparisonKeyReservationsFull";
+  }
+}
+
 /** No comparison key is ready, and enough callers wait for one already: a reservation should be asked again later. */
 export class ComparisonKeysBusy extends Error {
   /** About how long until a key is free, in seconds: generous, as making keys shares the cores with the checks. */
@@ -145,8 +179,14 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   readonly #ready: Stock<DgkPrivateKey>;
   /** Each key's precomputed operand randomizers, until they are handed over with it. */
   readonly #randomizers = new WeakMap<DgkPrivateKey, bigint[]>();
-  /** Reserved keys by fingerprint, with their bank (checksummed or not: compared in lower case). */
-  readonly #reserved = new Map<string, { bank: string; key: DgkPrivateKey; expiresAt: number }>();
+  /** Where the reservations are kept (the store, or this pool's memory). */
+  readonly #reservations: ComparisonKeyReservations;
+  /**
+   * The keys this pool reserved, by fingerprint, until a check of this process claims them, they are released, or
+   * their reservation would have expired (`forget`, timed): the reservations' store has the say on whether one is
+   * still reserved.
+   */
+  readonly #reserved = new Map<string, { key: DgkPrivateKey; forget: NodeJS.Timeout }>();
   #misses = 0;
   readonly #refillDelayMs: number;
   readonly #threads: ComparisonKeyThreads | undefined;
@@ -179,6 +219,7 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     this.#keys = options.keys;
     this.#threads = options.threads;
     this.#now = options.now ?? Date.now;
+    this.#reservations = options.reservations ?? new MemoryReservations();
     this.#ready = new Stock({
       capacity: this.capacity,
       make: (wanted) => this.#make(wanted),
@@ -196,10 +237,9 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     return this.#misses;
   }
 
-  /** Unused, unexpired reservations. */
-  get reservations(): number {
-    this.#dropExpired();
-    return this.#reserved.size;
+  /** The unused, unexpired reservations `bank` holds (made by any process sharing the reservations' store). */
+  reservationsOf(bank: string): Promise<number> {
+    return this.#reservations.countReservations(bank, this.#now());
   }
 
   /**
@@ -228,27 +268,41 @@ export class ComparisonKeyPool implements ComparisonKeySource {
   }
 
   /**
-   * Reserves a fresh key to `bank` for one check of its own, until it expires.
-   * @throws Error when the bank holds {@link DEFAULT_RESERVATIONS_PER_BANK} (or the configured number of) unused
-   *   reservations already, or the pool is closed; {@link ComparisonKeysBusy} when no key is ready and as many
-   *   callers as the pool holds keys wait already (a reservation is an optimisation: the bank may retry later, or
-   *   open its check without one)
+   * Reserves a fresh key to `bank` for one check of its own, until it expires. The reservations expired by now are
+   * deleted first: here rather than by the service's pruner, which sweeps the message board against the chain, since
+   * the pool alone writes and reads the reservations, on its own clock.
+   * @throws {@link ComparisonKeyReservationsFull} when the bank holds {@link DEFAULT_RESERVATIONS_PER_BANK} (or the
+   *   configured number of) unused reservations already, in any process sharing the reservations' store;
+   *   {@link ComparisonKeysBusy} when no key is ready and as many callers as the pool holds keys wait already (a
+   *   reservation is an optimisation: the bank may retry later, or open its check without one); Error when the pool
+   *   is closed; the store's error when it fails
    */
   async reserve(bank: string): Promise<ComparisonKeyReservation> {
-    this.#dropExpired();
-    const holder = bank.toLowerCase();
-    const held = [...this.#reserved.values()].filter((r) => r.bank === holder).length;
+    const now = this.#now();
+    await this.#reservations.deleteExpiredReservations(now);
+    const held = await this.#reservations.countReservations(bank, now);
     if (held >= this.#reservationsPerBank)
-      throw new Error(
-        `bank ${bank}: expected at most ${this.#reservationsPerBank} unused comparison key reservations, got ` +
-          `${held} already: use them in a check, or let them expire`,
-      );
+      throw new ComparisonKeyReservationsFull(bank, this.#reservationsPerBank, held);
     if (this.#ready.size === 0 && this.#ready.waiting >= this.capacity)
       throw new ComparisonKeysBusy(this.#ready.waiting, this.capacity);
     const key = await this.fresh();
-    const expiresAt = this.#now() + this.#reservationMs;
-    this.#reserved.set(key.publicKey.fingerprint, { bank: holder, key, expiresAt });
-    return { publicKey: key.publicKey, expiresAt };
+    const reservation: StoredReservation = {
+      fingerprint: key.publicKey.fingerprint,
+      bank,
+      expiresAt: this.#now() + this.#reservationMs,
+      key: new TextEncoder().encode(JSON.stringify(exportDgkPrivateKey(key))),
+    };
+    let stored = false;
+    try {
+      // counted again with the write: other processes may have reserved for the bank while the key was taken
+      stored = await this.#reservations.putReservation(reservation, this.#now(), this.#reservationsPerBank);
+    } finally {
+      if (!stored) this.#threads?.discard(key); // no check will use it
+    }
+    if (!stored) throw new ComparisonKeyReservationsFull(bank, this.#reservationsPerBank, this.#reservationsPerBank);
+    const forget = setTimeout(() => this.#forget(reservation.fingerprint), this.#reservationMs).unref();
+    this.#reserved.set(reservation.fingerprint, { key, forget });
+    return { publicKey: key.publicKey, expiresAt: reservation.expiresAt };
   }
 
   /**
@@ -256,25 +310,32 @@ export class ComparisonKeyPool implements ComparisonKeySource {
    * answer, say it timed out while the key was made): it no longer counts against the bank's reservations, so a bank
    * that asks again is not turned away (429) for keys it does not know. The key is dropped, not stocked again. Does
    * nothing when no such reservation is the bank's.
+   * @throws the store's error when it fails (the reservation then expires as any other)
    */
-  release(bank: string, fingerprint: string): void {
-    const reservation = this.#reserved.get(fingerprint.toLowerCase());
-    if (reservation?.bank === bank.toLowerCase()) this.#reserved.delete(fingerprint.toLowerCase());
+  async release(bank: string, fingerprint: string): Promise<void> {
+    if (await this.#reservations.dropReservation(fingerprint, bank)) this.#forget(fingerprint.toLowerCase());
   }
 
-  /** @inheritdoc */
-  claim(bank: string, fingerprint: string): DgkPrivateKey {
-    this.#dropExpired();
-    const reservation = this.#reserved.get(fingerprint.toLowerCase());
-    if (reservation === undefined || reservation.bank !== bank.toLowerCase()) {
+  /**
+   * @inheritdoc
+   * The reservation is taken from the reservations' store, atomically: of two processes claiming it, one gets it. The
+   * key object is this pool's when it made the key (its randomizers, its thread); else it is opened from the bytes
+   * the store unsealed. `importGeneratedDgkPrivateKey` (format and p·q = n, no primality tests) is enough for them:
+   * they were sealed under the bureau's own sealing key (AES-GCM, bound to the fingerprint, bank and expiry), so a
+   * bureau process made this key, as generation checks it; nothing from outside the bureau opens under that seal.
+   */
+  async claim(bank: string, fingerprint: string): Promise<DgkPrivateKey> {
+    const taken = FINGERPRINT.test(fingerprint)
+      ? await this.#reservations.takeReservation(fingerprint, bank, this.#now())
+      : undefined;
+    if (taken === undefined) {
       throw new CheckRefusal(
         RefusalReason.InvalidMessage,
         `form: expected a comparison key reserved to bank ${bank} and unused, got ${fingerprint}, which is not ` +
           "(never reserved, reserved to another bank, used by another check, or expired)",
       );
     }
-    this.#reserved.delete(fingerprint.toLowerCase());
-    return reservation.key;
+    return this.#take(fingerprint.toLowerCase()) ?? importGeneratedDgkPrivateKey(new TextDecoder().decode(taken));
   }
 
   /**
@@ -307,10 +368,15 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     }
   }
 
-  /** Stops filling and drops every key held, reserved ones included. */
+  /**
+   * Stops filling and drops every key held, reserved ones included; the reservations in the store stay, for the
+   * other processes and the next start (in memory, they go).
+   */
   async close(): Promise<void> {
     clearTimeout(this.#refillTimer);
+    for (const { forget } of this.#reserved.values()) clearTimeout(forget);
     this.#reserved.clear();
+    if (this.#reservations instanceof MemoryReservations) this.#reservations.clear();
     await this.#ready.close();
     this.#made.length = 0;
   }
@@ -331,9 +397,22 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     }, this.#refillDelayMs).unref();
   }
 
-  #dropExpired(): void {
-    const now = this.#now();
-    for (const [fingerprint, { expiresAt }] of this.#reserved) if (expiresAt <= now) this.#reserved.delete(fingerprint);
+  /** This pool's copy of the reserved key `fingerprint` (lower case), out of its keeping; undefined when it has none. */
+  #take(fingerprint: string): DgkPrivateKey | undefined {
+    const held = this.#reserved.get(fingerprint);
+    if (held === undefined) return undefined;
+    clearTimeout(held.forget);
+    this.#reserved.delete(fingerprint);
+    return held.key;
+  }
+
+  /**
+   * Drops this pool's copy of a reserved key no check of this process will use (released, expired, or claimed by
+   * another process), and its thread's.
+   */
+  #forget(fingerprint: string): void {
+    const key = this.#take(fingerprint);
+    if (key !== undefined) this.#threads?.discard(key);
   }
 
   /**
@@ -367,6 +446,50 @@ export class ComparisonKeyPool implements ComparisonKeySource {
     encrypt(key.publicKey, 0n);
     this.#randomizers.set(key, randomizers);
     return key;
+  }
+}
+
+/** A key's fingerprint (`DgkPublicKey.fingerprint`); anything else names no reservation. */
+const FINGERPRINT = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * Reservations in the pool's memory, for a pool without a store (tests, benches): one process's, gone with it. Banks
+ * and fingerprints are compared in lower case.
+ */
+class MemoryReservations implements ComparisonKeyReservations {
+  readonly #rows = new Map<string, { bank: string; expiresAt: number; key: Uint8Array }>();
+
+  async putReservation(reservation: StoredReservation, now: number, perBank: number): Promise<boolean> {
+    if ((await this.countReservations(reservation.bank, now)) >= perBank) return false;
+    const { fingerprint, bank, expiresAt, key } = reservation;
+    this.#rows.set(fingerprint.toLowerCase(), { bank: bank.toLowerCase(), expiresAt, key });
+    return true;
+  }
+
+  async takeReservation(fingerprint: string, bank: string, now: number): Promise<Uint8Array | undefined> {
+    const row = this.#rows.get(fingerprint.toLowerCase());
+    if (row === undefined || row.bank !== bank.toLowerCase() || row.expiresAt <= now) return undefined;
+    this.#rows.delete(fingerprint.toLowerCase());
+    return row.key;
+  }
+
+  async countReservations(bank: string, now: number): Promise<number> {
+    return [...this.#rows.values()].filter((row) => row.bank === bank.toLowerCase() && row.expiresAt > now).length;
+  }
+
+  async dropReservation(fingerprint: string, bank: string): Promise<boolean> {
+    if (this.#rows.get(fingerprint.toLowerCase())?.bank !== bank.toLowerCase()) return false;
+    return this.#rows.delete(fingerprint.toLowerCase());
+  }
+
+  async deleteExpiredReservations(now: number): Promise<number> {
+    const expired = [...this.#rows].filter(([, row]) => row.expiresAt <= now);
+    for (const [fingerprint] of expired) this.#rows.delete(fingerprint);
+    return expired.length;
+  }
+
+  clear(): void {
+    this.#rows.clear();
   }
 }
 

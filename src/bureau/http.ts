@@ -71,7 +71,7 @@ import {
   relayConsent,
 } from "./consentRelay";
 import { InOrder } from "./callQueue";
-import { ComparisonKeysBusy, type ComparisonKeyPool } from "./comparisonKeys";
+import { ComparisonKeyReservationsFull, ComparisonKeysBusy, type ComparisonKeyPool } from "./comparisonKeys";
 import { admitRecord, RecordAdmissionError } from "./ingest";
 import type { Evaluator } from "./evaluator";
 import { BureauMetrics, methodLabel, routeOf, SUBJECT_RECORD, type ApiRefusal } from "./metrics";
@@ -414,12 +414,13 @@ export async function startBureauApi(options: {
       reservation = await options.comparisonKeys!.reserve(bank);
     } catch (e) {
       if (e instanceof ComparisonKeysBusy) throw new HttpError(503, "keys-busy", e.message, e.retryAfterSeconds);
-      throw new HttpError(429, "reservations-full", (e as Error).message);
+      if (e instanceof ComparisonKeyReservationsFull) throw new HttpError(429, "reservations-full", e.message);
+      throw e;
     }
     const { publicKey, expiresAt } = reservation;
     // A key the bank never receives would hold one of its reservations until it expires: dropped.
     if (abandoned || res.destroyed) {
-      options.comparisonKeys!.release?.(bank, publicKey.fingerprint);
+      await options.comparisonKeys!.release?.(bank, publicKey.fingerprint);
       return;
     }
     return json(res, 201, { publicKey: publicKey.toJSON(), fingerprint: publicKey.fingerprint, expiresAt });

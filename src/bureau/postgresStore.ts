@@ -12,9 +12,9 @@
  * right after storing it).
  *
  * The schema version is kept in `meta` as `schema_version`. A store written before the bureau's store had one
- * migration history numbered its versions 1 and 2: they hold the tables of versions 3 and 4 (`./storeCore`) and are
- * read as such: one at 2 is up to date and left as it is (the release before still opens it); one at 1 is
- * migrated to 4. A database this release creates goes from empty to 4 in one transaction, so never rests at 1 or 2. The schema is created or migrated
+ * migration history numbered its versions 1 and 2: they hold the tables of versions 3 and 4 (`./storeCore`), are
+ * read as such, and migrated to the current version. A database this release creates goes from empty to the current
+ * version in one transaction, so never rests at 1 or 2. The schema is created or migrated
  * under an advisory lock (two processes opening a new database at once create it once), in the connection's current
  * schema.
  *

@@ -258,11 +258,13 @@ async function startLocked(
   const verifier = new BitVerifierWorker();
   // Each decision-mode check's comparison key comes from a stock generated in the background.
   // The keys are made, and their checks' zero tests run, on threads of their own (see ./comparisonKeyThreads).
+  // Reservations live in the store: every process sharing it honours them, and a restart keeps them.
   const keyThreads = new ComparisonKeyThreads();
   const comparisonKeys = new ComparisonKeyPool({
     ...options.comparisonKeyPool,
     keys: { bits: options.comparisonKeyBits },
     threads: keyThreads,
+    reservations: store,
   });
   void comparisonKeys.fill().catch(() => undefined);
   const keySource = options.comparisonKeySource ?? comparisonKeys;
@@ -330,7 +332,7 @@ async function startLocked(
           ? undefined
           : {
               reserve: (bank) => keySource.reserve!(bank),
-              release: (bank, fingerprint) => keySource.release?.(bank, fingerprint),
+              release: async (bank, fingerprint) => keySource.release?.(bank, fingerprint),
             },
       sender,
     });

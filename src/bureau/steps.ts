@@ -236,7 +236,7 @@ export class BureauClient {
       const comparisonKey =
         form.comparisonKey === undefined
           ? await this.comparisonKeys.fresh()
-          : this.#claim(checkId, record.bank, form.comparisonKey);
+          : await this.#claim(checkId, record.bank, form.comparisonKey);
       const message = challenge(
         comparisonKey,
         context,
@@ -266,11 +266,11 @@ export class BureauClient {
    * the same key on a retry of that check.
    * @throws CheckRefusal `InvalidMessage` when the pool holds no such reservation (see `ComparisonKeySource.claim`)
    */
-  #claim(checkId: string, bank: string, fingerprint: string): DgkPrivateKey {
+  async #claim(checkId: string, bank: string, fingerprint: string): Promise<DgkPrivateKey> {
     const id = checkId.toLowerCase();
     const held = this.#claimed.get(id);
     if (held !== undefined && held.publicKey.fingerprint === fingerprint.toLowerCase()) return held;
-    const key = this.comparisonKeys.claim(bank, fingerprint);
+    const key = await this.comparisonKeys.claim(bank, fingerprint);
     this.#claimed.set(id, key);
     return key;
   }

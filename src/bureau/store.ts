@@ -1,6 +1,7 @@
 /**
  * The bureau's storage, as the service sees it: credit records (sealed, append-only), the protocol's public
- * message board, and the evaluator's per-check progress (sealed), with transactions across them.
+ * message board, the evaluator's per-check progress (sealed), and the comparison keys reserved to banks (sealed),
+ * with transactions across them.
  *
  * Every method is asynchronous so that a server database can serve it too: the store is written once
  * (`./storeCore`) over a driver per database (`./storeDriver`): the embedded default `openSqliteStore` in
@@ -179,8 +180,68 @@ export interface BureauStoreOps {
   holdsLease(checkId: string, owner: string): Promise<boolean>;
 }
 
-/** The bureau's store, with leases on checks for several evaluators sharing it (`./leases`). */
-export interface BureauStore extends BureauStoreOps, CheckLeases {
+/** A comparison key reserved to a bank, as {@link ComparisonKeyReservations.putReservation} stores it. */
+export interface StoredReservation {
+  /** The key's fingerprint (`DgkPublicKey.fingerprint`: 0x and 64 hex digits). */
+  readonly fingerprint: string;
+  /** The bank it is reserved to (an address, in any case). */
+  readonly bank: string;
+  /** Until when it may be claimed, Unix ms (the caller's clock). */
+  readonly expiresAt: number;
+  /** The private key, serialised by the caller; sealed at rest, bound to the fingerprint, bank and expiry. */
+  readonly key: Uint8Array;
+}
+
+/**
+ * The reservations of comparison keys (`./comparisonKeys`), kept in the store so that every bureau process sharing it
+ * honours a reservation another one made, and a restart keeps them. Times are the caller's clock, Unix ms (the key
+ * pool's, which tells the bank the expiry it reserves until). Every call commits on its own. A bank is an address in
+ * any case; a fingerprint is 0x and 64 hex digits.
+ */
+export interface ComparisonKeyReservations {
+  /**
+   * Stores `reservation` unless its bank holds `perBank` unexpired reservations already (counted, and the row written,
+   * while other processes reserving for the same bank wait: they cannot pass the bound together).
+   * @returns true when stored, false when the bank holds `perBank` already
+   * @throws {StoreError} `invalid-argument` for a malformed fingerprint, bank, time, bound or key bytes; the database's
+   *   error for a fingerprint stored already
+   */
+  putReservation(reservation: StoredReservation, now: number, perBank: number): Promise<boolean>;
+
+  /**
+   * Takes the reservation `fingerprint` of `bank`, unexpired at `now`, for one check: the row is deleted and its key
+   * returned. Of several takers of one reservation (in any process) exactly one gets it.
+   * @returns the key's bytes as stored, or undefined when no such reservation is the bank's (never made, another
+   *   bank's, taken already, released, or expired)
+   * @throws {StoreError} `invalid-argument` for a malformed fingerprint, bank or time; `SealingError` `tampered` /
+   *   `wrong-key` when the row fails its check (its key, bank or expiry altered, or its blob moved): it is then kept
+   */
+  takeReservation(fingerprint: string, bank: string, now: number): Promise<Uint8Array | undefined>;
+
+  /**
+   * How many unexpired reservations `bank` holds at `now`.
+   * @throws {StoreError} `invalid-argument` for a malformed bank or time
+   */
+  countReservations(bank: string, now: number): Promise<number>;
+
+  /**
+   * Deletes the reservation `fingerprint` if it is `bank`'s (expired or not); true when there was one.
+   * @throws {StoreError} `invalid-argument` for a malformed fingerprint or bank
+   */
+  dropReservation(fingerprint: string, bank: string): Promise<boolean>;
+
+  /**
+   * Deletes every reservation expired at `now`; returns how many it deleted.
+   * @throws {StoreError} `invalid-argument` for a malformed time
+   */
+  deleteExpiredReservations(now: number): Promise<number>;
+}
+
+/**
+ * The bureau's store, with leases on checks for several evaluators sharing it (`./leases`), and the comparison keys
+ * reserved to banks.
+ */
+export interface BureauStore extends BureauStoreOps, CheckLeases, ComparisonKeyReservations {
   /**
    * Runs `fn` in one transaction: everything it writes through `tx` is stored together, or nothing is when it
    * throws (the error is rethrown). Calls on the store itself wait until the transaction ends; calling the store

@@ -6,7 +6,8 @@
  *
  * What is sealed (AES-256-GCM, each blob bound to its row by additional data that names no database, `./storeRows`):
  * record bytes (bound to subject, version, hash, provider and time of storage), check states (bound to check id,
- * stage, message hash, time of update and form hash) and each subject's head. What is not: subjects, providers and
+ * stage, message hash, time of update and form hash), each subject's head, and the private part of each comparison
+ * key reserved to a bank (bound to its fingerprint, bank and expiry). What is not: subjects, providers and
  * record hashes (all public on-chain), stages, form hashes, and the protocol's messages (public ciphertexts,
  * verified against their hash on every read). The sealing key's id is kept in `meta`; the key itself never is.
  *
@@ -14,7 +15,7 @@
  * addresses the store serves, JSON, written on the service's first start), `log_cursor` (the block the evaluator
  * resumes reading logs from, decimal), and on databases that keep no version of their own `schema_version`.
  *
- * Schema version 4 (the driver keeps the number: SQLite in `PRAGMA user_version`, PostgreSQL in `meta`), with the
+ * Schema version 5 (the driver keeps the number: SQLite in `PRAGMA user_version`, PostgreSQL in `meta`), with the
  * dialect's types (bytes: BLOB or BYTEA; 64-bit integers: INTEGER or BIGINT):
  *
  * ```sql
@@ -41,6 +42,11 @@
  * CREATE TABLE record_heads (                        -- version 4
  *   subject  TEXT PRIMARY KEY, versions INTEGER NOT NULL CHECK (versions >= 1), hash TEXT NOT NULL,
  *   sealed   bytes NOT NULL);                        -- seal(nothing, aad(subject, versions, hash))
+ * CREATE TABLE comparison_key_reservations (         -- version 5
+ *   fingerprint TEXT PRIMARY KEY,                    -- the DGK public key's, lower-case 0x-hex
+ *   bank        TEXT  NOT NULL,                      -- checksummed address
+ *   expires_at  int64 NOT NULL,                      -- Unix ms, the reserving process's clock
+ *   sealed_key  bytes NOT NULL);                     -- seal(private key JSON, aad(fingerprint, bank, expires_at))
  * ```
  *
  * Migration 1 → 2 adds `checks.form_hash`. Rows written by version 1 keep working: their `form_hash` stays NULL and
@@ -48,11 +54,14 @@
  * `formHash`, and the journal takes such a row as the current form's (see `StoreJournal`). Every row written since
  * carries its form hash. Migration 2 → 3 adds `leases`. Migration 3 → 4 adds `record_heads`, written with every
  * record version in its transaction, and makes each subject's head from its newest stored version: a version
- * removed after that, the newest included, is tampering (`checkVersions` in `./storeRows`). A new database is
- * created, and an older one migrated, in one transaction that other processes opening it wait for.
+ * removed after that, the newest included, is tampering (`checkVersions` in `./storeRows`). Migration 4 → 5 adds
+ * `comparison_key_reservations`, empty: the reservations made before lived in their process's memory, and went with
+ * the process that stopped for the upgrade. A new database is created, and an older one migrated, in one
+ * transaction that other processes opening it wait for.
  *
  * Calls are served in order, one at a time (`./callQueue`), so that a call made while a transaction runs sees all
- * of it or (when made before it) none of it. Leases are timed by the store's clock (`SqlDialect.nowMs`).
+ * of it or (when made before it) none of it. Leases are timed by the store's clock (`SqlDialect.nowMs`); reservations
+ * by the caller's (the key pool's, which tells the bank the expiry it reserves until).
  * @module
  */
 import { MESSAGE_HEADER_BYTES } from "../protocol/messages";
@@ -67,13 +76,14 @@ import type {
   OldMessage,
   PutRecordResult,
   StoreDeployment,
+  StoredReservation,
   StoreStats,
 } from "./store";
 import { StoreError } from "./store";
 import type { SqlDialect, StoreConnection, StoreDriver } from "./storeDriver";
 
 /** The schema version this release writes and reads, whatever the database. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** The schema, one step per version: step `v` brings a database from version `v` to `v + 1`. */
 const MIGRATIONS: readonly ((d: SqlDialect) => string)[] = [
@@ -113,6 +123,15 @@ const MIGRATIONS: readonly ((d: SqlDialect) => string)[] = [
     versions INTEGER NOT NULL CHECK (versions >= 1),
     hash     TEXT    NOT NULL,
     sealed   ${d.bytes} NOT NULL
+  )${d.tableOptions};
+  `,
+  // 4 → 5: comparison keys reserved to banks, honoured by every process sharing the store
+  (d) => `
+  CREATE TABLE comparison_key_reservations (
+    fingerprint TEXT PRIMARY KEY,
+    bank        TEXT NOT NULL,
+    expires_at  ${d.int64} NOT NULL,
+    sealed_key  ${d.bytes} NOT NULL
   )${d.tableOptions};
   `,
 ];
@@ -180,6 +199,16 @@ function statements(d: SqlDialect) {
       "SELECT r.subject, r.version, r.hash FROM records r JOIN (SELECT subject, max(version) AS v FROM records " +
       "GROUP BY subject) m ON m.subject = r.subject AND m.v = r.version",
     insertHead: "INSERT INTO record_heads (subject, versions, hash, sealed) VALUES ($1, $2, $3, $4)",
+    insertReservation:
+      "INSERT INTO comparison_key_reservations (fingerprint, bank, expires_at, sealed_key) VALUES ($1, $2, $3, $4)",
+    reservationsOf: "SELECT count(*) AS n FROM comparison_key_reservations WHERE bank = $1 AND expires_at > $2",
+    // deleted and returned in one statement: of two takers, the second waits for the first's row lock (PostgreSQL)
+    // or its write transaction (SQLite), then finds nothing to delete
+    takeReservation:
+      "DELETE FROM comparison_key_reservations WHERE fingerprint = $1 AND bank = $2 AND expires_at > $3 " +
+      "RETURNING fingerprint, bank, expires_at, sealed_key",
+    dropReservation: "DELETE FROM comparison_key_reservations WHERE fingerprint = $1 AND bank = $2",
+    deleteExpiredReservations: "DELETE FROM comparison_key_reservations WHERE expires_at <= $1",
   };
 }
 
@@ -318,6 +347,21 @@ class Store implements BureauStore {
   }
   leaseOf(checkId: string): Promise<CheckLease | undefined> {
     return this.#run("leaseOf", (db) => this.#ops.leaseOf(db, checkId));
+  }
+  putReservation(reservation: StoredReservation, now: number, perBank: number): Promise<boolean> {
+    return this.#run("putReservation", (db) => this.#ops.putReservation(db, reservation, now, perBank));
+  }
+  takeReservation(fingerprint: string, bank: string, now: number): Promise<Uint8Array | undefined> {
+    return this.#run("takeReservation", (db) => this.#ops.takeReservation(db, fingerprint, bank, now));
+  }
+  countReservations(bank: string, now: number): Promise<number> {
+    return this.#run("countReservations", (db) => this.#ops.countReservations(db, bank, now));
+  }
+  dropReservation(fingerprint: string, bank: string): Promise<boolean> {
+    return this.#run("dropReservation", (db) => this.#ops.dropReservation(db, fingerprint, bank));
+  }
+  deleteExpiredReservations(now: number): Promise<number> {
+    return this.#run("deleteExpiredReservations", (db) => this.#ops.deleteExpiredReservations(db, now));
   }
 
   transaction<T>(fn: (tx: BureauStoreOps) => Promise<T>): Promise<T> {
@@ -517,5 +561,60 @@ class Operations {
     const id = rows.readHash(checkId, "check id");
     const o = rows.readOwner(owner);
     return (await db.query(this.#sql.holds, [id, o])).length > 0;
+  }
+
+  async putReservation(
+    db: StoreConnection,
+    reservation: StoredReservation,
+    now: number,
+    perBank: number,
+  ): Promise<boolean> {
+    const row = rows.sealReservation(this.#key, reservation);
+    const at = rows.readTime(now, "now");
+    const bound = rows.readReservationBound(perBank);
+    return db.atomic(async (tx) => {
+      await tx.serialize(`reservations ${row.bank}`); // the bank's reservers take turns: none passes the bound
+      const [{ n }] = await tx.query<{ n: number }>(this.#sql.reservationsOf, [row.bank, at]);
+      if (n >= bound) return false;
+      await tx.run(this.#sql.insertReservation, [
+        row.fingerprint,
+        row.bank,
+        row.expires_at,
+        Buffer.from(row.sealed_key),
+      ]);
+      return true;
+    });
+  }
+
+  async takeReservation(
+    db: StoreConnection,
+    fingerprint: string,
+    bank: string,
+    now: number,
+  ): Promise<Uint8Array | undefined> {
+    const f = rows.readHash(fingerprint, "reservation fingerprint");
+    const b = rows.readAddress(bank, "reservation bank");
+    const at = rows.readTime(now, "now");
+    // opened before the commit: a row that fails its check is kept (rolled back), for whoever looks into it
+    return db.atomic(async (tx) => {
+      const [row] = await tx.query<rows.ReservationRow>(this.#sql.takeReservation, [f, b, at]);
+      return row && rows.openReservationRow(this.#key, row);
+    });
+  }
+
+  async countReservations(db: StoreConnection, bank: string, now: number): Promise<number> {
+    const b = rows.readAddress(bank, "reservation bank");
+    const [{ n }] = await db.query<{ n: number }>(this.#sql.reservationsOf, [b, rows.readTime(now, "now")]);
+    return n;
+  }
+
+  async dropReservation(db: StoreConnection, fingerprint: string, bank: string): Promise<boolean> {
+    const f = rows.readHash(fingerprint, "reservation fingerprint");
+    const b = rows.readAddress(bank, "reservation bank");
+    return (await db.run(this.#sql.dropReservation, [f, b])) > 0;
+  }
+
+  async deleteExpiredReservations(db: StoreConnection, now: number): Promise<number> {
+    return db.run(this.#sql.deleteExpiredReservations, [rows.readTime(now, "now")]);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What every bureau store keeps in a row and how it is checked, whatever the database: the argument checks of the
  * store's calls, the additional data that binds each sealed blob to its row, opening a row (refusing one that was
- * altered, moved or sealed under another key), the deployment's canonical form, and the lease arguments.
+ * altered, moved or sealed under another key), the deployment's canonical form, the lease arguments, and the rows
+ * of the comparison keys reserved to banks.
  *
  * The store core (`./storeCore`) builds on it for every database, so that the same call is refused with the same
  * {@link StoreError} (same code, same message) and a row sealed in one database opens in another: the additional
@@ -13,13 +14,21 @@ import { keccak256 } from "../protocol/keccak";
 import { MAX_MESSAGE_BYTES, peekMessageHeader } from "../protocol/messages";
 import { decodeRecord, RecordError } from "../protocol/records";
 import { aadOf, open, seal, SealingError, type SealingKey } from "./sealing";
-import { StoreError, type CheckProgress, type OldMessage, type StoreDeployment, type StoredRecord } from "./store";
+import {
+  StoreError,
+  type CheckProgress,
+  type OldMessage,
+  type StoreDeployment,
+  type StoredRecord,
+  type StoredReservation,
+} from "./store";
 
 /** Domain tags of the additional data, one per sealed column (checks: one per layout of their data). */
 const RECORDS_AAD = "blindcredit.bureau.records.v1";
 const HEADS_AAD = "blindcredit.bureau.record-heads.v1";
 const CHECKS_AAD_V1 = "blindcredit.bureau.checks.v1";
 const CHECKS_AAD = "blindcredit.bureau.checks.v2";
+const RESERVATIONS_AAD = "blindcredit.bureau.comparison-key-reservations.v1";
 
 /** The longest lease a store grants: a day (an evaluator renews long before). */
 export const MAX_LEASE_MS = 86_400_000;
@@ -261,13 +270,7 @@ export function sealCheck(
   }
   const formHash = readHash(progress.formHash, "check form hash");
   const messageHash = progress.messageHash === undefined ? null : readHash(progress.messageHash, "check message hash");
-  const updatedAt = progress.updatedAt;
-  if (typeof updatedAt !== "number" || !Number.isSafeInteger(updatedAt) || updatedAt <= 0) {
-    throw new StoreError(
-      "invalid-argument",
-      `check ${id} updatedAt: expected a positive integer (Unix ms), got ${describe(updatedAt)}`,
-    );
-  }
+  const updatedAt = readTime(progress.updatedAt, `check ${id} updatedAt`);
   const sealed = seal(key, progress.state, checkAad(id, stage, messageHash, updatedAt, formHash));
   return {
     check_id: id,
@@ -319,6 +322,76 @@ export function checkAad(
   return formHash === null
     ? aadOf(CHECKS_AAD_V1, checkId, stage, messageHash ?? "", updatedAt)
     : aadOf(CHECKS_AAD, checkId, stage, messageHash ?? "", updatedAt, formHash);
+}
+
+/** A `comparison_key_reservations` row, as any store reads it. */
+export interface ReservationRow {
+  readonly fingerprint: string;
+  readonly bank: string;
+  readonly expires_at: number;
+  readonly sealed_key: Uint8Array;
+}
+
+/**
+ * Checks the arguments of `putReservation` and seals the key for its row: bound to its fingerprint, bank and expiry.
+ * @returns the row, fingerprint lower-case and bank checksummed
+ * @throws {StoreError} `invalid-argument` for a malformed fingerprint, bank, expiry or key bytes
+ */
+export function sealReservation(key: SealingKey, reservation: StoredReservation): ReservationRow {
+  if (typeof reservation !== "object" || reservation === null) {
+    throw new StoreError("invalid-argument", `reservation: expected one, got ${describe(reservation)}`);
+  }
+  const fingerprint = readHash(reservation.fingerprint, "reservation fingerprint");
+  const bank = readAddress(reservation.bank, "reservation bank");
+  const expiresAt = readTime(reservation.expiresAt, "reservation expiresAt");
+  if (!(reservation.key instanceof Uint8Array) || reservation.key.length === 0) {
+    throw new StoreError(
+      "invalid-argument",
+      `reservation ${fingerprint} key: expected its bytes, got ${describe(reservation.key)}`,
+    );
+  }
+  const sealed = seal(key, reservation.key, reservationAad(fingerprint, bank, expiresAt));
+  return { fingerprint, bank, expires_at: expiresAt, sealed_key: sealed };
+}
+
+/**
+ * Opens a reservation row: its key's bytes.
+ * @throws `SealingError` `tampered` / `wrong-key` naming the reservation
+ */
+export function openReservationRow(key: SealingKey, row: ReservationRow): Uint8Array {
+  return reopen(
+    () => open(key, row.sealed_key, reservationAad(row.fingerprint, row.bank, row.expires_at)),
+    `comparison key reservation ${row.fingerprint}`,
+  );
+}
+
+function reservationAad(fingerprint: string, bank: string, expiresAt: number): Uint8Array {
+  return aadOf(RESERVATIONS_AAD, fingerprint, bank, expiresAt);
+}
+
+/**
+ * Checks a time given by the caller: a positive whole number of Unix ms.
+ * @throws {StoreError} `invalid-argument`
+ */
+export function readTime(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new StoreError("invalid-argument", `${what}: expected a positive integer (Unix ms), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks a bound on a bank's reservations: a whole number ≥ 1.
+ * @throws {StoreError} `invalid-argument`
+ */
+export function readReservationBound(value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new StoreError(
+      "invalid-argument",
+      `reservations per bank: expected a whole number ≥ 1, got ${describe(value)}`,
+    );
+  }
+  return value;
 }
 
 /** Checks a deployment and puts it in canonical form: checksummed addresses, contracts sorted by name. */

@@ -224,6 +224,12 @@ describe("Bureau API admission", function () {
   });
 
   describe("POST /v1/comparison-keys", function () {
+    /** A reservation asked for as the bank, at the service at `url`: the bare response. */
+    async function reserveAsBank(f: Fixture, url: string): Promise<Response> {
+      const path = "/v1/comparison-keys";
+      return fetch(`${url}${path}`, { method: "POST", headers: await sign(f.bank, "POST", path) });
+    }
+
     it("reserves a fresh key to a signed, active bank; refuses unsigned (401), a non-bank (403), a fifth unused reservation (429)", async function () {
       const f = await loadFixture(fixture);
       const { url } = await start(f);
@@ -269,16 +275,24 @@ describe("Bureau API admission", function () {
         reserve: () => Promise.reject(new ComparisonKeysBusy(4, 4)),
       };
       const { url } = await start(f, {}, false, { source: busy });
-      const path = "/v1/comparison-keys";
-      const response = await fetch(`${url}${path}`, {
-        method: "POST",
-        headers: await signRequest(f.bank, { method: "POST", path, chainId: 31337n, bureau: f.bureau.address }),
-      });
+      const response = await reserveAsBank(f, url);
       expect(response.status).to.equal(503);
       expect(response.headers.get("retry-after")).to.equal("10");
       expect(((await response.json()) as { error: string }).error).to.match(
         /no fresh comparison key is ready: expected fewer than 4 callers waiting for one, got 4/,
       );
+    });
+    it("answers 500, not 429, when a reservation fails for another reason than the bank's bound", async function () {
+      const f = await loadFixture(fixture);
+      const failing: ComparisonKeySource = {
+        fresh: () => Promise.reject(new Error("not used here")),
+        claim: () => Promise.reject(new Error("not used here")),
+        reserve: () => Promise.reject(new Error("the store did not answer")),
+      };
+      const { url } = await start(f, {}, false, { source: failing });
+      const response = await reserveAsBank(f, url);
+      expect(response.status).to.equal(500);
+      expect(((await response.json()) as { error: string }).error).to.equal("the store did not answer");
     });
     it("drops a reservation whose bank gave up waiting for it, and keeps one it answered", async function () {
       const f = await loadFixture(fixture);
@@ -296,7 +310,7 @@ describe("Bureau API admission", function () {
             make = () => resolve({ publicKey: key, expiresAt: Date.now() + 60_000 });
             asked();
           }),
-        release: (bank, fingerprint) => released.push(`${bank.toLowerCase()} ${fingerprint}`),
+        release: async (bank, fingerprint) => void released.push(`${bank.toLowerCase()} ${fingerprint}`),
       };
       const { url } = await start(f, {}, false, { source: slow });
       const path = "/v1/comparison-keys";

@@ -94,7 +94,7 @@ describe("Evaluator retries", function () {
     await evaluator.tick(); // claims the reserved key, then fails to journal its challenge
     expect(Number(await f.matching.state(checkId))).to.equal(CheckState.Requested);
     expect(evaluator.metrics.failures).to.equal(1);
-    expect(keys.reservations).to.equal(0);
+    expect(await keys.reservationsOf(f.bank.address)).to.equal(0);
     advance(evaluator.retryInMs(checkId)!);
     await evaluator.tick();
     expect(Number(await f.matching.state(checkId))).to.equal(CheckState.Challenged); // not refused

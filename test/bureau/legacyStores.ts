@@ -150,7 +150,10 @@ export async function fillStoreOfTheReleaseBefore(
   ]);
 }
 
-/** Checks that the store opened on a database {@link fillStoreOfTheReleaseBefore} filled reads and writes it all. */
+/**
+ * Checks that the store opened on a database {@link fillStoreOfTheReleaseBefore} filled reads and writes it all, and
+ * keeps reservations in the table its migration added.
+ */
 export async function expectStoreOfTheReleaseBeforeWorks(store: BureauStore): Promise<void> {
   expect(await store.valuesOf(ALICE, SECOND.hash)).to.deep.equal(new Map([["creditScore", 720n]]));
   expect(await store.valuesOf(ALICE, FIRST.hash)).to.deep.equal(new Map([["creditScore", 700n]]));
@@ -165,4 +168,8 @@ export async function expectStoreOfTheReleaseBeforeWorks(store: BureauStore): Pr
   expect(await put(store, third)).to.deep.equal({ version: 3, created: true });
   expect(await store.valuesOf(ALICE, third.hash)).to.deep.equal(new Map([["debtToIncome", 3550n]]));
   expect(await store.stats()).to.deep.equal({ subjects: 1, records: 3, messages: 1, checksByStage: { challenged: 1 } });
+  // the reservations' table the migration added (schema version 5)
+  const reserved = { fingerprint: CHECK_1, bank: BANK, expiresAt: 2000, key: Uint8Array.of(1, 2, 3) };
+  expect(await store.putReservation(reserved, 1000, 1)).to.equal(true);
+  expect(await store.takeReservation(CHECK_1, BANK, 1000)).to.deep.equal(reserved.key);
 }

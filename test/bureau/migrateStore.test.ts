@@ -2,7 +2,7 @@
  * Moving a bureau from SQLite to PostgreSQL (`migrateStore`, `blindcredit bureau migrate`): a bureau with a record
  * and a check still open (challenged, the bank not yet answered) is stopped and moved; started on PostgreSQL with
  * the moved comparison key file it keeps its on-chain comparison key, finishes the open check from the moved journal
- * and answers the next check from the moved record. A non-empty target is refused with nothing written; the store
+ * and answers the next check from the moved record, under a comparison key reserved before the move. A non-empty target is refused with nothing written; the store
  * moves back to SQLite as well; a missing source or key file, and a key file in the way, are refused.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Client } from "pg";
 import { BankClient } from "../../src/clients/bankCheck";
-import { HttpBoard } from "../../src/clients/httpBoard";
+import { HttpBoard, reserveComparisonKey } from "../../src/clients/httpBoard";
 import { CheckState } from "../../src/contractEnums";
 import { migrateStore, MigrationError } from "../../src/bureau/migrateStore";
 import { ringPedersenPath, saveRingPedersen } from "../../src/bureau/ringPedersen";
@@ -91,6 +91,11 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
     };
     const open = await bank.openCheck(form);
     await until(open.checkId, CheckState.Challenged);
+    // a key reserved now is honoured by the moved bureau: the reservation is a row of the store, moved with it
+    const { publicKey: reserved } = await reserveComparisonKey(scratch.service.url, {
+      signer: f.bank,
+      bureau: f.bureau.address,
+    });
     await scratch.service.stop();
     scratch.service = undefined;
 
@@ -109,6 +114,7 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
     expect(report.tables.records).to.equal(1);
     expect(report.tables.checks).to.be.at.least(1);
     expect(report.tables.messages).to.be.at.least(1);
+    expect(report.tables.comparison_key_reservations).to.equal(1);
     expect(report.comparisonKey).to.deep.equal({ from: `${sqlite}.comparison-key`, to: keyFile, copied: true });
     expect(readFileSync(keyFile)).to.deep.equal(readFileSync(`${sqlite}.comparison-key`));
     expect(report.ringPedersen).to.deep.equal({ from: ringPedersenPath(sqlite), to: parametersFile, copied: true });
@@ -139,11 +145,11 @@ describe("migrateStore: a bureau moved from SQLite to PostgreSQL", function () {
     await until(open.checkId, CheckState.Answered);
     expect((await bank.decide(open)).approved, "the open check, finished on PostgreSQL").to.equal(true);
 
-    const next = await bank.openCheck(form);
+    const next = await bank.openCheck({ ...form, comparisonKey: reserved });
     await until(next.checkId, CheckState.Challenged);
     await bank.respond(next);
     await until(next.checkId, CheckState.Answered);
-    expect((await bank.decide(next)).approved, "the next check, answered from the moved record").to.equal(true);
+    expect((await bank.decide(next)).approved, "the next check, under the moved reservation").to.equal(true);
     await scratch.service.stop();
     scratch.service = undefined;
 

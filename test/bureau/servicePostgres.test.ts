@@ -1,7 +1,8 @@
 /**
  * The bureau service on a PostgreSQL store (a throwaway server, `test/helpers/postgres.ts`): a provider's record
- * stored and a whole check answered from it, the store bound to its deployment, and the options a PostgreSQL URL
- * needs (a comparison key file; no `freshStore`).
+ * stored and a whole check answered from it, the store bound to its deployment, a comparison key reserved at one
+ * bureau process honoured by another sharing the store, and the options a PostgreSQL URL needs (a comparison key
+ * file; no `freshStore`).
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,7 +17,7 @@ import { fixtureKey } from "../paillier/helpers";
 import { BankClient } from "../../src/clients/bankCheck";
 import { CheckState } from "../../src/contractEnums";
 import { BureauUnavailable } from "../../src/clients/provider";
-import { HttpBoard } from "../../src/clients/httpBoard";
+import { HttpBoard, reserveComparisonKey } from "../../src/clients/httpBoard";
 import { CREDIT_RECORD_CATEGORY } from "../../src/protocol/records";
 
 const APPROVED = { creditScore: "712", debtToIncome: "20" };
@@ -149,6 +150,42 @@ describe("Bureau service on PostgreSQL", function () {
       threads: 1,
     });
     expect((await service.store.stats()).records).to.equal(1);
+  });
+
+  it("answers a check at one bureau process under a comparison key the bank reserved at another sharing the store", async function () {
+    const f = await loadFixture(fixture);
+    const options = {
+      suite: connectSuite(f, f.bureau),
+      databasePath: await freshPostgresDatabase(),
+      comparisonKey: fixtureComparisonKey(),
+      comparisonKeyBits: 2048,
+      ringPedersen: fixtureRingPedersen(),
+      sealingKey: generateSealingKey(),
+      port: 0,
+      threads: 1,
+      watch: false,
+    };
+    service = await startBureauService(options); // the bank reserves here; its evaluator never runs
+    const answering = await startBureauService(options);
+    try {
+      await submitSubjectRecord(f, service.url, APPROVED);
+      const bureau = f.bureau.address;
+      const { publicKey } = await reserveComparisonKey(service.url, { signer: f.bank, bureau });
+      expect(await answering.store.countReservations(f.bank.address, Date.now())).to.equal(1);
+      const board = new HttpBoard(answering.url, { signer: f.bank, bureau });
+      const { bank, check } = await openLoanCheck(f, board, publicKey);
+      await answering.evaluator.tick();
+      expect(Number(await f.matching.state(check.checkId)), answering.evaluator.metrics.lastError).to.equal(
+        CheckState.Challenged,
+      );
+      await bank.respond(check); // the bank answers only a challenge under the key it reserved
+      await answering.evaluator.tick();
+      expect((await bank.decide(check)).approved).to.equal(true);
+      expect(answering.evaluator.metrics.refused).to.equal(0);
+      expect(await service.store.countReservations(f.bank.address, Date.now()), "claimed: gone").to.equal(0);
+    } finally {
+      await answering.stop();
+    }
   });
 
   it("refuses a PostgreSQL URL without a comparison key file, and with freshStore", async function () {

@@ -3,7 +3,8 @@
  * fetched by hash, durability across close and open, tampering through a direct connection failing closed, a wrong
  * key refused at open, a schema from a newer release refused, the deployment it is bound to, the evaluator's log
  * cursor, hash-verified messages, check progress keyed by form hash, atomic transactions served in order, no
- * plaintext in any row, and leases on checks for several evaluators.
+ * plaintext in any row, leases on checks for several evaluators, and comparison key reservations that several
+ * processes take once.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,7 +31,15 @@ import { sqliteDriver } from "../../src/bureau/sqliteStore";
 import { freshPostgresDatabase } from "../helpers/postgres";
 
 /** The tables of a bureau store, by name, whatever the database. */
-export const STORE_TABLES = ["checks", "leases", "messages", "meta", "record_heads", "records"];
+export const STORE_TABLES = [
+  "checks",
+  "comparison_key_reservations",
+  "leases",
+  "messages",
+  "meta",
+  "record_heads",
+  "records",
+];
 
 export const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 export const BOB = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
@@ -186,11 +195,16 @@ export async function expectStoreError(
   expect(error.message).to.contain(message);
 }
 
-/** A record, a check state and a public message with distinctive contents (see {@link expectNoPlaintext}). */
+/**
+ * A record, a check state, a reserved comparison key and a public message with distinctive contents (see
+ * {@link expectNoPlaintext}).
+ */
 export async function writeSecrets(store: BureauStore): Promise<void> {
-  // distinctive values: an income of 8765432 and a state holding an ASCII sentinel
+  // distinctive values: an income of 8765432, a state and a reserved key holding ASCII sentinels
   await put(store, submission(ALICE, TAX_OFFICE, { annualIncome: "8765432", debtToIncome: "12.34" }, 1_234_567_891));
   await store.putCheck(CHECK_1, { stage: "challenged", formHash: FORM_1, state: toUtf8Bytes(SENTINEL), updatedAt: 1 });
+  const reserved = { fingerprint: CHECK_2, bank: BANK, expiresAt: 1, key: toUtf8Bytes(KEY_SENTINEL) };
+  await store.putReservation(reserved, 1, 1);
   // a public message: stored in clear, which shows the search does find clear text
   const visible = message(PUBLIC_TEXT);
   await store.putMessage(visible.hash, visible.bytes);
@@ -199,12 +213,13 @@ export async function writeSecrets(store: BureauStore): Promise<void> {
 /** Checks that what the database holds shows the public message of {@link writeSecrets} and none of its secrets. */
 export function expectNoPlaintext(raw: Buffer): void {
   expect(raw.includes(PUBLIC_TEXT)).to.equal(true);
-  for (const secret of ["8765432", "12.34", "1234567891", SENTINEL, "annualIncome", RECORD_FORMAT]) {
+  for (const secret of ["8765432", "12.34", "1234567891", SENTINEL, KEY_SENTINEL, "annualIncome", RECORD_FORMAT]) {
     expect(raw.includes(secret), secret).to.equal(false);
   }
 }
 
 const SENTINEL = "SECRET-SHARES-5b1d9e";
+const KEY_SENTINEL = "SECRET-DGK-KEY-9a7f30";
 const PUBLIC_TEXT = "PUBLIC-MESSAGE-0c44e1";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -569,8 +584,10 @@ export function shouldBehaveLikeABureauStore(subject: StoreUnderTest): void {
 
     it("a store written before heads were kept gets them when opened, from the versions it holds", async () => {
       await storeWithTwoSubjects();
+      // as schema version 3 left it: without the tables of versions 4 (heads) and 5 (reservations)
       await db.sql("DROP TABLE record_heads", [], true);
-      await db.setSchemaVersion(subject.schemaVersion - 1);
+      await db.sql("DROP TABLE comparison_key_reservations", [], true);
+      await db.setSchemaVersion(3);
       const store = await openStore();
       expect(await store.valuesOf(ALICE, alice[2].hash)).to.deep.equal(new Map([["creditScore", 740n]]));
       await store.close();
@@ -964,7 +981,7 @@ export function shouldBehaveLikeABureauStore(subject: StoreUnderTest): void {
       await store.close();
 
       const cells: Buffer[] = [];
-      for (const table of ["meta", "records", "messages", "checks", "leases"]) {
+      for (const table of STORE_TABLES) {
         for (const row of await db.sql(`SELECT * FROM ${table}`)) {
           for (const value of Object.values(row)) {
             cells.push(Buffer.isBuffer(value) ? value : Buffer.from(String(value)));
@@ -1112,6 +1129,165 @@ export function shouldBehaveLikeABureauStore(subject: StoreUnderTest): void {
       }
       await expectStoreError(store.releaseLease(CHECK_1, "a b"), "invalid-argument", "lease owner: expected");
       await expectStoreError(store.leaseOf("0x"), "invalid-argument", "check id: expected 32 bytes");
+    });
+  });
+
+  describe("comparison key reservations", () => {
+    const KEY_1 = "0x" + "a1".repeat(32);
+    const KEY_2 = "0x" + "a2".repeat(32);
+    /** A reservation of `fingerprint` to `bank` until `expiresAt`, its key bytes naming it. */
+    const reservation = (fingerprint: string, expiresAt = 2000, bank = BANK) => ({
+      fingerprint,
+      bank,
+      expiresAt,
+      key: toUtf8Bytes(`private key of ${fingerprint}`),
+    });
+
+    async function twoProcesses(): Promise<[BureauStore, BureauStore]> {
+      return [await openStore(), await openStore()];
+    }
+
+    it("takes a reservation once, for its bank only, in whichever store: then it is gone for both", async () => {
+      const [a, b] = await twoProcesses();
+      expect(await a.putReservation(reservation(KEY_1), 1000, 4)).to.equal(true);
+      expect(await b.countReservations(BANK.toLowerCase(), 1000)).to.equal(1);
+      expect(await b.takeReservation(KEY_1, ALICE, 1000)).to.equal(undefined); // another bank's
+      const taken = await b.takeReservation(KEY_1.toUpperCase().replace("0X", "0x"), BANK.toLowerCase(), 1000);
+      expect(taken).to.deep.equal(reservation(KEY_1).key);
+      expect(await a.takeReservation(KEY_1, BANK, 1000)).to.equal(undefined);
+      expect(await b.takeReservation(KEY_1, BANK, 1000)).to.equal(undefined);
+      expect(await a.countReservations(BANK, 1000)).to.equal(0);
+      expect(await a.takeReservation(KEY_2, BANK, 1000)).to.equal(undefined); // never made
+    });
+
+    it("drops a reservation for its bank only", async () => {
+      const [a, b] = await twoProcesses();
+      await a.putReservation(reservation(KEY_1), 1000, 4);
+      expect(await b.dropReservation(KEY_1, ALICE)).to.equal(false);
+      expect(await b.countReservations(BANK, 1000)).to.equal(1);
+      expect(await b.dropReservation(KEY_1, BANK)).to.equal(true);
+      expect(await a.takeReservation(KEY_1, BANK, 1000)).to.equal(undefined);
+      expect(await b.dropReservation(KEY_1, BANK)).to.equal(false);
+    });
+
+    it("takes and counts only unexpired reservations, and deletes the expired ones", async () => {
+      const store = await openStore();
+      await store.putReservation(reservation(KEY_1, 2000), 1000, 4);
+      await store.putReservation(reservation(KEY_2, 3000), 1000, 4);
+      expect(await store.countReservations(BANK, 1999)).to.equal(2);
+      expect(await store.countReservations(BANK, 2000)).to.equal(1); // expired at its expiry
+      expect(await store.takeReservation(KEY_1, BANK, 2000)).to.equal(undefined);
+      expect(await store.deleteExpiredReservations(2500)).to.equal(1);
+      expect(await store.countReservations(BANK, 1)).to.equal(1); // the expired row is gone, not just skipped
+      expect(await store.takeReservation(KEY_2, BANK, 2500)).to.deep.equal(reservation(KEY_2).key);
+      expect(await store.deleteExpiredReservations(2500)).to.equal(0);
+    });
+
+    it("bounds a bank's unexpired reservations: two stores racing for its last place get one", async () => {
+      const [a, b] = await twoProcesses();
+      const keys = [1, 2, 3, 4, 5].map((i) => "0x" + String(i).repeat(64));
+      expect(await a.putReservation(reservation(keys[0], 1500), 1000, 3)).to.equal(true);
+      expect(await a.putReservation(reservation(keys[1]), 1000, 3)).to.equal(true);
+      const raced = await Promise.all([
+        a.putReservation(reservation(keys[2]), 1000, 3),
+        b.putReservation(reservation(keys[3]), 1000, 3),
+      ]);
+      expect(raced.filter(Boolean), `a ${raced[0]}, b ${raced[1]}`).to.have.length(1);
+      expect(await b.countReservations(BANK, 1000)).to.equal(3);
+      expect(await b.putReservation(reservation(keys[4], 2000, ALICE), 1000, 3)).to.equal(true); // another bank's
+      expect(await b.putReservation(reservation(keys[raced[0] ? 3 : 2]), 1500, 3)).to.equal(true); // one expired
+    });
+
+    it("of two stores taking one reservation at once, exactly one gets it, every time", async () => {
+      const [a, b] = await twoProcesses();
+      for (let i = 1; i <= 20; i++) {
+        const fingerprint = "0x" + i.toString(16).padStart(64, "0");
+        await a.putReservation(reservation(fingerprint), 1000, 20);
+        const taken = await Promise.all([a, b].map((store) => store.takeReservation(fingerprint, BANK, 1000)));
+        expect(
+          taken.filter((key) => key !== undefined),
+          `reservation ${i}`,
+        ).to.have.length(1);
+      }
+      expect(await a.countReservations(BANK, 1000)).to.equal(0);
+    });
+
+    it("a key altered, or a row moved to another bank, expiry or key, is reported as tampered and kept", async () => {
+      const store = await openStore();
+      await store.putReservation(reservation(KEY_1, 2000), 1000, 4);
+      await store.putReservation(reservation(KEY_2, 2000), 1000, 4);
+      const [row] = await db.sql<{ sealed_key: Buffer }>(
+        "SELECT sealed_key FROM comparison_key_reservations WHERE fingerprint = ?",
+        [KEY_1],
+      );
+      expect(row.sealed_key.includes(Buffer.from(`private key of ${KEY_1}`))).to.equal(false);
+      const [other] = await db.sql<{ sealed_key: Buffer }>(
+        "SELECT sealed_key FROM comparison_key_reservations WHERE fingerprint = ?",
+        [KEY_2],
+      );
+      const flipped = Buffer.from(row.sealed_key);
+      flipped[flipped.length - 1] ^= 0x01;
+      const alterations: [string, string, unknown[], string][] = [
+        ["its key", "sealed_key = ?", [flipped], BANK],
+        ["another reservation's key", "sealed_key = ?", [other.sealed_key], BANK],
+        ["another bank", "bank = ?", [ALICE], ALICE],
+        ["a later expiry", "expires_at = ?", [9000], BANK],
+      ];
+      for (const [what, change, values, bank] of alterations) {
+        await db.sql(`UPDATE comparison_key_reservations SET ${change} WHERE fingerprint = ?`, [...values, KEY_1]);
+        await expectSealingError(
+          store.takeReservation(KEY_1, bank, 1000),
+          "tampered",
+          `comparison key reservation ${KEY_1}:`,
+        );
+        const kept = await db.sql("SELECT 1 FROM comparison_key_reservations WHERE fingerprint = ?", [KEY_1]);
+        expect(kept, `${what}: the row is kept`).to.have.length(1);
+        await db.sql(
+          "UPDATE comparison_key_reservations SET sealed_key = ?, bank = ?, expires_at = ? WHERE fingerprint = ?",
+          [row.sealed_key, BANK, 2000, KEY_1],
+        );
+      }
+      expect(await store.takeReservation(KEY_1, BANK, 1000)).to.deep.equal(reservation(KEY_1).key); // restored
+    });
+
+    it("refuses a malformed fingerprint, bank, time, bound or key", async () => {
+      const store = await openStore();
+      const cases: [() => Promise<unknown>, string][] = [
+        [
+          () => store.putReservation({ ...reservation(KEY_1), fingerprint: "0x12" }, 1000, 4),
+          'reservation fingerprint: expected 32 bytes as 0x-hex, got "0x12"',
+        ],
+        [
+          () => store.putReservation({ ...reservation(KEY_1), bank: "a bank" }, 1000, 4),
+          'reservation bank: expected an address, got "a bank"',
+        ],
+        [
+          () => store.putReservation({ ...reservation(KEY_1), expiresAt: 0 }, 1000, 4),
+          "reservation expiresAt: expected a positive integer (Unix ms), got number 0",
+        ],
+        [
+          () => store.putReservation({ ...reservation(KEY_1), key: new Uint8Array(0) }, 1000, 4),
+          `reservation ${KEY_1} key: expected its bytes, got 0 bytes`,
+        ],
+        [
+          () => store.putReservation(reservation(KEY_1), 1.5, 4),
+          "now: expected a positive integer (Unix ms), got number 1.5",
+        ],
+        [
+          () => store.putReservation(reservation(KEY_1), 1000, 0),
+          "reservations per bank: expected a whole number ≥ 1, got number 0",
+        ],
+        [() => store.takeReservation("0x", BANK, 1000), "reservation fingerprint: expected 32 bytes"],
+        [() => store.takeReservation(KEY_1, BANK, -1), "now: expected a positive integer (Unix ms), got number -1"],
+        [() => store.countReservations("0x12", 1000), 'reservation bank: expected an address, got "0x12"'],
+        [() => store.dropReservation(KEY_1, ""), 'reservation bank: expected an address, got ""'],
+        [
+          () => store.deleteExpiredReservations(Number.NaN),
+          "now: expected a positive integer (Unix ms), got number NaN",
+        ],
+      ];
+      for (const [call, message] of cases) await expectStoreError(call(), "invalid-argument", message);
+      expect(await store.countReservations(BANK, 1000)).to.equal(0); // nothing was written
     });
   });
 }
