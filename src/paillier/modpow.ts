@@ -225,6 +225,14 @@ function setUp(modulus: bigint): DiffieHellman {
   return createDiffieHellman(bigintToBuffer(modulus));
 }
 
+/**
+ * Whether this thread keeps OpenSSL's exponentiation set-up for `modulus` (tests and diagnostics: a key's prime
+ * factors set up on a thread that should never run their primality tests show here, whatever else runs).
+ */
+export function modPowSetUpKept(modulus: bigint): boolean {
+  return sharedObjects.has(modulus);
+}
+
 /** Puts `shared` last in the LRU, dropping the oldest entry when full. */
 function keepShared(modulus: bigint, shared: SharedDiffieHellman): void {
   if (!sharedObjects.delete(modulus) && sharedObjects.size >= SHARED_LIMIT) {

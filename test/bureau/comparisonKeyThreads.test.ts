@@ -9,7 +9,7 @@ import { encrypt, generateDgkKeyPair, zeroTest, type DgkPrivateKey } from "../..
 import { ComparisonKeyPool, DEFAULT_OPERAND_RANDOMIZERS } from "../../src/bureau/comparisonKeys";
 import { ComparisonKeyThreads } from "../../src/bureau/comparisonKeyThreads";
 import { ComparisonValueError, bureauShares } from "../../src/protocol/comparison";
-import { modPowCounters } from "../../src/paillier";
+import { modPowSetUpKept } from "../../src/paillier/modpow";
 
 const KEYS = { bits: 2048 } as const;
 
@@ -33,9 +33,9 @@ describe("bureau/comparisonKeyThreads", function () {
   after(() => thread.close());
 
   it("makes a key with its randomizers, and the main thread tests no prime for it", async function () {
-    const before = modPowCounters().setups;
     const { key, randomizers } = await thread.make(KEYS, 12);
-    expect(modPowCounters().setups - before, "set-ups on this thread to take the key in").to.equal(0);
+    const primesSetUpHere = () => [key.p, key.q].map(modPowSetUpKept);
+    expect(primesSetUpHere(), "p and q set up on this thread to take the key in").to.deep.equal([false, false]);
     expect(key.publicKey.bits).to.equal(2048);
     expect(randomizers).to.have.length(12);
     expect(new Set(randomizers).size).to.equal(12);
@@ -44,9 +44,8 @@ describe("bureau/comparisonKeyThreads", function () {
       [false, false],
       [false, true],
     ]);
-    const beforeShares = modPowCounters().setups;
     expect(await thread.shares(key, comparisons)).to.deep.equal([1, 0, 1]);
-    expect(modPowCounters().setups - beforeShares, "set-ups on this thread for its shares").to.equal(0);
+    expect(primesSetUpHere(), "p and q set up on this thread for its shares").to.deep.equal([false, false]);
     // each randomizer is h^r: an encryption of zero under the key
     expect(randomizers.every((r) => zeroTest(key, r))).to.equal(true);
   });

@@ -348,7 +348,9 @@ describe("ConsensusJudgment invariant", function () {
       }),
       { numRuns: 80 },
     );
-    expect(seen.admitted, "admissions").to.be.greaterThan(10);
+    // Floors that say the property was exercised, well below what a run sees (80 runs of random seeds: admissions
+    // 11 to 18 in four runs, so a floor of 10 failed about one run in ten).
+    expect(seen.admitted, "admissions").to.be.greaterThan(4);
     expect(seen.refusedVotes, "refused votes").to.be.greaterThan(20);
     expect(seen.voterChanges, "voter changes carried out").to.be.greaterThan(1);
     expect(seen.applications, "newcomers' own applications that opened a vote").to.be.greaterThan(5);
