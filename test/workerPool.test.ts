@@ -10,15 +10,13 @@ import { CodedError } from "../src/errors";
 import { MAX_WORKER_THREADS, splitEvenly, WorkerPool, WorkerPoolError } from "../src/workerPool";
 import { keepRecent } from "../src/workerThread";
 import type { TestReply, TestRequest } from "./helpers/testWorker";
+import { rejectionOf } from "./helpers/rejection";
 
 const ENTRY = require.resolve("./helpers/testWorker");
 
 /** The rejection of `promise`, asserted to be a WorkerPoolError of `code` whose message matches. */
 async function expectRejection(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const caught = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const caught = await rejectionOf(promise);
   expect(caught, "a rejection").to.be.instanceOf(WorkerPoolError);
   expect(caught).to.be.instanceOf(CodedError);
   expect((caught as WorkerPoolError).code).to.equal(code);

@@ -10,6 +10,7 @@ import { ComparisonKeyPool, DEFAULT_OPERAND_RANDOMIZERS } from "../../src/bureau
 import { ComparisonKeyThreads } from "../../src/bureau/comparisonKeyThreads";
 import { ComparisonValueError, bureauShares } from "../../src/protocol/comparison";
 import { modPowSetUpKept } from "../../src/paillier/modpow";
+import { rejectionOf } from "../helpers/rejection";
 
 const KEYS = { bits: 2048 } as const;
 
@@ -19,10 +20,7 @@ function comparisonsOf(key: DgkPrivateKey, zeros: readonly (readonly boolean[])[
 }
 
 async function refusalOf(promise: Promise<unknown>): Promise<ComparisonValueError> {
-  const caught = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const caught = await rejectionOf(promise);
   expect(caught).to.be.instanceOf(ComparisonValueError);
   return caught as ComparisonValueError;
 }

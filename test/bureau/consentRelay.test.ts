@@ -27,6 +27,7 @@ import { startBureauService } from "../../src/bureau/service";
 import { GrantState } from "../../src/contractEnums";
 import { Level } from "../../src/permissions";
 import { connectSuite } from "../../src/suite";
+import { rejectionOf } from "../helpers/rejection";
 
 describe("Bureau consent relay", function () {
   async function fixture() {
@@ -54,10 +55,7 @@ describe("Bureau consent relay", function () {
   }
 
   async function refusal(promise: Promise<unknown>): Promise<ConsentRelayError> {
-    const e = await promise.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await rejectionOf(promise);
     expect(e).to.be.instanceOf(ConsentRelayError);
     return e as ConsentRelayError;
   }

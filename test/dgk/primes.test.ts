@@ -12,12 +12,10 @@ import { ModularExponentiator, modPowCounters, randomBits } from "../../src/pail
 import { PaillierError } from "../../src/paillier/errors";
 import { isPrimeKeepingContext } from "../../src/paillier/modpow";
 import { DgkError, type DgkErrorCode } from "../../src/dgk/errors";
+import { rejectionOf } from "../helpers/rejection";
 
 async function expectDgkRejection(promise: Promise<unknown>, code: DgkErrorCode, message: RegExp): Promise<void> {
-  const caught = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const caught = await rejectionOf(promise);
   expect(caught, `expected a DgkError ${code}`).to.be.instanceOf(DgkError);
   expect((caught as DgkError).code, (caught as Error).message).to.equal(code);
   expect((caught as Error).message).to.match(message);

@@ -15,6 +15,7 @@ import {
   type PaillierErrorCode,
 } from "../../src/paillier";
 import { expectPaillierError, fixtureKey } from "./helpers";
+import { rejectionOf } from "../helpers/rejection";
 
 describe("paillier/blinding", () => {
   const key = fixtureKey(2048);
@@ -30,10 +31,7 @@ describe("paillier/blinding", () => {
   });
 
   async function expectRejected(promise: Promise<unknown>, code: PaillierErrorCode, message: RegExp) {
-    const caught = await promise.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const caught = await rejectionOf(promise);
     expectPaillierError(
       () => {
         if (caught) throw caught;
